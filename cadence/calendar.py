@@ -1,0 +1,175 @@
+"""Working days: weekdays, public holidays (the `holidays` package) and blackouts.
+
+A :class:`WorkingDays` table is built once per plan calendar over a window of
+dates (the horizon plus a margin) and answers in O(1): is a day a working day,
+why not, and where does a date roll to.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays as holidays_pkg
+
+from cadence.model import WEEKDAYS, HolidayRule, WorkCalendar
+
+# Rolling may step out of the horizon; a long blackout plus holidays never
+# exceeds this many days on either side.
+MARGIN_DAYS = 400
+
+
+@lru_cache(maxsize=64)
+def holiday_names(rule: HolidayRule, years: tuple[int, ...]) -> dict[date, str]:
+    """Public holidays of a country/subdivision for the given years, by date."""
+    table = holidays_pkg.country_holidays(rule.country, subdiv=rule.subdivision, years=years)
+    return {d: str(name) for d, name in sorted(table.items())}
+
+
+def supported_countries() -> dict[str, list[str]]:
+    """Country codes known to the `holidays` package with their subdivisions."""
+    return {code: list(subdivs) for code, subdivs in holidays_pkg.list_supported_countries().items()}
+
+
+class WorkingDays:
+    """Answers working-day questions for one calendar over a window of dates."""
+
+    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
+        self.calendar = calendar
+        self.first = first - timedelta(days=MARGIN_DAYS)
+        self.last = last + timedelta(days=MARGIN_DAYS)
+        self._base = self.first.toordinal()
+        size = self.last.toordinal() - self._base + 1
+        workday_numbers = {WEEKDAYS.index(w) for w in calendar.workdays}
+        self._holidays: dict[date, str] = {}
+        if calendar.holidays is not None:
+            years = tuple(range(self.first.year, self.last.year + 1))
+            self._holidays = holiday_names(calendar.holidays, years)
+        self._blackout_of: dict[date, str] = {}
+        for b in calendar.blackouts:
+            d = max(b.start, self.first)
+            while d <= min(b.end, self.last):
+                self._blackout_of.setdefault(d, b.name)
+                d += timedelta(days=1)
+        working = bytearray(size)
+        first_weekday = self.first.weekday()
+        for i in range(size):
+            working[i] = ((first_weekday + i) % 7) in workday_numbers
+        for d in list(self._holidays) + list(self._blackout_of):
+            i = d.toordinal() - self._base
+            if 0 <= i < size:
+                working[i] = 0
+        self._working = working
+        # next_idx[i]: index of the first working day at or after i (size if none);
+        # prev_idx[i]: index of the last working day at or before i (-1 if none).
+        nxt = [size] * (size + 1)
+        for i in range(size - 1, -1, -1):
+            nxt[i] = i if working[i] else nxt[i + 1]
+        prv = [-1] * size
+        last_seen = -1
+        for i in range(size):
+            if working[i]:
+                last_seen = i
+            prv[i] = last_seen
+        self._next = nxt
+        self._prev = prv
+        self._size = size
+
+    # --- single-day questions -------------------------------------------------
+
+    def _index(self, d: date) -> int:
+        i = d.toordinal() - self._base
+        if not 0 <= i < self._size:
+            raise ValueError(f"{d} is outside the calendar window {self.first} – {self.last}")
+        return i
+
+    def is_working(self, d: date) -> bool:
+        return bool(self._working[self._index(d)])
+
+    def holiday(self, d: date) -> str | None:
+        return self._holidays.get(d)
+
+    def blackout(self, d: date) -> str | None:
+        return self._blackout_of.get(d)
+
+    def reason(self, d: date) -> str | None:
+        """Why a day is not a working day (None for a working day).
+
+        A blackout is named first (the planner's own rule), then a public
+        holiday, then the weekday that is not a workday ("weekend" for Sat/Sun).
+        """
+        if self.is_working(d):
+            return None
+        if d in self._blackout_of:
+            return f"blackout: {self._blackout_of[d]}"
+        if d in self._holidays:
+            return f"holiday: {self._holidays[d]}"
+        wd = d.weekday()
+        return "weekend" if wd >= 5 else f"non-working day ({WEEKDAYS[wd]})"
+
+    # --- rolling --------------------------------------------------------------
+
+    def next_working(self, d: date) -> date:
+        """The first working day on or after d."""
+        j = self._next[self._index(d)]
+        if j >= self._size:
+            raise ValueError(f"no working day after {d} within the calendar window")
+        return date.fromordinal(self._base + j)
+
+    def prev_working(self, d: date) -> date:
+        """The last working day on or before d."""
+        j = self._prev[self._index(d)]
+        if j < 0:
+            raise ValueError(f"no working day before {d} within the calendar window")
+        return date.fromordinal(self._base + j)
+
+    def roll_ordinal(self, ordinal: int, policy: str) -> int | None:
+        """Fast path of :meth:`roll` on proleptic ordinals (the engine's hot loop)."""
+        i = ordinal - self._base
+        if self._working[i]:
+            return ordinal
+        if policy == "forward":
+            j = self._next[i]
+            return self._base + j if j < self._size else None
+        if policy == "backward":
+            j = self._prev[i]
+            return self._base + j if j >= 0 else None
+        return None
+
+    def roll(self, d: date, policy: str) -> date | None:
+        """Where a nominal date lands: itself if working, else by policy (None = skipped)."""
+        if self.is_working(d):
+            return d
+        if policy == "forward":
+            return self.next_working(d)
+        if policy == "backward":
+            return self.prev_working(d)
+        return None
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The working day n working days after d (n = 0: d rolled forward)."""
+        current = self.next_working(d) if n == 0 else d
+        for _ in range(n):
+            current = self.next_working(current + timedelta(days=1))
+        return current
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days in (a, b]: how many working days b lies after a (negative if before)."""
+        if b < a:
+            return -self.working_days_between(b, a)
+        count = 0
+        d = a + timedelta(days=1)
+        while d <= b:
+            count += self._working[self._index(d)]
+            d += timedelta(days=1)
+        return count
+
+    def working_days(self, a: date, b: date) -> list[date]:
+        """Every working day from a to b inclusive."""
+        out = []
+        d = a
+        while d <= b:
+            if self._working[self._index(d)]:
+                out.append(d)
+            d += timedelta(days=1)
+        return out

@@ -1,0 +1,1 @@
+"""Sub-commands of the CLI, one module per area (see cadence.cli.COMMAND_MODULES)."""
