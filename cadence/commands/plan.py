@@ -1,0 +1,76 @@
+"""validate, convert, demo: commands on whole plan files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from cadence.commands.common import CommandError, read_plan, write_plan
+from cadence.model import Plan
+
+
+def demo_plan_text() -> str:
+    """The bundled demo plan (resources/demo_plan.json) as JSON text."""
+    return resources.files("resources").joinpath("demo_plan.json").read_text(encoding="utf-8")
+
+
+def demo_plan() -> Plan:
+    """The bundled demo plan, validated."""
+    from cadence.formats.plan_json import loads_plan
+
+    return loads_plan(demo_plan_text(), "demo_plan.json")
+
+
+def summary(plan: Plan) -> str:
+    n = len(plan.products)
+    return (
+        f"{plan.name} — {n} product{'s' if n != 1 else ''}, "
+        f"{plan.stage_count} stages, {plan.touch_count} touches"
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    plan = read_plan(args.plan)
+    print(f"OK: {summary(plan)}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    src, dst = Path(args.input), Path(args.output)
+    if src.resolve() == dst.resolve():
+        raise CommandError(f"{dst}: the output must be another file than the input")
+    if dst.exists() and not args.force:
+        raise CommandError(f"{dst} exists already (use --force to replace it)")
+    plan = read_plan(src)
+    write_plan(plan, dst)
+    print(f"Wrote {dst}: {summary(plan)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise CommandError(f"{out} exists already (use --force to replace it)")
+    plan = demo_plan()
+    write_plan(plan, out)
+    print(f"Wrote {out}: {summary(plan)}", file=sys.stdout)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a plan file and summarise it")
+    p.add_argument("plan", help="plan file (.json or .cadence)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("convert", help="convert a plan between .json and .cadence")
+    p.add_argument("input", help="plan file to read (.json or .cadence)")
+    p.add_argument("output", help="plan file to write (.json or .cadence)")
+    p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("demo", help="write the bundled demo plan")
+    p.add_argument("-o", "--output", required=True, help="file to write (.json or .cadence)")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.set_defaults(func=cmd_demo)

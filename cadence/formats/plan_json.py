@@ -1,0 +1,187 @@
+"""Plan JSON format, version 1: read (through the validation layer) and write.
+
+The writer emits every field in a fixed order so files diff cleanly; reading
+what it wrote gives an equal Plan.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from cadence.model import (
+    FORMAT_VERSION,
+    Broadcast,
+    Cohorts,
+    Plan,
+    Product,
+    Request,
+    Stage,
+    Touch,
+)
+from cadence.validate import PlanError, PlanInvalid, build_plan
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _t(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def _stage(s: Stage) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": s.id, "name": s.name, "days": s.days, "owner": s.owner}
+    if s.max_silence_days is not None:
+        out["max_silence_days"] = s.max_silence_days
+    out["conversion"] = s.conversion
+    return out
+
+
+def _touch(t: Touch) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": t.id,
+        "name": t.name,
+        "channel": t.channel,
+        "owner": t.owner,
+        "stage": t.stage,
+        "offset_days": t.offset_days,
+        "every_days": t.every_days,
+        "time": _t(t.time),
+        "automated": t.automated,
+    }
+    if t.roll is not None:
+        out["roll"] = t.roll
+    return out
+
+
+def _cohorts(c: Cohorts) -> dict[str, Any] | None:
+    if c.dates is not None:
+        return {"dates": [d.isoformat() for d in c.dates], "size": c.size}
+    if c.start is None:
+        return None
+    return {"start": c.start.isoformat(), "every_days": c.every_days, "count": c.count, "size": c.size}
+
+
+def _product(p: Product) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": p.id,
+        "name": p.name,
+        "lead_definition": p.lead_definition,
+        "stages": [_stage(s) for s in p.stages],
+        "touches": [_touch(t) for t in p.touches],
+    }
+    cohorts = _cohorts(p.cohorts)
+    if cohorts is not None:
+        out["cohorts"] = cohorts
+    return out
+
+
+def _broadcast(b: Broadcast) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": b.id,
+        "name": b.name,
+        "channel": b.channel,
+        "owner": b.owner,
+        "rrule": b.rrule,
+        "dtstart": b.dtstart.isoformat(),
+        "time": _t(b.time),
+        "automated": b.automated,
+    }
+    if b.products is not None:
+        out["products"] = list(b.products)
+    return out
+
+
+def _request(q: Request) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "title": q.title,
+        "product": q.product,
+        "stage": q.stage,
+        "requested_by": q.requested_by,
+        "requested_on": q.requested_on.isoformat(),
+        "needed_by": q.needed_by.isoformat(),
+        "production_days": q.production_days,
+        "status": q.status,
+        "start": _d(q.start),
+        "note": q.note,
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON-ready data (format version 1)."""
+    cal = plan.calendar
+    out: dict[str, Any] = {
+        "cadence": FORMAT_VERSION,
+        "id": plan.id,
+        "name": plan.name,
+        "timezone": plan.timezone,
+        "start": plan.start.isoformat(),
+        "end": plan.end.isoformat(),
+        "calendar": {
+            "workdays": list(cal.workdays),
+            "holidays": (
+                {"country": cal.holidays.country, "subdivision": cal.holidays.subdivision}
+                if cal.holidays is not None
+                else None
+            ),
+            "blackouts": [
+                {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat()}
+                for b in cal.blackouts
+            ],
+            "roll": cal.roll,
+        },
+        "rules": {
+            "min_spacing_days": plan.rules.min_spacing_days,
+            "max_silence_days": plan.rules.max_silence_days,
+            "handoff_sla_days": plan.rules.handoff_sla_days,
+        },
+        "teams": [
+            {"id": t.id, "name": t.name, "color": t.color, "weekly_capacity": t.weekly_capacity}
+            for t in plan.teams
+        ],
+        "products": [_product(p) for p in plan.products],
+        "broadcasts": [_broadcast(b) for b in plan.broadcasts],
+        "studio": (
+            {
+                "team": plan.studio.team,
+                "capacity_per_day": plan.studio.capacity_per_day,
+                "min_lead_days": plan.studio.min_lead_days,
+            }
+            if plan.studio is not None
+            else None
+        ),
+        "requests": [_request(q) for q in plan.requests],
+    }
+    if plan.updated is not None:
+        out["updated"] = plan.updated.isoformat().replace("+00:00", "Z")
+    return out
+
+
+def dumps_plan(plan: Plan) -> str:
+    """The plan as JSON text (2-space indent, UTF-8 characters kept, final newline)."""
+    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def loads_plan(text: str, source: str = "plan") -> Plan:
+    """Parse JSON text and validate it; PlanInvalid names line and column of bad JSON."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanInvalid(
+            [PlanError("", f"{source}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})")]
+        ) from None
+    return build_plan(raw)
+
+
+def load_plan_json(path: Path) -> Plan:
+    """Read and validate a plan JSON file."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PlanInvalid([PlanError("", f"{path.name}: not UTF-8 text (byte {exc.start})")]) from None
+    return loads_plan(text, Path(path).name)

@@ -1,0 +1,702 @@
+"""The .cadence document: a SQLite database holding one plan.
+
+The facade (:class:`Document`) is the only way the app writes a document.
+``save(plan)`` writes what differs from the stored plan in one transaction and
+returns a :class:`Changes` record saying *what* changed (settings, teams,
+which products…), so callers re-plan only that. A failed write rolls back and
+leaves the previous state intact. Reading goes through the same validation
+layer as JSON, so a hand-edited or damaged database gives precise errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, create_engine, delete, select
+
+from cadence.formats.plan_json import plan_to_dict
+from cadence.model import Plan
+from cadence.store.tables import (
+    SCHEMA_VERSION,
+    BlackoutRow,
+    BroadcastRow,
+    PlanRow,
+    ProductRow,
+    RequestRow,
+    SchemaInfo,
+    StageRow,
+    TeamRow,
+    TouchRow,
+)
+from cadence.validate import PlanInvalid, build_plan
+
+APPLICATION = "cadence"
+
+
+class StoreError(Exception):
+    """The document cannot be opened, read or written; the message says why."""
+
+
+class DocumentLocked(StoreError):
+    """Another running Cadence has the document open for editing."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one save touched: the controller re-plans and refreshes only this."""
+
+    settings: bool = False  # name, zone, horizon, calendar, rules, studio
+    teams: bool = False
+    products: frozenset[str] = frozenset()  # ids changed or added
+    removed_products: frozenset[str] = frozenset()
+    product_order: bool = False
+    broadcasts: bool = False
+    requests: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.settings
+            or self.teams
+            or self.products
+            or self.removed_products
+            or self.product_order
+            or self.broadcasts
+            or self.requests
+        )
+
+    @property
+    def replan_all(self) -> bool:
+        """Settings, teams and broadcasts reach every product's schedule."""
+        return self.settings or self.teams or self.broadcasts
+
+
+def diff_plans(old: Plan | None, new: Plan) -> Changes:
+    """What differs between two plans, in the terms of :class:`Changes`."""
+    if old is None:
+        return Changes(
+            settings=True,
+            teams=True,
+            products=frozenset(p.id for p in new.products),
+            product_order=True,
+            broadcasts=True,
+            requests=True,
+        )
+    old_products = {p.id: p for p in old.products}
+    new_products = {p.id: p for p in new.products}
+    changed = frozenset(pid for pid, p in new_products.items() if old_products.get(pid) != p)
+    removed = frozenset(old_products) - frozenset(new_products)
+    settings = (
+        old.id,
+        old.name,
+        old.timezone,
+        old.start,
+        old.end,
+        old.calendar,
+        old.rules,
+        old.studio,
+    ) != (new.id, new.name, new.timezone, new.start, new.end, new.calendar, new.rules, new.studio)
+    return Changes(
+        settings=settings,
+        teams=old.teams != new.teams,
+        products=changed,
+        removed_products=removed,
+        product_order=[p.id for p in old.products] != [p.id for p in new.products],
+        broadcasts=old.broadcasts != new.broadcasts,
+        requests=old.requests != new.requests,
+    )
+
+
+# --- rows ⇄ raw plan data ------------------------------------------------------
+
+
+def _json_or_none(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _rows_to_raw(session: Session) -> dict[str, Any]:
+    """Rebuild the raw plan data (JSON shape) from the rows, for build_plan."""
+    plan_row = session.exec(select(PlanRow)).first()
+    if plan_row is None:
+        raise StoreError("the document holds no plan (table 'plan' is empty)")
+    blackouts = session.exec(select(BlackoutRow).order_by(BlackoutRow.position)).all()
+    raw: dict[str, Any] = {
+        "cadence": 1,
+        "id": plan_row.plan_id,
+        "name": plan_row.name,
+        "timezone": plan_row.timezone,
+        "start": plan_row.start,
+        "end": plan_row.end,
+        "calendar": {
+            "workdays": json.loads(plan_row.workdays),
+            "holidays": (
+                {"country": plan_row.holiday_country, "subdivision": plan_row.holiday_subdivision}
+                if plan_row.holiday_country is not None
+                else None
+            ),
+            "blackouts": [{"name": b.name, "start": b.start, "end": b.end} for b in blackouts],
+            "roll": plan_row.roll,
+        },
+        "rules": {
+            "min_spacing_days": plan_row.min_spacing_days,
+            "max_silence_days": plan_row.max_silence_days,
+            "handoff_sla_days": plan_row.handoff_sla_days,
+        },
+        "teams": [
+            {"id": t.team_id, "name": t.name, "color": t.color, "weekly_capacity": t.weekly_capacity}
+            for t in session.exec(select(TeamRow).order_by(TeamRow.position)).all()
+        ],
+        "products": [],
+        "broadcasts": [],
+        "requests": [],
+    }
+    if plan_row.updated is not None:
+        raw["updated"] = plan_row.updated
+    if plan_row.studio_team is not None:
+        raw["studio"] = {
+            "team": plan_row.studio_team,
+            "capacity_per_day": plan_row.studio_capacity_per_day,
+            "min_lead_days": plan_row.studio_min_lead_days,
+        }
+    stages: dict[int, list[StageRow]] = {}
+    for s in session.exec(select(StageRow).order_by(StageRow.position)).all():
+        stages.setdefault(s.product_pk, []).append(s)
+    touches: dict[int, list[TouchRow]] = {}
+    for t in session.exec(select(TouchRow).order_by(TouchRow.position)).all():
+        touches.setdefault(t.product_pk, []).append(t)
+    for p in session.exec(select(ProductRow).order_by(ProductRow.position)).all():
+        assert p.pk is not None
+        product: dict[str, Any] = {
+            "id": p.product_id,
+            "name": p.name,
+            "lead_definition": p.lead_definition,
+            "stages": [_stage_raw(s) for s in stages.get(p.pk, [])],
+            "touches": [_touch_raw(t) for t in touches.get(p.pk, [])],
+        }
+        if p.cohort_dates is not None:
+            product["cohorts"] = {"dates": json.loads(p.cohort_dates), "size": p.cohort_size}
+        elif p.cohort_start is not None:
+            product["cohorts"] = {
+                "start": p.cohort_start,
+                "every_days": p.cohort_every_days,
+                "count": p.cohort_count,
+                "size": p.cohort_size,
+            }
+        raw["products"].append(product)
+    for b in session.exec(select(BroadcastRow).order_by(BroadcastRow.position)).all():
+        item: dict[str, Any] = {
+            "id": b.broadcast_id,
+            "name": b.name,
+            "channel": b.channel,
+            "owner": b.owner,
+            "rrule": b.rrule,
+            "dtstart": b.dtstart,
+            "time": b.time,
+            "automated": b.automated,
+        }
+        if b.products is not None:
+            item["products"] = json.loads(b.products)
+        raw["broadcasts"].append(item)
+    for q in session.exec(select(RequestRow).order_by(RequestRow.position)).all():
+        raw["requests"].append(
+            {
+                "id": q.request_id,
+                "title": q.title,
+                "product": q.product,
+                "stage": q.stage,
+                "requested_by": q.requested_by,
+                "requested_on": q.requested_on,
+                "needed_by": q.needed_by,
+                "production_days": q.production_days,
+                "status": q.status,
+                "start": q.start,
+                "note": q.note,
+            }
+        )
+    return raw
+
+
+def _stage_raw(s: StageRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": s.stage_id,
+        "name": s.name,
+        "days": s.days,
+        "owner": s.owner,
+        "conversion": s.conversion,
+    }
+    if s.max_silence_days is not None:
+        out["max_silence_days"] = s.max_silence_days
+    return out
+
+
+def _touch_raw(t: TouchRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": t.touch_id,
+        "name": t.name,
+        "channel": t.channel,
+        "owner": t.owner,
+        "stage": t.stage_id,
+        "offset_days": t.offset_days,
+        "every_days": t.every_days,
+        "time": t.time,
+        "automated": t.automated,
+    }
+    if t.roll is not None:
+        out["roll"] = t.roll
+    return out
+
+
+def _write_settings(session: Session, data: dict[str, Any]) -> None:
+    session.exec(delete(PlanRow))
+    session.exec(delete(BlackoutRow))
+    cal, rules, studio = data["calendar"], data["rules"], data["studio"] or {}
+    holidays = cal["holidays"] or {}
+    session.add(
+        PlanRow(
+            plan_id=data["id"],
+            name=data["name"],
+            timezone=data["timezone"],
+            start=data["start"],
+            end=data["end"],
+            workdays=json.dumps(cal["workdays"]),
+            holiday_country=holidays.get("country"),
+            holiday_subdivision=holidays.get("subdivision"),
+            roll=cal["roll"],
+            min_spacing_days=rules["min_spacing_days"],
+            max_silence_days=rules["max_silence_days"],
+            handoff_sla_days=rules["handoff_sla_days"],
+            studio_team=studio.get("team"),
+            studio_capacity_per_day=studio.get("capacity_per_day"),
+            studio_min_lead_days=studio.get("min_lead_days"),
+            updated=data.get("updated"),
+        )
+    )
+    for i, b in enumerate(cal["blackouts"]):
+        session.add(BlackoutRow(position=i, name=b["name"], start=b["start"], end=b["end"]))
+
+
+def _write_teams(session: Session, data: dict[str, Any]) -> None:
+    session.exec(delete(TeamRow))
+    for i, t in enumerate(data["teams"]):
+        session.add(
+            TeamRow(
+                position=i,
+                team_id=t["id"],
+                name=t["name"],
+                color=t["color"],
+                weekly_capacity=t["weekly_capacity"],
+            )
+        )
+
+
+def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
+    old = session.exec(select(ProductRow).where(ProductRow.product_id == p["id"])).first()
+    if old is not None:
+        session.delete(old)  # stages and touches go with it (ON DELETE CASCADE)
+        session.flush()
+    cohorts = p.get("cohorts") or {}
+    row = ProductRow(
+        position=position,
+        product_id=p["id"],
+        name=p["name"],
+        lead_definition=p["lead_definition"],
+        cohort_start=cohorts.get("start"),
+        cohort_every_days=cohorts.get("every_days"),
+        cohort_count=cohorts.get("count"),
+        cohort_dates=json.dumps(cohorts["dates"]) if "dates" in cohorts else None,
+        cohort_size=cohorts.get("size", 1),
+    )
+    session.add(row)
+    session.flush()
+    assert row.pk is not None
+    for i, s in enumerate(p["stages"]):
+        session.add(
+            StageRow(
+                product_pk=row.pk,
+                position=i,
+                stage_id=s["id"],
+                name=s["name"],
+                days=s["days"],
+                owner=s["owner"],
+                conversion=s["conversion"],
+                max_silence_days=s.get("max_silence_days"),
+            )
+        )
+    for i, t in enumerate(p["touches"]):
+        session.add(
+            TouchRow(
+                product_pk=row.pk,
+                position=i,
+                touch_id=t["id"],
+                name=t["name"],
+                channel=t["channel"],
+                owner=t["owner"],
+                stage_id=t["stage"],
+                offset_days=t["offset_days"],
+                every_days=t["every_days"],
+                time=t["time"],
+                automated=t["automated"],
+                roll=t.get("roll"),
+            )
+        )
+
+
+def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
+    session.exec(delete(BroadcastRow))
+    for i, b in enumerate(data["broadcasts"]):
+        session.add(
+            BroadcastRow(
+                position=i,
+                broadcast_id=b["id"],
+                name=b["name"],
+                channel=b["channel"],
+                owner=b["owner"],
+                rrule=b["rrule"],
+                dtstart=b["dtstart"],
+                time=b["time"],
+                automated=b["automated"],
+                products=json.dumps(b["products"]) if "products" in b else None,
+            )
+        )
+
+
+def _write_requests(session: Session, data: dict[str, Any]) -> None:
+    session.exec(delete(RequestRow))
+    for i, q in enumerate(data["requests"]):
+        session.add(
+            RequestRow(
+                position=i,
+                request_id=q["id"],
+                title=q["title"],
+                product=q["product"],
+                stage=q["stage"],
+                requested_by=q["requested_by"],
+                requested_on=q["requested_on"],
+                needed_by=q["needed_by"],
+                production_days=q["production_days"],
+                status=q["status"],
+                start=q["start"],
+                note=q["note"],
+            )
+        )
+
+
+# --- schema versions and upgrades ---------------------------------------------
+
+# UPGRADES[n] turns a schema-n document into schema n+1 (run in order, in one
+# transaction). Schema 1 is the first; add steps here when the tables change.
+UPGRADES: dict[int, Callable[[Connection], None]] = {}
+
+
+def _schema_version(conn: Connection) -> int | None:
+    tables = {
+        row[0]
+        for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    }
+    if not tables:
+        return None
+    if "schema_info" not in tables:
+        raise StoreError("not a Cadence document (no schema_info table)")
+    rows = dict(conn.exec_driver_sql("SELECT key, value FROM schema_info").fetchall())
+    if rows.get("application") != APPLICATION:
+        raise StoreError("not a Cadence document (schema_info names another application)")
+    try:
+        return int(rows["schema_version"])
+    except (KeyError, ValueError):
+        raise StoreError("the document's schema version is missing or unreadable") from None
+
+
+def _enable_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=2000")
+    cur.close()
+
+
+def _make_engine(path: Path, read_only: bool) -> Engine:
+    if read_only:
+        uri = f"file:{path.resolve().as_posix()}?mode=ro"
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        )
+    else:
+        engine = create_engine(
+            f"sqlite:///{path.resolve().as_posix()}",
+            connect_args={"check_same_thread": False},
+        )
+    event.listen(engine, "connect", _enable_pragmas)
+    return engine
+
+
+# --- the facade ------------------------------------------------------------------------
+
+
+class Document:
+    """An open .cadence document. Use :func:`open_document` or :func:`create_document`."""
+
+    def __init__(self, path: Path, engine: Engine, read_only: bool) -> None:
+        self.path = path
+        self._engine = engine
+        self.read_only = read_only
+        self._plan: Plan | None = None
+        self._lock_path: Path | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def close(self) -> None:
+        self._engine.dispose()
+        if self._lock_path is not None:
+            try:
+                self._lock_path.unlink()
+            except OSError:
+                pass
+            self._lock_path = None
+
+    def __enter__(self) -> Document:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with Session(self._engine) as session:
+                yield session
+        except OperationalError as exc:
+            raise StoreError(_explain(exc)) from None
+        except DatabaseError as exc:
+            raise StoreError(_explain(exc)) from None
+
+    # -- reading -----------------------------------------------------------------
+
+    def load(self) -> Plan:
+        """The stored plan, validated (PlanInvalid names the bad fields)."""
+        with self._session() as session:
+            try:
+                raw = _rows_to_raw(session)
+            except (ValueError, TypeError) as exc:  # JSON text columns damaged
+                raise StoreError(f"the document is damaged ({exc})") from None
+        self._plan = build_plan(raw)
+        return self._plan
+
+    @property
+    def plan(self) -> Plan:
+        return self._plan if self._plan is not None else self.load()
+
+    # -- writing -----------------------------------------------------------------
+
+    def save(self, plan: Plan) -> Changes:
+        """Store ``plan``: write what differs from the stored plan in one transaction.
+
+        Returns what changed. Raises PlanInvalid for an invalid plan; on any
+        failure nothing is written.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path.name} is open read-only")
+        # One validation path: a plan edited with dataclasses.replace is checked
+        # here too, so nothing invalid reaches the document.
+        build_plan(plan_to_dict(plan))
+        old = self._plan
+        changes = diff_plans(old, plan)
+        if changes.empty and old is not None and old.updated == plan.updated:
+            return changes
+        data = plan_to_dict(plan)
+        with self._session() as session:
+            try:
+                if changes.settings or old is None or old.updated != plan.updated:
+                    _write_settings(session, data)
+                if changes.teams:
+                    _write_teams(session, data)
+                for pid in changes.removed_products:
+                    row = session.exec(select(ProductRow).where(ProductRow.product_id == pid)).first()
+                    if row is not None:
+                        session.delete(row)
+                session.flush()
+                by_id = {p["id"]: (i, p) for i, p in enumerate(data["products"])}
+                for pid in changes.products:
+                    position, product = by_id[pid]
+                    _write_product(session, position, product)
+                if changes.product_order:
+                    for row in session.exec(select(ProductRow)).all():
+                        row.position = by_id[row.product_id][0]
+                        session.add(row)
+                if changes.broadcasts:
+                    _write_broadcasts(session, data)
+                if changes.requests:
+                    _write_requests(session, data)
+                session.commit()
+            except SQLAlchemyError:
+                session.rollback()
+                raise
+        self._plan = plan
+        return changes
+
+
+def _explain(exc: SQLAlchemyError) -> str:
+    text = str(getattr(exc, "orig", exc))
+    if "file is not a database" in text or "malformed" in text:
+        return f"not a Cadence document, or the file is damaged ({text})"
+    if "locked" in text:
+        return "the document is locked by another program; close it there and try again"
+    if "readonly" in text or "read-only" in text:
+        return "the file is read-only; use File ▸ Save As to keep your changes elsewhere"
+    return text
+
+
+def _initialise(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(SchemaInfo(key="application", value=APPLICATION))
+        session.add(SchemaInfo(key="schema_version", value=str(SCHEMA_VERSION)))
+        session.commit()
+
+
+def _check_and_upgrade(engine: Engine, read_only: bool) -> None:
+    with engine.connect() as conn:
+        version = _schema_version(conn)
+    if version is None:
+        raise StoreError("the file is empty: not a Cadence document")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"written by a newer Cadence (document schema {version}; this version reads up to "
+            f"{SCHEMA_VERSION}). Update Cadence to open it; the file was not changed."
+        )
+    if version < SCHEMA_VERSION:
+        if read_only:
+            raise StoreError(
+                f"document schema {version} needs an upgrade to {SCHEMA_VERSION}; open it for editing"
+            )
+        with engine.begin() as conn:
+            for step in range(version, SCHEMA_VERSION):
+                UPGRADES[step](conn)
+            conn.exec_driver_sql(
+                "UPDATE schema_info SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),)
+            )
+
+
+def _lock_file(path: Path) -> Path:
+    return path.with_name(f".~{path.name}.lock")
+
+
+def _acquire_lock(path: Path) -> Path:
+    """Mark the document as open for editing by this process (refuse when another has it)."""
+    lock = _lock_file(path)
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        owner = lock.read_text(errors="replace").strip()
+        host, _, pid = owner.partition(":")
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            lock.unlink(missing_ok=True)  # left by a crashed instance
+            return _acquire_lock(path)
+        raise DocumentLocked(
+            f"{path.name} is open in another Cadence window ({owner}); "
+            "close it there, or open a copy read-only"
+        ) from None
+    with os.fdopen(fd, "w") as fh:
+        fh.write(me)
+    return lock
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def open_document(path: Path, *, read_only: bool = False, lock: bool = False) -> Document:
+    """Open an existing .cadence document (validated schema; upgraded when older).
+
+    ``lock=True`` (the GUI) refuses a document another running instance edits.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"{path}: no such file")
+    if not read_only and not os.access(path, os.W_OK):
+        raise StoreError("the file is read-only; open it read-only or save a copy elsewhere")
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head and head != b"SQLite format 3\x00":
+        raise StoreError("not a Cadence document (not an SQLite database)")
+    lock_path = _acquire_lock(path) if lock and not read_only else None
+    engine = _make_engine(path, read_only)
+    try:
+        _check_and_upgrade(engine, read_only)
+    except (DatabaseError, OperationalError) as exc:
+        engine.dispose()
+        if lock_path:
+            lock_path.unlink(missing_ok=True)
+        raise StoreError(_explain(exc)) from None
+    except StoreError:
+        engine.dispose()
+        if lock_path:
+            lock_path.unlink(missing_ok=True)
+        raise
+    doc = Document(path, engine, read_only)
+    doc._lock_path = lock_path
+    return doc
+
+
+def create_document(path: Path, plan: Plan, *, lock: bool = False) -> Document:
+    """Create a new .cadence document holding ``plan`` (the file must not exist)."""
+    path = Path(path)
+    if path.exists():
+        raise StoreError(f"{path} exists already")
+    engine = _make_engine(path, read_only=False)
+    try:
+        _initialise(engine)
+        doc = Document(path, engine, read_only=False)
+        doc.save(plan)
+    except BaseException:
+        engine.dispose()
+        path.unlink(missing_ok=True)
+        raise
+    if lock:
+        doc._lock_path = _acquire_lock(path)
+    return doc
+
+
+def save_plan_document(plan: Plan, path: Path) -> None:
+    """Write ``plan`` as a complete .cadence file, atomically (temp file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        doc = create_document(tmp, plan)
+        doc.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+__all__ = [
+    "Changes",
+    "Document",
+    "DocumentLocked",
+    "PlanInvalid",
+    "StoreError",
+    "create_document",
+    "diff_plans",
+    "open_document",
+    "save_plan_document",
+]

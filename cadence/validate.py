@@ -1,0 +1,673 @@
+"""One validation path: raw input (JSON data, database rows, GUI forms) → Plan.
+
+:func:`build_plan` either returns an immutable :class:`~cadence.model.Plan` or
+raises :class:`PlanInvalid` carrying *every* error found, each naming the JSON
+path of the field and the bad value, e.g.
+``products[0].stages[2].days: must be an integer ≥ 1, got -3``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cadence.model import (
+    CHANNELS,
+    FORMAT_VERSION,
+    PALETTE,
+    REQUEST_STATUSES,
+    ROLL_POLICIES,
+    SUPPORTED_VERSIONS,
+    WEEKDAYS,
+    Blackout,
+    Broadcast,
+    Cohorts,
+    HolidayRule,
+    Plan,
+    Product,
+    Request,
+    Rules,
+    Stage,
+    Studio,
+    Team,
+    Touch,
+    WorkCalendar,
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+@dataclass(frozen=True, slots=True)
+class PlanError:
+    """One problem in the input: where (JSON path) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class PlanInvalid(ValueError):
+    """The input is not a valid plan; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[PlanError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def show(value: Any) -> str:
+    """A value as the user wrote it (JSON spelling: strings quoted, null, true)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def slugify(text: str) -> str:
+    """An id from a name: lower case, [a-z0-9_-], never empty."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "plan"
+
+
+class _Reader:
+    """Collects errors while reading raw values at JSON paths."""
+
+    def __init__(self) -> None:
+        self.errors: list[PlanError] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(PlanError(path, message))
+
+    # -- structure ---------------------------------------------------------------
+
+    def obj(self, value: Any, path: str, allowed: Iterable[str]) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.error(path, f"must be an object, got {show(value)}")
+            return None
+        allowed = tuple(allowed)
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f' (did you mean "{close[0]}"?)' if close else f" (allowed: {', '.join(allowed)})"
+                self.error(_join(path, str(key)), f"unknown field{hint}")
+        return value
+
+    def array(self, value: Any, path: str) -> list[Any] | None:
+        if not isinstance(value, list):
+            self.error(path, f"must be a list, got {show(value)}")
+            return None
+        return value
+
+    def required(self, data: dict[str, Any], key: str, path: str) -> Any:
+        if key not in data:
+            self.error(_join(path, key), "required")
+            return None
+        return data[key]
+
+    # -- scalars -----------------------------------------------------------------
+
+    def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str | None:
+        if not isinstance(value, str):
+            self.error(path, f"must be a text, got {show(value)}")
+            return None
+        if not allow_empty and not value.strip():
+            self.error(path, "must not be empty")
+            return None
+        return value
+
+    def ident(self, value: Any, path: str) -> str | None:
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.error(
+                path,
+                "must be an id of lower-case letters, digits, '-' and '_' "
+                f"starting with a letter or digit, got {show(value)}",
+            )
+            return None
+        return value
+
+    def integer(
+        self, value: Any, path: str, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+            return int(value)
+        if minimum is not None and maximum is not None:
+            want = f"an integer from {minimum} to {maximum}"
+        elif minimum is not None:
+            want = f"an integer ≥ {minimum}"
+        else:
+            want = "an integer"
+        self.error(path, f"must be {want}, got {show(value)}")
+        return None
+
+    def optional_integer(self, value: Any, path: str, minimum: int) -> int | None:
+        return None if value is None else self.integer(value, path, minimum)
+
+    def number(self, value: Any, path: str, lo: float, hi: float) -> float | None:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and lo <= value <= hi:
+            return float(value)
+        self.error(path, f"must be a number from {lo:g} to {hi:g}, got {show(value)}")
+        return None
+
+    def boolean(self, value: Any, path: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.error(path, f"must be true or false, got {show(value)}")
+            return None
+        return value
+
+    def day(self, value: Any, path: str) -> date | None:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+            self.error(path, f"must be a date YYYY-MM-DD, got {show(value)}")
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            self.error(path, f"not a real date {show(value)} ({exc})")
+            return None
+
+    def clock(self, value: Any, path: str) -> time | None:
+        if value is None:
+            return None
+        if isinstance(value, time):
+            return value
+        if not isinstance(value, str) or not TIME_PATTERN.match(value):
+            self.error(path, f'must be a time "HH:MM" (00:00–23:59) or null, got {show(value)}')
+            return None
+        return time(int(value[:2]), int(value[3:]))
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...], what: str) -> str | None:
+        if value not in choices:
+            self.error(path, f"unknown {what} {show(value)} (one of: {', '.join(choices)})")
+            return None
+        return str(value)
+
+    def reference(
+        self, value: Any, path: str, known: Iterable[str], what: str, plural: str
+    ) -> str | None:
+        known = list(known)
+        if value not in known:
+            listing = ", ".join(known) if known else "none defined"
+            self.error(path, f"unknown {what} {show(value)} ({plural}: {listing})")
+            return None
+        return str(value)
+
+    def unique_ids(self, items: list[tuple[str, str | None]], what: str) -> None:
+        seen: set[str] = set()
+        for path, ident in items:
+            if ident is None:
+                continue
+            if ident in seen:
+                self.error(path, f"duplicate {what} id {show(ident)}")
+            seen.add(ident)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _items(r: _Reader, data: dict[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
+    """(path, item) for each element of an optional list field."""
+    raw = data.get(key, [])
+    lst = r.array(raw, _join(path, key))
+    return [(f"{_join(path, key)}[{i}]", item) for i, item in enumerate(lst or [])]
+
+
+# --- sections -----------------------------------------------------------------
+
+
+def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
+    if raw is None:
+        return WorkCalendar()
+    data = r.obj(raw, path, ("workdays", "holidays", "blackouts", "roll"))
+    if data is None:
+        return WorkCalendar()
+    workdays: tuple[str, ...] = WorkCalendar().workdays
+    if "workdays" in data:
+        lst = r.array(data["workdays"], _join(path, "workdays"))
+        if lst is not None:
+            days = [r.choice(w, f"{path}.workdays[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)]
+            if not lst:
+                r.error(_join(path, "workdays"), "must name at least one working weekday")
+            elif len(set(lst)) != len(lst):
+                r.error(_join(path, "workdays"), f"lists a weekday twice: {show(lst)}")
+            if all(days):
+                workdays = tuple(w for w in WEEKDAYS if w in lst)
+    rule = None
+    hol = data.get("holidays")
+    if hol is not None:
+        hpath = _join(path, "holidays")
+        hdata = r.obj(hol, hpath, ("country", "subdivision"))
+        if hdata is not None:
+            rule = _holiday_rule(r, hdata, hpath)
+    blackouts = []
+    for bpath, item in _items(r, data, "blackouts", path):
+        bdata = r.obj(item, bpath, ("name", "start", "end"))
+        if bdata is None:
+            continue
+        name = r.text(r.required(bdata, "name", bpath), _join(bpath, "name"))
+        start = r.day(r.required(bdata, "start", bpath), _join(bpath, "start"))
+        end = r.day(r.required(bdata, "end", bpath), _join(bpath, "end"))
+        if start and end and end < start:
+            r.error(_join(bpath, "end"), f"must not be before start ({start.isoformat()})")
+        elif name is not None and start and end:
+            blackouts.append(Blackout(name, start, end))
+    roll = r.choice(data.get("roll", "forward"), _join(path, "roll"), ROLL_POLICIES, "roll policy")
+    return WorkCalendar(workdays, rule, tuple(blackouts), roll or "forward")
+
+
+def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | None:
+    from cadence.calendar import supported_countries
+
+    countries = supported_countries()
+    country = r.required(data, "country", path)
+    if country is None:
+        return None
+    if country not in countries:
+        r.error(_join(path, "country"), f"unknown country {show(country)}")
+        return None
+    sub = data.get("subdivision")
+    if sub is not None and sub not in countries[country]:
+        known = ", ".join(countries[country]) or "none"
+        r.error(
+            _join(path, "subdivision"),
+            f"unknown subdivision {show(sub)} of {country} (known: {known})",
+        )
+        return None
+    return HolidayRule(country, sub)
+
+
+def _rules(r: _Reader, raw: Any, path: str) -> Rules:
+    if raw is None:
+        return Rules()
+    keys = ("min_spacing_days", "max_silence_days", "handoff_sla_days")
+    data = r.obj(raw, path, keys)
+    if data is None:
+        return Rules()
+    return Rules(
+        min_spacing_days=r.optional_integer(data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1),
+        max_silence_days=r.optional_integer(data.get("max_silence_days"), _join(path, "max_silence_days"), 1),
+        handoff_sla_days=r.optional_integer(data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0),
+    )
+
+
+def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
+    """The valid teams, and every well-formed team id (so one bad colour does not
+    turn each reference to that team into an error too)."""
+    teams = []
+    ids = []
+    for i, (path, item) in enumerate(_items(r, data, "teams", "")):
+        t = r.obj(item, path, ("id", "name", "color", "weekly_capacity"))
+        if t is None:
+            continue
+        tid = r.ident(r.required(t, "id", path), _join(path, "id"))
+        ids.append((_join(path, "id"), tid))
+        name = r.text(r.required(t, "name", path), _join(path, "name"))
+        color = t.get("color")
+        if color is None:
+            color = PALETTE[i % len(PALETTE)]
+        elif not isinstance(color, str) or not COLOR_PATTERN.match(color):
+            r.error(_join(path, "color"), f'must be a colour "#rrggbb", got {show(color)}')
+            color = None
+        cap = r.optional_integer(t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0)
+        if tid and name is not None and color:
+            teams.append(Team(tid, name, color.lower(), cap))
+    r.unique_ids(ids, "team")
+    return teams, [tid for _, tid in ids if tid]
+
+
+def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | None:
+    p = r.obj(raw, path, ("id", "name", "lead_definition", "stages", "touches", "cohorts"))
+    if p is None:
+        return None
+    pid = r.ident(r.required(p, "id", path), _join(path, "id"))
+    name = r.text(r.required(p, "name", path), _join(path, "name"))
+    lead_def = r.text(p.get("lead_definition", ""), _join(path, "lead_definition"), allow_empty=True)
+
+    stages: list[Stage] = []
+    stage_ids: list[tuple[str, str | None]] = []
+    stage_days: dict[str, int] = {}
+    spath = _join(path, "stages")
+    if "stages" not in p:
+        r.error(spath, "required")
+    elif isinstance(p["stages"], list) and not p["stages"]:
+        r.error(spath, "must list at least one stage")
+    for sp, item in _items(r, p, "stages", path):
+        s = r.obj(item, sp, ("id", "name", "days", "owner", "conversion", "max_silence_days"))
+        if s is None:
+            continue
+        sid = r.ident(r.required(s, "id", sp), _join(sp, "id"))
+        stage_ids.append((_join(sp, "id"), sid))
+        sname = r.text(r.required(s, "name", sp), _join(sp, "name"))
+        days = r.integer(r.required(s, "days", sp), _join(sp, "days"), 1)
+        owner = s.get("owner")
+        if owner is not None:
+            owner = r.reference(owner, _join(sp, "owner"), team_ids, "team", "teams")
+            if owner is None:
+                continue
+        conv = r.number(s.get("conversion", 1), _join(sp, "conversion"), 0, 1)
+        msd = r.optional_integer(s.get("max_silence_days"), _join(sp, "max_silence_days"), 1)
+        if sid and sname is not None and days is not None and conv is not None:
+            stages.append(Stage(sid, sname, days, owner, conv, msd))
+            stage_days[sid] = days
+    r.unique_ids(stage_ids, "stage")
+    known_stages = [sid for _, sid in stage_ids if sid]
+
+    touches: list[Touch] = []
+    touch_ids: list[tuple[str, str | None]] = []
+    touch_keys = ("id", "name", "channel", "owner", "stage", "offset_days", "every_days", "time", "automated", "roll")
+    for tp, item in _items(r, p, "touches", path):
+        t = r.obj(item, tp, touch_keys)
+        if t is None:
+            continue
+        tid = r.ident(r.required(t, "id", tp), _join(tp, "id"))
+        touch_ids.append((_join(tp, "id"), tid))
+        tname = r.text(r.required(t, "name", tp), _join(tp, "name"))
+        channel = r.choice(r.required(t, "channel", tp), _join(tp, "channel"), CHANNELS, "channel")
+        owner = r.required(t, "owner", tp)
+        if owner is not None:
+            owner = r.reference(owner, _join(tp, "owner"), team_ids, "team", "teams")
+        stage = r.required(t, "stage", tp)
+        if stage is not None:
+            stage = r.reference(stage, _join(tp, "stage"), known_stages, "stage", "stages")
+        offset = t.get("offset_days", 0)
+        opath = _join(tp, "offset_days")
+        if stage is not None and stage in stage_days:
+            n = stage_days[stage]
+            if not (isinstance(offset, int) and not isinstance(offset, bool)) or not 0 <= offset < n:
+                r.error(
+                    opath,
+                    f"must be an integer from 0 to {n - 1} (stage {show(stage)} has {n} days), got {show(offset)}",
+                )
+                offset = None
+        else:
+            offset = r.integer(offset, opath, 0)
+        every = r.optional_integer(t.get("every_days"), _join(tp, "every_days"), 1)
+        at = r.clock(t.get("time"), _join(tp, "time"))
+        automated = r.boolean(t.get("automated", True), _join(tp, "automated"))
+        roll = t.get("roll")
+        if roll is not None:
+            roll = r.choice(roll, _join(tp, "roll"), ROLL_POLICIES, "roll policy")
+        if all(v is not None for v in (tid, tname, channel, owner, stage, offset, automated)):
+            touches.append(
+                Touch(tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll)  # type: ignore[arg-type]
+            )
+    r.unique_ids(touch_ids, "touch")
+
+    cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
+    if pid and name is not None and lead_def is not None and len(stages) == len(stage_ids) and stages:
+        return Product(pid, name, tuple(stages), tuple(touches), cohorts, lead_def)
+    return None
+
+
+def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
+    if raw is None:
+        return Cohorts()
+    c = r.obj(raw, path, ("start", "every_days", "count", "dates", "size"))
+    if c is None:
+        return Cohorts()
+    size = r.integer(c.get("size", 1), _join(path, "size"), 1) or 1
+    if "dates" in c:
+        for key in ("start", "every_days", "count"):
+            if key in c:
+                r.error(_join(path, key), 'not allowed together with "dates" (give either dates or start/every_days/count)')
+        lst = r.array(c["dates"], _join(path, "dates")) or []
+        dates = [r.day(d, f"{path}.dates[{i}]") for i, d in enumerate(lst)]
+        good = tuple(d for d in dates if d is not None)
+        if len(set(good)) != len(good):
+            r.error(_join(path, "dates"), "lists an intake date twice")
+        return Cohorts(dates=good, size=size)
+    start = r.day(r.required(c, "start", path), _join(path, "start"))
+    every = r.integer(c.get("every_days", 7), _join(path, "every_days"), 1)
+    count = r.integer(c.get("count", 1), _join(path, "count"), 1)
+    return Cohorts(start=start, every_days=every, count=count, size=size)
+
+
+def _broadcast(
+    r: _Reader, raw: Any, path: str, team_ids: list[str], product_ids: list[str]
+) -> Broadcast | None:
+    keys = ("id", "name", "channel", "owner", "rrule", "dtstart", "time", "automated", "products")
+    b = r.obj(raw, path, keys)
+    if b is None:
+        return None
+    bid = r.ident(r.required(b, "id", path), _join(path, "id"))
+    name = r.text(r.required(b, "name", path), _join(path, "name"))
+    channel = r.choice(r.required(b, "channel", path), _join(path, "channel"), CHANNELS, "channel")
+    owner = r.required(b, "owner", path)
+    if owner is not None:
+        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
+    dtstart = r.day(r.required(b, "dtstart", path), _join(path, "dtstart"))
+    rule = r.required(b, "rrule", path)
+    if rule is not None:
+        rule = _rrule(r, rule, _join(path, "rrule"), dtstart)
+    at = r.clock(b.get("time"), _join(path, "time"))
+    automated = r.boolean(b.get("automated", True), _join(path, "automated"))
+    products: tuple[str, ...] | None = None
+    if "products" in b and b["products"] is not None:
+        lst = r.array(b["products"], _join(path, "products"))
+        if lst is not None:
+            refs = [
+                r.reference(x, f"{path}.products[{i}]", product_ids, "product", "products")
+                for i, x in enumerate(lst)
+            ]
+            products = tuple(x for x in refs if x is not None)
+    if all(v is not None for v in (bid, name, channel, owner, rule, dtstart, automated)):
+        return Broadcast(bid, name, channel, owner, rule, dtstart, at, bool(automated), products)  # type: ignore[arg-type]
+    return None
+
+
+def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | None:
+    from dateutil.rrule import rrulestr
+
+    if not isinstance(value, str) or not value.strip():
+        r.error(path, f'must be an RRULE text such as "FREQ=WEEKLY;BYDAY=MO", got {show(value)}')
+        return None
+    text = value.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if "DTSTART" in text.upper() or "\n" in text:
+        r.error(path, f"must be a single RRULE without DTSTART (use the dtstart field), got {show(value)}")
+        return None
+    start = datetime.combine(dtstart or date(2000, 1, 1), time())
+    try:
+        rrulestr(text, dtstart=start)
+    except (ValueError, TypeError) as exc:
+        r.error(path, f"invalid RRULE {show(value)}: {exc}")
+        return None
+    return text
+
+
+def _studio(r: _Reader, raw: Any, team_ids: list[str]) -> Studio | None:
+    if raw is None:
+        return None
+    s = r.obj(raw, "studio", ("team", "capacity_per_day", "min_lead_days"))
+    if s is None:
+        return None
+    team = r.required(s, "team", "studio")
+    if team is not None:
+        team = r.reference(team, "studio.team", team_ids, "team", "teams")
+    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1)
+    lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0)
+    if team is None or cap is None or lead is None:
+        return None
+    return Studio(team, cap, lead)
+
+
+def _request(
+    r: _Reader, raw: Any, path: str, team_ids: list[str], stages_of: dict[str, list[str]]
+) -> Request | None:
+    keys = (
+        "id", "title", "product", "stage", "requested_by", "requested_on", "needed_by",
+        "production_days", "status", "start", "note",
+    )  # fmt: skip
+    q = r.obj(raw, path, keys)
+    if q is None:
+        return None
+    rid = r.ident(r.required(q, "id", path), _join(path, "id"))
+    title = r.text(r.required(q, "title", path), _join(path, "title"))
+    product = r.required(q, "product", path)
+    stage = r.required(q, "stage", path)
+    if product is not None:
+        product = r.reference(product, _join(path, "product"), stages_of, "product", "products")
+    if product is not None and stage is not None:
+        stage = r.reference(stage, _join(path, "stage"), stages_of[product], "stage", "stages")
+    by = r.required(q, "requested_by", path)
+    if by is not None:
+        by = r.reference(by, _join(path, "requested_by"), team_ids, "team", "teams")
+    on = r.day(r.required(q, "requested_on", path), _join(path, "requested_on"))
+    needed = r.day(r.required(q, "needed_by", path), _join(path, "needed_by"))
+    if on and needed and needed < on:
+        r.error(_join(path, "needed_by"), f"must not be before requested_on ({on.isoformat()})")
+        needed = None
+    pdays = r.integer(q.get("production_days", 1), _join(path, "production_days"), 1)
+    status = r.choice(q.get("status", "requested"), _join(path, "status"), REQUEST_STATUSES, "status")
+    start = None
+    if q.get("start") is not None:
+        start = r.day(q["start"], _join(path, "start"))
+    elif status in ("scheduled", "in_production", "delivered"):
+        r.error(_join(path, "start"), f'required when status is "{status}"')
+        status = None
+    note = r.text(q.get("note", ""), _join(path, "note"), allow_empty=True)
+    values = (rid, title, product, stage, by, on, needed, pdays, status, note)
+    if all(v is not None for v in values):
+        return Request(rid, title, product, stage, by, on, needed, pdays, status, start, note)  # type: ignore[arg-type]
+    return None
+
+
+# --- the entry point ------------------------------------------------------------------
+
+PLAN_KEYS = (
+    "cadence", "id", "name", "timezone", "start", "end", "calendar", "rules", "teams",
+    "products", "broadcasts", "studio", "requests", "updated",
+)  # fmt: skip
+
+
+def build_plan(raw: Any) -> Plan:
+    """Validate raw plan data (parsed JSON) and build the immutable Plan.
+
+    Raises PlanInvalid listing every error, each with its JSON path.
+    """
+    r = _Reader()
+    data = r.obj(raw, "", PLAN_KEYS)
+    if data is None:
+        raise PlanInvalid(r.errors)
+    version = data.get("cadence")
+    if "cadence" not in data:
+        r.error("cadence", f"required: the format version (supported: {_versions()})")
+    elif version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+        r.error("cadence", f"unsupported format version {show(version)} (supported: {_versions()})")
+        raise PlanInvalid(r.errors)
+
+    name = r.text(r.required(data, "name", ""), "name")
+    pid = data.get("id")
+    if pid is None:
+        pid = slugify(name or "plan")
+    else:
+        pid = r.ident(pid, "id")
+    tz = data.get("timezone", "UTC")
+    if not isinstance(tz, str) or not _zone_ok(tz):
+        r.error("timezone", f'unknown time zone {show(tz)} (an IANA name such as "Europe/Berlin")')
+    start = r.day(r.required(data, "start", ""), "start")
+    end = r.day(r.required(data, "end", ""), "end")
+    if start and end and end < start:
+        r.error("end", f"must not be before start ({start.isoformat()})")
+    updated = None
+    if data.get("updated") is not None:
+        updated = _timestamp(r, data["updated"], "updated")
+
+    calendar = _calendar(r, data.get("calendar"), "calendar")
+    rules = _rules(r, data.get("rules"), "rules")
+    teams, team_ids = _teams(r, data)
+
+    products: list[Product] = []
+    product_ids: list[tuple[str, str | None]] = []
+    stages_of: dict[str, list[str]] = {}
+    for path, item in _items(r, data, "products", ""):
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        product_ids.append((_join(path, "id"), raw_id if isinstance(raw_id, str) else None))
+        prod = _product(r, item, path, team_ids)
+        if prod is not None:
+            products.append(prod)
+        if isinstance(raw_id, str):
+            # References to a product whose own fields are bad are not errors too.
+            raw_stages = item.get("stages") if isinstance(item.get("stages"), list) else []
+            stages_of[raw_id] = [s["id"] for s in raw_stages if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    r.unique_ids(product_ids, "product")
+    known_products = [p for _, p in product_ids if p]
+
+    broadcasts = []
+    bids: list[tuple[str, str | None]] = []
+    for path, item in _items(r, data, "broadcasts", ""):
+        b = _broadcast(r, item, path, team_ids, known_products)
+        bids.append((_join(path, "id"), item.get("id") if isinstance(item, dict) else None))
+        if b is not None:
+            broadcasts.append(b)
+    r.unique_ids(bids, "broadcast")
+
+    studio = _studio(r, data.get("studio"), team_ids)
+    requests = []
+    rids: list[tuple[str, str | None]] = []
+    for path, item in _items(r, data, "requests", ""):
+        q = _request(r, item, path, team_ids, stages_of)
+        rids.append((_join(path, "id"), item.get("id") if isinstance(item, dict) else None))
+        if q is not None:
+            requests.append(q)
+    r.unique_ids(rids, "request")
+
+    if r.errors:
+        raise PlanInvalid(r.errors)
+    assert start is not None and end is not None and name is not None and pid is not None
+    return Plan(
+        id=pid,
+        name=name,
+        start=start,
+        end=end,
+        timezone=tz,
+        calendar=calendar,
+        rules=rules,
+        teams=tuple(teams),
+        products=tuple(products),
+        broadcasts=tuple(broadcasts),
+        studio=studio,
+        requests=tuple(requests),
+        updated=updated,
+    )
+
+
+def _versions() -> str:
+    return ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+
+
+def _zone_ok(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _timestamp(r: _Reader, value: Any, path: str) -> datetime | None:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        stamp = None
+    if stamp is None or stamp.tzinfo is None:
+        r.error(path, f'must be a date-time with a zone, e.g. "2027-01-04T09:00:00Z", got {show(value)}')
+        return None
+    return stamp.astimezone(timezone.utc)
+
+
+__all__ = ["FORMAT_VERSION", "PlanError", "PlanInvalid", "build_plan", "slugify", "show"]

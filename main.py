@@ -1,0 +1,23 @@
+"""Cadence: no arguments (or a plan file, or --demo) opens the app; a sub-command runs the CLI."""
+
+from __future__ import annotations
+
+import sys
+
+GUI_FLAGS = {"--demo"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    gui = not args or args[0] in GUI_FLAGS or args[0].lower().endswith((".cadence", ".json"))
+    if gui:
+        from ui.app import main as gui_main
+
+        return gui_main(args)
+    from cadence.cli import main as cli_main
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""The .cadence document: round trips, transactions, schema versions, damaged files."""
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from cadence.commands.plan import demo_plan
+from cadence.formats.plan_io import PlanFileError, read_plan_file, write_plan_file
+from cadence.formats.plan_json import dumps_plan, loads_plan
+from cadence.store import (
+    DocumentLocked,
+    StoreError,
+    create_document,
+    open_document,
+    save_plan_document,
+)
+from cadence.validate import PlanInvalid, build_plan
+from tests.core.strategies import raw_plans
+
+
+def test_demo_round_trip_json_cadence_json(tmp_path):
+    plan = demo_plan()
+    write_plan_file(plan, tmp_path / "demo.cadence")
+    back = read_plan_file(tmp_path / "demo.cadence")
+    assert back == plan
+    write_plan_file(back, tmp_path / "demo.json")
+    assert (tmp_path / "demo.json").read_text() == dumps_plan(plan)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw_plans())
+def test_generated_plans_round_trip(tmp_path_factory, raw):
+    plan = build_plan(raw)
+    assert loads_plan(dumps_plan(plan)) == plan
+    path = tmp_path_factory.mktemp("rt") / "plan.cadence"
+    save_plan_document(plan, path)
+    with open_document(path, read_only=True) as doc:
+        assert doc.load() == plan
+
+
+def test_save_reports_what_changed(tmp_path):
+    plan = demo_plan()
+    doc = create_document(tmp_path / "p.cadence", plan)
+    billing = plan.products[1]
+    longer = dataclasses.replace(
+        billing, stages=(dataclasses.replace(billing.stages[0], days=12),) + billing.stages[1:]
+    )
+    edited = dataclasses.replace(plan, products=(plan.products[0], longer, plan.products[2]))
+    changes = doc.save(edited)
+    assert changes.products == frozenset({"billing"})
+    assert not changes.teams and not changes.settings and not changes.replan_all
+    doc.close()
+    assert read_plan_file(tmp_path / "p.cadence").products[1].stages[0].days == 12
+
+
+def test_removing_and_reordering_products(tmp_path):
+    plan = demo_plan()
+    doc = create_document(tmp_path / "p.cadence", plan)
+    edited = dataclasses.replace(
+        plan, products=(plan.products[2], plan.products[0]), broadcasts=(), requests=()
+    )
+    changes = doc.save(edited)
+    assert changes.removed_products == frozenset({"billing"})
+    assert changes.product_order
+    doc.close()
+    back = read_plan_file(tmp_path / "p.cadence")
+    assert [p.id for p in back.products] == ["mobile", "analytics"]
+    assert back.products[0] == plan.products[2]
+
+
+def test_failed_write_leaves_previous_state(tmp_path, monkeypatch):
+    plan = demo_plan()
+    path = tmp_path / "p.cadence"
+    doc = create_document(path, plan)
+    teams = (dataclasses.replace(plan.teams[0], name="Brand"),) + plan.teams[1:]
+    renamed = dataclasses.replace(plan, name="Renamed", teams=teams)
+    import cadence.store.document as document
+
+    def boom(session, data):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(document, "_write_teams", boom)
+    with pytest.raises(sqlite3.OperationalError):
+        doc.save(renamed)
+    doc.close()
+    assert read_plan_file(path) == plan
+
+
+def test_newer_schema_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE schema_info SET value='7' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        open_document(path)
+    assert str(info.value) == (
+        "written by a newer Cadence (document schema 7; this version reads up to 1). "
+        "Update Cadence to open it; the file was not changed."
+    )
+    assert path.read_bytes() == before
+
+
+def test_corrupt_file_gives_clear_error(tmp_path):
+    path = tmp_path / "junk.cadence"
+    path.write_bytes(b"this is not a database at all")
+    with pytest.raises(PlanFileError) as info:
+        read_plan_file(path)
+    assert str(info.value) == f"{path}: not a Cadence document (not an SQLite database)"
+    assert path.read_bytes() == b"this is not a database at all"
+
+
+def test_other_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.cadence"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="not a Cadence document"):
+        open_document(path)
+
+
+def test_damaged_row_names_the_field(tmp_path):
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE stage SET days=-3 WHERE stage_id='qualify'")
+    con.commit()
+    con.close()
+    with pytest.raises(PlanFileError) as info:
+        read_plan_file(path)
+    assert str(info.value) == (
+        f"{path}: 1 error\n  products[0].stages[2].days: must be an integer ≥ 1, got -3"
+    )
+
+
+def test_lock_refuses_second_editor(tmp_path):
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    first = open_document(path, lock=True)
+    with pytest.raises(DocumentLocked, match="open in another Cadence window"):
+        open_document(path, lock=True)
+    first.close()
+    open_document(path, lock=True).close()
+    assert not (tmp_path / ".~p.cadence.lock").exists()
+
+
+def test_stale_lock_of_dead_process_is_taken_over(tmp_path):
+    import socket
+
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    (tmp_path / ".~p.cadence.lock").write_text(f"{socket.gethostname()}:999999999")
+    open_document(path, lock=True).close()
+
+
+def test_read_only_file(tmp_path):
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    path.chmod(0o444)
+    try:
+        with open_document(path, read_only=True) as doc:
+            assert doc.load().name == "Northwind nurture plan 2027"
+        if not _is_root():
+            with pytest.raises(StoreError, match="read-only"):
+                open_document(path)
+    finally:
+        path.chmod(0o644)
+
+
+def _is_root() -> bool:
+    import os
+
+    return os.geteuid() == 0
+
+
+def test_create_refuses_existing(tmp_path):
+    path = tmp_path / "p.cadence"
+    path.write_text("keep me")
+    with pytest.raises(StoreError, match="exists already"):
+        create_document(path, demo_plan())
+    assert path.read_text() == "keep me"
+
+
+def test_convert_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    before = path.read_bytes()
+    import cadence.store.document as document
+
+    def boom(*a, **k):
+        raise StoreError("simulated failure")
+
+    monkeypatch.setattr(document, "_write_requests", boom)
+    with pytest.raises(StoreError):
+        save_plan_document(demo_plan(), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in Path(tmp_path).iterdir()] == ["p.cadence"]
+
+
+def test_invalid_plan_never_reaches_the_document(tmp_path):
+    plan = demo_plan()
+    path = tmp_path / "p.cadence"
+    doc = create_document(path, plan)
+    dangling = dataclasses.replace(plan, products=plan.products[:1])
+    with pytest.raises(PlanInvalid) as info:
+        doc.save(dangling)
+    assert str(info.value.errors[0]) == (
+        'broadcasts[0].products[1]: unknown product "billing" (products: analytics)'
+    )
+    doc.close()
+    assert read_plan_file(path) == plan

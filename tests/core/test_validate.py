@@ -1,0 +1,212 @@
+"""Every error case of the plan format, with the literal message the user sees."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from cadence.formats.plan_json import dumps_plan, loads_plan
+from cadence.validate import PlanInvalid, build_plan
+
+PLANS = Path(__file__).parent / "plans"
+EXAMPLE = json.loads((PLANS / "format_example.json").read_text())
+
+
+def errors_of(raw) -> list[str]:
+    with pytest.raises(PlanInvalid) as info:
+        build_plan(raw)
+    return [str(e) for e in info.value.errors]
+
+
+def edited(**paths):
+    raw = copy.deepcopy(EXAMPLE)
+    for path, value in paths.items():
+        target = raw
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target[int(key)] if key.isdigit() else target[key]
+        last = keys[-1]
+        target[int(last) if last.isdigit() else last] = value
+    return raw
+
+
+def test_format_example_builds():
+    plan = build_plan(EXAMPLE)
+    assert plan.id == "acme-2027"
+    assert plan.timezone == "Europe/Berlin"
+    assert [s.id for s in plan.products[0].stages] == ["aware", "consider", "qualify", "close"]
+    assert plan.products[0].stages[2].owner is None
+    assert plan.products[0].touches[2].roll == "backward"
+    assert plan.products[0].touches[0].roll is None
+    assert plan.broadcasts[1].products == ()
+    assert plan.broadcasts[0].products == ("analytics",)
+    assert plan.products[0].cohorts.intake_dates()[:2] == (
+        __import__("datetime").date(2027, 1, 4),
+        __import__("datetime").date(2027, 1, 11),
+    )
+
+
+def test_negative_stage_days():
+    assert errors_of(edited(products__0__stages__2__days=-3)) == [
+        "products[0].stages[2].days: must be an integer ≥ 1, got -3"
+    ]
+
+
+def test_unknown_stage_of_touch():
+    assert errors_of(edited(products__0__touches__1__stage="negociate")) == [
+        'products[0].touches[1].stage: unknown stage "negociate" (stages: aware, consider, qualify, close)'
+    ]
+
+
+def test_unknown_country():
+    assert errors_of(edited(calendar__holidays__country="XX")) == [
+        'calendar.holidays.country: unknown country "XX"'
+    ]
+
+
+def test_unknown_subdivision():
+    (msg,) = errors_of(edited(calendar__holidays__subdivision="ZZ"))
+    assert msg.startswith('calendar.holidays.subdivision: unknown subdivision "ZZ" of DE (known: ')
+    assert "BE" in msg
+
+
+def test_end_before_start():
+    assert errors_of(edited(end="2026-12-31")) == ["end: must not be before start (2027-01-04)"]
+
+
+def test_impossible_date():
+    assert errors_of(edited(start="2027-02-30")) == [
+        'start: not a real date "2027-02-30" (day is out of range for month)'
+    ]
+
+
+def test_duplicate_ids():
+    raw = copy.deepcopy(EXAMPLE)
+    raw["teams"][1]["id"] = "mkt"
+    raw["products"][0]["stages"][1]["id"] = "aware"
+    errors = errors_of(raw)
+    assert 'teams[1].id: duplicate team id "mkt"' in errors
+    assert 'products[0].stages[1].id: duplicate stage id "aware"' in errors
+
+
+def test_owner_not_a_team():
+    assert errors_of(edited(products__0__stages__3__owner="sales")) == [
+        'products[0].stages[3].owner: unknown team "sales" (teams: mkt, sdr)'
+    ]
+
+
+def test_bad_color_does_not_cascade():
+    assert errors_of(edited(teams__0__color="blue")) == [
+        'teams[0].color: must be a colour "#rrggbb", got "blue"'
+    ]
+
+
+def test_bad_rrule():
+    assert errors_of(edited(broadcasts__0__rrule="FREQ=MONTHY")) == [
+        "broadcasts[0].rrule: invalid RRULE \"FREQ=MONTHY\": invalid 'FREQ': MONTHY"
+    ]
+
+
+def test_bad_timezone():
+    assert errors_of(edited(timezone="Europe/Berln")) == [
+        'timezone: unknown time zone "Europe/Berln" (an IANA name such as "Europe/Berlin")'
+    ]
+
+
+def test_unsupported_version():
+    assert errors_of(edited(cadence=2)) == ["cadence: unsupported format version 2 (supported: 1)"]
+
+
+def test_missing_version():
+    raw = copy.deepcopy(EXAMPLE)
+    del raw["cadence"]
+    assert errors_of(raw) == ["cadence: required: the format version (supported: 1)"]
+
+
+def test_unknown_key_suggests_the_field():
+    assert errors_of(edited(products__0__stages__0__dayz=3)) == [
+        'products[0].stages[0].dayz: unknown field (did you mean "days"?)'
+    ]
+
+
+def test_offset_outside_stage():
+    assert errors_of(edited(products__0__touches__0__offset_days=14)) == [
+        'products[0].touches[0].offset_days: must be an integer from 0 to 13 (stage "aware" has 14 days), got 14'
+    ]
+
+
+def test_bad_time_and_channel_and_conversion():
+    raw = edited(products__0__touches__1__time="25:00", products__0__touches__0__channel="fax")
+    raw["products"][0]["stages"][0]["conversion"] = 1.5
+    assert errors_of(raw) == [
+        "products[0].stages[0].conversion: must be a number from 0 to 1, got 1.5",
+        'products[0].touches[0].channel: unknown channel "fax" (one of: email, newsletter, call, '
+        "meeting, event, content, social, direct_mail, other)",
+        'products[0].touches[1].time: must be a time "HH:MM" (00:00–23:59) or null, got "25:00"',
+    ]
+
+
+def test_boolean_is_not_an_integer():
+    assert errors_of(edited(products__0__stages__0__days=True)) == [
+        "products[0].stages[0].days: must be an integer ≥ 1, got true"
+    ]
+
+
+def test_every_error_is_reported_at_once():
+    raw = edited(products__0__stages__2__days=0, end="2020-01-01", timezone="Nowhere")
+    assert len(errors_of(raw)) == 3
+
+
+def test_malformed_json_names_line_and_column():
+    with pytest.raises(PlanInvalid) as info:
+        loads_plan('{\n  "cadence": 1,\n  "name" "x"\n}', "plan.json")
+    assert str(info.value) == "plan.json: line 3, column 10: invalid JSON (Expecting ':' delimiter)"
+
+
+def test_id_default_derived_from_name():
+    raw = copy.deepcopy(EXAMPLE)
+    del raw["id"]
+    assert build_plan(raw).id == "nurture-plan-2027"
+
+
+def test_team_color_default_from_palette():
+    raw = copy.deepcopy(EXAMPLE)
+    del raw["teams"][1]["color"]
+    assert build_plan(raw).teams[1].color == "#e67e22"
+
+
+def test_request_fields_are_checked():
+    raw = copy.deepcopy(EXAMPLE)
+    raw["requests"] = [
+        {
+            "id": "roi",
+            "title": "ROI sheet",
+            "product": "analytics",
+            "stage": "close",
+            "requested_by": "sdr",
+            "requested_on": "2027-03-10",
+            "needed_by": "2027-03-01",
+            "production_days": 0,
+            "status": "scheduled",
+        }
+    ]
+    assert errors_of(raw) == [
+        "requests[0].needed_by: must not be before requested_on (2027-03-10)",
+        "requests[0].production_days: must be an integer ≥ 1, got 0",
+        'requests[0].start: required when status is "scheduled"',
+    ]
+
+
+def test_cohorts_dates_and_series_exclusive():
+    raw = copy.deepcopy(EXAMPLE)
+    raw["products"][0]["cohorts"] = {"start": "2027-01-04", "dates": ["2027-01-04"]}
+    assert errors_of(raw) == [
+        'products[0].cohorts.start: not allowed together with "dates" '
+        "(give either dates or start/every_days/count)"
+    ]
+
+
+def test_json_round_trip_is_equal():
+    plan = build_plan(EXAMPLE)
+    assert loads_plan(dumps_plan(plan)) == plan
