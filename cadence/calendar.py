@@ -28,7 +28,9 @@ def holiday_names(rule: HolidayRule, years: tuple[int, ...]) -> dict[date, str]:
 
 def supported_countries() -> dict[str, list[str]]:
     """Country codes known to the `holidays` package with their subdivisions."""
-    return {code: list(subdivs) for code, subdivs in holidays_pkg.list_supported_countries().items()}
+    return {
+        code: list(subdivs) for code, subdivs in holidays_pkg.list_supported_countries().items()
+    }
 
 
 class WorkingDays:

@@ -34,6 +34,9 @@ REQUEST_STATUSES: tuple[str, ...] = (
     "delivered",
     "declined",
 )
+# Alias for fields named "date" (the name would shadow the type in the class body).
+Day = date
+
 GAP_KINDS: tuple[str, ...] = ("unowned", "silence", "handoff", "spacing", "capacity")
 
 # Team colours picked in order when a team gives none.
@@ -265,10 +268,10 @@ class Occurrence:
     """
 
     uid: str
-    date: date
+    date: Day
     time: time | None
     product: str | None
-    cohort: date | None
+    cohort: Day | None
     stage: str | None
     touch: str
     name: str
@@ -276,11 +279,11 @@ class Occurrence:
     owner: str
     automated: bool
     leads: float
-    nominal: date
+    nominal: Day
     repeat: int = 0
     kind: str = "touch"  # "touch" | "broadcast" | "request"
     # Last day (inclusive) of an entry that spans several days (request production).
-    end: date | None = None
+    end: Day | None = None
 
     @property
     def rolled(self) -> bool:
@@ -292,10 +295,10 @@ class Skipped:
     """An occurrence not sent because its nominal date is not a working day (roll=skip)."""
 
     uid: str
-    nominal: date
+    nominal: Day
     time: time | None
     product: str | None
-    cohort: date | None
+    cohort: Day | None
     stage: str | None
     touch: str
     name: str
@@ -320,11 +323,11 @@ class Gap:
 
     kind: str
     product: str | None
-    cohort: date | None
+    cohort: Day | None
     stage: str | None
     team: str | None
-    start: date
-    end: date
+    start: Day
+    end: Day
     message: str
     load: float | None = None
     capacity: int | None = None
@@ -335,7 +338,7 @@ class Gap:
         return (self.end - self.start).days + 1
 
 
-def touch_uid(plan_id: str, product_id: str, touch_id: str, cohort: date, repeat: int) -> str:
+def touch_uid(plan_id: str, product_id: str, touch_id: str, cohort: Day, repeat: int) -> str:
     """Stable UID of a touch occurrence: depends only on these five values."""
     return f"{plan_id}.{product_id}.{touch_id}.{cohort:%Y%m%d}.{repeat}@cadence"
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,6 +43,7 @@ from cadence.model import (
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
 
 @dataclass(frozen=True, slots=True)
 class PlanError:
@@ -97,7 +98,11 @@ class _Reader:
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f' (did you mean "{close[0]}"?)' if close else f" (allowed: {', '.join(allowed)})"
+                hint = (
+                    f' (did you mean "{close[0]}"?)'
+                    if close
+                    else f" (allowed: {', '.join(allowed)})"
+                )
                 self.error(_join(path, str(key)), f"unknown field{hint}")
         return value
 
@@ -237,7 +242,9 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
     if "workdays" in data:
         lst = r.array(data["workdays"], _join(path, "workdays"))
         if lst is not None:
-            days = [r.choice(w, f"{path}.workdays[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)]
+            days = [
+                r.choice(w, f"{path}.workdays[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)
+            ]
             if not lst:
                 r.error(_join(path, "workdays"), "must name at least one working weekday")
             elif len(set(lst)) != len(lst):
@@ -296,9 +303,15 @@ def _rules(r: _Reader, raw: Any, path: str) -> Rules:
     if data is None:
         return Rules()
     return Rules(
-        min_spacing_days=r.optional_integer(data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1),
-        max_silence_days=r.optional_integer(data.get("max_silence_days"), _join(path, "max_silence_days"), 1),
-        handoff_sla_days=r.optional_integer(data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0),
+        min_spacing_days=r.optional_integer(
+            data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1
+        ),
+        max_silence_days=r.optional_integer(
+            data.get("max_silence_days"), _join(path, "max_silence_days"), 1
+        ),
+        handoff_sla_days=r.optional_integer(
+            data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0
+        ),
     )
 
 
@@ -333,7 +346,9 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
         return None
     pid = r.ident(r.required(p, "id", path), _join(path, "id"))
     name = r.text(r.required(p, "name", path), _join(path, "name"))
-    lead_def = r.text(p.get("lead_definition", ""), _join(path, "lead_definition"), allow_empty=True)
+    lead_def = r.text(
+        p.get("lead_definition", ""), _join(path, "lead_definition"), allow_empty=True
+    )
 
     stages: list[Stage] = []
     stage_ids: list[tuple[str, str | None]] = []
@@ -366,7 +381,18 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
 
     touches: list[Touch] = []
     touch_ids: list[tuple[str, str | None]] = []
-    touch_keys = ("id", "name", "channel", "owner", "stage", "offset_days", "every_days", "time", "automated", "roll")
+    touch_keys = (
+        "id",
+        "name",
+        "channel",
+        "owner",
+        "stage",
+        "offset_days",
+        "every_days",
+        "time",
+        "automated",
+        "roll",
+    )
     for tp, item in _items(r, p, "touches", path):
         t = r.obj(item, tp, touch_keys)
         if t is None:
@@ -385,7 +411,10 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
         opath = _join(tp, "offset_days")
         if stage is not None and stage in stage_days:
             n = stage_days[stage]
-            if not (isinstance(offset, int) and not isinstance(offset, bool)) or not 0 <= offset < n:
+            if (
+                not (isinstance(offset, int) and not isinstance(offset, bool))
+                or not 0 <= offset < n
+            ):
                 r.error(
                     opath,
                     f"must be an integer from 0 to {n - 1} (stage {show(stage)} has {n} days), got {show(offset)}",
@@ -406,7 +435,13 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
     r.unique_ids(touch_ids, "touch")
 
     cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
-    if pid and name is not None and lead_def is not None and len(stages) == len(stage_ids) and stages:
+    if (
+        pid
+        and name is not None
+        and lead_def is not None
+        and len(stages) == len(stage_ids)
+        and stages
+    ):
         return Product(pid, name, tuple(stages), tuple(touches), cohorts, lead_def)
     return None
 
@@ -421,7 +456,10 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
     if "dates" in c:
         for key in ("start", "every_days", "count"):
             if key in c:
-                r.error(_join(path, key), 'not allowed together with "dates" (give either dates or start/every_days/count)')
+                r.error(
+                    _join(path, key),
+                    'not allowed together with "dates" (give either dates or start/every_days/count)',
+                )
         lst = r.array(c["dates"], _join(path, "dates")) or []
         dates = [r.day(d, f"{path}.dates[{i}]") for i, d in enumerate(lst)]
         good = tuple(d for d in dates if d is not None)
@@ -477,7 +515,10 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if "DTSTART" in text.upper() or "\n" in text:
-        r.error(path, f"must be a single RRULE without DTSTART (use the dtstart field), got {show(value)}")
+        r.error(
+            path,
+            f"must be a single RRULE without DTSTART (use the dtstart field), got {show(value)}",
+        )
         return None
     start = datetime.combine(dtstart or date(2000, 1, 1), time())
     try:
@@ -531,7 +572,9 @@ def _request(
         r.error(_join(path, "needed_by"), f"must not be before requested_on ({on.isoformat()})")
         needed = None
     pdays = r.integer(q.get("production_days", 1), _join(path, "production_days"), 1)
-    status = r.choice(q.get("status", "requested"), _join(path, "status"), REQUEST_STATUSES, "status")
+    status = r.choice(
+        q.get("status", "requested"), _join(path, "status"), REQUEST_STATUSES, "status"
+    )
     start = None
     if q.get("start") is not None:
         start = r.day(q["start"], _join(path, "start"))
@@ -602,7 +645,9 @@ def build_plan(raw: Any) -> Plan:
         if isinstance(raw_id, str):
             # References to a product whose own fields are bad are not errors too.
             raw_stages = item.get("stages") if isinstance(item.get("stages"), list) else []
-            stages_of[raw_id] = [s["id"] for s in raw_stages if isinstance(s, dict) and isinstance(s.get("id"), str)]
+            stages_of[raw_id] = [
+                s["id"] for s in raw_stages if isinstance(s, dict) and isinstance(s.get("id"), str)
+            ]
     r.unique_ids(product_ids, "product")
     known_products = [p for _, p in product_ids if p]
 
@@ -659,15 +704,17 @@ def _zone_ok(name: str) -> bool:
 
 def _timestamp(r: _Reader, value: Any, path: str) -> datetime | None:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     try:
         stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         stamp = None
     if stamp is None or stamp.tzinfo is None:
-        r.error(path, f'must be a date-time with a zone, e.g. "2027-01-04T09:00:00Z", got {show(value)}')
+        r.error(
+            path, f'must be a date-time with a zone, e.g. "2027-01-04T09:00:00Z", got {show(value)}'
+        )
         return None
-    return stamp.astimezone(timezone.utc)
+    return stamp.astimezone(UTC)
 
 
 __all__ = ["FORMAT_VERSION", "PlanError", "PlanInvalid", "build_plan", "slugify", "show"]

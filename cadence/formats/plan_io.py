@@ -21,7 +21,9 @@ def read_plan_file(path: Path) -> Plan:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PLAN_SUFFIXES:
-        raise PlanFileError(f"{path}: unknown plan file type {suffix or '(none)'!r} (use .json or .cadence)")
+        raise PlanFileError(
+            f"{path}: unknown plan file type {suffix or '(none)'!r} (use .json or .cadence)"
+        )
     if not path.exists():
         raise PlanFileError(f"{path}: no such file")
     try:
@@ -49,7 +51,9 @@ def write_plan_file(plan: Plan, path: Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in PLAN_SUFFIXES:
-        raise PlanFileError(f"{path}: unknown plan file type {suffix or '(none)'!r} (use .json or .cadence)")
+        raise PlanFileError(
+            f"{path}: unknown plan file type {suffix or '(none)'!r} (use .json or .cadence)"
+        )
     try:
         if suffix == ".json":
             from cadence.formats.plan_json import dumps_plan

@@ -62,7 +62,12 @@ def _cohorts(c: Cohorts) -> dict[str, Any] | None:
         return {"dates": [d.isoformat() for d in c.dates], "size": c.size}
     if c.start is None:
         return None
-    return {"start": c.start.isoformat(), "every_days": c.every_days, "count": c.count, "size": c.size}
+    return {
+        "start": c.start.isoformat(),
+        "every_days": c.every_days,
+        "count": c.count,
+        "size": c.size,
+    }
 
 
 def _product(p: Product) -> dict[str, Any]:
@@ -172,7 +177,11 @@ def loads_plan(text: str, source: str = "plan") -> Plan:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanInvalid(
-            [PlanError("", f"{source}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})")]
+            [
+                PlanError(
+                    "", f"{source}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})"
+                )
+            ]
         ) from None
     return build_plan(raw)
 
@@ -183,5 +192,7 @@ def load_plan_json(path: Path) -> Plan:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PlanInvalid([PlanError("", f"{path.name}: not UTF-8 text (byte {exc.start})")]) from None
+        raise PlanInvalid(
+            [PlanError("", f"{path.name}: not UTF-8 text (byte {exc.start})")]
+        ) from None
     return loads_plan(text, Path(path).name)

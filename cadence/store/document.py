@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine, delete, select
+from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
 from cadence.formats.plan_json import plan_to_dict
 from cadence.model import Plan
@@ -130,7 +130,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     plan_row = session.exec(select(PlanRow)).first()
     if plan_row is None:
         raise StoreError("the document holds no plan (table 'plan' is empty)")
-    blackouts = session.exec(select(BlackoutRow).order_by(BlackoutRow.position)).all()
+    blackouts = session.exec(select(BlackoutRow).order_by(col(BlackoutRow.position))).all()
     raw: dict[str, Any] = {
         "cadence": 1,
         "id": plan_row.plan_id,
@@ -154,8 +154,13 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             "handoff_sla_days": plan_row.handoff_sla_days,
         },
         "teams": [
-            {"id": t.team_id, "name": t.name, "color": t.color, "weekly_capacity": t.weekly_capacity}
-            for t in session.exec(select(TeamRow).order_by(TeamRow.position)).all()
+            {
+                "id": t.team_id,
+                "name": t.name,
+                "color": t.color,
+                "weekly_capacity": t.weekly_capacity,
+            }
+            for t in session.exec(select(TeamRow).order_by(col(TeamRow.position))).all()
         ],
         "products": [],
         "broadcasts": [],
@@ -170,12 +175,12 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             "min_lead_days": plan_row.studio_min_lead_days,
         }
     stages: dict[int, list[StageRow]] = {}
-    for s in session.exec(select(StageRow).order_by(StageRow.position)).all():
+    for s in session.exec(select(StageRow).order_by(col(StageRow.position))).all():
         stages.setdefault(s.product_pk, []).append(s)
     touches: dict[int, list[TouchRow]] = {}
-    for t in session.exec(select(TouchRow).order_by(TouchRow.position)).all():
+    for t in session.exec(select(TouchRow).order_by(col(TouchRow.position))).all():
         touches.setdefault(t.product_pk, []).append(t)
-    for p in session.exec(select(ProductRow).order_by(ProductRow.position)).all():
+    for p in session.exec(select(ProductRow).order_by(col(ProductRow.position))).all():
         assert p.pk is not None
         product: dict[str, Any] = {
             "id": p.product_id,
@@ -194,7 +199,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
                 "size": p.cohort_size,
             }
         raw["products"].append(product)
-    for b in session.exec(select(BroadcastRow).order_by(BroadcastRow.position)).all():
+    for b in session.exec(select(BroadcastRow).order_by(col(BroadcastRow.position))).all():
         item: dict[str, Any] = {
             "id": b.broadcast_id,
             "name": b.name,
@@ -208,7 +213,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         if b.products is not None:
             item["products"] = json.loads(b.products)
         raw["broadcasts"].append(item)
-    for q in session.exec(select(RequestRow).order_by(RequestRow.position)).all():
+    for q in session.exec(select(RequestRow).order_by(col(RequestRow.position))).all():
         raw["requests"].append(
             {
                 "id": q.request_id,
@@ -402,13 +407,17 @@ UPGRADES: dict[int, Callable[[Connection], None]] = {}
 def _schema_version(conn: Connection) -> int | None:
     tables = {
         row[0]
-        for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        for row in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        ).fetchall()
     }
     if not tables:
         return None
     if "schema_info" not in tables:
         raise StoreError("not a Cadence document (no schema_info table)")
-    rows = dict(conn.exec_driver_sql("SELECT key, value FROM schema_info").fetchall())
+    rows: dict[str, str] = dict(
+        conn.exec_driver_sql("SELECT key, value FROM schema_info").fetchall()
+    )
     if rows.get("application") != APPLICATION:
         raise StoreError("not a Cadence document (schema_info names another application)")
     try:
@@ -521,7 +530,9 @@ class Document:
                 if changes.teams:
                     _write_teams(session, data)
                 for pid in changes.removed_products:
-                    row = session.exec(select(ProductRow).where(ProductRow.product_id == pid)).first()
+                    row = session.exec(
+                        select(ProductRow).where(ProductRow.product_id == pid)
+                    ).first()
                     if row is not None:
                         session.delete(row)
                 session.flush()

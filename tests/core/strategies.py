@@ -97,7 +97,9 @@ def raw_plans(draw):
             "automated": draw(st.booleans()),
         }
         if draw(st.booleans()):
-            b["products"] = draw(st.lists(st.sampled_from(product_ids), unique=True)) if product_ids else []
+            b["products"] = (
+                draw(st.lists(st.sampled_from(product_ids), unique=True)) if product_ids else []
+            )
         broadcasts.append(b)
     requests = []
     if products:
@@ -131,9 +133,15 @@ def raw_plans(draw):
         "end": end.isoformat(),
         "calendar": {
             "workdays": draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, unique=True)),
-            "holidays": draw(st.sampled_from([None, {"country": "DE", "subdivision": "BE"}, {"country": "US"}])),
+            "holidays": draw(
+                st.sampled_from([None, {"country": "DE", "subdivision": "BE"}, {"country": "US"}])
+            ),
             "blackouts": [
-                {"name": draw(names), "start": d.isoformat(), "end": (d + timedelta(days=3)).isoformat()}
+                {
+                    "name": draw(names),
+                    "start": d.isoformat(),
+                    "end": (d + timedelta(days=3)).isoformat(),
+                }
                 for d in draw(st.lists(days, max_size=2))
             ],
             "roll": draw(st.sampled_from(ROLL_POLICIES)),
