@@ -1,0 +1,275 @@
+"""The document controller: the one place where the open plan changes.
+
+Views never edit the plan, the document or each other. They build the plan they
+want (``dataclasses.replace``) and call :meth:`DocumentController.apply`, which
+validates it and pushes a :class:`PlanEdit` onto the undo stack. The command's
+``redo()``/``undo()`` go through :meth:`DocumentController._commit`: save through
+the store facade (one transaction; it returns *what changed*), re-plan only the
+changed products, then announce it:
+
+- ``sig_plan_changed(Changes)`` — the plan changed (edit, undo, redo, open);
+- ``sig_schedule_changed()`` — the schedule and the gaps were recomputed;
+- ``sig_navigate(NavTarget)`` — some view asks the window to show a place.
+
+The controller is created once per window and survives File ▸ Open: opening a
+document calls :meth:`load`, which resets the undo stack and emits both signals,
+so widgets built with ``Widget(controller)`` never need rebuilding.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from cadence.model import Gap, Occurrence, Plan, Schedule
+from ui.replan import Replanner
+
+if TYPE_CHECKING:  # the store imports sqlmodel (~600 ms): only when needed
+    from cadence.store import Changes, Document
+
+
+@dataclass(frozen=True)
+class NavTarget:
+    """A place in the window: a product/stage/touch in the map, a day in the calendar."""
+
+    product: str | None = None
+    stage: str | None = None
+    touch: str | None = None
+    day: date | None = None
+    tab: str | None = None  # "map" | "calendar" | "requests" | "workload"
+
+
+def _occurrence_key(o: Occurrence) -> tuple[Any, ...]:
+    # The engine's order: date, time (all-day first), product, touch, cohort.
+    return (
+        o.date,
+        o.time is not None,
+        o.time or time.min,
+        o.product or "",
+        o.touch,
+        o.cohort or date.min,
+        o.uid,
+    )
+
+
+def first_error(plan: Plan) -> str | None:
+    """The validation layer's first message for ``plan``, or None when it is valid."""
+    from cadence.formats.plan_json import plan_to_dict
+    from cadence.validate import PlanInvalid, build_plan
+
+    try:
+        build_plan(plan_to_dict(plan))
+    except PlanInvalid as exc:
+        return str(exc.errors[0]) if exc.errors else str(exc)
+    return None
+
+
+class PlanEdit(QUndoCommand):
+    """One edit of the plan: holds the plan before and after; redo applies new, undo old."""
+
+    def __init__(
+        self, controller: DocumentController, old: Plan, new: Plan, text: str, merge_id: int
+    ) -> None:
+        super().__init__(text)
+        self._controller = controller
+        self.old = old
+        self.new = new
+        self._merge_id = merge_id
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return self._merge_id
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, PlanEdit) or other.id() != self.id() or self.id() == -1:
+            return False
+        self.new = other.new
+        # A drag that ends where it began leaves nothing to undo.
+        self.setObsolete(self.new == self.old)
+        return True
+
+    def redo(self) -> None:
+        if not self._controller._commit(self.new):
+            self.setObsolete(True)  # the store refused it: nothing changed, keep no command
+
+    def undo(self) -> None:
+        if not self._controller._commit(self.old):
+            self.setObsolete(True)
+
+
+class DocumentController(QObject):
+    """Owns the open plan, its document, its undo stack, its schedule and gaps."""
+
+    #: cadence.store.Changes — after every edit, undo, redo and open
+    sig_plan_changed = Signal(object)
+    #: after re-planning; read ``schedule``, ``gaps`` and ``occurrences()``
+    sig_schedule_changed = Signal()
+    #: a ui.controller.NavTarget the window should show
+    sig_navigate = Signal(object)
+    #: datetime (aware) of the last successful write to the document
+    sig_saved = Signal(object)
+    #: a write failed: user-readable message (the plan was not changed)
+    sig_store_error = Signal(str)
+    #: the document or its path changed (open, new, save as)
+    sig_document_changed = Signal()
+
+    def __init__(
+        self,
+        plan: Plan,
+        path: Path | None = None,
+        parent: QObject | None = None,
+        *,
+        document: Document | None = None,
+        replanner: Replanner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.plan: Plan = plan
+        self.path: Path | None = Path(path) if path is not None else None
+        self.document: Document | None = document
+        self.read_only: bool = bool(document is not None and document.read_only)
+        self.last_saved: datetime | None = None
+        self.last_error: str | None = None
+        # Injectable so tests need no real clock.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._replanner = replanner or Replanner()
+        self.schedule: Schedule = Schedule(())
+        self.gaps: list[Gap] = []
+        self._occurrences: list[Occurrence] | None = None
+        self._request_entries: tuple[Occurrence, ...] | None = None
+        self.replan_ms: float = 0.0
+        self._replan(None)
+
+    # -- the contract ----------------------------------------------------------
+
+    def apply(self, new_plan: Plan, text: str, merge_id: int = -1) -> str | None:
+        """Validate ``new_plan`` and make it the plan as one undoable edit.
+
+        Returns the first validation (or store) error and changes nothing, or
+        None when the edit was applied. ``merge_id`` ≠ -1 merges consecutive
+        edits with the same id into one undo step (drags, typing).
+        """
+        if self.read_only:
+            return "the document is open read-only; use File ▸ Save As to edit a copy"
+        if new_plan == self.plan:
+            return None
+        error = first_error(new_plan)
+        if error is not None:
+            return error
+        self.last_error = None
+        stamped = replace(new_plan, updated=self.clock())
+        self.undo_stack.push(PlanEdit(self, self.plan, stamped, text, merge_id))
+        return self.last_error
+
+    def occurrences(self) -> list[Occurrence]:
+        """Every calendar entry: touches, broadcasts and booked requests, in date order."""
+        if self._occurrences is None:
+            if self._request_entries is None:
+                from cadence.requests import calendar_entries
+
+                self._request_entries = tuple(calendar_entries(self.plan))
+            requests = sorted(self._request_entries, key=_occurrence_key)
+            touches = self.schedule.touches
+            if requests:
+                self._occurrences = list(heapq.merge(touches, requests, key=_occurrence_key))
+            else:
+                self._occurrences = list(touches)
+        return self._occurrences
+
+    def navigate(self, target: NavTarget) -> None:
+        """Ask the window to show ``target`` (switch tab, select in the map, go to a day)."""
+        self.sig_navigate.emit(target)
+
+    # -- documents ---------------------------------------------------------------
+
+    def load(self, plan: Plan, path: Path | None = None, document: Document | None = None) -> None:
+        """Show another plan (File ▸ Open/New): closes the previous document, clears undo."""
+        from cadence.store import diff_plans
+
+        if self.document is not None and self.document is not document:
+            self.document.close()
+        self.document = document
+        self.read_only = bool(document is not None and document.read_only)
+        self.path = Path(path) if path is not None else None
+        self.plan = plan
+        self.last_saved = None
+        self.undo_stack.clear()
+        self._request_entries = None
+        self._replanner.reset()
+        changes = diff_plans(None, plan)
+        self.sig_document_changed.emit()
+        self.sig_plan_changed.emit(changes)
+        self._replan(None)
+
+    def attach(self, document: Document, path: Path) -> None:
+        """Continue editing in another document holding the same plan (Save As)."""
+        if self.document is not None and self.document is not document:
+            self.document.close()
+        self.document = document
+        self.read_only = document.read_only
+        self.path = Path(path)
+        self.undo_stack.setClean()
+        self.sig_document_changed.emit()
+
+    def close(self) -> None:
+        if self.document is not None:
+            self.document.close()
+            self.document = None
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name if self.path is not None else f"{self.plan.name} (not saved)"
+
+    # -- lookups the views share -------------------------------------------------
+
+    def gaps_of(self, product_id: str | None) -> list[Gap]:
+        return [g for g in self.gaps if g.product == product_id]
+
+    def gap_counts(self) -> dict[str | None, int]:
+        counts: dict[str | None, int] = {}
+        for g in self.gaps:
+            counts[g.product] = counts.get(g.product, 0) + 1
+        return counts
+
+    # -- the path every edit, undo and redo takes ----------------------------------
+
+    def _commit(self, plan: Plan) -> bool:
+        """Store ``plan``, re-plan what changed, announce it. False when the store refused."""
+        from cadence.store import StoreError, diff_plans
+
+        try:
+            if self.document is not None:
+                changes = self.document.save(plan)
+                self.last_saved = self.clock()
+            else:
+                changes = diff_plans(self.plan, plan)
+        except (StoreError, OSError) as exc:
+            self.last_error = f"Could not save {self.display_name}: {exc}"
+            self.sig_store_error.emit(self.last_error)
+            return False
+        except ValueError as exc:  # PlanInvalid: validated before, so only on a bug
+            self.last_error = str(exc).splitlines()[0]
+            self.sig_store_error.emit(self.last_error)
+            return False
+        self.plan = plan
+        if changes.requests or changes.settings or changes.teams or changes.products:
+            self._request_entries = None
+        self.sig_plan_changed.emit(changes)
+        if self.document is not None:
+            self.sig_saved.emit(self.last_saved)
+        self._replan(changes)
+        return True
+
+    def _replan(self, changes: Changes | None) -> None:
+        self.schedule, self.gaps, self.replan_ms = self._replanner.update(self.plan, changes)
+        self._occurrences = None
+        self.sig_schedule_changed.emit()
+
+
+__all__ = ["DocumentController", "NavTarget", "PlanEdit", "first_error"]
