@@ -32,14 +32,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
 from cadence.calendar import WorkingDays
 from cadence.model import (
     REQUEST_STATUSES,
+    Cohorts,
     Occurrence,
     Plan,
     Request,
@@ -181,18 +183,22 @@ class RequestsPlan:
     studio: Studio
     slots: tuple[Slot, ...]
     load: tuple[StudioDay, ...]  # days with at least one request, by date
+    # Look-ups for the GUI's per-row and per-day questions (built once).
+    _slot_of: dict[str, Slot] = field(default_factory=dict, compare=False, repr=False)
+    _load_of: dict[date, StudioDay] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._slot_of:
+            self._slot_of.update((s.request, s) for s in self.slots)
+            self._load_of.update((d.date, d) for d in self.load)
 
     def slot(self, request_id: str) -> Slot | None:
-        for s in self.slots:
-            if s.request == request_id:
-                return s
-        return None
+        return self._slot_of.get(request_id)
 
     def load_on(self, day: date) -> int:
-        for d in self.load:
-            if d.date == day:
-                return d.booked
-        return 0
+        """How many requests are in production on a day (0 when none)."""
+        found = self._load_of.get(day)
+        return found.booked if found else 0
 
     @property
     def overbooked(self) -> tuple[StudioDay, ...]:
@@ -236,12 +242,16 @@ class _Booking:
         self.days: list[date] = []
         self.index: dict[date, int] = {}
         self.booked: list[list[str]] = []
+        # _skip[i] == i for a free day; for a full day, a later index to look at
+        # (path-compressed), so searches jump over fully booked stretches.
+        self._skip: list[int] = []
         self._next = wd.next_working(first)
 
     def _grow(self, upto: int) -> None:
         while len(self.days) <= upto:
             day = self._next
             self.index[day] = len(self.days)
+            self._skip.append(len(self.days))
             self.days.append(day)
             self.booked.append([])
             try:
@@ -269,19 +279,33 @@ class _Booking:
         self._grow(i)
         return len(self.booked[i]) < self.capacity
 
+    def next_free(self, i: int) -> int:
+        """The first index at or after i with room left."""
+        self._grow(i)
+        passed = []
+        while self._skip[i] != i:
+            passed.append(i)
+            i = self._skip[i]
+            self._grow(i)
+        for j in passed:
+            self._skip[j] = i
+        return i
+
     def book(self, request_id: str, first: int, count: int) -> tuple[date, ...]:
         self._grow(first + count - 1)
         for i in range(first, first + count):
             self.booked[i].append(request_id)
+            if len(self.booked[i]) >= self.capacity:
+                self._skip[i] = i + 1
         return tuple(self.days[first : first + count])
 
     def earliest_run(self, first: int, count: int) -> int:
         """Start index of the earliest run of ``count`` free days at or after ``first``."""
-        i = first
+        i = self.next_free(first)
         while True:
-            for k in range(i, i + count):
+            for k in range(i + 1, i + count):
                 if not self.free(k):
-                    i = k + 1
+                    i = self.next_free(k + 1)
                     break
             else:
                 return i
@@ -292,6 +316,10 @@ class _Booking:
             run = run + 1 if self.free(i) else 0
             best = max(best, run)
         return best
+
+    def working_days_after(self, a: int, day: date) -> int:
+        """Working days in (days[a], day]: how far ``day`` lies after index a (negative before)."""
+        return self.last_index_until(day) - a
 
 
 def _studio(plan: Plan) -> Studio:
@@ -325,13 +353,17 @@ def cohorts_in_stage(plan: Plan, product_id: str, stage_id: str, first: date, la
     if stage is None:
         return 0
     offset = product.stage_start(stage_id)
-    count = 0
-    for intake in product.cohorts.intake_dates():
-        stage_first = intake + timedelta(days=offset)
-        stage_last = stage_first + timedelta(days=stage.days - 1)
-        if stage_first <= last and stage_last >= first:
-            count += 1
-    return count
+    # Intake S is in the stage on S+offset … S+offset+days-1; count the S whose
+    # window meets first … last.
+    intakes = _intake_dates(product.cohorts)
+    earliest = first - timedelta(days=offset + stage.days - 1)
+    latest = last - timedelta(days=offset)
+    return max(0, bisect_right(intakes, latest) - bisect_left(intakes, earliest))
+
+
+@lru_cache(maxsize=256)
+def _intake_dates(cohorts: Cohorts) -> tuple[date, ...]:
+    return tuple(sorted(cohorts.intake_dates()))
 
 
 def _queue(plan: Plan, requests: tuple[Request, ...]) -> RequestsPlan:
@@ -353,14 +385,14 @@ def _queue(plan: Plan, requests: tuple[Request, ...]) -> RequestsPlan:
     for q in fixed:
         assert q.start is not None
         days = booking.book(q.id, booking.index_of(q.start), q.production_days)
-        slots[q.id] = _slot(plan, wd, q, True, days[0], days, None)
+        slots[q.id] = _slot(plan, booking, q, True, days[0], days, None)
     for q in waiting:
         earliest = wd.add_working_days(q.requested_on, studio.min_lead_days)
         first = booking.index_of(earliest)
         last = booking.last_index_until(q.needed_by)
         max_days = booking.longest_free_run(first, last) if last >= first else 0
         days = booking.book(q.id, booking.earliest_run(first, q.production_days), q.production_days)
-        slots[q.id] = _slot(plan, wd, q, False, earliest, days, max_days or None)
+        slots[q.id] = _slot(plan, booking, q, False, earliest, days, max_days or None)
 
     load = tuple(
         StudioDay(day, tuple(ids), studio.capacity_per_day)
@@ -373,7 +405,7 @@ def _queue(plan: Plan, requests: tuple[Request, ...]) -> RequestsPlan:
 
 def _slot(
     plan: Plan,
-    wd: WorkingDays,
+    booking: _Booking,
     q: Request,
     fixed: bool,
     earliest: date,
@@ -382,14 +414,15 @@ def _slot(
 ) -> Slot:
     delivery = days[-1]
     fits = delivery <= q.needed_by
+    after_deadline = -booking.working_days_after(booking.index[delivery], q.needed_by)
     return Slot(
         request=q.id,
         fixed=fixed,
         earliest=earliest,
         days=days,
         needed_by=q.needed_by,
-        slack_days=wd.working_days_between(delivery, q.needed_by) if fits else None,
-        days_late=None if fits else wd.working_days_between(q.needed_by, delivery),
+        slack_days=-after_deadline if fits else None,
+        days_late=None if fits else after_deadline,
         max_days_for_deadline=max_days,
         cohorts_in_stage=cohorts_in_stage(plan, q.product, q.stage, days[0], delivery),
     )
