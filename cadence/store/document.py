@@ -401,7 +401,7 @@ def _write_requests(session: Session, data: dict[str, Any]) -> None:
 
 # UPGRADES[n] turns a schema-n document into schema n+1 (run in order, in one
 # transaction). Schema 1 is the first; add steps here when the tables change.
-UPGRADES: dict[int, Callable[[Connection], None]] = {}
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 
 def _schema_version(conn: Connection) -> int | None:
@@ -575,7 +575,7 @@ def _initialise(engine: Engine) -> None:
         session.commit()
 
 
-def _check_and_upgrade(engine: Engine, read_only: bool) -> None:
+def _check_and_upgrade(engine: Engine, path: Path, read_only: bool) -> None:
     with engine.connect() as conn:
         version = _schema_version(conn)
     if version is None:
@@ -590,12 +590,29 @@ def _check_and_upgrade(engine: Engine, read_only: bool) -> None:
             raise StoreError(
                 f"document schema {version} needs an upgrade to {SCHEMA_VERSION}; open it for editing"
             )
-        with engine.begin() as conn:
+        _upgrade(path, version)
+
+
+def _upgrade(path: Path, version: int) -> None:
+    """Run the upgrade steps in one explicit transaction (DDL included): all or nothing."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             for step in range(version, SCHEMA_VERSION):
                 UPGRADES[step](conn)
-            conn.exec_driver_sql(
+            conn.execute(
                 "UPDATE schema_info SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),)
             )
+            conn.execute("COMMIT")
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(
+                f"upgrading the document from schema {version} to {SCHEMA_VERSION} failed ({exc}); "
+                "the file was not changed"
+            ) from None
+    finally:
+        conn.close()
 
 
 def _lock_file(path: Path) -> Path:
@@ -652,7 +669,7 @@ def open_document(path: Path, *, read_only: bool = False, lock: bool = False) ->
     lock_path = _acquire_lock(path) if lock and not read_only else None
     engine = _make_engine(path, read_only)
     try:
-        _check_and_upgrade(engine, read_only)
+        _check_and_upgrade(engine, path, read_only)
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
         if lock_path:

@@ -215,3 +215,55 @@ def test_invalid_plan_never_reaches_the_document(tmp_path):
     )
     doc.close()
     assert read_plan_file(path) == plan
+
+
+def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
+    import cadence.store.document as document
+
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+    steps = []
+
+    def one_to_two(conn):
+        steps.append(1)
+        conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")
+
+    def two_to_three(conn):
+        steps.append(2)
+
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(document, "UPGRADES", {1: one_to_two, 2: two_to_three})
+    with open_document(path) as doc:
+        assert doc.load() == demo_plan()
+    assert steps == [1, 2]
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "3",
+    )
+    assert "notes" in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
+    con.close()
+
+
+def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    import cadence.store.document as document
+
+    path = tmp_path / "p.cadence"
+    save_plan_document(demo_plan(), path)
+
+    def broken(conn):
+        conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")
+        raise sqlite3.OperationalError("simulated")
+
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(document, "UPGRADES", {1: broken})
+    with pytest.raises(StoreError) as info:
+        open_document(path)
+    assert str(info.value) == (
+        "upgrading the document from schema 1 to 2 failed (simulated); the file was not changed"
+    )
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "1",
+    )
+    assert "notes" not in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
+    con.close()
