@@ -455,17 +455,20 @@ def new_request_id(plan: Plan, title: str) -> str:
     return candidate
 
 
-def draft_errors(plan: Plan, draft: Request) -> tuple[PlanError, ...]:
+def draft_errors(
+    plan: Plan, draft: Request, *, require_title: bool = True
+) -> tuple[PlanError, ...]:
     """Problems that keep a draft from being answered, each naming its field.
 
     Checks the references and the numbers the finder relies on (the same
     wording as :mod:`cadence.validate`); an empty ``id`` is fine (derived
-    from the title).
+    from the title). ``require_title=False`` lets a form answer before the
+    title is typed (saving still needs one).
     """
     errors: list[PlanError] = []
     if plan.studio is None:
         errors.append(PlanError("studio", NoStudio().message))
-    if not draft.title.strip():
+    if require_title and not draft.title.strip():
         errors.append(PlanError("title", "must not be empty"))
     if draft.id and plan.request(draft.id) is not None:
         errors.append(PlanError("id", f'duplicate request id "{draft.id}"'))
@@ -500,9 +503,10 @@ def propose(plan: Plan, draft: Request) -> Proposal:
     The draft is placed as a requested request among the others (earliest
     deadline first), so it may move requests with later deadlines; those that
     would turn late are listed in ``displaced``. Cheap enough for every
-    keystroke of a form. Raises DraftInvalid (field errors) for a bad draft.
+    keystroke of a form; the title may still be empty. Raises DraftInvalid
+    (field errors) for a bad draft.
     """
-    errors = draft_errors(plan, draft)
+    errors = draft_errors(plan, draft, require_title=False)
     if errors:
         raise DraftInvalid(errors)
     draft = replace(
@@ -526,6 +530,9 @@ def add_request(plan: Plan, draft: Request) -> Plan:
     The new request's id is the draft's, or derived from its title; it is the
     last of ``plan.requests``.
     """
+    errors = draft_errors(plan, draft)
+    if errors:
+        raise DraftInvalid(errors)
     proposal = propose(plan, draft)
     new = proposal.draft
     if proposal.fits:

@@ -336,6 +336,11 @@ def test_draft_errors_name_the_field_and_the_choices(base: Plan) -> None:
         "needed_by: must not be before requested_on (2027-03-10)",
         "production_days: must be an integer ≥ 1, got 0",
     ]
+    # A form gets its answer before the title is typed; saving needs one.
+    untitled = draft("2027-03-01", "2027-03-10", 1, title="")
+    assert propose(base, untitled).draft.id == "request"
+    with pytest.raises(DraftInvalid, match="title: must not be empty"):
+        add_request(base, untitled)
     with pytest.raises(DraftInvalid) as exc:
         propose(base, replace(draft("2027-03-01", "2027-03-10", 1), stage="win"))
     assert [str(e) for e in exc.value.errors] == [
