@@ -21,18 +21,19 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from cadence.engine import occurrence_sort_key
 from cadence.model import Gap, Occurrence, Plan, Schedule
 from ui.replan import Replanner
 
 if TYPE_CHECKING:  # the store imports sqlmodel (~600 ms): only when needed
-    from cadence.store import Changes, Document
+    from cadence.store import Document
 
 
 @dataclass(frozen=True)
@@ -44,19 +45,6 @@ class NavTarget:
     touch: str | None = None
     day: date | None = None
     tab: str | None = None  # "map" | "calendar" | "requests" | "workload"
-
-
-def _occurrence_key(o: Occurrence) -> tuple[Any, ...]:
-    # The engine's order: date, time (all-day first), product, touch, cohort.
-    return (
-        o.date,
-        o.time is not None,
-        o.time or time.min,
-        o.product or "",
-        o.touch,
-        o.cohort or date.min,
-        o.uid,
-    )
 
 
 def first_error(plan: Plan) -> str | None:
@@ -88,6 +76,8 @@ class PlanEdit(QUndoCommand):
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
         if not isinstance(other, PlanEdit) or other.id() != self.id() or self.id() == -1:
+            return False
+        if other.isObsolete():  # refused by validation or the store: keep our plan
             return False
         self.new = other.new
         # A drag that ends where it began leaves nothing to undo.
@@ -144,7 +134,8 @@ class DocumentController(QObject):
         self._occurrences: list[Occurrence] | None = None
         self._request_entries: tuple[Occurrence, ...] | None = None
         self.replan_ms: float = 0.0
-        self._replan(None)
+        self._merge_serial = 1000
+        self._replan()
 
     # -- the contract ----------------------------------------------------------
 
@@ -159,13 +150,18 @@ class DocumentController(QObject):
             return "the document is open read-only; use File ▸ Save As to edit a copy"
         if new_plan == self.plan:
             return None
-        error = first_error(new_plan)
-        if error is not None:
-            return error
         self.last_error = None
         stamped = replace(new_plan, updated=self.clock())
+        # redo() validates (the store facade re-validates every save; without a
+        # document, first_error does): an invalid plan leaves an obsolete command
+        # that the stack discards, and its message comes back here.
         self.undo_stack.push(PlanEdit(self, self.plan, stamped, text, merge_id))
         return self.last_error
+
+    def new_merge_id(self) -> int:
+        """A fresh id for one gesture (a drag, a typing session) to merge its edits."""
+        self._merge_serial += 1
+        return self._merge_serial
 
     def occurrences(self) -> list[Occurrence]:
         """Every calendar entry: touches, broadcasts and booked requests, in date order."""
@@ -174,10 +170,10 @@ class DocumentController(QObject):
                 from cadence.requests import calendar_entries
 
                 self._request_entries = tuple(calendar_entries(self.plan))
-            requests = sorted(self._request_entries, key=_occurrence_key)
+            requests = sorted(self._request_entries, key=occurrence_sort_key)
             touches = self.schedule.touches
             if requests:
-                self._occurrences = list(heapq.merge(touches, requests, key=_occurrence_key))
+                self._occurrences = list(heapq.merge(touches, requests, key=occurrence_sort_key))
             else:
                 self._occurrences = list(touches)
         return self._occurrences
@@ -205,7 +201,7 @@ class DocumentController(QObject):
         changes = diff_plans(None, plan)
         self.sig_document_changed.emit()
         self.sig_plan_changed.emit(changes)
-        self._replan(None)
+        self._replan()
 
     def attach(self, document: Document, path: Path) -> None:
         """Continue editing in another document holding the same plan (Save As)."""
@@ -242,19 +238,23 @@ class DocumentController(QObject):
     def _commit(self, plan: Plan) -> bool:
         """Store ``plan``, re-plan what changed, announce it. False when the store refused."""
         from cadence.store import StoreError, diff_plans
+        from cadence.validate import PlanInvalid
 
         try:
             if self.document is not None:
-                changes = self.document.save(plan)
+                changes = self.document.save(plan)  # validates, one transaction
                 self.last_saved = self.clock()
             else:
+                error = first_error(plan)
+                if error is not None:
+                    self.last_error = error
+                    return False
                 changes = diff_plans(self.plan, plan)
+        except PlanInvalid as exc:
+            self.last_error = str(exc.errors[0]) if exc.errors else str(exc)
+            return False
         except (StoreError, OSError) as exc:
             self.last_error = f"Could not save {self.display_name}: {exc}"
-            self.sig_store_error.emit(self.last_error)
-            return False
-        except ValueError as exc:  # PlanInvalid: validated before, so only on a bug
-            self.last_error = str(exc).splitlines()[0]
             self.sig_store_error.emit(self.last_error)
             return False
         self.plan = plan
@@ -263,11 +263,11 @@ class DocumentController(QObject):
         self.sig_plan_changed.emit(changes)
         if self.document is not None:
             self.sig_saved.emit(self.last_saved)
-        self._replan(changes)
+        self._replan()
         return True
 
-    def _replan(self, changes: Changes | None) -> None:
-        self.schedule, self.gaps, self.replan_ms = self._replanner.update(self.plan, changes)
+    def _replan(self) -> None:
+        self.schedule, self.gaps, self.replan_ms = self._replanner.update(self.plan)
         self._occurrences = None
         self.sig_schedule_changed.emit()
 
