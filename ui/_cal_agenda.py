@@ -1,0 +1,182 @@
+"""The agenda: a two-level item model (days → entries) over the occurrence index."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont, QIcon
+
+from cadence.model import Occurrence, Plan
+from ui._cal_common import (
+    OccurrenceIndex,
+    chip_fill,
+    chip_text,
+    occurrence_tooltip,
+    stage_name,
+    swatch_icon,
+    team_color,
+    team_name,
+    time_text,
+)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+#: Qt.ItemDataRole.UserRole: the Occurrence of an entry row, the date of a day row.
+OCCURRENCE_ROLE = Qt.ItemDataRole.UserRole
+DAY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+COLUMNS = ("When", "Entry", "Product · stage", "Cohort", "Team")
+
+
+class AgendaModel(QAbstractItemModel):
+    """Days that have entries (top level) and their entries (children), for one range.
+
+    internalId 0 marks a day row; an entry row's internalId is its day row + 1.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._plan: Plan | None = None
+        self._days: list[tuple[date, list[Occurrence], str | None]] = []
+        self._icons: dict[str, QIcon] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def reset(
+        self,
+        plan: Plan,
+        index: OccurrenceIndex,
+        first: date,
+        last: date,
+        notes: dict[date, str] | None = None,
+    ) -> None:
+        """Show first … last under the index's current filter (days without entries left out)."""
+        self.beginResetModel()
+        self._plan = plan
+        self._icons = {t.id: swatch_icon(t.color) for t in plan.teams}
+        notes = notes or {}
+        self._days = [(d, list(entries), notes.get(d)) for d, entries in index.days(first, last)]
+        self._days = [row for row in self._days if row[1]]
+        self.endResetModel()
+
+    # -- structure -------------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, child: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
+        if not child.isValid():
+            return QModelIndex()
+        day_row = child.internalId() - 1
+        if day_row < 0:
+            return QModelIndex()
+        return self.createIndex(day_row, 0, 0)
+
+    def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
+        if not parent.isValid():
+            return len(self._days)
+        if parent.column() != 0 or parent.internalId() != 0:
+            return 0
+        return len(self._days[parent.row()][1])
+
+    def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
+        return len(COLUMNS)
+
+    def hasChildren(self, parent: ModelIndex = _ROOT) -> bool:  # noqa: N802
+        return self.rowCount(parent) > 0
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(  # noqa: N802 - Qt's name
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    # -- content ----------------------------------------------------------------------
+
+    def occurrence(self, index: ModelIndex) -> Occurrence | None:
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        return self._days[index.internalId() - 1][1][index.row()]
+
+    def day_of(self, index: ModelIndex) -> date | None:
+        if not index.isValid():
+            return None
+        row = index.row() if index.internalId() == 0 else index.internalId() - 1
+        return self._days[row][0]
+
+    def row_of_day(self, day: date) -> int:
+        """The day row of ``day``, or of the first later day with entries (-1: none)."""
+        for row, (d, _, _) in enumerate(self._days):
+            if d >= day:
+                return row
+        return -1
+
+    def entry_count(self) -> int:
+        return sum(len(entries) for _, entries, _ in self._days)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._plan is None:
+            return None
+        if index.internalId() == 0:
+            return self._day_data(index, role)
+        occ = self.occurrence(index)
+        if occ is None:
+            return None
+        plan, col = self._plan, index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return time_text(occ)
+            if col == 1:
+                return chip_text(plan, occ)
+            if col == 2:
+                if occ.product is None:
+                    return "all products" if occ.kind == "broadcast" else ""
+                product = plan.product(occ.product)
+                return (
+                    f"{product.name if product else occ.product} · "
+                    f"{stage_name(plan, occ.product, occ.stage)}"
+                )
+            if col == 3:
+                return f"{occ.cohort:%Y-%m-%d}" if occ.cohort else ""
+            if col == 4:
+                return team_name(plan, occ.owner)
+        if role == Qt.ItemDataRole.DecorationRole and col == 4:
+            return self._icons.get(occ.owner)
+        if role == Qt.ItemDataRole.BackgroundRole and col == 1:
+            return chip_fill(team_color(plan, occ.owner))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return occurrence_tooltip(plan, occ)
+        if role == OCCURRENCE_ROLE:
+            return occ
+        if role == DAY_ROLE:
+            return occ.date
+        return None
+
+    def _day_data(self, index: ModelIndex, role: int) -> Any:
+        d, entries, note = self._days[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
+            text = f"{d:%a %d %b %Y} · {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+            return f"{text} · {note}" if note else text
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole and note:
+            return QColor("#a0522d")
+        if role == DAY_ROLE:
+            return d
+        return None
+
+
+__all__ = ["COLUMNS", "DAY_ROLE", "OCCURRENCE_ROLE", "AgendaModel"]

@@ -1,0 +1,438 @@
+"""What the calendar, gaps, workload, requests and print views share.
+
+* Channel glyphs and labels, team colours (the visual language of every view).
+* :class:`CalendarFilter`: which occurrences a calendar (or a printout) shows.
+* :class:`OccurrenceIndex`: the controller's occurrences indexed by day once per
+  ``sig_schedule_changed``, with per-day filtered lists cached per filter, so a
+  view only ever touches the days it paints.
+* :class:`CalendarBus`: how another widget (the workload chart) asks the calendar
+  to show one team's week — a hint sent before ``controller.navigate(...)``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from cadence.model import CHANNELS, Occurrence, Plan
+
+# Glyphs present in the default (DejaVu Sans) font, so they render everywhere.
+CHANNEL_GLYPHS: dict[str, str] = {
+    "email": "✉",
+    "newsletter": "☰",
+    "call": "☎",
+    "meeting": "⚇",
+    "event": "★",
+    "content": "✎",
+    "social": "♯",
+    "direct_mail": "✈",
+    "other": "•",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    "email": "Email",
+    "newsletter": "Newsletter",
+    "call": "Call",
+    "meeting": "Meeting",
+    "event": "Event",
+    "content": "Content",
+    "social": "Social",
+    "direct_mail": "Direct mail",
+    "other": "Other",
+}
+KIND_LABELS: dict[str, str] = {"touch": "Touch", "broadcast": "Broadcast", "request": "Request"}
+
+# One warning colour and icon in every view.
+WARNING_COLOR = "#d9822b"
+WARNING_GLYPH = "⚠"
+OVER_CAPACITY_COLOR = "#d64541"
+FALLBACK_TEAM_COLOR = "#8a9199"
+NON_WORKING_FILL = "#eef0f3"
+BLACKOUT_FILL = "#f6e7e4"
+HOLIDAY_FILL = "#f3eee0"
+TODAY_COLOR = "#d64541"
+SELECTION_COLOR = "#2b6cb0"
+
+AUTOMATION_CHOICES: tuple[str, ...] = ("all", "automated", "manual")
+
+
+def glyph(channel: str) -> str:
+    return CHANNEL_GLYPHS.get(channel, "•")
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel.replace("_", " ").capitalize())
+
+
+def team_color(plan: Plan, team_id: str | None) -> QColor:
+    team = plan.team(team_id)
+    return QColor(team.color if team is not None else FALLBACK_TEAM_COLOR)
+
+
+def team_colors(plan: Plan) -> dict[str, QColor]:
+    return {t.id: QColor(t.color) for t in plan.teams}
+
+
+def team_name(plan: Plan, team_id: str | None) -> str:
+    team = plan.team(team_id)
+    return team.name if team is not None else (team_id or "—")
+
+
+def chip_fill(color: QColor) -> QColor:
+    """The light tint of a team colour behind dark text (chips, table rows)."""
+    fill = QColor(color)
+    fill.setAlpha(48)
+    return fill
+
+
+def swatch_icon(color: QColor | str, size: int = 12) -> QIcon:
+    """A small rounded colour square (team colour in combos and tables)."""
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(0, 0, size, size, 3, 3)
+    painter.end()
+    return QIcon(pix)
+
+
+def short_product(plan: Plan, product_id: str | None) -> str:
+    """A product's first word: chips have little room ("Analytics" for "Analytics Suite")."""
+    product = plan.product(product_id)
+    if product is None:
+        return product_id or ""
+    return product.name.split()[0] if product.name.split() else product.id
+
+
+def chip_text(plan: Plan, occ: Occurrence) -> str:
+    """ "✉ Digest · Analytics 01-11" — glyph, name, product and cohort (month-day)."""
+    parts = [f"{glyph(occ.channel)} {occ.name}"]
+    if occ.kind == "touch":
+        where = short_product(plan, occ.product)
+        if occ.cohort is not None:
+            where += f" {occ.cohort:%m-%d}"
+        parts.append(where)
+    elif occ.kind == "request" and occ.product:
+        parts.append(short_product(plan, occ.product))
+    text = " · ".join(parts)
+    if occ.rolled:
+        text += " ↻"
+    return text
+
+
+def time_text(occ: Occurrence) -> str:
+    return f"{occ.time:%H:%M}" if occ.time is not None else "all day"
+
+
+def stage_name(plan: Plan, product_id: str | None, stage_id: str | None) -> str:
+    product = plan.product(product_id)
+    stage = product.stage(stage_id) if product is not None and stage_id else None
+    return stage.name if stage is not None else (stage_id or "—")
+
+
+def occurrence_tooltip(plan: Plan, occ: Occurrence) -> str:
+    """Plain-text tooltip: what, when, who; the nominal date when the touch was rolled."""
+    lines = [f"{glyph(occ.channel)} {occ.name}"]
+    product = plan.product(occ.product)
+    if product is not None:
+        lines.append(f"{product.name} · {stage_name(plan, occ.product, occ.stage)}")
+    if occ.cohort is not None:
+        lines.append(f"Cohort {occ.cohort:%Y-%m-%d}")
+    when = f"{occ.date:%a %d %b %Y}"
+    if occ.end is not None and occ.end != occ.date:
+        when += f" → {occ.end:%a %d %b}"
+    lines.append(f"{when} · {time_text(occ)}")
+    lines.append(
+        f"{team_name(plan, occ.owner)} · {channel_label(occ.channel)} · "
+        f"{'automated' if occ.automated else 'manual'}"
+    )
+    if occ.rolled:
+        lines.append(f"↻ rolled from {occ.nominal:%a %d %b %Y} (not a working day)")
+    return "\n".join(lines)
+
+
+# --- filtering ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarFilter:
+    """Which occurrences a calendar shows. Empty sets mean "all".
+
+    ``products``: touches and requests of those products and the broadcasts that
+    reach their leads. ``cohorts``: touches of those intake dates only.
+    ``automation``: "all", "automated" or "manual". ``text``: a case-insensitive
+    search over name, product, stage, team, channel and UID.
+    """
+
+    products: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    cohorts: frozenset[date] = frozenset()
+    automation: str = "all"
+    kinds: frozenset[str] = frozenset()
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CalendarFilter()
+
+    def with_(self, **changes: object) -> CalendarFilter:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def describe(self, plan: Plan) -> str:
+        """ "Team: Sales development · Channel: Call" — for headers and status lines."""
+        parts = []
+        if self.products:
+            names = sorted(
+                (p.name if (p := plan.product(i)) else i) for i in self.products
+            )  # fmt: skip
+            parts.append("Product: " + ", ".join(names))
+        if self.teams:
+            parts.append("Team: " + ", ".join(sorted(team_name(plan, t) for t in self.teams)))
+        if self.channels:
+            parts.append("Channel: " + ", ".join(sorted(channel_label(c) for c in self.channels)))
+        if self.cohorts:
+            parts.append("Cohort: " + ", ".join(f"{c:%Y-%m-%d}" for c in sorted(self.cohorts)))
+        if self.automation != "all":
+            parts.append(self.automation.capitalize() + " only")
+        if self.kinds:
+            parts.append("Kinds: " + ", ".join(sorted(self.kinds)))
+        if self.text.strip():
+            parts.append(f'Search: "{self.text.strip()}"')
+        return " · ".join(parts) if parts else "All entries"
+
+
+class _Matcher:
+    """A filter compiled against one plan (names for the search, broadcast reach)."""
+
+    def __init__(self, plan: Plan, selection: CalendarFilter) -> None:
+        self.f = selection
+        self.plan = plan
+        self.reach = {b.id: b.products for b in plan.broadcasts}
+        self.needle = selection.text.strip().casefold()
+        self._haystack: dict[str, str] = {}
+        if self.needle:
+            self.product_names = {p.id: p.name for p in plan.products}
+            self.team_names = {t.id: t.name for t in plan.teams}
+            self.stage_names = {(p.id, s.id): s.name for p in plan.products for s in p.stages}
+
+    def __call__(self, occ: Occurrence) -> bool:
+        f = self.f
+        if f.kinds and occ.kind not in f.kinds:
+            return False
+        if f.teams and occ.owner not in f.teams:
+            return False
+        if f.channels and occ.channel not in f.channels:
+            return False
+        if f.automation == "automated" and not occ.automated:
+            return False
+        if f.automation == "manual" and occ.automated:
+            return False
+        if f.cohorts and occ.cohort not in f.cohorts:
+            return False
+        if f.products:
+            if occ.kind == "broadcast":
+                reach = self.reach.get(occ.touch, ())
+                if reach is not None and not (f.products & set(reach)):
+                    return False
+            elif occ.product not in f.products:
+                return False
+        if self.needle:
+            return self.needle in self._text_of(occ)
+        return True
+
+    def _text_of(self, occ: Occurrence) -> str:
+        text = self._haystack.get(occ.uid)
+        if text is None:
+            text = " ".join(
+                (
+                    occ.name,
+                    occ.touch,
+                    occ.product or "",
+                    self.product_names.get(occ.product or "", ""),
+                    occ.stage or "",
+                    self.stage_names.get((occ.product or "", occ.stage or ""), ""),
+                    occ.owner,
+                    self.team_names.get(occ.owner, ""),
+                    occ.channel,
+                    occ.uid,
+                )
+            ).casefold()
+            self._haystack[occ.uid] = text
+        return text
+
+
+class OccurrenceIndex:
+    """Occurrences by day (multi-day entries on each of their days), filtered lazily.
+
+    Built once per schedule; ``day(d)`` costs a dict lookup plus, the first
+    time a day is asked for under a filter, one pass over that day's entries.
+    """
+
+    def __init__(self, plan: Plan, occurrences: Sequence[Occurrence]) -> None:
+        self.plan = plan
+        self.total = len(occurrences)
+        by_day: dict[date, list[Occurrence]] = {}
+        for occ in occurrences:
+            by_day.setdefault(occ.date, []).append(occ)
+        for occ in occurrences:
+            if occ.end is not None and occ.end > occ.date:
+                d = occ.date + timedelta(days=1)
+                while d <= occ.end:
+                    by_day.setdefault(d, []).append(occ)
+                    d += timedelta(days=1)
+        for entries in by_day.values():
+            entries.sort(key=_day_order)
+        self._by_day = by_day
+        self.first = min(by_day, default=plan.start)
+        self.last = max(by_day, default=plan.end)
+        self._filter = CalendarFilter()
+        self._matcher: _Matcher | None = None
+        self._cache: dict[date, list[Occurrence]] = {}
+        self._by_uid: dict[str, Occurrence] | None = None
+
+    def set_filter(self, selection: CalendarFilter) -> None:
+        if selection != self._filter:
+            self._filter = selection
+            self._matcher = None if selection.is_empty else _Matcher(self.plan, selection)
+            self._cache.clear()
+
+    @property
+    def filter(self) -> CalendarFilter:
+        return self._filter
+
+    def day(self, d: date) -> list[Occurrence]:
+        """The entries of one day that pass the filter, all-day first then by time."""
+        entries = self._by_day.get(d)
+        if not entries:
+            return []
+        if self._matcher is None:
+            return entries
+        cached = self._cache.get(d)
+        if cached is None:
+            cached = [o for o in entries if self._matcher(o)]
+            self._cache[d] = cached
+        return cached
+
+    def days(self, first: date, last: date) -> Iterable[tuple[date, list[Occurrence]]]:
+        d = first
+        while d <= last:
+            yield d, self.day(d)
+            d += timedelta(days=1)
+
+    def in_range(self, first: date, last: date) -> list[Occurrence]:
+        """Entries of first … last that pass the filter, each once (multi-day ones too)."""
+        seen: set[str] = set()
+        out = []
+        for _, entries in self.days(first, last):
+            for occ in entries:
+                if occ.end is not None and occ.end > occ.date:
+                    if occ.uid in seen:
+                        continue
+                    seen.add(occ.uid)
+                out.append(occ)
+        return out
+
+    def count(self, first: date, last: date) -> int:
+        return len(self.in_range(first, last))
+
+    def by_uid(self, uid: str) -> Occurrence | None:
+        if self._by_uid is None:
+            self._by_uid = {o.uid: o for entries in self._by_day.values() for o in entries}
+        return self._by_uid.get(uid)
+
+    def cohorts(self, products: frozenset[str] = frozenset()) -> list[date]:
+        """Intake dates of the plan's products (of ``products`` when given)."""
+        found: set[date] = set()
+        for p in self.plan.products:
+            if not products or p.id in products:
+                found.update(p.cohorts.intake_dates())
+        return sorted(found)
+
+
+_MIDNIGHT = time(0, 0)
+
+
+def _day_order(occ: Occurrence) -> tuple:
+    return (occ.time is not None, occ.time or _MIDNIGHT, occ.kind != "request", occ.owner, occ.uid)
+
+
+# --- month arithmetic ---------------------------------------------------------
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later (clipped to the month's last day)."""
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(d.day, last))
+
+
+def month_grid_first(d: date) -> date:
+    """The Monday on or before the first of d's month: the top-left cell of a month grid."""
+    first = month_start(d)
+    return first - timedelta(days=first.weekday())
+
+
+def week_monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+# --- workload → calendar hints ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarHint:
+    """Ask the calendar to show something: a filter, a day and optionally a view."""
+
+    filter: CalendarFilter = field(default_factory=CalendarFilter)
+    day: date | None = None
+    view: str | None = None  # "month" | "week" | "agenda"
+
+
+class CalendarBus(QObject):
+    """One per controller: widgets that cannot see the calendar send it hints here.
+
+    The sender emits ``sig_show`` and then calls ``controller.navigate(NavTarget(
+    day=…, tab="calendar"))`` so the main window switches tabs as for any jump.
+    """
+
+    sig_show = Signal(object)  # a CalendarHint
+
+
+_buses: weakref.WeakKeyDictionary[QObject, CalendarBus] = weakref.WeakKeyDictionary()
+
+
+def calendar_bus(controller: QObject) -> CalendarBus:
+    bus = _buses.get(controller)
+    if bus is None:
+        bus = CalendarBus(controller)
+        _buses[controller] = bus
+    return bus
+
+
+__all__ = [
+    "AUTOMATION_CHOICES",
+    "CHANNELS",
+    "CHANNEL_GLYPHS",
+    "CalendarBus",
+    "CalendarFilter",
+    "CalendarHint",
+    "OccurrenceIndex",
+    "calendar_bus",
+    "chip_text",
+    "glyph",
+    "occurrence_tooltip",
+    "team_color",
+]
