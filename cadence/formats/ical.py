@@ -1,0 +1,824 @@
+"""iCalendar (RFC 5545) export of a schedule that real calendar programs accept.
+
+A fast serializer written for our few event shapes, proven against `icalendar`,
+`ical` (strict) and `vobject` in the test suite:
+
+* CRLF line endings; lines folded at 75 octets, never inside a UTF-8 sequence.
+* TEXT escaped (``\\ ; , newline``); other line breaks a parser might split on
+  (CR, U+2028, U+2029, NEL, VT, FF) become ``\\n`` and control characters are
+  dropped, so no title can start a property of its own.
+* Timed entries carry ``TZID`` of the plan's zone and a ``VTIMEZONE`` built from
+  zoneinfo's transitions over the years the export needs (never floating; UTC
+  plans use ``Z``); all-day entries use ``VALUE=DATE`` with an exclusive DTEND.
+* UID = the engine's occurrence UID; DTSTAMP = the plan's last change (UTC), so
+  exporting an unchanged plan gives identical bytes.
+* SEQUENCE: 0 on first export; when a file of ours is re-exported to the same
+  path, an event whose DTSTART/DTEND changed gets the previous SEQUENCE + 1,
+  every other event keeps its previous SEQUENCE (see docs/export.md).
+"""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+import io
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cadence.formats.export_common import (
+    DEFAULT_INCLUDE,
+    PROGRESS_EVERY,
+    CancelCheck,
+    ExportCancelled,
+    ExportError,
+    ExportFilter,
+    ProgressCallback,
+    atomic_output,
+    entries_for,
+    gap_uid,
+)
+from cadence.model import Gap, Occurrence, Plan, Schedule
+
+PRODID = "-//Cadence//Cadence nurture planner//EN"
+CRLF = "\r\n"
+# Zones that are UTC under another name: their times are written with "Z".
+UTC_ZONES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
+)
+# How often subscribing clients should refresh (RFC 7986 and the older X- form).
+REFRESH_INTERVAL = "PT12H"
+
+CHANNEL_LABELS: dict[str, str] = {
+    "email": "Email",
+    "newsletter": "Newsletter",
+    "call": "Call",
+    "meeting": "Meeting",
+    "event": "Event",
+    "content": "Content",
+    "social": "Social",
+    "direct_mail": "Direct mail",
+    "other": "Other",
+}
+# Length of a timed entry by channel, in minutes (a call blocks half an hour).
+DEFAULT_MINUTES: dict[str, int] = {
+    "email": 15,
+    "newsletter": 15,
+    "call": 30,
+    "meeting": 60,
+    "event": 120,
+    "content": 30,
+    "social": 15,
+    "direct_mail": 30,
+    "other": 30,
+}
+# Timed entries of these channels take a person's time: shown busy (OPAQUE).
+BUSY_CHANNELS = frozenset({"call", "meeting", "event"})
+GAP_COLOR = "orangered"
+GAP_LABELS: dict[str, str] = {
+    "unowned": "Unowned",
+    "silence": "Silence",
+    "handoff": "Hand-off",
+    "spacing": "Spacing",
+    "capacity": "Over capacity",
+}
+
+# --- text ---------------------------------------------------------------------------
+
+_LINE_BREAKS = "\n\r\u2028\u2029\x85\x0b\x0c"
+_TEXT_TABLE: dict[int, str | None] = {
+    ord("\\"): "\\\\",
+    ord(";"): "\\;",
+    ord(","): "\\,",
+}
+for _ch in _LINE_BREAKS:
+    _TEXT_TABLE[ord(_ch)] = "\\n"
+for _code in [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]:
+    _TEXT_TABLE[_code] = None  # control characters are not allowed in TEXT
+del _ch, _code
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value (RFC 5545 §3.3.11): one line, ``\\ ; ,`` and line breaks escaped."""
+    if "\r\n" in value:
+        value = value.replace("\r\n", "\n")
+    return value.translate(_TEXT_TABLE)
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets (continuations start with a space).
+
+    Cuts fall between UTF-8 sequences, never inside one.
+    """
+    if line.isascii():
+        if len(line) <= 75:
+            return line
+        parts = [line[:75]]
+        for i in range(75, len(line), 74):
+            parts.append(line[i : i + 74])
+        return "\r\n ".join(parts)
+    data = line.encode("utf-8", "replace")
+    if len(data) <= 75:
+        return line
+    out = []
+    begin, limit = 0, 75
+    while len(data) - begin > limit:
+        cut = begin + limit
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back off to a lead byte
+            cut -= 1
+        out.append(data[begin:cut].decode("utf-8"))
+        begin, limit = cut, 74
+    out.append(data[begin:].decode("utf-8"))
+    return "\r\n ".join(out)
+
+
+# --- colours ------------------------------------------------------------------------
+
+# CSS3 colour keywords: RFC 7986 COLOR takes a name, not a hex triplet.
+CSS_COLORS: tuple[tuple[str, int], ...] = (
+    ("aliceblue", 0xF0F8FF), ("antiquewhite", 0xFAEBD7), ("aqua", 0x00FFFF),
+    ("aquamarine", 0x7FFFD4), ("azure", 0xF0FFFF), ("beige", 0xF5F5DC), ("bisque", 0xFFE4C4),
+    ("black", 0x000000), ("blanchedalmond", 0xFFEBCD), ("blue", 0x0000FF),
+    ("blueviolet", 0x8A2BE2), ("brown", 0xA52A2A), ("burlywood", 0xDEB887),
+    ("cadetblue", 0x5F9EA0), ("chartreuse", 0x7FFF00), ("chocolate", 0xD2691E),
+    ("coral", 0xFF7F50), ("cornflowerblue", 0x6495ED), ("cornsilk", 0xFFF8DC),
+    ("crimson", 0xDC143C), ("darkblue", 0x00008B), ("darkcyan", 0x008B8B),
+    ("darkgoldenrod", 0xB8860B), ("darkgray", 0xA9A9A9), ("darkgreen", 0x006400),
+    ("darkkhaki", 0xBDB76B), ("darkmagenta", 0x8B008B), ("darkolivegreen", 0x556B2F),
+    ("darkorange", 0xFF8C00), ("darkorchid", 0x9932CC), ("darkred", 0x8B0000),
+    ("darksalmon", 0xE9967A), ("darkseagreen", 0x8FBC8F), ("darkslateblue", 0x483D8B),
+    ("darkslategray", 0x2F4F4F), ("darkturquoise", 0x00CED1), ("darkviolet", 0x9400D3),
+    ("deeppink", 0xFF1493), ("deepskyblue", 0x00BFFF), ("dimgray", 0x696969),
+    ("dodgerblue", 0x1E90FF), ("firebrick", 0xB22222), ("floralwhite", 0xFFFAF0),
+    ("forestgreen", 0x228B22), ("fuchsia", 0xFF00FF), ("gainsboro", 0xDCDCDC),
+    ("ghostwhite", 0xF8F8FF), ("gold", 0xFFD700), ("goldenrod", 0xDAA520), ("gray", 0x808080),
+    ("green", 0x008000), ("greenyellow", 0xADFF2F), ("honeydew", 0xF0FFF0),
+    ("hotpink", 0xFF69B4), ("indianred", 0xCD5C5C), ("indigo", 0x4B0082), ("ivory", 0xFFFFF0),
+    ("khaki", 0xF0E68C), ("lavender", 0xE6E6FA), ("lavenderblush", 0xFFF0F5),
+    ("lawngreen", 0x7CFC00), ("lemonchiffon", 0xFFFACD), ("lightblue", 0xADD8E6),
+    ("lightcoral", 0xF08080), ("lightcyan", 0xE0FFFF), ("lightgoldenrodyellow", 0xFAFAD2),
+    ("lightgray", 0xD3D3D3), ("lightgreen", 0x90EE90), ("lightpink", 0xFFB6C1),
+    ("lightsalmon", 0xFFA07A), ("lightseagreen", 0x20B2AA), ("lightskyblue", 0x87CEFA),
+    ("lightslategray", 0x778899), ("lightsteelblue", 0xB0C4DE), ("lightyellow", 0xFFFFE0),
+    ("lime", 0x00FF00), ("limegreen", 0x32CD32), ("linen", 0xFAF0E6), ("maroon", 0x800000),
+    ("mediumaquamarine", 0x66CDAA), ("mediumblue", 0x0000CD), ("mediumorchid", 0xBA55D3),
+    ("mediumpurple", 0x9370DB), ("mediumseagreen", 0x3CB371), ("mediumslateblue", 0x7B68EE),
+    ("mediumspringgreen", 0x00FA9A), ("mediumturquoise", 0x48D1CC),
+    ("mediumvioletred", 0xC71585), ("midnightblue", 0x191970), ("mintcream", 0xF5FFFA),
+    ("mistyrose", 0xFFE4E1), ("moccasin", 0xFFE4B5), ("navajowhite", 0xFFDEAD),
+    ("navy", 0x000080), ("oldlace", 0xFDF5E6), ("olive", 0x808000), ("olivedrab", 0x6B8E23),
+    ("orange", 0xFFA500), ("orangered", 0xFF4500), ("orchid", 0xDA70D6),
+    ("palegoldenrod", 0xEEE8AA), ("palegreen", 0x98FB98), ("paleturquoise", 0xAFEEEE),
+    ("palevioletred", 0xDB7093), ("papayawhip", 0xFFEFD5), ("peachpuff", 0xFFDAB9),
+    ("peru", 0xCD853F), ("pink", 0xFFC0CB), ("plum", 0xDDA0DD), ("powderblue", 0xB0E0E6),
+    ("purple", 0x800080), ("red", 0xFF0000), ("rosybrown", 0xBC8F8F), ("royalblue", 0x4169E1),
+    ("saddlebrown", 0x8B4513), ("salmon", 0xFA8072), ("sandybrown", 0xF4A460),
+    ("seagreen", 0x2E8B57), ("seashell", 0xFFF5EE), ("sienna", 0xA0522D), ("silver", 0xC0C0C0),
+    ("skyblue", 0x87CEEB), ("slateblue", 0x6A5ACD), ("slategray", 0x708090), ("snow", 0xFFFAFA),
+    ("springgreen", 0x00FF7F), ("steelblue", 0x4682B4), ("tan", 0xD2B48C), ("teal", 0x008080),
+    ("thistle", 0xD8BFD8), ("tomato", 0xFF6347), ("turquoise", 0x40E0D0), ("violet", 0xEE82EE),
+    ("wheat", 0xF5DEB3), ("white", 0xFFFFFF), ("whitesmoke", 0xF5F5F5), ("yellow", 0xFFFF00),
+    ("yellowgreen", 0x9ACD32),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def css_color_name(hex_color: str) -> str | None:
+    """The CSS3 colour name nearest to ``#rrggbb`` (None when it is not such a colour)."""
+    text = hex_color.strip().lstrip("#")
+    if len(text) == 3:
+        text = "".join(c * 2 for c in text)
+    try:
+        value = int(text, 16)
+    except ValueError:
+        return None
+    if len(text) != 6:
+        return None
+    r, g, b = value >> 16, (value >> 8) & 0xFF, value & 0xFF
+
+    def distance(entry: tuple[str, int]) -> int:
+        v = entry[1]
+        return (r - (v >> 16)) ** 2 + (g - ((v >> 8) & 0xFF)) ** 2 + (b - (v & 0xFF)) ** 2
+
+    return min(CSS_COLORS, key=distance)[0]
+
+
+# --- time zones ---------------------------------------------------------------------
+
+
+def _utc_offset_text(offset: timedelta) -> str:
+    seconds = int(offset.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Transition:
+    local: datetime  # naive wall-clock time just before the change (in the old offset)
+    utc: datetime
+    dst: bool
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+
+
+def _state(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, timedelta, str]:
+    """(UTC offset, DST amount, abbreviation) at an instant."""
+    local = instant.astimezone(zone)
+    return (local.utcoffset() or timedelta(0), local.dst() or timedelta(0), local.tzname() or "")
+
+
+def zone_transitions(zone_name: str, first: datetime, last: datetime) -> list[_Transition]:
+    """Every change of offset, DST flag or abbreviation between two UTC instants."""
+    zone = ZoneInfo(zone_name)
+    out = []
+    step = timedelta(days=1)
+    before = first
+    state_before = _state(zone, before)
+    while before < last:
+        after = min(before + step, last)
+        state_after = _state(zone, after)
+        if state_after != state_before:
+            lo, hi = before, after  # state(lo) = before-state, state(hi) = new
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                mid = mid.replace(microsecond=0)
+                if _state(zone, mid) == state_before:
+                    lo = mid
+                else:
+                    hi = mid
+            offset_from = state_before[0]
+            if bool(state_before[1]) != bool(state_after[1]):
+                # A switch between summer and winter time: summer is the larger
+                # offset, also where tzdata calls winter a negative DST (Dublin).
+                daylight = state_after[0] > offset_from
+            else:
+                daylight = state_after[1] > timedelta(0)
+            out.append(
+                _Transition(
+                    local=(hi + offset_from).replace(tzinfo=None),
+                    utc=hi,
+                    dst=daylight,
+                    offset_from=offset_from,
+                    offset_to=state_after[0],
+                    name=state_after[2],
+                )
+            )
+        before, state_before = after, state_after
+    return out
+
+
+def _yearly_rule(locals_: Sequence[datetime]) -> str | None:
+    """``BYMONTH=..;BYDAY=..`` when these yearly instants follow one rule, else None."""
+    first = locals_[0]
+    for i, moment in enumerate(locals_):
+        if (
+            moment.year != first.year + i
+            or moment.month != first.month
+            or moment.weekday() != first.weekday()
+            or moment.time() != first.time()
+        ):
+            return None
+    weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[first.weekday()]
+    if all(m.day + 7 > calendar_module.monthrange(m.year, m.month)[1] for m in locals_):
+        return f"BYMONTH={first.month};BYDAY=-1{weekday}"
+    nth = {(m.day - 1) // 7 + 1 for m in locals_}
+    if len(nth) == 1 and (n := nth.pop()) <= 4:
+        return f"BYMONTH={first.month};BYDAY={n}{weekday}"
+    return None
+
+
+def _local_text(moment: datetime) -> str:
+    return f"{moment:%Y%m%dT%H%M%S}"
+
+
+@lru_cache(maxsize=32)
+def vtimezone(zone_name: str, first_year: int, last_year: int) -> tuple[str, ...]:
+    """A VTIMEZONE (unfolded lines) valid for every instant of the given years.
+
+    Transitions come from zoneinfo, from the start of the year before
+    ``first_year`` (so an observance precedes every entry) to the end of
+    ``last_year``. Transitions that repeat yearly on one rule become one
+    observance with an RRULE (what Outlook and Google write themselves), with
+    UNTIL (UTC) when the rule stops inside the period; irregular ones are
+    listed with RDATE. A zone without transitions gets one observance.
+    """
+    zone = ZoneInfo(zone_name)
+    begin = datetime(first_year - 1, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
+    transitions = zone_transitions(zone_name, begin, end)
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{escape_text(zone_name)}"]
+    entries_from = datetime(first_year, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    if not transitions or transitions[0].utc > entries_from:
+        offset, dst, name = _state(zone, begin)
+        kind = "DAYLIGHT" if dst > timedelta(0) else "STANDARD"
+        text = _utc_offset_text(offset)
+        lines += [
+            f"BEGIN:{kind}",
+            f"TZNAME:{escape_text(name)}",
+            f"TZOFFSETFROM:{text}",
+            f"TZOFFSETTO:{text}",
+            "DTSTART:19700101T000000",
+            f"END:{kind}",
+        ]
+    groups: dict[tuple[bool, timedelta, timedelta, str], list[_Transition]] = {}
+    for t in transitions:
+        groups.setdefault((t.dst, t.offset_from, t.offset_to, t.name), []).append(t)
+    for (daylight, offset_from, offset_to, name), members in sorted(
+        groups.items(), key=lambda item: item[1][0].utc
+    ):
+        kind = "DAYLIGHT" if daylight else "STANDARD"
+        lines += [
+            f"BEGIN:{kind}",
+            f"TZNAME:{escape_text(name)}",
+            f"TZOFFSETFROM:{_utc_offset_text(offset_from)}",
+            f"TZOFFSETTO:{_utc_offset_text(offset_to)}",
+            f"DTSTART:{_local_text(members[0].local)}",
+        ]
+        if len(members) > 1:
+            rule = _yearly_rule([m.local for m in members])
+            if rule is not None:
+                until = ""
+                if members[-1].local.year < last_year:
+                    # A day after the last onset: still before the next year's,
+                    # and safe for readers that compare UNTIL with local time.
+                    stop = members[-1].utc + timedelta(days=1)
+                    until = f";UNTIL={stop:%Y%m%dT%H%M%SZ}"
+                lines.append(f"RRULE:FREQ=YEARLY;{rule}{until}")
+            else:
+                lines.append("RDATE:" + ",".join(_local_text(m.local) for m in members[1:]))
+        lines.append(f"END:{kind}")
+    lines.append("END:VTIMEZONE")
+    return tuple(lines)
+
+
+def check_zone(zone_name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ExportError(f"unknown time zone {zone_name!r}") from None
+
+
+# --- the writer ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote."""
+
+    events: int
+    touches: int = 0
+    broadcasts: int = 0
+    requests: int = 0
+    gaps: int = 0
+    calendar_name: str = ""
+    path: Path | None = None
+
+
+def dtstamp(plan: Plan) -> str:
+    """DTSTAMP of every event: the plan's last change in UTC, else its start at 00:00Z."""
+    if plan.updated is not None:
+        moment = plan.updated
+        if moment.tzinfo is None:  # a naive value is taken as UTC, never as local time
+            moment = moment.replace(tzinfo=UTC)
+        return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"{plan.start:%Y%m%d}T000000Z"
+
+
+def calendar_name(plan: Plan, selection: ExportFilter) -> str:
+    """X-WR-CALNAME: the plan's name and the filter, e.g. "Plan 2027 — Marketing · gaps"."""
+    parts = []
+    team = plan.team(selection.team)
+    if team is not None:
+        parts.append(team.name)
+    product = plan.product(selection.product)
+    if product is not None:
+        parts.append(product.name)
+    if selection.start is not None or selection.end is not None:
+        parts.append(f"{selection.start or plan.start} – {selection.end or plan.end}")
+    if selection.include == frozenset({"gaps"}):
+        parts.append("gaps")
+    return plan.name if not parts else f"{plan.name} — {' · '.join(parts)}"
+
+
+def _format_leads(leads: float) -> str:
+    text = f"{round(leads, 2):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def read_sequences(path: str | os.PathLike[str]) -> dict[str, tuple[str, str, int]]:
+    """UID → (DTSTART line, DTEND line, SEQUENCE) of a previous Cadence export.
+
+    Missing or foreign files (another PRODID), or any surprise, give {}:
+    the state is a convenience and never blocks an export.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return {}
+    try:
+        text = raw.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
+    except UnicodeDecodeError:
+        return {}
+    if f"\r\nPRODID:{PRODID}\r\n" not in text:
+        return {}
+    out: dict[str, tuple[str, str, int]] = {}
+    uid = start = finish = ""
+    sequence = 0
+    for line in text.split("\r\n"):
+        if line == "BEGIN:VEVENT":
+            uid = start = finish = ""
+            sequence = 0
+        elif line.startswith("UID:"):
+            uid = line[4:]
+        elif line.startswith("DTSTART"):
+            start = line
+        elif line.startswith("DTEND"):
+            finish = line
+        elif line.startswith("SEQUENCE:"):
+            try:
+                sequence = int(line[9:])
+            except ValueError:
+                return {}
+        elif line == "END:VEVENT" and uid:
+            out[uid] = (start, finish, sequence)
+    return out
+
+
+class _IcsWriter:
+    """Serializes one calendar; caches the text that repeats across entries."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        name: str,
+        previous: dict[str, tuple[str, str, int]],
+        team_color: str | None,
+    ) -> None:
+        self.plan = plan
+        self.name = name
+        self.previous = previous
+        self.team_color = team_color
+        self.zone_name = plan.timezone or "UTC"
+        self.zone = check_zone(self.zone_name)
+        self.utc = self.zone_name in UTC_ZONES
+        self.stamp = f"DTSTAMP:{dtstamp(plan)}"
+        self.teams = {t.id: t for t in plan.teams}
+        self.products = {p.id: p for p in plan.products}
+        self.stage_names = {(p.id, s.id): s.name for p in plan.products for s in p.stages}
+        self.broadcasts = {b.id: b for b in plan.broadcasts}
+        self._statics: dict[tuple[object, ...], tuple[str, ...]] = {}
+        self._times: dict[tuple[date, time | None, date | None, int], tuple[str, str]] = {}
+        self._dates: dict[date, str] = {}
+
+    # -- header -------------------------------------------------------------------
+
+    def header(self, first: date, last: date, timed: bool) -> list[str]:
+        name = escape_text(self.name)
+        lines = [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            f"PRODID:{PRODID}",
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            f"X-WR-CALNAME:{name}",
+            f"NAME:{name}",
+            f"X-WR-TIMEZONE:{escape_text(self.zone_name)}",
+            f"X-WR-CALDESC:{escape_text(f'Nurture calendar of {self.plan.name}, exported by Cadence')}",
+            f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}",
+            f"X-PUBLISHED-TTL:{REFRESH_INTERVAL}",
+        ]
+        if self.team_color:
+            css = css_color_name(self.team_color)
+            if css:
+                lines.append(f"COLOR:{css}")
+            lines.append(f"X-APPLE-CALENDAR-COLOR:{escape_text(self.team_color)}")
+        if timed and not self.utc:
+            lines.extend(vtimezone(self.zone_name, first.year, last.year))
+        return [fold(line) for line in lines]
+
+    # -- dates ----------------------------------------------------------------------
+
+    def _date(self, d: date) -> str:
+        text = self._dates.get(d)
+        if text is None:
+            text = self._dates[d] = f"{d:%Y%m%d}"
+        return text
+
+    def _when(self, d: date, t: time | None, last: date | None, minutes: int) -> tuple[str, str]:
+        key = (d, t, last, minutes)
+        lines = self._times.get(key)
+        if lines is not None:
+            return lines
+        if t is None:
+            lines = (
+                f"DTSTART;VALUE=DATE:{self._date(d)}",
+                f"DTEND;VALUE=DATE:{self._date((last or d) + timedelta(days=1))}",
+            )
+        else:
+            start = datetime.combine(d, t)
+            # The length is elapsed time: across a DST change the wall clock differs.
+            aware = datetime.combine(last or d, t, tzinfo=self.zone)
+            finish_utc = aware.astimezone(UTC) + timedelta(minutes=minutes)
+            if self.utc:
+                lines = (
+                    f"DTSTART:{start:%Y%m%dT%H%M%S}Z",
+                    f"DTEND:{finish_utc:%Y%m%dT%H%M%S}Z",
+                )
+            else:
+                finish = finish_utc.astimezone(self.zone).replace(tzinfo=None)
+                tzid = f";TZID={self.zone_name}"
+                lines = (
+                    f"DTSTART{tzid}:{start:%Y%m%dT%H%M%S}",
+                    f"DTEND{tzid}:{finish:%Y%m%dT%H%M%S}",
+                )
+        self._times[key] = lines
+        return lines
+
+    # -- occurrences ----------------------------------------------------------------
+
+    def _team_name(self, team_id: str | None) -> str:
+        team = self.teams.get(team_id or "")
+        return team.name if team else (team_id or "no team")
+
+    def _color(self, team_id: str | None) -> str | None:
+        team = self.teams.get(team_id or "")
+        return css_color_name(team.color) if team else None
+
+    def _static(self, occ: Occurrence) -> tuple[str, ...]:
+        """Escaped text shared by every occurrence of one touch (or broadcast, request)."""
+        key = (occ.kind, occ.product, occ.stage, occ.touch, occ.name, occ.channel, occ.owner,
+               occ.automated, occ.time is None)  # fmt: skip
+        cached = self._statics.get(key)
+        if cached is not None:
+            return cached
+        channel = CHANNEL_LABELS.get(occ.channel, occ.channel.replace("_", " ").capitalize())
+        owner = self._team_name(occ.owner)
+        product = self.products.get(occ.product or "")
+        product_name = product.name if product else (occ.product or "")
+        stage_name = self.stage_names.get((occ.product or "", occ.stage or ""), occ.stage or "")
+        if occ.kind == "broadcast":
+            broadcast = self.broadcasts.get(occ.touch)
+            reaches = broadcast.products if broadcast is not None else None
+            if reaches is None:
+                audience = "Reaches: leads of every product"
+            elif not reaches:
+                audience = "Internal: reaches no lead"
+            else:
+                names = [self.products[p].name if p in self.products else p for p in reaches]
+                audience = "Reaches: leads of " + ", ".join(names)
+            summary_base = escape_text(occ.name)
+            about = [occ.name, "Broadcast", audience]
+        elif occ.kind == "request":
+            summary_base = escape_text(f"{occ.name} — {product_name}" if product_name else occ.name)
+            about = [occ.name, "Ad-hoc request"]
+            if product_name:
+                about.append(f"Product: {product_name}")
+            if stage_name:
+                about.append(f"Stage: {stage_name}")
+        else:
+            summary_base = escape_text(f"{occ.name} — {product_name}")
+            about = [occ.name, f"Product: {product_name}", f"Stage: {stage_name}"]
+        how = [
+            f"Channel: {channel}",
+            f"Owner: {owner}",
+            "Automated" if occ.automated else "Manual (done by a person)",
+        ]
+        color = self._color(occ.owner)
+        busy = occ.time is not None and occ.channel in BUSY_CHANNELS
+        statics = (
+            summary_base,
+            escape_text("\n".join(about)),
+            escape_text("\n".join(how)),
+            f"CATEGORIES:{escape_text(channel)},{escape_text(owner)}",
+            f"COLOR:{color}" if color else "",
+            "TRANSP:OPAQUE" if busy else "TRANSP:TRANSPARENT",
+        )
+        self._statics[key] = statics
+        return statics
+
+    def _sequence(self, uid: str, start: str, finish: str) -> str:
+        before = self.previous.get(uid)
+        if before is None:
+            return "SEQUENCE:0"
+        if before[0] == start and before[1] == finish:
+            return f"SEQUENCE:{before[2]}"
+        return f"SEQUENCE:{before[2] + 1}"
+
+    def occurrence(self, occ: Occurrence) -> str:
+        summary_base, about, how, categories, color, transp = self._static(occ)
+        minutes = DEFAULT_MINUTES.get(occ.channel, 30)
+        start, finish = self._when(occ.date, occ.time, occ.end, minutes)
+        uid = escape_text(occ.uid)
+        if occ.kind == "touch" and occ.cohort is not None:
+            summary = f"{summary_base} · cohort {occ.cohort:%m-%d}"
+            detail = f"\\nCohort: {occ.cohort.isoformat()} ({_format_leads(occ.leads)} leads)"
+        elif occ.kind == "broadcast":
+            summary = summary_base
+            detail = f"\\nExpected leads: {_format_leads(occ.leads)}" if occ.leads else ""
+        else:
+            summary = summary_base
+            detail = ""
+        if occ.end is not None and occ.end != occ.date:
+            detail += f"\\nFrom {occ.date.isoformat()} to {occ.end.isoformat()}"
+        if occ.date != occ.nominal:
+            way = "later" if occ.date > occ.nominal else "earlier"
+            detail += (
+                f"\\nPlanned for {occ.nominal.isoformat()} (not a working day)\\, "
+                f"moved {way} to {occ.date.isoformat()}"
+            )
+        description = f"DESCRIPTION:{about}{detail}\\n{how}"
+        summary_line = f"SUMMARY:{summary}"
+        lines = [
+            "BEGIN:VEVENT",
+            fold(f"UID:{uid}"),
+            self.stamp,
+            self._sequence(uid, start, finish),
+            start,
+            finish,
+            fold(summary_line),
+            fold(description),
+            fold(categories),
+        ]
+        if color:
+            lines.append(color)
+        lines += [transp, "STATUS:CONFIRMED", "END:VEVENT", ""]
+        return CRLF.join(lines)
+
+    def gap(self, gap: Gap, uid: str) -> str:
+        product = self.products.get(gap.product or "")
+        product_name = product.name if product else (gap.product or "")
+        stage_name = self.stage_names.get((gap.product or "", gap.stage or ""), gap.stage or "")
+        label = GAP_LABELS.get(gap.kind, gap.kind.capitalize())
+        team_name = self._team_name(gap.team) if gap.team else ""
+        cohort = f"cohort {gap.cohort.isoformat()}" if gap.cohort else ""
+        if gap.kind == "capacity":
+            year, week, _ = gap.start.isocalendar()
+            load = _format_leads(gap.load or 0)
+            summary = f"⚠ {label}: {team_name} — week {year}-W{week:02d} ({load}/{gap.capacity})"
+        else:
+            what = stage_name
+            if gap.kind == "handoff" and team_name:
+                what = f"{stage_name} (to {team_name})"
+            where = ", ".join(part for part in (product_name, cohort) if part)
+            summary = f"⚠ {label}: {what}" + (f" — {where}" if where else "")
+        facts = [gap.message, f"Kind: {label}"]
+        if product_name:
+            facts.append(f"Product: {product_name}")
+        if stage_name:
+            facts.append(f"Stage: {stage_name}")
+        if gap.cohort:
+            facts.append(f"Cohort: {gap.cohort.isoformat()}")
+        if team_name:
+            facts.append(f"Team: {team_name}")
+        facts.append(f"Days: {gap.start.isoformat()} – {gap.end.isoformat()} ({gap.days})")
+        start, finish = self._when(gap.start, None, gap.end, 0)
+        uid_text = escape_text(uid)
+        lines = [
+            "BEGIN:VEVENT",
+            fold(f"UID:{uid_text}"),
+            self.stamp,
+            self._sequence(uid_text, start, finish),
+            start,
+            finish,
+            fold(f"SUMMARY:{escape_text(summary)}"),
+            fold(f"DESCRIPTION:{escape_text(chr(10).join(facts))}"),
+            fold(f"CATEGORIES:Gap,{escape_text(label)}"),
+            f"COLOR:{GAP_COLOR}",
+            "TRANSP:TRANSPARENT",
+            "STATUS:CONFIRMED",
+            "END:VEVENT",
+            "",
+        ]
+        return CRLF.join(lines)
+
+
+def write_ics(
+    plan: Plan,
+    occurrences: Sequence[Occurrence],
+    gaps: Sequence[Gap],
+    stream: IO[bytes],
+    *,
+    name: str | None = None,
+    previous: dict[str, tuple[str, str, int]] | None = None,
+    team_color: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> int:
+    """Write one VCALENDAR of these entries to a binary stream; returns the event count.
+
+    Low level: no filtering and no atomic file handling (see :func:`export_ics`).
+    """
+    writer = _IcsWriter(plan, name or plan.name, previous or {}, team_color)
+    dates = [o.date for o in occurrences] + [o.end for o in occurrences if o.end]
+    dates += [g.start for g in gaps] + [g.end for g in gaps]
+    first = min(dates, default=plan.start)
+    last = max(dates, default=plan.end)
+    timed = any(o.time is not None for o in occurrences)
+    head = CRLF.join(writer.header(min(first, plan.start), max(last, plan.end), timed)) + CRLF
+    stream.write(head.encode("utf-8"))
+    total = len(occurrences) + len(gaps)
+    done = 0
+    chunk: list[str] = []
+    if progress is not None:
+        progress(0, total)
+    occurrence = writer.occurrence
+    for start in range(0, len(occurrences), PROGRESS_EVERY):
+        if cancel is not None and cancel():
+            raise ExportCancelled()
+        chunk = [occurrence(o) for o in occurrences[start : start + PROGRESS_EVERY]]
+        stream.write("".join(chunk).encode("utf-8", "replace"))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    seen: dict[str, int] = {}
+    chunk = [writer.gap(g, gap_uid(plan, g, seen)) for g in gaps]
+    if cancel is not None and cancel():
+        raise ExportCancelled()
+    chunk.append("END:VCALENDAR\r\n")
+    stream.write("".join(chunk).encode("utf-8", "replace"))
+    if progress is not None:
+        progress(total, total)
+    return total
+
+
+def export_ics(
+    plan: Plan,
+    schedule: Schedule,
+    gaps: Sequence[Gap] = (),
+    target: str | os.PathLike[str] | IO[bytes] = "-",
+    *,
+    team: str | None = None,
+    product: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    include: Iterable[str] = DEFAULT_INCLUDE,
+    name: str | None = None,
+    keep_sequence: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ExportResult:
+    """Export the schedule (filtered) as an .ics file or to a binary stream.
+
+    Safe to call from a worker thread: ``progress(done, total)`` is called every
+    few hundred entries and ``cancel()`` returning True stops the export with
+    :class:`ExportCancelled`. A path is written through a temporary file in the
+    same folder and replaced at the end, so a failed or cancelled export leaves
+    the previous file untouched. With ``keep_sequence`` the previous export at
+    that path supplies each event's SEQUENCE (bumped when its dates changed).
+    """
+    selection = ExportFilter(team, product, start, end, frozenset(include))
+    selection.check(plan)
+    check_zone(plan.timezone or "UTC")
+    occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
+    title = name or calendar_name(plan, selection)
+    selected_team = plan.team(team)
+    color = selected_team.color if selected_team else None
+    counts = {"touch": 0, "broadcast": 0, "request": 0}
+    for o in occurrences:
+        counts[o.kind] = counts.get(o.kind, 0) + 1
+
+    def result(total: int, path: Path | None) -> ExportResult:
+        return ExportResult(
+            events=total,
+            touches=counts["touch"],
+            broadcasts=counts["broadcast"],
+            requests=counts["request"],
+            gaps=len(chosen_gaps),
+            calendar_name=title,
+            path=path,
+        )
+
+    if not isinstance(target, str | os.PathLike):
+        total = write_ics(
+            plan, occurrences, chosen_gaps, target, name=title, team_color=color,
+            progress=progress, cancel=cancel,
+        )  # fmt: skip
+        return result(total, None)
+    path = Path(target)
+    previous = read_sequences(path) if keep_sequence else {}
+    with atomic_output(path) as handle:
+        total = write_ics(
+            plan, occurrences, chosen_gaps, handle, name=title, previous=previous,
+            team_color=color, progress=progress, cancel=cancel,
+        )  # fmt: skip
+    return result(total, path)
+
+
+def ics_bytes(
+    plan: Plan,
+    schedule: Schedule,
+    gaps: Sequence[Gap] = (),
+    **options: object,
+) -> bytes:
+    """The .ics an export would write, as bytes (tests, previews)."""
+    buffer = io.BytesIO()
+    export_ics(plan, schedule, gaps, buffer, **options)  # type: ignore[arg-type]
+    return buffer.getvalue()
