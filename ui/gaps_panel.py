@@ -1,0 +1,586 @@
+"""The gaps panel: every gap grouped product → kind, with an explanation and a fix.
+
+``GapsPanel(controller)`` lists ``controller.gaps`` in a tree (group headers
+carry counts), sortable by any column and filterable by kind. Selecting a gap
+explains its kind in one plain sentence and suggests a fix built from the gap
+("Assign an owner to Qualification", "Add a touch between day 22 and day 33").
+Double-click navigates: the stage in the cycle map and the day in the calendar
+(capacity gaps: the team's week in the calendar).
+
+Preview: ``python -m ui.gaps_panel demo [out.png]``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cadence.model import GAP_KINDS, Gap, Plan
+from ui._cal_common import (
+    WARNING_COLOR,
+    WARNING_GLYPH,
+    CalendarFilter,
+    CalendarHint,
+    calendar_bus,
+    stage_name,
+    swatch_icon,
+    team_name,
+    week_monday,
+)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+KIND_TITLES: dict[str, str] = {
+    "unowned": "Unowned",
+    "silence": "Silence",
+    "handoff": "Hand-off",
+    "spacing": "Spacing",
+    "capacity": "Capacity",
+}
+#: One plain-language sentence per kind: what the gap means for a lead.
+KIND_EXPLANATIONS: dict[str, str] = {
+    "unowned": "No team owns the lead on these days, so nobody is accountable for it.",
+    "silence": "The lead hears nothing from anyone for longer than the allowed silence.",
+    "handoff": "A new team takes the lead over but does not contact it within the hand-off SLA.",
+    "spacing": "Two contacts reach the same leads too close together (one budget for all teams).",
+    "capacity": "A team's manual touches in one ISO week exceed its weekly capacity.",
+}
+
+#: Qt.ItemDataRole.UserRole: the Gap of a leaf row; group rows give None.
+GAP_ROLE = Qt.ItemDataRole.UserRole
+#: the value a column sorts by (dates, numbers) — the proxy's sortRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: "product", "kind" or "gap"
+LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2
+
+COLUMNS = ("Gap", "Dates", "Days", "Team", "Message")
+
+
+def gap_day(gap: Gap, d: date) -> int | None:
+    """Day of the cohort's journey (0 = intake) on which ``d`` falls."""
+    return (d - gap.cohort).days if gap.cohort is not None else None
+
+
+def date_span(first: date, last: date, year: int) -> str:
+    """ "5–6 Jul", "28 Feb – 3 Mar", "30 Dec 2027 – 2 Jan 2028": short, year only if needed."""
+    suffix = "" if first.year == last.year == year else f" {last.year}"
+    if first == last:
+        return f"{first.day} {first:%b}{suffix}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b}{suffix}"
+    if first.year != last.year:
+        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b} – {last.day} {last:%b}{suffix}"
+
+
+def _iso_week(d: date) -> str:
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def suggested_fix(plan: Plan, gap: Gap) -> str:
+    """A concrete next step for one gap, in the planner's words."""
+    product = plan.product(gap.product)
+    pname = product.name if product is not None else (gap.product or "")
+    stage = stage_name(plan, gap.product, gap.stage) if gap.stage else ""
+    if gap.kind == "unowned":
+        return f"Assign an owner to {stage} ({pname})."
+    if gap.kind == "silence":
+        first, last = gap_day(gap, gap.start), gap_day(gap, gap.end)
+        if first is not None and last is not None:
+            return f"Add a touch between day {first} and day {last} of {pname} (from {stage})."
+        return f"Add a touch between {gap.start:%d %b} and {gap.end:%d %b}."
+    if gap.kind == "handoff":
+        team = team_name(plan, gap.team)
+        sla = plan.rules.handoff_sla_days
+        within = f"within {sla} day{'s' if sla != 1 else ''} of" if sla is not None else "at"
+        return f"Add a {team} touch {within} the start of {stage} (offset 0–{sla or 0})."
+    if gap.kind == "spacing":
+        spacing = plan.rules.min_spacing_days
+        return (
+            f"Move one of the two contacts so they are at least {spacing} days apart, "
+            "or make one of them a repeat of the other."
+        )
+    if gap.kind == "capacity":
+        team = team_name(plan, gap.team)
+        load = f"{gap.load:g}" if gap.load is not None else "?"
+        return (
+            f"{team} has {load} manual touches in week {_iso_week(gap.start)}, capacity "
+            f"{gap.capacity}: automate a touch, spread the cohorts, or raise the capacity."
+        )
+    return gap.message
+
+
+def gap_label(plan: Plan, gap: Gap) -> str:
+    """The short name of a gap row: where it is (stage or team) and for whom (cohort)."""
+    if gap.kind == "capacity":
+        return f"{team_name(plan, gap.team)} · {_iso_week(gap.start)}"
+    where = stage_name(plan, gap.product, gap.stage) if gap.stage else "—"
+    if gap.kind == "handoff":
+        where = f"{where} → {team_name(plan, gap.team)}"
+    if gap.cohort is not None:
+        return f"{where} · cohort {gap.cohort:%m-%d}"
+    return where
+
+
+def nav_tab(gap: Gap) -> str:
+    """Where a double-click on a gap goes: the cycle map for product gaps, else the calendar."""
+    return "map" if gap.product is not None and gap.stage is not None else "calendar"
+
+
+@dataclass(eq=False)
+class _Node:
+    id: int
+    level: str  # "root" | "product" | "kind" | "gap"
+    parent: _Node | None
+    row: int
+    key: str | None = None  # product id or kind
+    gap: Gap | None = None
+    children: list[_Node] = field(default_factory=list)
+    count: int = 0
+
+
+class GapTreeModel(QAbstractItemModel):
+    """Products (plan order, then team capacity) → kinds (GAP_KINDS order) → gaps."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._plan: Plan | None = None
+        self._nodes: dict[int, _Node] = {}
+        self._root = _Node(0, "root", None, 0)
+        self._kinds: frozenset[str] = frozenset()
+        self._icons: dict[str, QIcon] = {}
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._warning = QColor(WARNING_COLOR)
+        self.total = 0
+
+    def reset(self, plan: Plan, gaps: list[Gap], kinds: frozenset[str] = frozenset()) -> None:
+        """Show ``gaps`` (only those of ``kinds`` when given)."""
+        self.beginResetModel()
+        self._plan = plan
+        self._kinds = kinds
+        self._icons = {t.id: swatch_icon(t.color) for t in plan.teams}
+        self._nodes = {}
+        self._root = _Node(0, "root", None, 0)
+        self._nodes[0] = self._root
+        order = {p.id: i for i, p in enumerate(plan.products)}
+        grouped: dict[str | None, dict[str, list[Gap]]] = {}
+        for gap in gaps:
+            if kinds and gap.kind not in kinds:
+                continue
+            grouped.setdefault(gap.product, {}).setdefault(gap.kind, []).append(gap)
+        next_id = 1
+        for product in sorted(grouped, key=lambda p: (p is None, order.get(p or "", 1 << 30))):
+            pnode = _Node(next_id, "product", self._root, len(self._root.children), key=product)
+            next_id += 1
+            self._root.children.append(pnode)
+            self._nodes[pnode.id] = pnode
+            for kind in sorted(grouped[product], key=GAP_KINDS.index):
+                knode = _Node(next_id, "kind", pnode, len(pnode.children), key=kind)
+                next_id += 1
+                pnode.children.append(knode)
+                self._nodes[knode.id] = knode
+                for gap in grouped[product][kind]:
+                    leaf = _Node(next_id, "gap", knode, len(knode.children), gap=gap)
+                    next_id += 1
+                    knode.children.append(leaf)
+                    self._nodes[leaf.id] = leaf
+                knode.count = len(knode.children)
+            pnode.count = sum(k.count for k in pnode.children)
+        self.total = sum(p.count for p in self._root.children)
+        self.endResetModel()
+
+    # -- structure ---------------------------------------------------------------------
+
+    def _node(self, index: ModelIndex) -> _Node:
+        if not index.isValid():
+            return self._root
+        return self._nodes[index.internalId()]
+
+    def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        node = self._node(parent).children[row]
+        return self.createIndex(row, column, node.id)
+
+    def parent(self, child: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
+        if not child.isValid():
+            return QModelIndex()
+        node = self._nodes[child.internalId()].parent
+        if node is None or node is self._root:
+            return QModelIndex()
+        return self.createIndex(node.row, 0, node.id)
+
+    def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+    def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
+        return len(COLUMNS)
+
+    def hasChildren(self, parent: ModelIndex = _ROOT) -> bool:  # noqa: N802 - Qt's name
+        return self.rowCount(parent) > 0
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(  # noqa: N802 - Qt's name
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    # -- content ------------------------------------------------------------------------
+
+    def gap(self, index: ModelIndex) -> Gap | None:
+        return self._node(index).gap if index.isValid() else None
+
+    def group_label(self, node: _Node) -> str:
+        if node.level == "product":
+            product = self._plan.product(node.key) if self._plan else None
+            name = product.name if product is not None else "Team capacity"
+            return f"{name} ({node.count})"
+        return f"{KIND_TITLES.get(node.key or '', node.key)} ({node.count})"
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._plan is None:
+            return None
+        node = self._nodes[index.internalId()]
+        col = index.column()
+        if role == LEVEL_ROLE:
+            return node.level
+        if node.gap is None:
+            return self._group_data(node, col, role)
+        gap = node.gap
+        plan = self._plan
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return gap_label(plan, gap)
+            if col == 1:
+                return date_span(gap.start, gap.end, plan.start.year)
+            if col == 2:
+                return gap.days
+            if col == 3:
+                return team_name(plan, gap.team) if gap.team else "—"
+            if col == 4:
+                return gap.message
+        if role == SORT_ROLE:
+            return (
+                gap_label(plan, gap),
+                gap.start.toordinal(),
+                gap.days,
+                team_name(plan, gap.team) if gap.team else "",
+                gap.message,
+            )[col]
+        if role == Qt.ItemDataRole.DecorationRole and col == 3 and gap.team:
+            return self._icons.get(gap.team)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{gap.message}\n\nSuggested fix: {suggested_fix(plan, gap)}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == GAP_ROLE:
+            return gap
+        return None
+
+    def _group_data(self, node: _Node, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.group_label(node) if col == 0 else None
+        if role == SORT_ROLE:
+            # Groups keep their own order (plan order, GAP_KINDS order) under any sort.
+            return node.row if col == 0 else node.row
+        if role == Qt.ItemDataRole.FontRole and node.level == "product":
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole and node.level == "kind":
+            return self._warning
+        if role == Qt.ItemDataRole.ToolTipRole and node.level == "kind":
+            return KIND_EXPLANATIONS.get(node.key or "", "")
+        return None
+
+
+class _GroupOrderProxy(QSortFilterProxyModel):
+    """Sorts gaps inside their kind by the clicked column; groups stay in plan order."""
+
+    def lessThan(self, left: ModelIndex, right: ModelIndex) -> bool:  # noqa: N802 - Qt's name
+        if left.data(LEVEL_ROLE) != "gap":
+            # Keep group order ascending whatever the sort direction.
+            ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+            return (left.row() < right.row()) == ascending
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if a == b:
+            return left.row() < right.row()
+        return a < b
+
+
+class GapsPanel(QWidget):
+    """Every gap by product → kind, with counts, a kind filter, an explanation and a fix."""
+
+    #: the selected Gap (None for a group row or nothing)
+    sig_gap_selected = Signal(object)
+
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model = GapTreeModel(self)
+        self.proxy = _GroupOrderProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self._kinds: frozenset[str] = frozenset()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        head = QHBoxLayout()
+        self.title = QLabel()
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        head.addWidget(self.title)
+        head.addStretch(1)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setToolTip("Show one kind of gap")
+        self.kind_combo.currentIndexChanged.connect(self._on_kind)
+        head.addWidget(self.kind_combo)
+        layout.addLayout(head)
+
+        self.tree = QTreeView()
+        self.tree.setModel(self.proxy)
+        self.tree.setSortingEnabled(True)
+        self.tree.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setExpandsOnDoubleClick(False)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.tree.setColumnWidth(0, 230)
+        self.tree.setColumnWidth(1, 130)
+        self.tree.setColumnWidth(2, 44)
+        self.tree.setColumnWidth(3, 130)
+        self.tree.doubleClicked.connect(self._on_double_clicked)
+        self.tree.activated.connect(self._on_activated)
+        self.tree.selectionModel().currentChanged.connect(self._on_current)
+        layout.addWidget(self.tree, 1)
+
+        self.explain = QFrame()
+        self.explain.setObjectName("gapExplanation")
+        self.explain.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(self.explain)
+        box.setContentsMargins(10, 8, 10, 8)
+        box.setSpacing(4)
+        self.explain_kind = QLabel()
+        self.explain_kind.setWordWrap(True)
+        kfont = self.explain_kind.font()
+        kfont.setBold(True)
+        self.explain_kind.setFont(kfont)
+        self.explain_text = QLabel()
+        self.explain_text.setWordWrap(True)
+        self.fix_text = QLabel()
+        self.fix_text.setWordWrap(True)
+        self.fix_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.explain_kind)
+        box.addWidget(self.explain_text)
+        box.addWidget(self.fix_text)
+        layout.addWidget(self.explain)
+
+        controller.sig_schedule_changed.connect(self.refresh)
+        self.refresh()
+
+    # -- public ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read ``controller.gaps`` (after re-planning), keeping the kind filter."""
+        plan: Plan = self.controller.plan
+        gaps: list[Gap] = list(self.controller.gaps)
+        self.model.reset(plan, gaps, self._kinds)
+        counts = {k: 0 for k in GAP_KINDS}
+        for g in gaps:
+            counts[g.kind] = counts.get(g.kind, 0) + 1
+        self.kind_combo.blockSignals(True)
+        current = self.kind_combo.currentData()
+        self.kind_combo.clear()
+        self.kind_combo.addItem(f"All kinds ({len(gaps)})", None)
+        for kind in GAP_KINDS:
+            self.kind_combo.addItem(f"{KIND_TITLES[kind]} ({counts.get(kind, 0)})", kind)
+        i = self.kind_combo.findData(current)
+        self.kind_combo.setCurrentIndex(max(i, 0))
+        self.kind_combo.blockSignals(False)
+        self.title.setText(f"{WARNING_GLYPH} Gaps ({len(gaps)})" if gaps else "No gaps")
+        self.tree.expandToDepth(0)
+        self._show_explanation(None, None)
+
+    def set_kind_filter(self, kind: str | None) -> None:
+        """Show only gaps of ``kind`` (None: all kinds)."""
+        i = self.kind_combo.findData(kind)
+        self.kind_combo.setCurrentIndex(max(i, 0))
+
+    def visible_gaps(self) -> list[Gap]:
+        """The gap rows shown (in view order, all groups), for tests and exports."""
+        out = []
+
+        def walk(parent: QModelIndex) -> None:
+            for row in range(self.proxy.rowCount(parent)):
+                index = self.proxy.index(row, 0, parent)
+                gap = index.data(GAP_ROLE)
+                if isinstance(gap, Gap):
+                    out.append(gap)
+                walk(index)
+
+        walk(QModelIndex())
+        return out
+
+    def index_of(self, gap: Gap) -> QModelIndex:
+        """The view (proxy) index of a gap row, or an invalid index."""
+        matches = self.proxy.match(
+            self.proxy.index(0, 0),
+            GAP_ROLE,
+            gap,
+            1,
+            Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive,
+        )
+        return matches[0] if matches else QModelIndex()
+
+    def navigate_to(self, gap: Gap) -> None:
+        """What a double-click does: the stage in the map and the day in the calendar."""
+        if gap.kind == "capacity" and gap.team:
+            hint = CalendarHint(
+                CalendarFilter(teams=frozenset([gap.team]), automation="manual"),
+                week_monday(gap.start),
+                "week",
+            )
+            calendar_bus(self.controller).sig_show.emit(hint)
+        from ui.controller import NavTarget
+
+        self.controller.navigate(
+            NavTarget(product=gap.product, stage=gap.stage, day=gap.start, tab=nav_tab(gap))
+        )
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def _on_kind(self, _index: int) -> None:
+        kind = self.kind_combo.currentData()
+        self._kinds = frozenset([kind]) if kind else frozenset()
+        self.model.reset(self.controller.plan, list(self.controller.gaps), self._kinds)
+        self.tree.expandAll() if kind else self.tree.expandToDepth(0)
+        self._show_explanation(None, kind)
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        gap = current.data(GAP_ROLE) if current.isValid() else None
+        kind = None
+        if not isinstance(gap, Gap):
+            gap = None
+            if current.isValid() and current.data(LEVEL_ROLE) == "kind":
+                kind = self.model._node(self.proxy.mapToSource(current)).key
+        self._show_explanation(gap, kind)
+        self.sig_gap_selected.emit(gap)
+
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        gap = index.data(GAP_ROLE)
+        if isinstance(gap, Gap):
+            self.navigate_to(gap)
+        else:
+            self.tree.setExpanded(index, not self.tree.isExpanded(index))
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        # Enter on a row (activated also fires on double-click; navigate once).
+        if self.tree.hasFocus() and not self.tree.underMouse():
+            gap = index.data(GAP_ROLE)
+            if isinstance(gap, Gap):
+                self.navigate_to(gap)
+
+    def _show_explanation(self, gap: Gap | None, kind: str | None) -> None:
+        kind = gap.kind if gap is not None else kind
+        if kind is None:
+            self.explain_kind.setText("Select a gap")
+            self.explain_text.setText(
+                "Gaps are the places where the plan lets a lead fall through the cracks. "
+                "Double-click one to see it in the cycle map and the calendar."
+            )
+            self.fix_text.setText("")
+            return
+        self.explain_kind.setText(f"{WARNING_GLYPH} {KIND_TITLES[kind]}")
+        self.explain_text.setText(KIND_EXPLANATIONS[kind])
+        if gap is None:
+            self.fix_text.setText("")
+        else:
+            self.fix_text.setText(
+                f"<b>Suggested fix:</b> {suggested_fix(self.controller.plan, gap)}"
+            )
+
+
+# --- preview ----------------------------------------------------------------------------
+
+
+def _demo(argv: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from cadence.commands.plan import demo_plan
+    from ui.controller import DocumentController
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        from ui.theme import apply_theme
+
+        apply_theme(app, "light")  # type: ignore[arg-type]
+    except ImportError:
+        pass
+    controller = DocumentController(demo_plan())
+    panel = GapsPanel(controller)
+    panel.resize(760, 720)
+    panel.setWindowTitle("Cadence — gaps")
+    panel.show()
+    app.processEvents()
+    # Products open, the small groups of the last product open, a silence gap selected.
+    panel.tree.expandToDepth(0)
+    silence = next((g for g in controller.gaps if g.kind == "silence"), None)
+    if silence is not None:
+        index = panel.index_of(silence)
+        panel.tree.expand(index.parent())
+        panel.tree.setCurrentIndex(index)
+    if len(argv) > 1:
+        app.processEvents()
+        panel.grab().save(argv[1])
+        print(f"wrote {argv[1]}")
+        code = 0
+    else:
+        code = app.exec()
+    panel.close()
+    panel.deleteLater()
+    app.processEvents()
+    return code
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        raise SystemExit(_demo(sys.argv[1:]))
+    print("usage: python -m ui.gaps_panel demo [screenshot.png]")
