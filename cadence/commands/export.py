@@ -1,0 +1,209 @@
+"""export, calendar import-ics: the plan's calendar out to .ics/.csv, days off in from .ics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
+from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
+from cadence.model import Gap, Plan, Schedule
+
+FORMATS = ("ics", "csv")
+
+
+def _schedule_and_gaps(plan: Plan, with_gaps: bool) -> tuple[Schedule, list[Gap]]:
+    try:
+        from cadence.engine import schedule
+    except ModuleNotFoundError as exc:
+        if exc.name != "cadence.engine":
+            raise
+        raise CommandError(
+            "export: the scheduling engine (cadence.engine) is not available"
+        ) from None
+    planned = schedule(plan)
+    if not with_gaps:
+        return planned, []
+    from cadence.gaps import check
+
+    return planned, list(check(plan, planned))
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    suffix = Path(args.output).suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    if args.output == "-":
+        return "ics"
+    raise CommandError(
+        f"{args.output}: cannot tell the format from the extension "
+        f"(use .ics or .csv, or --format {'|'.join(FORMATS)})"
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cadence.formats.csv_export import export_csv
+    from cadence.formats.ical import export_ics
+
+    fmt = _format_of(args)
+    try:
+        include = parse_include(args.include)
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    plan = read_plan(args.plan)
+    to_stdout = args.output == "-"
+    target = sys.stdout.buffer if to_stdout else Path(args.output)
+    try:
+        # Check the filter before the (longer) planning run.
+        from cadence.formats.export_common import ExportFilter
+
+        ExportFilter(args.team, args.product, args.start, args.end, include).check(plan)
+        planned, gaps = _schedule_and_gaps(plan, "gaps" in include)
+        options = dict(team=args.team, product=args.product, start=args.start, end=args.end)
+        if fmt == "csv":
+            result = export_csv(
+                plan, planned, gaps, target, include=include, bom=args.bom, **options
+            )
+        else:
+            result = export_ics(
+                plan, planned, gaps, target, include=include, name=args.name,
+                keep_sequence=not args.no_sequence, **options,
+            )  # fmt: skip
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    if not to_stdout:
+        parts = [f"{result.touches} touches", f"{result.broadcasts} broadcasts"]
+        if "requests" in include:
+            parts.append(f"{result.requests} request entries")
+        if "gaps" in include:
+            parts.append(f"{result.gaps} gaps")
+        noun = "rows" if fmt == "csv" else "events"
+        print(
+            f"Wrote {args.output}: {result.events} {noun} ({', '.join(parts)}) — {result.calendar_name}"
+        )
+    return 0
+
+
+def cmd_import_ics(args: argparse.Namespace) -> int:
+    from cadence.formats.ics_import import IcsImportError, merge_blackouts, read_ics_blackouts
+
+    plan = read_plan(args.plan)
+    source = Path(args.ics)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    try:
+        found = read_ics_blackouts(data, first=plan.start, last=plan.end, timezone=plan.timezone)
+    except IcsImportError as exc:
+        raise CommandError(f"{source}: {exc} — the plan was not changed") from None
+    merged = merge_blackouts(plan, found.blackouts)
+    for b in merged.added:
+        print(f"  + {b.start.isoformat()} – {b.end.isoformat()}  {b.name}")
+    notes = []
+    if merged.already_there:
+        notes.append(f"{len(merged.already_there)} already in the plan")
+    if found.timed_skipped:
+        notes.append(f"{found.timed_skipped} timed events skipped (not whole days)")
+    if found.cancelled:
+        notes.append(f"{found.cancelled} cancelled events skipped")
+    if found.outside:
+        notes.append(f"{found.outside} events outside the plan's horizon")
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    count = len(merged.added)
+    noun = "blackout" if count == 1 else "blackouts"
+    if args.dry_run:
+        print(f"Would add {count} {noun} to {args.plan}{tail}; nothing written (--dry-run)")
+        return 0
+    if count:
+        # The plan changed now: exports take DTSTAMP from this time.
+        new_plan = _stamped(merged.plan)
+        _check_valid(new_plan, args.plan)
+        write_plan(new_plan, args.plan)
+    print(f"Added {count} {noun} to {args.plan}{tail}")
+    return 0
+
+
+def _stamped(plan: Plan) -> Plan:
+    from dataclasses import replace
+
+    return replace(plan, updated=datetime.now(UTC).replace(microsecond=0))
+
+
+def _check_valid(plan: Plan, path: str) -> None:
+    """Run the merged plan through validation before anything is written."""
+    from cadence.formats.plan_json import dumps_plan, loads_plan
+    from cadence.validate import PlanInvalid
+
+    try:
+        loads_plan(dumps_plan(plan), Path(path).name)
+    except PlanInvalid as exc:
+        lines = "\n".join(f"  {e}" for e in exc.errors)
+        raise CommandError(
+            f"{path}: the imported days would make the plan invalid\n{lines}"
+        ) from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export the calendar as .ics (Outlook, Google, Apple, Thunderbird) or .csv",
+        description=(
+            "Export the plan's calendar. The format follows the extension of -o "
+            "(.ics or .csv); '-o -' writes iCalendar to standard output."
+        ),
+    )
+    p.add_argument("plan", help="plan file (.json or .cadence)")
+    p.add_argument("-o", "--output", required=True, help="file to write (.ics or .csv), or -")
+    p.add_argument("--format", choices=FORMATS, help="override the format given by the extension")
+    p.add_argument("--team", metavar="ID", help="only entries owned by this team")
+    p.add_argument("--product", metavar="ID", help="only entries of this product")
+    p.add_argument(
+        "--from", dest="start", type=iso_date, metavar="D", help="first day (YYYY-MM-DD)"
+    )
+    p.add_argument("--to", dest="end", type=iso_date, metavar="D", help="last day (YYYY-MM-DD)")
+    p.add_argument(
+        "--include",
+        default="touches,broadcasts",
+        metavar="LIST",
+        help=f"comma-separated parts: {','.join(INCLUDE_CHOICES)} (default: touches,broadcasts)",
+    )
+    p.add_argument("--name", help="calendar name (.ics; default: plan name and filter)")
+    p.add_argument(
+        "--no-sequence",
+        action="store_true",
+        help="(.ics) do not read the previous export at -o for SEQUENCE numbers",
+    )
+    p.add_argument("--bom", action="store_true", help="(.csv) start with a UTF-8 BOM for Excel")
+    p.set_defaults(func=cmd_export)
+
+    cal = sub.add_parser("calendar", help="working calendar: import days off")
+    cal_sub = cal.add_subparsers(dest="calendar_command", metavar="SUB")
+    p = cal_sub.add_parser(
+        "import-ics",
+        help="add the events of an .ics (e.g. a company holiday calendar) as blackouts",
+    )
+    p.add_argument("plan", help="plan file to change (.json or .cadence)")
+    p.add_argument(
+        "ics", metavar="FILE.ics", help="iCalendar file with all-day or multi-day events"
+    )
+    p.add_argument(
+        "--as",
+        dest="mode",
+        choices=("blackouts",),
+        default="blackouts",
+        help="what the events become (blackouts: named non-working ranges)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would be added, write nothing")
+    p.set_defaults(func=cmd_import_ics)
+    cal.set_defaults(func=lambda _args: _calendar_usage(cal))
+
+
+def _calendar_usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    print("calendar: name a sub-command (import-ics)", file=sys.stderr)
+    return 2

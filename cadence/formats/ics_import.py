@@ -1,0 +1,302 @@
+"""Import non-working days from an .ics file (a company holiday calendar) as blackouts.
+
+What a holiday calendar exported from Outlook, Google or Apple Calendar holds:
+all-day events (``VALUE=DATE``, exclusive DTEND), multi-day events, yearly
+recurring ones (RRULE, with EXDATE and moved instances via RECURRENCE-ID), and
+sometimes "all day" written as midnight-to-midnight date-times. Each becomes an
+inclusive, named blackout range; recurring events are expanded inside the
+plan's horizon. Timed events shorter than whole days are not days off and are
+skipped (and counted). Cancelled events are ignored.
+
+Parsing is lenient on what real files contain (icalendar) and strict on what we
+need: a file that is not an iCalendar, or an event whose dates cannot be read,
+is an :class:`IcsImportError` and nothing is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from cadence.model import Blackout, Plan
+
+DEFAULT_NAME = "Imported day off"
+_DATE_PROPERTIES = frozenset(
+    {"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"}
+)
+# A recurring event is expanded at most this many times (a daily rule without end).
+MAX_INSTANCES = 5000
+
+
+class IcsImportError(ValueError):
+    """The file cannot be imported; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class IcsImport:
+    """What an import found, before it is merged into a plan."""
+
+    blackouts: tuple[Blackout, ...]  # merged per name, sorted by start, end, name
+    events: int  # VEVENTs read
+    timed_skipped: int  # timed events that are not whole days
+    cancelled: int
+    outside: int  # events (or recurrence instances) entirely outside the horizon
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    plan: Plan
+    added: tuple[Blackout, ...]
+    already_there: tuple[Blackout, ...]
+
+
+def _label(index: int, summary: str, uid: str) -> str:
+    parts = [f"event {index}"]
+    if summary:
+        parts.append(f'"{summary}"')
+    if uid:
+        parts.append(f"(UID {uid})")
+    return " ".join(parts)
+
+
+def _decode_text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IcsImportError(
+            f"not UTF-8 text (byte {exc.start}); iCalendar files are UTF-8"
+        ) from None
+
+
+def _check_envelope(text: str) -> None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or lines[0].upper() != "BEGIN:VCALENDAR":
+        got = lines[0][:40] if lines else "an empty file"
+        raise IcsImportError(
+            f"not an iCalendar file: it must start with BEGIN:VCALENDAR, got {got!r}"
+        )
+    if lines[-1].upper() != "END:VCALENDAR":
+        raise IcsImportError("the file is cut short: END:VCALENDAR is missing at its end")
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            depth += 1
+        elif upper.startswith("END:"):
+            depth -= 1
+            if depth < 0:
+                raise IcsImportError(f"line {number}: {line.strip()!r} closes nothing")
+    if depth != 0:
+        raise IcsImportError("BEGIN and END lines do not match: a component is not closed")
+
+
+def _to_local(value: datetime, zone: ZoneInfo) -> datetime:
+    """An aware date-time in the plan's zone; floating ones are taken as plan-local."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def _days_of(start: date | datetime, finish: date | datetime | None, zone: ZoneInfo, label: str):
+    """(first day, last day) of an event, or None when it is a part-day timed event."""
+    if isinstance(start, datetime):
+        begin = _to_local(start, zone)
+        if finish is None:
+            return None
+        if not isinstance(finish, datetime):
+            raise IcsImportError(f"{label}: DTSTART is a date-time but DTEND is a date")
+        end = _to_local(finish, zone)
+        if end < begin:
+            raise IcsImportError(f"{label}: DTEND {end} is before DTSTART {begin}")
+        if begin.time() == time(0) and end.time() == time(0) and end > begin:
+            return begin.date(), end.date() - timedelta(days=1)
+        return None
+    if finish is None:
+        return start, start
+    if isinstance(finish, datetime):
+        raise IcsImportError(f"{label}: DTSTART is a date but DTEND is a date-time")
+    if finish < start:
+        raise IcsImportError(
+            f"{label}: DTEND {finish.isoformat()} is before DTSTART {start.isoformat()}"
+        )
+    # DTEND is exclusive; some exporters write DTEND = DTSTART for one day.
+    return start, max(start, finish - timedelta(days=1))
+
+
+def _property_dates(component, name: str, zone: ZoneInfo) -> list[date]:
+    """Dates listed by EXDATE / RDATE / RECURRENCE-ID (any number of lines)."""
+    raw = component.get(name)
+    if raw is None:
+        return []
+    values = raw if isinstance(raw, list) else [raw]
+    out = []
+    for value in values:
+        items = getattr(value, "dts", None)
+        moments = (
+            [item.dt for item in items] if items is not None else [getattr(value, "dt", value)]
+        )
+        for moment in moments:
+            if isinstance(moment, datetime):
+                out.append(_to_local(moment, zone).date())
+            elif isinstance(moment, date):
+                out.append(moment)
+    return out
+
+
+def read_ics_blackouts(
+    data: bytes | str,
+    *,
+    first: date,
+    last: date,
+    timezone: str = "UTC",
+) -> IcsImport:
+    """Read an .ics and return the named day ranges it blocks within ``first``…``last``.
+
+    Single events outside that range are left out (counted in ``outside``);
+    recurring ones are expanded inside it.
+    """
+    import icalendar
+    from dateutil.rrule import rrulestr
+
+    text = _decode_text(data)
+    _check_envelope(text)
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except Exception as exc:  # icalendar raises ValueError, KeyError, IndexError …
+        raise IcsImportError(f"cannot parse the iCalendar data: {exc}") from None
+    zone = ZoneInfo(timezone)
+    events = [ev for cal in calendars for ev in cal.walk("VEVENT")]
+    # Instances moved or cancelled one by one: (UID, original day) the master must not repeat.
+    overridden: set[tuple[str, date]] = set()
+    for ev in events:
+        uid = str(ev.get("UID", ""))
+        for day in _property_dates(ev, "RECURRENCE-ID", zone):
+            overridden.add((uid, day))
+
+    ranges: list[Blackout] = []
+    timed = cancelled = outside = 0
+    for index, ev in enumerate(events, 1):
+        summary = " ".join(str(ev.get("SUMMARY", "")).split())
+        uid = str(ev.get("UID", ""))
+        label = _label(index, summary, uid)
+        if str(ev.get("STATUS", "")).upper() == "CANCELLED":
+            cancelled += 1
+            continue
+        if "DTSTART" not in ev:
+            raise IcsImportError(f"{label}: has no DTSTART")
+        for prop, problem in getattr(ev, "errors", ()):
+            if prop in _DATE_PROPERTIES:
+                raw = ev.get(prop)
+                raise IcsImportError(f"{label}: unreadable {prop} {str(raw)!r} ({problem})")
+        try:
+            start = ev.decoded("DTSTART")
+            finish = ev.decoded("DTEND") if "DTEND" in ev else None
+            duration = ev.decoded("DURATION") if "DURATION" in ev else None
+        except Exception as exc:
+            raise IcsImportError(f"{label}: unreadable date ({exc})") from None
+        if not isinstance(start, date):
+            raise IcsImportError(f"{label}: unreadable DTSTART {str(start)!r}")
+        if finish is None and duration is not None:
+            if not isinstance(duration, timedelta):
+                raise IcsImportError(f"{label}: DURATION is not a duration")
+            if isinstance(start, datetime):
+                finish = start + duration
+            elif duration >= timedelta(days=1):
+                finish = start + timedelta(days=duration.days)
+        all_day_flag = str(ev.get("X-MICROSOFT-CDO-ALLDAYEVENT", "")).upper() == "TRUE"
+        if isinstance(start, datetime) and all_day_flag and isinstance(finish, datetime):
+            begin_day = _to_local(start, zone).date()
+            end_local = _to_local(finish, zone)
+            end_day = end_local.date() - timedelta(days=1 if end_local.time() == time(0) else 0)
+            span: tuple[date, date] | None = (begin_day, max(begin_day, end_day))
+        else:
+            span = _days_of(start, finish, zone, label)
+        if span is None:
+            timed += 1
+            continue
+        name = summary or DEFAULT_NAME
+        length = span[1] - span[0]
+        if "RRULE" in ev:
+            try:
+                rule_raw = ev["RRULE"].to_ical()
+                rule_text = rule_raw.decode() if isinstance(rule_raw, bytes) else str(rule_raw)
+                anchor = datetime.combine(span[0], time(0))
+                rule = rrulestr(f"RRULE:{rule_text}", dtstart=anchor, ignoretz=True)
+            except Exception as exc:
+                raise IcsImportError(f"{label}: unreadable RRULE ({exc})") from None
+            skipped = set(_property_dates(ev, "EXDATE", zone))
+            window_start = datetime.combine(first - length, time(0))
+            window_end = datetime.combine(last, time(0))
+            starts = []
+            for moment in rule.xafter(window_start, count=MAX_INSTANCES, inc=True):
+                if moment > window_end:
+                    break
+                starts.append(moment.date())
+            starts += [d for d in _property_dates(ev, "RDATE", zone) if first - length <= d <= last]
+            for day in sorted(set(starts)):
+                if day in skipped or (uid, day) in overridden:
+                    continue
+                ranges.append(Blackout(name, day, day + length))
+            continue
+        if span[1] < first or span[0] > last:
+            outside += 1
+            continue
+        ranges.append(Blackout(name, span[0], span[1]))
+    return IcsImport(
+        blackouts=merge_ranges(ranges),
+        events=len(events),
+        timed_skipped=timed,
+        cancelled=cancelled,
+        outside=outside,
+    )
+
+
+def merge_ranges(ranges: Iterable[Blackout]) -> tuple[Blackout, ...]:
+    """Join ranges of the same name that overlap or touch; sort by start, end, name."""
+    by_name: dict[str, list[Blackout]] = {}
+    for b in ranges:
+        by_name.setdefault(b.name, []).append(b)
+    out: list[Blackout] = []
+    for name, items in by_name.items():
+        items.sort(key=lambda b: (b.start, b.end))
+        current = items[0]
+        for b in items[1:]:
+            if b.start <= current.end + timedelta(days=1):
+                if b.end > current.end:
+                    current = Blackout(name, current.start, b.end)
+            else:
+                out.append(current)
+                current = b
+        out.append(current)
+    return tuple(sorted(out, key=lambda b: (b.start, b.end, b.name)))
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def merge_blackouts(plan: Plan, imported: Iterable[Blackout]) -> MergeResult:
+    """Add imported blackouts to a plan; one already covered by a blackout of the same name is not added.
+
+    Existing blackouts keep their order; new ones follow, sorted. Re-importing
+    the same file therefore changes nothing.
+    """
+    existing = list(plan.calendar.blackouts)
+    added: list[Blackout] = []
+    already: list[Blackout] = []
+    for b in imported:
+        if any(
+            _same_name(e.name, b.name) and e.start <= b.start and b.end <= e.end
+            for e in (*existing, *added)
+        ):
+            already.append(b)
+        else:
+            added.append(b)
+    if not added:
+        return MergeResult(plan, (), tuple(already))
+    calendar = replace(plan.calendar, blackouts=(*existing, *added))
+    return MergeResult(replace(plan, calendar=calendar), tuple(added), tuple(already))
