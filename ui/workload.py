@@ -1,0 +1,439 @@
+"""The workload chart: one team's touches per ISO week against its capacity.
+
+``WorkloadChart(controller)`` stacks the team's manual and automated touches
+per ISO week (QtCharts) with its weekly capacity as a line; weeks whose manual
+load is over capacity are red. The load is counted as the capacity check counts
+it (issue 4): each touch occurrence weighs its expected leads — a discovery call
+to a cohort of 40 leads is 40 calls. "Touches" counts occurrences instead.
+
+Clicking a bar shows that team's week in the calendar: a
+:class:`ui._cal_common.CalendarHint` on the controller's calendar bus, then
+``controller.navigate(NavTarget(day=monday, tab="calendar"))``.
+
+Preview: ``python -m ui.workload demo [out.png]``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QLineSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QMargins, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cadence.model import Occurrence, Plan
+from ui._cal_common import (
+    OVER_CAPACITY_COLOR,
+    CalendarFilter,
+    CalendarHint,
+    calendar_bus,
+    swatch_icon,
+    week_monday,
+)
+
+MEASURES = ("contacts", "touches")
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLoad:
+    """One team's touches in one ISO week."""
+
+    monday: date
+    manual: float  # contacts (expected leads) of manual touches
+    automated: float
+    manual_touches: int
+    automated_touches: int
+
+    @property
+    def label(self) -> str:
+        year, week, _ = self.monday.isocalendar()
+        return f"W{week:02d}"
+
+    def value(self, measure: str, part: str) -> float:
+        if measure == "touches":
+            return float(self.manual_touches if part == "manual" else self.automated_touches)
+        return self.manual if part == "manual" else self.automated
+
+
+def weekly_load(plan: Plan, occurrences: Iterable[Occurrence], team: str) -> list[WeekLoad]:
+    """Per ISO week of the plan's horizon: the team's manual and automated touch load.
+
+    Counts touch occurrences only (not broadcasts or requests), like the capacity
+    check; contacts are the sum of expected leads.
+    """
+    first = week_monday(plan.start)
+    weeks = (week_monday(plan.end) - first).days // 7 + 1
+    manual = [0.0] * weeks
+    automated = [0.0] * weeks
+    manual_n = [0] * weeks
+    automated_n = [0] * weeks
+    base = first.toordinal()
+    for occ in occurrences:
+        if occ.kind != "touch" or occ.owner != team:
+            continue
+        i = (occ.date.toordinal() - base) // 7
+        if not 0 <= i < weeks:
+            continue
+        if occ.automated:
+            automated[i] += occ.leads
+            automated_n[i] += 1
+        else:
+            manual[i] += occ.leads
+            manual_n[i] += 1
+    return [
+        WeekLoad(
+            first + timedelta(days=7 * i),
+            round(manual[i], 2),
+            round(automated[i], 2),
+            manual_n[i],
+            automated_n[i],
+        )
+        for i in range(weeks)
+    ]
+
+
+def over_capacity(loads: Iterable[WeekLoad], capacity: int | None) -> list[WeekLoad]:
+    """Weeks whose manual contacts exceed the capacity (the capacity gap's rule)."""
+    if capacity is None:
+        return []
+    return [w for w in loads if w.manual > capacity]
+
+
+class WorkloadChart(QWidget):
+    """Stacked weekly bars (manual / automated) of one team, its capacity line, red overloads."""
+
+    #: (team id, Monday of the clicked week)
+    sig_week_clicked = Signal(str, object)
+
+    def __init__(self, controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.loads: list[WeekLoad] = []
+        self._team: str | None = None
+        self._measure = "contacts"
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        bar.addWidget(QLabel("Team"))
+        self.team_combo = QComboBox()
+        self.team_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.team_combo.currentIndexChanged.connect(self._on_team)
+        bar.addWidget(self.team_combo)
+        bar.addSpacing(8)
+        bar.addWidget(QLabel("Count"))
+        self.measure_combo = QComboBox()
+        self.measure_combo.addItem("Contacts (touch × leads)", "contacts")
+        self.measure_combo.addItem("Touches", "touches")
+        self.measure_combo.setToolTip(
+            "Contacts weigh each touch by its expected leads, as the capacity check does"
+        )
+        self.measure_combo.currentIndexChanged.connect(self._on_measure)
+        bar.addWidget(self.measure_combo)
+        self.automated_check = QCheckBox("Show automated")
+        self.automated_check.setChecked(True)
+        self.automated_check.toggled.connect(lambda _=False: self.rebuild())
+        bar.addWidget(self.automated_check)
+        bar.addStretch(1)
+        self.summary = QLabel()
+        bar.addWidget(self.summary)
+        layout.addLayout(bar)
+
+        self.chart = QChart()
+        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
+        self.view = QChartView(self.chart)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setMinimumHeight(300)
+        layout.addWidget(self.view, 1)
+        self.hint = QLabel("Click a bar to see that team's week in the calendar.")
+        self.hint.setEnabled(False)  # drawn in the muted (disabled) text colour
+        layout.addWidget(self.hint)
+
+        self.manual_set: QBarSet | None = None
+        self.automated_set: QBarSet | None = None
+        self.capacity_series: QLineSeries | None = None
+
+        controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_schedule_changed.connect(self.rebuild)
+        self._fill_teams()
+        self.rebuild()
+
+    # -- public --------------------------------------------------------------------------
+
+    def team(self) -> str | None:
+        return self._team
+
+    def set_team(self, team_id: str) -> None:
+        i = self.team_combo.findData(team_id)
+        if i < 0:
+            raise ValueError(f"unknown team {team_id!r}")
+        self.team_combo.setCurrentIndex(i)
+
+    def set_measure(self, measure: str) -> None:
+        self.measure_combo.setCurrentIndex(MEASURES.index(measure))
+
+    def capacity(self) -> int | None:
+        team = self.controller.plan.team(self._team)
+        return team.weekly_capacity if team is not None else None
+
+    def over_capacity_weeks(self) -> list[WeekLoad]:
+        return over_capacity(self.loads, self.capacity())
+
+    def click_week(self, index: int) -> None:
+        """What clicking the bar of week ``index`` does: the calendar shows that team's week."""
+        if self._team is None or not 0 <= index < len(self.loads):
+            return
+        monday = self.loads[index].monday
+        self.sig_week_clicked.emit(self._team, monday)
+        hint = CalendarHint(CalendarFilter(teams=frozenset([self._team])), monday, "week")
+        calendar_bus(self.controller).sig_show.emit(hint)
+        from ui.controller import NavTarget
+
+        self.controller.navigate(NavTarget(day=monday, tab="calendar"))
+
+    # -- building ----------------------------------------------------------------------
+
+    def _fill_teams(self) -> None:
+        plan: Plan = self.controller.plan
+        previous = self._team
+        self.team_combo.blockSignals(True)
+        self.team_combo.clear()
+        for t in plan.teams:
+            label = t.name + (f" · capacity {t.weekly_capacity}/week" if t.weekly_capacity else "")
+            self.team_combo.addItem(swatch_icon(t.color), label, t.id)
+        i = self.team_combo.findData(previous)
+        if i < 0:
+            # Start where overloads show: the team with most capacity gaps, else the
+            # first team with a capacity.
+            overloads: dict[str, int] = {}
+            for gap in self.controller.gaps:
+                if gap.kind == "capacity" and gap.team:
+                    overloads[gap.team] = overloads.get(gap.team, 0) + 1
+            ranked = sorted(
+                range(len(plan.teams)),
+                key=lambda k: (
+                    -overloads.get(plan.teams[k].id, 0),
+                    not plan.teams[k].weekly_capacity,
+                    k,
+                ),
+            )
+            i = ranked[0] if ranked else -1
+        self.team_combo.setCurrentIndex(i if plan.teams else -1)
+        self.team_combo.blockSignals(False)
+        self._team = self.team_combo.currentData()
+
+    def _on_plan_changed(self, _changes: object) -> None:
+        self._fill_teams()
+
+    def _on_team(self, _index: int) -> None:
+        self._team = self.team_combo.currentData()
+        self.rebuild()
+
+    def _on_measure(self, _index: int) -> None:
+        self._measure = self.measure_combo.currentData() or "contacts"
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Recompute the loads of the selected team and redraw the chart."""
+        plan: Plan = self.controller.plan
+        chart = self.chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        self.manual_set = self.automated_set = None
+        self.capacity_series = None
+        team = plan.team(self._team)
+        if team is None:
+            self.loads = []
+            chart.setTitle("No teams in this plan")
+            self.summary.setText("")
+            return
+        self.loads = weekly_load(plan, self.controller.occurrences(), team.id)
+        measure = self._measure
+        capacity = team.weekly_capacity if measure == "contacts" else None
+        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        chart.setTheme(
+            QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight
+        )
+        chart.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+        text_color = self.palette().color(QPalette.ColorRole.Text)
+        chart.setTitleBrush(text_color)
+        chart.legend().setLabelColor(text_color)
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        chart.setTitleFont(title_font)
+        chart.setTitle(
+            f"{team.name} — {'contacts' if measure == 'contacts' else 'touches'} per ISO week"
+        )
+
+        color = QColor(team.color)
+        manual = QBarSet("Manual")
+        manual.setColor(color)
+        manual.setBorderColor(color.darker(115))
+        manual.setSelectedColor(QColor(OVER_CAPACITY_COLOR))
+        automated = QBarSet("Automated")
+        light = QColor(color)
+        light.setAlpha(90)
+        automated.setColor(light)
+        automated.setBorderColor(QColor(color.red(), color.green(), color.blue(), 140))
+        automated.setSelectedColor(QColor(OVER_CAPACITY_COLOR).lighter(150))
+        show_automated = self.automated_check.isChecked()
+        for w in self.loads:
+            manual.append(w.value(measure, "manual"))
+            automated.append(w.value(measure, "automated") if show_automated else 0.0)
+        series = QStackedBarSeries()
+        series.setBarWidth(0.8)
+        series.append(manual)
+        if show_automated:
+            series.append(automated)
+        over = [i for i, w in enumerate(self.loads) if capacity is not None and w.manual > capacity]
+        if over:
+            # Legend entry only: the red of the selected (over-capacity) manual bars.
+            legend_only = QBarSet("Over capacity")
+            legend_only.setColor(QColor(OVER_CAPACITY_COLOR))
+            legend_only.setBorderColor(QColor(OVER_CAPACITY_COLOR))
+            legend_only.append([0.0] * len(self.loads))
+            series.append(legend_only)
+        chart.addSeries(series)
+        for i in over:
+            manual.selectBar(i)
+        self.manual_set, self.automated_set = manual, (automated if show_automated else None)
+        for bar_set in (manual, automated):
+            bar_set.clicked.connect(self.click_week)
+            bar_set.hovered.connect(self._on_hover)
+
+        axis_x = QBarCategoryAxis()
+        axis_x.append([w.label for w in self.loads])
+        axis_x.setLabelsAngle(-90)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
+        axis_x.setLabelsFont(small)
+        axis_x.setLabelsColor(text_color)
+        axis_x.setGridLineVisible(False)
+        years = sorted({w.monday.isocalendar()[0] for w in self.loads})
+        span = str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+        axis_x.setTitleText(f"ISO week {span}")
+        axis_x.setTitleBrush(text_color)
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(axis_x)
+        axis_y = QValueAxis()
+        top = max(
+            [w.value(measure, "manual") + (w.value(measure, "automated") if show_automated else 0)
+             for w in self.loads] + [float(capacity or 0), 1.0]
+        )  # fmt: skip
+        axis_y.setRange(0, top * 1.08)
+        axis_y.applyNiceNumbers()
+        axis_y.setLabelFormat("%d")
+        axis_y.setLabelsColor(text_color)
+        axis_y.setTitleText("contacts (leads reached)" if measure == "contacts" else "touches")
+        axis_y.setTitleBrush(text_color)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(axis_y)
+
+        if capacity is not None:
+            line = QLineSeries()
+            line.setName(f"Capacity {capacity}/week")
+            pen = QPen(QColor(OVER_CAPACITY_COLOR).darker(130), 2, Qt.PenStyle.DashLine)
+            line.setPen(pen)
+            line.append(QPointF(-0.5, capacity))
+            line.append(QPointF(len(self.loads) - 0.5, capacity))
+            chart.addSeries(line)
+            line.attachAxis(axis_x)
+            line.attachAxis(axis_y)
+            self.capacity_series = line
+
+        if capacity is None:
+            note = "no weekly capacity set" if measure == "contacts" else "capacity is in contacts"
+            self.summary.setText(f"{team.name}: {note}")
+        elif over:
+            worst = max((self.loads[i] for i in over), key=lambda w: w.manual)
+            self.summary.setText(
+                f"<span style='color:{OVER_CAPACITY_COLOR}'><b>{len(over)} week"
+                f"{'s' if len(over) != 1 else ''} over capacity</b></span> · worst {worst.label}: "
+                f"{worst.manual:.1f} manual contacts, capacity {capacity}"
+            )
+        else:
+            self.summary.setText(f"Within capacity ({capacity}/week) every week")
+
+    def _on_hover(self, status: bool, index: int) -> None:
+        if not status or not 0 <= index < len(self.loads):
+            QToolTip.hideText()
+            return
+        w = self.loads[index]
+        capacity = self.capacity()
+        sunday = w.monday + timedelta(days=6)
+        lines = [
+            f"{w.label} · {w.monday:%d %b} – {sunday:%d %b %Y}",
+            f"Manual: {w.manual_touches} touches, {w.manual:g} contacts",
+            f"Automated: {w.automated_touches} touches, {w.automated:g} contacts",
+        ]
+        if capacity is not None:
+            state = "over capacity" if w.manual > capacity else "within capacity"
+            lines.append(f"Capacity {capacity} — {state}")
+        lines.append("Click to see this week in the calendar")
+        QToolTip.showText(QCursor.pos(), "\n".join(lines), self.view)
+
+
+# --- preview -----------------------------------------------------------------------------
+
+
+def _demo(argv: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from cadence.commands.plan import demo_plan
+    from ui.controller import DocumentController
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        from ui.theme import apply_theme
+
+        apply_theme(app, "light")  # type: ignore[arg-type]
+    except ImportError:
+        pass
+    controller = DocumentController(demo_plan())
+    chart = WorkloadChart(controller)
+    chart.resize(1280, 620)
+    chart.setWindowTitle("Cadence — workload")
+    chart.show()
+    app.processEvents()
+    if len(argv) > 1:
+        chart.grab().save(argv[1])
+        print(f"wrote {argv[1]}")
+        code = 0
+    else:
+        code = app.exec()
+    chart.close()
+    chart.deleteLater()
+    app.processEvents()
+    return code
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        raise SystemExit(_demo(sys.argv[1:]))
+    print("usage: python -m ui.workload demo [screenshot.png]")
