@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.formats.export_common import (
@@ -43,6 +43,9 @@ from cadence.formats.export_common import (
     gap_uid,
 )
 from cadence.model import Gap, Occurrence, Plan, Schedule
+
+if TYPE_CHECKING:
+    from cadence.calendar import WorkingDays
 
 PRODID = "-//Cadence//Cadence nurture planner//EN"
 CRLF = "\r\n"
@@ -477,6 +480,8 @@ class _IcsWriter:
         self._statics: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._times: dict[tuple[date, time | None, date | None, int], tuple[str, str]] = {}
         self._dates: dict[date, str] = {}
+        self._reasons: dict[date, str] = {}
+        self._working: WorkingDays | None = None
 
     # -- header -------------------------------------------------------------------
 
@@ -604,6 +609,22 @@ class _IcsWriter:
         self._statics[key] = statics
         return statics
 
+    def _why(self, day: date) -> str:
+        """Escaped reason a nominal date was not a working day ("holiday: Easter Monday")."""
+        text = self._reasons.get(day)
+        if text is None:
+            reason = None
+            try:
+                if self._working is None:
+                    from cadence.calendar import WorkingDays
+
+                    self._working = WorkingDays(self.plan.calendar, self.plan.start, self.plan.end)
+                reason = self._working.reason(day)
+            except (ValueError, KeyError, NotImplementedError):
+                pass  # outside the calendar's window, or an unknown holiday country
+            text = self._reasons[day] = escape_text(reason or "not a working day")
+        return text
+
     def _sequence(self, uid: str, start: str, finish: str) -> str:
         before = self.previous.get(uid)
         if before is None:
@@ -631,7 +652,7 @@ class _IcsWriter:
         if occ.date != occ.nominal:
             way = "later" if occ.date > occ.nominal else "earlier"
             detail += (
-                f"\\nPlanned for {occ.nominal.isoformat()} (not a working day)\\, "
+                f"\\nPlanned for {occ.nominal.isoformat()} ({self._why(occ.nominal)})\\, "
                 f"moved {way} to {occ.date.isoformat()}"
             )
         description = f"DESCRIPTION:{about}{detail}\\n{how}"

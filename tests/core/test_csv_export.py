@@ -38,7 +38,7 @@ def test_header_and_literal_rows():
     assert table[1] == [
         "2027-03-02", "10:00", "", "", "", "newsletter", "newsletter", "mkt", "yes",
         "t.broadcast.newsletter.0@cadence", "broadcast", "Monthly newsletter", "",
-        "2027-03-02", "80",
+        "2027-03-02", "0",
     ]  # fmt: skip
     assert table[6] == [
         "2027-03-30", "10:00", "analytics", "2027-03-15", "nurture", "call", "call", "sdr", "no",
