@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
@@ -271,31 +272,43 @@ class _Matcher:
 class OccurrenceIndex:
     """Occurrences by day (multi-day entries on each of their days), filtered lazily.
 
-    Built once per schedule; ``day(d)`` costs a dict lookup plus, the first
-    time a day is asked for under a filter, one pass over that day's entries.
+    Built once per schedule in a few milliseconds even for ~100 k occurrences:
+    a sorted list of dates to bisect, plus the few multi-day entries. A day's
+    list is cut out (and ordered) the first time it is asked for, and filtered
+    once per filter, so a view pays only for the days it shows.
     """
 
     def __init__(self, plan: Plan, occurrences: Sequence[Occurrence]) -> None:
         self.plan = plan
         self.total = len(occurrences)
-        by_day: dict[date, list[Occurrence]] = {}
-        for occ in occurrences:
-            by_day.setdefault(occ.date, []).append(occ)
-        for occ in occurrences:
-            if occ.end is not None and occ.end > occ.date:
-                d = occ.date + timedelta(days=1)
-                while d <= occ.end:
-                    by_day.setdefault(d, []).append(occ)
-                    d += timedelta(days=1)
-        for entries in by_day.values():
-            entries.sort(key=_day_order)
-        self._by_day = by_day
-        self.first = min(by_day, default=plan.start)
-        self.last = max(by_day, default=plan.end)
+        dates = [o.date for o in occurrences]
+        if any(a > b for a, b in zip(dates, dates[1:], strict=False)):
+            occurrences = sorted(occurrences, key=lambda o: o.date)
+            dates = [o.date for o in occurrences]
+        self._occurrences = occurrences
+        self._dates = dates
+        # Entries spanning several days (request production) also show on their later days.
+        self._spanning = [o for o in occurrences if o.end is not None and o.end > o.date]
+        self._by_day: dict[date, list[Occurrence]] = {}
+        self.first = dates[0] if dates else plan.start
+        self.last = (
+            max([dates[-1]] + [o.end for o in self._spanning if o.end]) if dates else plan.end
+        )
         self._filter = CalendarFilter()
         self._matcher: _Matcher | None = None
         self._cache: dict[date, list[Occurrence]] = {}
         self._by_uid: dict[str, Occurrence] | None = None
+
+    def _unfiltered(self, d: date) -> list[Occurrence]:
+        entries = self._by_day.get(d)
+        if entries is None:
+            lo = bisect_left(self._dates, d)
+            hi = bisect_right(self._dates, d, lo)
+            entries = [o for o in self._spanning if o.date < d <= o.end]  # type: ignore[operator]
+            entries += self._occurrences[lo:hi]
+            entries.sort(key=_day_order)
+            self._by_day[d] = entries
+        return entries
 
     def set_filter(self, selection: CalendarFilter) -> None:
         if selection != self._filter:
@@ -309,9 +322,9 @@ class OccurrenceIndex:
 
     def day(self, d: date) -> list[Occurrence]:
         """The entries of one day that pass the filter, all-day first then by time."""
-        entries = self._by_day.get(d)
+        entries = self._unfiltered(d)
         if not entries:
-            return []
+            return entries
         if self._matcher is None:
             return entries
         cached = self._cache.get(d)
@@ -344,7 +357,7 @@ class OccurrenceIndex:
 
     def by_uid(self, uid: str) -> Occurrence | None:
         if self._by_uid is None:
-            self._by_uid = {o.uid: o for entries in self._by_day.values() for o in entries}
+            self._by_uid = {o.uid: o for o in self._occurrences}
         return self._by_uid.get(uid)
 
     def cohorts(self, products: frozenset[str] = frozenset()) -> list[date]:

@@ -134,7 +134,7 @@ class _DetailsPane(QFrame):
             "Click an entry to see its details. Keys: ← → ↑ ↓ move, PgUp/PgDn page, T today."
         )
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setEnabled(False)  # drawn in the muted (disabled) text colour
         layout.addWidget(self.hint)
         layout.addStretch(1)
 
