@@ -27,6 +27,7 @@ from cadence.formats.export_common import (
     atomic_output,
     entries_for,
     gap_uid,
+    parse_include,
 )
 from cadence.formats.ical import ExportResult, calendar_name
 from cadence.model import Gap, Occurrence, Plan, Schedule
@@ -151,14 +152,14 @@ def write_csv(
 def export_csv(
     plan: Plan,
     schedule: Schedule,
-    gaps: Sequence[Gap] = (),
-    target: str | os.PathLike[str] | IO[bytes] = "-",
+    gaps: Sequence[Gap],
+    target: str | os.PathLike[str] | IO[bytes],
     *,
     team: str | None = None,
     product: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    include: Iterable[str] = DEFAULT_INCLUDE,
+    include: str | Iterable[str] = DEFAULT_INCLUDE,
     bom: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
@@ -170,7 +171,7 @@ def export_csv(
     ``bom`` starts the file with a UTF-8 byte-order mark (Excel on Windows
     needs it to read UTF-8).
     """
-    selection = ExportFilter(team, product, start, end, frozenset(include))
+    selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
     counts = {"touch": 0, "broadcast": 0, "request": 0}

@@ -87,7 +87,9 @@ def request_entries(plan: Plan) -> tuple[Occurrence, ...]:
     """Calendar entries of the plan's scheduled ad-hoc requests (none until that module exists)."""
     try:
         from cadence import requests as requests_module
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "cadence.requests":
+            raise
         return ()
     entries = getattr(requests_module, "calendar_entries", None)
     if entries is None:

@@ -41,6 +41,7 @@ from cadence.formats.export_common import (
     atomic_output,
     entries_for,
     gap_uid,
+    parse_include,
 )
 from cadence.model import Gap, Occurrence, Plan, Schedule
 
@@ -640,7 +641,8 @@ class _IcsWriter:
         uid = escape_text(occ.uid)
         if occ.kind == "touch" and occ.cohort is not None:
             summary = f"{summary_base} · cohort {occ.cohort:%m-%d}"
-            detail = f"\\nCohort: {occ.cohort.isoformat()} ({_format_leads(occ.leads)} leads)"
+            leads = _format_leads(occ.leads)
+            detail = f"\\nCohort: {occ.cohort.isoformat()} ({leads} expected leads)"
         elif occ.kind == "broadcast":
             summary = summary_base
             detail = f"\\nExpected leads: {_format_leads(occ.leads)}" if occ.leads else ""
@@ -773,14 +775,14 @@ def write_ics(
 def export_ics(
     plan: Plan,
     schedule: Schedule,
-    gaps: Sequence[Gap] = (),
-    target: str | os.PathLike[str] | IO[bytes] = "-",
+    gaps: Sequence[Gap],
+    target: str | os.PathLike[str] | IO[bytes],
     *,
     team: str | None = None,
     product: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    include: Iterable[str] = DEFAULT_INCLUDE,
+    include: str | Iterable[str] = DEFAULT_INCLUDE,
     name: str | None = None,
     keep_sequence: bool = True,
     progress: ProgressCallback | None = None,
@@ -795,7 +797,7 @@ def export_ics(
     the previous file untouched. With ``keep_sequence`` the previous export at
     that path supplies each event's SEQUENCE (bumped when its dates changed).
     """
-    selection = ExportFilter(team, product, start, end, frozenset(include))
+    selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     check_zone(plan.timezone or "UTC")
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)

@@ -284,7 +284,7 @@ def test_event_details_description_categories_color():
     cal = icalendar.Calendar.from_ical(sample())
     call = next(e for e in cal.walk("VEVENT") if "call" in str(e["UID"]))
     assert str(call["DESCRIPTION"]) == (
-        "Discovery call\nProduct: Analytics\nStage: Nurture\nCohort: 2027-03-15 (80 leads)\n"
+        "Discovery call\nProduct: Analytics\nStage: Nurture\nCohort: 2027-03-15 (80 expected leads)\n"
         "Planned for 2027-03-29 (holiday: Easter Monday), moved later to 2027-03-30\n"
         "Channel: Call\nOwner: Sales, development\nManual (done by a person)"
     )
