@@ -278,6 +278,9 @@ def test_calendar_properties():
     assert str(cal["NAME"]) == "Test plan\\; Q1\\, 2027"
     assert vobject.readOne(sample().decode()).x_wr_calname.value == "Test plan; Q1, 2027"
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    strict = IcsCalendarStream.calendar_from_ics(sample().decode())
+    assert [tz.tz_id for tz in strict.timezones] == ["Europe/Berlin"]
+    assert strict.prodid == "-//Cadence//Cadence nurture planner//EN"
 
 
 def test_event_details_description_categories_color():
