@@ -7,6 +7,7 @@ to show exactly what an export with the same filter would contain.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -178,6 +179,8 @@ def gap_uid(plan: Plan, gap: Gap, seen: dict[str, int]) -> str:
         f"{plan.id}.gap.{gap.kind}.{gap.product or '-'}.{cohort}."
         f"{gap.stage or '-'}.{gap.team or '-'}.{gap.start:%Y%m%d}"
     )
+    if gap.uids:  # a spacing gap is the pair of touches that are too close
+        base += "." + hashlib.sha1("|".join(gap.uids).encode()).hexdigest()[:10]
     n = seen.get(base, 0) + 1
     seen[base] = n
     return f"{base}@cadence" if n == 1 else f"{base}.{n}@cadence"

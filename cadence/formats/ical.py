@@ -690,8 +690,9 @@ class _IcsWriter:
             what = stage_name
             if gap.kind == "handoff" and team_name:
                 what = f"{stage_name} (to {team_name})"
+            heading = f"{label} {gap.days} days" if gap.kind in ("silence", "unowned") else label
             where = ", ".join(part for part in (product_name, cohort) if part)
-            summary = f"⚠ {label}: {what}" + (f" — {where}" if where else "")
+            summary = f"⚠ {heading}: {what}" + (f" — {where}" if where else "")
         facts = [gap.message, f"Kind: {label}"]
         if product_name:
             facts.append(f"Product: {product_name}")

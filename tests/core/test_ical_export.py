@@ -192,7 +192,7 @@ EXPECTED_GAP = (
     "t.gap.unowned.analytics.20270315.qualify.-.20270412@cadence",
     date(2027, 4, 12),
     date(2027, 4, 22),
-    "⚠ Unowned: Qualification — Analytics, cohort 2027-03-15",
+    "⚠ Unowned 10 days: Qualification — Analytics, cohort 2027-03-15",
 )
 
 
@@ -720,3 +720,23 @@ def test_new_file_gets_normal_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert Path(path).stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_gap_uids_are_unique_and_stable():
+    from cadence.formats.export_common import gap_uid
+
+    pair = [
+        Gap("spacing", "analytics", COHORT, "nurture", None, date(2027, 3, 17), date(2027, 3, 17),
+            "too close", uids=("a@cadence", other))
+        for other in ("b@cadence", "c@cadence")
+    ]  # fmt: skip
+    first = [gap_uid(PLAN, g, {}) for g in pair]
+    assert first[0] != first[1]
+    # The pair of touches names a spacing gap (a digest of their UIDs).
+    assert first[0] == "t.gap.spacing.analytics.20270315.nurture.-.20270317.e0221abd67@cadence"
+    seen: dict[str, int] = {}
+    twins = [gap_uid(PLAN, GAPS[0], seen), gap_uid(PLAN, GAPS[0], seen)]
+    assert twins == [
+        "t.gap.unowned.analytics.20270315.qualify.-.20270412@cadence",
+        "t.gap.unowned.analytics.20270315.qualify.-.20270412.2@cadence",
+    ]
