@@ -117,8 +117,12 @@ def suggested_fix(plan: Plan, gap: Gap) -> str:
     if gap.kind == "handoff":
         team = team_name(plan, gap.team)
         sla = plan.rules.handoff_sla_days
-        within = f"within {sla} day{'s' if sla != 1 else ''} of" if sla is not None else "at"
-        return f"Add a {team} touch {within} the start of {stage} (offset 0–{sla or 0})."
+        if sla is None:
+            return f"Have {team} contact the lead when {stage} starts."
+        return (
+            f"Have {team} contact the lead within {sla} day{'s' if sla != 1 else ''} of "
+            f"the start of {stage} (a touch at offset 0–{sla})."
+        )
     if gap.kind == "spacing":
         spacing = plan.rules.min_spacing_days
         return (
