@@ -1,0 +1,348 @@
+"""Benchmark of the engine and the checks on a large generated plan.
+
+``python -m cadence.bench`` (or ``cadence bench``) builds :func:`build_large_plan`
+— 50 products × 8 stages × 25 touches with repeats, weekly cohorts over a
+year, German public holidays — and prints: occurrences, schedule seconds,
+gap-check seconds, peak memory, a floor loop that only emits the same
+(date, uid) pairs from precomputed working-day tables, the ratio to it, and
+the time to re-plan one changed product. ``--json`` prints one JSON object
+(keys: occurrences, schedule_s, gaps_s, floor_s, replan_ms, peak_mb, …).
+
+Timings are the best of a few runs after one warm-up run (which also loads
+the public holidays); peak memory is measured by tracemalloc in a separate
+run of schedule + gaps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time as clock
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, time, timedelta
+from typing import Any
+
+from cadence import engine, gaps
+from cadence.calendar import WorkingDays
+from cadence.model import (
+    Blackout,
+    Broadcast,
+    Cohorts,
+    HolidayRule,
+    Plan,
+    Product,
+    Rules,
+    Stage,
+    Team,
+    Touch,
+    WorkCalendar,
+)
+
+PRODUCTS = 50
+STAGES = 8
+TOUCHES = 25
+COHORTS = 52
+REPEATS = 3
+
+
+def build_large_plan(products: int = PRODUCTS, seed: int = 2027) -> Plan:
+    """A deterministic large plan: ``products`` × 8 stages × 25 touches, 52 weekly cohorts.
+
+    About 2 500 occurrences per product (≥ 100 000 for 50 products) in 2027,
+    with the German (Berlin) holidays, two blackouts, every roll policy,
+    repeats, times of day, unowned stages, hand-offs, capacity-limited teams
+    and three broadcasts — so every check has something to find.
+    """
+    rng = random.Random(seed)
+    teams = (
+        Team("mkt", "Marketing", "#2b7bb9"),
+        Team("sdr", "Sales development", "#e67e22", weekly_capacity=900),
+        Team("ae", "Account executives", "#27ae60", weekly_capacity=400),
+        Team("cs", "Customer success", "#8e44ad", weekly_capacity=600),
+    )
+    owners = ("mkt", "mkt", "mkt", None, "sdr", "sdr", "ae", "cs")
+    channels = ("email", "content", "social", "event", "direct_mail")
+    times = (None, None, time(9, 0), time(9, 30), time(14, 0))
+    out_products = []
+    for p in range(products):
+        stages = tuple(
+            Stage(
+                id=f"s{k}",
+                name=f"Stage {k + 1}",
+                days=rng.choice((14, 21, 21, 28)),
+                owner=owners[k],
+                conversion=rng.choice((0.5, 0.6, 0.75, 0.9)),
+                max_silence_days=rng.choice((None, None, None, 10)),
+            )
+            for k in range(STAGES)
+        )
+        touches: list[Touch] = []
+        for k, stage in enumerate(stages):
+            owner = stage.owner or "mkt"
+            # Three drips, one every 3 days in turn (the third a call in sales
+            # stages); the first stage also gets a welcome.
+            slots: list[tuple[int, int | None]] = [(0, 9), (3, 9), (6, 9)]
+            if k == 0:
+                slots.insert(0, (1, None))
+            for offset, every in slots:
+                i = len(touches)
+                personal = owner != "mkt" and offset == 6
+                touches.append(
+                    Touch(
+                        id=f"t{i:02d}",
+                        name=f"Touch {i + 1}",
+                        channel="call" if personal else rng.choice(channels),
+                        owner=owner,
+                        stage=stage.id,
+                        offset_days=offset,
+                        every_days=every,
+                        time=rng.choice(times),
+                        automated=not personal,
+                        roll=rng.choice((None, None, None, None, None, None, "backward", "skip")),
+                    )
+                )
+        out_products.append(
+            Product(
+                id=f"p{p:02d}",
+                name=f"Product {p + 1}",
+                stages=stages,
+                touches=tuple(touches),
+                cohorts=Cohorts(
+                    start=date(2026, 11, 2) + timedelta(days=p % 5),
+                    every_days=7,
+                    count=COHORTS,
+                    size=rng.choice((20, 40, 60, 80)),
+                ),
+            )
+        )
+    ids = tuple(p.id for p in out_products)
+    return Plan(
+        id="bench-2027",
+        name="Benchmark plan 2027",
+        start=date(2027, 1, 1),
+        end=date(2027, 12, 31),
+        timezone="Europe/Berlin",
+        calendar=WorkCalendar(
+            holidays=HolidayRule("DE", "BE"),
+            blackouts=(
+                Blackout("Company offsite", date(2027, 6, 14), date(2027, 6, 16)),
+                Blackout("Year-end freeze", date(2027, 12, 20), date(2027, 12, 31)),
+            ),
+        ),
+        rules=Rules(min_spacing_days=2, max_silence_days=14, handoff_sla_days=2),
+        teams=teams,
+        products=tuple(out_products),
+        broadcasts=(
+            Broadcast(
+                "newsletter",
+                "Monthly newsletter",
+                "newsletter",
+                "mkt",
+                "FREQ=MONTHLY;BYDAY=1TU",
+                date(2027, 1, 1),
+                time(10, 0),
+            ),
+            Broadcast(
+                "webinar",
+                "Webinar (every other week)",
+                "event",
+                "mkt",
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+                date(2027, 1, 1),
+                time(16, 0),
+                products=ids[::5],
+            ),
+            Broadcast(
+                "alignment",
+                "Sales & marketing alignment",
+                "meeting",
+                "mkt",
+                "FREQ=WEEKLY;BYDAY=MO",
+                date(2027, 1, 1),
+                time(9, 0),
+                products=(),
+            ),
+        ),
+    )
+
+
+def floor_loop(plan: Plan) -> list[tuple[date, str]]:
+    """The least work that yields the same touch (date, uid) pairs as the engine.
+
+    Working-day tables are precomputed (outside the timing: see :func:`floor_tables`);
+    the loop only rolls, keeps what lands in the horizon and builds UIDs.
+    """
+    return _floor(plan, floor_tables(plan))
+
+
+def floor_tables(plan: Plan) -> dict[str, Any]:
+    """Roll tables per policy and the dates of the calendar window."""
+    workdays = WorkingDays(plan.calendar, plan.start, plan.end)
+    base = workdays.first.toordinal()
+    size = workdays.last.toordinal() - base + 1
+    tables = {}
+    for policy in ("forward", "backward", "skip"):
+        rolled = [workdays.roll_ordinal(base + i, policy) for i in range(size)]
+        tables[policy] = [-1 if r is None else r for r in rolled]
+    return {
+        "base": base,
+        "size": size,
+        "roll": tables,
+        "dates": [date.fromordinal(base + i) for i in range(size)],
+    }
+
+
+def _floor(plan: Plan, tables: dict[str, Any]) -> list[tuple[date, str]]:
+    base, size, dates = tables["base"], tables["size"], tables["dates"]
+    start, end = plan.start.toordinal(), plan.end.toordinal()
+    out: list[tuple[date, str]] = []
+    emit = out.append
+    for product in plan.products:
+        cohorts = [(d.toordinal(), f"{d:%Y%m%d}") for d in product.cohorts.intake_dates()]
+        for t in product.touches:
+            stage_start = product.stage_start(t.stage)
+            stage = product.stage(t.stage)
+            assert stage is not None
+            last = stage_start + stage.days - 1
+            first = stage_start + t.offset_days
+            offsets = list(range(first, last + 1, t.every_days)) if t.every_days else [first]
+            suffixes = [f".{j}@cadence" for j in range(len(offsets))]
+            table = tables["roll"][t.roll or plan.calendar.roll]
+            prefix = f"{plan.id}.{product.id}.{t.id}."
+            for ordinal, text in cohorts:
+                for offset, suffix in zip(offsets, suffixes, strict=True):
+                    i = ordinal + offset - base
+                    if 0 <= i < size:
+                        final = table[i]
+                        if start <= final <= end:
+                            emit((dates[final - base], f"{prefix}{text}{suffix}"))
+    return out
+
+
+def _best(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(runs):
+        t0 = clock.perf_counter()
+        result = fn()
+        best = min(best, clock.perf_counter() - t0)
+    return best, result
+
+
+def _replan_ms(plan: Plan, runs: int) -> float:
+    """Re-plan after lengthening one stage of one product (a typical GUI edit)."""
+    planner = engine.Planner()
+    planner.update(plan)
+    best = float("inf")
+    for i in range(runs):
+        p = plan.products[(7 * i + 3) % len(plan.products)]
+        stages = list(p.stages)
+        stages[2] = replace(stages[2], days=stages[2].days + 1 + i)
+        edited = replace(
+            plan,
+            products=tuple(
+                q if q is not p else replace(p, stages=tuple(stages)) for q in plan.products
+            ),
+        )
+        t0 = clock.perf_counter()
+        planner.update(edited)
+        best = min(best, clock.perf_counter() - t0)
+        planner.update(plan)
+    return best * 1000
+
+
+def measure(plan: Plan | None = None, runs: int = 3) -> dict[str, Any]:
+    """Every benchmark figure for ``plan`` (default: :func:`build_large_plan`)."""
+    plan = plan or build_large_plan()
+    sched = engine.schedule(plan)  # warm-up: public holidays, imports
+    gaps.check(plan, sched)
+    schedule_s, sched = _best(lambda: engine.schedule(plan), runs)
+    gaps_s, found = _best(lambda: gaps.check(plan, sched), runs)
+    tables = floor_tables(plan)
+    with gaps.gc_paused():  # the same allocation conditions as the engine
+        floor_s, pairs = _best(lambda: _floor(plan, tables), runs)
+    touches = sum(1 for o in sched.touches if o.kind == "touch")
+    if len(pairs) != touches:
+        raise AssertionError(f"floor emitted {len(pairs)} pairs, engine {touches} touches")
+    planner_s, _ = _best(lambda: engine.Planner().update(plan), runs)
+    replan_ms = _replan_ms(plan, runs)
+
+    tracemalloc.start()
+    gaps.check(plan, engine.schedule(plan))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    figures: dict[str, Any] = {
+        "occurrences": len(sched.touches),
+        "skipped": len(sched.skipped),
+        "gaps": len(found),
+        "schedule_s": round(schedule_s, 4),
+        "gaps_s": round(gaps_s, 4),
+        "floor_s": round(floor_s, 4),
+        "ratio": round((schedule_s + gaps_s) / floor_s, 2) if floor_s else None,
+        "schedule_ratio": round(schedule_s / floor_s, 2) if floor_s else None,
+        "planner_s": round(planner_s, 4),
+        "replan_ms": round(replan_ms, 2),
+        "peak_mb": round(peak / 1e6, 1),
+    }
+    try:
+        from cadence.bench_export import measure_export
+    except ImportError:  # the export benchmark is optional
+        pass
+    else:
+        figures.update(measure_export(plan, sched))
+    return figures
+
+
+LABELS = (
+    ("occurrences", "occurrences", ""),
+    ("skipped", "skipped (roll = skip)", ""),
+    ("gaps", "gaps", ""),
+    ("schedule_s", "schedule", " s"),
+    ("gaps_s", "gap checks", " s"),
+    ("floor_s", "floor loop (date, uid)", " s"),
+    ("ratio", "(schedule + gaps) / floor", "×"),
+    ("schedule_ratio", "schedule / floor", "×"),
+    ("planner_s", "Planner.update, from scratch", " s"),
+    ("replan_ms", "re-plan one changed product", " ms"),
+    ("peak_mb", "peak memory (tracemalloc)", " MB"),
+    ("ics_events_per_s", "iCalendar export", " events/s"),
+    ("icalendar_events_per_s", "icalendar library", " events/s"),
+)
+
+
+def render(figures: dict[str, Any]) -> str:
+    """The figures as aligned text lines."""
+    lines = []
+    for key, label, unit in LABELS:
+        if key in figures:
+            lines.append(f"{label:<32} {figures[key]}{unit}")
+    return "\n".join(lines)
+
+
+def run(as_json: bool = False, products: int = PRODUCTS, runs: int = 3) -> int:
+    figures = measure(build_large_plan(products), runs)
+    print(json.dumps(figures) if as_json else render(figures))
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--products", type=int, default=PRODUCTS, help=f"products in the plan (default {PRODUCTS})"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="timed runs, best kept (default 3)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cadence.bench", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return run(args.json, args.products, args.runs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
