@@ -1,0 +1,729 @@
+"""The main window: products on the left, the tabs in the centre, gaps on the right.
+
+It owns one :class:`~ui.controller.DocumentController` for its lifetime;
+File ▸ Open swaps the document inside it (``controller.load``), so every
+widget built with ``Widget(controller)`` stays connected. The calendar,
+requests, workload, gaps, export and print widgets are imported lazily: a
+placeholder stands in for any that is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import documents
+from ui.controller import DocumentController, NavTarget
+from ui.documents import OpenError
+from ui.product_editor import ProductEditor
+from ui.product_list import SidePanel
+from ui.status import StatusBar
+from ui.theme import app_icon, apply_theme, icon, theme_choice
+
+TABS = ("map", "calendar", "requests", "workload")
+
+
+def _placeholder(title: str, reason: str) -> QWidget:
+    widget = QWidget()
+    layout = QVBoxLayout(widget)
+    label = QLabel(f"<h3>{title}</h3><p>{reason}</p>")
+    label.setProperty("role", "hint")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    layout.addWidget(label)
+    widget.setObjectName("placeholder")
+    return widget
+
+
+def optional_widget(
+    module: str, cls: str, controller: DocumentController, parent: QWidget | None, title: str
+) -> QWidget:
+    """``module.cls(controller, parent)``, or a placeholder when it is missing or fails."""
+    try:
+        mod = importlib.import_module(module)
+        return getattr(mod, cls)(controller, parent)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            traceback.print_exc()
+        return _placeholder(title, "Not installed in this build.")
+    except Exception as exc:  # another engineer's widget in progress must not stop the app
+        traceback.print_exc()
+        return _placeholder(title, f"Could not be loaded: {exc}")
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        controller: DocumentController,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = settings if settings is not None else documents.settings()
+        self.setWindowIcon(app_icon())
+        self.resize(1360, 840)
+        self._icons: list[tuple[QAction, str]] = []
+
+        self.side = SidePanel(controller)
+        self.editor = ProductEditor(controller)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.editor, icon("map"), "Cycle map")
+        self.calendar = optional_widget(
+            "ui.calendar_view", "CalendarView", controller, None, "Calendar"
+        )
+        self.requests = optional_widget(
+            "ui.requests_view", "RequestsView", controller, None, "Requests"
+        )
+        self.workload = optional_widget(
+            "ui.workload", "WorkloadChart", controller, None, "Workload"
+        )
+        self.tabs.addTab(self.calendar, icon("calendar"), "Calendar")
+        self.tabs.addTab(self.requests, icon("requests"), "Requests")
+        self.tabs.addTab(self.workload, icon("workload"), "Workload")
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("mainSplitter")
+        split.addWidget(self.side)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([270, 1100])
+        split.setChildrenCollapsible(False)
+        self.side.setMinimumWidth(230)
+        self.setCentralWidget(split)
+
+        self.gaps_panel = optional_widget("ui.gaps_panel", "GapsPanel", controller, None, "Gaps")
+        self.gaps_dock = QDockWidget("Gaps", self)
+        self.gaps_dock.setObjectName("gapsDock")
+        self.gaps_dock.setWidget(self.gaps_panel)
+        self.gaps_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.gaps_dock)
+        self.history = QUndoView(controller.undo_stack)
+        self.history.setEmptyLabel("Opened")
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("historyDock")
+        self.history_dock.setWidget(self.history)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
+        self.resizeDocks([self.gaps_dock], [330], Qt.Orientation.Horizontal)
+
+        self.status = StatusBar(controller)
+        self.setStatusBar(self.status)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+
+        self.side.sig_product_selected.connect(self.editor.set_product)
+        self.side.sig_product_selected.connect(lambda _pid: self._update_product_actions())
+        self.side.sig_edit_teams.connect(self.edit_teams)
+        self.side.sig_edit_broadcasts.connect(self.edit_broadcasts)
+        self.side.sig_refused.connect(self.show_refused)
+        self.editor.sig_message.connect(lambda m: self.status.showMessage(m, 8000))
+        self.editor.act_cohorts.triggered.connect(self.edit_cohorts)
+        controller.sig_navigate.connect(self.navigate)
+        controller.sig_document_changed.connect(self._on_document_changed)
+        controller.sig_store_error.connect(self._on_store_error)
+        controller.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(self._on_system_scheme)
+
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self._on_document_changed()
+
+    # -- actions and menus -----------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        icon_name: str | None = None,
+        shortcut: Any = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+            self._icons.append((action, icon_name))
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(shortcut)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        stack = self.controller.undo_stack
+        self.act_new = self._action("&New…", self.new_document, "new", QKeySequence.StandardKey.New)
+        self.act_open = self._action(
+            "&Open…", self.open_dialog, "open", QKeySequence.StandardKey.Open
+        )
+        self.act_save_as = self._action(
+            "Save &As…",
+            self.save_as,
+            "save-as",
+            QKeySequence("Ctrl+Shift+S"),
+            "Continue in a copy of this plan (.cadence) or write it as JSON",
+        )
+        self.act_import = self._action(
+            "&Import JSON…",
+            self.import_dialog,
+            "import",
+            tip="Open a plan JSON file as a new document",
+        )
+        self.act_export_json = self._action(
+            "Export &JSON…",
+            self.export_json,
+            "export",
+            tip="Write the plan as JSON (diffable, scriptable)",
+        )
+        self.act_export = self._action(
+            "&Export…",
+            self.export_dialog,
+            "export",
+            QKeySequence("Ctrl+E"),
+            "Export calendars (iCal), CSV or JSON",
+        )
+        self.act_print = self._action(
+            "&Print / Export PDF…", self.print_dialog, "print", QKeySequence.StandardKey.Print
+        )
+        self.act_quit = self._action("&Quit", self.close, "quit", QKeySequence.StandardKey.Quit)
+
+        self.act_undo = stack.createUndoAction(self, "&Undo")
+        self.act_undo.setIcon(icon("undo"))
+        self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self._icons.append((self.act_undo, "undo"))
+        self.act_redo = stack.createRedoAction(self, "&Redo")
+        self.act_redo.setIcon(icon("redo"))
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self._icons.append((self.act_redo, "redo"))
+        self.addAction(self.act_undo)
+        self.addAction(self.act_redo)
+
+        self.act_settings = self._action(
+            "Plan &settings…",
+            self.edit_settings,
+            "settings",
+            QKeySequence("Ctrl+,"),
+            "Name, time zone, horizon, working days, holidays, blackouts, rules",
+        )
+        self.act_teams = self._action(
+            "&Teams…",
+            self.edit_teams,
+            "teams",
+            QKeySequence("Ctrl+Shift+T"),
+            "Teams, their colours and weekly capacity",
+        )
+        self.act_broadcasts = self._action(
+            "&Broadcasts…",
+            self.edit_broadcasts,
+            "broadcast",
+            QKeySequence("Ctrl+Shift+B"),
+            "Newsletters, meetings and other calendar-fixed touches",
+        )
+        self.act_cohorts = self._action(
+            "&Cohorts of this product…",
+            self.edit_cohorts,
+            "cohorts",
+            tip="When this product's leads enter the cycle, and how many",
+        )
+        self.act_add_product = self._action(
+            "Add &product",
+            self.side.add_product,
+            "product",
+            QKeySequence("Ctrl+Shift+N"),
+            "Add a product with a starter cycle",
+        )
+        self.act_duplicate_product = self._action(
+            "D&uplicate product", self.side.duplicate_product, "duplicate"
+        )
+        self.act_delete_product = self._action("&Delete product…", self.delete_product, "delete")
+        self.act_product_up = self._action(
+            "Move product up", lambda: self.side.move_product(-1), "up", QKeySequence("Alt+Up")
+        )
+        self.act_product_down = self._action(
+            "Move product down", lambda: self.side.move_product(1), "down", QKeySequence("Alt+Down")
+        )
+        self.act_add_stage = self.editor.act_add_stage
+        self.act_add_stage.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.act_add_touch = self.editor.act_add_touch
+        self.act_add_touch.setShortcut(QKeySequence("Ctrl+T"))
+        self._icons.extend(
+            [
+                (self.editor.act_add_stage, "stage-add"),
+                (self.editor.act_add_touch, "touch-add"),
+                (self.editor.act_delete_stage, "delete"),
+                (self.editor.act_delete_touch, "delete"),
+                (self.editor.act_duplicate_touch, "duplicate"),
+                (self.editor.act_stage_up, "up"),
+                (self.editor.act_stage_down, "down"),
+                (self.editor.act_cohorts, "cohorts"),
+                (self.editor.act_zoom_in, "zoom-in"),
+                (self.editor.act_zoom_out, "zoom-out"),
+                (self.editor.act_fit, "zoom-fit"),
+            ]
+        )
+
+        self.tab_actions: list[QAction] = []
+        for i, name in enumerate(TABS):
+            act = self._action(
+                self.tabs.tabText(i),
+                lambda _=False, n=name: self.show_tab(n),
+                name,
+                QKeySequence(f"Ctrl+{i + 1}"),
+            )
+            self.tab_actions.append(act)
+        self.act_zoom_in = self._action(
+            "Zoom &in", self.editor.map.zoom_in, None, QKeySequence.StandardKey.ZoomIn
+        )
+        self.act_zoom_out = self._action(
+            "Zoom &out", self.editor.map.zoom_out, None, QKeySequence.StandardKey.ZoomOut
+        )
+        self.act_fit = self._action(
+            "&Fit cycle to width", self.editor.map.fit_to_width, None, QKeySequence("Ctrl+0")
+        )
+        self.act_about = self._action("&About Cadence", self.about, "info")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([self.act_new, self.act_open])
+        self.recent_menu = file.addMenu(icon("recent"), "Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addAction(self.act_save_as)
+        file.addSeparator()
+        file.addActions([self.act_import, self.act_export_json])
+        file.addSeparator()
+        file.addActions([self.act_export, self.act_print])
+        file.addSeparator()
+        file.addAction(self.act_quit)
+
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addAction(self.history_dock.toggleViewAction())
+
+        plan = bar.addMenu("&Plan")
+        plan.addActions([self.act_settings, self.act_teams, self.act_broadcasts, self.act_cohorts])
+        plan.addSeparator()
+        plan.addActions(
+            [
+                self.act_add_product,
+                self.act_duplicate_product,
+                self.act_delete_product,
+                self.act_product_up,
+                self.act_product_down,
+            ]
+        )
+        plan.addSeparator()
+        plan.addActions([self.act_add_stage, self.act_add_touch])
+
+        view = bar.addMenu("&View")
+        view.addActions(self.tab_actions)
+        view.addSeparator()
+        gaps_toggle = self.gaps_dock.toggleViewAction()
+        gaps_toggle.setShortcut(QKeySequence("Ctrl+Shift+G"))
+        view.addAction(gaps_toggle)
+        view.addAction(self.history_dock.toggleViewAction())
+        view.addSeparator()
+        view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
+        view.addSeparator()
+        theme = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for key, label in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            act = theme.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(theme_choice() == key)
+            act.triggered.connect(lambda _=False, k=key: self.set_theme(k))
+            group.addAction(act)
+            self.theme_actions[key] = act
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolBar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(18, 18))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(bar)
+        for act in (self.act_undo, self.act_redo):
+            bar.addAction(act)
+            bar.widgetForAction(act).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        bar.addSeparator()
+        for act in (self.act_new, self.act_open):
+            bar.addAction(act)
+            bar.widgetForAction(act).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        bar.addSeparator()
+        for act in (self.act_add_product, self.act_add_stage, self.act_add_touch):
+            bar.addAction(act)
+        bar.addSeparator()
+        for act in (self.act_settings, self.act_teams, self.act_broadcasts):
+            bar.addAction(act)
+        spacer = QWidget()
+        from PySide6.QtWidgets import QSizePolicy
+
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.act_export)
+        bar.addAction(self.act_print)
+        bar.widgetForAction(self.act_print).setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        self.toolbar = bar
+        # Short labels in the toolbar, full ones in the menus.
+        for act, short in (
+            (self.act_settings, "Plan settings"),
+            (self.act_teams, "Teams"),
+            (self.act_broadcasts, "Broadcasts"),
+            (self.act_add_product, "Add product"),
+            (self.act_add_stage, "Add stage"),
+            (self.act_add_touch, "Add touch"),
+            (self.act_export, "Export"),
+        ):
+            button = bar.widgetForAction(act)
+            if button is not None:
+                button.setText(short)  # type: ignore[attr-defined]
+
+    # -- document state ------------------------------------------------------------------
+
+    def _on_document_changed(self) -> None:
+        self._update_title()
+        c = self.controller
+        editable = not c.read_only
+        for act in (
+            self.act_settings,
+            self.act_teams,
+            self.act_broadcasts,
+            self.act_cohorts,
+            self.act_add_product,
+            self.act_duplicate_product,
+            self.act_delete_product,
+            self.act_product_up,
+            self.act_product_down,
+        ):
+            act.setEnabled(editable)
+        current = self.side.current_product
+        if current is None or c.plan.product(current) is None:
+            self.side.select_product(c.plan.products[0].id if c.plan.products else None)
+        self._update_product_actions()
+
+    def _update_product_actions(self) -> None:
+        has = self.side.current_product is not None and not self.controller.read_only
+        self.act_cohorts.setEnabled(has)
+        self.act_duplicate_product.setEnabled(has)
+        self.act_delete_product.setEnabled(has)
+
+    def _update_title(self) -> None:
+        c = self.controller
+        suffix = " (read-only)" if c.read_only else ""
+        self.setWindowTitle(f"{c.display_name}[*]{suffix} — Cadence")
+        self.setWindowModified(not c.undo_stack.isClean())
+        if c.path is not None:
+            self.setWindowFilePath(str(c.path))
+
+    def _on_store_error(self, message: str) -> None:
+        documents.show_error(self, "Not saved", message)
+
+    def show_refused(self, message: str) -> None:
+        self.status.showMessage(f"Not applied: {message}", 10000)
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def show_tab(self, name: str) -> None:
+        if name in TABS:
+            self.tabs.setCurrentIndex(TABS.index(name))
+
+    def navigate(self, target: NavTarget) -> None:
+        tab = target.tab
+        if tab is None:
+            tab = "map" if (target.stage or target.touch) else "calendar" if target.day else None
+        if target.product is not None and target.product != self.side.current_product:
+            self.side.select_product(target.product)
+        if target.stage is not None or target.touch is not None:
+            self.editor.select(target.stage, target.touch)
+        if tab is not None:
+            self.show_tab(tab)
+        if target.day is not None:
+            go_to = getattr(self.calendar, "go_to", None)
+            if callable(go_to):
+                go_to(target.day)
+
+    # -- documents --------------------------------------------------------------------------------
+
+    def _start_dir(self) -> Path:
+        if self.controller.path is not None:
+            return self.controller.path.parent
+        return documents.data_dir()
+
+    def open_path(self, path: Path, read_only: bool = False) -> bool:
+        """Open a .cadence (or import a .json) in this window; dialogs explain any failure."""
+        path = Path(path)
+        if (
+            self.controller.path is not None
+            and path.resolve() == self.controller.path.resolve()
+            and path.suffix.lower() == ".cadence"
+        ):
+            return True
+        self.editor.lead.commit()
+        try:
+            if path.suffix.lower() == ".json":
+                opened = documents.import_json(path)
+            else:
+                opened = documents.open_cadence(path, read_only=read_only)
+        except OpenError as error:
+            if error.can_open_read_only and not read_only:
+                if documents.ask_open_read_only(self, error):
+                    return self.open_path(path, read_only=True)
+                return False
+            documents.show_open_error(self, error)
+            return False
+        self._show_opened(opened)
+        return True
+
+    def _show_opened(self, opened: documents.Opened) -> None:
+        self.controller.load(opened.plan, opened.path, opened.document)
+        documents.add_recent(self.settings, opened.path)
+        note = f" ({opened.note})" if opened.note else ""
+        self.status.showMessage(f"Opened {opened.path.name}{note}", 6000)
+
+    def open_dialog(self) -> None:
+        path = documents.ask_open_path(self, "Open a plan", self._start_dir())
+        if path is not None:
+            self.open_path(path)
+
+    def import_dialog(self) -> None:
+        path = documents.ask_open_path(
+            self, "Import a plan JSON file", self._start_dir(), "Plan JSON (*.json)"
+        )
+        if path is not None:
+            self.open_path(path)
+
+    def new_document(self) -> bool:
+        path = documents.ask_save_path(
+            self,
+            "New plan",
+            documents.free_path(self._start_dir() / "New plan.cadence"),
+            "Cadence documents (*.cadence)",
+        )
+        if path is None:
+            return False
+        path = path.with_suffix(".cadence")
+        plan = documents.starter_plan(path.stem, date.today())
+        try:
+            opened = documents.create(path, plan)
+        except OpenError as error:
+            documents.show_open_error(self, error)
+            return False
+        self._show_opened(opened)
+        return True
+
+    def save_as(self) -> bool:
+        """Continue in a copy (.cadence), or write the plan as JSON."""
+        c = self.controller
+        start = self._start_dir() / (c.path.stem + " copy.cadence" if c.path else "plan.cadence")
+        path = documents.ask_save_path(
+            self, "Save plan as", start, "Cadence documents (*.cadence);;Plan JSON (*.json)"
+        )
+        if path is None:
+            return False
+        if path.suffix.lower() == ".json":
+            return self.write_json(path)
+        if c.path is not None and path.resolve() == c.path.resolve():
+            return True
+        self.editor.lead.commit()
+        try:
+            opened = documents.create(path, c.plan)
+        except OpenError as error:
+            documents.show_open_error(self, error)
+            return False
+        assert opened.document is not None
+        c.attach(opened.document, opened.path)
+        documents.add_recent(self.settings, opened.path)
+        self.status.showMessage(f"Saved as {opened.path.name}; edits now go there", 6000)
+        return True
+
+    def export_json(self) -> bool:
+        c = self.controller
+        start = self._start_dir() / ((c.path.stem if c.path else "plan") + ".json")
+        path = documents.ask_save_path(self, "Export the plan as JSON", start, "Plan JSON (*.json)")
+        if path is None:
+            return False
+        return self.write_json(path.with_suffix(".json"))
+
+    def write_json(self, path: Path) -> bool:
+        from cadence.formats.plan_io import PlanFileError, write_plan_file
+
+        self.editor.lead.commit()
+        try:
+            write_plan_file(self.controller.plan, path)
+        except PlanFileError as exc:
+            documents.show_error(self, "Export failed", str(exc))
+            return False
+        self.status.showMessage(f"Wrote {path.name}", 6000)
+        return True
+
+    def _fill_recent(self) -> None:
+        menu: QMenu = self.recent_menu
+        menu.clear()
+        files = documents.recent_files(self.settings)
+        for path in files:
+            act = menu.addAction(path.name, lambda p=path: self.open_path(p))
+            act.setToolTip(str(path))
+            act.setStatusTip(str(path))
+            act.setEnabled(path.exists())
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+        menu.addSeparator()
+        menu.addAction("Clear the list", lambda: documents.clear_recent(self.settings))
+
+    # -- dialogs ------------------------------------------------------------------------------------
+
+    def _run(self, dialog: Any) -> bool:
+        return bool(dialog.exec())
+
+    def edit_settings(self) -> bool:
+        from ui.settings_dialog import PlanSettingsDialog
+
+        return self._run(PlanSettingsDialog(self.controller, self))
+
+    def edit_teams(self) -> bool:
+        from ui.teams_dialog import TeamsDialog
+
+        return self._run(TeamsDialog(self.controller, self))
+
+    def edit_broadcasts(self) -> bool:
+        from ui.broadcasts_dialog import BroadcastsDialog
+
+        return self._run(BroadcastsDialog(self.controller, self))
+
+    def edit_cohorts(self) -> bool:
+        from ui.cohorts_dialog import CohortsDialog
+
+        pid = self.side.current_product
+        if pid is None:
+            return False
+        return self._run(CohortsDialog(self.controller, pid, self))
+
+    def delete_product(self) -> bool:
+        pid = self.side.current_product
+        product = self.controller.plan.product(pid)
+        if product is None:
+            return False
+        requests = sum(1 for q in self.controller.plan.requests if q.product == product.id)
+        extra = f" and its {requests} collateral request(s)" if requests else ""
+        if not documents.confirm(
+            self,
+            "Delete product",
+            f"Delete “{product.name}” with its {len(product.stages)} stages, "
+            f"{len(product.touches)} touches{extra}? (Edit ▸ Undo brings it back.)",
+            "Delete",
+        ):
+            return False
+        return self.side.delete_product()
+
+    def export_dialog(self) -> None:
+        try:
+            from ui.export_dialog import ExportDialog
+        except ImportError:
+            documents.show_error(
+                self, "Export", "The export dialog is not installed in this build."
+            )
+            return
+        ExportDialog(self.controller, self).exec()
+
+    def print_dialog(self) -> None:
+        try:
+            from ui.printing import print_dialog
+        except ImportError:
+            documents.show_error(self, "Print", "Printing is not installed in this build.")
+            return
+        print_dialog(self.controller, self)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Cadence",
+            "<h3>Cadence</h3><p>Plan the touches your company sends its leads over each "
+            "product's sales cycle — and see where a lead falls through the cracks.</p>"
+            f"<p>Python {sys.version.split()[0]} · Qt {QApplication.instance().applicationVersion() or ''}</p>",
+        )
+
+    # -- theme ---------------------------------------------------------------------------------------
+
+    def set_theme(self, choice: str) -> None:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_theme(app, choice)
+        self.settings.setValue("theme", choice)
+        self.refresh_theme()
+
+    def _on_system_scheme(self, *_args: Any) -> None:
+        if theme_choice() == "system":
+            self.set_theme("system")
+
+    def refresh_theme(self) -> None:
+        for action, name in self._icons:
+            action.setIcon(icon(name))
+        for i, name in enumerate(("map", "calendar", "requests", "workload")):
+            self.tabs.setTabIcon(i, icon(name))
+        self.side._fill_side_lists()
+        self.editor.map.rebuild()
+        side_icons = {
+            "add_button": "add",
+            "duplicate_button": "duplicate",
+            "delete_button": "delete",
+            "up_button": "up",
+            "down_button": "down",
+        }
+        for attr, name in side_icons.items():
+            getattr(self.side, attr).setIcon(icon(name))
+        self.update()
+
+    # -- closing ---------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.editor.lead.commit()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.controller.close()
+        super().closeEvent(event)

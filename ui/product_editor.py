@@ -1,0 +1,559 @@
+"""The "Cycle map" tab: one product's header, map, stage and touch tables, lead definition.
+
+Map and tables show the same product and the same selection both ways:
+clicking a stage bar selects its row and vice versa; double-clicking in the
+map opens the cell editor in the table. Refused edits show the validation
+layer's message in a banner under the tables (and as a tooltip at the cell).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFocusEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import edits
+from ui.controller import DocumentController
+from ui.cycle_map import CycleMapView
+from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
+from ui.theme import WARNING_GLYPH, icon
+
+
+class LeadDefinitionEdit(QPlainTextEdit):
+    """The product's lead definition; typing is one undo step per editing session."""
+
+    sig_refused = Signal(str)
+
+    def __init__(self, controller: DocumentController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.product_id: str | None = None
+        self._merge_id = -1
+        self._loading = False
+        self.setPlaceholderText(
+            "Who is a lead for this product, and what makes one qualified — "
+            "the definition marketing and sales agree on."
+        )
+        self.setTabChangesFocus(True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(600)
+        self._timer.timeout.connect(self.commit)
+        self.textChanged.connect(self._on_text_changed)
+        controller.sig_plan_changed.connect(self._on_plan_changed)
+
+    def set_product(self, product_id: str | None) -> None:
+        self.commit()
+        self.product_id = product_id
+        self._merge_id = self.controller.new_merge_id()
+        self._load()
+
+    def _load(self) -> None:
+        product = self.controller.plan.product(self.product_id)
+        text = product.lead_definition if product else ""
+        if text != self.toPlainText():
+            self._loading = True
+            self.setPlainText(text)
+            self._loading = False
+        self.setEnabled(product is not None)
+        self.setReadOnly(self.controller.read_only)
+
+    def _on_plan_changed(self, changes: Any) -> None:
+        if self.product_id in changes.products and not self._timer.isActive():
+            self._load()
+
+    def _on_text_changed(self) -> None:
+        if not self._loading:
+            self._timer.start()
+
+    def commit(self) -> None:
+        """Apply the typed text now (also on focus out and product change)."""
+        self._timer.stop()
+        product = self.controller.plan.product(self.product_id)
+        if product is None or self.toPlainText() == product.lead_definition:
+            return
+        new = edits.with_product(
+            self.controller.plan, replace(product, lead_definition=self.toPlainText())
+        )
+        error = self.controller.apply(
+            new, f"Edit the lead definition of “{product.name}”", self._merge_id
+        )
+        if error is not None:
+            self.sig_refused.emit(error)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        self.commit()
+        self._merge_id = self.controller.new_merge_id()  # the next session is a new undo step
+        super().focusOutEvent(event)
+
+
+def _table(model: Any) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setItemDelegate(FieldDelegate(view))
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(
+        QAbstractItemView.EditTrigger.DoubleClicked
+        | QAbstractItemView.EditTrigger.EditKeyPressed
+        | QAbstractItemView.EditTrigger.AnyKeyPressed
+        | QAbstractItemView.EditTrigger.SelectedClicked
+    )
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(26)
+    view.horizontalHeader().setHighlightSections(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(False)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    return view
+
+
+def _tool(action: QAction) -> QToolButton:
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setAutoRaise(True)
+    button.setProperty("role", "small")
+    button.setIconSize(QSize(18, 18))
+    return button
+
+
+class ProductEditor(QWidget):
+    """Header + cycle map + tables for the product the side panel selected."""
+
+    sig_message = Signal(str)  # a status-bar message
+
+    def __init__(self, controller: DocumentController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.product_id: str | None = None
+
+        # Header: name, facts, cohorts, zoom.
+        self.title = QLabel()
+        self.title.setObjectName("productTitle")
+        self.facts = QLabel()
+        self.facts.setObjectName("productFacts")
+        self.gap_chip = QLabel()
+        self.gap_chip.setProperty("role", "warningChip")
+        self.cohort_chip = QLabel()
+        self.cohort_chip.setProperty("role", "chip")
+        self.map = CycleMapView(controller)
+        self.act_cohorts = QAction(icon("cohorts"), "Cohorts…", self)
+        self.act_cohorts.setToolTip("Intake cohorts of this product (when leads enter, how many)")
+        self.act_zoom_out = QAction(icon("zoom-out"), "Zoom out", self)
+        self.act_zoom_out.triggered.connect(self.map.zoom_out)
+        self.act_zoom_in = QAction(icon("zoom-in"), "Zoom in", self)
+        self.act_zoom_in.triggered.connect(self.map.zoom_in)
+        self.act_fit = QAction(icon("zoom-fit"), "Fit to width", self)
+        self.act_fit.triggered.connect(self.map.fit_to_width)
+        self.act_zoom_out.setToolTip("Zoom out (Ctrl+wheel)")
+        self.act_zoom_in.setToolTip("Zoom in (Ctrl+wheel)")
+        self.act_fit.setToolTip("Fit the whole cycle to the width")
+        header = QWidget()
+        header.setObjectName("productHeader")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(14, 8, 8, 8)
+        hl.setSpacing(10)
+        hl.addWidget(self.title)
+        hl.addWidget(self.facts)
+        hl.addWidget(self.gap_chip)
+        hl.addStretch(1)
+        hl.addWidget(self.cohort_chip)
+        hl.addSpacing(4)
+        hl.setSpacing(6)
+        for action in (self.act_cohorts, self.act_zoom_out, self.act_zoom_in, self.act_fit):
+            hl.addWidget(_tool(action))
+
+        # Tables.
+        self.stage_model = StageTableModel(controller, self)
+        self.touch_model = TouchTableModel(controller, self)
+        self.stage_table = _table(self.stage_model)
+        self.stage_table.setObjectName("stageTable")
+        self.touch_table = _table(self.touch_model)
+        self.touch_table.setObjectName("touchTable")
+
+        self.act_add_stage = QAction(icon("stage-add"), "Add stage", self)
+        self.act_add_stage.setToolTip("Add a stage after the selected one")
+        self.act_add_stage.triggered.connect(self.add_stage)
+        self.act_delete_stage = QAction(icon("delete"), "Delete stage", self)
+        self.act_delete_stage.triggered.connect(self.delete_stage)
+        self.act_stage_up = QAction(icon("up"), "Move stage earlier", self)
+        self.act_stage_up.triggered.connect(lambda: self.move_stage(-1))
+        self.act_stage_down = QAction(icon("down"), "Move stage later", self)
+        self.act_stage_down.triggered.connect(lambda: self.move_stage(+1))
+        self.act_add_touch = QAction(icon("touch-add"), "Add touch", self)
+        self.act_add_touch.setToolTip("Add a touch to the selected stage")
+        self.act_add_touch.triggered.connect(self.add_touch)
+        self.act_duplicate_touch = QAction(icon("duplicate"), "Duplicate touch", self)
+        self.act_duplicate_touch.triggered.connect(self.duplicate_touch)
+        self.act_delete_touch = QAction(icon("delete"), "Delete touch", self)
+        self.act_delete_touch.triggered.connect(self.delete_touch)
+
+        stage_box = self._titled(
+            "Double-click a cell to edit · drag a bar's edge in the map to resize",
+            self.stage_table,
+            [self.act_add_stage, self.act_stage_up, self.act_stage_down, self.act_delete_stage],
+        )
+        touch_box = self._titled(
+            "Double-click a cell to edit · drag a marker in the map to move it",
+            self.touch_table,
+            [self.act_add_touch, self.act_duplicate_touch, self.act_delete_touch],
+        )
+        # Tabs give each table the full width; selecting in the map switches to its table.
+        tables = QTabWidget()
+        tables.setObjectName("tableTabs")
+        tables.setDocumentMode(True)
+        tables.addTab(stage_box, icon("stage-add"), "Stages")
+        tables.addTab(touch_box, icon("touch-add"), "Touches")
+        self.table_tabs = tables
+        self.stage_page, self.touch_page = stage_box, touch_box
+
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+
+        self.lead = LeadDefinitionEdit(controller)
+        self.lead.setObjectName("leadDefinition")
+        self.lead.setFixedHeight(self.lead.fontMetrics().lineSpacing() * 3 + 14)
+        lead_label = QLabel("LEAD DEFINITION")
+        lead_label.setProperty("role", "section")
+        lead_hint = QLabel("what marketing and sales agree a qualified lead is")
+        lead_hint.setProperty("role", "hint")
+        lead_row = QHBoxLayout()
+        lead_row.setContentsMargins(0, 0, 0, 0)
+        lead_row.addWidget(lead_label)
+        lead_row.addWidget(lead_hint, 0, Qt.AlignmentFlag.AlignBottom)
+        lead_row.addStretch(1)
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.setSpacing(4)
+        bl.addWidget(tables, 1)
+        bl.addWidget(self.error)
+        bl.addLayout(lead_row)
+        bl.addWidget(self.lead)
+
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.setObjectName("mapSplitter")
+        map_box = QWidget()
+        ml = QVBoxLayout(map_box)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.map)
+        body.addWidget(map_box)
+        body.addWidget(bottom)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        body.setChildrenCollapsible(False)
+        self.splitter = body
+
+        content = QWidget()
+        cl = QVBoxLayout(content)
+        cl.setContentsMargins(12, 10, 12, 8)
+        cl.addWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        layout.addWidget(content, 1)
+
+        # Selection sync, both ways.
+        self.map.sig_stage_selected.connect(self._select_stage_row)
+        self.map.sig_touch_selected.connect(self._select_touch_row)
+        self.map.sig_stage_activated.connect(self._edit_stage)
+        self.map.sig_touch_activated.connect(self._edit_touch)
+        self.map.sig_refused.connect(self.show_error)
+        self.stage_table.selectionModel().currentRowChanged.connect(self._stage_row_changed)
+        self.touch_table.selectionModel().currentRowChanged.connect(self._touch_row_changed)
+        for model in (self.stage_model, self.touch_model):
+            model.sig_refused.connect(self._refused_at)
+            model.sig_accepted.connect(self.clear_error)
+            model.modelReset.connect(self._reselect)
+        self.lead.sig_refused.connect(self.show_error)
+        controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_schedule_changed.connect(self._update_header)
+        self.set_product(None)
+
+    def _titled(self, title: str, table: QTableView, actions: list[QAction]) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        layout.setContentsMargins(0, 6, 0, 0)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        for action in actions:
+            button = _tool(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            row.addWidget(button)
+        row.addStretch(1)
+        hint = QLabel(title)
+        hint.setProperty("role", "hint")
+        row.addWidget(hint)
+        layout.addLayout(row)
+        layout.addWidget(table, 1)
+        return box
+
+    # -- product ---------------------------------------------------------------------
+
+    @property
+    def product(self) -> Any:
+        return self.controller.plan.product(self.product_id)
+
+    def set_product(self, product_id: str | None) -> None:
+        self.product_id = product_id
+        self.stage_model.set_product(product_id)
+        self.touch_model.set_product(product_id)
+        self.map.set_product(product_id)
+        self.lead.set_product(product_id)
+        self.clear_error()
+        self._size_columns()
+        self._update_header()
+        self._update_actions()
+        self.fit_map_height()
+
+    def fit_map_height(self) -> None:
+        """Give the map the height of its content (up to 56 % of the editor)."""
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        wanted = int(self.map.sceneRect().height() + 2 * self.map.frameWidth() + 4)
+        map_h = max(180, min(wanted, int(total * 0.56)))
+        self.splitter.setSizes([map_h, total - map_h])
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            self.fit_map_height()
+
+    def _size_columns(self) -> None:
+        self.stage_table.resizeColumnsToContents()
+        self.touch_table.resizeColumnsToContents()
+        for table in (self.stage_table, self.touch_table):
+            header = table.horizontalHeader()
+            for col in range(header.count()):
+                header.resizeSection(col, max(56, min(220, header.sectionSize(col) + 12)))
+            # The name column takes the spare width.
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+    def _on_plan_changed(self, changes: Any) -> None:
+        if self.product_id is not None and self.product is None:
+            return  # the side panel selects another product
+        self._update_header()
+        self._update_actions()
+
+    def _update_header(self) -> None:
+        product = self.product
+        if product is None:
+            self.title.setText("No product")
+            self.facts.setText("Add a product in the list on the left.")
+            self.gap_chip.hide()
+            self.cohort_chip.hide()
+            self.act_cohorts.setEnabled(False)
+            return
+        self.title.setText(product.name)
+        self.table_tabs.setTabText(0, f"Stages · {len(product.stages)}")
+        self.table_tabs.setTabText(1, f"Touches · {len(product.touches)}")
+        self.facts.setText(
+            f"{product.cycle_days}-day cycle · {len(product.stages)} stages · "
+            f"{len(product.touches)} touches"
+        )
+        gaps = sum(1 for g in self.controller.gaps if g.product == product.id)
+        self.gap_chip.setText(f"{WARNING_GLYPH} {gaps} gaps")
+        self.gap_chip.setVisible(gaps > 0)
+        self.cohort_chip.setText(edits.cohort_span(product))
+        self.cohort_chip.show()
+        cohort = self.map.cohort
+        self.map.setToolTip(
+            f"Gaps drawn for the cohort entering on {cohort:%a %d %b %Y}" if cohort else ""
+        )
+        self.act_cohorts.setEnabled(True)
+
+    def _update_actions(self) -> None:
+        product = self.product
+        editable = product is not None and not self.controller.read_only
+        stage = self.current_stage()
+        touch = self.current_touch()
+        self.act_add_stage.setEnabled(editable)
+        self.act_delete_stage.setEnabled(editable and stage is not None and len(product.stages) > 1)
+        self.act_stage_up.setEnabled(
+            editable and stage is not None and product.stages[0].id != stage
+        )
+        self.act_stage_down.setEnabled(
+            editable and stage is not None and product.stages[-1].id != stage
+        )
+        self.act_add_touch.setEnabled(editable and bool(product and product.stages))
+        self.act_duplicate_touch.setEnabled(editable and touch is not None)
+        self.act_delete_touch.setEnabled(editable and touch is not None)
+
+    # -- selection ------------------------------------------------------------------
+
+    def current_stage(self) -> str | None:
+        return self.stage_model.id_at(self.stage_table.currentIndex().row())
+
+    def current_touch(self) -> str | None:
+        return self.touch_model.id_at(self.touch_table.currentIndex().row())
+
+    def select(self, stage: str | None = None, touch: str | None = None) -> None:
+        """Select a stage and/or a touch in the tables and the map."""
+        if touch is not None:
+            product = self.product
+            t = next((t for t in product.touches if t.id == touch), None) if product else None
+            if t is not None and stage is None:
+                stage = t.stage
+        if stage is not None:
+            self._select_stage_row(stage)
+        if touch is not None:
+            self._select_touch_row(touch)
+        self.map.select(stage, touch)
+
+    def _select_stage_row(self, stage_id: str) -> None:
+        self.table_tabs.setCurrentWidget(self.stage_page)
+        row = self.stage_model.row_of(stage_id)
+        if row >= 0 and row != self.stage_table.currentIndex().row():
+            self.stage_table.setCurrentIndex(self.stage_model.index(row, 0))
+        self.touch_table.clearSelection()
+
+    def _select_touch_row(self, touch_id: str) -> None:
+        self.table_tabs.setCurrentWidget(self.touch_page)
+        row = self.touch_model.row_of(touch_id)
+        if row >= 0 and row != self.touch_table.currentIndex().row():
+            self.touch_table.setCurrentIndex(self.touch_model.index(row, 0))
+
+    def _stage_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        sid = self.stage_model.id_at(current.row())
+        if sid is not None and sid != self.map.selected_stage:
+            self.map.select(stage=sid)
+        self._update_actions()
+
+    def _touch_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        tid = self.touch_model.id_at(current.row())
+        if tid is not None and tid != self.map.selected_touch:
+            self.map.select(touch=tid)
+        self._update_actions()
+
+    def _reselect(self) -> None:
+        if self.map.selected_stage:
+            self._select_stage_row(self.map.selected_stage)
+        if self.map.selected_touch:
+            self._select_touch_row(self.map.selected_touch)
+        self._update_actions()
+
+    def _edit_stage(self, stage_id: str) -> None:
+        row = self.stage_model.row_of(stage_id)
+        if row >= 0:
+            index = self.stage_model.index(row, StageTableModel.NAME)
+            self.stage_table.setCurrentIndex(index)
+            self.stage_table.edit(index)
+
+    def _edit_touch(self, touch_id: str) -> None:
+        row = self.touch_model.row_of(touch_id)
+        if row >= 0:
+            index = self.touch_model.index(row, TouchTableModel.NAME)
+            self.touch_table.setCurrentIndex(index)
+            self.touch_table.scrollTo(index)
+            self.touch_table.edit(index)
+
+    # -- errors -----------------------------------------------------------------------
+
+    def _refused_at(self, message: str, index: QModelIndex) -> None:
+        self.show_error(message)
+        table = self.stage_table if index.model() is self.stage_model else self.touch_table
+        rect = table.visualRect(index)
+        QToolTip.showText(
+            table.viewport().mapToGlobal(rect.bottomLeft()), f"{WARNING_GLYPH} {message}", table
+        )
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(f"{WARNING_GLYPH}  Not applied — {message}")
+        self.error.show()
+        self.sig_message.emit(f"Not applied: {message}")
+
+    def clear_error(self) -> None:
+        self.error.hide()
+        self.error.clear()
+
+    # -- stage and touch edits -----------------------------------------------------------
+
+    def _apply(self, product: Any, text: str) -> bool:
+        error = self.controller.apply(edits.with_product(self.controller.plan, product), text)
+        if error is not None:
+            self.show_error(error)
+            return False
+        self.clear_error()
+        return True
+
+    def add_stage(self) -> str | None:
+        product = self.product
+        if product is None:
+            return None
+        new, sid = edits.add_stage(product, self.current_stage())
+        if self._apply(new, "Add a stage"):
+            self.select(stage=sid)
+            return sid
+        return None
+
+    def delete_stage(self) -> bool:
+        product, sid = self.product, self.current_stage()
+        if product is None or sid is None:
+            return False
+        stage = product.stage(sid)
+        return self._apply(edits.delete_stage(product, sid), f"Delete stage “{stage.name}”")
+
+    def move_stage(self, delta: int) -> bool:
+        product, sid = self.product, self.current_stage()
+        if product is None or sid is None:
+            return False
+        stage = product.stage(sid)
+        ok = self._apply(edits.move_stage(product, sid, delta), f"Move stage “{stage.name}”")
+        if ok:
+            self.select(stage=sid)
+        return ok
+
+    def add_touch(self) -> str | None:
+        product = self.product
+        if product is None or not product.stages:
+            return None
+        new, tid = edits.add_touch(self.controller.plan, product, self.current_stage())
+        if self._apply(new, "Add a touch"):
+            self.select(touch=tid)
+            return tid
+        return None
+
+    def duplicate_touch(self) -> str | None:
+        product, tid = self.product, self.current_touch()
+        if product is None or tid is None:
+            return None
+        new, copy = edits.duplicate_touch(product, tid)
+        if self._apply(new, "Duplicate a touch"):
+            self.select(touch=copy)
+            return copy
+        return None
+
+    def delete_touch(self) -> bool:
+        product, tid = self.product, self.current_touch()
+        if product is None or tid is None:
+            return False
+        touch = next(t for t in product.touches if t.id == tid)
+        return self._apply(edits.delete_touch(product, tid), f"Delete touch “{touch.name}”")

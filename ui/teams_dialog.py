@@ -1,0 +1,154 @@
+"""Plan ▸ Teams: name, colour and weekly capacity of each team."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QToolButton,
+    QWidget,
+)
+
+from cadence.model import PALETTE, Plan, Team
+from ui import edits
+from ui.controller import DocumentController
+from ui.dialog_base import PlanDialog
+from ui.glyphs import swatch_icon
+from ui.theme import icon
+
+
+def pick_color(parent: QWidget | None, current: str) -> str | None:
+    """Ask for a colour (patched in tests)."""
+    color = QColorDialog.getColor(QColor(current), parent, "Team colour")
+    return color.name() if color.isValid() else None
+
+
+class TeamsDialog(PlanDialog):
+    undo_text = "Edit teams"
+    NAME, COLOR, CAPACITY, ID = range(4)
+
+    def __init__(self, controller: DocumentController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.setWindowTitle("Teams")
+        self.resize(560, 380)
+        intro = QLabel(
+            "Teams own stages and touches. Their colour marks their work in every view; "
+            "capacity is how many manual touches (calls, meetings) they can handle a week."
+        )
+        intro.setWordWrap(True)
+        intro.setProperty("role", "hint")
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Team", "Colour", "Capacity / week", "Id"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            self.NAME, QHeaderView.ResizeMode.Stretch
+        )
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        self._ids: list[str | None] = []
+        self._colors: list[str] = []
+        for team in controller.plan.teams:
+            self._add_row(team)
+        add = QPushButton(icon("add"), "Add team")
+        add.clicked.connect(lambda: self._add_row(None))
+        remove = QPushButton(icon("delete"), "Remove team")
+        remove.clicked.connect(self._remove_row)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        self.body.addWidget(intro)
+        self.body.addWidget(self.table, 1)
+        self.body.addLayout(row)
+
+    def _add_row(self, team: Team | None) -> None:
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        used = set(self._colors)
+        color = team.color if team else next((c for c in PALETTE if c not in used), PALETTE[0])
+        name = QLineEdit(team.name if team else edits.unique_name("New team", self.names()))
+        self.table.setCellWidget(r, self.NAME, name)
+        button = QToolButton()
+        button.setIcon(swatch_icon(color))
+        button.setIconSize(QSize(20, 20))
+        button.setText(color)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.clicked.connect(lambda _=False, b=button: self._pick(b))
+        self.table.setCellWidget(r, self.COLOR, button)
+        cap = QSpinBox()
+        cap.setRange(0, 100000)
+        cap.setSpecialValueText("no limit")
+        cap.setValue(team.weekly_capacity or 0 if team else 0)
+        self.table.setCellWidget(r, self.CAPACITY, cap)
+        ident = QLabel(team.id if team else "(new)")
+        ident.setProperty("role", "hint")
+        self.table.setCellWidget(r, self.ID, ident)
+        self._ids.append(team.id if team else None)
+        self._colors.append(color)
+        self.table.resizeColumnToContents(self.COLOR)
+        self.table.resizeColumnToContents(self.CAPACITY)
+        if team is None:
+            self.table.setCurrentCell(r, self.NAME)
+            name.setFocus()
+            name.selectAll()
+
+    def _remove_row(self) -> None:
+        r = self.table.currentRow()
+        if r < 0:
+            return
+        self.table.removeRow(r)
+        del self._ids[r]
+        del self._colors[r]
+
+    def _pick(self, button: QToolButton) -> None:
+        for r in range(self.table.rowCount()):
+            if self.table.cellWidget(r, self.COLOR) is button:
+                chosen = pick_color(self, self._colors[r])
+                if chosen:
+                    self.set_color(r, chosen)
+
+    def set_color(self, row: int, color: str) -> None:
+        self._colors[row] = color
+        button = self.table.cellWidget(row, self.COLOR)
+        assert isinstance(button, QToolButton)
+        button.setIcon(swatch_icon(color))
+        button.setText(color)
+
+    def names(self) -> list[str]:
+        out = []
+        for r in range(self.table.rowCount()):
+            w = self.table.cellWidget(r, self.NAME)
+            if isinstance(w, QLineEdit):
+                out.append(w.text())
+        return out
+
+    def new_plan(self) -> Plan | str:
+        teams: list[Team] = []
+        taken = [i for i in self._ids if i]
+        for r in range(self.table.rowCount()):
+            name_w = self.table.cellWidget(r, self.NAME)
+            cap_w = self.table.cellWidget(r, self.CAPACITY)
+            assert isinstance(name_w, QLineEdit) and isinstance(cap_w, QSpinBox)
+            name = name_w.text().strip()
+            tid = self._ids[r]
+            if tid is None:
+                tid = edits.unique_id(name, taken, "team")
+                taken.append(tid)
+            old = self.controller.plan.team(tid)
+            team = Team(tid, name, self._colors[r], cap_w.value() or None)
+            teams.append(
+                replace(old, **{f: getattr(team, f) for f in ("name", "color", "weekly_capacity")})
+                if old
+                else team
+            )
+        return replace(self.controller.plan, teams=tuple(teams))

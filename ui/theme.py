@@ -1,0 +1,231 @@
+"""Colours, palettes, the stylesheet and icons: the app's visual language in one place.
+
+Team colours come from the plan; everything else (surfaces, text, the single
+warning colour) comes from :func:`colors`, which follows the light or dark
+palette. Views read colours when they paint, so switching the palette (the
+system's scheme, or View ▸ Theme) repaints everything consistently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
+
+WARNING_GLYPH = "⚠"
+
+
+@dataclass(frozen=True)
+class Colors:
+    """Named colours of one palette."""
+
+    dark: bool
+    window: str
+    panel: str  # side panels, headers
+    base: str  # tables, map background
+    alt_base: str
+    text: str
+    muted: str  # secondary text, ruler labels
+    border: str
+    grid: str  # ruler ticks, day grid
+    accent: str  # selection, focus
+    accent_text: str
+    # Gaps, unowned hatch: one warning colour everywhere (the calendar views'
+    # ui._cal_common.WARNING_COLOR is the same orange).
+    warning: str
+    warning_text: str  # readable warning text on base
+    warning_bg: str  # error banners, gap bands
+    danger: str
+
+
+LIGHT = Colors(
+    dark=False,
+    window="#f3f4f6",
+    panel="#eceef1",
+    base="#ffffff",
+    alt_base="#f7f8fa",
+    text="#1d232c",
+    muted="#5f6877",
+    border="#d5d9df",
+    grid="#e6e9ed",
+    accent="#2f6fde",
+    accent_text="#ffffff",
+    warning="#d9822b",
+    warning_text="#a4560f",
+    warning_bg="#fcefe1",
+    danger="#c62f3e",
+)
+
+DARK = Colors(
+    dark=True,
+    window="#1c1f24",
+    panel="#23272d",
+    base="#272b32",
+    alt_base="#2c3139",
+    text="#e4e7eb",
+    muted="#9aa3af",
+    border="#3a4049",
+    grid="#343a42",
+    accent="#5b93f5",
+    accent_text="#ffffff",
+    warning="#e8954a",
+    warning_text="#f0a866",
+    warning_bg="#3d2f22",
+    danger="#f06a77",
+)
+
+_current: Colors = LIGHT
+_choice: str = "system"  # "system" | "light" | "dark"
+
+
+def colors() -> Colors:
+    """The colours of the palette in use."""
+    return _current
+
+
+def system_is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def theme_choice() -> str:
+    return _choice
+
+
+def build_palette(c: Colors) -> QPalette:
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: c.window,
+        QPalette.ColorRole.WindowText: c.text,
+        QPalette.ColorRole.Base: c.base,
+        QPalette.ColorRole.AlternateBase: c.alt_base,
+        QPalette.ColorRole.ToolTipBase: c.base,
+        QPalette.ColorRole.ToolTipText: c.text,
+        QPalette.ColorRole.PlaceholderText: c.muted,
+        QPalette.ColorRole.Text: c.text,
+        QPalette.ColorRole.Button: c.panel,
+        QPalette.ColorRole.ButtonText: c.text,
+        QPalette.ColorRole.BrightText: c.danger,
+        QPalette.ColorRole.Highlight: c.accent,
+        QPalette.ColorRole.HighlightedText: c.accent_text,
+        QPalette.ColorRole.Link: c.accent,
+        QPalette.ColorRole.Mid: c.border,
+        QPalette.ColorRole.Midlight: c.grid,
+        QPalette.ColorRole.Dark: c.border,
+        QPalette.ColorRole.Light: c.base,
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, value in roles.items():
+        pal.setColor(role, QColor(value))
+    muted = QColor(c.muted)
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, muted)
+    return pal
+
+
+def stylesheet(c: Colors) -> str:
+    """resources/app.qss with the palette's colours filled in (@name placeholders)."""
+    text = resources.files("resources").joinpath("app.qss").read_text(encoding="utf-8")
+    # Longest names first so @alt_base is not eaten by @base.
+    for name in sorted(Colors.__dataclass_fields__, key=len, reverse=True):
+        value = getattr(c, name)
+        if isinstance(value, str):
+            text = text.replace(f"@{name}", value)
+    return text
+
+
+def apply_theme(app: QApplication, choice: str | None = None) -> Colors:
+    """Use the light or dark palette ("system" follows the desktop's colour scheme)."""
+    global _current, _choice
+    if choice is not None:
+        _choice = choice
+    dark = system_is_dark() if _choice == "system" else _choice == "dark"
+    _current = DARK if dark else LIGHT
+    app.setStyle("Fusion")
+    app.setPalette(build_palette(_current))
+    app.setStyleSheet(stylesheet(_current))
+    _icon_cache.clear()
+    return _current
+
+
+# --- icons -----------------------------------------------------------------------
+
+_icon_cache: dict[tuple[str, str], QIcon] = {}
+
+
+@cache
+def _svg_text(name: str) -> str:
+    return resources.files("resources").joinpath("icons", f"{name}.svg").read_text(encoding="utf-8")
+
+
+def svg_pixmap(name: str, size: int, color: str | None = None, ratio: float = 2.0) -> QPixmap:
+    """An icon from resources/icons drawn at ``size`` logical pixels (currentColor = color)."""
+    svg = _svg_text(name).replace("currentColor", color or colors().text)
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    pix = QPixmap(QSize(round(size * ratio), round(size * ratio)))
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, pix.width(), pix.height()))
+    painter.end()
+    pix.setDevicePixelRatio(ratio)
+    return pix
+
+
+def icon(name: str, color: str | None = None) -> QIcon:
+    """A themed icon from resources/icons/<name>.svg (monochrome, in the text colour)."""
+    c = colors()
+    key = (name, color or c.text)
+    cached = _icon_cache.get(key)
+    if cached is not None:
+        return cached
+    result = QIcon()
+    for size in (16, 20, 24, 32):
+        result.addPixmap(svg_pixmap(name, size, key[1]), QIcon.Mode.Normal)
+        result.addPixmap(svg_pixmap(name, size, c.muted), QIcon.Mode.Disabled)
+    _icon_cache[key] = result
+    return result
+
+
+def app_icon() -> QIcon:
+    result = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        result.addPixmap(svg_pixmap("cadence", size, None, 1.0))
+    return result
+
+
+# --- team colours ------------------------------------------------------------------
+
+
+def team_color(plan: object, team_id: str | None) -> QColor:
+    """A team's colour from the plan; the warning colour when nobody owns it."""
+    team = plan.team(team_id) if team_id is not None else None  # type: ignore[attr-defined]
+    if team is None:
+        return QColor(colors().warning)
+    return QColor(team.color)
+
+
+def text_on(color: QColor) -> QColor:
+    """Black or white, whichever reads better on ``color``."""
+    r, g, b = color.redF(), color.greenF(), color.blueF()
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return QColor("#1d232c") if luminance > 0.6 else QColor("#ffffff")
+
+
+def soften(color: QColor, amount: float) -> QColor:
+    """``color`` blended towards the base colour (0 = unchanged, 1 = base)."""
+    base = QColor(colors().base)
+    return QColor.fromRgbF(
+        color.redF() + (base.redF() - color.redF()) * amount,
+        color.greenF() + (base.greenF() - color.greenF()) * amount,
+        color.blueF() + (base.blueF() - color.blueF()) * amount,
+    )
