@@ -168,9 +168,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="end", type=iso_date, metavar="D", help="last day (YYYY-MM-DD)")
     p.add_argument(
         "--include",
-        default="touches,broadcasts",
+        default="touches,broadcasts,requests",
         metavar="LIST",
-        help=f"comma-separated parts: {','.join(INCLUDE_CHOICES)} (default: touches,broadcasts)",
+        help=f"comma-separated parts: {','.join(INCLUDE_CHOICES)} (default: touches,broadcasts,requests)",
     )
     p.add_argument("--name", help="calendar name (.ics; default: plan name and filter)")
     p.add_argument(

@@ -19,7 +19,7 @@ from cadence.model import Gap, Occurrence, Plan, Schedule
 
 # Parts of a plan an export can contain (`--include`).
 INCLUDE_CHOICES: tuple[str, ...] = ("touches", "broadcasts", "requests", "gaps")
-DEFAULT_INCLUDE: frozenset[str] = frozenset({"touches", "broadcasts"})
+DEFAULT_INCLUDE: frozenset[str] = frozenset({"touches", "broadcasts", "requests"})
 # Occurrence.kind that each include part selects.
 KIND_OF_PART = {"touches": "touch", "broadcasts": "broadcast", "requests": "request"}
 
