@@ -1,0 +1,189 @@
+"""The export dialog: background iCal/CSV/JSON export with progress, Cancel and memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+
+import icalendar
+import pytest
+import vobject
+from ical.calendar_stream import IcsCalendarStream
+from PySide6.QtCore import QDate, QSettings
+
+from cadence.commands.plan import demo_plan
+from cadence.formats.plan_json import loads_plan
+from ui.controller import DocumentController
+from ui.export_dialog import ExportDialog, run_export
+
+
+@pytest.fixture
+def controller(qtbot):
+    return DocumentController(demo_plan())
+
+
+@pytest.fixture
+def settings(tmp_path):
+    # Never the user's configuration: an ini file in the test's folder.
+    return QSettings(str(tmp_path / "settings" / "cadence.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def dialog(qtbot, controller, settings):
+    widget = ExportDialog(controller, settings=settings)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def export(qtbot, dialog, expected="done"):
+    with qtbot.waitSignal(dialog.sig_done, timeout=20_000) as blocker:
+        assert dialog.start_export()
+        assert dialog.is_running()
+        assert not dialog.export_button.isEnabled()
+        assert dialog.cancel_button.isEnabled()
+    assert blocker.args == [expected]
+    assert not dialog.is_running()
+
+
+def uids_of_three_parsers(data: bytes) -> tuple[list[str], list[str], list[str]]:
+    text = data.decode("utf-8")
+    first = [str(e["UID"]) for e in icalendar.Calendar.from_ical(data).walk("VEVENT")]
+    second = [e.uid for e in IcsCalendarStream.calendar_from_ics(text).events]
+    third = [e.uid.value for e in vobject.readOne(text).vevent_list]
+    return first, second, third
+
+
+def test_ical_export_is_read_by_three_parsers_and_reaches_100_percent(
+    qtbot, dialog, controller, tmp_path
+):
+    target = tmp_path / "northwind.ics"
+    dialog.set_format("ics")
+    dialog.path_edit.setText(str(target))
+    assert dialog.summary.text() == "995 events will be written."
+    progress = []
+    dialog.progress.valueChanged.connect(progress.append)
+    export(qtbot, dialog)
+    assert dialog.progress.value() == dialog.progress.maximum() == 995
+    assert dialog.progress.text() == "100 %"
+    assert progress[-1] == 995
+    assert dialog.status.text() == "Wrote 995 events to northwind.ics"
+    first, second, third = uids_of_three_parsers(target.read_bytes())
+    assert len(first) == 995
+    assert first == second == third
+    assert first[0] == "northwind-2027.broadcast.alignment.0@cadence"
+    assert set(first) == {o.uid for o in controller.occurrences()}
+
+
+def test_team_export_with_requests_and_gaps(qtbot, dialog, tmp_path):
+    target = tmp_path / "ae.ics"
+    dialog.team_combo.setCurrentIndex(dialog.team_combo.findData("ae"))
+    for part in ("touches", "broadcasts", "requests", "gaps"):
+        dialog.include_checks[part].setChecked(True)
+    dialog.path_edit.setText(str(target))
+    assert dialog.summary.text() == "228 events will be written."
+    export(qtbot, dialog)
+    cal = icalendar.Calendar.from_ical(target.read_bytes())
+    events = cal.walk("VEVENT")
+    assert len(events) == 165 + 63
+    assert str(cal["X-WR-CALNAME"]) == "Northwind nurture plan 2027 — Account executives"
+    assert sum(str(e["UID"]).startswith("northwind-2027.gap.") for e in events) == 63
+
+
+def test_date_range_csv_export(qtbot, dialog, tmp_path):
+    target = tmp_path / "march.csv"
+    dialog.set_format("csv")
+    dialog.whole_range.setChecked(False)
+    dialog.from_edit.setDate(QDate(2027, 3, 1))
+    dialog.to_edit.setDate(QDate(2027, 3, 31))
+    dialog.path_edit.setText(str(target))
+    assert dialog.summary.text() == "103 rows will be written."
+    export(qtbot, dialog)
+    rows = list(csv.reader(target.open(encoding="utf-8", newline="")))
+    assert len(rows) == 1 + 103
+    assert dialog.status.text() == "Wrote 103 rows to march.csv"
+
+
+def test_json_export_writes_the_plan(qtbot, dialog, controller, tmp_path):
+    target = tmp_path / "plan.json"
+    dialog.set_format("json")
+    assert not dialog.filter_box.isEnabled()
+    dialog.path_edit.setText(str(target))
+    export(qtbot, dialog)
+    assert loads_plan(target.read_text(encoding="utf-8")) == controller.plan
+    assert json.loads(target.read_text(encoding="utf-8"))["id"] == "northwind-2027"
+
+
+def test_cancel_leaves_no_partial_file_and_keeps_the_old_one(qtbot, dialog, tmp_path):
+    target = tmp_path / "calendar.ics"
+    target.write_bytes(b"previous export")
+    dialog.path_edit.setText(str(target))
+
+    def held_runner(job, progress, cancel):
+        # Stop after the first chunk until the user cancels (no race with a fast export).
+        event = dialog._worker.cancel_event
+
+        def on_progress(done, total):
+            progress(done, total)
+            if done:
+                event.wait(timeout=10)
+
+        return run_export(job, on_progress, cancel)
+
+    dialog.runner = held_runner
+    with qtbot.waitSignal(dialog.sig_done, timeout=20_000) as blocker:
+        assert dialog.start_export()
+        qtbot.waitUntil(lambda: dialog.progress.value() > 0)
+        assert not dialog.close_button.isEnabled()
+        dialog.cancel_button.click()
+    assert blocker.args == ["cancelled"]
+    assert dialog.status.text() == "Cancelled — nothing was written."
+    assert target.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calendar.ics", "settings"]
+    # The dialog is ready again.
+    assert dialog.export_button.isEnabled() and not dialog.cancel_button.isEnabled()
+
+
+def test_refuses_what_cannot_be_exported(dialog, tmp_path):
+    for check in dialog.include_checks.values():
+        check.setChecked(False)
+    assert dialog.summary.text() == "Choose at least one thing to include."
+    dialog.path_edit.setText(str(tmp_path / "x.ics"))
+    assert not dialog.start_export()
+    assert dialog.status.text() == "⚠ Choose at least one thing to include."
+    dialog.include_checks["touches"].setChecked(True)
+    dialog.path_edit.setText(str(tmp_path / "missing" / "x.ics"))
+    assert not dialog.start_export()
+    assert dialog.status.text() == f"⚠ The folder {tmp_path / 'missing'} does not exist."
+    dialog.path_edit.setText(str(tmp_path / "x.ics"))
+    dialog.whole_range.setChecked(False)
+    dialog.from_edit.setDate(QDate(2027, 5, 1))
+    dialog.to_edit.setDate(QDate(2027, 4, 1))
+    assert dialog.summary.text() == "⚠ --to 2027-04-01 is before --from 2027-05-01"
+    assert not dialog.start_export()
+
+
+def test_remembers_the_last_choices(qtbot, controller, settings, tmp_path):
+    first = ExportDialog(controller, settings=settings)
+    qtbot.addWidget(first)
+    first.set_format("csv")
+    first.team_combo.setCurrentIndex(first.team_combo.findData("sdr"))
+    first.product_combo.setCurrentIndex(first.product_combo.findData("billing"))
+    first.whole_range.setChecked(False)
+    first.from_edit.setDate(QDate(2027, 3, 1))
+    first.to_edit.setDate(QDate(2027, 3, 31))
+    first.include_checks["broadcasts"].setChecked(False)
+    first.include_checks["gaps"].setChecked(True)
+    first.path_edit.setText(str(tmp_path / "sdr.csv"))
+    export(qtbot, first)
+
+    again = ExportDialog(controller, settings=settings)
+    qtbot.addWidget(again)
+    assert again.format() == "csv"
+    assert again.team_combo.currentData() == "sdr"
+    assert again.product_combo.currentData() == "billing"
+    assert not again.whole_range.isChecked()
+    assert again.from_edit.date().toPython() == date(2027, 3, 1)
+    assert again.to_edit.date().toPython() == date(2027, 3, 31)
+    assert again.include() == {"touches", "requests", "gaps"}
+    assert again.path_edit.text() == str(tmp_path / "northwind-2027-sdr-billing.csv")
