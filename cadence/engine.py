@@ -278,16 +278,20 @@ class _ProductSchedule:
 
 
 def _journey_leads(product: Product) -> tuple[list[int], list[int], list[float]]:
-    """Per stage: first day offset, length, expected leads of one cohort."""
+    """Per stage: first day offset, length, expected leads of one cohort.
+
+    Leads in stage k = size × (product of the conversions of the stages before k).
+    """
     starts: list[int] = []
     lengths: list[int] = []
     leads: list[float] = []
     offset = 0
-    share = float(product.cohorts.size)
+    share = 1.0
+    size = product.cohorts.size
     for s in product.stages:
         starts.append(offset)
         lengths.append(s.days)
-        leads.append(share)
+        leads.append(size * share)
         offset += s.days
         share *= s.conversion
     return starts, lengths, leads
