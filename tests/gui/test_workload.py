@@ -1,0 +1,99 @@
+"""The workload chart on the demo plan: weekly loads, capacity line, overloads, click → calendar."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from cadence.commands.plan import demo_plan
+from ui.calendar_view import CalendarView
+from ui.controller import DocumentController, NavTarget
+from ui.workload import WorkloadChart, weekly_load
+
+
+@pytest.fixture
+def controller(qtbot):
+    return DocumentController(demo_plan())
+
+
+@pytest.fixture
+def chart(qtbot, controller):
+    widget = WorkloadChart(controller)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_weekly_load_counts_touches_like_the_capacity_check(controller):
+    loads = weekly_load(controller.plan, controller.occurrences(), "ae")
+    assert len(loads) == 52
+    assert (loads[0].monday, loads[-1].monday) == (date(2027, 1, 4), date(2027, 12, 27))
+    week9 = loads[8]
+    assert (week9.label, week9.manual, week9.manual_touches, week9.automated) == (
+        "W09",
+        34.2,
+        4,
+        0.0,
+    )
+    assert sum(w.manual_touches + w.automated_touches for w in loads) == 163
+
+
+def test_starts_on_the_overloaded_team_with_red_bars_and_a_capacity_line(chart, controller):
+    assert chart.team() == "ae"
+    assert chart.team_combo.currentText() == "Account executives · capacity 25/week"
+    over = chart.over_capacity_weeks()
+    assert len(over) == 38
+    # Exactly the weeks the capacity check flags.
+    flagged = {g.start for g in controller.gaps if g.kind == "capacity" and g.team == "ae"}
+    assert {w.monday for w in over} == flagged
+    red = chart.manual_set.selectedBars()
+    assert sorted(red) == [i for i, w in enumerate(chart.loads) if w.manual > 25]
+    assert chart.manual_set.count() == chart.automated_set.count() == 52
+    line = chart.capacity_series
+    assert [(p.x(), p.y()) for p in line.points()] == [(-0.5, 25.0), (51.5, 25.0)]
+    assert chart.summary.text().endswith("worst W18: 52.3 manual contacts, capacity 25")
+    assert "38 weeks over capacity" in chart.summary.text()
+
+
+def test_team_and_measure_selection(chart):
+    chart.set_team("sdr")
+    assert chart.over_capacity_weeks() == []
+    assert chart.summary.text() == "Within capacity (60/week) every week"
+    assert chart.manual_set.selectedBars() == []
+    chart.set_team("mkt")
+    assert chart.capacity_series is None
+    assert chart.summary.text() == "Marketing: no weekly capacity set"
+    chart.set_team("ae")
+    chart.set_measure("touches")
+    assert chart.capacity_series is None
+    assert chart.manual_set.at(8) == 4.0
+    chart.automated_check.setChecked(False)
+    assert chart.automated_set is None
+
+
+def test_clicking_a_bar_shows_the_teams_week_in_the_calendar(qtbot, chart, controller):
+    calendar = CalendarView(controller, today=date(2027, 1, 4))
+    qtbot.addWidget(calendar)
+    with qtbot.waitSignal(controller.sig_navigate) as nav:
+        chart.manual_set.clicked.emit(8)
+    assert nav.args == [NavTarget(day=date(2027, 3, 1), tab="calendar")]
+    assert calendar.view() == "week"
+    assert calendar.period() == (date(2027, 3, 1), date(2027, 3, 7))
+    assert calendar.filter().teams == {"ae"}
+    assert len(calendar.visible_occurrences()) == 5
+
+
+def test_follows_edits(qtbot, chart, controller):
+    plan = controller.plan
+    teams = tuple(replace(t, weekly_capacity=60) if t.id == "ae" else t for t in plan.teams)
+    with qtbot.waitSignal(controller.sig_schedule_changed):
+        assert controller.apply(replace(plan, teams=teams), "Capacity") is None
+    assert chart.team() == "ae"
+    assert chart.team_combo.currentText() == "Account executives · capacity 60/week"
+    assert chart.over_capacity_weeks() == []
+    controller.undo_stack.undo()
+    assert len(chart.over_capacity_weeks()) == 38
