@@ -1,0 +1,861 @@
+"""Ad-hoc collateral requests: the form with a live answer, the queue, the studio's load.
+
+``RequestsView(controller)``:
+
+* the request form (product, stage, title, requested by, requested on, needed
+  by, production days) answers live on every change with the studio's slot
+  finder (:func:`cadence.requests.propose`): "Fits: production Wed 3 Mar → Fri 5
+  Mar, 3 working days to spare", or late with the options; Submit adds the
+  request through ``controller.apply`` (one undoable edit);
+* the queue table (status, requester, product/stage, needed by, start,
+  delivery, slack) with the workflow actions; moves the workflow does not allow
+  are disabled and, if asked for anyway, refused with the allowed ones named;
+* the studio load strip: booked production days against the daily capacity,
+  with the draft's days shown where it would land.
+
+Preview: ``python -m ui.requests_view demo [out.png]``.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cadence.calendar import WorkingDays
+from cadence.model import REQUEST_STATUSES, Plan, Request
+from cadence.requests import (
+    DraftInvalid,
+    Proposal,
+    RequestError,
+    RequestsPlan,
+    StudioDay,
+    add_request,
+    allowed_moves,
+    move_status,
+    plan_requests,
+    propose,
+)
+from ui._cal_common import OVER_CAPACITY_COLOR, chip_fill, swatch_icon, team_color, team_name
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+STATUS_LABELS: dict[str, str] = {
+    "requested": "Requested",
+    "scheduled": "Scheduled",
+    "in_production": "In production",
+    "delivered": "Delivered",
+    "declined": "Declined",
+}
+STATUS_COLORS: dict[str, str] = {
+    "requested": "#7a8594",
+    "scheduled": "#2f6fde",
+    "in_production": "#d9822b",
+    "delivered": "#27ae60",
+    "declined": "#a0a7b1",
+}
+#: the workflow buttons: target status → button text
+ACTIONS: dict[str, str] = {
+    "scheduled": "Schedule",
+    "in_production": "Start production",
+    "delivered": "Mark delivered",
+    "declined": "Decline…",
+}
+FITS_COLOR = "#1e8449"
+LATE_COLOR = "#c0392b"
+
+
+def day_text(d: date) -> str:
+    """ "Wed 3 Mar" (the year only when it matters is the caller's business)."""
+    return f"{d:%a} {d.day} {d:%b}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def answer_text(plan: Plan, proposal: Proposal) -> str:
+    """The live answer as rich text: fits (with slack) or late (with the options)."""
+    slot = proposal.slot
+    draft = proposal.draft
+    product = plan.product(draft.product)
+    stage = product.stage(draft.stage) if product is not None else None
+    production = f"production {day_text(slot.start)} → {day_text(slot.delivery)}"
+    if slot.start == slot.delivery:
+        production = f"production on {day_text(slot.start)}"
+    lines = []
+    if slot.fits:
+        spare = slot.slack_days or 0
+        spare_text = (
+            f"{_plural(spare, 'working day')} to spare" if spare else "delivered on the deadline"
+        )
+        lines.append(
+            f"<span style='color:{FITS_COLOR}'><b>Fits:</b></span> {production}, {spare_text}"
+        )
+    else:
+        late = slot.days_late or 0
+        lines.append(
+            f"<span style='color:{LATE_COLOR}'><b>Late by {_plural(late, 'working day')}:</b>"
+            f"</span> {production} (needed by {day_text(draft.needed_by)})"
+        )
+        options = []
+        most = slot.max_days_for_deadline
+        if most:
+            options.append(
+                f"cut it to {_plural(most, 'production day')} to deliver by "
+                f"{day_text(draft.needed_by)}"
+            )
+        else:
+            options.append(
+                f"no production day is free between {day_text(slot.earliest)} and "
+                f"{day_text(draft.needed_by)}"
+            )
+        options.append(
+            f"or move the deadline to {day_text(slot.earliest_needed_by)} "
+            f"(the earliest the queue allows)"
+        )
+        lines.append("Options: " + "; ".join(options) + ".")
+    if stage is not None and product is not None:
+        n = slot.cohorts_in_stage
+        lines.append(
+            f"{_plural(n, 'cohort')} of {html.escape(product.name)} "
+            f"{'is' if n == 1 else 'are'} in {html.escape(stage.name)} during production."
+        )
+    if proposal.displaced:
+        names = ", ".join(
+            html.escape(q.title if (q := plan.request(i)) else i) for i in proposal.displaced
+        )
+        lines.append(
+            f"<span style='color:{LATE_COLOR}'>⚠ It would make {names} late "
+            "(earlier deadline goes first).</span>"
+        )
+    return "<br/>".join(lines)
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+QUEUE_COLUMNS = (
+    "Status",
+    "Title",
+    "Requested by",
+    "Product · stage",
+    "Needed by",
+    "Start",
+    "Delivery",
+    "Slack",
+)
+#: Qt.ItemDataRole.UserRole: the Request of a row
+REQUEST_ROLE = Qt.ItemDataRole.UserRole
+
+
+class RequestQueueModel(QAbstractTableModel):
+    """The plan's requests (plan order) with their computed slots."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._plan: Plan | None = None
+        self._requests: tuple[Request, ...] = ()
+        self._queue: RequestsPlan | None = None
+
+    def reset(self, plan: Plan) -> None:
+        self.beginResetModel()
+        self._plan = plan
+        self._requests = plan.requests
+        try:
+            self._queue = plan_requests(plan)
+        except RequestError:  # no studio: the queue has no slots
+            self._queue = None
+        self.endResetModel()
+
+    @property
+    def queue(self) -> RequestsPlan | None:
+        return self._queue
+
+    def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self._requests)
+
+    def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(QUEUE_COLUMNS)
+
+    def headerData(  # noqa: N802 - Qt's name
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return QUEUE_COLUMNS[section]
+        return None
+
+    def request(self, row: int) -> Request | None:
+        return self._requests[row] if 0 <= row < len(self._requests) else None
+
+    def row_of(self, request_id: str) -> int:
+        for row, q in enumerate(self._requests):
+            if q.id == request_id:
+                return row
+        return -1
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._plan is None:
+            return None
+        q = self._requests[index.row()]
+        plan, col = self._plan, index.column()
+        slot = self._queue.slot(q.id) if self._queue is not None else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return STATUS_LABELS.get(q.status, q.status)
+            if col == 1:
+                return q.title
+            if col == 2:
+                return team_name(plan, q.requested_by)
+            if col == 3:
+                product = plan.product(q.product)
+                stage = product.stage(q.stage) if product is not None else None
+                return (
+                    f"{product.name if product else q.product} · {stage.name if stage else q.stage}"
+                )
+            if col == 4:
+                return day_text(q.needed_by)
+            if slot is None:
+                return "—"
+            if col == 5:
+                return day_text(slot.start)
+            if col == 6:
+                return day_text(slot.delivery)
+            if col == 7:
+                if slot.fits:
+                    return f"+{slot.slack_days}"
+                return f"{slot.days_late} late"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == 0:
+                return QColor(STATUS_COLORS.get(q.status, "#7a8594"))
+            if col == 7 and slot is not None:
+                return QColor(FITS_COLOR if slot.fits else LATE_COLOR)
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            if col == 0:
+                font.setBold(True)
+            if q.status == "declined":
+                font.setStrikeOut(col != 0)
+            return font
+        if role == Qt.ItemDataRole.DecorationRole and col == 2:
+            return swatch_icon(team_color(plan, q.requested_by))
+        if role == Qt.ItemDataRole.BackgroundRole and col == 0:
+            return chip_fill(QColor(STATUS_COLORS.get(q.status, "#7a8594")))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [
+                q.title,
+                f"Requested {day_text(q.requested_on)} by {team_name(plan, q.requested_by)}",
+            ]
+            if q.production_days:
+                lines.append(f"{_plural(q.production_days, 'production day')}")
+            if slot is not None:
+                lines.append(
+                    f"Production {day_text(slot.start)} → {day_text(slot.delivery)}"
+                    + (" (booked)" if slot.fixed else " (proposed by the slot finder)")
+                )
+            moves = allowed_moves(q.status)
+            lines.append(
+                "Next: " + ", ".join(STATUS_LABELS[m] for m in moves) if moves else "Final status"
+            )
+            if q.note:
+                lines.append(f"Note: {q.note}")
+            return "\n".join(lines)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 7:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == REQUEST_ROLE:
+            return q
+        return None
+
+
+# --- the studio load strip -----------------------------------------------------------------
+
+
+class StudioLoadStrip(QWidget):
+    """The studio's working days: booked requests against capacity; the draft hatched."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(92)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.days: list[date] = []
+        self.load: dict[date, StudioDay] = {}
+        self.draft_days: set[date] = set()
+        self.draft_id: str | None = None
+        self.capacity = 1
+        self.color = QColor("#2b7bb9")
+        self.needed_by: date | None = None
+        self.titles: dict[str, str] = {}
+        self.today: date | None = None
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(800, 92)
+
+    def set_data(
+        self,
+        plan: Plan,
+        queue: RequestsPlan | None,
+        proposal: Proposal | None,
+        around: date,
+        today: date | None = None,
+    ) -> None:
+        """Show the working days around ``around`` (and every booked day near it)."""
+        self.today = today
+        if queue is None or plan.studio is None:
+            self.days, self.load = [], {}
+            self.update()
+            return
+        studio = plan.studio
+        self.capacity = studio.capacity_per_day
+        self.color = team_color(plan, studio.team)
+        self.load = {d.date: d for d in queue.load}
+        self.titles = {q.id: q.title for q in plan.requests}
+        self.draft_days, self.draft_id, self.needed_by = set(), None, None
+        if proposal is not None:
+            self.draft_days = set(proposal.slot.days)
+            self.draft_id = proposal.draft.id
+            self.titles[proposal.draft.id] = proposal.draft.title or "this request"
+            self.needed_by = proposal.draft.needed_by
+        # Six weeks of working days from a week before the point of interest.
+        first = around - timedelta(days=7)
+        last = around + timedelta(days=35)
+        if proposal is not None:
+            last = max(last, proposal.slot.delivery + timedelta(days=3), proposal.draft.needed_by)
+        wd = WorkingDays(plan.calendar, min(first, plan.start), max(last, plan.end))
+        self.days = wd.working_days(first, last)
+        self.update()
+
+    def booked(self, d: date) -> int:
+        day = self.load.get(d)
+        return day.booked if day is not None else 0
+
+    def _cell(self, i: int) -> QRect:
+        n = max(1, len(self.days))
+        left, right = 4, self.width() - 4
+        w = (right - left) / n
+        return QRect(round(left + i * w), 18, max(2, round(w) - 2), self.height() - 40)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.Text)
+        muted = pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        base = pal.color(QPalette.ColorRole.Base)
+        painter.fillRect(self.rect(), pal.color(QPalette.ColorRole.Window))
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
+        painter.setFont(small)
+        painter.setPen(muted)
+        painter.drawText(
+            QRect(4, 0, self.width() - 8, 16),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            f"Studio load · {self.capacity} request{'s' if self.capacity != 1 else ''} a working day",
+        )
+        painter.drawText(
+            QRect(4, 0, self.width() - 8, 16),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            "■ booked   ▨ this request   ┄ capacity   │ needed by   red: over capacity",
+        )
+        if not self.days:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No studio in this plan")
+            painter.end()
+            return
+        cap = max(1, self.capacity)
+        top = max([cap] + [self.booked(d) + (d in self.draft_days) for d in self.days])
+        month = None
+        for i, d in enumerate(self.days):
+            rect = self._cell(i)
+            painter.fillRect(rect, base)
+            booked = self.booked(d)
+            others = booked - (1 if d in self.draft_days else 0)
+            unit = rect.height() / top
+            over = booked > cap
+            # booked requests of the queue
+            if others > 0:
+                h = round(unit * others)
+                fill = QColor(OVER_CAPACITY_COLOR) if over else self.color
+                painter.fillRect(QRect(rect.left(), rect.bottom() - h + 1, rect.width(), h), fill)
+            # the draft: hatched on top
+            if d in self.draft_days:
+                h = round(unit)
+                y = rect.bottom() - round(unit * booked) + 1
+                r = QRect(rect.left(), y, rect.width(), h)
+                draft_color = QColor(OVER_CAPACITY_COLOR) if over else self.color
+                painter.fillRect(r, chip_fill(draft_color))
+                painter.fillRect(r, QBrush(draft_color, Qt.BrushStyle.BDiagPattern))
+                painter.setPen(QPen(draft_color, 1))
+                painter.drawRect(r.adjusted(0, 0, -1, -1))
+            # capacity line
+            y = rect.bottom() - round(unit * cap) + 1
+            painter.setPen(QPen(muted, 1, Qt.PenStyle.DashLine))
+            painter.drawLine(rect.left(), y, rect.right(), y)
+            if self.needed_by == d:
+                painter.setPen(QPen(QColor(OVER_CAPACITY_COLOR), 2))
+                painter.drawLine(
+                    rect.right() + 1, rect.top() - 2, rect.right() + 1, rect.bottom() + 2
+                )
+            if self.today == d:
+                painter.setPen(QPen(text, 1))
+                painter.drawRect(rect.adjusted(0, 0, -1, -1))
+            # labels: day of month, month name at the first day shown of a month
+            painter.setPen(text if d.month != (month or 0) else muted)
+            label = f"{d.day} {d:%b}" if d.month != month else str(d.day)
+            if rect.width() >= 18 or d.month != month or d.weekday() == 0:
+                painter.drawText(
+                    QRect(rect.left() - 6, rect.bottom() + 2, rect.width() + 12, 16),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                    label,
+                )
+            month = d.month
+        painter.end()
+
+    def day_at(self, x: float) -> date | None:
+        for i, d in enumerate(self.days):
+            r = self._cell(i)
+            if r.left() <= x <= r.right() + 2:
+                return d
+        return None
+
+    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        d = self.day_at(event.position().x())
+        if d is None:
+            QToolTip.hideText()
+            return
+        ids = list(self.load[d].requests) if d in self.load else []
+        lines = [f"{d:%a %d %b %Y}: {len(ids)} of {self.capacity} booked"]
+        for i in ids:
+            mark = " (this request)" if i == self.draft_id else ""
+            lines.append(f"• {self.titles.get(i, i)}{mark}")
+        QToolTip.showText(event.globalPosition().toPoint(), "\n".join(lines), self)
+
+
+# --- the view -----------------------------------------------------------------------------------
+
+
+class RequestsView(QWidget):
+    """The request form with its live answer, the queue with the workflow, the studio strip."""
+
+    #: the Proposal (or None when the draft cannot be answered) after every form change
+    sig_answer_changed = Signal(object)
+
+    def __init__(
+        self, controller: Any, parent: QWidget | None = None, *, today: date | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        # The UI may read the clock; the slot finder only gets dates.
+        self.today = today or date.today()
+        self.proposal: Proposal | None = None
+        self.errors: tuple[str, ...] = ()
+        self.model = RequestQueueModel(self)
+        self._filling = False
+        self._build_ui()
+        self._fill_form_choices()
+        self.model.reset(controller.plan)
+        self._update_counts()
+        self._update_actions()
+        self.update_answer()
+        controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_navigate.connect(self._on_navigate)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(8)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+
+        form_box = QGroupBox("New request")
+        form_layout = QVBoxLayout(form_box)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.product_combo = QComboBox()
+        self.stage_combo = QComboBox()
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText("e.g. ROI sheet for the Globex deal")
+        self.requester_combo = QComboBox()
+        self.requested_on = QDateEdit()
+        self.needed_by = QDateEdit()
+        for edit in (self.requested_on, self.needed_by):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("ddd d MMM yyyy")
+        self.days_spin = QSpinBox()
+        self.days_spin.setRange(1, 60)
+        self.days_spin.setValue(3)
+        self.days_spin.setSuffix(" working days")
+        form.addRow("Product:", self.product_combo)
+        form.addRow("Stage:", self.stage_combo)
+        form.addRow("Title:", self.title_edit)
+        form.addRow("Requested by:", self.requester_combo)
+        form.addRow("Requested on:", self.requested_on)
+        form.addRow("Needed by:", self.needed_by)
+        form.addRow("Production:", self.days_spin)
+        form_layout.addLayout(form)
+        self.answer = QLabel()
+        self.answer.setObjectName("requestAnswer")
+        self.answer.setWordWrap(True)
+        self.answer.setTextFormat(Qt.TextFormat.RichText)
+        self.answer.setMinimumHeight(96)
+        self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.answer.setFrameShape(QFrame.Shape.StyledPanel)
+        self.answer.setMargin(8)
+        form_layout.addWidget(self.answer)
+        submit_row = QHBoxLayout()
+        self.submit_button = QPushButton("Submit request")
+        self.submit_button.setDefault(True)
+        self.submit_button.clicked.connect(self.submit)
+        self.form_status = QLabel()
+        self.form_status.setWordWrap(True)
+        submit_row.addWidget(self.submit_button)
+        submit_row.addWidget(self.form_status, 1)
+        form_layout.addLayout(submit_row)
+        form_layout.addStretch(1)
+        splitter.addWidget(form_box)
+
+        queue_box = QGroupBox("Queue")
+        queue_layout = QVBoxLayout(queue_box)
+        self.counts = QLabel()
+        queue_layout.addWidget(self.counts)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
+        queue_layout.addWidget(self.table, 1)
+        actions = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for status, label in ACTIONS.items():
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
+            self.action_buttons[status] = button
+            actions.addWidget(button)
+        actions.addStretch(1)
+        queue_layout.addLayout(actions)
+        self.queue_status = QLabel()
+        self.queue_status.setWordWrap(True)
+        queue_layout.addWidget(self.queue_status)
+        splitter.addWidget(queue_box)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([430, 900])
+        outer.addWidget(splitter, 1)
+
+        self.strip = StudioLoadStrip()
+        outer.addWidget(self.strip)
+
+        self.product_combo.currentIndexChanged.connect(self._on_product)
+        for combo in (self.stage_combo, self.requester_combo):
+            combo.currentIndexChanged.connect(self.update_answer)
+        self.title_edit.textChanged.connect(self.update_answer)
+        self.requested_on.dateChanged.connect(self.update_answer)
+        self.needed_by.dateChanged.connect(self.update_answer)
+        self.days_spin.valueChanged.connect(self.update_answer)
+
+    def _fill_form_choices(self) -> None:
+        plan: Plan = self.controller.plan
+        self._filling = True
+        try:
+            product = self.product_combo.currentData()
+            requester = self.requester_combo.currentData()
+            self.product_combo.clear()
+            for p in plan.products:
+                self.product_combo.addItem(p.name, p.id)
+            self.product_combo.setCurrentIndex(max(0, self.product_combo.findData(product)))
+            self.requester_combo.clear()
+            studio = plan.studio.team if plan.studio is not None else None
+            for t in plan.teams:
+                self.requester_combo.addItem(swatch_icon(t.color), t.name, t.id)
+            i = self.requester_combo.findData(requester)
+            if i < 0:  # sales asks the studio: default to the first team that is not the studio
+                i = next((k for k, t in enumerate(plan.teams) if t.id != studio), 0)
+            self.requester_combo.setCurrentIndex(i)
+            self._fill_stages()
+            if not self.requested_on.property("initialised"):
+                self.set_date(self.requested_on, self.today)
+                self.set_date(self.needed_by, self.today + timedelta(days=14))
+                self.requested_on.setProperty("initialised", True)
+        finally:
+            self._filling = False
+
+    def _fill_stages(self) -> None:
+        plan: Plan = self.controller.plan
+        product = plan.product(self.product_combo.currentData())
+        previous = self.stage_combo.currentData()
+        self.stage_combo.blockSignals(True)
+        self.stage_combo.clear()
+        if product is not None:
+            for s in product.stages:
+                self.stage_combo.addItem(s.name, s.id)
+            i = self.stage_combo.findData(previous)
+            # Late-cycle pieces are the common case: default to the last stage.
+            self.stage_combo.setCurrentIndex(i if i >= 0 else len(product.stages) - 1)
+        self.stage_combo.blockSignals(False)
+
+    @staticmethod
+    def set_date(edit: QDateEdit, d: date) -> None:
+        edit.setDate(QDate(d.year, d.month, d.day))
+
+    # -- the draft and its answer ---------------------------------------------------------------
+
+    def draft(self) -> Request:
+        return Request(
+            id="",
+            title=self.title_edit.text().strip(),
+            product=self.product_combo.currentData() or "",
+            stage=self.stage_combo.currentData() or "",
+            requested_by=self.requester_combo.currentData() or "",
+            requested_on=self.requested_on.date().toPython(),  # type: ignore[arg-type]
+            needed_by=self.needed_by.date().toPython(),  # type: ignore[arg-type]
+            production_days=self.days_spin.value(),
+        )
+
+    def update_answer(self, *_: object) -> None:
+        """Answer the draft as it stands (called on every field change)."""
+        if self._filling:
+            return
+        plan: Plan = self.controller.plan
+        draft = self.draft()
+        try:
+            self.proposal = propose(plan, draft)
+            self.errors = ()
+        except DraftInvalid as exc:
+            self.proposal = None
+            self.errors = tuple(f"{e.path.replace('_', ' ')}: {e.message}" for e in exc.errors)
+        except RequestError as exc:
+            self.proposal = None
+            self.errors = (exc.message,)
+        if self.proposal is not None:
+            self.answer.setText(answer_text(plan, self.proposal))
+            fits = self.proposal.fits
+            self.answer.setStyleSheet(
+                f"QLabel#requestAnswer {{ background: {chip_fill(QColor(FITS_COLOR if fits else LATE_COLOR)).name(QColor.NameFormat.HexArgb)}; }}"
+            )
+        else:
+            self.answer.setText(
+                "<b>Cannot answer yet:</b><br/>" + "<br/>".join(html.escape(e) for e in self.errors)
+            )
+            self.answer.setStyleSheet("")
+        self.submit_button.setEnabled(self.proposal is not None and bool(draft.title))
+        self.submit_button.setToolTip(
+            "" if draft.title else "Give the request a title to submit it"
+        )
+        around = self.proposal.slot.start if self.proposal is not None else self.today
+        self.strip.set_data(plan, self._queue_for_strip(), self.proposal, around, self.today)
+        self.sig_answer_changed.emit(self.proposal)
+
+    def answer_plain_text(self) -> str:
+        """The live answer without markup (tests, accessibility)."""
+        from PySide6.QtGui import QTextDocument
+
+        doc = QTextDocument()
+        doc.setHtml(self.answer.text())
+        return doc.toPlainText()
+
+    def _queue_for_strip(self) -> RequestsPlan | None:
+        if self.proposal is not None:
+            return self.proposal.queue
+        return self.model.queue
+
+    def submit(self) -> str | None:
+        """Add the draft to the plan (scheduled when it fits); returns an error or None."""
+        plan: Plan = self.controller.plan
+        draft = self.draft()
+        if not draft.title:
+            return self._form_message("⚠ Give the request a title.")
+        try:
+            new_plan = add_request(plan, draft)
+        except RequestError as exc:
+            return self._form_message(f"⚠ {exc.message}")
+        added = new_plan.requests[-1]
+        error = self.controller.apply(new_plan, f"Add request “{draft.title}”")
+        if error is not None:
+            return self._form_message(f"⚠ {error}")
+        state = "scheduled" if added.status == "scheduled" else "queued (late)"
+        self._form_message(f"Added “{added.title}”: {state}.")
+        self.title_edit.clear()
+        row = self.model.row_of(added.id)
+        if row >= 0:
+            self.table.selectRow(row)
+        return None
+
+    def _form_message(self, text: str) -> str:
+        self.form_status.setText(text)
+        return text
+
+    # -- the workflow ------------------------------------------------------------------------------
+
+    def selected_request(self) -> Request | None:
+        index = self.table.currentIndex()
+        return self.model.request(index.row()) if index.isValid() else None
+
+    def select_request(self, request_id: str) -> bool:
+        row = self.model.row_of(request_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def move_selected(self, status: str, note: str | None = None) -> str | None:
+        """Move the selected request to ``status``; returns the refusal message or None."""
+        request = self.selected_request()
+        if request is None:
+            return self._queue_message("⚠ Select a request in the queue first.")
+        if status == "declined" and note is None and status in allowed_moves(request.status):
+            note, ok = QInputDialog.getText(
+                self, "Decline request", f"Why is “{request.title}” declined?"
+            )
+            if not ok:
+                return self._queue_message("Not declined.")
+        try:
+            new_plan = move_status(self.controller.plan, request.id, status, note)
+        except RequestError as exc:
+            return self._queue_message(f"⚠ {exc.message}")
+        label = STATUS_LABELS[status].lower()
+        error = self.controller.apply(new_plan, f"Request “{request.title}”: {label}")
+        if error is not None:
+            return self._queue_message(f"⚠ {error}")
+        self.select_request(request.id)
+        self._queue_message(f"“{request.title}” is now {label}.")
+        return None
+
+    def _queue_message(self, text: str) -> str:
+        self.queue_status.setText(text)
+        return text
+
+    def _update_actions(self) -> None:
+        request = self.selected_request()
+        allowed = allowed_moves(request.status) if request is not None else ()
+        for status, button in self.action_buttons.items():
+            button.setEnabled(status in allowed)
+            if request is None:
+                button.setToolTip("Select a request in the queue")
+            elif status in allowed:
+                button.setToolTip(f"{STATUS_LABELS[request.status]} → {STATUS_LABELS[status]}")
+            else:
+                names = ", ".join(STATUS_LABELS[s].lower() for s in allowed)
+                button.setToolTip(
+                    f"Not allowed from {STATUS_LABELS[request.status].lower()}"
+                    + (f" (allowed: {names})" if names else " (final status)")
+                )
+
+    def _update_counts(self) -> None:
+        plan: Plan = self.controller.plan
+        counts = {s: 0 for s in REQUEST_STATUSES}
+        for q in plan.requests:
+            counts[q.status] = counts.get(q.status, 0) + 1
+        parts = [f"{counts[s]} {STATUS_LABELS[s].lower()}" for s in REQUEST_STATUSES if counts[s]]
+        studio = plan.studio
+        who = f" · studio: {team_name(plan, studio.team)}" if studio is not None else " · no studio"
+        self.counts.setText(
+            f"{_plural(len(plan.requests), 'request')}"
+            + (f" ({', '.join(parts)})" if parts else "")
+            + who
+        )
+
+    # -- controller --------------------------------------------------------------------------------
+
+    def _on_plan_changed(self, _changes: object) -> None:
+        selected = self.selected_request()
+        self._fill_form_choices()
+        self.model.reset(self.controller.plan)
+        if selected is not None:
+            self.select_request(selected.id)
+        self._update_counts()
+        self._update_actions()
+        self.update_answer()
+
+    def _on_navigate(self, target: Any) -> None:
+        if getattr(target, "tab", None) == "requests" and getattr(target, "touch", None):
+            self.select_request(target.touch)
+
+    def _on_product(self, _index: int) -> None:
+        self._fill_stages()
+        self.update_answer()
+
+
+# --- preview --------------------------------------------------------------------------------
+
+
+def _demo(argv: list[str]) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from cadence.commands.plan import demo_plan
+    from ui.controller import DocumentController
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        from ui.theme import apply_theme
+
+        apply_theme(app, "light")  # type: ignore[arg-type]
+    except ImportError:
+        pass
+    controller = DocumentController(demo_plan())
+    view = RequestsView(controller, today=date(2027, 3, 1))
+    view.resize(1366, 700)
+    view.setWindowTitle("Cadence — requests")
+    view.product_combo.setCurrentIndex(view.product_combo.findData("analytics"))
+    view.title_edit.setText("Security whitepaper for Initech")
+    view.requester_combo.setCurrentIndex(view.requester_combo.findData("ae"))
+    view.set_date(view.needed_by, date(2027, 3, 16))
+    view.select_request("fleet-one-pager")
+    view.show()
+    app.processEvents()
+    if len(argv) > 1:
+        view.grab().save(argv[1])
+        print(f"wrote {argv[1]}")
+        code = 0
+    else:
+        code = app.exec()
+    view.close()
+    view.deleteLater()
+    app.processEvents()
+    return code
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        raise SystemExit(_demo(sys.argv[1:]))
+    print("usage: python -m ui.requests_view demo [screenshot.png]")
