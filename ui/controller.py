@@ -70,6 +70,7 @@ class PlanEdit(QUndoCommand):
         self.old = old
         self.new = new
         self._merge_id = merge_id
+        self.discard_on_undo = False  # a cancelled gesture: undo it and forget it
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         return self._merge_id
@@ -80,8 +81,9 @@ class PlanEdit(QUndoCommand):
         if other.isObsolete():  # refused by validation or the store: keep our plan
             return False
         self.new = other.new
+        self.setText(other.text())  # "Resize … to 17 days": the gesture's final value
         # A drag that ends where it began leaves nothing to undo.
-        self.setObsolete(self.new == self.old)
+        self.setObsolete(replace(self.new, updated=self.old.updated) == self.old)
         return True
 
     def redo(self) -> None:
@@ -89,8 +91,8 @@ class PlanEdit(QUndoCommand):
             self.setObsolete(True)  # the store refused it: nothing changed, keep no command
 
     def undo(self) -> None:
-        if not self._controller._commit(self.old):
-            self.setObsolete(True)
+        if not self._controller._commit(self.old) or self.discard_on_undo:
+            self.setObsolete(True)  # the stack drops an obsolete command after undo()
 
 
 class DocumentController(QObject):
@@ -162,6 +164,15 @@ class DocumentController(QObject):
         """A fresh id for one gesture (a drag, a typing session) to merge its edits."""
         self._merge_serial += 1
         return self._merge_serial
+
+    def cancel_gesture(self, undo_index: int) -> None:
+        """Undo and forget the edits pushed since ``undo_index`` (Esc during a drag)."""
+        stack = self.undo_stack
+        while stack.index() > undo_index:
+            command = stack.command(stack.index() - 1)
+            if isinstance(command, PlanEdit):
+                command.discard_on_undo = True
+            stack.undo()
 
     def occurrences(self) -> list[Occurrence]:
         """Every calendar entry: touches, broadcasts and booked requests, in date order."""

@@ -783,8 +783,7 @@ class CycleMapView(QGraphicsView):
         if event.key() == Qt.Key.Key_Escape and self._drag is not None:
             drag, self._drag = self._drag, None
             self._preview = None
-            while self.controller.undo_stack.index() > drag.undo_index:
-                self.controller.undo_stack.undo()
+            self.controller.cancel_gesture(drag.undo_index)
             self.rebuild()
             return
         if (

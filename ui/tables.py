@@ -193,6 +193,8 @@ class StageTableModel(_ProductTable):
         return counts
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if index.column() in (self.SPAN, self.GAPS) or self.controller.read_only:
             return base
@@ -339,6 +341,8 @@ class TouchTableModel(_ProductTable):
         return product.touches if product is not None else ()
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if self.controller.read_only or index.column() == self.DAY:
             return base
