@@ -170,7 +170,10 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.settings = settings if settings is not None else QSettings()
+        if settings is None:
+            # The main window's settings (tests point them at a temporary file).
+            settings = getattr(parent, "settings", None)
+        self.settings = settings if isinstance(settings, QSettings) else QSettings()
         self.setWindowTitle("Export")
         self.setMinimumWidth(520)
         self._thread: QThread | None = None

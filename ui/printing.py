@@ -453,7 +453,16 @@ def print_dialog(
     start: date | None = None,
     end: date | None = None,
 ) -> int:
-    """Show the print dialog (modal); the calendar passes its filter and shown period."""
+    """Show the print dialog (modal) for the calendar's filter and shown period.
+
+    Without explicit values, a parent window with a ``calendar`` attribute (the
+    main window's CalendarView) supplies its current filter and period.
+    """
+    calendar = getattr(parent, "calendar", None)
+    if filters is None and callable(getattr(calendar, "filter", None)):
+        filters = calendar.filter()  # type: ignore[union-attr]
+    if start is None and end is None and callable(getattr(calendar, "period", None)):
+        start, end = calendar.period()  # type: ignore[union-attr]
     dialog = PrintDialog(controller, parent, filters=filters, start=start, end=end)
     return dialog.exec()
 
