@@ -157,6 +157,7 @@ class BroadcastsDialog(PlanDialog):
         self.setWindowTitle("Broadcasts")
         self.resize(820, 560)
         self.items: list[Broadcast] = list(controller.plan.broadcasts)
+        self._new_ids: set[str] = set()  # added here: their id follows their name on OK
         self._current = -1
 
         self.list = QListWidget()
@@ -263,6 +264,7 @@ class BroadcastsDialog(PlanDialog):
         self.items.append(
             Broadcast(bid, name, "newsletter", owner, "FREQ=MONTHLY;BYDAY=1TU", plan.start)
         )
+        self._new_ids.add(bid)
         self._current = -1
         self._fill_list()
         self.list.setCurrentRow(len(self.items) - 1)
@@ -361,4 +363,11 @@ class BroadcastsDialog(PlanDialog):
         error = self._store()
         if error is not None:
             return error
-        return replace(self.controller.plan, broadcasts=tuple(self.items))
+        items = []
+        taken = [b.id for b in self.items if b.id not in self._new_ids]
+        for b in self.items:
+            if b.id in self._new_ids:
+                b = replace(b, id=edits.unique_id(b.name, taken, "broadcast"))
+                taken.append(b.id)
+            items.append(b)
+        return replace(self.controller.plan, broadcasts=tuple(items))

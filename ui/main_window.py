@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.controller = controller
+        if controller.parent() is None:
+            controller.setParent(self)  # lives and dies with the window
         self.settings = settings if settings is not None else documents.settings()
         self.setWindowIcon(app_icon())
         self.resize(1360, 840)
@@ -142,16 +144,16 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
 
         self.side.sig_product_selected.connect(self.editor.set_product)
-        self.side.sig_product_selected.connect(lambda _pid: self._update_product_actions())
+        self.side.sig_product_selected.connect(self._update_product_actions)
         self.side.sig_edit_teams.connect(self.edit_teams)
         self.side.sig_edit_broadcasts.connect(self.edit_broadcasts)
         self.side.sig_refused.connect(self.show_refused)
-        self.editor.sig_message.connect(lambda m: self.status.showMessage(m, 8000))
+        self.editor.sig_message.connect(self._show_message)
         self.editor.act_cohorts.triggered.connect(self.edit_cohorts)
         controller.sig_navigate.connect(self.navigate)
         controller.sig_document_changed.connect(self._on_document_changed)
         controller.sig_store_error.connect(self._on_store_error)
-        controller.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        controller.undo_stack.cleanChanged.connect(self._update_title)
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._on_system_scheme)
 
@@ -447,13 +449,16 @@ class MainWindow(QMainWindow):
             self.side.select_product(c.plan.products[0].id if c.plan.products else None)
         self._update_product_actions()
 
-    def _update_product_actions(self) -> None:
+    def _show_message(self, message: str) -> None:
+        self.status.showMessage(message, 8000)
+
+    def _update_product_actions(self, *_args: Any) -> None:
         has = self.side.current_product is not None and not self.controller.read_only
         self.act_cohorts.setEnabled(has)
         self.act_duplicate_product.setEnabled(has)
         self.act_delete_product.setEnabled(has)
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_args: Any) -> None:
         c = self.controller
         suffix = " (read-only)" if c.read_only else ""
         self.setWindowTitle(f"{c.display_name}[*]{suffix} — Cadence")
