@@ -344,7 +344,7 @@ class MonthGrid(_Canvas):
         col_w = (w - self.WEEK_COLUMN) / 7
         row_h = (h - self.HEADER) / 6
         ch = self.chip_height
-        day_header = self.header_metrics.height() + 4
+        day_header = self.header_metrics.height() + 3
         cells = []
         first = self.first_day
         for i in range(42):
@@ -357,12 +357,12 @@ class MonthGrid(_Canvas):
             rect = QRect(x0, y0, x1 - x0, y1 - y0)
             entries = self.state.index.day(d)
             cell = _Cell(d, rect, entries)
-            room = max(0, (rect.height() - day_header - 3) // (ch + 2))
+            room = max(0, (rect.height() - day_header - 2) // (ch + 1))
             shown = len(entries) if len(entries) <= room else max(0, room - 1)
             y = y0 + day_header
             for occ in entries[:shown]:
                 cell.chips.append((QRect(x0 + 3, y, rect.width() - 6, ch), occ))
-                y += ch + 2
+                y += ch + 1
             if shown < len(entries):
                 cell.hidden = len(entries) - shown
                 cell.more_rect = QRect(x0 + 3, y, rect.width() - 6, ch)

@@ -15,6 +15,7 @@ Preview: ``python -m ui.calendar_view demo [out.png]``.
 
 from __future__ import annotations
 
+import html
 import sys
 import time as _time
 from datetime import date, timedelta
@@ -120,11 +121,20 @@ class _DetailsPane(QFrame):
             "Leads",
             "UID",
         ):
+            if key == "UID":
+                # Long and unbreakable: a read-only line scrolls and copies whole.
+                uid = QLineEdit("—")
+                uid.setReadOnly(True)
+                uid.setFrame(False)
+                uid.setStyleSheet("background: transparent;")
+                self.fields[key] = uid  # type: ignore[assignment]
+                self.form.addRow("UID:", uid)
+                continue
             value = QLabel("—")
-            value.setWordWrap(True)
+            value.setWordWrap(key in ("Product", "Date"))
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
-            self.form.addRow(f"{key}:", value)
+            self.form.addRow("Nominal:" if key == "Nominal date" else f"{key}:", value)
         layout.addLayout(self.form)
         self.show_button = QPushButton("Show in cycle map")
         self.show_button.setEnabled(False)
@@ -178,16 +188,23 @@ class _DetailsPane(QFrame):
             f"{glyph(occ.channel)} {channel_label(occ.channel)} · "
             f"{'automated' if occ.automated else 'manual'}"
         )
-        day = f"{occ.date:%a %d %b %Y}"
+        day = f"{occ.date:%a} {occ.date.day} {occ.date:%b %Y}"
         if occ.end is not None and occ.end != occ.date:
-            day += f" → {occ.end:%a %d %b %Y}"
+            day += f" → {occ.end:%a} {occ.end.day} {occ.end:%b}"
         f["Date"].setText(day)
         f["Nominal date"].setText(
-            f"{occ.nominal:%a %d %b %Y}" + (" ↻ rolled (not a working day)" if occ.rolled else "")
+            f"{occ.nominal:%a} {occ.nominal.day} {occ.nominal:%b %Y}"
+            + (" · rolled ↻" if occ.rolled else "")
+        )
+        f["Nominal date"].setToolTip(
+            "The date the plan asks for was not a working day; the touch was rolled."
+            if occ.rolled
+            else ""
         )
         f["Time"].setText(time_text(occ))
         f["Leads"].setText(f"{occ.leads:g}" if occ.kind != "request" else "—")
         f["UID"].setText(occ.uid)
+        f["UID"].setCursorPosition(0)  # type: ignore[attr-defined]
         self.show_button.setText(
             "Show in requests" if occ.kind == "request" else "Show in cycle map"
         )
@@ -424,6 +441,9 @@ class CalendarView(QWidget):
         splitter.setSizes([900, 260])
         splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter, 1)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        outer.addWidget(self.legend)
 
         self.popup = _DayPopup(self)
         self.popup.sig_chosen.connect(self.select_occurrence)
@@ -581,6 +601,7 @@ class CalendarView(QWidget):
             for t in plan.teams:
                 self.team_combo.addItem(swatch_icon(t.color), t.name, t.id)
             self._fill_cohorts()
+            self._fill_legend(plan)
         finally:
             self._syncing = False
         # Drop filter values the plan no longer has.
@@ -601,6 +622,15 @@ class CalendarView(QWidget):
         if self.state.index.plan is not plan:
             self.state.index.plan = plan
         self._repaint()
+
+    def _fill_legend(self, plan: Plan) -> None:
+        teams = "&nbsp;&nbsp;".join(
+            f"<span style='color:{t.color}'>■</span>&nbsp;{html.escape(t.name)}" for t in plan.teams
+        )
+        self.legend.setText(
+            f"{teams}&nbsp;&nbsp;&nbsp;│&nbsp;&nbsp;┆ dashed: ad-hoc request&nbsp;&nbsp;"
+            "↻ rolled off a non-working day&nbsp;&nbsp;shaded: weekend, holiday, blackout"
+        )
 
     def _fill_cohorts(self) -> None:
         previous = self.cohort_combo.currentData()
@@ -833,6 +863,12 @@ def _demo(argv: list[str]) -> int:
     from ui.controller import DocumentController
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        from ui.theme import apply_theme
+
+        apply_theme(app, "light")  # type: ignore[arg-type]
+    except ImportError:
+        pass
     controller = DocumentController(demo_plan())
     view = CalendarView(controller, today=date(2027, 3, 9))
     view.resize(1366, 768)

@@ -396,7 +396,8 @@ class StudioLoadStrip(QWidget):
             painter.end()
             return
         cap = max(1, self.capacity)
-        top = max([cap] + [self.booked(d) + (d in self.draft_days) for d in self.days])
+        # Headroom above the capacity line so it stays visible over full days.
+        top = max([cap * 1.25] + [self.booked(d) + 0.25 for d in self.days])
         month = None
         for i, d in enumerate(self.days):
             rect = self._cell(i)
@@ -545,6 +546,11 @@ class RequestsView(QWidget):
         submit_row.addWidget(self.submit_button)
         submit_row.addWidget(self.form_status, 1)
         form_layout.addLayout(submit_row)
+        self.rules = QLabel()
+        self.rules.setWordWrap(True)
+        self.rules.setEnabled(False)  # muted text
+        form_layout.addSpacing(6)
+        form_layout.addWidget(self.rules)
         form_layout.addStretch(1)
         splitter.addWidget(form_box)
 
@@ -783,6 +789,17 @@ class RequestsView(QWidget):
 
     def _update_counts(self) -> None:
         plan: Plan = self.controller.plan
+        studio = plan.studio
+        if studio is None:
+            self.rules.setText("This plan has no studio: nobody produces ad-hoc collateral.")
+        else:
+            self.rules.setText(
+                f"How the answer is found: {team_name(plan, studio.team)} produces "
+                f"{_plural(studio.capacity_per_day, 'request')} a working day and starts at "
+                f"the earliest {_plural(studio.min_lead_days, 'working day')} after a request. "
+                "Booked requests keep their days; the others queue by deadline (earliest "
+                "first), each taking the first run of free working days."
+            )
         counts = {s: 0 for s in REQUEST_STATUSES}
         for q in plan.requests:
             counts[q.status] = counts.get(q.status, 0) + 1
@@ -837,6 +854,7 @@ def _demo(argv: list[str]) -> int:
     view.resize(1366, 700)
     view.setWindowTitle("Cadence — requests")
     view.product_combo.setCurrentIndex(view.product_combo.findData("analytics"))
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("negotiate"))
     view.title_edit.setText("Security whitepaper for Initech")
     view.requester_combo.setCurrentIndex(view.requester_combo.findData("ae"))
     view.set_date(view.needed_by, date(2027, 3, 16))

@@ -193,7 +193,8 @@ def test_clicking_a_chip_shows_details_and_jumps_to_the_map(view, controller, qt
     assert fields["Stage"].text() == "Consideration"
     assert fields["Cohort"].text() == "2027-02-01"
     assert fields["Owner"].text() == "Marketing"
-    assert fields["Nominal date"].text() == "Sun 28 Feb 2027 ↻ rolled (not a working day)"
+    assert fields["Date"].text() == "Mon 1 Mar 2027"
+    assert fields["Nominal date"].text() == "Sun 28 Feb 2027 · rolled ↻"
     assert view.details.show_button.isEnabled()
     with qtbot.waitSignal(controller.sig_navigate) as nav:
         view.details.show_button.click()
