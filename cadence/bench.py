@@ -254,8 +254,11 @@ def _replan_ms(plan: Plan, runs: int) -> float:
     return best * 1000
 
 
-def measure(plan: Plan | None = None, runs: int = 3) -> dict[str, Any]:
-    """Every benchmark figure for ``plan`` (default: :func:`build_large_plan`)."""
+def measure(plan: Plan | None = None, runs: int = 3, export: bool = True) -> dict[str, Any]:
+    """Every benchmark figure for ``plan`` (default: :func:`build_large_plan`).
+
+    With ``export``, also the export speed from ``cadence.bench_export`` when present.
+    """
     plan = plan or build_large_plan()
     sched = engine.schedule(plan)  # warm-up: public holidays, imports
     gaps.check(plan, sched)
@@ -288,12 +291,13 @@ def measure(plan: Plan | None = None, runs: int = 3) -> dict[str, Any]:
         "replan_ms": round(replan_ms, 2),
         "peak_mb": round(peak / 1e6, 1),
     }
-    try:
-        from cadence.bench_export import measure_export
-    except ImportError:  # the export benchmark is optional
-        pass
-    else:
-        figures.update(measure_export(plan, sched))
+    if export:
+        try:
+            from cadence.bench_export import measure_export
+        except ImportError:  # the export benchmark is optional
+            pass
+        else:
+            figures.update(measure_export(plan, sched))
     return figures
 
 
@@ -323,8 +327,9 @@ def render(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(as_json: bool = False, products: int = PRODUCTS, runs: int = 3) -> int:
-    figures = measure(build_large_plan(products), runs)
+def run(as_json: bool = False, products: int = PRODUCTS, runs: int = 3, export: bool = True) -> int:
+    """Measure and print the figures (one JSON object with ``as_json``)."""
+    figures = measure(build_large_plan(products), runs, export)
     print(json.dumps(figures) if as_json else render(figures))
     return 0
 
@@ -335,13 +340,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--products", type=int, default=PRODUCTS, help=f"products in the plan (default {PRODUCTS})"
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs, best kept (default 3)")
+    parser.add_argument(
+        "--no-export", dest="export", action="store_false", help="skip the export figures"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cadence.bench", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return run(args.json, args.products, args.runs)
+    return run(args.json, args.products, args.runs, args.export)
 
 
 if __name__ == "__main__":

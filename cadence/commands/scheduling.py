@@ -269,7 +269,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from cadence import bench
 
-    return bench.run(args.json, args.products, args.runs)
+    return bench.run(args.json, args.products, args.runs, args.export)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -300,4 +300,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument("--products", type=int, default=50, help="products in the plan (default 50)")
     p.add_argument("--runs", type=int, default=3, help="timed runs, best kept (default 3)")
+    p.add_argument(
+        "--no-export", dest="export", action="store_false", help="skip the export figures"
+    )
     p.set_defaults(func=cmd_bench)
