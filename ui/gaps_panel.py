@@ -158,14 +158,23 @@ def nav_tab(gap: Gap) -> str:
 
 @dataclass(eq=False)
 class _Node:
+    """A group row (product or kind). Gap rows are not nodes: a kind node keeps its
+    gaps in a list and a gap row's internalId encodes (kind node id, row), so a plan
+    with tens of thousands of gaps costs one list per group, not one object per gap."""
+
     id: int
-    level: str  # "root" | "product" | "kind" | "gap"
+    level: str  # "root" | "product" | "kind"
     parent: _Node | None
     row: int
     key: str | None = None  # product id or kind
-    gap: Gap | None = None
     children: list[_Node] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
     count: int = 0
+
+
+# internalId of a gap row: (kind node id << _LEAF_SHIFT) + row; group ids stay below.
+_LEAF_SHIFT = 32
+_LEAF_MASK = (1 << _LEAF_SHIFT) - 1
 
 
 class GapTreeModel(QAbstractItemModel):
@@ -189,9 +198,8 @@ class GapTreeModel(QAbstractItemModel):
         self._plan = plan
         self._kinds = kinds
         self._icons = {t.id: swatch_icon(t.color) for t in plan.teams}
-        self._nodes = {}
         self._root = _Node(0, "root", None, 0)
-        self._nodes[0] = self._root
+        self._nodes = {0: self._root}
         order = {p.id: i for i, p in enumerate(plan.products)}
         grouped: dict[str | None, dict[str, list[Gap]]] = {}
         for gap in gaps:
@@ -207,35 +215,42 @@ class GapTreeModel(QAbstractItemModel):
             for kind in sorted(grouped[product], key=GAP_KINDS.index):
                 knode = _Node(next_id, "kind", pnode, len(pnode.children), key=kind)
                 next_id += 1
+                knode.gaps = grouped[product][kind]
+                knode.count = len(knode.gaps)
                 pnode.children.append(knode)
                 self._nodes[knode.id] = knode
-                for gap in grouped[product][kind]:
-                    leaf = _Node(next_id, "gap", knode, len(knode.children), gap=gap)
-                    next_id += 1
-                    knode.children.append(leaf)
-                    self._nodes[leaf.id] = leaf
-                knode.count = len(knode.children)
             pnode.count = sum(k.count for k in pnode.children)
         self.total = sum(p.count for p in self._root.children)
         self.endResetModel()
 
     # -- structure ---------------------------------------------------------------------
 
-    def _node(self, index: ModelIndex) -> _Node:
+    def _node(self, index: ModelIndex) -> _Node | None:
+        """The group node of an index (the root for an invalid one; None for a gap row)."""
         if not index.isValid():
             return self._root
-        return self._nodes[index.internalId()]
+        return self._nodes.get(index.internalId())
+
+    def _leaf(self, index: ModelIndex) -> tuple[_Node, int] | None:
+        key = index.internalId()
+        if key <= _LEAF_MASK:
+            return None
+        return self._nodes[key >> _LEAF_SHIFT], key & _LEAF_MASK
 
     def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
         if not self.hasIndex(row, column, parent):
             return QModelIndex()
-        node = self._node(parent).children[row]
-        return self.createIndex(row, column, node.id)
+        node = self._node(parent)
+        assert node is not None
+        if node.level == "kind":
+            return self.createIndex(row, column, (node.id << _LEAF_SHIFT) + row)
+        return self.createIndex(row, column, node.children[row].id)
 
     def parent(self, child: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not child.isValid():
             return QModelIndex()
-        node = self._nodes[child.internalId()].parent
+        leaf = self._leaf(child)
+        node = leaf[0] if leaf is not None else self._nodes[child.internalId()].parent
         if node is None or node is self._root:
             return QModelIndex()
         return self.createIndex(node.row, 0, node.id)
@@ -243,7 +258,10 @@ class GapTreeModel(QAbstractItemModel):
     def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
         if parent.isValid() and parent.column() != 0:
             return 0
-        return len(self._node(parent).children)
+        node = self._node(parent)
+        if node is None:
+            return 0
+        return len(node.gaps) if node.level == "kind" else len(node.children)
 
     def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
         return len(COLUMNS)
@@ -266,7 +284,13 @@ class GapTreeModel(QAbstractItemModel):
     # -- content ------------------------------------------------------------------------
 
     def gap(self, index: ModelIndex) -> Gap | None:
-        return self._node(index).gap if index.isValid() else None
+        leaf = self._leaf(index) if index.isValid() else None
+        return leaf[0].gaps[leaf[1]] if leaf is not None else None
+
+    def kind_of(self, index: ModelIndex) -> str | None:
+        """The kind of a kind-group row (None for other rows)."""
+        node = self._node(index) if index.isValid() else None
+        return node.key if node is not None and node.level == "kind" else None
 
     def group_label(self, node: _Node) -> str:
         if node.level == "product":
@@ -278,13 +302,16 @@ class GapTreeModel(QAbstractItemModel):
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._plan is None:
             return None
-        node = self._nodes[index.internalId()]
         col = index.column()
-        if role == LEVEL_ROLE:
-            return node.level
-        if node.gap is None:
+        leaf = self._leaf(index)
+        if leaf is None:
+            node = self._nodes[index.internalId()]
+            if role == LEVEL_ROLE:
+                return node.level
             return self._group_data(node, col, role)
-        gap = node.gap
+        if role == LEVEL_ROLE:
+            return "gap"
+        gap = leaf[0].gaps[leaf[1]]
         plan = self._plan
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
@@ -504,7 +531,7 @@ class GapsPanel(QWidget):
         if not isinstance(gap, Gap):
             gap = None
             if current.isValid() and current.data(LEVEL_ROLE) == "kind":
-                kind = self.model._node(self.proxy.mapToSource(current)).key
+                kind = self.model.kind_of(self.proxy.mapToSource(current))
         self._show_explanation(gap, kind)
         self.sig_gap_selected.emit(gap)
 
