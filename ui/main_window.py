@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -39,7 +40,7 @@ from ui.documents import OpenError
 from ui.product_editor import ProductEditor
 from ui.product_list import SidePanel
 from ui.status import StatusBar
-from ui.theme import app_icon, apply_theme, icon, theme_choice
+from ui.theme import app_icon, apply_theme, icon, theme_choice, themed_icon
 
 TABS = ("map", "calendar", "requests", "workload")
 
@@ -54,6 +55,14 @@ def _placeholder(title: str, reason: str) -> QWidget:
     layout.addWidget(label)
     widget.setObjectName("placeholder")
     return widget
+
+
+def _scrollable(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 def optional_widget(
@@ -86,7 +95,6 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else documents.settings()
         self.setWindowIcon(app_icon())
         self.resize(1360, 840)
-        self._icons: list[tuple[QAction, str]] = []
 
         self.side = SidePanel(controller)
         self.editor = ProductEditor(controller)
@@ -103,9 +111,10 @@ class MainWindow(QMainWindow):
         self.workload = optional_widget(
             "ui.workload", "WorkloadChart", controller, None, "Workload"
         )
-        self.tabs.addTab(self.calendar, icon("calendar"), "Calendar")
-        self.tabs.addTab(self.requests, icon("requests"), "Requests")
-        self.tabs.addTab(self.workload, icon("workload"), "Workload")
+        # Scroll areas keep a wide page from widening the whole window (1366 px screens).
+        self.tabs.addTab(_scrollable(self.calendar), icon("calendar"), "Calendar")
+        self.tabs.addTab(_scrollable(self.requests), icon("requests"), "Requests")
+        self.tabs.addTab(_scrollable(self.workload), icon("workload"), "Workload")
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
@@ -177,8 +186,7 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         action = QAction(text, self)
         if icon_name:
-            action.setIcon(icon(icon_name))
-            self._icons.append((action, icon_name))
+            themed_icon(action, icon_name)
         if shortcut is not None:
             if isinstance(shortcut, list):
                 action.setShortcuts(shortcut)
@@ -229,13 +237,11 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action("&Quit", self.close, "quit", QKeySequence.StandardKey.Quit)
 
         self.act_undo = stack.createUndoAction(self, "&Undo")
-        self.act_undo.setIcon(icon("undo"))
+        themed_icon(self.act_undo, "undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
-        self._icons.append((self.act_undo, "undo"))
         self.act_redo = stack.createRedoAction(self, "&Redo")
-        self.act_redo.setIcon(icon("redo"))
+        themed_icon(self.act_redo, "redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self._icons.append((self.act_redo, "redo"))
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
 
@@ -287,21 +293,6 @@ class MainWindow(QMainWindow):
         self.act_add_stage.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.act_add_touch = self.editor.act_add_touch
         self.act_add_touch.setShortcut(QKeySequence("Ctrl+T"))
-        self._icons.extend(
-            [
-                (self.editor.act_add_stage, "stage-add"),
-                (self.editor.act_add_touch, "touch-add"),
-                (self.editor.act_delete_stage, "delete"),
-                (self.editor.act_delete_touch, "delete"),
-                (self.editor.act_duplicate_touch, "duplicate"),
-                (self.editor.act_stage_up, "up"),
-                (self.editor.act_stage_down, "down"),
-                (self.editor.act_cohorts, "cohorts"),
-                (self.editor.act_zoom_in, "zoom-in"),
-                (self.editor.act_zoom_out, "zoom-out"),
-                (self.editor.act_fit, "zoom-fit"),
-            ]
-        )
 
         self.tab_actions: list[QAction] = []
         for i, name in enumerate(TABS):
@@ -327,7 +318,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         file.addActions([self.act_new, self.act_open])
-        self.recent_menu = file.addMenu(icon("recent"), "Open &Recent")
+        self.recent_menu = file.addMenu("Open &Recent")
+        themed_icon(self.recent_menu, "recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addAction(self.act_save_as)
         file.addSeparator()
@@ -707,21 +699,12 @@ class MainWindow(QMainWindow):
             self.set_theme("system")
 
     def refresh_theme(self) -> None:
-        for action, name in self._icons:
-            action.setIcon(icon(name))
-        for i, name in enumerate(("map", "calendar", "requests", "workload")):
+        """Repaint what draws its own colours (themed icons follow by themselves)."""
+        for i, name in enumerate(TABS):
             self.tabs.setTabIcon(i, icon(name))
         self.side._fill_side_lists()
+        self.editor._update_header()
         self.editor.map.rebuild()
-        side_icons = {
-            "add_button": "add",
-            "duplicate_button": "duplicate",
-            "delete_button": "delete",
-            "up_button": "up",
-            "down_button": "down",
-        }
-        for attr, name in side_icons.items():
-            getattr(self.side, attr).setIcon(icon(name))
         self.update()
 
     # -- closing ---------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from ui import edits
 from ui.controller import DocumentController
 from ui.cycle_map import CycleMapView
 from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
-from ui.theme import WARNING_GLYPH, icon
+from ui.theme import WARNING_GLYPH, icon, themed_icon
+from ui.widgets import ElidedLabel
 
 
 class LeadDefinitionEdit(QPlainTextEdit):
@@ -120,10 +121,16 @@ def _table(model: Any) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(26)
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(False)
+    view.horizontalHeader().setStretchLastSection(True)
     view.setShowGrid(False)
     view.setWordWrap(False)
     return view
+
+
+def _themed_action(icon_name: str, text: str, parent: QWidget) -> QAction:
+    action = QAction(text, parent)
+    themed_icon(action, icon_name)
+    return action
 
 
 def _tool(action: QAction) -> QToolButton:
@@ -148,20 +155,20 @@ class ProductEditor(QWidget):
         # Header: name, facts, cohorts, zoom.
         self.title = QLabel()
         self.title.setObjectName("productTitle")
-        self.facts = QLabel()
+        self.facts = ElidedLabel()
         self.facts.setObjectName("productFacts")
         self.gap_chip = QLabel()
         self.gap_chip.setProperty("role", "warningChip")
-        self.cohort_chip = QLabel()
+        self.cohort_chip = ElidedLabel()
         self.cohort_chip.setProperty("role", "chip")
         self.map = CycleMapView(controller)
-        self.act_cohorts = QAction(icon("cohorts"), "Cohorts…", self)
+        self.act_cohorts = _themed_action("cohorts", "Cohorts…", self)
         self.act_cohorts.setToolTip("Intake cohorts of this product (when leads enter, how many)")
-        self.act_zoom_out = QAction(icon("zoom-out"), "Zoom out", self)
+        self.act_zoom_out = _themed_action("zoom-out", "Zoom out", self)
         self.act_zoom_out.triggered.connect(self.map.zoom_out)
-        self.act_zoom_in = QAction(icon("zoom-in"), "Zoom in", self)
+        self.act_zoom_in = _themed_action("zoom-in", "Zoom in", self)
         self.act_zoom_in.triggered.connect(self.map.zoom_in)
-        self.act_fit = QAction(icon("zoom-fit"), "Fit to width", self)
+        self.act_fit = _themed_action("zoom-fit", "Fit to width", self)
         self.act_fit.triggered.connect(self.map.fit_to_width)
         self.act_zoom_out.setToolTip("Zoom out (Ctrl+wheel)")
         self.act_zoom_in.setToolTip("Zoom in (Ctrl+wheel)")
@@ -173,10 +180,10 @@ class ProductEditor(QWidget):
         hl.setContentsMargins(14, 8, 8, 8)
         hl.setSpacing(10)
         hl.addWidget(self.title)
-        hl.addWidget(self.facts)
+        hl.addWidget(self.facts, 2)
         hl.addWidget(self.gap_chip)
         hl.addStretch(1)
-        hl.addWidget(self.cohort_chip)
+        hl.addWidget(self.cohort_chip, 3)
         hl.addSpacing(4)
         hl.setSpacing(6)
         for action in (self.act_cohorts, self.act_zoom_out, self.act_zoom_in, self.act_fit):
@@ -190,21 +197,21 @@ class ProductEditor(QWidget):
         self.touch_table = _table(self.touch_model)
         self.touch_table.setObjectName("touchTable")
 
-        self.act_add_stage = QAction(icon("stage-add"), "Add stage", self)
+        self.act_add_stage = _themed_action("stage-add", "Add stage", self)
         self.act_add_stage.setToolTip("Add a stage after the selected one")
         self.act_add_stage.triggered.connect(self.add_stage)
-        self.act_delete_stage = QAction(icon("delete"), "Delete stage", self)
+        self.act_delete_stage = _themed_action("delete", "Delete stage", self)
         self.act_delete_stage.triggered.connect(self.delete_stage)
-        self.act_stage_up = QAction(icon("up"), "Move stage earlier", self)
+        self.act_stage_up = _themed_action("up", "Move stage earlier", self)
         self.act_stage_up.triggered.connect(lambda: self.move_stage(-1))
-        self.act_stage_down = QAction(icon("down"), "Move stage later", self)
+        self.act_stage_down = _themed_action("down", "Move stage later", self)
         self.act_stage_down.triggered.connect(lambda: self.move_stage(+1))
-        self.act_add_touch = QAction(icon("touch-add"), "Add touch", self)
+        self.act_add_touch = _themed_action("touch-add", "Add touch", self)
         self.act_add_touch.setToolTip("Add a touch to the selected stage")
         self.act_add_touch.triggered.connect(self.add_touch)
-        self.act_duplicate_touch = QAction(icon("duplicate"), "Duplicate touch", self)
+        self.act_duplicate_touch = _themed_action("duplicate", "Duplicate touch", self)
         self.act_duplicate_touch.triggered.connect(self.duplicate_touch)
-        self.act_delete_touch = QAction(icon("delete"), "Delete touch", self)
+        self.act_delete_touch = _themed_action("delete", "Delete touch", self)
         self.act_delete_touch.triggered.connect(self.delete_touch)
 
         stage_box = self._titled(
@@ -237,7 +244,7 @@ class ProductEditor(QWidget):
         self.lead.setFixedHeight(self.lead.fontMetrics().lineSpacing() * 3 + 14)
         lead_label = QLabel("LEAD DEFINITION")
         lead_label.setProperty("role", "section")
-        lead_hint = QLabel("what marketing and sales agree a qualified lead is")
+        lead_hint = ElidedLabel("what marketing and sales agree a qualified lead is")
         lead_hint.setProperty("role", "hint")
         lead_row = QHBoxLayout()
         lead_row.setContentsMargins(0, 0, 0, 0)
@@ -306,10 +313,12 @@ class ProductEditor(QWidget):
             button = _tool(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             row.addWidget(button)
-        row.addStretch(1)
-        hint = QLabel(title)
+        row.addStretch(0)
+        hint = ElidedLabel(title)
         hint.setProperty("role", "hint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignRight)
         row.addWidget(hint)
+        row.setStretchFactor(hint, 1)
         layout.addLayout(row)
         layout.addWidget(table, 1)
         return box
@@ -348,14 +357,11 @@ class ProductEditor(QWidget):
             self.fit_map_height()
 
     def _size_columns(self) -> None:
-        self.stage_table.resizeColumnsToContents()
-        self.touch_table.resizeColumnsToContents()
         for table in (self.stage_table, self.touch_table):
+            table.resizeColumnsToContents()
             header = table.horizontalHeader()
             for col in range(header.count()):
-                header.resizeSection(col, max(56, min(220, header.sectionSize(col) + 12)))
-            # The name column takes the spare width.
-            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+                header.resizeSection(col, max(56, min(260, header.sectionSize(col) + 14)))
 
     def _on_plan_changed(self, changes: Any) -> None:
         if self.product_id is not None and self.product is None:
@@ -373,6 +379,8 @@ class ProductEditor(QWidget):
             self.act_cohorts.setEnabled(False)
             return
         self.title.setText(product.name)
+        self.table_tabs.setTabIcon(0, icon("stage-add"))
+        self.table_tabs.setTabIcon(1, icon("touch-add"))
         self.table_tabs.setTabText(0, f"Stages · {len(product.stages)}")
         self.table_tabs.setTabText(1, f"Touches · {len(product.touches)}")
         self.facts.setText(

@@ -41,7 +41,7 @@ from ui import edits
 from ui.controller import DocumentController
 from ui.glyphs import channel_icon, swatch_icon
 from ui.rrule import describe
-from ui.theme import WARNING_GLYPH, colors, icon, team_color
+from ui.theme import WARNING_GLYPH, colors, team_color, themed_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -261,7 +261,7 @@ def _section(text: str) -> QLabel:
 
 def _small_button(icon_name: str, tip: str) -> QToolButton:
     button = QToolButton()
-    button.setIcon(icon(icon_name))
+    themed_icon(button, icon_name)
     button.setToolTip(tip)
     button.setAutoRaise(True)
     button.setProperty("role", "small")
@@ -313,13 +313,18 @@ class SidePanel(QWidget):
         self.up_button.clicked.connect(lambda: self.move_product(-1))
         self.down_button.clicked.connect(lambda: self.move_product(+1))
         buttons = QHBoxLayout()
-        buttons.setContentsMargins(4, 0, 4, 0)
-        buttons.setSpacing(2)
-        for b in (self.add_button, self.duplicate_button, self.delete_button):
-            buttons.addWidget(b)
+        buttons.setContentsMargins(0, 0, 4, 0)
+        buttons.setSpacing(0)
+        buttons.addWidget(_section("Products"))
         buttons.addStretch(1)
-        buttons.addWidget(self.up_button)
-        buttons.addWidget(self.down_button)
+        for b in (
+            self.add_button,
+            self.duplicate_button,
+            self.delete_button,
+            self.up_button,
+            self.down_button,
+        ):
+            buttons.addWidget(b, 0, Qt.AlignmentFlag.AlignBottom)
 
         self.teams = QListWidget()
         self.teams.setObjectName("teamList")
@@ -340,9 +345,8 @@ class SidePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 8)
         layout.setSpacing(2)
-        layout.addWidget(_section("Products"))
-        layout.addWidget(self.products, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.products, 1)
         layout.addLayout(self._header_row("Teams", teams_edit))
         layout.addWidget(self.teams)
         layout.addLayout(self._header_row("Broadcasts", broadcasts_edit))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 from cadence.model import GAP_KINDS
 from ui.controller import DocumentController
 from ui.theme import WARNING_GLYPH
+from ui.widgets import ElidedLabel
 
 KIND_WORDS = {
     "unowned": "unowned",
@@ -41,10 +42,12 @@ class StatusBar(QStatusBar):
         self.read_only.setProperty("role", "badge")
         self.read_only.setToolTip("Edits are off. File ▸ Save As keeps an editable copy.")
         self.occurrences = QLabel()
-        self.gaps = QLabel()
-        self.saved = QLabel()
-        for w in (self.read_only, self.occurrences, self.gaps, self.saved):
-            self.addPermanentWidget(w)
+        self.gaps = ElidedLabel()
+        self.saved = ElidedLabel()
+        self.addPermanentWidget(self.read_only)
+        self.addPermanentWidget(self.occurrences)
+        self.addPermanentWidget(self.gaps, 2)
+        self.addPermanentWidget(self.saved, 1)
         controller.sig_schedule_changed.connect(self.refresh)
         controller.sig_saved.connect(self._on_saved)
         controller.sig_document_changed.connect(self.refresh)

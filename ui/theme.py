@@ -8,9 +8,11 @@ system's scheme, or View ▸ Theme) repaints everything consistently.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
@@ -154,6 +156,7 @@ def apply_theme(app: QApplication, choice: str | None = None) -> Colors:
     app.setPalette(build_palette(_current))
     app.setStyleSheet(stylesheet(_current))
     _icon_cache.clear()
+    _refresh_themed_icons()
     return _current
 
 
@@ -194,6 +197,29 @@ def icon(name: str, color: str | None = None) -> QIcon:
         result.addPixmap(svg_pixmap(name, size, c.muted), QIcon.Mode.Disabled)
     _icon_cache[key] = result
     return result
+
+
+_themed: list[tuple[weakref.ref[Any], str]] = []
+
+
+def themed_icon(target: Any, name: str) -> None:
+    """``target.setIcon(icon(name))`` now and again whenever the palette changes."""
+    target.setIcon(icon(name))
+    _themed.append((weakref.ref(target), name))
+
+
+def _refresh_themed_icons() -> None:
+    alive = []
+    for ref, name in _themed:
+        target = ref()
+        if target is None:
+            continue
+        try:
+            target.setIcon(icon(name))
+        except RuntimeError:  # its Qt object is gone
+            continue
+        alive.append((ref, name))
+    _themed[:] = alive
 
 
 def app_icon() -> QIcon:

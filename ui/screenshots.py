@@ -1,0 +1,124 @@
+"""Screenshots of the main window on the demo plan: ``python -m ui.screenshots docs``.
+
+Re-runnable, headless (offscreen when there is no display, or under Xvfb):
+every tab in the light palette at 1440×900, the cycle map in the dark palette,
+the window at 1366×768, and the broadcasts and plan-settings dialogs. The demo
+document and the settings live in a temporary folder: the user's own files
+and configuration are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+SHOTS = (
+    ("cadence-cycle-map.png", "map"),
+    ("cadence-calendar.png", "calendar"),
+    ("cadence-requests.png", "requests"),
+    ("cadence-workload.png", "workload"),
+)
+
+
+def _settle(app: object, rounds: int = 6) -> None:
+    for _ in range(rounds):
+        app.processEvents()  # type: ignore[attr-defined]
+
+
+def take(out: Path) -> list[Path]:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = tempfile.mkdtemp(prefix="cadence-xdg-")
+        os.chmod(runtime, 0o700)
+        os.environ["XDG_RUNTIME_DIR"] = runtime
+
+    from PySide6.QtCore import QSettings, QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)
+    from ui import documents
+    from ui.app import application, build_window
+    from ui.main_window import MainWindow
+
+    app = application()
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="cadence-shots-") as tmp:
+        folder = Path(tmp)
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("theme", "light")
+        demo = documents.fresh_demo(folder)
+        window = build_window([str(demo)], settings)
+        assert isinstance(window, MainWindow)
+        window.resize(1440, 900)
+        window.show()
+        _settle(app)
+        window.editor.fit_map_height()
+        # A selected touch shows the selection in the map and the table.
+        window.editor.select(touch="digest")
+        _settle(app)
+
+        def save(name: str) -> None:
+            _settle(app)
+            path = out / name
+            window.grab().save(str(path))
+            written.append(path)
+
+        for name, tab in SHOTS:
+            window.show_tab(tab)
+            save(name)
+
+        window.show_tab("map")
+        window.side.select_product("billing")
+        window.editor.select(stage="trial")
+        save("cadence-cycle-map-billing.png")
+
+        window.set_theme("dark")
+        window.side.select_product("analytics")
+        window.editor.select(touch="digest")
+        save("cadence-cycle-map-dark.png")
+        window.show_tab("calendar")
+        save("cadence-calendar-dark.png")
+        window.set_theme("light")
+        window.show_tab("map")
+
+        window.resize(1366, 768)
+        _settle(app)
+        window.editor.fit_map_height()
+        save("cadence-1366x768.png")
+        window.resize(1440, 900)
+
+        from ui.broadcasts_dialog import BroadcastsDialog
+        from ui.settings_dialog import PlanSettingsDialog
+
+        for name, dialog in (
+            ("cadence-broadcasts-dialog.png", BroadcastsDialog(window.controller, window)),
+            ("cadence-settings-dialog.png", PlanSettingsDialog(window.controller, window)),
+        ):
+            dialog.show()
+            _settle(app)
+            path = out / name
+            dialog.grab().save(str(path))
+            written.append(path)
+            dialog.close()
+            dialog.deleteLater()
+        window.close()
+        window.deleteLater()
+        _settle(app)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else Path("docs")
+    for path in take(out):
+        print(path)
+    sys.stdout.flush()
+    # Skip interpreter teardown: PySide6 6.12 can crash while garbage-collecting
+    # Qt wrappers at exit, after every file is written.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
