@@ -345,9 +345,11 @@ def _schedule_product(cal: _Calendar, product: Product) -> _ProductSchedule:
         )
         for cohort, first, text in zip(intake, intake_ordinals, intake_text, strict=True):
             n0 = first + first_offset
-            if every:
-                j_lo = max(0, -((n0 - lo) // every))
-                j_hi = min(repeats - 1, (hi - n0) // every)
+            if every:  # the repeats whose nominal date lies in [lo, hi]
+                j_lo = -((n0 - lo) // every) if n0 < lo else 0
+                j_hi = (hi - n0) // every
+                if j_hi >= repeats:
+                    j_hi = repeats - 1
             elif lo <= n0 <= hi:
                 j_lo = j_hi = 0
             else:
@@ -548,6 +550,10 @@ class Planner:
     """
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget everything (a new calendar, or an empty horizon)."""
         self._calendar_key: tuple[Any, ...] | None = None
         self._calendar: _Calendar | None = None
         self._broadcast_key: tuple[Any, ...] | None = None
@@ -562,7 +568,7 @@ class Planner:
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
         if plan.end < plan.start:
-            self.__init__()  # type: ignore[misc]
+            self._reset()
             return Replan(Schedule(()), ())
         with gc_paused():
             return self._update(plan, with_gaps)
@@ -571,7 +577,7 @@ class Planner:
         key = (plan.id, plan.start, plan.end, plan.calendar)
         fresh = self._calendar is None or key != self._calendar_key
         if fresh:
-            self.__init__()  # type: ignore[misc]
+            self._reset()
             self._calendar = _Calendar(plan)
             self._calendar_key = key
         cal = self._calendar

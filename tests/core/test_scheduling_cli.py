@@ -265,3 +265,21 @@ def test_floor_emits_the_engine_touch_pairs():
     plan = bench.build_large_plan(products=2)
     touches = [(o.date, o.uid) for o in engine.schedule(plan).touches if o.kind == "touch"]
     assert sorted(bench.floor_loop(plan)) == sorted(touches)
+
+
+# --- the worked example of docs/scheduling.md -------------------------------------------
+
+DOC = Path(__file__).parents[2] / "docs" / "scheduling.md"
+
+
+def doc_output(command: str) -> list[str]:
+    """The lines the doc shows under ``$ cadence <command> example.json``."""
+    lines = DOC.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"$ cadence {command} example.json") + 1
+    return lines[start : lines.index("```", start)]
+
+
+@pytest.mark.parametrize("command", ["schedule", "gaps"])
+def test_the_documented_example_is_what_the_commands_print(capsys, command):
+    out = run(capsys, command, plan_file("engine_example"))[1]
+    assert out.splitlines() == doc_output(command)
