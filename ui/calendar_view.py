@@ -285,6 +285,7 @@ class CalendarView(QWidget):
         self.state = CalendarState(plan, index, self._today)
         self._view = "month"
         self._filter = CalendarFilter()
+        self._stale = False  # the schedule changed while hidden
         self._syncing = True  # no filter updates while the widgets are built
 
         self._build_ui()
@@ -524,6 +525,7 @@ class CalendarView(QWidget):
 
     def visible_occurrences(self) -> list[Occurrence]:
         """The entries of the shown period under the current filter (each once)."""
+        self._ensure_fresh()
         first, last = self.period()
         return self.state.index.in_range(first, last)
 
@@ -531,6 +533,7 @@ class CalendarView(QWidget):
         return self.details.occurrence
 
     def select_occurrence(self, occ: Occurrence | str | None) -> None:
+        self._ensure_fresh()
         if isinstance(occ, str):
             occ = self.state.index.by_uid(occ)
         self.state.selected_uid = occ.uid if occ is not None else None
@@ -546,6 +549,7 @@ class CalendarView(QWidget):
 
     def expand_day(self, day: date, at: QPoint | None = None) -> None:
         """Show every entry of ``day`` in a popup (what "+N more" does)."""
+        self._ensure_fresh()
         entries = self.state.index.day(day)
         kind, name = self.state.day_note(day)
         note = name or ("not a working day" if kind != "working" else None)
@@ -564,8 +568,24 @@ class CalendarView(QWidget):
     # -- reacting to the controller ---------------------------------------------------
 
     def _on_schedule_changed(self) -> None:
-        self._rebuild_index()
-        self._repaint()
+        # A hidden calendar (another tab is shown) catches up when it is shown again:
+        # edits in the cycle map then cost nothing here.
+        if self.isVisible():
+            self._stale = False
+            self._rebuild_index()
+            self._repaint()
+        else:
+            self._stale = True
+
+    def _ensure_fresh(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._rebuild_index()
+            self._repaint()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._ensure_fresh()
+        super().showEvent(event)
 
     def _on_plan_changed(self, _changes: object) -> None:
         self._refresh_plan()

@@ -444,13 +444,15 @@ class GapsPanel(QWidget):
         box.addWidget(self.fix_text)
         layout.addWidget(self.explain)
 
-        controller.sig_schedule_changed.connect(self.refresh)
+        self._stale = False
+        controller.sig_schedule_changed.connect(self._on_schedule_changed)
         self.refresh()
 
     # -- public ---------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Re-read ``controller.gaps`` (after re-planning), keeping the kind filter."""
+        self._stale = False
         plan: Plan = self.controller.plan
         gaps: list[Gap] = list(self.controller.gaps)
         self.model.reset(plan, gaps, self._kinds)
@@ -470,6 +472,18 @@ class GapsPanel(QWidget):
         self.tree.expandToDepth(0)
         self._show_explanation(None, None)
 
+    def _on_schedule_changed(self) -> None:
+        # A closed or tabified dock catches up when shown again.
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
+
     def set_kind_filter(self, kind: str | None) -> None:
         """Show only gaps of ``kind`` (None: all kinds)."""
         i = self.kind_combo.findData(kind)
@@ -477,6 +491,8 @@ class GapsPanel(QWidget):
 
     def visible_gaps(self) -> list[Gap]:
         """The gap rows shown (in view order, all groups), for tests and exports."""
+        if self._stale:
+            self.refresh()
         out = []
 
         def walk(parent: QModelIndex) -> None:

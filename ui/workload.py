@@ -130,6 +130,7 @@ class WorkloadChart(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.loads: list[WeekLoad] = []
+        self._stale = False  # the schedule changed while hidden
         self._team: str | None = None
         self._measure = "contacts"
 
@@ -179,7 +180,7 @@ class WorkloadChart(QWidget):
         self.capacity_series: QLineSeries | None = None
 
         controller.sig_plan_changed.connect(self._on_plan_changed)
-        controller.sig_schedule_changed.connect(self.rebuild)
+        controller.sig_schedule_changed.connect(self._on_schedule_changed)
         self._fill_teams()
         self.rebuild()
 
@@ -202,10 +203,12 @@ class WorkloadChart(QWidget):
         return team.weekly_capacity if team is not None else None
 
     def over_capacity_weeks(self) -> list[WeekLoad]:
+        self._ensure_fresh()
         return over_capacity(self.loads, self.capacity())
 
     def click_week(self, index: int) -> None:
         """What clicking the bar of week ``index`` does: the calendar shows that team's week."""
+        self._ensure_fresh()
         if self._team is None or not 0 <= index < len(self.loads):
             return
         monday = self.loads[index].monday
@@ -250,6 +253,21 @@ class WorkloadChart(QWidget):
     def _on_plan_changed(self, _changes: object) -> None:
         self._fill_teams()
 
+    def _on_schedule_changed(self) -> None:
+        # Hidden (another tab is shown): rebuild when shown, not on every edit.
+        if self.isVisible():
+            self.rebuild()
+        else:
+            self._stale = True
+
+    def _ensure_fresh(self) -> None:
+        if self._stale:
+            self.rebuild()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._ensure_fresh()
+        super().showEvent(event)
+
     def _on_team(self, _index: int) -> None:
         self._team = self.team_combo.currentData()
         self.rebuild()
@@ -260,6 +278,7 @@ class WorkloadChart(QWidget):
 
     def rebuild(self) -> None:
         """Recompute the loads of the selected team and redraw the chart."""
+        self._stale = False
         plan: Plan = self.controller.plan
         chart = self.chart
         chart.removeAllSeries()

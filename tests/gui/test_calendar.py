@@ -288,3 +288,21 @@ def test_today_marker_and_jump(view):
     assert view.period_label.text() == "May 2027"
     view.jump.setDate(view.jump.date().addDays(40))
     assert view.current_day() == date(2027, 6, 12)
+
+
+def test_a_hidden_calendar_catches_up_when_shown(view, controller, qtbot):
+    view.hide()
+    plan = controller.plan
+    analytics = plan.product("analytics")
+    touches = tuple(t for t in analytics.touches if t.id != "digest")
+    products = tuple(
+        replace(p, touches=touches) if p.id == "analytics" else p for p in plan.products
+    )
+    assert controller.apply(replace(plan, products=products), "Delete touch") is None
+    # Edits made elsewhere cost the hidden calendar nothing …
+    assert view.state.index.total == 995
+    view.show()
+    qtbot.waitExposed(view)
+    # … and it is current as soon as it is shown.
+    assert view.state.index.total == len(controller.occurrences()) < 995
+    assert count(view) == 103 - 15

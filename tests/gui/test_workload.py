@@ -97,3 +97,15 @@ def test_follows_edits(qtbot, chart, controller):
     assert chart.over_capacity_weeks() == []
     controller.undo_stack.undo()
     assert len(chart.over_capacity_weeks()) == 38
+
+
+def test_a_hidden_chart_rebuilds_when_shown(qtbot, chart, controller):
+    chart.hide()
+    plan = controller.plan
+    teams = tuple(replace(t, weekly_capacity=60) if t.id == "ae" else t for t in plan.teams)
+    assert controller.apply(replace(plan, teams=teams), "Capacity") is None
+    assert chart.manual_set.selectedBars() != []  # not rebuilt while hidden
+    chart.show()
+    qtbot.waitExposed(chart)
+    assert chart.manual_set.selectedBars() == []
+    assert chart.over_capacity_weeks() == []
