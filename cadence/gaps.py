@@ -65,14 +65,16 @@ def check(plan: Plan, schedule: Schedule) -> list[Gap]:
 
 
 def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
-    own: dict[str, list[Occurrence]] = {}
+    own: dict[str | None, list[Occurrence]] = {p.id: [] for p in plan.products}
     broadcasts: list[Occurrence] = []
     first, last = plan.start, plan.end
     for o in schedule.touches:
-        if not first <= o.date <= last:
+        if o.date < first or o.date > last:
             continue  # checks look only at days inside the horizon
-        if o.kind == "touch" and o.product is not None:
-            own.setdefault(o.product, []).append(o)
+        of_product = own.get(o.product)  # None for broadcasts
+        if of_product is not None:
+            if o.kind == "touch":
+                of_product.append(o)
         elif o.kind == "broadcast":
             broadcasts.append(o)
     by_id = {b.id: b for b in plan.broadcasts}
@@ -84,7 +86,7 @@ def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
             b = by_id.get(o.touch)
             if b is not None and (b.products is None or p.id in b.products):
                 reaching.append(o)
-        parts.append(product_gaps(plan, p, own.get(p.id, ()), reaching, horizon))
+        parts.append(product_gaps(plan, p, own[p.id], reaching, horizon))
     return merge_gaps(parts, capacity_gaps(plan, [part.loads for part in parts]))
 
 
@@ -369,6 +371,10 @@ def product_gaps(
     b_sorted = sorted(broadcasts, key=lambda o: o.date)
     b_days = [o.date.toordinal() for o in b_sorted]
 
+    if spacing is not None:
+        apart_text = [f"{_days(n)} apart; minimum {_days(spacing)}" for n in range(spacing)]
+    spacing_rank = _KIND_RANK["spacing"]
+
     # Gaps go straight into their merge buckets (start, kind). Cohorts are visited in
     # date order, so each bucket is already in report order except for spacing
     # gaps of one cohort that start on the same day (sorted where they arise).
@@ -482,6 +488,9 @@ def product_gaps(
 
         if spacing is not None:
             close = [i for i in range(1, n) if sorted_days[i] - sorted_days[i - 1] < spacing]
+            if not close:
+                continue
+            starts = [sorted_days[i - 1] for i in close]
             pairs: list[Gap] = []
             for i in close:
                 earlier, later = contacts[order[i - 1]], contacts[order[i]]
@@ -498,17 +507,16 @@ def product_gaps(
                         earlier.date,
                         later.date,
                         f'"{earlier.name}" ({texts[d0 - start]}) and "{later.name}"'
-                        f" ({texts[d1 - start]}) are {_days(d1 - d0)} apart;"
-                        f" minimum {_days(spacing)}",
+                        f" ({texts[d1 - start]}) are {apart_text[d1 - d0]}",
                         None,
                         None,
                         (earlier.uid, later.uid),
                     )
                 )
-            if len({g.start for g in pairs}) < len(pairs):
+            if len(set(starts)) < len(starts):  # pairs of one day: order them fully
                 pairs.sort(key=gap_sort_key)
             for g in pairs:
-                buckets.setdefault(g.start.toordinal() * 8 + rank["spacing"], []).append(g)
+                buckets.setdefault(g.start.toordinal() * 8 + spacing_rank, []).append(g)
 
     return ProductGaps(pid, buckets, loads)
 
