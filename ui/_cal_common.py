@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import operator
 import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
+from itertools import compress
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
@@ -269,6 +271,10 @@ class _Matcher:
         return text
 
 
+_DATE = operator.attrgetter("date")
+_END = operator.attrgetter("end")
+
+
 class OccurrenceIndex:
     """Occurrences by day (multi-day entries on each of their days), filtered lazily.
 
@@ -279,21 +285,24 @@ class OccurrenceIndex:
     """
 
     def __init__(self, plan: Plan, occurrences: Sequence[Occurrence]) -> None:
+        """``occurrences`` sorted by date (as ``controller.occurrences()`` returns them)."""
         self.plan = plan
         self.total = len(occurrences)
-        dates = [o.date for o in occurrences]
-        if any(a > b for a, b in zip(dates, dates[1:], strict=False)):
-            occurrences = sorted(occurrences, key=lambda o: o.date)
-            dates = [o.date for o in occurrences]
+        # The controller's occurrences are sorted by date (its contract): days are found by
+        # bisecting on the date, with no pass over the list. The one pass finds the few
+        # multi-day entries; compress/attrgetter keep it in C (~14 ms for 125 k).
         self._occurrences = occurrences
-        self._dates = dates
-        # Entries spanning several days (request production) also show on their later days.
-        self._spanning = [o for o in occurrences if o.end is not None and o.end > o.date]
+        self._spanning = [
+            o
+            for o in compress(occurrences, map(_END, occurrences))
+            if o.end > o.date  # type: ignore[operator]
+        ]
         self._by_day: dict[date, list[Occurrence]] = {}
-        self.first = dates[0] if dates else plan.start
-        self.last = (
-            max([dates[-1]] + [o.end for o in self._spanning if o.end]) if dates else plan.end
-        )
+        if occurrences:
+            self.first = occurrences[0].date
+            self.last = max([occurrences[-1].date] + [o.end for o in self._spanning if o.end])
+        else:
+            self.first, self.last = plan.start, plan.end
         self._filter = CalendarFilter()
         self._matcher: _Matcher | None = None
         self._cache: dict[date, list[Occurrence]] = {}
@@ -302,8 +311,8 @@ class OccurrenceIndex:
     def _unfiltered(self, d: date) -> list[Occurrence]:
         entries = self._by_day.get(d)
         if entries is None:
-            lo = bisect_left(self._dates, d)
-            hi = bisect_right(self._dates, d, lo)
+            lo = bisect_left(self._occurrences, d, key=_DATE)
+            hi = bisect_right(self._occurrences, d, lo, key=_DATE)
             entries = [o for o in self._spanning if o.date < d <= o.end]  # type: ignore[operator]
             entries += self._occurrences[lo:hi]
             entries.sort(key=_day_order)
