@@ -36,7 +36,7 @@ from ui.controller import DocumentController
 from ui.dialog_base import PlanDialog
 from ui.glyphs import CHANNEL_LABELS, channel_icon, swatch_icon
 from ui.settings_dialog import _date_edit, from_qdate, to_qdate
-from ui.tables import parse_time
+from ui.tables import hhmm, parse_time
 from ui.theme import icon, team_color
 
 
@@ -161,6 +161,8 @@ class BroadcastsDialog(PlanDialog):
         self._current = -1
 
         self.list = QListWidget()
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.currentRowChanged.connect(self._on_row)
         add = QPushButton(icon("add"), "Add")
         add.clicked.connect(self.add_broadcast)
@@ -292,7 +294,7 @@ class BroadcastsDialog(PlanDialog):
         self.channel.setCurrentIndex(self.channel.findData(b.channel))
         self.owner.setCurrentIndex(self.owner.findData(b.owner))
         self.dtstart.setDate(to_qdate(b.dtstart))
-        self.time.setText(b.time.strftime("%H:%M") if b.time else "")
+        self.time.setText(hhmm(b.time) if b.time else "")
         self.automated.setChecked(b.automated)
         self.builder.set_rule(b.rrule)
         chosen = set(b.products or ())

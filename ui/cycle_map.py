@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsView,
     QMenu,
+    QStyle,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -48,6 +49,7 @@ from cadence.model import CHANNELS, Gap, Plan, Product, Stage, Touch
 from ui import edits
 from ui.controller import DocumentController
 from ui.glyphs import CHANNEL_LABELS, channel_path, swatch_icon
+from ui.tables import hhmm
 from ui.theme import WARNING_GLYPH, colors, soften, team_color, text_on
 
 LEFT = 18.0  # scene x of day 0
@@ -329,7 +331,7 @@ class TouchLaneItem(MapItem):
         self.touch, self.xs, self.color, self.selected = touch, xs, color, selected
         self.label, self.label_left = label, label_left
         every = f", every {touch.every_days} d" if touch.every_days else ""
-        when = touch.time.strftime("%H:%M") if touch.time else "all day"
+        when = hhmm(touch.time) if touch.time else "all day"
         self.setToolTip(
             f"<b>{touch.name}</b><br>{CHANNEL_LABELS.get(touch.channel, touch.channel)} · "
             f"{when}{every}<br>{'automated' if touch.automated else 'manual'}<br>"
@@ -413,6 +415,7 @@ class CycleMapView(QGraphicsView):
         self._lanes_top = 0.0
         self._lanes_bottom = 0.0
         self._cohort: date | None = None
+        self._gaps_by_product: dict[str | None, list[Gap]] | None = None
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -420,11 +423,16 @@ class CycleMapView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setMinimumHeight(160)
         controller.sig_plan_changed.connect(self._on_plan_changed)
-        controller.sig_schedule_changed.connect(self.rebuild)
+        controller.sig_schedule_changed.connect(self._on_schedule_changed)
 
     def _on_plan_changed(self, _changes: object) -> None:
+        # The controller re-plans right after and emits sig_schedule_changed, which
+        # rebuilds: one rebuild per edit.
         if self.product_id is not None and self.controller.plan.product(self.product_id) is None:
             self.product_id = None
+
+    def _on_schedule_changed(self) -> None:
+        self._gaps_by_product = None
         self.rebuild()
 
     # -- public ------------------------------------------------------------------
@@ -508,7 +516,14 @@ class CycleMapView(QGraphicsView):
         product = self.product
         if product is None or product.cycle_days <= 0:
             return self.ppd
-        width = max(200, self.viewport().width() - LEFT - RIGHT_PAD - 4)
+        # Leave room for a vertical scroll bar even before it shows, so fitting
+        # never makes the map scroll sideways.
+        bar = (
+            0
+            if self.verticalScrollBar().isVisible()
+            else self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        )
+        width = max(200, self.viewport().width() - bar - LEFT - RIGHT_PAD - 4)
         return max(MIN_PPD, min(MAX_PPD, width / product.cycle_days))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -644,11 +659,14 @@ class CycleMapView(QGraphicsView):
         self._cohort = dates[0] if dates else None
         if self._cohort is None or self._preview is not None:
             return []
-        return [
-            g
-            for g in self.controller.gaps
-            if g.product == product.id and g.cohort == self._cohort and g.kind in GAP_LABELS
-        ]
+        if getattr(self, "_gaps_by_product", None) is None:
+            by_product: dict[str | None, list[Gap]] = {}
+            for g in self.controller.gaps:
+                if g.kind in GAP_LABELS:
+                    by_product.setdefault(g.product, []).append(g)
+            self._gaps_by_product = by_product
+        assert self._gaps_by_product is not None
+        return [g for g in self._gaps_by_product.get(product.id, []) if g.cohort == self._cohort]
 
     # -- hit testing ---------------------------------------------------------------------
 

@@ -143,7 +143,6 @@ class MainWindow(QMainWindow):
         self.history_dock.setWidget(self.history)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
-        self.resizeDocks([self.gaps_dock], [330], Qt.Orientation.Horizontal)
 
         self.status = StatusBar(controller)
         self.setStatusBar(self.status)
@@ -170,8 +169,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+        self._state_restored = state is not None and self.restoreState(state)
         self._on_document_changed()
 
     # -- actions and menus -----------------------------------------------------------
@@ -706,6 +704,14 @@ class MainWindow(QMainWindow):
         self.editor._update_header()
         self.editor.map.rebuild()
         self.update()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._state_restored and not getattr(self, "_docks_sized", False):
+            self._docks_sized = True
+            # The map needs the width more than the gaps list does.
+            width = max(250, min(300, self.width() // 5))
+            self.resizeDocks([self.gaps_dock], [width], Qt.Orientation.Horizontal)
 
     # -- closing ---------------------------------------------------------------------------------------
 

@@ -387,7 +387,7 @@ class ProductEditor(QWidget):
             f"{product.cycle_days}-day cycle · {len(product.stages)} stages · "
             f"{len(product.touches)} touches"
         )
-        gaps = sum(1 for g in self.controller.gaps if g.product == product.id)
+        gaps = self.controller.gap_counts().get(product.id, 0)
         self.gap_chip.setText(f"{WARNING_GLYPH} {gaps} gaps")
         self.gap_chip.setVisible(gaps > 0)
         self.cohort_chip.setText(edits.cohort_span(product))

@@ -180,17 +180,26 @@ class StageTableModel(_ProductTable):
         return product.stages if product is not None else ()
 
     def _on_schedule_changed(self) -> None:
+        self._stage_gaps = None
         if self._ids:
             self.dataChanged.emit(
                 self.index(0, self.GAPS), self.index(len(self._ids) - 1, self.GAPS)
             )
 
+    def set_product(self, product_id: str | None) -> None:
+        self._stage_gaps = None
+        super().set_product(product_id)
+
     def stage_gaps(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for g in self.controller.gaps:
-            if g.product == self.product_id and g.stage is not None:
-                counts[g.stage] = counts.get(g.stage, 0) + 1
-        return counts
+        """Gaps per stage of this product, counted once per re-plan (data() asks often)."""
+        cached: dict[str, int] | None = getattr(self, "_stage_gaps", None)
+        if cached is None:
+            cached = {}
+            for g in self.controller.gaps:
+                if g.product == self.product_id and g.stage is not None:
+                    cached[g.stage] = cached.get(g.stage, 0) + 1
+            self._stage_gaps = cached
+        return cached
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -377,7 +386,7 @@ class TouchTableModel(_ProductTable):
             if col == self.EVERY:
                 return f"every {touch.every_days} d" if touch.every_days else "once"
             if col == self.TIME:
-                return touch.time.strftime("%H:%M") if touch.time else "all day"
+                return hhmm(touch.time) if touch.time else "all day"
             if col == self.AUTOMATED:
                 return "automated" if touch.automated else "manual"
             if col == self.ROLL:
@@ -394,7 +403,7 @@ class TouchTableModel(_ProductTable):
                 self.STAGE: touch.stage,
                 self.OFFSET: touch.offset_days,
                 self.EVERY: touch.every_days or 0,
-                self.TIME: touch.time.strftime("%H:%M") if touch.time else "",
+                self.TIME: hhmm(touch.time) if touch.time else "",
                 self.ROLL: touch.roll,
             }.get(col)
         if role == Qt.ItemDataRole.CheckStateRole and col == self.AUTOMATED:
@@ -530,6 +539,12 @@ class TouchTableModel(_ProductTable):
                 edits.set_touch(product, touch.id, roll=value), f"Set roll of {label}", idx
             )
         return False
+
+
+def hhmm(value: time) -> str:
+    # Not strftime: in a PySide process every strftime call re-imports `time`
+    # through shiboken's import hook (~70 µs each).
+    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def _as_int(value: Any) -> Any:

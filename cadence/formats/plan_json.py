@@ -29,7 +29,9 @@ def _d(value: date | None) -> str | None:
 
 
 def _t(value: time | None) -> str | None:
-    return value.strftime("%H:%M") if value is not None else None
+    # Not strftime: under PySide every strftime call re-imports `time` through
+    # shiboken's import hook (~70 µs), which made saving a large plan slow.
+    return f"{value.hour:02d}:{value.minute:02d}" if value is not None else None
 
 
 def _stage(s: Stage) -> dict[str, Any]:
