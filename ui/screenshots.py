@@ -15,10 +15,10 @@ import tempfile
 from pathlib import Path
 
 SHOTS = (
-    ("cadence-cycle-map.png", "map"),
-    ("cadence-calendar.png", "calendar"),
-    ("cadence-requests.png", "requests"),
-    ("cadence-workload.png", "workload"),
+    ("main-window.png", "map"),
+    ("main-window-calendar.png", "calendar"),
+    ("main-window-requests.png", "requests"),
+    ("main-window-workload.png", "workload"),
 )
 
 
@@ -73,29 +73,29 @@ def take(out: Path) -> list[Path]:
         window.show_tab("map")
         window.side.select_product("billing")
         window.editor.select(stage="trial")
-        save("cadence-cycle-map-billing.png")
+        save("main-window-billing.png")
 
         window.set_theme("dark")
         window.side.select_product("analytics")
         window.editor.select(touch="digest")
-        save("cadence-cycle-map-dark.png")
+        save("main-window-dark.png")
         window.show_tab("calendar")
-        save("cadence-calendar-dark.png")
+        save("main-window-calendar-dark.png")
         window.set_theme("light")
         window.show_tab("map")
 
         window.resize(1366, 768)
         _settle(app)
         window.editor.fit_map_height()
-        save("cadence-1366x768.png")
+        save("main-window-1366x768.png")
         window.resize(1440, 900)
 
         from ui.broadcasts_dialog import BroadcastsDialog
         from ui.settings_dialog import PlanSettingsDialog
 
         for name, dialog in (
-            ("cadence-broadcasts-dialog.png", BroadcastsDialog(window.controller, window)),
-            ("cadence-settings-dialog.png", PlanSettingsDialog(window.controller, window)),
+            ("dialog-broadcasts.png", BroadcastsDialog(window.controller, window)),
+            ("dialog-plan-settings.png", PlanSettingsDialog(window.controller, window)),
         ):
             dialog.show()
             _settle(app)
