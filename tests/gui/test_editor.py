@@ -271,3 +271,26 @@ def test_product_list_add_rename_duplicate_reorder_delete(qtbot, controller):
     side.sig_refused.connect(errors.append)
     assert not side.model.setData(side.model.index(0), "  ")
     assert errors == ["products[0].name: must not be empty"]
+
+
+def test_ctrl_wheel_zooms_around_the_cursor(qtbot, editor):
+    from PySide6.QtCore import QPoint as P
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication as App
+
+    view = editor.map
+    before = view.ppd
+    pos = QPointF(200, 60)
+    event = QWheelEvent(
+        pos,
+        QPointF(view.viewport().mapToGlobal(pos.toPoint())),
+        P(0, 0),
+        P(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    App.sendEvent(view.viewport(), event)
+    assert view.ppd == pytest.approx(before * 1.15)
+    assert not view.fit

@@ -335,3 +335,33 @@ def test_command_line_usage(capsys):
     assert app_module.main(["--nope"]) == 2
     assert app_module.main(["plan.txt"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_export_and_print_open_the_other_widgets(qtbot, window, tmp_path, monkeypatch):
+    import ui.export_dialog
+    import ui.printing
+
+    window.open_path(demo_file(tmp_path))
+    seen = []
+
+    class FakeExport:
+        def __init__(self, controller, parent):
+            seen.append(("export", controller, parent))
+
+        def exec(self):
+            return 0
+
+    monkeypatch.setattr(ui.export_dialog, "ExportDialog", FakeExport)
+    monkeypatch.setattr(
+        ui.printing,
+        "print_dialog",
+        lambda controller, parent: seen.append(("print", controller, parent)),
+    )
+    window.act_export.trigger()
+    window.act_print.trigger()
+    assert seen == [
+        ("export", window.controller, window),
+        ("print", window.controller, window),
+    ]
+    assert window.act_export.shortcut().toString() == "Ctrl+E"
+    assert window.act_print.shortcut().toString() == "Ctrl+P"
