@@ -45,6 +45,9 @@ from ui._cal_common import (
 )
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: width of a day-off column (usually Sat, Sun) relative to a working day's
+NON_WORKING_WEIGHT = 0.55
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -77,6 +80,17 @@ class CalendarState:
         if key != old:
             self.working = WorkingDays(plan.calendar, plan.start, plan.end)
             self._calendar_key = key
+
+    def column_edges(self, left: float, width: float) -> list[int]:
+        """x of the 8 edges of Monday … Sunday: days off (e.g. the weekend) get less room."""
+        workdays = set(self.plan.calendar.workdays)
+        weights = [1.0 if name in workdays else NON_WORKING_WEIGHT for name in WEEKDAY_KEYS]
+        total = sum(weights)
+        edges, x = [round(left)], float(left)
+        for weight in weights:
+            x += width * weight / total
+            edges.append(round(x))
+        return edges
 
     def color(self, team: str | None) -> QColor:
         return self.colors.get(team or "", QColor("#8a9199"))
@@ -197,7 +211,8 @@ class _Canvas(QWidget):
         painter.setPen(QColor("white") if selected else colors["text"])
         painter.setFont(self.chip_font)
         text = chip_text(self.state.plan, occ)
-        if occ.time is not None:
+        if occ.time is not None and rect.width() >= 130:
+            # In narrow cells the name matters more than the time (tooltip, details).
             text = f"{occ.time:%H:%M} {text}"
         inner = rect.adjusted(7, 0, -3, 0)
         elided = QFontMetrics(self.chip_font).elidedText(
@@ -324,7 +339,7 @@ class MonthGrid(_Canvas):
         super().__init__(state, parent)
         self.month: date = state.selected_day.replace(day=1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(560, 420)
+        self.setMinimumSize(480, 360)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(900, 640)
@@ -341,7 +356,7 @@ class MonthGrid(_Canvas):
 
     def layout_cells(self) -> list[_Cell]:
         w, h = self.width(), self.height()
-        col_w = (w - self.WEEK_COLUMN) / 7
+        edges = self.state.column_edges(self.WEEK_COLUMN, w - self.WEEK_COLUMN)
         row_h = (h - self.HEADER) / 6
         ch = self.chip_height
         day_header = self.header_metrics.height() + 3
@@ -350,8 +365,7 @@ class MonthGrid(_Canvas):
         for i in range(42):
             d = first + timedelta(days=i)
             row, col = divmod(i, 7)
-            x0 = round(self.WEEK_COLUMN + col * col_w)
-            x1 = round(self.WEEK_COLUMN + (col + 1) * col_w)
+            x0, x1 = edges[col], edges[col + 1]
             y0 = round(self.HEADER + row * row_h)
             y1 = round(self.HEADER + (row + 1) * row_h)
             rect = QRect(x0, y0, x1 - x0, y1 - y0)
@@ -381,9 +395,9 @@ class MonthGrid(_Canvas):
         # weekday header
         painter.setFont(self.small_font)
         painter.setPen(colors["dim"])
-        col_w = (self.width() - self.WEEK_COLUMN) / 7
+        edges = self.state.column_edges(self.WEEK_COLUMN, self.width() - self.WEEK_COLUMN)
         for col, name in enumerate(WEEKDAY_NAMES):
-            r = QRect(round(self.WEEK_COLUMN + col * col_w), 0, round(col_w), self.HEADER)
+            r = QRect(edges[col], 0, edges[col + 1] - edges[col], self.HEADER)
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, name.upper())
         cells = self.cells()
         for cell in cells:
@@ -476,12 +490,11 @@ class WeekHeader(_Canvas):
         self.invalidate()
 
     def layout_cells(self) -> list[_Cell]:
-        col_w = (self.width() - self.left_margin) / 7
+        edges = self.state.column_edges(self.left_margin, self.width() - self.left_margin)
         cells = []
         for i in range(7):
             d = self.monday + timedelta(days=i)
-            x0 = round(self.left_margin + i * col_w)
-            x1 = round(self.left_margin + (i + 1) * col_w)
+            x0, x1 = edges[i], edges[i + 1]
             cells.append(_Cell(d, QRect(x0, 0, x1 - x0, self.height()), []))
         return cells
 
@@ -554,12 +567,12 @@ class WeekBody(_Canvas):
         super().invalidate()
 
     def layout_cells(self) -> list[_Cell]:
-        col_w = self.width() / 7
+        edges = self.state.column_edges(0, self.width())
         ch = self.chip_height
         cells = []
         for i in range(7):
             d = self.monday + timedelta(days=i)
-            x0, x1 = round(i * col_w), round((i + 1) * col_w)
+            x0, x1 = edges[i], edges[i + 1]
             cell = _Cell(d, QRect(x0, 0, x1 - x0, self.height()), self.state.index.day(d))
             y = 6
             for occ in cell.entries:

@@ -87,7 +87,7 @@ class _DetailsPane(QFrame):
         super().__init__(parent)
         self.setObjectName("calendarDetails")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(230)
+        self.setMinimumWidth(200)
         self.occurrence: Occurrence | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -324,7 +324,7 @@ class CalendarView(QWidget):
         font.setPointSizeF(font.pointSizeF() + 3)
         font.setBold(True)
         self.period_label.setFont(font)
-        self.period_label.setMinimumWidth(260)
+        self.period_label.setMinimumWidth(150)
         self.jump = QDateEdit()
         self.jump.setCalendarPopup(True)
         self.jump.setDisplayFormat("yyyy-MM-dd")
@@ -337,7 +337,7 @@ class CalendarView(QWidget):
         for name in VIEWS:
             button = QToolButton(text=name.capitalize())
             button.setCheckable(True)
-            button.setMinimumWidth(64)
+            button.setMinimumWidth(56)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.view_group.addButton(button)
             self.view_buttons[name] = button
@@ -371,10 +371,16 @@ class CalendarView(QWidget):
             (self.automation_combo, "Automated or manual"),
         ):
             combo.setToolTip(tip)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # Narrow enough for the window at 1366 px with the side panels open.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(6)
             combo.currentIndexChanged.connect(self._on_filter_widgets)
             bar.addWidget(combo)
-        self.automation_combo.addItem("Automated & manual", "all")
+        self.channel_combo.setMinimumContentsLength(10)
+        self.automation_combo.setMinimumContentsLength(11)
+        self.automation_combo.addItem("Auto & manual", "all")
         self.automation_combo.addItem("Automated only", "automated")
         self.automation_combo.addItem("Manual only", "manual")
         self.channel_combo.addItem("All channels", _ALL)
@@ -383,7 +389,7 @@ class CalendarView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, product, team, UID…")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(180)
+        self.search.setMinimumWidth(110)
         self.search.textChanged.connect(self._on_filter_widgets)
         bar.addWidget(self.search, 1)
         self.clear_button = QToolButton(text="Clear")
@@ -391,7 +397,7 @@ class CalendarView(QWidget):
         self.clear_button.clicked.connect(lambda: self.set_filter(CalendarFilter()))
         bar.addWidget(self.clear_button)
         self.count_label = QLabel()
-        self.count_label.setMinimumWidth(150)
+        self.count_label.setMinimumWidth(70)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.count_label)
         outer.addLayout(bar)
@@ -439,11 +445,12 @@ class CalendarView(QWidget):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
-        splitter.setSizes([900, 260])
+        splitter.setSizes([900, 220])
         splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter, 1)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         outer.addWidget(self.legend)
 
         self.popup = _DayPopup(self)
@@ -589,6 +596,11 @@ class CalendarView(QWidget):
 
     def _on_plan_changed(self, _changes: object) -> None:
         self._refresh_plan()
+        plan: Plan = self.controller.plan
+        day = self.state.selected_day
+        if not plan.start - timedelta(days=31) <= day <= plan.end + timedelta(days=31):
+            # Another document (File ▸ Open): show its horizon, today if it is inside.
+            self.go_to(self._today if plan.start <= self._today <= plan.end else plan.start)
 
     def _on_navigate(self, target: Any) -> None:
         day = getattr(target, "day", None)
@@ -644,13 +656,17 @@ class CalendarView(QWidget):
         self._repaint()
 
     def _fill_legend(self, plan: Plan) -> None:
-        teams = "&nbsp;&nbsp;".join(
-            f"<span style='color:{t.color}'>■</span>&nbsp;{html.escape(t.name)}" for t in plan.teams
-        )
-        self.legend.setText(
-            f"{teams}&nbsp;&nbsp;&nbsp;│&nbsp;&nbsp;┆ dashed: ad-hoc request&nbsp;&nbsp;"
-            "↻ rolled off a non-working day&nbsp;&nbsp;shaded: weekend, holiday, blackout"
-        )
+        # Items keep together (&nbsp;); the line may wrap between them in a narrow window.
+        items = [
+            f"<span style='color:{t.color}'>■</span>&nbsp;{html.escape(t.name).replace(' ', '&nbsp;')}"
+            for t in plan.teams
+        ]
+        items += [
+            "┆&nbsp;dashed:&nbsp;ad-hoc&nbsp;request",
+            "↻&nbsp;rolled&nbsp;off&nbsp;a&nbsp;non-working&nbsp;day",
+            "shaded:&nbsp;weekend,&nbsp;holiday,&nbsp;blackout",
+        ]
+        self.legend.setText(" &nbsp; ".join(items))
 
     def _fill_cohorts(self) -> None:
         previous = self.cohort_combo.currentData()

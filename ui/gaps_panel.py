@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -412,12 +413,18 @@ class GapsPanel(QWidget):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setExpandsOnDoubleClick(False)
         header = self.tree.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.tree.setColumnWidth(0, 230)
-        self.tree.setColumnWidth(1, 130)
-        self.tree.setColumnWidth(2, 44)
-        self.tree.setColumnWidth(3, 130)
+        # A side dock is narrow: the gap and its dates first; team and message are in
+        # the tooltip and the explanation below, and can be shown from the header menu.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (3, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.tree.setColumnWidth(column, 150 if column == 3 else 320)
+            self.tree.setColumnHidden(column, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
         self.tree.doubleClicked.connect(self._on_double_clicked)
         self.tree.activated.connect(self._on_activated)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
@@ -443,6 +450,9 @@ class GapsPanel(QWidget):
         box.addWidget(self.explain_text)
         box.addWidget(self.fix_text)
         layout.addWidget(self.explain)
+        # Wrapped labels in a narrow dock do not ask for their height: reserve room for
+        # the kind, two lines of explanation and three of the fix.
+        self.explain.setMinimumHeight(self.fontMetrics().lineSpacing() * 7 + 24)
 
         self._stale = False
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
@@ -469,6 +479,7 @@ class GapsPanel(QWidget):
         self.kind_combo.setCurrentIndex(max(i, 0))
         self.kind_combo.blockSignals(False)
         self.title.setText(f"{WARNING_GLYPH} Gaps ({len(gaps)})" if gaps else "No gaps")
+        self._span_groups()
         self.tree.expandToDepth(0)
         self._show_explanation(None, None)
 
@@ -538,6 +549,7 @@ class GapsPanel(QWidget):
         kind = self.kind_combo.currentData()
         self._kinds = frozenset([kind]) if kind else frozenset()
         self.model.reset(self.controller.plan, list(self.controller.gaps), self._kinds)
+        self._span_groups()
         self.tree.expandAll() if kind else self.tree.expandToDepth(0)
         self._show_explanation(None, kind)
 
@@ -550,6 +562,34 @@ class GapsPanel(QWidget):
                 kind = self.model.kind_of(self.proxy.mapToSource(current))
         self._show_explanation(gap, kind)
         self.sig_gap_selected.emit(gap)
+
+    def _span_groups(self) -> None:
+        # Group rows ("Analytics Suite (160)", "Unowned (40)") use the whole width.
+        proxy = self.proxy
+        for row in range(proxy.rowCount()):
+            self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
+            product = proxy.index(row, 0)
+            for kind_row in range(proxy.rowCount(product)):
+                self.tree.setFirstColumnSpanned(kind_row, product, True)
+
+    def set_column_visible(self, column: int, visible: bool) -> None:
+        self.tree.setColumnHidden(column, not visible)
+        if column in (3, 4):
+            # With more columns than fit, let the gap column keep its width and scroll.
+            wide = any(not self.tree.isColumnHidden(c) for c in (3, 4))
+            mode = QHeaderView.ResizeMode.Interactive if wide else QHeaderView.ResizeMode.Stretch
+            self.tree.header().setSectionResizeMode(0, mode)
+            if wide:
+                self.tree.setColumnWidth(0, 230)
+
+    def _header_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for column in range(1, len(COLUMNS)):
+            action = menu.addAction(COLUMNS[column])
+            action.setCheckable(True)
+            action.setChecked(not self.tree.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: self.set_column_visible(c, on))
+        menu.exec(self.tree.header().mapToGlobal(pos))
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         gap = index.data(GAP_ROLE)
@@ -603,7 +643,7 @@ def _demo(argv: list[str]) -> int:
         pass
     controller = DocumentController(demo_plan())
     panel = GapsPanel(controller)
-    panel.resize(760, 720)
+    panel.resize(460, 720)  # about the width of the gaps dock
     panel.setWindowTitle("Cadence — gaps")
     panel.show()
     app.processEvents()

@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -175,8 +175,7 @@ QUEUE_COLUMNS = (
     "Requested by",
     "Product · stage",
     "Needed by",
-    "Start",
-    "Delivery",
+    "Production (start → delivery)",
     "Slack",
 )
 #: Qt.ItemDataRole.UserRole: the Request of a row
@@ -252,17 +251,17 @@ class RequestQueueModel(QAbstractTableModel):
             if slot is None:
                 return "—"
             if col == 5:
-                return day_text(slot.start)
+                if slot.start == slot.delivery:
+                    return day_text(slot.start)
+                return f"{day_text(slot.start)} → {day_text(slot.delivery)}"
             if col == 6:
-                return day_text(slot.delivery)
-            if col == 7:
                 if slot.fits:
                     return f"+{slot.slack_days}"
                 return f"{slot.days_late} late"
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 0:
                 return QColor(STATUS_COLORS.get(q.status, "#7a8594"))
-            if col == 7 and slot is not None:
+            if col == 6 and slot is not None:
                 return QColor(FITS_COLOR if slot.fits else LATE_COLOR)
         if role == Qt.ItemDataRole.FontRole:
             font = QFont()
@@ -294,7 +293,7 @@ class RequestQueueModel(QAbstractTableModel):
             if q.note:
                 lines.append(f"Note: {q.note}")
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 7:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 6:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == REQUEST_ROLE:
             return q
@@ -500,12 +499,14 @@ class RequestsView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         outer.setSpacing(8)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The form across the top (fields in three columns, the answer below them), the
+        # queue under it at full width (it has many columns), the studio strip at the bottom.
+        splitter = QSplitter(Qt.Orientation.Vertical)
 
         form_box = QGroupBox("New request")
-        form_layout = QVBoxLayout(form_box)
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        grid = QGridLayout(form_box)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
         self.product_combo = QComboBox()
         self.stage_combo = QComboBox()
         self.title_edit = QLineEdit()
@@ -520,23 +521,43 @@ class RequestsView(QWidget):
         self.days_spin.setRange(1, 60)
         self.days_spin.setValue(3)
         self.days_spin.setSuffix(" working days")
-        form.addRow("Product:", self.product_combo)
-        form.addRow("Stage:", self.stage_combo)
-        form.addRow("Title:", self.title_edit)
-        form.addRow("Requested by:", self.requester_combo)
-        form.addRow("Requested on:", self.requested_on)
-        form.addRow("Needed by:", self.needed_by)
-        form.addRow("Production:", self.days_spin)
-        form_layout.addLayout(form)
+
+        def label(text: str) -> QLabel:
+            widget = QLabel(text)
+            widget.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return widget
+
+        grid.addWidget(label("Title:"), 0, 0)
+        grid.addWidget(self.title_edit, 0, 1, 1, 5)
+        for col, (text, widget) in enumerate(
+            (
+                ("Product:", self.product_combo),
+                ("Stage:", self.stage_combo),
+                ("Requested by:", self.requester_combo),
+            )
+        ):
+            grid.addWidget(label(text), 1, 2 * col)
+            grid.addWidget(widget, 1, 2 * col + 1)
+        for col, (text, widget) in enumerate(
+            (
+                ("Requested on:", self.requested_on),
+                ("Needed by:", self.needed_by),
+                ("Production:", self.days_spin),
+            )
+        ):
+            grid.addWidget(label(text), 2, 2 * col)
+            grid.addWidget(widget, 2, 2 * col + 1)
+        for col in (1, 3, 5):
+            grid.setColumnStretch(col, 1)
         self.answer = QLabel()
         self.answer.setObjectName("requestAnswer")
         self.answer.setWordWrap(True)
         self.answer.setTextFormat(Qt.TextFormat.RichText)
-        self.answer.setMinimumHeight(96)
+        self.answer.setMinimumHeight(64)
         self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.answer.setFrameShape(QFrame.Shape.StyledPanel)
         self.answer.setMargin(8)
-        form_layout.addWidget(self.answer)
+        grid.addWidget(self.answer, 3, 0, 1, 6)
         submit_row = QHBoxLayout()
         self.submit_button = QPushButton("Submit request")
         self.submit_button.setDefault(True)
@@ -545,13 +566,11 @@ class RequestsView(QWidget):
         self.form_status.setWordWrap(True)
         submit_row.addWidget(self.submit_button)
         submit_row.addWidget(self.form_status, 1)
-        form_layout.addLayout(submit_row)
+        grid.addLayout(submit_row, 4, 0, 1, 6)
         self.rules = QLabel()
         self.rules.setWordWrap(True)
         self.rules.setEnabled(False)  # muted text
-        form_layout.addSpacing(6)
-        form_layout.addWidget(self.rules)
-        form_layout.addStretch(1)
+        grid.addWidget(self.rules, 5, 0, 1, 6)
         splitter.addWidget(form_box)
 
         queue_box = QGroupBox("Queue")
@@ -568,7 +587,11 @@ class RequestsView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Title and requester give way (elided, full text in the tooltip) in a narrow window.
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(2, 130)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
         queue_layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
@@ -586,7 +609,7 @@ class RequestsView(QWidget):
         splitter.addWidget(queue_box)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([430, 900])
+        splitter.setChildrenCollapsible(False)
         outer.addWidget(splitter, 1)
 
         self.strip = StudioLoadStrip()

@@ -22,8 +22,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCharts import (
-    QBarCategoryAxis,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QChartView,
     QLineSeries,
@@ -69,6 +69,10 @@ class WeekLoad:
     def label(self) -> str:
         year, week, _ = self.monday.isocalendar()
         return f"W{week:02d}"
+
+    @property
+    def week_number(self) -> str:
+        return str(self.monday.isocalendar()[1])
 
     def value(self, measure: str, part: str) -> float:
         if measure == "touches":
@@ -131,6 +135,8 @@ class WorkloadChart(QWidget):
         self.controller = controller
         self.loads: list[WeekLoad] = []
         self._stale = False  # the schedule changed while hidden
+        self._team_chosen = False  # the user picked a team (else: the most overloaded)
+        self._pick_pending = True  # pick the default team once the gaps are known
         self._team: str | None = None
         self._measure = "contacts"
 
@@ -141,7 +147,10 @@ class WorkloadChart(QWidget):
         bar.setSpacing(8)
         bar.addWidget(QLabel("Team"))
         self.team_combo = QComboBox()
-        self.team_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.team_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.team_combo.setMinimumContentsLength(28)
         self.team_combo.currentIndexChanged.connect(self._on_team)
         bar.addWidget(self.team_combo)
         bar.addSpacing(8)
@@ -159,9 +168,10 @@ class WorkloadChart(QWidget):
         self.automated_check.toggled.connect(lambda _=False: self.rebuild())
         bar.addWidget(self.automated_check)
         bar.addStretch(1)
-        self.summary = QLabel()
-        bar.addWidget(self.summary)
         layout.addLayout(bar)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
 
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -221,15 +231,15 @@ class WorkloadChart(QWidget):
 
     # -- building ----------------------------------------------------------------------
 
-    def _fill_teams(self) -> None:
+    def _fill_teams(self, repick: bool = False) -> None:
         plan: Plan = self.controller.plan
         previous = self._team
         self.team_combo.blockSignals(True)
         self.team_combo.clear()
         for t in plan.teams:
-            label = t.name + (f" · capacity {t.weekly_capacity}/week" if t.weekly_capacity else "")
+            label = t.name + (f" · {t.weekly_capacity}/week" if t.weekly_capacity else "")
             self.team_combo.addItem(swatch_icon(t.color), label, t.id)
-        i = self.team_combo.findData(previous)
+        i = -1 if repick else self.team_combo.findData(previous)
         if i < 0:
             # Start where overloads show: the team with most capacity gaps, else the
             # first team with a capacity.
@@ -250,7 +260,11 @@ class WorkloadChart(QWidget):
         self.team_combo.blockSignals(False)
         self._team = self.team_combo.currentData()
 
-    def _on_plan_changed(self, _changes: object) -> None:
+    def _on_plan_changed(self, changes: object) -> None:
+        whole = all(getattr(changes, k, False) for k in ("settings", "teams", "product_order"))
+        if whole:  # another document (File ▸ Open): choose its most overloaded team again
+            self._team_chosen = False
+            self._pick_pending = True
         self._fill_teams()
 
     def _on_schedule_changed(self) -> None:
@@ -270,6 +284,7 @@ class WorkloadChart(QWidget):
 
     def _on_team(self, _index: int) -> None:
         self._team = self.team_combo.currentData()
+        self._team_chosen = True
         self.rebuild()
 
     def _on_measure(self, _index: int) -> None:
@@ -279,6 +294,10 @@ class WorkloadChart(QWidget):
     def rebuild(self) -> None:
         """Recompute the loads of the selected team and redraw the chart."""
         self._stale = False
+        if self._pick_pending and not self._team_chosen:
+            # The default team is the most overloaded one: decide once the gaps are known.
+            self._fill_teams(repick=True)
+            self._pick_pending = False
         plan: Plan = self.controller.plan
         chart = self.chart
         chart.removeAllSeries()
@@ -346,9 +365,14 @@ class WorkloadChart(QWidget):
             bar_set.clicked.connect(self.click_week)
             bar_set.hovered.connect(self._on_hover)
 
-        axis_x = QBarCategoryAxis()
-        axis_x.append([w.label for w in self.loads])
-        axis_x.setLabelsAngle(-90)
+        # A value axis with a label every few weeks: 52 category labels do not fit a
+        # narrow window (Qt elides them all). Bar i is centred on x = i.
+        axis_x = QCategoryAxis()
+        axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        axis_x.setRange(-0.5, len(self.loads) - 0.5)
+        step = 4 if len(self.loads) > 26 else 1
+        for i in range(0, len(self.loads), step):
+            axis_x.append(self.loads[i].label, i)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
         axis_x.setLabelsFont(small)

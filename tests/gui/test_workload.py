@@ -44,7 +44,7 @@ def test_weekly_load_counts_touches_like_the_capacity_check(controller):
 
 def test_starts_on_the_overloaded_team_with_red_bars_and_a_capacity_line(chart, controller):
     assert chart.team() == "ae"
-    assert chart.team_combo.currentText() == "Account executives · capacity 25/week"
+    assert chart.team_combo.currentText() == "Account executives · 25/week"
     over = chart.over_capacity_weeks()
     assert len(over) == 38
     # Exactly the weeks the capacity check flags.
@@ -93,7 +93,7 @@ def test_follows_edits(qtbot, chart, controller):
     with qtbot.waitSignal(controller.sig_schedule_changed):
         assert controller.apply(replace(plan, teams=teams), "Capacity") is None
     assert chart.team() == "ae"
-    assert chart.team_combo.currentText() == "Account executives · capacity 60/week"
+    assert chart.team_combo.currentText() == "Account executives · 60/week"
     assert chart.over_capacity_weeks() == []
     controller.undo_stack.undo()
     assert len(chart.over_capacity_weeks()) == 38
@@ -109,3 +109,13 @@ def test_a_hidden_chart_rebuilds_when_shown(qtbot, chart, controller):
     qtbot.waitExposed(chart)
     assert chart.manual_set.selectedBars() == []
     assert chart.over_capacity_weeks() == []
+
+
+def test_opening_a_document_picks_its_most_overloaded_team_again(qtbot, chart, controller):
+    chart.set_team("cs")
+    assert controller.apply(replace(controller.plan, name="Renamed"), "Rename") is None
+    assert chart.team() == "cs"  # the user's choice survives edits
+    with qtbot.waitSignal(controller.sig_schedule_changed):
+        controller.load(demo_plan())
+    assert chart.team() == "ae"
+    assert chart.summary.text().startswith("<span")
