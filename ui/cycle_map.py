@@ -62,6 +62,7 @@ LANE_H = 23.0
 MARKER = 13.0
 EDGE_GRAB = 6.0  # pixels either side of a stage's right edge that start a resize
 MIN_PPD, MAX_PPD = 2.0, 90.0
+SLOW_EDIT_MS = 60.0
 
 GAP_LABELS = {
     "unowned": "no owner",
@@ -819,12 +820,13 @@ class CycleMapView(QGraphicsView):
         super().keyPressEvent(event)
 
     def _edit(self, product: Product, text: str, drag: _Drag) -> None:
-        # On a plan where re-planning is slow, draw the drag locally and apply once
-        # on release; otherwise apply every step (merged into one undo command).
-        if self.controller.replan_ms > 80:
+        # Where an edit is slow (a large plan), draw the drag locally and apply once
+        # on release; otherwise apply every step (merged into one undo command) so
+        # the tables, calendar and gaps follow the drag live.
+        if self.controller.edit_ms > SLOW_EDIT_MS:
             self._preview = product
-            self.rebuild()
             self._preview_text = text
+            self.rebuild()
             return
         self._commit(product, drag, text)
 

@@ -59,7 +59,8 @@ class StatusBar(QStatusBar):
         self.occurrences.setText(f"{_n(occurrences)} occurrences")
         self.occurrences.setToolTip(
             f"{_n(occurrences)} calendar entries (touches, broadcasts, requests) in "
-            f"{c.plan.start:%d %b %Y} – {c.plan.end:%d %b %Y}; re-planned in {c.replan_ms:.0f} ms"
+            f"{c.plan.start:%d %b %Y} – {c.plan.end:%d %b %Y}\n"
+            f"last re-plan {c.replan_ms:.0f} ms, last edit {c.edit_ms:.0f} ms"
         )
         kinds = Counter(g.kind for g in c.gaps)
         self.gaps.setText(gap_summary(kinds))

@@ -294,3 +294,20 @@ def test_ctrl_wheel_zooms_around_the_cursor(qtbot, editor):
     App.sendEvent(view.viewport(), event)
     assert view.ppd == pytest.approx(before * 1.15)
     assert not view.fit
+
+
+def test_on_a_slow_plan_a_drag_is_previewed_and_applied_once_on_release(qtbot, controller, editor):
+    view = editor.map
+    controller.edit_ms = 500.0  # as on the benchmark's large plan
+    rect = view.stage_rect("negotiate")
+    start = view.view_point(QPointF(rect.right() - 1, rect.center().y())).toPoint()
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start - QPoint(round(5 * view.ppd), 0))
+    # The map shows the new length; the plan is untouched until release.
+    assert view.stage_rect("negotiate").width() == pytest.approx(15 * view.ppd)
+    assert controller.plan.product("analytics").stage("negotiate").days == 20
+    qtbot.mouseRelease(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=start - QPoint(round(5 * view.ppd), 0)
+    )
+    assert controller.plan.product("analytics").stage("negotiate").days == 15
+    assert controller.undo_stack.undoText() == "Resize “Negotiation” to 15 days"
