@@ -159,3 +159,10 @@ def test_load_resets_undo_and_announces_everything(qtbot, controller):
 def test_gap_counts_per_product(controller):
     counts = controller.gap_counts()
     assert counts == {"analytics": 160, "billing": 85, "mobile": 19, None: 38}
+
+
+def test_re_planning_after_an_edit_recomputes_only_the_changed_product(controller):
+    controller.apply(resized(controller.plan, 20, product="billing"), "Resize")
+    assert controller._replanner.rescheduled == ("billing",)
+    controller.undo_stack.undo()
+    assert controller._replanner.rescheduled == ("billing",)
