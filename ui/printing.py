@@ -375,6 +375,7 @@ class PrintDialog(QDialog):
         range_row.addWidget(self.from_edit)
         range_row.addWidget(QLabel("to"))
         range_row.addWidget(self.to_edit)
+        range_row.addStretch(1)
         form.addRow("Dates:", range_row)
         self.filter_label = QLabel(self.filters.describe(plan))
         self.filter_label.setWordWrap(True)
