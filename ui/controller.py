@@ -142,7 +142,7 @@ class DocumentController(QObject):
         # live below ~60 ms and previews locally (applying on release) above.
         self.edit_ms: float = 0.0
         self._merge_serial = 1000
-        self._gap_counts: dict[str | None, int] | None = None
+        self._gaps_by_product: dict[str | None, list[Gap]] | None = None
         self._replan()
 
     # -- the contract ----------------------------------------------------------
@@ -241,17 +241,21 @@ class DocumentController(QObject):
 
     # -- lookups the views share -------------------------------------------------
 
+    def gaps_by_product(self) -> dict[str | None, list[Gap]]:
+        """The gaps grouped by product id (None: capacity), grouped once per re-plan."""
+        if self._gaps_by_product is None:
+            groups: dict[str | None, list[Gap]] = {}
+            for g in self.gaps:
+                groups.setdefault(g.product, []).append(g)
+            self._gaps_by_product = groups
+        return self._gaps_by_product
+
     def gaps_of(self, product_id: str | None) -> list[Gap]:
-        return [g for g in self.gaps if g.product == product_id]
+        return list(self.gaps_by_product().get(product_id, ()))
 
     def gap_counts(self) -> dict[str | None, int]:
-        """Gaps per product id (None: plan-wide capacity gaps), counted once per re-plan."""
-        if self._gap_counts is None:
-            counts: dict[str | None, int] = {}
-            for g in self.gaps:
-                counts[g.product] = counts.get(g.product, 0) + 1
-            self._gap_counts = counts
-        return self._gap_counts
+        """Gaps per product id (None: plan-wide capacity gaps)."""
+        return {pid: len(found) for pid, found in self.gaps_by_product().items()}
 
     # -- the path every edit, undo and redo takes ----------------------------------
 
@@ -295,7 +299,7 @@ class DocumentController(QObject):
     def _replan(self) -> None:
         self.schedule, self.gaps, self.replan_ms = self._replanner.update(self.plan)
         self._occurrences = None
-        self._gap_counts = None
+        self._gaps_by_product = None
         # The schedule holds ~100 k long-lived, acyclic objects on a large plan: keep
         # them out of the cyclic collector, whose full passes otherwise cost 0.2 s at
         # random moments during edits. Freed normally by reference counting.

@@ -416,7 +416,6 @@ class CycleMapView(QGraphicsView):
         self._lanes_top = 0.0
         self._lanes_bottom = 0.0
         self._cohort: date | None = None
-        self._gaps_by_product: dict[str | None, list[Gap]] | None = None
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -424,17 +423,13 @@ class CycleMapView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setMinimumHeight(160)
         controller.sig_plan_changed.connect(self._on_plan_changed)
-        controller.sig_schedule_changed.connect(self._on_schedule_changed)
+        controller.sig_schedule_changed.connect(self.rebuild)
 
     def _on_plan_changed(self, _changes: object) -> None:
         # The controller re-plans right after and emits sig_schedule_changed, which
         # rebuilds: one rebuild per edit.
         if self.product_id is not None and self.controller.plan.product(self.product_id) is None:
             self.product_id = None
-
-    def _on_schedule_changed(self) -> None:
-        self._gaps_by_product = None
-        self.rebuild()
 
     # -- public ------------------------------------------------------------------
 
@@ -660,14 +655,11 @@ class CycleMapView(QGraphicsView):
         self._cohort = dates[0] if dates else None
         if self._cohort is None or self._preview is not None:
             return []
-        if getattr(self, "_gaps_by_product", None) is None:
-            by_product: dict[str | None, list[Gap]] = {}
-            for g in self.controller.gaps:
-                if g.kind in GAP_LABELS:
-                    by_product.setdefault(g.product, []).append(g)
-            self._gaps_by_product = by_product
-        assert self._gaps_by_product is not None
-        return [g for g in self._gaps_by_product.get(product.id, []) if g.cohort == self._cohort]
+        return [
+            g
+            for g in self.controller.gaps_by_product().get(product.id, ())
+            if g.cohort == self._cohort and g.kind in GAP_LABELS
+        ]
 
     # -- hit testing ---------------------------------------------------------------------
 

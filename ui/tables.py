@@ -195,8 +195,8 @@ class StageTableModel(_ProductTable):
         cached: dict[str, int] | None = getattr(self, "_stage_gaps", None)
         if cached is None:
             cached = {}
-            for g in self.controller.gaps:
-                if g.product == self.product_id and g.stage is not None:
+            for g in self.controller.gaps_by_product().get(self.product_id, ()):
+                if g.stage is not None:
                     cached[g.stage] = cached.get(g.stage, 0) + 1
             self._stage_gaps = cached
         return cached
