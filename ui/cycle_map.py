@@ -627,7 +627,7 @@ class CycleMapView(QGraphicsView):
             y = lanes_top + row * LANE_H
             label = touch.name + (f"  ·  every {touch.every_days} d" if touch.every_days else "")
             label_w = fm.horizontalAdvance(label) + MARKER + 8
-            label_left = xs[-1] + label_w > LEFT + width + RIGHT_PAD and xs[0] - label_w > 0
+            label_left = xs[-1] + label_w > LEFT + width and xs[0] - label_w > 0
             if not label_left:
                 label_room = max(label_room, xs[-1] + label_w - (LEFT + width))
             item = TouchLaneItem(
