@@ -643,8 +643,10 @@ class RequestsView(QWidget):
             self.requester_combo.setCurrentIndex(i)
             self._fill_stages()
             if not self.requested_on.property("initialised"):
-                self.set_date(self.requested_on, self.today)
-                self.set_date(self.needed_by, self.today + timedelta(days=14))
+                # A plan for next year opens on its own first day, not on today.
+                first = self.today if plan.start <= self.today <= plan.end else plan.start
+                self.set_date(self.requested_on, first)
+                self.set_date(self.needed_by, first + timedelta(days=14))
                 self.requested_on.setProperty("initialised", True)
         finally:
             self._filling = False
