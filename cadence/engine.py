@@ -546,7 +546,10 @@ class Planner:
     merged calendar and gap list are patched, not rebuilt. The results equal
     ``schedule(plan)`` and ``gaps.check(plan, schedule(plan))``.
 
-    Not thread-safe: use one planner per thread.
+    Not thread-safe: use one planner per thread. A planner holding a large plan
+    (125 k occurrences) makes each full run of Python's cyclic garbage collector
+    cost about 0.2 s; an app can call ``gc.freeze()`` after re-planning so that
+    these long-lived objects are not scanned again.
     """
 
     def __init__(self) -> None:
