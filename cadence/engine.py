@@ -298,6 +298,11 @@ def _journey_leads(product: Product) -> tuple[list[int], list[int], list[float]]
 
 
 def _schedule_product(cal: _Calendar, product: Product) -> _ProductSchedule:
+    """Every touch occurrence of one product in the horizon, and the skipped ones.
+
+    Per touch and cohort, only the repeats whose nominal date can land in the
+    horizon are visited (``cal.bounds``); rolling is one table lookup.
+    """
     base = cal.base
     start = cal.start
     dates = cal.dates
