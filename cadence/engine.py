@@ -88,15 +88,26 @@ def expand_rrule(rule: str, dtstart: date) -> Iterator[date]:
     behaviour). An ``UNTIL`` given in UTC (``…Z``) is accepted: dateutil needs an
     aware dtstart then, so the rule is re-read from midnight UTC.
     """
+    for moment in parse_rrule(rule, dtstart):
+        yield moment.date()
+
+
+def parse_rrule(rule: str, dtstart: date) -> rrule | rruleset:
+    """Read an RRULE from midnight of ``dtstart``; raises ValueError for a bad rule.
+
+    An ``UNTIL`` in UTC (``…Z``) needs an aware dtstart in dateutil, so such a
+    rule is re-read from midnight UTC. Validation uses this too: one reading.
+    """
     text = rule.strip()
     start = datetime.combine(dtstart, time())
-    parsed: rrule | rruleset
     try:
-        parsed = rrulestr(text, dtstart=start)
+        return rrulestr(text, dtstart=start)
     except ValueError:
-        parsed = rrulestr(text, dtstart=start.replace(tzinfo=UTC))
-    for moment in parsed:
-        yield moment.date()
+        try:
+            return rrulestr(text, dtstart=start.replace(tzinfo=UTC))
+        except ValueError:
+            pass
+        raise
 
 
 # --- fast Occurrence construction ---------------------------------------------

@@ -506,7 +506,7 @@ def _broadcast(
 
 
 def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | None:
-    from dateutil.rrule import rrulestr
+    from cadence.engine import parse_rrule
 
     if not isinstance(value, str) or not value.strip():
         r.error(path, f'must be an RRULE text such as "FREQ=WEEKLY;BYDAY=MO", got {show(value)}')
@@ -520,9 +520,8 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
             f"must be a single RRULE without DTSTART (use the dtstart field), got {show(value)}",
         )
         return None
-    start = datetime.combine(dtstart or date(2000, 1, 1), time())
     try:
-        rrulestr(text, dtstart=start)
+        parse_rrule(text, dtstart or date(2000, 1, 1))
     except (ValueError, TypeError) as exc:
         r.error(path, f"invalid RRULE {show(value)}: {exc}")
         return None

@@ -210,3 +210,8 @@ def test_cohorts_dates_and_series_exclusive():
 def test_json_round_trip_is_equal():
     plan = build_plan(EXAMPLE)
     assert loads_plan(dumps_plan(plan)) == plan
+
+
+def test_rrule_until_in_utc_is_accepted():
+    raw = edited(broadcasts__0__rrule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270302T235959Z")
+    assert build_plan(raw).broadcasts[0].rrule == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270302T235959Z"
