@@ -26,6 +26,18 @@ CHANNELS: tuple[str, ...] = (
     "direct_mail",
     "other",
 )
+# How each channel is named to a person (views, exports).
+CHANNEL_LABELS: dict[str, str] = {
+    "email": "Email",
+    "newsletter": "Newsletter",
+    "call": "Call",
+    "meeting": "Meeting",
+    "event": "Event",
+    "content": "Content",
+    "social": "Social",
+    "direct_mail": "Direct mail",
+    "other": "Other",
+}
 ROLL_POLICIES: tuple[str, ...] = ("forward", "backward", "skip")
 REQUEST_STATUSES: tuple[str, ...] = (
     "requested",

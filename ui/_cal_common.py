@@ -22,7 +22,7 @@ from itertools import compress
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from cadence.model import CHANNELS, Occurrence, Plan
+from cadence.model import CHANNEL_LABELS, CHANNELS, Occurrence, Plan
 
 # Glyphs present in the default (DejaVu Sans) font, so they render everywhere.
 CHANNEL_GLYPHS: dict[str, str] = {
@@ -35,17 +35,6 @@ CHANNEL_GLYPHS: dict[str, str] = {
     "social": "♯",
     "direct_mail": "✈",
     "other": "•",
-}
-CHANNEL_LABELS: dict[str, str] = {
-    "email": "Email",
-    "newsletter": "Newsletter",
-    "call": "Call",
-    "meeting": "Meeting",
-    "event": "Event",
-    "content": "Content",
-    "social": "Social",
-    "direct_mail": "Direct mail",
-    "other": "Other",
 }
 KIND_LABELS: dict[str, str] = {"touch": "Touch", "broadcast": "Broadcast", "request": "Request"}
 

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import CHANNELS, Broadcast, Plan
+from cadence.model import CHANNEL_LABELS, CHANNELS, Broadcast, Plan
 from ui import edits, rrule
 from ui.controller import DocumentController
 from ui.dialog_base import PlanDialog
-from ui.glyphs import CHANNEL_LABELS, channel_icon, swatch_icon
+from ui.glyphs import channel_icon, swatch_icon
 from ui.settings_dialog import _date_edit, from_qdate, to_qdate
 from ui.tables import hhmm, parse_time
 from ui.theme import icon, team_color

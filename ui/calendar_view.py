@@ -16,7 +16,6 @@ Preview: ``python -m ui.calendar_view demo [out.png]``.
 from __future__ import annotations
 
 import html
-import sys
 import time as _time
 from datetime import date, timedelta
 from typing import Any
@@ -892,50 +891,22 @@ class CalendarView(QWidget):
 # --- preview --------------------------------------------------------------------------
 
 
-def _demo(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from cadence.commands.plan import demo_plan
-    from ui.controller import DocumentController
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    try:
-        from ui.theme import apply_theme
-
-        apply_theme(app, "light")  # type: ignore[arg-type]
-    except ImportError:
-        pass
-    controller = DocumentController(demo_plan())
-    view = CalendarView(controller, today=date(2027, 3, 9))
-    view.resize(1366, 768)
-    view.setWindowTitle("Cadence — calendar")
-    if len(argv) > 1:
-        view.show()
-        app.processEvents()
-        occ = next((o for o in view.visible_occurrences() if o.rolled), None)
-        if occ is not None:
-            view.select_occurrence(occ)
-        app.processEvents()
-        view.grab().save(argv[1])
-        print(f"wrote {argv[1]}")
-        _close(view)
-        return 0
-    view.show()
-    code = app.exec()
-    _close(view)
-    return code
-
-
-def _close(widget: QWidget) -> None:
-    # Delete the widget tree before the interpreter tears the application down.
-    from PySide6.QtWidgets import QApplication
-
-    widget.close()
-    widget.deleteLater()
-    QApplication.processEvents()
+def _prepare_preview(view: QWidget, _controller: object) -> None:
+    assert isinstance(view, CalendarView)
+    occ = next((o for o in view.visible_occurrences() if o.rolled), None)
+    if occ is not None:
+        view.select_occurrence(occ)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "demo":
-        raise SystemExit(_demo(sys.argv[1:]))
-    print("usage: python -m ui.calendar_view demo [screenshot.png]")
+    from ui.preview import run_preview
+
+    raise SystemExit(
+        run_preview(
+            "ui.calendar_view",
+            lambda c: CalendarView(c, today=date(2027, 3, 9)),
+            title="calendar",
+            size=(1366, 768),
+            prepare=_prepare_preview,
+        )
+    )

@@ -45,10 +45,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import CHANNELS, Gap, Plan, Product, Stage, Touch
+from cadence.model import CHANNEL_LABELS, CHANNELS, Gap, Plan, Product, Stage, Touch
 from ui import edits
 from ui.controller import DocumentController
-from ui.glyphs import CHANNEL_LABELS, channel_path, swatch_icon
+from ui.glyphs import channel_path, swatch_icon
 from ui.tables import hhmm
 from ui.theme import WARNING_GLYPH, colors, soften, team_color, text_on
 

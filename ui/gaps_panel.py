@@ -12,7 +12,6 @@ Preview: ``python -m ui.gaps_panel demo [out.png]``.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -628,46 +627,26 @@ class GapsPanel(QWidget):
 # --- preview ----------------------------------------------------------------------------
 
 
-def _demo(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from cadence.commands.plan import demo_plan
-    from ui.controller import DocumentController
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    try:
-        from ui.theme import apply_theme
-
-        apply_theme(app, "light")  # type: ignore[arg-type]
-    except ImportError:
-        pass
-    controller = DocumentController(demo_plan())
-    panel = GapsPanel(controller)
-    panel.resize(460, 720)  # about the width of the gaps dock
-    panel.setWindowTitle("Cadence — gaps")
-    panel.show()
-    app.processEvents()
-    # Products open, the small groups of the last product open, a silence gap selected.
+def _prepare_preview(panel: QWidget, controller: Any) -> None:
+    # Products open, a silence gap selected.
+    assert isinstance(panel, GapsPanel)
     panel.tree.expandToDepth(0)
     silence = next((g for g in controller.gaps if g.kind == "silence"), None)
     if silence is not None:
         index = panel.index_of(silence)
         panel.tree.expand(index.parent())
         panel.tree.setCurrentIndex(index)
-    if len(argv) > 1:
-        app.processEvents()
-        panel.grab().save(argv[1])
-        print(f"wrote {argv[1]}")
-        code = 0
-    else:
-        code = app.exec()
-    panel.close()
-    panel.deleteLater()
-    app.processEvents()
-    return code
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "demo":
-        raise SystemExit(_demo(sys.argv[1:]))
-    print("usage: python -m ui.gaps_panel demo [screenshot.png]")
+    from ui.preview import run_preview
+
+    raise SystemExit(
+        run_preview(
+            "ui.gaps_panel",
+            GapsPanel,
+            title="gaps",
+            size=(460, 720),  # about the width of the gaps dock
+            prepare=_prepare_preview,
+        )
+    )

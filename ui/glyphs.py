@@ -11,18 +11,6 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-CHANNEL_LABELS: dict[str, str] = {
-    "email": "Email",
-    "newsletter": "Newsletter",
-    "call": "Call",
-    "meeting": "Meeting",
-    "event": "Event",
-    "content": "Content",
-    "social": "Social",
-    "direct_mail": "Direct mail",
-    "other": "Other",
-}
-
 
 def _polygon(n: int, radius: float, rotation: float = -90.0) -> QPainterPath:
     path = QPainterPath()

@@ -19,7 +19,6 @@ Preview: ``python -m ui.requests_view demo [out.png]``.
 from __future__ import annotations
 
 import html
-import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -861,44 +860,25 @@ class RequestsView(QWidget):
 # --- preview --------------------------------------------------------------------------------
 
 
-def _demo(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from cadence.commands.plan import demo_plan
-    from ui.controller import DocumentController
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    try:
-        from ui.theme import apply_theme
-
-        apply_theme(app, "light")  # type: ignore[arg-type]
-    except ImportError:
-        pass
-    controller = DocumentController(demo_plan())
-    view = RequestsView(controller, today=date(2027, 3, 1))
-    view.resize(1366, 700)
-    view.setWindowTitle("Cadence — requests")
+def _prepare_preview(view: QWidget, _controller: object) -> None:
+    assert isinstance(view, RequestsView)
     view.product_combo.setCurrentIndex(view.product_combo.findData("analytics"))
     view.stage_combo.setCurrentIndex(view.stage_combo.findData("negotiate"))
     view.title_edit.setText("Security whitepaper for Initech")
     view.requester_combo.setCurrentIndex(view.requester_combo.findData("ae"))
     view.set_date(view.needed_by, date(2027, 3, 16))
     view.select_request("fleet-one-pager")
-    view.show()
-    app.processEvents()
-    if len(argv) > 1:
-        view.grab().save(argv[1])
-        print(f"wrote {argv[1]}")
-        code = 0
-    else:
-        code = app.exec()
-    view.close()
-    view.deleteLater()
-    app.processEvents()
-    return code
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "demo":
-        raise SystemExit(_demo(sys.argv[1:]))
-    print("usage: python -m ui.requests_view demo [screenshot.png]")
+    from ui.preview import run_preview
+
+    raise SystemExit(
+        run_preview(
+            "ui.requests_view",
+            lambda c: RequestsView(c, today=date(2027, 3, 1)),
+            title="requests",
+            size=(1366, 700),
+            prepare=_prepare_preview,
+        )
+    )

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import CHANNELS, ROLL_POLICIES, Plan, Product, Stage, Touch
+from cadence.model import CHANNEL_LABELS, CHANNELS, ROLL_POLICIES, Plan, Product, Stage, Touch
 from ui import edits
 from ui.controller import DocumentController
-from ui.glyphs import CHANNEL_LABELS, channel_icon, swatch_icon
+from ui.glyphs import channel_icon, swatch_icon
 from ui.theme import WARNING_GLYPH, colors, team_color
 
 ModelIndex = QModelIndex | QPersistentModelIndex

@@ -15,7 +15,6 @@ Preview: ``python -m ui.workload demo [out.png]``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -445,38 +444,7 @@ class WorkloadChart(QWidget):
 # --- preview -----------------------------------------------------------------------------
 
 
-def _demo(argv: list[str]) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from cadence.commands.plan import demo_plan
-    from ui.controller import DocumentController
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    try:
-        from ui.theme import apply_theme
-
-        apply_theme(app, "light")  # type: ignore[arg-type]
-    except ImportError:
-        pass
-    controller = DocumentController(demo_plan())
-    chart = WorkloadChart(controller)
-    chart.resize(1280, 620)
-    chart.setWindowTitle("Cadence — workload")
-    chart.show()
-    app.processEvents()
-    if len(argv) > 1:
-        chart.grab().save(argv[1])
-        print(f"wrote {argv[1]}")
-        code = 0
-    else:
-        code = app.exec()
-    chart.close()
-    chart.deleteLater()
-    app.processEvents()
-    return code
-
-
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "demo":
-        raise SystemExit(_demo(sys.argv[1:]))
-    print("usage: python -m ui.workload demo [screenshot.png]")
+    from ui.preview import run_preview
+
+    raise SystemExit(run_preview("ui.workload", WorkloadChart, title="workload", size=(1280, 620)))

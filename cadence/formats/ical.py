@@ -43,7 +43,7 @@ from cadence.formats.export_common import (
     gap_uid,
     parse_include,
 )
-from cadence.model import Gap, Occurrence, Plan, Schedule
+from cadence.model import CHANNEL_LABELS, Gap, Occurrence, Plan, Schedule
 
 if TYPE_CHECKING:
     from cadence.calendar import WorkingDays
@@ -57,17 +57,6 @@ UTC_ZONES = frozenset(
 # How often subscribing clients should refresh (RFC 7986 and the older X- form).
 REFRESH_INTERVAL = "PT12H"
 
-CHANNEL_LABELS: dict[str, str] = {
-    "email": "Email",
-    "newsletter": "Newsletter",
-    "call": "Call",
-    "meeting": "Meeting",
-    "event": "Event",
-    "content": "Content",
-    "social": "Social",
-    "direct_mail": "Direct mail",
-    "other": "Other",
-}
 # Length of a timed entry by channel, in minutes (a call blocks half an hour).
 DEFAULT_MINUTES: dict[str, int] = {
     "email": 15,
