@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
+from cadence.formats.plan_json import request_to_dict
 from cadence.model import REQUEST_STATUSES, Plan, Request
 from cadence.requests import (
     DraftInvalid,
@@ -186,22 +187,6 @@ def _touched(plan: Plan) -> Plan:
 # --- requests -------------------------------------------------------------------------
 
 
-def request_json(q: Request) -> dict[str, Any]:
-    return {
-        "id": q.id,
-        "title": q.title,
-        "product": q.product,
-        "stage": q.stage,
-        "requested_by": q.requested_by,
-        "requested_on": q.requested_on.isoformat(),
-        "needed_by": q.needed_by.isoformat(),
-        "production_days": q.production_days,
-        "status": q.status,
-        "start": q.start.isoformat() if q.start else None,
-        "note": q.note,
-    }
-
-
 def queue_order(plan: Plan, queue: RequestsPlan) -> list[Request]:
     """Requests in the order a planner reads the queue: by production start, declined last."""
 
@@ -223,7 +208,7 @@ def cmd_requests(args: argparse.Namespace) -> int:
         listed: list[dict[str, Any]] = []
         for q in shown:
             slot = queue.slot(q.id)
-            listed.append({**request_json(q), "slot": answer_json(slot) if slot else None})
+            listed.append({**request_to_dict(q), "slot": answer_json(slot) if slot else None})
         out = {
             "studio": {
                 "team": queue.studio.team,

@@ -102,7 +102,8 @@ def _broadcast(b: Broadcast) -> dict[str, Any]:
     return out
 
 
-def _request(q: Request) -> dict[str, Any]:
+def request_to_dict(q: Request) -> dict[str, Any]:
+    """A request as JSON-ready data (the plan file's shape)."""
     return {
         "id": q.id,
         "title": q.title,
@@ -161,7 +162,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             if plan.studio is not None
             else None
         ),
-        "requests": [_request(q) for q in plan.requests],
+        "requests": [request_to_dict(q) for q in plan.requests],
     }
     if plan.updated is not None:
         out["updated"] = plan.updated.isoformat().replace("+00:00", "Z")
