@@ -45,23 +45,23 @@ def test_opens_on_today_in_month_view(view):
     assert view.current_day() == TODAY
     assert view.period() == (date(2027, 3, 1), date(2027, 3, 31))
     assert view.period_label.text() == "March 2027"
-    assert count(view) == 103
-    assert view.count_label.text() == "103 entries"
+    assert count(view) == 92
+    assert view.count_label.text() == "92 entries"
 
 
 @pytest.mark.parametrize(
     ("selection", "expected"),
     [
-        (CalendarFilter(), 103),
-        (CalendarFilter(teams=frozenset({"sdr"})), 15),
-        (CalendarFilter(teams=frozenset({"mkt"})), 62),
+        (CalendarFilter(), 92),
+        (CalendarFilter(teams=frozenset({"sdr"})), 12),
+        (CalendarFilter(teams=frozenset({"mkt"})), 59),
         (CalendarFilter(channels=frozenset({"call"})), 16),
         (CalendarFilter(automation="manual"), 29),
-        (CalendarFilter(automation="automated"), 74),
-        # analytics touches (64) + the broadcast that reaches its leads (newsletter, Mar 2)
-        (CalendarFilter(products=frozenset({"analytics"})), 64 + 1),
-        (CalendarFilter(cohorts=frozenset({date(2027, 3, 1)})), 8),
-        (CalendarFilter(text="digest"), 15),
+        (CalendarFilter(automation="automated"), 63),
+        # analytics touches (56) + the broadcast that reaches its leads (newsletter, Mar 2)
+        (CalendarFilter(products=frozenset({"analytics"})), 56 + 1),
+        (CalendarFilter(cohorts=frozenset({date(2027, 3, 1)})), 7),
+        (CalendarFilter(text="digest"), 12),
         (CalendarFilter(teams=frozenset({"ae"}), channels=frozenset({"call"})), 12),
         (CalendarFilter(kinds=frozenset({"request"})), 2),
     ],
@@ -77,8 +77,8 @@ def test_filter_widgets_drive_the_filter(view, qtbot):
     with qtbot.waitSignal(view.sig_filter_changed):
         view.team_combo.setCurrentIndex(view.team_combo.findData("sdr"))
     assert view.filter().teams == {"sdr"}
-    assert count(view) == 15
-    assert view.count_label.text() == "15 entries (filtered)"
+    assert count(view) == 12
+    assert view.count_label.text() == "12 entries (filtered)"
     view.channel_combo.setCurrentIndex(view.channel_combo.findData("call"))
     assert count(view) == 4
     qtbot.keyClicks(view.search, "intro")
@@ -88,7 +88,7 @@ def test_filter_widgets_drive_the_filter(view, qtbot):
     assert view.filter().is_empty
     assert view.team_combo.currentIndex() == 0
     assert view.search.text() == ""
-    assert count(view) == 103
+    assert count(view) == 92
 
 
 def test_product_filter_offers_that_products_cohorts(view):
@@ -106,7 +106,7 @@ def test_product_filter_offers_that_products_cohorts(view):
 def test_a_filter_of_several_teams_shows_in_the_combo(view):
     view.set_filter(CalendarFilter(teams=frozenset({"sdr", "ae"})))
     assert view.team_combo.currentText() == "2 selected"
-    assert count(view) == 31
+    assert count(view) == 28
 
 
 def test_week_and_agenda_views(view, qtbot):
@@ -114,15 +114,15 @@ def test_week_and_agenda_views(view, qtbot):
     assert view.period() == (date(2027, 3, 8), date(2027, 3, 14))
     assert view.period_label.text() == "Week 10 · 8 – 14 Mar 2027"
     week = view.visible_occurrences()
-    assert len(week) == 20
+    assert len(week) == 18
     view.set_view("agenda")
     model = view.agenda_model
     QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     # The request in production on Mar 3–4 is listed under both days.
-    assert model.entry_count() == 103 + 1
+    assert model.entry_count() == 92 + 1
     assert model.index(0, 0).data() == "Mon 01 Mar 2027 · 7 entries"
     view.set_filter(CalendarFilter(teams=frozenset({"cs"})))
-    assert model.entry_count() == 10
+    assert model.entry_count() == 5
 
 
 def test_keyboard_navigation(view, qtbot):
@@ -168,37 +168,41 @@ def test_non_working_days_are_named(view):
 def test_rolled_touch_shows_its_nominal_date(view, qtbot):
     view.resize(1600, 1000)
     rolled = [o for o in view.visible_occurrences() if o.rolled]
-    assert len(rolled) == 31
+    assert len(rolled) == 18
     occ = rolled[0]
     assert (occ.name, occ.date, occ.nominal) == (
-        "Customer case study",
+        "Pricing guide",
         date(2027, 3, 1),
-        date(2027, 2, 28),
+        date(2027, 2, 27),
     )
     rect = view.month_grid.chip_rect(occ.uid)
     assert rect is not None
     tip = view.month_grid.tooltip_at(rect.center())
-    assert "↻ rolled from Sun 28 Feb 2027" in tip
+    assert "↻ rolled from Sat 27 Feb 2027" in tip
 
 
 def test_clicking_a_chip_shows_details_and_jumps_to_the_map(view, controller, qtbot):
-    occ = next(o for o in view.visible_occurrences() if o.kind == "touch")
+    # The first rolled touch of the month: the Feb 22 cohort's Pricing guide, due on
+    # Sat 27 Feb and sent on Mon 1 Mar.
+    occ = next(o for o in view.visible_occurrences() if o.kind == "touch" and o.rolled)
+    assert occ.uid == "northwind-2027.billing.guide.20270222.0@cadence"
     rect = view.month_grid.chip_rect(occ.uid)
+    assert rect is not None
     with qtbot.waitSignal(view.sig_occurrence_selected) as blocker:
         qtbot.mouseClick(view.month_grid, Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == [occ]
     fields = view.details.fields
     assert fields["UID"].text() == occ.uid
-    assert fields["Product"].text() == "Analytics Suite"
-    assert fields["Stage"].text() == "Consideration"
-    assert fields["Cohort"].text() == "2027-02-01"
+    assert fields["Product"].text() == "Billing Cloud"
+    assert fields["Stage"].text() == "Awareness"
+    assert fields["Cohort"].text() == "2027-02-22"
     assert fields["Owner"].text() == "Marketing"
     assert fields["Date"].text() == "Mon 1 Mar 2027"
-    assert fields["Nominal date"].text() == "Sun 28 Feb 2027 · rolled ↻"
+    assert fields["Nominal date"].text() == "Sat 27 Feb 2027 · rolled ↻"
     assert view.details.show_button.isEnabled()
     with qtbot.waitSignal(controller.sig_navigate) as nav:
         view.details.show_button.click()
-    assert nav.args == [NavTarget(product="analytics", stage=occ.stage, touch=occ.touch, tab="map")]
+    assert nav.args == [NavTarget(product="billing", stage="aware", touch="guide", tab="map")]
 
 
 def test_a_request_entry_jumps_to_the_requests_tab(view, controller, qtbot):
@@ -224,7 +228,7 @@ def test_more_expands_the_day(view, qtbot):
     )
     qtbot.mouseClick(view.month_grid, Qt.MouseButton.LeftButton, pos=more.center())
     qtbot.waitUntil(view.popup.isVisible)
-    assert view.popup.list.count() == len(entries) == 12
+    assert view.popup.list.count() == len(entries) == 8
     item = view.popup.list.item(5)
     view.popup.list.itemClicked.emit(item)
     assert view.selected_occurrence() == entries[5]
@@ -256,11 +260,11 @@ def test_updates_right_after_an_edit(view, controller, qtbot):
     )
     with qtbot.waitSignal(controller.sig_schedule_changed):
         assert controller.apply(replace(plan, products=products), "Delete touch") is None
-    assert count(view) == 103 - 15
+    assert count(view) == 92 - 12
     view.set_filter(CalendarFilter(text="digest"))
     assert count(view) == 0
     controller.undo_stack.undo()
-    assert count(view) == 15
+    assert count(view) == 12
 
 
 def test_selection_survives_a_replan_and_clears_when_gone(view, controller):
@@ -300,9 +304,9 @@ def test_a_hidden_calendar_catches_up_when_shown(view, controller, qtbot):
     )
     assert controller.apply(replace(plan, products=products), "Delete touch") is None
     # Edits made elsewhere cost the hidden calendar nothing …
-    assert view.state.index.total == 995
+    assert view.state.index.total == 894
     view.show()
     qtbot.waitExposed(view)
     # … and it is current as soon as it is shown.
-    assert view.state.index.total == len(controller.occurrences()) < 995
-    assert count(view) == 103 - 15
+    assert view.state.index.total == len(controller.occurrences()) < 894
+    assert count(view) == 92 - 12

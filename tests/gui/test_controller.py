@@ -158,7 +158,7 @@ def test_load_resets_undo_and_announces_everything(qtbot, controller):
 
 def test_gap_counts_per_product(controller):
     counts = controller.gap_counts()
-    assert counts == {"analytics": 160, "billing": 85, "mobile": 19, None: 38}
+    assert counts == {"analytics": 106, "billing": 55, "mobile": 19, None: 3}
 
 
 def test_re_planning_after_an_edit_recomputes_only_the_changed_product(controller):

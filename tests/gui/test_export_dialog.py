@@ -60,16 +60,16 @@ def test_ical_export_is_read_by_three_parsers_and_reaches_100_percent(
     target = tmp_path / "northwind.ics"
     dialog.set_format("ics")
     dialog.path_edit.setText(str(target))
-    assert dialog.summary.text() == "995 events will be written."
+    assert dialog.summary.text() == "894 events will be written."
     progress = []
     dialog.progress.valueChanged.connect(progress.append)
     export(qtbot, dialog)
-    assert dialog.progress.value() == dialog.progress.maximum() == 995
+    assert dialog.progress.value() == dialog.progress.maximum() == 894
     assert dialog.progress.text() == "100 %"
-    assert progress[-1] == 995
-    assert dialog.status.text() == "Wrote 995 events to northwind.ics"
+    assert progress[-1] == 894
+    assert dialog.status.text() == "Wrote 894 events to northwind.ics"
     first, second, third = uids_of_three_parsers(target.read_bytes())
-    assert len(first) == 995
+    assert len(first) == 894
     assert first == second == third
     assert first[0] == "northwind-2027.broadcast.alignment.0@cadence"
     assert set(first) == {o.uid for o in controller.occurrences()}
@@ -81,13 +81,13 @@ def test_team_export_with_requests_and_gaps(qtbot, dialog, tmp_path):
     for part in ("touches", "broadcasts", "requests", "gaps"):
         dialog.include_checks[part].setChecked(True)
     dialog.path_edit.setText(str(target))
-    assert dialog.summary.text() == "228 events will be written."
+    assert dialog.summary.text() == "193 events will be written."
     export(qtbot, dialog)
     cal = icalendar.Calendar.from_ical(target.read_bytes())
     events = cal.walk("VEVENT")
-    assert len(events) == 165 + 63
+    assert len(events) == 165 + 28
     assert str(cal["X-WR-CALNAME"]) == "Northwind nurture plan 2027 — Account executives"
-    assert sum(str(e["UID"]).startswith("northwind-2027.gap.") for e in events) == 63
+    assert sum(str(e["UID"]).startswith("northwind-2027.gap.") for e in events) == 28
 
 
 def test_date_range_csv_export(qtbot, dialog, tmp_path):
@@ -97,11 +97,11 @@ def test_date_range_csv_export(qtbot, dialog, tmp_path):
     dialog.from_edit.setDate(QDate(2027, 3, 1))
     dialog.to_edit.setDate(QDate(2027, 3, 31))
     dialog.path_edit.setText(str(target))
-    assert dialog.summary.text() == "103 rows will be written."
+    assert dialog.summary.text() == "92 rows will be written."
     export(qtbot, dialog)
     rows = list(csv.reader(target.open(encoding="utf-8", newline="")))
-    assert len(rows) == 1 + 103
-    assert dialog.status.text() == "Wrote 103 rows to march.csv"
+    assert len(rows) == 1 + 92
+    assert dialog.status.text() == "Wrote 92 rows to march.csv"
 
 
 def test_json_export_writes_the_plan(qtbot, dialog, controller, tmp_path):

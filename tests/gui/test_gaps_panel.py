@@ -44,22 +44,22 @@ def child(panel, *rows):
 
 
 def test_groups_by_product_then_kind_with_counts(panel):
-    assert panel.title.text() == "⚠ Gaps (302)"
+    assert panel.title.text() == "⚠ Gaps (183)"
     assert labels(panel) == [
-        "Analytics Suite (160)",
-        "Billing Cloud (85)",
+        "Analytics Suite (106)",
+        "Billing Cloud (55)",
         "Field Mobile (19)",
-        "Team capacity (38)",
+        "Team capacity (3)",
     ]
-    assert labels(panel, child(panel, 0)) == ["Unowned (40)", "Spacing (120)"]
-    assert labels(panel, child(panel, 1)) == ["Silence (4)", "Hand-off (23)", "Spacing (58)"]
+    assert labels(panel, child(panel, 0)) == ["Unowned (40)", "Spacing (66)"]
+    assert labels(panel, child(panel, 1)) == ["Silence (3)", "Hand-off (23)", "Spacing (29)"]
     assert labels(panel, child(panel, 2)) == [
         "Unowned (5)",
         "Silence (6)",
         "Hand-off (6)",
         "Spacing (2)",
     ]
-    assert len(panel.visible_gaps()) == 302
+    assert len(panel.visible_gaps()) == 183
     first = child(panel, 0, 0, 0)
     assert [first.siblingAtColumn(c).data() for c in range(4)] == [
         "Qualification · cohort 01-04",
@@ -79,12 +79,12 @@ def test_models_pass_the_model_tester(panel):
 def test_filter_by_kind(panel):
     combo = panel.kind_combo
     assert [combo.itemText(i) for i in range(combo.count())] == [
-        "All kinds (302)",
+        "All kinds (183)",
         "Unowned (45)",
-        "Silence (10)",
+        "Silence (9)",
         "Hand-off (29)",
-        "Spacing (180)",
-        "Capacity (38)",
+        "Spacing (97)",
+        "Capacity (3)",
     ]
     panel.set_kind_filter("unowned")
     assert labels(panel) == ["Analytics Suite (40)", "Field Mobile (5)"]
@@ -92,16 +92,16 @@ def test_filter_by_kind(panel):
     assert len(gaps) == 45
     assert {g.kind for g in gaps} == {"unowned"}
     panel.set_kind_filter("silence")
-    assert labels(panel) == ["Billing Cloud (4)", "Field Mobile (6)"]
+    assert labels(panel) == ["Billing Cloud (3)", "Field Mobile (6)"]
     panel.set_kind_filter(None)
-    assert len(panel.visible_gaps()) == 302
+    assert len(panel.visible_gaps()) == 183
 
 
 def test_sorting_sorts_gaps_inside_their_kind(panel):
     panel.set_kind_filter("silence")
     panel.tree.sortByColumn(2, Qt.SortOrder.DescendingOrder)
     # Groups keep plan order whatever the direction.
-    assert labels(panel) == ["Billing Cloud (4)", "Field Mobile (6)"]
+    assert labels(panel) == ["Billing Cloud (3)", "Field Mobile (6)"]
     days = [child(panel, 1, 0, r).siblingAtColumn(2).data() for r in range(6)]
     assert days == sorted(days, reverse=True)
     panel.tree.sortByColumn(1, Qt.SortOrder.AscendingOrder)
@@ -138,7 +138,7 @@ def test_suggested_fixes_per_kind(controller):
         "(a touch at offset 0–2)."
     )
     assert suggested_fix(plan, first["capacity"]) == (
-        "Account executives has 34.2 manual touches in week 2027-W09, capacity 25: "
+        "Account executives has 48.9 manual touches in week 2027-W15, capacity 45: "
         "automate a touch, spread the cohorts, or raise the capacity."
     )
     assert suggested_fix(plan, first["spacing"]).startswith(
@@ -170,10 +170,10 @@ def test_double_click_on_capacity_shows_the_teams_week(panel, controller, qtbot)
     calendar_bus(controller).sig_show.connect(hints.append)
     with qtbot.waitSignal(controller.sig_navigate) as nav:
         double_click(qtbot, panel, index)
-    assert nav.args == [NavTarget(day=date(2027, 3, 1), tab="calendar")]
+    assert nav.args == [NavTarget(day=date(2027, 4, 12), tab="calendar")]
     assert hints[0].filter.teams == {"ae"}
     assert hints[0].filter.automation == "manual"
-    assert (hints[0].day, hints[0].view) == (date(2027, 3, 1), "week")
+    assert (hints[0].day, hints[0].view) == (date(2027, 4, 12), "week")
 
 
 def test_refreshes_after_an_edit(panel, controller, qtbot):

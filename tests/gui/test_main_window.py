@@ -308,9 +308,9 @@ def test_delete_product_asks_first(qtbot, window, tmp_path, dialogs):
 
 def test_status_bar_counts(qtbot, window, tmp_path):
     window.open_path(demo_file(tmp_path))
-    assert window.status.occurrences.text() == "995 occurrences"
+    assert window.status.occurrences.text() == "894 occurrences"
     assert window.status.gaps.text() == (
-        "⚠ 302 gaps (45 unowned, 10 silence, 29 hand-off, 180 spacing, 38 capacity)"
+        "⚠ 183 gaps (45 unowned, 9 silence, 29 hand-off, 97 spacing, 3 capacity)"
     )
     resize_aware(window, 15)
     assert window.status.saved.text().startswith("saved ")

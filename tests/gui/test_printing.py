@@ -38,9 +38,9 @@ def test_month_document_has_header_grid_and_holidays(controller):
     text = doc.toPlainText()
     assert text.startswith("Northwind nurture plan 2027\n")
     assert "Month view · Filter: All entries · Dates: 1 Mar 2027 – 31 Mar 2027" in text
-    assert "March 2027 · 103 entries" in text
+    assert "March 2027 · 92 entries" in text
     assert "Good Friday" in text and "Easter Monday" in text
-    # A 5-week month lists up to 8 entries a cell: Mar 30 has 12 → 7 and "+5 more".
+    # A 5-week month lists up to 8 entries a cell: Mar 25 has 12 → 7 and "+5 more".
     assert "+5 more" in text
     assert "■ ✉ Trial nudge · Billing 01…" in text  # elided to one line of the column
 
@@ -51,9 +51,10 @@ def test_agenda_document_lists_every_filtered_entry(controller):
     )
     text = doc.toPlainText()
     assert "Agenda · Filter: Team: Sales development · Dates: 1 Mar 2027 – 31 Mar 2027" in text
-    assert text.count("Sales development") == 15 + 1  # 15 entries + the header
-    assert "Tue 09 Mar 2027 · 3 entries" in text
-    assert "Trial nudge · Billing 01-25 ↻ (from Sun 07 Mar)" in text
+    assert text.count("Sales development") == 12 + 1  # 12 entries + the header
+    assert "Thu 04 Mar 2027 · 2 entries" in text
+    assert "Tue 09 Mar 2027 · 1 entry" in text
+    assert "Trial review call · Billing 01-25 ↻ (from Mon 08 Mar)" in text
 
 
 def test_empty_agenda_says_so(controller):
@@ -81,8 +82,8 @@ def test_month_pdf_is_a_searchable_text_pdf(controller, tmp_path):
     text = pdf_text(path)
     assert "Northwind nurture plan 2027" in text
     assert "Month view · Filter: All entries · Dates: 1 Mar 2027 – 30 Apr 2027" in text
-    assert "March 2027 · 103 entries" in text
-    assert "April 2027 · 105 entries" in text
+    assert "March 2027 · 92 entries" in text
+    assert "April 2027 · 100 entries" in text
     assert "Good Friday" in text
 
 

@@ -44,19 +44,19 @@ def test_weekly_load_counts_touches_like_the_capacity_check(controller):
 
 def test_starts_on_the_overloaded_team_with_red_bars_and_a_capacity_line(chart, controller):
     assert chart.team() == "ae"
-    assert chart.team_combo.currentText() == "Account executives · 25/week"
+    assert chart.team_combo.currentText() == "Account executives · 45/week"
     over = chart.over_capacity_weeks()
-    assert len(over) == 38
+    assert [w.monday for w in over] == [date(2027, 4, 12), date(2027, 5, 3), date(2027, 11, 8)]
     # Exactly the weeks the capacity check flags.
     flagged = {g.start for g in controller.gaps if g.kind == "capacity" and g.team == "ae"}
     assert {w.monday for w in over} == flagged
     red = chart.manual_set.selectedBars()
-    assert sorted(red) == [i for i, w in enumerate(chart.loads) if w.manual > 25]
+    assert sorted(red) == [i for i, w in enumerate(chart.loads) if w.manual > 45] == [14, 17, 44]
     assert chart.manual_set.count() == chart.automated_set.count() == 52
     line = chart.capacity_series
-    assert [(p.x(), p.y()) for p in line.points()] == [(-0.5, 25.0), (51.5, 25.0)]
-    assert chart.summary.text().endswith("worst W18: 52.3 manual contacts, capacity 25")
-    assert "38 weeks over capacity" in chart.summary.text()
+    assert [(p.x(), p.y()) for p in line.points()] == [(-0.5, 45.0), (51.5, 45.0)]
+    assert chart.summary.text().endswith("worst W18: 52.3 manual contacts, capacity 45")
+    assert "<b>3 weeks over capacity</b>" in chart.summary.text()
 
 
 def test_team_and_measure_selection(chart):
@@ -96,7 +96,7 @@ def test_follows_edits(qtbot, chart, controller):
     assert chart.team_combo.currentText() == "Account executives · 60/week"
     assert chart.over_capacity_weeks() == []
     controller.undo_stack.undo()
-    assert len(chart.over_capacity_weeks()) == 38
+    assert len(chart.over_capacity_weeks()) == 3
 
 
 def test_a_hidden_chart_rebuilds_when_shown(qtbot, chart, controller):
