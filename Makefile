@@ -28,6 +28,9 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs
+	for view in calendar_view:calendar gaps_panel:gaps workload:workload requests_view:requests; do \
+		$(BIN)/python -m ui.$${view%%:*} demo docs/$${view##*:}.png || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -6,6 +6,7 @@ widget module can be run alone).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,8 @@ def run_preview(
     if not argv or argv[0] != "demo":
         print(f"usage: python -m {module} demo [screenshot.png]")
         return 2
+    if len(argv) > 1 and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
     from cadence.commands.plan import demo_plan
     from ui.controller import DocumentController
     from ui.theme import apply_theme
