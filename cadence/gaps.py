@@ -65,18 +65,11 @@ def check(plan: Plan, schedule: Schedule) -> list[Gap]:
 
 
 def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
-    own: dict[str | None, list[Occurrence]] = {p.id: [] for p in plan.products}
-    broadcasts: list[Occurrence] = []
-    first, last = plan.start, plan.end
-    for o in schedule.touches:
-        if o.date < first or o.date > last:
-            continue  # checks look only at days inside the horizon
-        of_product = own.get(o.product)  # None for broadcasts
-        if of_product is not None:
-            if o.kind == "touch":
-                of_product.append(o)
-        elif o.kind == "broadcast":
-            broadcasts.append(o)
+    # One pass over the whole calendar sorts every touch into its product's
+    # index (see _index_touches for why one pass); broadcasts are kept aside.
+    indexes: dict[str | None, _TouchIndex] = {p.id: ({}, {}) for p in plan.products}
+    start, end = plan.start.toordinal(), plan.end.toordinal()
+    broadcasts = _index_touches(schedule.touches, indexes, start, end)
     by_id = {b.id: b for b in plan.broadcasts}
     horizon = HorizonDays(plan)
     parts = []
@@ -86,7 +79,7 @@ def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
             b = by_id.get(o.touch)
             if b is not None and (b.products is None or p.id in b.products):
                 reaching.append(o)
-        parts.append(product_gaps(plan, p, own[p.id], reaching, horizon))
+        parts.append(_product_gaps(plan, p, indexes[p.id], reaching, horizon))
     return merge_gaps(parts, capacity_gaps(plan, [part.loads for part in parts]))
 
 
@@ -324,6 +317,52 @@ class HorizonDays:
         self.texts = [d.isoformat() for d in self.dates]
 
 
+# A product's touches by cohort, with their day ordinals (cohort → (occurrences,
+# ordinals), in the order given), and the expected leads of its non-automated
+# touches per (owner, ordinal of the ISO week's Monday).
+_TouchIndex = tuple[
+    dict[date | None, tuple[list[Occurrence], list[int]]], dict[tuple[str, int], list[float]]
+]
+
+
+def _index_touches(
+    occurrences: Iterable[Occurrence],
+    indexes: Mapping[str | None, _TouchIndex],
+    start: int,
+    end: int,
+) -> list[Occurrence]:
+    """Sort touch occurrences into the index of their product; return the broadcasts.
+
+    Only days inside the horizon (ordinals ``start``…``end``) count. Touches of a
+    product without an index are ignored. Why one loop does it all: 100 k+
+    occurrences lie scattered in memory, and each pass over them costs about
+    as much in cache misses as the work done per occurrence.
+    """
+    broadcasts: list[Occurrence] = []
+    for o in occurrences:
+        index = indexes.get(o.product)  # None for broadcasts
+        if index is None:
+            if o.product is None and o.kind == "broadcast":
+                day = o.date.toordinal()
+                if start <= day <= end:
+                    broadcasts.append(o)
+            continue
+        if o.kind != "touch":
+            continue
+        day = o.date.toordinal()
+        if day < start or day > end:
+            continue
+        by_cohort, weekly = index
+        group = by_cohort.get(o.cohort)
+        if group is None:
+            group = by_cohort[o.cohort] = ([], [])
+        group[0].append(o)
+        group[1].append(day)
+        if not o.automated:
+            weekly.setdefault((o.owner, day - (day - 1) % 7), []).append(o.leads)
+    return broadcasts
+
+
 def product_gaps(
     plan: Plan,
     product: Product,
@@ -334,10 +373,24 @@ def product_gaps(
     """The unowned, silence, handoff and spacing gaps of one product, and its weekly loads.
 
     ``touches`` are the product's touch occurrences, ``broadcasts`` the sent
-    broadcast occurrences that reach the product; both as the engine emits
-    them (dates inside the horizon). The loads feed :func:`capacity_gaps`.
-    ``horizon`` may be shared between the products of one plan.
+    broadcast occurrences that reach the product (dates inside the horizon);
+    both as the engine emits them. Touches dated outside the horizon are
+    ignored. The loads feed :func:`capacity_gaps`. ``horizon`` may be shared
+    between the products of one plan.
     """
+    index: _TouchIndex = ({}, {})
+    start, end = plan.start.toordinal(), plan.end.toordinal()
+    _index_touches(touches, {product.id: index}, start, end)
+    return _product_gaps(plan, product, index, broadcasts, horizon)
+
+
+def _product_gaps(
+    plan: Plan,
+    product: Product,
+    index: _TouchIndex,
+    broadcasts: Sequence[Occurrence],
+    horizon: HorizonDays | None,
+) -> ProductGaps:
     journey = _Journey(product)
     rules = plan.rules
     start, end = plan.start.toordinal(), plan.end.toordinal()
@@ -359,13 +412,7 @@ def product_gaps(
     allowed_known = [x for x in allowed_by_stage if x is not None]
     least_allowed = min(allowed_known) if allowed_known else None
 
-    by_cohort: dict[date | None, list[Occurrence]] = {}
-    weekly: dict[tuple[str, int], list[float]] = {}
-    for o in touches:
-        by_cohort.setdefault(o.cohort, []).append(o)
-        if not o.automated:
-            day = o.date.toordinal()
-            weekly.setdefault((o.owner, day - (day - 1) % 7), []).append(o.leads)
+    own, weekly = index
     loads: Loads = {k: math.fsum(v) for k, v in weekly.items()}
 
     b_sorted = sorted(broadcasts, key=lambda o: o.date)
@@ -373,13 +420,18 @@ def product_gaps(
 
     if spacing is not None:
         apart_text = [f"{_days(n)} apart; minimum {_days(spacing)}" for n in range(spacing)]
-    spacing_rank = _KIND_RANK["spacing"]
+    stage_id_at = [stages[k].id for k in stage_at]  # the stage id of each day offset
+    unowned_names: dict[tuple[int, int], str] = {}  # (first, last stage) → quoted names
 
     # Gaps go straight into their merge buckets (start, kind). Cohorts are visited in
     # date order, so each bucket is already in report order except for spacing
     # gaps of one cohort that start on the same day (sorted where they arise).
     buckets: dict[int, list[Gap]] = {}
-    rank = _KIND_RANK
+    unowned_rank = _KIND_RANK["unowned"]
+    silence_rank = _KIND_RANK["silence"]
+    handoff_rank = _KIND_RANK["handoff"]
+    spacing_rank = _KIND_RANK["spacing"]
+    no_contacts: tuple[list[Occurrence], list[int]] = ([], [])
 
     for cohort in product.cohorts.intake_dates():
         first = cohort.toordinal()
@@ -392,9 +444,11 @@ def product_gaps(
             if r0 > r1:
                 continue
             k0, k1 = stage_at[r0 - first], stage_at[r1 - first]
-            names = _quoted(s.name for s in stages[k0 : k1 + 1])
+            names = unowned_names.get((k0, k1))
+            if names is None:
+                names = unowned_names[k0, k1] = _quoted(s.name for s in stages[k0 : k1 + 1])
             t0, t1 = texts[r0 - start], texts[r1 - start]
-            buckets.setdefault(r0 * 8 + rank["unowned"], []).append(
+            buckets.setdefault(r0 * 8 + unowned_rank, []).append(
                 make(
                     "unowned",
                     pid,
@@ -407,28 +461,28 @@ def product_gaps(
                 )
             )
 
-        contacts = list(by_cohort.get(cohort, ()))
-        contacts.extend(
-            b_sorted[bisect_left(b_days, first) : bisect_right(b_days, first + cycle - 1)]
-        )
-        days = [o.date.toordinal() for o in contacts]
+        own_contacts, own_days = own.get(cohort, no_contacts)
+        b_lo = bisect_left(b_days, first)
+        b_hi = bisect_right(b_days, first + cycle - 1)
+        contacts = own_contacts + b_sorted[b_lo:b_hi]
+        days = own_days + b_days[b_lo:b_hi]
         n = len(contacts)
-        # Contacts in order of date, time, uid: sort by day, then settle same-day ties.
+        # Contacts in order of date, time, uid: a stable sort by day, then the
+        # contacts that share a day (a tie) are put in order of time and uid.
         order = sorted(range(n), key=days.__getitem__)
         sorted_days = [days[x] for x in order]
-        if len(set(days)) < n:
-            i = 0
-            while i < n - 1:
-                if sorted_days[i] != sorted_days[i + 1]:
-                    i += 1
-                    continue
-                j = i + 2
-                while j < n and sorted_days[j] == sorted_days[i]:
-                    j += 1
-                order[i:j] = sorted(
-                    order[i:j], key=lambda x: (_time_key(contacts[x].time), contacts[x].uid)
-                )
-                i = j
+        ties = [i for i in range(1, n) if sorted_days[i] == sorted_days[i - 1]]
+        t = 0
+        while t < len(ties):
+            # One run of equal days covers order[lo:hi]; its ties are consecutive.
+            lo = ties[t] - 1
+            while t + 1 < len(ties) and ties[t + 1] == ties[t] + 1:
+                t += 1
+            hi = ties[t] + 1
+            t += 1
+            order[lo:hi] = sorted(
+                order[lo:hi], key=lambda x: (_time_key(contacts[x].time), contacts[x].uid)
+            )
 
         if least_allowed is not None:
             # Silent runs lie between consecutive contact days inside [a, b].
@@ -446,7 +500,7 @@ def product_gaps(
                     continue
                 stage = stages[k]
                 t0, t1 = texts[r0 - start], texts[r1 - start]
-                buckets.setdefault(r0 * 8 + rank["silence"], []).append(
+                buckets.setdefault(r0 * 8 + silence_rank, []).append(
                     make(
                         "silence",
                         pid,
@@ -472,7 +526,7 @@ def product_gaps(
                     continue
                 team = team_names.get(owner or "", owner)
                 t0, t1 = texts[d0 - start], texts[d1 - start]
-                buckets.setdefault(d0 * 8 + rank["handoff"], []).append(
+                buckets.setdefault(d0 * 8 + handoff_rank, []).append(
                     make(
                         "handoff",
                         pid,
@@ -490,19 +544,17 @@ def product_gaps(
             close = [i for i in range(1, n) if sorted_days[i] - sorted_days[i - 1] < spacing]
             if not close:
                 continue
-            starts = [sorted_days[i - 1] for i in close]
             pairs: list[Gap] = []
             for i in close:
                 earlier, later = contacts[order[i - 1]], contacts[order[i]]
                 d0, d1 = sorted_days[i - 1], sorted_days[i]
                 offset = d1 - first
-                stage_id = stages[stage_at[offset]].id if 0 <= offset < cycle else later.stage
                 pairs.append(
                     make(
                         "spacing",
                         pid,
                         cohort,
-                        stage_id,
+                        stage_id_at[offset] if 0 <= offset < cycle else later.stage,
                         None,
                         earlier.date,
                         later.date,
@@ -513,6 +565,7 @@ def product_gaps(
                         (earlier.uid, later.uid),
                     )
                 )
+            starts = [sorted_days[i - 1] for i in close]
             if len(set(starts)) < len(starts):  # pairs of one day: order them fully
                 pairs.sort(key=gap_sort_key)
             for g in pairs:
