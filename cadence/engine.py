@@ -122,7 +122,7 @@ class _OccurrenceDraft:
     ``__init__`` sets every field through ``object.__setattr__`` (about 4× the
     cost). A draft is filled with plain stores and then re-labelled as an
     Occurrence; CPython only allows that when both layouts are identical, and
-    :func:`_pick_occurrence_factory` checks it once at import, falling back to
+    :func:`_pick_factory` checks it once at import, falling back to
     the real constructor otherwise.
     """
 
@@ -166,11 +166,62 @@ class _OccurrenceDraft:
         self.__class__ = Occurrence  # type: ignore[assignment]
 
 
-_MakeOccurrence = Callable[..., Occurrence]
+class _SkippedDraft:
+    """The same trick for :class:`~cadence.model.Skipped` (thousands per large plan)."""
+
+    __slots__ = tuple(f.name for f in fields(Skipped))
+
+    def __init__(
+        self,
+        uid: str,
+        nominal: date,
+        time_: time | None,
+        product: str | None,
+        cohort: date | None,
+        stage: str | None,
+        touch: str,
+        name: str,
+        channel: str,
+        owner: str,
+        automated: bool,
+        leads: float,
+        reason: str,
+        repeat: int = 0,
+        kind: str = "touch",
+    ) -> None:
+        self.uid = uid
+        self.nominal = nominal
+        self.time = time_
+        self.product = product
+        self.cohort = cohort
+        self.stage = stage
+        self.touch = touch
+        self.name = name
+        self.channel = channel
+        self.owner = owner
+        self.automated = automated
+        self.leads = leads
+        self.reason = reason
+        self.repeat = repeat
+        self.kind = kind
+        self.__class__ = Skipped  # type: ignore[assignment]
 
 
-def _pick_occurrence_factory() -> _MakeOccurrence:
-    sample = (
+def _pick_factory(draft: Callable[..., Any], real: type, sample: tuple[Any, ...]) -> Any:
+    """``draft`` when it builds objects equal to ``real(*sample)``, else ``real``."""
+    try:
+        fast = draft(*sample)
+    except TypeError:  # layouts differ (the model changed): use the real constructor
+        return real
+    if type(fast) is real and fast == real(*sample):
+        return draft
+    return real
+
+
+_make_occurrence: Callable[..., Occurrence] = _pick_factory(
+    _OccurrenceDraft,
+    Occurrence,
+    (
         "u",
         date(2027, 1, 4),
         time(9, 30),
@@ -187,17 +238,29 @@ def _pick_occurrence_factory() -> _MakeOccurrence:
         2,
         "touch",
         None,
-    )
-    try:
-        fast: Any = _OccurrenceDraft(*sample)
-    except TypeError:  # layouts differ (Occurrence changed): use the real constructor
-        return Occurrence
-    if type(fast) is Occurrence and fast == Occurrence(*sample):
-        return _OccurrenceDraft  # type: ignore[return-value]
-    return Occurrence
-
-
-_make_occurrence: _MakeOccurrence = _pick_occurrence_factory()
+    ),
+)
+_make_skipped: Callable[..., Skipped] = _pick_factory(
+    _SkippedDraft,
+    Skipped,
+    (
+        "u",
+        date(2027, 1, 2),
+        time(9, 30),
+        "p",
+        date(2027, 1, 4),
+        "s",
+        "t",
+        "n",
+        "email",
+        "mkt",
+        False,
+        1.5,
+        "weekend",
+        2,
+        "touch",
+    ),
+)
 
 
 # --- plan-level context ---------------------------------------------------------
@@ -375,7 +438,7 @@ def _schedule_product(cal: _Calendar, product: Product) -> _ProductSchedule:
                 final = table[nominal - base]
                 if final < 0:
                     skipped.append(
-                        Skipped(
+                        _make_skipped(
                             f"{prefix}{text}{suffixes[j]}",
                             dates[nominal - base],
                             t_time,
@@ -443,6 +506,18 @@ def _reaches(b: Broadcast, product_id: str) -> bool:
     return b.products is None or product_id in b.products
 
 
+def _days_reaching(drafts: Sequence[_BroadcastDates], product_id: str) -> list[int]:
+    """The days on which a broadcast that reaches the product is sent (or skipped).
+
+    Only these days need the product's leads: summing them for every broadcast
+    day cost more than the rest of the broadcasts' work.
+    """
+    days = {
+        d.final if d.final >= 0 else d.nominal for d in drafts if _reaches(d.broadcast, product_id)
+    }
+    return sorted(days)
+
+
 def _broadcast_entries(
     cal: _Calendar,
     drafts: Sequence[_BroadcastDates],
@@ -462,7 +537,7 @@ def _broadcast_entries(
         if d.final < 0:
             if cal.start <= d.nominal <= cal.end:
                 skipped.append(
-                    Skipped(
+                    _make_skipped(
                         d.uid,
                         cal.dates[d.nominal - cal.base],
                         b.time,
@@ -525,7 +600,11 @@ def schedule(plan: Plan) -> Schedule:
     (broadcasts first), touch, cohort, repeat. ``skipped`` lists the occurrences
     not sent (roll policy ``skip``) whose nominal date is in the horizon.
     """
-    return Planner().update(plan, with_gaps=False).schedule
+    # The throw-away planner's per-product caches (some 50 k small lists) are
+    # freed inside the collector's pause, so that when it resumes it scans only
+    # what is returned (see gaps.gc_paused).
+    with gc_paused():
+        return Planner()._update(plan, with_gaps=False).schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,13 +665,13 @@ class Planner:
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
-        if plan.end < plan.start:
-            self._reset()
-            return Replan(Schedule(()), ())
         with gc_paused():
             return self._update(plan, with_gaps)
 
     def _update(self, plan: Plan, with_gaps: bool) -> Replan:
+        if plan.end < plan.start:
+            self._reset()
+            return Replan(Schedule(()), ())
         key = (plan.id, plan.start, plan.end, plan.calendar)
         fresh = self._calendar is None or key != self._calendar_key
         if fresh:
@@ -606,7 +685,6 @@ class Planner:
             self._broadcasts = _expand_broadcasts(cal, plan.broadcasts)
             self._broadcast_key = b_key
         drafts = self._broadcasts
-        broadcast_days = sorted({d.final if d.final >= 0 else d.nominal for d in drafts})
 
         previous_gaps = {pid: cached.gaps for pid, cached in self._products.items()}
         rescheduled: list[str] = []
@@ -622,7 +700,7 @@ class Planner:
                         p.id, old.scheduled.buckets if old else None, cached.scheduled.buckets
                     )
             if cached.leads_key != b_key:
-                cached.leads_on = _leads_on(p, broadcast_days)
+                cached.leads_on = _leads_on(p, _days_reaching(drafts, p.id))
                 cached.leads_key = b_key
             kept[p.id] = cached
         for pid, old in self._products.items():
