@@ -297,7 +297,15 @@ class _Calendar:
             inside = [i for i, f in enumerate(table) if self.start <= f <= self.end]
             self.bounds[policy] = (base + inside[0], base + inside[-1]) if inside else (1, 0)
         self._reasons: dict[int, str] = {}
+        self._compact: dict[date, str] = {}
         self.horizon = checks.HorizonDays(plan)
+
+    def compact_text(self, d: date) -> str:
+        """``YYYYMMDD`` of a cohort date, for UIDs (strftime is slow; cohorts repeat)."""
+        found = self._compact.get(d)
+        if found is None:
+            found = self._compact[d] = f"{d:%Y%m%d}"
+        return found
 
     def reason(self, ordinal: int) -> str:
         """Why a nominal date was not sent (its day is not a working day)."""
@@ -383,7 +391,7 @@ def _schedule_product(cal: _Calendar, product: Product) -> _ProductSchedule:
     make = _make_occurrence
     intake = product.cohorts.intake_dates()
     intake_ordinals = [d.toordinal() for d in intake]
-    intake_text = [f"{d:%Y%m%d}" for d in intake]
+    intake_text = [cal.compact_text(d) for d in intake]
     stage_index = {s.id: k for k, s in enumerate(product.stages)}
     starts, lengths, stage_leads = _journey_leads(product)
     pid = product.id
