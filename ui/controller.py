@@ -9,7 +9,10 @@ changed products, then announce it:
 
 - ``sig_plan_changed(Changes)`` — the plan changed (edit, undo, redo, open);
 - ``sig_schedule_changed()`` — the schedule and the gaps were recomputed;
-- ``sig_navigate(NavTarget)`` — some view asks the window to show a place.
+- ``sig_navigate(NavTarget)`` — some view asks the window to show a place;
+- ``sig_flush_pending()`` — views apply edits they are still holding back
+  (debounced typing) now: :meth:`undo` and :meth:`redo` emit it first, so an
+  undo never lands between a keystroke and its edit.
 
 The controller is created once per window and survives File ▸ Open: opening a
 document calls :meth:`load`, which resets the undo stack and emits both signals,
@@ -112,6 +115,8 @@ class DocumentController(QObject):
     sig_store_error = Signal(str)
     #: the document or its path changed (open, new, save as)
     sig_document_changed = Signal()
+    #: apply any edit held back (debounced typing) now — before undo and redo
+    sig_flush_pending = Signal()
 
     def __init__(
         self,
@@ -165,6 +170,20 @@ class DocumentController(QObject):
         # that the stack discards, and its message comes back here.
         self.undo_stack.push(PlanEdit(self, self.plan, stamped, text, merge_id))
         return self.last_error
+
+    def flush_pending(self) -> None:
+        """Have the views apply the edits they are still holding back (typing)."""
+        self.sig_flush_pending.emit()
+
+    def undo(self) -> None:
+        """Edit ▸ Undo: first apply pending typing, so Undo takes back exactly that."""
+        self.flush_pending()
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        """Edit ▸ Redo (pending typing is applied first, which leaves nothing to redo)."""
+        self.flush_pending()
+        self.undo_stack.redo()
 
     def new_merge_id(self) -> int:
         """A fresh id for one gesture (a drag, a typing session) to merge its edits."""

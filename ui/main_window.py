@@ -240,6 +240,14 @@ class MainWindow(QMainWindow):
         self.act_redo = stack.createRedoAction(self, "&Redo")
         themed_icon(self.act_redo, "redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        # The stack's actions keep their text and enabled state; triggering goes through
+        # the controller, which applies pending typing before it undoes.
+        for act, slot in (
+            (self.act_undo, self.controller.undo),
+            (self.act_redo, self.controller.redo),
+        ):
+            act.triggered.disconnect()
+            act.triggered.connect(slot)
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
 
@@ -640,21 +648,7 @@ class MainWindow(QMainWindow):
         return self._run(CohortsDialog(self.controller, pid, self))
 
     def delete_product(self) -> bool:
-        pid = self.side.current_product
-        product = self.controller.plan.product(pid)
-        if product is None:
-            return False
-        requests = sum(1 for q in self.controller.plan.requests if q.product == product.id)
-        extra = f" and its {requests} collateral request(s)" if requests else ""
-        if not documents.confirm(
-            self,
-            "Delete product",
-            f"Delete “{product.name}” with its {len(product.stages)} stages, "
-            f"{len(product.touches)} touches{extra}? (Edit ▸ Undo brings it back.)",
-            "Delete",
-        ):
-            return False
-        return self.side.delete_product()
+        return self.side.confirm_delete_product()
 
     def export_dialog(self) -> None:
         try:

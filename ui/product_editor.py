@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFocusEvent
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -33,11 +33,31 @@ from ui.controller import DocumentController
 from ui.cycle_map import CycleMapView
 from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
 from ui.theme import WARNING_GLYPH, icon, themed_icon
-from ui.widgets import ElidedLabel
+from ui.widgets import ElidedLabel, add_delete_action, delete_keys
+
+
+def _undo_or_redo(event: QEvent) -> str | None:
+    """ "undo" or "redo" for the keys Edit ▸ Undo/Redo use (Ctrl+Z; Ctrl+Shift+Z, Ctrl+Y)."""
+    if not isinstance(event, QKeyEvent):
+        return None
+    if event.matches(QKeySequence.StandardKey.Undo):
+        return "undo"
+    ctrl_y = (
+        event.key() == Qt.Key.Key_Y and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+    )
+    if event.matches(QKeySequence.StandardKey.Redo) or ctrl_y:
+        return "redo"
+    return None
 
 
 class LeadDefinitionEdit(QPlainTextEdit):
-    """The product's lead definition; typing is one undo step per editing session."""
+    """The product's lead definition; typing is one undo step per editing session.
+
+    Typing is applied 0.6 s after the last key (or on focus out). There is one
+    history, the document's: the field has no undo of its own, and Undo/Redo —
+    from the keyboard here or from the window — first apply the pending typing,
+    so Undo takes back exactly what was typed.
+    """
 
     sig_refused = Signal(str)
 
@@ -52,12 +72,14 @@ class LeadDefinitionEdit(QPlainTextEdit):
             "the definition marketing and sales agree on."
         )
         self.setTabChangesFocus(True)
+        self.setUndoRedoEnabled(False)  # Ctrl+Z is the document's undo (see keyPressEvent)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(600)
         self._timer.timeout.connect(self.commit)
         self.textChanged.connect(self._on_text_changed)
         controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_flush_pending.connect(self.flush)
 
     def set_product(self, product_id: str | None) -> None:
         self.commit()
@@ -69,9 +91,14 @@ class LeadDefinitionEdit(QPlainTextEdit):
         product = self.controller.plan.product(self.product_id)
         text = product.lead_definition if product else ""
         if text != self.toPlainText():
+            position = self.textCursor().position()
             self._loading = True
             self.setPlainText(text)
             self._loading = False
+            if self.hasFocus():  # an undo while typing: keep the caret where it was
+                cursor = self.textCursor()
+                cursor.setPosition(min(position, self.document().characterCount() - 1))
+                self.setTextCursor(cursor)
         self.setEnabled(product is not None)
         self.setReadOnly(self.controller.read_only)
 
@@ -98,10 +125,37 @@ class LeadDefinitionEdit(QPlainTextEdit):
         if error is not None:
             self.sig_refused.emit(error)
 
+    def flush(self) -> None:
+        """Apply pending typing before an undo or redo; what is typed next is a new step."""
+        self.commit()
+        self._merge_id = self.controller.new_merge_id()
+
+    def event(self, event: QEvent) -> bool:
+        # Claim Undo/Redo before the window's shortcuts do, even when their actions
+        # are disabled (nothing applied yet), so keyPressEvent can apply the typing first.
+        if event.type() == QEvent.Type.ShortcutOverride and _undo_or_redo(event) is not None:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        which = _undo_or_redo(event)
+        if which == "undo":
+            self.controller.undo()  # flushes this field first
+        elif which == "redo":
+            self.controller.redo()
+        else:
+            super().keyPressEvent(event)
+
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
         self.commit()
         self._merge_id = self.controller.new_merge_id()  # the next session is a new undo step
         super().focusOutEvent(event)
+
+
+def _delete_key() -> str:
+    """ "Del", or the platform's name for it, for tooltips (needs the application)."""
+    return delete_keys()[0].toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def _table(model: Any) -> QTableView:
@@ -196,6 +250,13 @@ class ProductEditor(QWidget):
         self.stage_table.setObjectName("stageTable")
         self.touch_table = _table(self.touch_model)
         self.touch_table.setObjectName("touchTable")
+        # Delete/Backspace in a table: the same undoable edits as the buttons.
+        self.act_delete_stage_key = add_delete_action(
+            self.stage_table, "Delete the selected stage", self.delete_stage
+        )
+        self.act_delete_touch_key = add_delete_action(
+            self.touch_table, "Delete the selected touch", self.delete_touch
+        )
 
         self.act_add_stage = _themed_action("stage-add", "Add stage", self)
         self.act_add_stage.setToolTip("Add a stage after the selected one")
@@ -212,6 +273,7 @@ class ProductEditor(QWidget):
         self.act_duplicate_touch = _themed_action("duplicate", "Duplicate touch", self)
         self.act_duplicate_touch.triggered.connect(self.duplicate_touch)
         self.act_delete_touch = _themed_action("delete", "Delete touch", self)
+        self.act_delete_touch.setToolTip(f"Delete the selected touch ({_delete_key()})")
         self.act_delete_touch.triggered.connect(self.delete_touch)
 
         stage_box = self._titled(
@@ -404,7 +466,13 @@ class ProductEditor(QWidget):
         stage = self.current_stage()
         touch = self.current_touch()
         self.act_add_stage.setEnabled(editable)
-        self.act_delete_stage.setEnabled(editable and stage is not None and len(product.stages) > 1)
+        only = product is not None and len(product.stages) == 1
+        self.act_delete_stage.setEnabled(editable and stage is not None and not only)
+        self.act_delete_stage.setToolTip(
+            "A product needs at least one stage"
+            if only
+            else f"Delete the selected stage and its touches ({_delete_key()})"
+        )
         self.act_stage_up.setEnabled(
             editable and stage is not None and product.stages[0].id != stage
         )
@@ -527,6 +595,12 @@ class ProductEditor(QWidget):
         if product is None or sid is None:
             return False
         stage = product.stage(sid)
+        if len(product.stages) == 1:
+            self.show_error(
+                f"“{stage.name}” is the only stage of {product.name}; a product needs at "
+                "least one stage, so add another one before deleting it."
+            )
+            return False
         return self._apply(edits.delete_stage(product, sid), f"Delete stage “{stage.name}”")
 
     def move_stage(self, delta: int) -> bool:

@@ -37,11 +37,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import edits
+from ui import documents, edits
 from ui.controller import DocumentController
 from ui.glyphs import channel_icon, swatch_icon
 from ui.rrule import describe
 from ui.theme import WARNING_GLYPH, colors, team_color, themed_icon
+from ui.widgets import add_delete_action
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -304,12 +305,15 @@ class SidePanel(QWidget):
 
         self.add_button = _small_button("add", "Add a product")
         self.duplicate_button = _small_button("duplicate", "Duplicate the selected product")
-        self.delete_button = _small_button("delete", "Delete the selected product")
+        self.delete_button = _small_button("delete", "Delete the selected product…")
         self.up_button = _small_button("up", "Move the product up (Alt+Up)")
         self.down_button = _small_button("down", "Move the product down (Alt+Down)")
         self.add_button.clicked.connect(self.add_product)
         self.duplicate_button.clicked.connect(self.duplicate_product)
-        self.delete_button.clicked.connect(self.delete_product)
+        self.delete_button.clicked.connect(self.confirm_delete_product)
+        self.act_delete_key = add_delete_action(
+            self.products, "Delete the selected product…", self.confirm_delete_product
+        )
         self.up_button.clicked.connect(lambda: self.move_product(-1))
         self.down_button.clicked.connect(lambda: self.move_product(+1))
         buttons = QHBoxLayout()
@@ -433,7 +437,25 @@ class SidePanel(QWidget):
             return new_id
         return None
 
+    def confirm_delete_product(self) -> bool:
+        """Ask first (what goes with it, that Undo brings it back), then delete."""
+        product = self.controller.plan.product(self.current_product)
+        if product is None:
+            return False
+        requests = sum(1 for q in self.controller.plan.requests if q.product == product.id)
+        extra = f" and its {requests} collateral request(s)" if requests else ""
+        if not documents.confirm(
+            self,
+            "Delete product",
+            f"Delete “{product.name}” with its {len(product.stages)} stages, "
+            f"{len(product.touches)} touches{extra}? (Edit ▸ Undo brings it back.)",
+            "Delete",
+        ):
+            return False
+        return self.delete_product()
+
     def delete_product(self) -> bool:
+        """Delete the selected product without asking (one undo step)."""
         pid = self.current_product
         product = self.controller.plan.product(pid)
         if product is None:

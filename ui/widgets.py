@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStyle, QStyleOption, QWidget
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyleOption,
+    QWidget,
+)
+
+
+def delete_keys(platform: str = sys.platform) -> list[QKeySequence]:
+    """The keys that delete the selected row: the platform's Delete, and on macOS also
+    Backspace (the key labelled "delete" there; QKeySequence.Delete is only fn+delete)."""
+    keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Delete)
+    if platform == "darwin":
+        keys.append(QKeySequence(Qt.Key.Key_Backspace))
+    return keys
+
+
+def add_delete_action(view: QAbstractItemView, text: str, slot: Callable[[], object]) -> QAction:
+    """A Delete-key action on ``view`` only (not while a cell editor has the focus)."""
+    action = QAction(text, view)
+    action.setShortcuts(delete_keys())
+    # WidgetShortcut: the key belongs to the view itself, so an open cell editor
+    # (the focus widget then) keeps Delete for its text.
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+
+    def trigger() -> None:
+        if view.state() != QAbstractItemView.State.EditingState:
+            slot()
+
+    action.triggered.connect(trigger)
+    view.addAction(action)
+    return action
 
 
 class ElidedLabel(QLabel):
