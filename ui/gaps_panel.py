@@ -67,7 +67,10 @@ KIND_EXPLANATIONS: dict[str, str] = {
     "silence": "The lead hears nothing from anyone for longer than the allowed silence.",
     "handoff": "A new team takes the lead over but does not contact it within the hand-off SLA.",
     "spacing": "Two contacts reach the same leads too close together (one budget for all teams).",
-    "capacity": "A team's manual touches in one ISO week exceed its weekly capacity.",
+    "capacity": (
+        "A team's manual contacts in one ISO week (the leads its calls and meetings are "
+        "expected to reach) exceed its weekly capacity."
+    ),
 }
 
 #: Qt.ItemDataRole.UserRole: the Gap of a leaf row; group rows give None.
@@ -133,8 +136,19 @@ def suggested_fix(plan: Plan, gap: Gap) -> str:
         team = team_name(plan, gap.team)
         load = f"{gap.load:g}" if gap.load is not None else "?"
         return (
-            f"{team} has {load} manual touches in week {_iso_week(gap.start)}, capacity "
-            f"{gap.capacity}: automate a touch, spread the cohorts, or raise the capacity."
+            f"{team} has {load} manual contacts (expected leads) in week "
+            f"{_iso_week(gap.start)}; capacity {gap.capacity}. Automate a touch, spread the "
+            "cohorts, or raise the capacity."
+        )
+    return gap.message
+
+
+def gap_message(plan: Plan, gap: Gap) -> str:
+    """The gap's message in the app's words (the core says "leads" for a capacity load)."""
+    if gap.kind == "capacity" and gap.load is not None:
+        return (
+            f"{team_name(plan, gap.team)}: {gap.load:g} manual contacts in week "
+            f"{_iso_week(gap.start)}, capacity {gap.capacity}"
         )
     return gap.message
 
@@ -323,19 +337,19 @@ class GapTreeModel(QAbstractItemModel):
             if col == 3:
                 return team_name(plan, gap.team) if gap.team else "—"
             if col == 4:
-                return gap.message
+                return gap_message(plan, gap)
         if role == SORT_ROLE:
             return (
                 gap_label(plan, gap),
                 gap.start.toordinal(),
                 gap.days,
                 team_name(plan, gap.team) if gap.team else "",
-                gap.message,
+                gap_message(plan, gap),
             )[col]
         if role == Qt.ItemDataRole.DecorationRole and col == 3 and gap.team:
             return self._icons.get(gap.team)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{gap.message}\n\nSuggested fix: {suggested_fix(plan, gap)}"
+            return f"{gap_message(plan, gap)}\n\nSuggested fix: {suggested_fix(plan, gap)}"
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == GAP_ROLE:

@@ -499,9 +499,13 @@ class SidePanel(QWidget):
         plan = self.controller.plan
         self.teams.clear()
         for team in plan.teams:
-            cap = f"{team.weekly_capacity}/week" if team.weekly_capacity else "no limit"
+            cap = (
+                f"{team.weekly_capacity} manual contacts a week"
+                if team.weekly_capacity
+                else "no limit"
+            )
             item = QListWidgetItem(swatch_icon(team.color), f"{team.name}")
-            item.setToolTip(f"{team.name} ({team.id}) — manual touches capacity: {cap}")
+            item.setToolTip(f"{team.name} ({team.id}) — capacity: {cap}")
             item.setData(Qt.ItemDataRole.UserRole, team.id)
             self.teams.addItem(item)
         self.broadcasts.clear()

@@ -43,7 +43,8 @@ class TeamsDialog(PlanDialog):
         self.resize(560, 380)
         intro = QLabel(
             "Teams own stages and touches. Their colour marks their work in every view; "
-            "capacity is how many manual touches (calls, meetings) they can handle a week."
+            "capacity is how many manual contacts a week they can handle (the leads their "
+            "calls and meetings are expected to reach)."
         )
         intro.setWordWrap(True)
         intro.setProperty("role", "hint")

@@ -12,7 +12,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from cadence.commands.plan import demo_plan
 from ui._cal_common import calendar_bus
 from ui.controller import DocumentController, NavTarget
-from ui.gaps_panel import GAP_ROLE, GapsPanel, suggested_fix
+from ui.gaps_panel import GAP_ROLE, KIND_EXPLANATIONS, GapsPanel, suggested_fix
 
 
 @pytest.fixture
@@ -138,8 +138,8 @@ def test_suggested_fixes_per_kind(controller):
         "(a touch at offset 0–2)."
     )
     assert suggested_fix(plan, first["capacity"]) == (
-        "Account executives has 48.9 manual touches in week 2027-W15, capacity 45: "
-        "automate a touch, spread the cohorts, or raise the capacity."
+        "Account executives has 48.9 manual contacts (expected leads) in week 2027-W15; "
+        "capacity 45. Automate a touch, spread the cohorts, or raise the capacity."
     )
     assert suggested_fix(plan, first["spacing"]).startswith(
         "Move one of the two contacts so they are at least 2 days apart"
@@ -174,6 +174,14 @@ def test_double_click_on_capacity_shows_the_teams_week(panel, controller, qtbot)
     assert hints[0].filter.teams == {"ae"}
     assert hints[0].filter.automation == "manual"
     assert (hints[0].day, hints[0].view) == (date(2027, 4, 12), "week")
+
+
+def test_capacity_rows_say_manual_contacts(panel):
+    index = child(panel, 3, 0, 0)
+    message = index.siblingAtColumn(4).data()
+    assert message == "Account executives: 48.9 manual contacts in week 2027-W15, capacity 45"
+    assert "touches" not in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "manual contacts" in KIND_EXPLANATIONS["capacity"]
 
 
 def test_refreshes_after_an_edit(panel, controller, qtbot):
