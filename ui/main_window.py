@@ -318,6 +318,11 @@ class MainWindow(QMainWindow):
         self.act_fit = self._action(
             "&Fit cycle to width", self.editor.map.fit_to_width, None, QKeySequence("Ctrl+0")
         )
+        self.act_shortcuts = self._action(
+            "&Keyboard shortcuts",
+            self.show_shortcuts,
+            tip="Every shortcut of the window, read from its menus and tables",
+        )
         self.act_about = self._action("&About Cadence", self.about, "info")
 
     def _build_menus(self) -> None:
@@ -377,6 +382,8 @@ class MainWindow(QMainWindow):
             self.theme_actions[key] = act
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_shortcuts)
+        help_menu.addSeparator()
         help_menu.addAction(self.act_about)
 
     def _build_toolbar(self) -> None:
@@ -667,6 +674,11 @@ class MainWindow(QMainWindow):
             documents.show_error(self, "Print", "Printing is not installed in this build.")
             return
         print_dialog(self.controller, self)
+
+    def show_shortcuts(self) -> bool:
+        from ui.shortcuts_dialog import ShortcutsDialog
+
+        return self._run(ShortcutsDialog(self))
 
     def about(self) -> None:
         QMessageBox.about(

@@ -255,3 +255,29 @@ def test_edit_undo_in_the_window_applies_the_typing_first(qtbot, window):
     assert c.plan.product("analytics").stage("aware").days == 20
     window.act_redo.trigger()
     assert c.plan.product("analytics").lead_definition == ORIGINAL_LEAD + " XYZ"
+
+
+# -- Help ▸ Keyboard shortcuts -----------------------------------------------------------------
+
+
+def test_help_lists_the_shortcuts_of_the_actions(qtbot, window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(window, "_run", lambda dialog: shown.append(dialog) or True)
+    help_menu = window.menuBar().actions()[-1].menu()
+    assert window.act_shortcuts in help_menu.actions()
+    window.act_shortcuts.trigger()
+    dialog = shown[0]
+    qtbot.addWidget(dialog)
+    rows = dialog.rows()
+    assert ("Edit", "Undo", "Ctrl+Z") in rows
+    assert ("Edit", "Redo", "Ctrl+Shift+Z, Ctrl+Y") in rows
+    delete = QKeySequence(Qt.Key.Key_Delete).toString(QKeySequence.SequenceFormat.NativeText)
+    assert ("Lists and tables", "Delete the selected stage", delete) in rows
+    assert ("Lists and tables", "Delete the selected touch", delete) in rows
+    assert ("Lists and tables", "Delete the selected product", delete) in rows
+    assert ("View", "Cycle map", "Ctrl+1") in rows
+    # Read from the actions: a changed shortcut shows in the next dialog.
+    window.act_fit.setShortcut(QKeySequence("Ctrl+9"))
+    window.show_shortcuts()
+    assert ("View", "Fit cycle to width", "Ctrl+9") in shown[1].rows()
+    qtbot.addWidget(shown[1])
