@@ -420,10 +420,13 @@ class ProductEditor(QWidget):
 
     def _size_columns(self) -> None:
         for table in (self.stage_table, self.touch_table):
-            table.resizeColumnsToContents()
             header = table.horizontalHeader()
-            for col in range(header.count()):
-                header.resizeSection(col, max(56, min(260, header.sectionSize(col) + 14)))
+            # From the content, not the current width: the last column stretches to the
+            # width left, and feeding that back in widened it on every product switch
+            # until its right-aligned gap counts scrolled out of view.
+            for col in range(header.count() - 1):
+                hint = max(table.sizeHintForColumn(col), header.sectionSizeHint(col))
+                header.resizeSection(col, max(56, min(260, hint + 14)))
 
     def _on_plan_changed(self, changes: Any) -> None:
         if self.product_id is not None and self.product is None:

@@ -311,3 +311,15 @@ def test_on_a_slow_plan_a_drag_is_previewed_and_applied_once_on_release(qtbot, c
     )
     assert controller.plan.product("analytics").stage("negotiate").days == 15
     assert controller.undo_stack.undoText() == "Resize “Negotiation” to 15 days"
+
+
+def test_switching_products_keeps_the_stage_table_inside_its_view(qtbot, editor):
+    # The last column (gap counts, right-aligned) stretches; it used to widen by 14 px on
+    # every product switch until the counts scrolled out of view.
+    editor.resize(780, 800)  # the last column gets less than its 260 px cap
+    table = editor.stage_table
+    header = table.horizontalHeader()
+    for pid in ("billing", "analytics", "billing", "analytics", "billing"):
+        editor.set_product(pid)
+    qtbot.waitUntil(lambda: header.length() == table.viewport().width())
+    assert table.horizontalScrollBar().maximum() == 0
