@@ -234,10 +234,12 @@ class ProductEditor(QWidget):
         hl.setContentsMargins(14, 8, 8, 8)
         hl.setSpacing(10)
         hl.addWidget(self.title)
-        hl.addWidget(self.facts, 2)
+        # No stretch on the labels: the spacer only gets what is left once both labels
+        # show in full (stretch factors shared the width out even while they were elided).
+        hl.addWidget(self.facts)
         hl.addWidget(self.gap_chip)
         hl.addStretch(1)
-        hl.addWidget(self.cohort_chip, 3)
+        hl.addWidget(self.cohort_chip)
         hl.addSpacing(4)
         hl.setSpacing(6)
         for action in (self.act_cohorts, self.act_zoom_out, self.act_zoom_in, self.act_fit):

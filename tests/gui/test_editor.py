@@ -323,3 +323,18 @@ def test_switching_products_keeps_the_stage_table_inside_its_view(qtbot, editor)
         editor.set_product(pid)
     qtbot.waitUntil(lambda: header.length() == table.viewport().width())
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_header_labels_take_the_width_before_the_blank_between_them(qtbot, editor):
+    facts, gap_chip, chip = editor.facts, editor.gap_chip, editor.cohort_chip
+
+    def blank():
+        return chip.x() - (gap_chip.x() + gap_chip.width())
+
+    editor.resize(640, 800)  # too narrow for both: they elide, and nothing is left blank
+    qtbot.waitUntil(lambda: chip.width() < chip.sizeHint().width())
+    assert blank() <= 12
+    editor.resize(2000, 800)  # room for both: full text, chips no wider than their text
+    qtbot.waitUntil(lambda: facts.width() == facts.sizeHint().width())
+    assert chip.width() == chip.sizeHint().width()
+    assert blank() > 100
