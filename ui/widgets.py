@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 
 
 def delete_keys(platform: str = sys.platform) -> list[QKeySequence]:
-    """The keys that delete the selected row: the platform's Delete, and on macOS also
-    Backspace (the key labelled "delete" there; QKeySequence.Delete is only fn+delete)."""
-    keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Delete)
+    """The keys that delete the selected row: Delete, and on macOS also Backspace (the
+    key labelled "delete" there). Not QKeySequence.Delete: on X11 and macOS it also
+    holds the emacs-style Ctrl+D / Meta+D, meant for deleting a character in text."""
+    keys = [QKeySequence(Qt.Key.Key_Delete)]
     if platform == "darwin":
         keys.append(QKeySequence(Qt.Key.Key_Backspace))
     return keys
