@@ -8,10 +8,12 @@ system's scheme, or View ▸ Theme) repaints everything consistently.
 
 from __future__ import annotations
 
+import tempfile
 import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
@@ -134,9 +136,33 @@ def build_palette(c: Colors) -> QPalette:
     return pal
 
 
+def _arrow_files(c: Colors) -> dict[str, str]:
+    """Chevron images in the palette's muted colour, for the stylesheet's url(…).
+
+    A styled combo box or spin box no longer draws its native arrows, and a
+    stylesheet image cannot take the theme's colour: so each palette gets its
+    own files, written once into a private temporary folder.
+    """
+    global _arrow_dir
+    if _arrow_dir is None:
+        _arrow_dir = Path(tempfile.mkdtemp(prefix="cadence-qss-"))
+    out = {}
+    for name in ("chevron-down", "chevron-up"):
+        path = _arrow_dir / f"{name}-{c.muted.lstrip('#')}.svg"
+        if not path.exists():
+            path.write_text(_svg_text(name).replace("currentColor", c.muted), encoding="utf-8")
+        out[name.replace("-", "_")] = path.as_posix()
+    return out
+
+
+_arrow_dir: Path | None = None
+
+
 def stylesheet(c: Colors) -> str:
     """resources/app.qss with the palette's colours filled in (@name placeholders)."""
     text = resources.files("resources").joinpath("app.qss").read_text(encoding="utf-8")
+    for name, path in _arrow_files(c).items():
+        text = text.replace(f"@{name}", path)
     # Longest names first so @alt_base is not eaten by @base.
     for name in sorted(Colors.__dataclass_fields__, key=len, reverse=True):
         value = getattr(c, name)
