@@ -213,9 +213,21 @@ def import_json(path: Path, target: Path | None = None) -> Opened:
 
 def create(path: Path, plan: Plan) -> Opened:
     """A new document at ``path`` (replacing a file there) holding ``plan``."""
-    from cadence.store import StoreError, open_document, save_plan_document
+    from cadence.store import DocumentLocked, StoreError, open_document, save_plan_document
 
     path = Path(path)
+    if path.exists():  # never replace a document a Cadence window is editing
+        try:
+            open_document(path, lock=True).close()
+        except DocumentLocked:
+            raise OpenError(
+                "locked",
+                path,
+                f"{path.name} is open for editing in Cadence (this or another window); "
+                "close it there or choose another name. Nothing was written.",
+            ) from None
+        except (StoreError, OSError):
+            pass  # damaged or not a Cadence document: the user chose to replace it
     try:
         save_plan_document(plan, path)  # atomic: a failure leaves any old file intact
         doc = open_document(path, lock=True)

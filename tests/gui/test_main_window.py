@@ -166,6 +166,23 @@ def test_save_as_continues_in_the_copy(qtbot, window, tmp_path, monkeypatch):
     assert not (tmp_path / ".~plan.cadence.lock").exists()
 
 
+def test_save_as_never_replaces_a_document_open_in_another_window(
+    qtbot, window, tmp_path, dialogs, monkeypatch
+):
+    window.open_path(demo_file(tmp_path))
+    taken = demo_file(tmp_path, "taken.cadence")
+    other = open_document(taken, lock=True)  # another Cadence window edits it
+    before = taken.read_bytes()
+    monkeypatch.setattr(documents, "ask_save_path", lambda *_a: taken)
+    assert not window.save_as()
+    assert not window.new_document()
+    assert [e.kind for e in dialogs["errors"]] == ["locked", "locked"]
+    assert "Nothing was written" in dialogs["errors"][0].message
+    assert taken.read_bytes() == before
+    assert window.controller.path == tmp_path / "plan.cadence"
+    other.close()
+
+
 def test_corrupt_file_gives_a_dialog_and_stays_untouched(qtbot, window, tmp_path, dialogs):
     bad = tmp_path / "broken.cadence"
     bad.write_bytes(b"this is not a database at all\n" * 10)
