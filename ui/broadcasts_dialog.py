@@ -253,12 +253,22 @@ class BroadcastsDialog(PlanDialog):
         self.list.blockSignals(False)
 
     def _on_row(self, row: int) -> None:
-        self._store()
+        error = self._store()
+        if error is not None:  # keep the broadcast in view until its time reads
+            self.show_error(error)
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(self._current)
+            self.list.blockSignals(False)
+            return
+        self.error.hide()
         self._current = row
         self._load()
 
     def add_broadcast(self) -> None:
-        self._store()
+        error = self._store()
+        if error is not None:
+            self.show_error(error)
+            return
         plan = self.controller.plan
         name = edits.unique_name("New broadcast", (b.name for b in self.items))
         bid = edits.unique_id(name, (b.id for b in self.items), "broadcast")

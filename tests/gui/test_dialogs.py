@@ -148,6 +148,27 @@ def test_broadcasts_dialog_refuses_a_bad_raw_rule(qtbot, controller):
     assert "broadcasts[0].rrule" in dialog.error.text()
 
 
+def test_broadcasts_dialog_keeps_a_broadcast_whose_time_is_unreadable(qtbot, controller):
+    dialog = BroadcastsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.time.setText("25:00")
+    dialog.list.setCurrentRow(1)
+    assert dialog.list.currentRow() == 0
+    assert dialog.time.text() == "25:00"
+    assert dialog.error.text() == (
+        '⚠  broadcast "newsletter": time must be "HH:MM" or empty, got "25:00"'
+    )
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert controller.plan.broadcasts[0].time == time(10, 0)
+    dialog.add_broadcast()
+    assert dialog.list.count() == 3
+    dialog.time.setText("9:30")
+    dialog.list.setCurrentRow(1)
+    assert dialog.list.currentRow() == 1
+    assert dialog.error.isHidden()
+
+
 @pytest.mark.parametrize(
     ("text", "mode", "words"),
     [
