@@ -107,9 +107,35 @@ class TeamsDialog(PlanDialog):
         r = self.table.currentRow()
         if r < 0:
             return
+        owned = self.owned_by(self._ids[r])
+        if owned:
+            name = self.names()[r] or self._ids[r]
+            self.show_error(f"{name} still owns {owned}: give them to another team first.")
+            return
+        self.error.hide()
         self.table.removeRow(r)
         del self._ids[r]
         del self._colors[r]
+
+    def owned_by(self, team_id: str | None) -> str:
+        """What ``team_id`` owns in the plan, in words ("4 stages, 6 touches"), or ""."""
+        plan = self.controller.plan
+        if team_id is None:  # added in this dialog
+            return ""
+        counts = {
+            "stage": sum(s.owner == team_id for p in plan.products for s in p.stages),
+            "touch": sum(t.owner == team_id for p in plan.products for t in p.touches),
+            "broadcast": sum(b.owner == team_id for b in plan.broadcasts),
+            "request": sum(q.requested_by == team_id for q in plan.requests),
+        }
+        words = [
+            f"{n} {kind if n == 1 else kind + ('es' if kind == 'touch' else 's')}"
+            for kind, n in counts.items()
+            if n
+        ]
+        if plan.studio is not None and plan.studio.team == team_id:
+            words.append("the content studio")
+        return ", ".join(words)
 
     def _pick(self, button: QToolButton) -> None:
         for r in range(self.table.rowCount()):

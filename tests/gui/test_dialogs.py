@@ -42,10 +42,17 @@ def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, contro
     qtbot.addWidget(dialog)
     dialog.table.setCurrentCell(2, 0)  # Account executives
     dialog._remove_row()
-    dialog.accept()
-    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.table.rowCount() == 4  # the row stays
     assert dialog.error.isVisibleTo(dialog)
-    assert 'unknown team "ae"' in dialog.error.text()
+    assert dialog.error.text() == (
+        "⚠  Account executives still owns 4 stages, 6 touches, 2 requests: give them to another team first."
+    )
+    dialog._add_row(None)
+    dialog._remove_row()  # a team that owns nothing goes
+    assert dialog.table.rowCount() == 4
+    assert not dialog.error.isVisibleTo(dialog)
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
     assert controller.plan.team("ae") is not None
 
 
