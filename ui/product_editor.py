@@ -431,6 +431,7 @@ class ProductEditor(QWidget):
                 header.resizeSection(col, max(56, min(260, hint + 14)))
 
     def _on_plan_changed(self, changes: Any) -> None:
+        self.clear_error()  # a refusal is old news once the plan changed (edit, undo, drag)
         if self.product_id is not None and self.product is None:
             return  # the side panel selects another product
         self._update_header()

@@ -137,6 +137,16 @@ def test_a_bad_time_is_refused_and_a_good_one_applied(qtbot, controller, editor)
     assert controller.plan.product("analytics").touches[1].time is None
 
 
+def test_a_refusal_clears_once_the_plan_changes(qtbot, controller, editor):
+    edit_cell(qtbot, editor.stage_table, 0, StageTableModel.DAYS, 16)
+    edit_cell(qtbot, editor.stage_table, 0, StageTableModel.DAYS, 0)
+    assert editor.error.isVisibleTo(editor)
+    controller.undo()  # or a drag, a dialog, an edit elsewhere
+    assert controller.plan.product("analytics").stage("aware").days == 14
+    assert not editor.error.isVisibleTo(editor)
+    assert editor.error.text() == ""
+
+
 def test_owner_to_none_makes_an_unowned_gap_appear(qtbot, controller, editor):
     editor.set_product("billing")
     assert not [g for g in controller.gaps_of("billing") if g.kind == "unowned"]
