@@ -342,7 +342,9 @@ class MonthGrid(_Canvas):
         self.setMinimumSize(480, 360)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(900, 640)
+        # Expanding takes the room there is. The calendar tab's scroll area asks for
+        # the preferred height (the legend wraps): 640 scrolled the grid at 768 px.
+        return QSize(900, 360)
 
     def set_month(self, month: date) -> None:
         month = month.replace(day=1)

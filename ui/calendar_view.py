@@ -378,7 +378,7 @@ class CalendarView(QWidget):
             combo.currentIndexChanged.connect(self._on_filter_widgets)
             bar.addWidget(combo)
         self.channel_combo.setMinimumContentsLength(10)
-        self.automation_combo.setMinimumContentsLength(11)
+        self.automation_combo.setMinimumContentsLength(10)
         self.automation_combo.addItem("Auto & manual", "all")
         self.automation_combo.addItem("Automated only", "automated")
         self.automation_combo.addItem("Manual only", "manual")
@@ -388,7 +388,7 @@ class CalendarView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, product, team, UID…")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(110)
+        self.search.setMinimumWidth(72)  # the row fits ~800 px: the tab at 1366 px
         self.search.textChanged.connect(self._on_filter_widgets)
         bar.addWidget(self.search, 1)
         self.clear_button = QToolButton(text="Clear")

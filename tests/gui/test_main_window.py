@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from cadence.commands.plan import demo_plan
 from cadence.formats.plan_json import dumps_plan, load_plan_json
@@ -181,6 +182,17 @@ def test_save_as_never_replaces_a_document_open_in_another_window(
     assert taken.read_bytes() == before
     assert window.controller.path == tmp_path / "plan.cadence"
     other.close()
+
+
+def test_the_calendar_tab_fits_a_1366_by_768_window(qtbot, window, tmp_path):
+    window.open_path(demo_file(tmp_path))
+    window.resize(1366, 768)
+    window.show_tab("calendar")
+    area = window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1366, 768))
+    QApplication.processEvents()  # the scroll area lays out its page
+    assert area.horizontalScrollBar().maximum() == 0  # view buttons, count, details
+    assert area.verticalScrollBar().maximum() == 0  # the last week row and the legend
 
 
 def test_corrupt_file_gives_a_dialog_and_stays_untouched(qtbot, window, tmp_path, dialogs):
