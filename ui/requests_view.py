@@ -151,9 +151,13 @@ def answer_text(plan: Plan, proposal: Proposal) -> str:
         lines.append("Options: " + "; ".join(options) + ".")
     if stage is not None and product is not None:
         n = slot.cohorts_in_stage
+        where = (
+            f"{html.escape(product.name)} {'is' if n <= 1 else 'are'} in {html.escape(stage.name)}"
+        )
         lines.append(
-            f"{_plural(n, 'cohort')} of {html.escape(product.name)} "
-            f"{'is' if n == 1 else 'are'} in {html.escape(stage.name)} during production."
+            f"No cohort of {where} during production: check the piece is needed then."
+            if n == 0
+            else f"{_plural(n, 'cohort')} of {where} during production."
         )
     if proposal.displaced:
         names = ", ".join(

@@ -228,3 +228,13 @@ def test_studio_strip_shows_booked_days_and_the_draft(view):
 def test_navigation_selects_the_request(view, controller):
     controller.navigate(NavTarget(touch="roi-sheet-globex", tab="requests"))
     assert view.selected_request().id == "roi-sheet-globex"
+
+
+def test_a_stage_with_no_cohort_in_it_says_so(view):
+    # Field Mobile's first cohort (22 Feb) reaches Closing on day 64: 27 April.
+    view.product_combo.setCurrentIndex(view.product_combo.findData("mobile"))
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("close"))
+    view.set_date(view.needed_by, date(2027, 3, 16))
+    assert view.answer_plain_text().splitlines()[-1] == (
+        "No cohort of Field Mobile is in Closing during production: check the piece is needed then."
+    )
