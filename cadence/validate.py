@@ -44,6 +44,12 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
+# Bounds far beyond any real plan. They keep every date a plan implies (rolls,
+# journeys, production runs) inside Python's calendar and every loop finite.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+MAX_DAYS = 36_500  # a hundred years: the most any count of days (or of cohorts) may be
+
 
 @dataclass(frozen=True, slots=True)
 class PlanError:
@@ -143,19 +149,22 @@ class _Reader:
         self, value: Any, path: str, minimum: int | None = None, maximum: int | None = None
     ) -> int | None:
         ok = isinstance(value, int) and not isinstance(value, bool)
-        if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+        if ok and maximum is not None and value > maximum:
+            self.error(path, f"must be at most {maximum}, got {show(value)}")
+            return None
+        if ok and (minimum is None or value >= minimum):
             return int(value)
-        if minimum is not None and maximum is not None:
-            want = f"an integer from {minimum} to {maximum}"
-        elif minimum is not None:
+        if minimum is not None:
             want = f"an integer ≥ {minimum}"
         else:
             want = "an integer"
         self.error(path, f"must be {want}, got {show(value)}")
         return None
 
-    def optional_integer(self, value: Any, path: str, minimum: int) -> int | None:
-        return None if value is None else self.integer(value, path, minimum)
+    def optional_integer(
+        self, value: Any, path: str, minimum: int, maximum: int | None = None
+    ) -> int | None:
+        return None if value is None else self.integer(value, path, minimum, maximum)
 
     def number(self, value: Any, path: str, lo: float, hi: float) -> float | None:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -172,15 +181,20 @@ class _Reader:
 
     def day(self, value: Any, path: str) -> date | None:
         if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+            day = value
+        elif not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
             self.error(path, f"must be a date YYYY-MM-DD, got {show(value)}")
             return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError as exc:
-            self.error(path, f"not a real date {show(value)} ({exc})")
+        else:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError as exc:
+                self.error(path, f"not a real date {show(value)} ({exc})")
+                return None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.error(path, f"must be a date from {FIRST_DAY} to {LAST_DAY}, got {show(value)}")
             return None
+        return day
 
     def clock(self, value: Any, path: str) -> time | None:
         if value is None:
@@ -304,13 +318,13 @@ def _rules(r: _Reader, raw: Any, path: str) -> Rules:
         return Rules()
     return Rules(
         min_spacing_days=r.optional_integer(
-            data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1
+            data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1, MAX_DAYS
         ),
         max_silence_days=r.optional_integer(
-            data.get("max_silence_days"), _join(path, "max_silence_days"), 1
+            data.get("max_silence_days"), _join(path, "max_silence_days"), 1, MAX_DAYS
         ),
         handoff_sla_days=r.optional_integer(
-            data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0
+            data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0, MAX_DAYS
         ),
     )
 
@@ -365,18 +379,23 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
         sid = r.ident(r.required(s, "id", sp), _join(sp, "id"))
         stage_ids.append((_join(sp, "id"), sid))
         sname = r.text(r.required(s, "name", sp), _join(sp, "name"))
-        days = r.integer(r.required(s, "days", sp), _join(sp, "days"), 1)
+        days = r.integer(r.required(s, "days", sp), _join(sp, "days"), 1, MAX_DAYS)
         owner = s.get("owner")
         if owner is not None:
             owner = r.reference(owner, _join(sp, "owner"), team_ids, "team", "teams")
             if owner is None:
                 continue
         conv = r.number(s.get("conversion", 1), _join(sp, "conversion"), 0, 1)
-        msd = r.optional_integer(s.get("max_silence_days"), _join(sp, "max_silence_days"), 1)
+        msd = r.optional_integer(
+            s.get("max_silence_days"), _join(sp, "max_silence_days"), 1, MAX_DAYS
+        )
         if sid and sname is not None and days is not None and conv is not None:
             stages.append(Stage(sid, sname, days, owner, conv, msd))
             stage_days[sid] = days
     r.unique_ids(stage_ids, "stage")
+    journey = sum(stage_days.values())
+    if journey > MAX_DAYS:
+        r.error(spath, f"the stages last {journey} days in all, more than {MAX_DAYS}")
     known_stages = [sid for _, sid in stage_ids if sid]
 
     touches: list[Touch] = []
@@ -421,8 +440,8 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
                 )
                 offset = None
         else:
-            offset = r.integer(offset, opath, 0)
-        every = r.optional_integer(t.get("every_days"), _join(tp, "every_days"), 1)
+            offset = r.integer(offset, opath, 0, MAX_DAYS)
+        every = r.optional_integer(t.get("every_days"), _join(tp, "every_days"), 1, MAX_DAYS)
         at = r.clock(t.get("time"), _join(tp, "time"))
         automated = r.boolean(t.get("automated", True), _join(tp, "automated"))
         roll = t.get("roll")
@@ -467,8 +486,16 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
             r.error(_join(path, "dates"), "lists an intake date twice")
         return Cohorts(dates=good, size=size)
     start = r.day(r.required(c, "start", path), _join(path, "start"))
-    every = r.integer(c.get("every_days", 7), _join(path, "every_days"), 1)
-    count = r.integer(c.get("count", 1), _join(path, "count"), 1)
+    every = r.integer(c.get("every_days", 7), _join(path, "every_days"), 1, MAX_DAYS)
+    count = r.integer(c.get("count", 1), _join(path, "count"), 1, MAX_DAYS)
+    if start and every and count:
+        last = start.toordinal() + (count - 1) * every
+        if last > LAST_DAY.toordinal():
+            r.error(
+                _join(path, "count"),
+                f"{count} intakes every {every} days from {start} would end after {LAST_DAY}",
+            )
+            count = None
     return Cohorts(start=start, every_days=every, count=count, size=size)
 
 
@@ -538,7 +565,7 @@ def _studio(r: _Reader, raw: Any, team_ids: list[str]) -> Studio | None:
     if team is not None:
         team = r.reference(team, "studio.team", team_ids, "team", "teams")
     cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1)
-    lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0)
+    lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0, MAX_DAYS)
     if team is None or cap is None or lead is None:
         return None
     return Studio(team, cap, lead)
@@ -570,7 +597,7 @@ def _request(
     if on and needed and needed < on:
         r.error(_join(path, "needed_by"), f"must not be before requested_on ({on.isoformat()})")
         needed = None
-    pdays = r.integer(q.get("production_days", 1), _join(path, "production_days"), 1)
+    pdays = r.integer(q.get("production_days", 1), _join(path, "production_days"), 1, MAX_DAYS)
     status = r.choice(
         q.get("status", "requested"), _join(path, "status"), REQUEST_STATUSES, "status"
     )

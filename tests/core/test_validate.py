@@ -81,6 +81,45 @@ def test_impossible_date():
     ]
 
 
+def test_dates_outside_the_supported_years():
+    assert errors_of(edited(start="0001-01-01", end="9999-12-31")) == [
+        'start: must be a date from 1900-01-01 to 2999-12-31, got "0001-01-01"',
+        'end: must be a date from 1900-01-01 to 2999-12-31, got "9999-12-31"',
+    ]
+
+
+def test_huge_day_counts_are_refused():
+    raw = edited(
+        products__0__stages__0__days=10**30,
+        products__0__touches__1__every_days=2**63,
+        rules__min_spacing_days=36501,
+        studio__min_lead_days=10**6,
+    )
+    assert errors_of(raw) == [
+        "rules.min_spacing_days: must be at most 36500, got 36501",
+        "products[0].stages[0].days: must be at most 36500, got 1000000000000000000000000000000",
+        "products[0].touches[1].every_days: must be at most 36500, got 9223372036854775808",
+        "studio.min_lead_days: must be at most 36500, got 1000000",
+    ]
+
+
+def test_a_journey_longer_than_a_hundred_years():
+    raw = copy.deepcopy(EXAMPLE)
+    for stage in raw["products"][0]["stages"]:
+        stage["days"] = 10_000
+    assert errors_of(raw) == [
+        "products[0].stages: the stages last 40000 days in all, more than 36500"
+    ]
+
+
+def test_cohorts_that_would_end_after_the_last_supported_year():
+    assert errors_of(
+        edited(products__0__cohorts__count=36500, products__0__cohorts__every_days=365)
+    ) == [
+        "products[0].cohorts.count: 36500 intakes every 365 days from 2027-01-04 would end after 2999-12-31"
+    ]
+
+
 def test_duplicate_ids():
     raw = copy.deepcopy(EXAMPLE)
     raw["teams"][1]["id"] = "mkt"
