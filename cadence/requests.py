@@ -49,7 +49,7 @@ from cadence.model import (
     WorkCalendar,
     request_uid,
 )
-from cadence.validate import PlanError
+from cadence.validate import FIRST_DAY, LAST_DAY, MAX_DAYS, PlanError
 
 # Statuses whose start is fixed: the studio has booked (or used) those days.
 FIXED_STATUSES: tuple[str, ...] = ("scheduled", "in_production", "delivered")
@@ -227,6 +227,10 @@ class Proposal:
 # --- the slot finder ------------------------------------------------------------------
 
 
+# The working-day window ends by this year (plus its margin) at the latest.
+LAST_WINDOW_YEAR = 9990
+
+
 @lru_cache(maxsize=16)
 def _working_days(calendar: WorkCalendar, first_year: int, last_year: int) -> WorkingDays:
     # Whole years keep the cache hit while a draft's dates change keystroke by keystroke.
@@ -245,7 +249,7 @@ class _Booking:
         # _skip[i] == i for a free day; for a full day, a later index to look at
         # (path-compressed), so searches jump over fully booked stretches.
         self._skip: list[int] = []
-        self._next = wd.next_working(first)
+        self._next = _working_day_from(wd, first)
 
     def _grow(self, upto: int) -> None:
         while len(self.days) <= upto:
@@ -254,16 +258,11 @@ class _Booking:
             self._skip.append(len(self.days))
             self.days.append(day)
             self.booked.append([])
-            try:
-                self._next = self.wd.next_working(day + timedelta(days=1))
-            except ValueError:
-                raise RequestError(
-                    f"no free production slot before {day}: the calendar has no working days left"
-                ) from None
+            self._next = _working_day_from(self.wd, day + timedelta(days=1))
 
     def index_of(self, day: date) -> int:
         """Index of the first working day on or after ``day`` (not before the first day)."""
-        day = self.wd.next_working(day)
+        day = _working_day_from(self.wd, day)
         if self.days and day < self.days[0]:
             raise ValueError(f"{day} is before the studio's first booked day {self.days[0]}")
         while day not in self.index:
@@ -331,17 +330,33 @@ def _studio(plan: Plan) -> Studio:
 def earliest_start(plan: Plan, requested_on: date) -> date:
     """The first day production may start: ``min_lead_days`` working days after requested_on."""
     studio = _studio(plan)
-    wd = _calendar_for(plan, (requested_on,))
-    return wd.add_working_days(requested_on, studio.min_lead_days)
+    wd = _calendar_for(plan, (requested_on,), studio.min_lead_days)
+    return _working_day_from(wd, requested_on, studio.min_lead_days)
 
 
-def _calendar_for(plan: Plan, extra: Iterable[date]) -> WorkingDays:
+def _calendar_for(plan: Plan, extra: Iterable[date], working_days: int) -> WorkingDays:
+    """Working days from the earliest date to a year past the latest, and room after
+    it for ``working_days`` more (a year holds at least 40 weeks of workdays)."""
     dates = [plan.start, plan.end, *extra]
     for q in plan.requests:
         dates += [q.requested_on, q.needed_by]
         if q.start is not None:
             dates.append(q.start)
-    return _working_days(plan.calendar, min(dates).year, max(dates).year + 1)
+    per_year = 40 * len(plan.calendar.workdays)
+    room = -(-working_days // per_year)
+    last_year = min(max(dates).year + 1 + room, LAST_WINDOW_YEAR)
+    return _working_days(plan.calendar, min(dates).year, last_year)
+
+
+def _working_day_from(wd: WorkingDays, day: date, after: int = 0) -> date:
+    """The working day ``after`` working days after ``day`` (0: day or the next working day)."""
+    try:
+        return wd.add_working_days(day, after)
+    except ValueError:
+        raise RequestError(
+            f"no working day for production from {day} on: "
+            "calendar.workdays, holidays and blackouts leave none"
+        ) from None
 
 
 def cohorts_in_stage(plan: Plan, product_id: str, stage_id: str, first: date, last: date) -> int:
@@ -377,7 +392,11 @@ def _queue(plan: Plan, requests: tuple[Request, ...]) -> RequestsPlan:
         (q for q in active if q.id not in fixed_ids),
         key=lambda q: (q.needed_by, q.requested_on, q.id),
     )
-    wd = _calendar_for(plan, [d for q in requests for d in (q.requested_on, q.needed_by)])
+    wd = _calendar_for(
+        plan,
+        [d for q in requests for d in (q.requested_on, q.needed_by)],
+        studio.min_lead_days + sum(q.production_days for q in active),
+    )
     firsts = [d for q in active for d in (q.requested_on, q.needed_by, q.start) if d is not None]
     booking = _Booking(wd, min(firsts, default=plan.start), studio.capacity_per_day)
 
@@ -387,7 +406,7 @@ def _queue(plan: Plan, requests: tuple[Request, ...]) -> RequestsPlan:
         days = booking.book(q.id, booking.index_of(q.start), q.production_days)
         slots[q.id] = _slot(plan, booking, q, True, days[0], days, None)
     for q in waiting:
-        earliest = wd.add_working_days(q.requested_on, studio.min_lead_days)
+        earliest = _working_day_from(wd, q.requested_on, studio.min_lead_days)
         first = booking.index_of(earliest)
         last = booking.last_index_until(q.needed_by)
         max_days = booking.longest_free_run(first, last) if last >= first else 0
@@ -486,6 +505,11 @@ def draft_errors(
         errors.append(
             PlanError("requested_by", f'unknown team "{draft.requested_by}" (teams: {listing})')
         )
+    for name, day in (("requested_on", draft.requested_on), ("needed_by", draft.needed_by)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors.append(
+                PlanError(name, f"must be a date from {FIRST_DAY} to {LAST_DAY}, got {day}")
+            )
     if draft.needed_by < draft.requested_on:
         errors.append(
             PlanError("needed_by", f"must not be before requested_on ({draft.requested_on})")
@@ -493,6 +517,10 @@ def draft_errors(
     if draft.production_days < 1:
         errors.append(
             PlanError("production_days", f"must be an integer ≥ 1, got {draft.production_days}")
+        )
+    elif draft.production_days > MAX_DAYS:
+        errors.append(
+            PlanError("production_days", f"must be at most {MAX_DAYS}, got {draft.production_days}")
         )
     return tuple(errors)
 

@@ -30,6 +30,7 @@ OPTION_OF = {
     "stage": "--stage",
     "title": "--title",
     "requested_by": "--requested-by",
+    "requested_on": "--on",
     "needed_by": "--needed-by",
     "production_days": "--days",
 }

@@ -95,7 +95,10 @@ def request_entries(plan: Plan) -> tuple[Occurrence, ...]:
     entries = getattr(requests_module, "calendar_entries", None)
     if entries is None:
         return ()
-    return tuple(entries(plan))
+    try:
+        return tuple(entries(plan))
+    except requests_module.RequestError as exc:
+        raise ExportError(f"the studio's requests cannot be placed: {exc.message}") from None
 
 
 def _broadcast_reaches(plan: Plan) -> dict[str, tuple[str, ...] | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -139,3 +140,19 @@ def test_cli_export_bad_input_exits_2(demo_file, tmp_path, capsys):
     assert main(["export", str(demo_file), "-o", str(tmp_path / "no" / "x.ics")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_cli_export_when_requests_cannot_be_placed_exits_2(demo_file, tmp_path, capsys):
+    # A freeze over every day leaves the studio no production day: a message, not a traceback.
+    plan = json.loads(demo_file.read_text(encoding="utf-8"))
+    plan["calendar"]["blackouts"] = [{"name": "Freeze", "start": "2020-01-01", "end": "2035-12-31"}]
+    demo_file.write_text(json.dumps(plan), encoding="utf-8")
+    out = tmp_path / "x.ics"
+    out.write_bytes(b"previous")
+    assert main(["export", str(demo_file), "-o", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "the studio's requests cannot be placed: no working day for production from "
+        "2027-02-01 on: calendar.workdays, holidays and blackouts leave none\n"
+    )
+    assert out.read_bytes() == b"previous"
+    assert main(["export", str(demo_file), "-o", str(out), "--include", "touches"]) == 0

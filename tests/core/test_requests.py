@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cadence.model import Plan, Request, Studio
+from cadence.model import Blackout, Plan, Request, Studio
 from cadence.requests import (
     DraftInvalid,
     IllegalMove,
@@ -400,6 +400,32 @@ def test_production_may_run_across_a_weekend_and_past_the_horizon(base: Plan) ->
     # Dec 24 is no German public holiday, Dec 25/26 are (weekend anyway), Jan 1 too.
     assert answer.slot.days == days("2027-12-24", "2027-12-27", "2027-12-28", "2027-12-29")
     assert answer.slot.cohorts_in_stage == 0
+
+
+def test_a_long_production_runs_years_past_the_horizon(base: Plan) -> None:
+    # 1000 working days from Wed 2027-03-03 (German holidays): beyond the year of
+    # margin the working-day table used to end at, which raised "no working days left".
+    answer = propose(base, draft("2027-03-01", "2027-03-10", 1000))
+    assert (answer.slot.start, answer.slot.delivery) == (D("2027-03-03"), D("2031-02-12"))
+
+
+def test_a_calendar_without_working_days_is_a_request_error(base: Plan) -> None:
+    frozen = Blackout("Freeze", D("2020-01-01"), D("2035-12-31"))
+    plan = replace(base, calendar=replace(base.calendar, blackouts=(frozen,)))
+    with pytest.raises(RequestError) as exc:
+        propose(plan, draft("2027-03-01", "2027-03-10", 1))
+    assert exc.value.message == (
+        "no working day for production from 2027-01-04 on: "
+        "calendar.workdays, holidays and blackouts leave none"
+    )
+
+
+def test_draft_dates_outside_the_supported_years(base: Plan) -> None:
+    assert [str(e) for e in draft_errors(base, draft("0001-01-01", "9999-12-31", 36501))] == [
+        "requested_on: must be a date from 1900-01-01 to 2999-12-31, got 0001-01-01",
+        "needed_by: must be a date from 1900-01-01 to 2999-12-31, got 9999-12-31",
+        "production_days: must be at most 36500, got 36501",
+    ]
 
 
 def test_cohorts_in_stage_counts_overlapping_cohorts(base: Plan) -> None:

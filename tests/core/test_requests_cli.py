@@ -116,6 +116,17 @@ def test_request_without_save_leaves_the_file_alone(queue_file: Path) -> None:
         ("--requested-by", "legal", '--requested-by: unknown team "legal" (teams: mkt, sdr, ae)'),
         ("--days", "0", "--days: must be an integer ≥ 1, got 0"),
         ("--needed-by", "2027-02-01", "--needed-by: must not be before requested_on (2027-03-01)"),
+        ("--days", "100000", "--days: must be at most 36500, got 100000"),
+        (
+            "--on",
+            "0001-01-01",
+            "--on: must be a date from 1900-01-01 to 2999-12-31, got 0001-01-01",
+        ),
+        (
+            "--needed-by",
+            "9999-12-31",
+            "--needed-by: must be a date from 1900-01-01 to 2999-12-31, got 9999-12-31",
+        ),
     ],
 )
 def test_request_bad_input_names_the_value_and_the_choices(
