@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from cadence.model import Plan
@@ -54,6 +54,9 @@ def write_plan_file(plan: Plan, path: Path) -> None:
         raise PlanFileError(
             f"{path}: unknown plan file type {suffix or '(none)'!r} (use .json or .cadence)"
         )
+    # Replacing is a rename, which the folder allows even when the file is read-only.
+    if path.exists() and not os.access(path, os.W_OK):
+        raise PlanFileError(f"{path}: the file is read-only; nothing was written")
     try:
         if suffix == ".json":
             from cadence.formats.plan_json import dumps_plan
@@ -77,12 +80,15 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    # Not mkstemp: its private 0600 would stick to a new plan file; 0666 less the umask.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        keep_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -90,3 +96,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def keep_mode(tmp: Path, target: Path) -> None:
+    """Give the file that will replace ``target`` the permissions ``target`` has."""
+    try:
+        os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+    except FileNotFoundError:
+        pass

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
+from cadence.formats.plan_io import keep_mode
 from cadence.formats.plan_json import plan_to_dict
 from cadence.model import Plan
 from cadence.store.tables import (
@@ -712,6 +713,7 @@ def save_plan_document(plan: Plan, path: Path) -> None:
     try:
         doc = create_document(tmp, plan)
         doc.close()
+        keep_mode(tmp, path)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

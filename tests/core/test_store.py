@@ -179,6 +179,42 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
+@pytest.mark.parametrize("suffix", [".json", ".cadence"])
+def test_writing_a_plan_back_keeps_the_file_mode(tmp_path, suffix):
+    # A private plan must stay private (the .cadence one became 0644, the .json 0600).
+    path = tmp_path / f"p{suffix}"
+    write_plan_file(demo_plan(), path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    path.chmod(0o640)
+    write_plan_file(demo_plan(), path)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("suffix", [".json", ".cadence"])
+def test_a_read_only_plan_is_not_replaced(tmp_path, monkeypatch, suffix):
+    path = tmp_path / f"p{suffix}"
+    write_plan_file(demo_plan(), path)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    if _is_root():  # root may write anything: pretend to be its owner
+        import os
+
+        monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != path)
+    with pytest.raises(PlanFileError) as exc:
+        write_plan_file(demo_plan(), path)
+    assert str(exc.value) == f"{path}: the file is read-only; nothing was written"
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def test_create_refuses_existing(tmp_path):
     path = tmp_path / "p.cadence"
     path.write_text("keep me")
