@@ -54,6 +54,9 @@ def write_plan_file(plan: Plan, path: Path) -> None:
         raise PlanFileError(
             f"{path}: unknown plan file type {suffix or '(none)'!r} (use .json or .cadence)"
         )
+    folder = path.parent
+    if not folder.is_dir():
+        raise PlanFileError(f"{path}: folder {str(folder)!r} does not exist")
     # Replacing is a rename, which the folder allows even when the file is read-only.
     if path.exists() and not os.access(path, os.W_OK):
         raise PlanFileError(f"{path}: the file is read-only; nothing was written")

@@ -70,6 +70,15 @@ def test_convert_refuses_to_overwrite(tmp_path, capsys):
     assert "exists already (use --force to replace it)" in capsys.readouterr().err
 
 
+def test_convert_into_a_missing_folder(tmp_path, capsys):
+    # The .cadence writer gave an SQLAlchemy traceback ("unable to open database file").
+    for name in ("out.cadence", "out.json"):
+        target = tmp_path / "no" / name
+        assert main(["convert", str(PLANS / "format_example.json"), str(target)]) == 2
+        assert capsys.readouterr().err == f"{target}: folder '{tmp_path / 'no'}' does not exist\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "validate" in capsys.readouterr().out
