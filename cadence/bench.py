@@ -28,6 +28,7 @@ from typing import Any
 
 from cadence import engine, gaps
 from cadence.calendar import WorkingDays
+from cadence.commands.common import positive_int
 from cadence.model import (
     Blackout,
     Broadcast,
@@ -338,9 +339,14 @@ def run(as_json: bool = False, products: int = PRODUCTS, runs: int = 3, export: 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--products", type=int, default=PRODUCTS, help=f"products in the plan (default {PRODUCTS})"
+        "--products",
+        type=positive_int,
+        default=PRODUCTS,
+        help=f"products in the plan (default {PRODUCTS})",
     )
-    parser.add_argument("--runs", type=int, default=3, help="timed runs, best kept (default 3)")
+    parser.add_argument(
+        "--runs", type=positive_int, default=3, help="timed runs, best kept (default 3)"
+    )
     parser.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the export figures"
     )

@@ -46,3 +46,14 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"not a date: {text!r} (expected YYYY-MM-DD, e.g. 2027-03-01)"
         ) from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type for a count of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, got {text!r}")
+    return value

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 from typing import Any
 
-from cadence.commands.common import CommandError, iso_date, read_plan
+from cadence.commands.common import CommandError, iso_date, positive_int, read_plan
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Skipped
 
 # Exit code of `gaps --fail-on-gaps` when the plan has gaps.
@@ -298,8 +298,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("bench", help="time the engine and the checks on a large generated plan")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    p.add_argument("--products", type=int, default=50, help="products in the plan (default 50)")
-    p.add_argument("--runs", type=int, default=3, help="timed runs, best kept (default 3)")
+    p.add_argument(
+        "--products", type=positive_int, default=50, help="products in the plan (default 50)"
+    )
+    p.add_argument("--runs", type=positive_int, default=3, help="timed runs, best kept (default 3)")
     p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the export figures"
     )

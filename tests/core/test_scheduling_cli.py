@@ -249,6 +249,14 @@ def test_bench_json_keys(capsys):
     assert figures["occurrences"] > 2000
 
 
+@pytest.mark.parametrize("option", ["--products", "--runs"])
+def test_bench_refuses_a_count_below_one(capsys, option):
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", option, "0"])
+    assert exit_.value.code == 2
+    assert f"argument {option}: must be a whole number ≥ 1, got '0'" in capsys.readouterr().err
+
+
 def test_large_plan_shape():
     plan = bench.build_large_plan()
     assert len(plan.products) == 50
