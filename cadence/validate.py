@@ -295,7 +295,7 @@ def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | 
     country = r.required(data, "country", path)
     if country is None:
         return None
-    if country not in countries:
+    if not isinstance(country, str) or country not in countries:
         r.error(_join(path, "country"), f"unknown country {show(country)}")
         return None
     sub = data.get("subdivision")

@@ -65,6 +65,12 @@ def test_unknown_country():
     ]
 
 
+def test_country_that_is_not_a_text():
+    assert errors_of(edited(calendar__holidays__country=["DE"])) == [
+        'calendar.holidays.country: unknown country ["DE"]'
+    ]
+
+
 def test_unknown_subdivision():
     (msg,) = errors_of(edited(calendar__holidays__subdivision="ZZ"))
     assert msg.startswith('calendar.holidays.subdivision: unknown subdivision "ZZ" of DE (known: ')
