@@ -547,6 +547,16 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
             f"must be a single RRULE without DTSTART (use the dtstart field), got {show(value)}",
         )
         return None
+    parts = [p for p in text.split(";") if p]
+    malformed = [p for p in parts if "=" not in p]
+    if malformed or not any(p.upper().startswith("FREQ=") for p in parts):
+        what = f"{show(malformed[0])} is not NAME=VALUE" if malformed else "FREQ is missing"
+        r.error(
+            path,
+            f"invalid RRULE {show(value)}: {what} "
+            '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")',
+        )
+        return None
     try:
         parse_rrule(text, dtstart or date(2000, 1, 1))
     except (ValueError, TypeError) as exc:

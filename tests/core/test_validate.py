@@ -260,3 +260,14 @@ def test_json_round_trip_is_equal():
 def test_rrule_until_in_utc_is_accepted():
     raw = edited(broadcasts__0__rrule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270302T235959Z")
     assert build_plan(raw).broadcasts[0].rrule == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270302T235959Z"
+
+
+def test_garbage_rrule_says_what_an_rrule_looks_like():
+    assert errors_of(edited(broadcasts__0__rrule="garbage")) == [
+        'broadcasts[0].rrule: invalid RRULE "garbage": "garbage" is not NAME=VALUE '
+        '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")'
+    ]
+    assert errors_of(edited(broadcasts__0__rrule="BYDAY=MO")) == [
+        'broadcasts[0].rrule: invalid RRULE "BYDAY=MO": FREQ is missing '
+        '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")'
+    ]
