@@ -11,8 +11,11 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 from cadence.commands.common import CommandError
+from cadence.model import Plan
 
 # Modules under cadence.commands, in the order their commands are listed in --help.
 COMMAND_MODULES = (
@@ -21,6 +24,20 @@ COMMAND_MODULES = (
     "export",  # export, calendar import-ics
     "requests",  # request, requests, request-status
 )
+
+
+# The clock is read here, at the edge, and nowhere in the core.
+
+
+def today() -> date:
+    """Today's date, for defaults such as a request's --on."""
+    return date.today()
+
+
+def stamp_now(plan: Plan) -> Plan:
+    """The plan marked as changed now (UTC, whole seconds): exports use it as DTSTAMP,
+    so calendar subscribers see the change."""
+    return replace(plan, updated=datetime.now(UTC).replace(microsecond=0))
 
 
 def build_parser() -> argparse.ArgumentParser:

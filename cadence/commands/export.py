@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
+from cadence.cli import stamp_now
 from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
 from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
 from cadence.model import Gap, Plan, Schedule
@@ -121,17 +121,11 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
         return 0
     if count:
         # The plan changed now: exports take DTSTAMP from this time.
-        new_plan = _stamped(merged.plan)
+        new_plan = stamp_now(merged.plan)
         _check_valid(new_plan, args.plan)
         write_plan(new_plan, args.plan)
     print(f"Added {count} {noun} to {args.plan}{tail}")
     return 0
-
-
-def _stamped(plan: Plan) -> Plan:
-    from dataclasses import replace
-
-    return replace(plan, updated=datetime.now(UTC).replace(microsecond=0))
 
 
 def _check_valid(plan: Plan, path: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from cadence.cli import stamp_now, today
 from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
 from cadence.formats.plan_json import request_to_dict
 from cadence.model import REQUEST_STATUSES, Plan, Request
@@ -89,7 +89,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         product=args.product,
         stage=args.stage,
         requested_by=args.requested_by,
-        requested_on=args.on or date.today(),  # the CLI may read the clock; the core never does
+        requested_on=args.on or today(),
         needed_by=args.needed_by,
         production_days=args.days,
     )
@@ -107,7 +107,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     else:
         print(describe_proposal(plan, proposal))
     if saved is not None:
-        write_plan(_touched(saved), args.plan)
+        write_plan(stamp_now(saved), args.plan)
         new = saved.requests[-1]
         where = f" from {new.start}" if new.start else ""
         # With --json stdout stays one JSON object.
@@ -178,11 +178,6 @@ def describe_proposal(plan: Plan, proposal: Proposal) -> str:
     if proposal.displaced:
         lines.append(f"Would make late: {', '.join(proposal.displaced)}.")
     return "\n".join(lines)
-
-
-def _touched(plan: Plan) -> Plan:
-    # The plan changed: a new stamp, so iCal subscribers see updated events.
-    return replace(plan, updated=datetime.now(UTC).replace(microsecond=0))
 
 
 # --- requests -------------------------------------------------------------------------
@@ -290,7 +285,7 @@ def cmd_request_status(args: argparse.Namespace) -> int:
     before = plan.request(args.id)
     after = moved.request(args.id)
     assert before is not None and after is not None
-    write_plan(_touched(moved), args.plan)
+    write_plan(stamp_now(moved), args.plan)
     detail = f" (start {after.start.isoformat()})" if after.start and not before.start else ""
     print(f"{args.id}: {before.status} → {after.status}{detail}")
     return 0

@@ -174,9 +174,6 @@ def export_csv(
     selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
-    counts = {"touch": 0, "broadcast": 0, "request": 0}
-    for o in occurrences:
-        counts[o.kind] = counts.get(o.kind, 0) + 1
     path: Path | None = None
     if not isinstance(target, str | os.PathLike):
         total = write_csv(
@@ -188,12 +185,4 @@ def export_csv(
             total = write_csv(
                 plan, occurrences, chosen_gaps, handle, bom=bom, progress=progress, cancel=cancel
             )
-    return ExportResult(
-        events=total,
-        touches=counts["touch"],
-        broadcasts=counts["broadcast"],
-        requests=counts["request"],
-        gaps=len(chosen_gaps),
-        calendar_name=calendar_name(plan, selection),
-        path=path,
-    )
+    return ExportResult.of(occurrences, chosen_gaps, total, calendar_name(plan, selection), path)

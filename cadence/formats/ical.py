@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar as calendar_module
 import io
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -373,6 +374,27 @@ class ExportResult:
     gaps: int = 0
     calendar_name: str = ""
     path: Path | None = None
+
+    @classmethod
+    def of(
+        cls,
+        occurrences: Sequence[Occurrence],
+        gaps: Sequence[Gap],
+        total: int,
+        calendar_name: str,
+        path: Path | None,
+    ) -> ExportResult:
+        """The counts an export reports for what it wrote."""
+        kinds = Counter(o.kind for o in occurrences)
+        return cls(
+            events=total,
+            touches=kinds["touch"],
+            broadcasts=kinds["broadcast"],
+            requests=kinds["request"],
+            gaps=len(gaps),
+            calendar_name=calendar_name,
+            path=path,
+        )
 
 
 def dtstamp(plan: Plan) -> str:
@@ -794,20 +816,9 @@ def export_ics(
     title = name or calendar_name(plan, selection)
     selected_team = plan.team(team)
     color = selected_team.color if selected_team else None
-    counts = {"touch": 0, "broadcast": 0, "request": 0}
-    for o in occurrences:
-        counts[o.kind] = counts.get(o.kind, 0) + 1
 
     def result(total: int, path: Path | None) -> ExportResult:
-        return ExportResult(
-            events=total,
-            touches=counts["touch"],
-            broadcasts=counts["broadcast"],
-            requests=counts["request"],
-            gaps=len(chosen_gaps),
-            calendar_name=title,
-            path=path,
-        )
+        return ExportResult.of(occurrences, chosen_gaps, total, title, path)
 
     if not isinstance(target, str | os.PathLike):
         total = write_ics(
