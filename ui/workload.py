@@ -29,7 +29,7 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QMargins, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -280,6 +280,13 @@ class WorkloadChart(QWidget):
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self._ensure_fresh()
         super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # The chart's theme and colours are set when it is built: a new palette
+        # (View ▸ Theme, or the system's scheme) needs a rebuild, now or when shown.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._on_schedule_changed()
+        super().changeEvent(event)
 
     def _on_team(self, _index: int) -> None:
         self._team = self.team_combo.currentData()

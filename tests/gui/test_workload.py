@@ -6,10 +6,12 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from PySide6.QtGui import QPalette
 
 from cadence.commands.plan import demo_plan
 from ui.calendar_view import CalendarView
 from ui.controller import DocumentController, NavTarget
+from ui.theme import apply_theme
 from ui.workload import WorkloadChart, weekly_load
 
 
@@ -119,3 +121,23 @@ def test_opening_a_document_picks_its_most_overloaded_team_again(qtbot, chart, c
         controller.load(demo_plan())
     assert chart.team() == "ae"
     assert chart.summary.text().startswith("<span")
+
+
+@pytest.fixture
+def restore_theme(qapp):
+    palette, sheet, style = QPalette(qapp.palette()), qapp.styleSheet(), qapp.style().name()
+    yield qapp
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    qapp.setStyleSheet(sheet)
+
+
+def test_the_chart_follows_a_theme_switch_shown_or_hidden(qtbot, chart, restore_theme):
+    apply_theme(restore_theme, "dark")
+    assert chart.chart.backgroundBrush().color().name() == "#272b32"
+    chart.hide()  # another tab is shown while the theme changes back
+    apply_theme(restore_theme, "light")
+    chart.show()
+    qtbot.waitExposed(chart)
+    assert chart.chart.backgroundBrush().color().name() == "#ffffff"
+    assert chart.chart.titleBrush().color().name() == restore_theme.palette().text().color().name()
