@@ -834,6 +834,11 @@ class CalendarView(QWidget):
         occ = current.data(OCCURRENCE_ROLE) if current.isValid() else None
         if isinstance(occ, Occurrence):
             self.state.selected_uid = occ.uid
+            # Its day becomes the selected day: Week or Month then shows the entry.
+            self.state.selected_day = occ.date
+            self.jump.blockSignals(True)
+            self.jump.setDate(QDate(occ.date.year, occ.date.month, occ.date.day))
+            self.jump.blockSignals(False)
             self.details.show_occurrence(self.state.plan, occ)
             self.sig_occurrence_selected.emit(occ)
 

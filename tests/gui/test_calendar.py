@@ -125,6 +125,20 @@ def test_week_and_agenda_views(view, qtbot):
     assert model.entry_count() == 5
 
 
+def test_an_entry_chosen_in_the_agenda_is_in_the_week_view_after(view, qtbot):
+    view.set_view("agenda")
+    model = view.agenda_model
+    day_row = model.row_of_day(date(2027, 3, 22))
+    entry = model.index(0, 0, model.index(day_row, 0))
+    view.agenda.setCurrentIndex(entry)
+    chosen = view.selected_occurrence()
+    assert chosen.date == date(2027, 3, 22)
+    assert view.current_day() == date(2027, 3, 22)
+    view.set_view("week")
+    assert view.period() == (date(2027, 3, 22), date(2027, 3, 28))
+    assert chosen in view.visible_occurrences()
+
+
 def test_keyboard_navigation(view, qtbot):
     grid = view.month_grid
     grid.setFocus()
