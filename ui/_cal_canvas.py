@@ -37,6 +37,7 @@ from ui._cal_common import (
     OccurrenceIndex,
     chip_fill,
     chip_text,
+    closed_day_name,
     month_grid_first,
     occurrence_tooltip,
     team_colors,
@@ -105,10 +106,9 @@ class CalendarState:
                 return ("working", None)
         except ValueError:  # outside the calendar window: plain weekday rule
             return ("weekend", None) if d.weekday() >= 5 else ("working", None)
-        name = wd.blackout(d)
-        if name:
+        name = closed_day_name(wd, d)
+        if wd.blackout(d):
             return ("blackout", name)
-        name = wd.holiday(d)
         if name:
             return ("holiday", name)
         return ("weekend", None)

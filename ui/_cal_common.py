@@ -22,6 +22,7 @@ from itertools import compress
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from cadence.calendar import WorkingDays
 from cadence.model import CHANNEL_LABELS, CHANNELS, Occurrence, Plan
 
 # Glyphs present in the default (DejaVu Sans) font, so they render everywhere.
@@ -377,6 +378,13 @@ def _day_order(occ: Occurrence) -> tuple:
 # --- month arithmetic ---------------------------------------------------------
 
 
+def closed_day_name(wd: WorkingDays, d: date) -> str | None:
+    """The names of a non-working day: its blackout, its holiday, or both
+    ("Year-end freeze · Christmas Day"); None for an unnamed weekend."""
+    names = [n for n in (wd.blackout(d), wd.holiday(d)) if n]
+    return " · ".join(names) or None
+
+
 def month_start(d: date) -> date:
     return d.replace(day=1)
 
@@ -443,6 +451,7 @@ __all__ = [
     "OccurrenceIndex",
     "calendar_bus",
     "chip_text",
+    "closed_day_name",
     "glyph",
     "occurrence_tooltip",
     "team_color",

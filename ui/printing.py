@@ -40,6 +40,7 @@ from ui._cal_common import (
     OccurrenceIndex,
     add_months,
     chip_text,
+    closed_day_name,
     month_grid_first,
     stage_name,
     team_color,
@@ -72,7 +73,7 @@ def _day_notes(plan: Plan, first: date, last: date) -> dict[date, str]:
     d = first
     while d <= last:
         try:
-            name = wd.blackout(d) or wd.holiday(d)
+            name = closed_day_name(wd, d)
         except ValueError:
             name = None
         if name:

@@ -179,6 +179,16 @@ def test_non_working_days_are_named(view):
     assert tip == "Fri 26 Mar 2027: Holiday — Good Friday"
 
 
+def test_a_holiday_in_a_blackout_keeps_its_name(view):
+    state = view.state
+    assert state.day_note(date(2027, 12, 24)) == ("blackout", "Year-end freeze")
+    assert state.day_note(date(2027, 12, 25)) == ("blackout", "Year-end freeze · Christmas Day")
+    view.go_to(date(2027, 12, 25))
+    cell = next(c for c in view.month_grid.cells() if c.day == date(2027, 12, 25))
+    tip = view.month_grid.tooltip_at(cell.rect.bottomRight() - QPoint(4, 4))
+    assert tip == "Sat 25 Dec 2027: Blackout — Year-end freeze · Christmas Day"
+
+
 def test_rolled_touch_shows_its_nominal_date(view, qtbot):
     view.resize(1600, 1000)
     rolled = [o for o in view.visible_occurrences() if o.rolled]

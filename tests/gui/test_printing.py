@@ -45,6 +45,15 @@ def test_month_document_has_header_grid_and_holidays(controller):
     assert "■ ✉ Trial nudge · Billing 01…" in text  # elided to one line of the column
 
 
+def test_month_document_names_a_holiday_inside_the_year_end_blackout(controller):
+    doc = month_document(
+        controller.plan, controller.occurrences(), date(2027, 12, 1), date(2027, 12, 31)
+    )
+    text = doc.toPlainText()
+    assert "Year-end freeze · Christmas Day" in text
+    assert "Year-end freeze · Second Day of Christmas" in text
+
+
 def test_agenda_document_lists_every_filtered_entry(controller):
     doc = agenda_document(
         controller.plan, controller.occurrences(), date(2027, 3, 1), date(2027, 3, 31), SDR
