@@ -13,17 +13,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from cadence.commands.plan import demo_plan
 from ui._cal_common import CalendarFilter, CalendarHint, calendar_bus
 from ui.calendar_view import CalendarView
-from ui.controller import DocumentController, NavTarget
+from ui.controller import NavTarget
 
 TODAY = date(2027, 3, 9)
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 @pytest.fixture

@@ -11,14 +11,8 @@ from cadence.commands.plan import demo_plan
 from ui import rrule, teams_dialog
 from ui.broadcasts_dialog import BroadcastsDialog
 from ui.cohorts_dialog import CohortsDialog
-from ui.controller import DocumentController
 from ui.settings_dialog import PlanSettingsDialog
 from ui.teams_dialog import TeamsDialog
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 def test_teams_dialog_adds_a_team_with_a_picked_colour(qtbot, controller, monkeypatch):

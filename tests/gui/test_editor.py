@@ -8,29 +8,11 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QSpinBox
 
 from cadence.commands.plan import demo_plan
-from ui.controller import DocumentController
 from ui.cycle_map import LEFT
-from ui.product_editor import ProductEditor
 from ui.product_list import GAPS_ROLE, ProductListModel, SidePanel
 from ui.tables import StageTableModel, TouchTableModel
 
 WARN = pytest.mark.qt_log_level_fail("WARNING")
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
-
-
-@pytest.fixture
-def editor(qtbot, controller):
-    widget = ProductEditor(controller)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_product("analytics")
-    return widget
 
 
 def model_tester(model):

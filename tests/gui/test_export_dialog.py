@@ -12,15 +12,8 @@ import vobject
 from ical.calendar_stream import IcsCalendarStream
 from PySide6.QtCore import QDate, QSettings
 
-from cadence.commands.plan import demo_plan
 from cadence.formats.plan_json import loads_plan
-from ui.controller import DocumentController
 from ui.export_dialog import ExportDialog, run_export
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 @pytest.fixture

@@ -9,15 +9,9 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from cadence.commands.plan import demo_plan
 from ui._cal_common import calendar_bus
-from ui.controller import DocumentController, NavTarget
+from ui.controller import NavTarget
 from ui.gaps_panel import GAP_ROLE, KIND_EXPLANATIONS, GapsPanel, suggested_fix
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 @pytest.fixture

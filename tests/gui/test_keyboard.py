@@ -15,29 +15,11 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from cadence.commands.plan import demo_plan
 from ui import app as app_module
 from ui import documents, edits
-from ui.controller import DocumentController
-from ui.product_editor import ProductEditor
 from ui.product_list import SidePanel
 from ui.tables import StageTableModel, TouchTableModel
 from ui.widgets import delete_keys
 
 ORIGINAL_LEAD = demo_plan().product("analytics").lead_definition
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
-
-
-@pytest.fixture
-def editor(qtbot, controller):
-    widget = ProductEditor(controller)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_product("analytics")
-    return widget
 
 
 @pytest.fixture

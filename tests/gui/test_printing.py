@@ -9,17 +9,10 @@ from datetime import date
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from cadence.commands.plan import demo_plan
 from ui._cal_common import CalendarFilter
-from ui.controller import DocumentController
 from ui.printing import PrintDialog, agenda_document, build_document, export_pdf, month_document
 
 SDR = CalendarFilter(teams=frozenset({"sdr"}))
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 def pdf_text(path) -> str:

@@ -9,16 +9,10 @@ import pytest
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QInputDialog
 
-from cadence.commands.plan import demo_plan
-from ui.controller import DocumentController, NavTarget
+from ui.controller import NavTarget
 from ui.requests_view import RequestsView
 
 TODAY = date(2027, 3, 1)
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 @pytest.fixture

@@ -10,14 +10,9 @@ from PySide6.QtGui import QPalette
 
 from cadence.commands.plan import demo_plan
 from ui.calendar_view import CalendarView
-from ui.controller import DocumentController, NavTarget
+from ui.controller import NavTarget
 from ui.theme import apply_theme
 from ui.workload import WorkloadChart, weekly_load
-
-
-@pytest.fixture
-def controller(qtbot):
-    return DocumentController(demo_plan())
 
 
 @pytest.fixture
