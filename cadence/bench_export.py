@@ -31,7 +31,7 @@ def _events(schedule: Schedule, count: int) -> tuple[Occurrence, ...]:
     if not touches:
         return ()
     if len(touches) >= count:
-        return touches[:count]
+        return tuple(touches[:count])
     out = list(touches)
     round_ = 1
     while len(out) < count:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -26,7 +26,16 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 
 from cadence import gaps as checks
 from cadence.calendar import WorkingDays
-from cadence.gaps import BlockMerger, ProductGaps, gc_paused
+from cadence.gaps import (
+    BROADCAST,
+    BlockMerger,
+    BroadcastContacts,
+    CompactContacts,
+    Contacts,
+    ProductGaps,
+    gc_paused,
+    time_key,
+)
 from cadence.model import (
     Broadcast,
     Gap,
@@ -35,8 +44,11 @@ from cadence.model import (
     Product,
     Schedule,
     Skipped,
+    Touch,
     broadcast_uid,
+    touch_uid,
 )
+from cadence.records import Records
 
 __all__ = [
     "Planner",
@@ -46,16 +58,6 @@ __all__ = [
     "schedule",
     "time_key",
 ]
-
-# Sort key of an entry within the calendar: ordinal * _DAY_KEY + time_key(time).
-_DAY_KEY = 100_000
-
-
-def time_key(t: time | None) -> int:
-    """Order of a time of day within its date: all-day (None) first, then by the clock."""
-    if t is None:
-        return 0
-    return 1 + t.hour * 3600 + t.minute * 60 + t.second
 
 
 def occurrence_sort_key(o: Occurrence) -> tuple[Any, ...]:
@@ -72,10 +74,6 @@ def occurrence_sort_key(o: Occurrence) -> tuple[Any, ...]:
         o.cohort or date.min,
         o.repeat,
     )
-
-
-def _skipped_sort_key(s: Skipped) -> tuple[Any, ...]:
-    return (s.nominal, time_key(s.time), s.product or "", s.touch, s.cohort or date.min, s.repeat)
 
 
 # --- RRULEs -------------------------------------------------------------------
@@ -296,9 +294,16 @@ class _Calendar:
                 continue
             inside = [i for i, f in enumerate(table) if self.start <= f <= self.end]
             self.bounds[policy] = (base + inside[0], base + inside[-1]) if inside else (1, 0)
+        # landing[policy][ordinal - base]: the day a nominal date is sent, as an index
+        # in the horizon (None: skipped); only read for nominal dates within bounds.
+        self.landing: dict[str, list[int | None]] = {
+            policy: [None if f < 0 else f - self.start for f in table]
+            for policy, table in self.roll.items()
+        }
         self._reasons: dict[int, str] = {}
         self._compact: dict[date, str] = {}
         self.horizon = checks.HorizonDays(plan)
+        self.horizon_days = self.end - self.start + 1
 
     def compact_text(self, d: date) -> str:
         """``YYYYMMDD`` of a cohort date, for UIDs (strftime is slow; cohorts repeat)."""
@@ -348,15 +353,245 @@ def _expand_broadcasts(cal: _Calendar, broadcasts: Sequence[Broadcast]) -> list[
 
 # --- one product ------------------------------------------------------------------
 
+# A calendar reference is ``slot << 32 | n``: occurrence n of the product in that
+# slot (products take slots 1, 2, … in id order), or with slot 0 the n-th sent
+# broadcast occurrence. Within a day and time, ascending references are the
+# engine's order: broadcasts, then products by id, then (touch, cohort, repeat).
+_SLOT = 32
+_LOW = (1 << _SLOT) - 1
+# A skipped reference also carries its sort position: nominal day and time key
+# above the slot, so that sorting the integers sorts the skipped entries.
+_SKIP_SLOT_BITS = 32  # slots are below 1 << 32 (_SLOT_MASK)
+_TIME_KEYS = 86_402  # time_key() < this
 
-@dataclass(slots=True)
-class _ProductSchedule:
-    """A product's touch occurrences, grouped for cheap merging."""
 
-    product: Product
-    # key (ordinal * _DAY_KEY + time key) → occurrences in (touch, cohort, repeat) order
-    buckets: dict[int, list[Occurrence]]
-    skipped: list[Skipped]
+def _skip_ref(nominal: int, tk: int, slot: int, n: int) -> int:
+    return (nominal * _TIME_KEYS + tk) << (_SLOT + _SKIP_SLOT_BITS) | slot << _SLOT | n
+
+
+# Calendar references by time key, then by day of the horizon: lists[tk][day - start].
+_DayLists = dict[int, list[list[int]]]
+
+
+class _TouchPlan:
+    """What every occurrence of one touch shares, prepared once."""
+
+    __slots__ = (
+        "touch",
+        "stage_id",
+        "first_offset",
+        "every",
+        "repeats",
+        "policy",
+        "table",
+        "bounds",
+        "tk",
+        "leads",
+    )
+
+    def __init__(
+        self,
+        cal: _Calendar,
+        touch: Touch,
+        stage_id: str,
+        first_offset: int,
+        repeats: int,
+        leads: float,
+    ) -> None:
+        policy = touch.roll or cal.default_roll
+        self.touch = touch
+        self.policy = policy
+        self.stage_id = stage_id
+        self.first_offset = first_offset
+        self.every = touch.every_days or 0
+        self.repeats = repeats
+        self.table = cal.roll[policy]
+        self.bounds = cal.bounds[policy]
+        self.tk = time_key(touch.time)
+        self.leads = leads
+
+
+class _Block:
+    """One product's schedule in compact form, and its occurrences built on demand.
+
+    Occurrence ``n`` is repeat ``j`` of touch ``ti`` (in id order) for cohort
+    ``ci`` (in intake order), with ``keys[n] == (ti * cohorts + ci) * repeats + j``;
+    its UID is ``uids[n]``. ``contacts`` indexes the same occurrences for the gap
+    checks. Skipped occurrences are numbered apart (``skipped_keys``).
+    """
+
+    def __init__(self, cal: _Calendar, product: Product, slot: int) -> None:
+        self.cal = cal
+        self.product = product
+        self.slot = slot
+        self.intake = product.cohorts.intake_dates()
+        starts, lengths, stage_leads = _journey_leads(product)
+        stage_index = {s.id: k for k, s in enumerate(product.stages)}
+        plans: list[_TouchPlan] = []
+        for t in sorted(product.touches, key=lambda t: t.id):
+            k = stage_index.get(t.stage)
+            if k is None or t.offset_days >= lengths[k]:
+                continue
+            every = t.every_days or 0
+            repeats = (lengths[k] - 1 - t.offset_days) // every + 1 if every else 1
+            plans.append(
+                _TouchPlan(
+                    cal, t, product.stages[k].id, starts[k] + t.offset_days, repeats, stage_leads[k]
+                )
+            )
+        self.plans = plans
+        self.repeats = max((tp.repeats for tp in plans), default=1)
+        self.divisor = len(self.intake) * self.repeats  # keys[n] // divisor: the touch
+        self.uids: list[str] = []
+        self.keys: list[int] = []
+        self.skipped: list[int] = []  # skip references (see _skip_ref), in key order
+        self.skipped_keys: list[int] = []
+        self.contacts = Contacts(
+            product,
+            [[] for _ in self.intake],
+            self.uids,
+            self.keys,
+            self.divisor,
+            [tp.touch.owner for tp in plans],
+            [tp.touch.name for tp in plans],
+            [tp.tk for tp in plans],
+            [tp.stage_id for tp in plans],
+        )
+        self._objects: list[Occurrence | None] = []
+
+    def fill(self, lists_for: Callable[[int], list[list[int]]]) -> None:
+        """Compute every occurrence; append its reference to ``lists_for(tk)[day - start]``.
+
+        Per touch and cohort only the repeats whose nominal date can land in the
+        horizon are visited (``cal.bounds``); rolling is one table lookup.
+        """
+        cal = self.cal
+        base, start = cal.base, cal.start
+        intake_ordinals = [d.toordinal() for d in self.intake]
+        intake_text = [cal.compact_text(d) for d in self.intake]
+        cohorts = len(self.intake)
+        repeats_max = self.repeats
+        uids, keys = self.uids, self.keys
+        add_uid, add_key = uids.append, keys.append
+        by_cohort = self.contacts.by_cohort
+        weekly = self.contacts.weekly
+        slot_ref = self.slot << _SLOT
+        prefix_product = f"{cal.plan_id}.{self.product.id}."
+        n = len(uids)
+        for ti, tp in enumerate(self.plans):
+            lo, hi = tp.bounds
+            table = cal.landing[tp.policy]
+            every, repeats = tp.every, tp.repeats
+            lists = lists_for(tp.tk)
+            prefix = f"{prefix_product}{tp.touch.id}."
+            suffixes = [f".{j}@cadence" for j in range(repeats)]
+            owner, leads = tp.touch.owner, tp.leads
+            personal = not tp.touch.automated
+            for ci in range(cohorts):
+                n0 = intake_ordinals[ci] + tp.first_offset
+                if every:  # the repeats whose nominal date lies in [lo, hi]
+                    j_lo = -((n0 - lo) // every) if n0 < lo else 0
+                    j_hi = (hi - n0) // every
+                    if j_hi >= repeats:
+                        j_hi = repeats - 1
+                elif lo <= n0 <= hi:
+                    j_lo = j_hi = 0
+                else:
+                    continue
+                text = intake_text[ci]
+                key0 = (ti * cohorts + ci) * repeats_max
+                contacts = by_cohort[ci]
+                at = n0 - base
+                for j in range(j_lo, j_hi + 1):
+                    day = table[at + j * every]  # index in the horizon, None: skipped
+                    if day is None:
+                        self.skipped.append(
+                            _skip_ref(n0 + j * every, tp.tk, self.slot, len(self.skipped_keys))
+                        )
+                        self.skipped_keys.append(key0 + j)
+                        continue
+                    add_uid(f"{prefix}{text}{suffixes[j]}")
+                    add_key(key0 + j)
+                    lists[day].append(slot_ref | n)
+                    contacts.append(day << 32 | n)
+                    n += 1
+                    if personal:
+                        final = start + day
+                        weekly.setdefault((owner, final - (final - 1) % 7), []).append(leads)
+        self._objects = [None] * len(uids)
+
+    def _decode(self, key: int) -> tuple[_TouchPlan, int, int, int]:
+        """(touch plan, cohort index, repeat, nominal ordinal) of an occurrence key."""
+        ti, rest = divmod(key, self.divisor)
+        ci, j = divmod(rest, self.repeats)
+        tp = self.plans[ti]
+        return tp, ci, j, self.intake[ci].toordinal() + tp.first_offset + j * tp.every
+
+    def occurrence(self, n: int) -> Occurrence:
+        """Occurrence ``n``, built on first use."""
+        found = self._objects[n]
+        if found is not None:
+            return found
+        tp, ci, j, nominal = self._decode(self.keys[n])
+        t, dates, base = tp.touch, self.cal.dates, self.cal.base
+        found = self._objects[n] = _make_occurrence(
+            self.uids[n],
+            dates[tp.table[nominal - base] - base],  # the final date
+            t.time,
+            self.product.id,
+            self.intake[ci],
+            tp.stage_id,
+            t.id,
+            t.name,
+            t.channel,
+            t.owner,
+            t.automated,
+            tp.leads,
+            dates[nominal - base],
+            j,
+            "touch",
+            None,
+        )
+        return found
+
+    def skipped_entry(self, i: int) -> Skipped:
+        """Skipped occurrence ``i`` (built on each use: there are few)."""
+        tp, ci, j, nominal = self._decode(self.skipped_keys[i])
+        t, cal = tp.touch, self.cal
+        cohort = self.intake[ci]
+        return _make_skipped(
+            touch_uid(cal.plan_id, self.product.id, t.id, cohort, j),
+            cal.dates[nominal - cal.base],
+            t.time,
+            self.product.id,
+            cohort,
+            tp.stage_id,
+            t.id,
+            t.name,
+            t.channel,
+            t.owner,
+            t.automated,
+            tp.leads,
+            cal.reason(nominal),
+            j,
+        )
+
+    def places(self) -> Iterator[tuple[int, int]]:
+        """(time key, day index) of every calendar list holding one of the block's references."""
+        keys, divisor, time_keys = self.keys, self.divisor, self.contacts.time_keys
+        seen: set[tuple[int, int]] = set()
+        for contacts in self.contacts.by_cohort:
+            for x in contacts:
+                seen.add((time_keys[keys[x & _LOW] // divisor], x >> 32))
+        return iter(seen)
+
+
+def _schedule_product(
+    cal: _Calendar, product: Product, slot: int, lists_for: Callable[[int], list[list[int]]]
+) -> _Block:
+    block = _Block(cal, product, slot)
+    block.fill(lists_for)
+    return block
 
 
 def _journey_leads(product: Product) -> tuple[list[int], list[int], list[float]]:
@@ -377,120 +612,6 @@ def _journey_leads(product: Product) -> tuple[list[int], list[int], list[float]]
         offset += s.days
         share *= s.conversion
     return starts, lengths, leads
-
-
-def _schedule_product(cal: _Calendar, product: Product) -> _ProductSchedule:
-    """Every touch occurrence of one product in the horizon, and the skipped ones.
-
-    Per touch and cohort, only the repeats whose nominal date can land in the
-    horizon are visited (``cal.bounds``); rolling is one table lookup.
-    """
-    base = cal.base
-    start = cal.start
-    dates = cal.dates
-    make = _make_occurrence
-    intake = product.cohorts.intake_dates()
-    intake_ordinals = [d.toordinal() for d in intake]
-    intake_text = [cal.compact_text(d) for d in intake]
-    stage_index = {s.id: k for k, s in enumerate(product.stages)}
-    starts, lengths, stage_leads = _journey_leads(product)
-    pid = product.id
-    prefix_product = f"{cal.plan_id}.{pid}."
-
-    day_lists: dict[int, list[list[Occurrence]]] = {}
-    horizon_days = cal.end - start + 1
-    skipped: list[Skipped] = []
-
-    # Touches in id order: each bucket then holds (touch, cohort, repeat) order.
-    for t in sorted(product.touches, key=lambda t: t.id):
-        k = stage_index.get(t.stage)
-        if k is None:
-            continue
-        first_offset = starts[k] + t.offset_days
-        every = t.every_days or 0
-        if t.offset_days >= lengths[k]:
-            continue
-        repeats = (lengths[k] - 1 - t.offset_days) // every + 1 if every else 1
-        policy = t.roll or cal.default_roll
-        lo, hi = cal.bounds[policy]
-        table = cal.roll[policy]
-        tk = time_key(t.time)
-        lists = day_lists.get(tk)
-        if lists is None:
-            lists = day_lists[tk] = [[] for _ in range(horizon_days)]
-        prefix = f"{prefix_product}{t.id}."
-        suffixes = [f".{j}@cadence" for j in range(repeats)]
-        leads = stage_leads[k]
-        stage_id = product.stages[k].id
-        t_time, tid, name, channel, owner, automated = (
-            t.time,
-            t.id,
-            t.name,
-            t.channel,
-            t.owner,
-            t.automated,
-        )
-        for cohort, first, text in zip(intake, intake_ordinals, intake_text, strict=True):
-            n0 = first + first_offset
-            if every:  # the repeats whose nominal date lies in [lo, hi]
-                j_lo = -((n0 - lo) // every) if n0 < lo else 0
-                j_hi = (hi - n0) // every
-                if j_hi >= repeats:
-                    j_hi = repeats - 1
-            elif lo <= n0 <= hi:
-                j_lo = j_hi = 0
-            else:
-                continue
-            for j in range(j_lo, j_hi + 1):
-                nominal = n0 + j * every
-                final = table[nominal - base]
-                if final < 0:
-                    skipped.append(
-                        _make_skipped(
-                            f"{prefix}{text}{suffixes[j]}",
-                            dates[nominal - base],
-                            t_time,
-                            pid,
-                            cohort,
-                            stage_id,
-                            tid,
-                            name,
-                            channel,
-                            owner,
-                            automated,
-                            leads,
-                            cal.reason(nominal),
-                            j,
-                        )
-                    )
-                    continue
-                lists[final - start].append(
-                    make(
-                        f"{prefix}{text}{suffixes[j]}",
-                        dates[final - base],
-                        t_time,
-                        pid,
-                        cohort,
-                        stage_id,
-                        tid,
-                        name,
-                        channel,
-                        owner,
-                        automated,
-                        leads,
-                        dates[nominal - base],
-                        j,
-                        "touch",
-                        None,
-                    )
-                )
-
-    buckets: dict[int, list[Occurrence]] = {}
-    for tk, lists in day_lists.items():
-        for i, entries in enumerate(lists):
-            if entries:
-                buckets[(start + i) * _DAY_KEY + tk] = entries
-    return _ProductSchedule(product, buckets, skipped)
 
 
 def _leads_on(product: Product, days: Sequence[int]) -> dict[int, float]:
@@ -587,15 +708,67 @@ def _broadcast_entries(
     return occurrences, skipped
 
 
-def _bucket_broadcasts(occurrences: Sequence[Occurrence]) -> dict[int, list[Occurrence]]:
-    buckets: dict[int, list[Occurrence]] = {}
-    for o in occurrences:  # already in (broadcast id, index) order
-        buckets.setdefault(o.date.toordinal() * _DAY_KEY + time_key(o.time), []).append(o)
-    return buckets
+# --- the calendar: compact references presented as occurrences -------------------------
 
 
-def _product_order(o: Occurrence) -> str:
-    return o.product or ""  # broadcasts first
+class _View:
+    """Resolves calendar and skip references against one update's blocks."""
+
+    __slots__ = ("blocks", "broadcasts", "broadcasts_skipped")
+
+    def __init__(
+        self,
+        blocks: dict[int, _Block],
+        broadcasts: list[Occurrence],
+        broadcasts_skipped: list[Skipped],
+    ) -> None:
+        self.blocks = blocks
+        self.broadcasts = broadcasts
+        self.broadcasts_skipped = broadcasts_skipped
+
+    def occurrence(self, ref: int) -> Occurrence:
+        slot = ref >> _SLOT
+        if slot:
+            return self.blocks[slot].occurrence(ref & _LOW)
+        return self.broadcasts[ref]
+
+    def skipped(self, ref: int) -> Skipped:
+        slot = (ref >> _SLOT) & _SLOT_MASK
+        if slot:
+            return self.blocks[slot].skipped_entry(ref & _LOW)
+        return self.broadcasts_skipped[ref & _LOW]
+
+
+class _Occurrences(Records[Occurrence]):
+    """The engine's calendar: a sequence of occurrences that also carries its contact tables."""
+
+    __slots__ = ("compact",)
+
+    def __init__(self, refs: list[int], view: _View, compact: CompactContacts) -> None:
+        super().__init__(refs, view.occurrence)
+        self.compact = compact
+
+
+def _broadcast_contacts(
+    cal: _Calendar, sent: Sequence[Occurrence], plan: Plan
+) -> BroadcastContacts:
+    by_id = {b.id: b for b in plan.broadcasts}
+    casts = BroadcastContacts({p.id: [] for p in plan.products}, [], [], [], [])
+    for i, o in enumerate(sent):
+        casts.uids.append(o.uid)
+        casts.owners.append(o.owner)
+        casts.names.append(o.name)
+        casts.time_keys.append(time_key(o.time))
+        day = o.date.toordinal() - cal.start
+        if day < 0 or day >= cal.horizon_days:
+            continue
+        b = by_id[o.touch]
+        for pid in b.products if b.products is not None else casts.reaching:
+            if pid in casts.reaching:
+                casts.reaching[pid].append(day << 32 | BROADCAST | i)
+    for packed in casts.reaching.values():
+        packed.sort()
+    return casts
 
 
 # --- public entry points ------------------------------------------------------------
@@ -607,10 +780,10 @@ def schedule(plan: Plan) -> Schedule:
     Pure: depends only on ``plan``. Order: date, time (all-day first), product
     (broadcasts first), touch, cohort, repeat. ``skipped`` lists the occurrences
     not sent (roll policy ``skip``) whose nominal date is in the horizon.
+
+    The occurrences are computed in a compact form and each object is built
+    the first time it is read; ``gaps.check`` reads the compact form directly.
     """
-    # The throw-away planner's per-product caches (some 50 k small lists) are
-    # freed inside the collector's pause, so that when it resumes it scans only
-    # what is returned (see gaps.gc_paused).
     with gc_paused():
         return Planner()._update(plan, with_gaps=False).schedule
 
@@ -627,32 +800,29 @@ class Replan:
     rechecked: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class _CachedProduct:
-    """What the planner keeps per product, each part with the inputs it was built from."""
+# Products take slots spaced this far apart, so that one added later usually
+# finds a free slot between its neighbours (in id order) without renumbering.
+_SLOT_STEP = 1 << 16
+_SLOT_MASK = (1 << _SLOT) - 1
 
+
+@dataclass(slots=True)
+class _CachedGaps:
+    key: tuple[Any, ...]
     product: Product
-    scheduled: _ProductSchedule
-    leads_key: tuple[Any, ...] | None = None
-    leads_on: dict[int, float] = field(default_factory=dict)
-    gaps_key: tuple[Any, ...] | None = None
-    gaps: ProductGaps | None = None
+    gaps: ProductGaps
 
 
 class Planner:
     """Incremental re-planning: ``update(plan)`` recomputes only what changed.
 
     A product's occurrences are reused while the product is equal and the plan
-    id, horizon and calendar are unchanged; its gaps and weekly loads also need
-    the same rules, teams and broadcasts. Broadcast leads and capacity gaps
-    (from the per-product weekly loads) are re-summed on every update; the
-    merged calendar and gap list are patched, not rebuilt. The results equal
-    ``schedule(plan)`` and ``gaps.check(plan, schedule(plan))``.
+    id, horizon and calendar are unchanged; its gaps also need the same rules,
+    teams and broadcasts. Broadcast leads and capacity gaps are re-summed on
+    every update; the calendar and the gap list are patched, not rebuilt. The
+    results equal ``schedule(plan)`` and ``gaps.check(plan, schedule(plan))``.
 
-    Not thread-safe: use one planner per thread. A planner holding a large plan
-    (125 k occurrences) makes each full run of Python's cyclic garbage collector
-    cost about 0.2 s; an app can call ``gc.freeze()`` after re-planning so that
-    these long-lived objects are not scanned again.
+    Not thread-safe: use one planner per thread.
     """
 
     def __init__(self) -> None:
@@ -664,103 +834,208 @@ class Planner:
         self._calendar: _Calendar | None = None
         self._broadcast_key: tuple[Any, ...] | None = None
         self._broadcasts: list[_BroadcastDates] = []
-        self._broadcast_buckets: dict[int, list[Occurrence]] = {}
-        self._products: dict[str, _CachedProduct] = {}
-        self._merged: BlockMerger[Occurrence] = BlockMerger(_product_order)
+        self._placed_broadcasts: list[tuple[int, int]] = []  # (time key, day) of slot-0 refs
+        self._lists: _DayLists = {}
+        self._blocks: dict[str, _Block] = {}
+        self._leads: dict[str, tuple[Product, tuple[Any, ...], dict[int, float]]] = {}
+        self._gaps: dict[str, _CachedGaps] = {}
+        self._merged_gaps: BlockMerger[Gap] = BlockMerger(checks.gap_source)
         self._gaps_key: tuple[Any, ...] | None = None
         self._capacity: dict[int, list[Gap]] = {}
-        self._merged_gaps: BlockMerger[Gap] = BlockMerger(checks.gap_source)
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
         with gc_paused():
             return self._update(plan, with_gaps)
 
+    def _lists_for(self, tk: int) -> list[list[int]]:
+        found = self._lists.get(tk)
+        if found is None:
+            assert self._calendar is not None
+            found = self._lists[tk] = [[] for _ in range(self._calendar.horizon_days)]
+        return found
+
     def _update(self, plan: Plan, with_gaps: bool) -> Replan:
         if plan.end < plan.start:
             self._reset()
             return Replan(Schedule(()), ())
         key = (plan.id, plan.start, plan.end, plan.calendar)
-        fresh = self._calendar is None or key != self._calendar_key
-        if fresh:
+        if self._calendar is None or key != self._calendar_key:
             self._reset()
             self._calendar = _Calendar(plan)
             self._calendar_key = key
         cal = self._calendar
-        assert cal is not None
         b_key = (key, plan.broadcasts)
         if b_key != self._broadcast_key:
             self._broadcasts = _expand_broadcasts(cal, plan.broadcasts)
             self._broadcast_key = b_key
         drafts = self._broadcasts
 
-        previous_gaps = {pid: cached.gaps for pid, cached in self._products.items()}
-        rescheduled: list[str] = []
-        kept: dict[str, _CachedProduct] = {}
+        leads_on: dict[str, dict[int, float]] = {}
+        leads_cache: dict[str, tuple[Product, tuple[Any, ...], dict[int, float]]] = {}
         for p in plan.products:
-            old = self._products.get(p.id)
-            cached = old
-            if cached is None or not (cached.product is p or cached.product == p):
-                cached = _CachedProduct(p, _schedule_product(cal, p))
-                rescheduled.append(p.id)
-                if not fresh:
-                    self._merged.replace(
-                        p.id, old.scheduled.buckets if old else None, cached.scheduled.buckets
-                    )
-            if cached.leads_key != b_key:
-                cached.leads_on = _leads_on(p, _days_reaching(drafts, p.id))
-                cached.leads_key = b_key
-            kept[p.id] = cached
-        for pid, old in self._products.items():
-            if pid not in kept:
-                self._merged.replace(pid, old.scheduled.buckets, None)
-                rescheduled.append(pid)
-        self._products = kept
-
-        leads_on = {p.id: kept[p.id].leads_on for p in plan.products}
+            cached_leads = self._leads.get(p.id)
+            if cached_leads is None or cached_leads[1] != b_key or cached_leads[0] != p:
+                cached_leads = (p, b_key, _leads_on(p, _days_reaching(drafts, p.id)))
+            leads_cache[p.id] = cached_leads
+            leads_on[p.id] = cached_leads[2]
+        self._leads = leads_cache
         b_occurrences, b_skipped = _broadcast_entries(cal, drafts, plan.products, leads_on)
-        b_buckets = _bucket_broadcasts(b_occurrences)
-        scheduled = [kept[p.id].scheduled for p in plan.products]
-        if fresh:
-            self._merged.build(
-                [("", b_buckets)] + [(ps.product.id, ps.buckets) for ps in scheduled]
+
+        rescheduled = self._reschedule(cal, plan, b_occurrences)
+        blocks = self._blocks
+        view = _View({b.slot: b for b in blocks.values()}, b_occurrences, b_skipped)
+        refs: list[int] = []
+        extend = refs.extend
+        columns = [self._lists[tk] for tk in sorted(self._lists)]
+        for day in range(cal.horizon_days):
+            for lists in columns:
+                if lists[day]:
+                    extend(lists[day])
+        skipped_refs = [
+            _skip_ref(d.nominal, time_key(d.broadcast.time), 0, i)
+            for i, d in enumerate(
+                d for d in drafts if d.final < 0 and cal.start <= d.nominal <= cal.end
             )
-        else:
-            self._merged.replace("", self._broadcast_buckets, b_buckets)
-        self._broadcast_buckets = b_buckets
-        skipped = [s for ps in scheduled for s in ps.skipped] + b_skipped
-        skipped.sort(key=_skipped_sort_key)
-        result = Schedule(tuple(self._merged.flatten()), tuple(skipped))
+        ]
+        for block in blocks.values():
+            skipped_refs += block.skipped
+        skipped_refs.sort()
+        compact = CompactContacts(
+            b_key[0] + (plan.broadcasts,),
+            {pid: block.contacts for pid, block in blocks.items()},
+            _broadcast_contacts(cal, b_occurrences, plan),
+        )
+        result = Schedule(_Occurrences(refs, view, compact), Records(skipped_refs, view.skipped))
         if not with_gaps:
             self._gaps_key = None  # the merged gaps no longer follow the products
-            return Replan(result, (), tuple(rescheduled))
+            return Replan(result, (), rescheduled)
+        return self._check(plan, result, compact, cal, rescheduled)
 
-        gaps_key = (b_key, plan.rules, plan.teams)
-        by_id = {b.id: b for b in plan.broadcasts}
+    def _reschedule(
+        self, cal: _Calendar, plan: Plan, b_occurrences: list[Occurrence]
+    ) -> tuple[str, ...]:
+        """Bring the blocks and the calendar lists up to date; the ids recomputed."""
+        products = sorted(plan.products, key=lambda p: p.id)
+        old = self._blocks
+        changed = [p for p in products if p.id not in old or not _same(old[p.id].product, p)]
+        removed = [pid for pid in old if pid not in {p.id for p in products}]
+        slots = self._free_slots(products, changed, removed)
+        if slots is None:  # renumber: every product is scheduled anew
+            self._lists = {}
+            self._placed_broadcasts = []
+            self._blocks = {}
+            changed = products
+            removed = [pid for pid in old if pid not in {p.id for p in products}]
+            slots = {p.id: (i + 1) * _SLOT_STEP for i, p in enumerate(products)}
+            for p in products:
+                self._blocks[p.id] = _schedule_product(cal, p, slots[p.id], self._lists_for)
+        else:
+            for pid in removed:
+                self._unplace(old.pop(pid))
+            for p in changed:
+                if p.id in old:
+                    self._unplace(old[p.id])
+                fresh: _DayLists = {}
+
+                def lists_for(tk: int, fresh: _DayLists = fresh) -> list[list[int]]:
+                    found = fresh.get(tk)
+                    if found is None:
+                        found = fresh[tk] = [[] for _ in range(cal.horizon_days)]
+                    return found
+
+                block = _schedule_product(cal, p, slots[p.id], lists_for)
+                for tk, lists in fresh.items():
+                    target = self._lists_for(tk)
+                    for day, entries in enumerate(lists):
+                        if entries:
+                            current = target[day]
+                            at = bisect_left(current, block.slot << _SLOT)
+                            current[at:at] = entries
+                old[p.id] = block
+        # Broadcasts (slot 0) lead every list: replace them all (they are few).
+        for tk, day in self._placed_broadcasts:
+            current = self._lists[tk][day]
+            del current[: bisect_left(current, 1 << _SLOT)]
+        placed = []
+        for i, o in enumerate(b_occurrences):
+            tk, day = time_key(o.time), o.date.toordinal() - cal.start
+            current = self._lists_for(tk)[day]
+            current.insert(bisect_left(current, 1 << _SLOT), i)
+            placed.append((tk, day))
+        self._placed_broadcasts = sorted(set(placed))
+        return tuple(sorted({p.id for p in changed} | set(removed)))
+
+    def _free_slots(
+        self, products: list[Product], changed: list[Product], removed: list[str]
+    ) -> dict[str, int] | None:
+        """Slots for the products: kept ones keep theirs; None when a new one finds no room."""
+        old = self._blocks
+        if not old:
+            return None
+        slots: dict[str, int] = {}
+        gone = set(removed)
+        kept = sorted((b.slot, pid) for pid, b in old.items() if pid not in gone)
+        previous = 0
+        for p in products:
+            if p.id in old:
+                slots[p.id] = previous = old[p.id].slot
+                continue
+            following = next((s for s, pid in kept if pid > p.id), None)
+            upper = following if following is not None else previous + 2 * _SLOT_STEP
+            if upper > _SLOT_MASK or upper - previous < 2:
+                return None
+            slots[p.id] = previous = (previous + upper) // 2
+        return slots
+
+    def _unplace(self, block: _Block) -> None:
+        """Take a block's references out of the calendar lists."""
+        lo, hi = block.slot << _SLOT, (block.slot + 1) << _SLOT
+        for tk, day in block.places():  # day: index in the horizon
+            current = self._lists[tk][day]
+            del current[bisect_left(current, lo) : bisect_left(current, hi)]
+
+    def _check(
+        self,
+        plan: Plan,
+        result: Schedule,
+        compact: CompactContacts,
+        cal: _Calendar,
+        rescheduled: tuple[str, ...],
+    ) -> Replan:
+        gaps_key = (compact.key, plan.rules, plan.teams)
+        previous = self._gaps
+        cache: dict[str, _CachedGaps] = {}
         rechecked: list[str] = []
-        parts: list[ProductGaps] = []
         for p in plan.products:
-            cached = kept[p.id]
-            if cached.gaps is None or cached.gaps_key != gaps_key:
-                contacts = [o for o in b_occurrences if _reaches(by_id[o.touch], p.id)]
-                touches = [o for entries in cached.scheduled.buckets.values() for o in entries]
-                cached.gaps = checks.product_gaps(plan, p, touches, contacts, cal.horizon)
-                cached.gaps_key = gaps_key
+            cached = previous.get(p.id)
+            if cached is None or cached.key != gaps_key or not _same(cached.product, p):
+                found = checks.product_gaps(
+                    plan, compact.products[p.id], compact.broadcasts, cal.horizon
+                )
+                cached = _CachedGaps(gaps_key, p, found)
                 rechecked.append(p.id)
-            parts.append(cached.gaps)
+            cache[p.id] = cached
+        parts = [cached.gaps for cached in cache.values()]
         capacity = checks.bucket_gaps(checks.capacity_gaps(plan, [part.loads for part in parts]))
         merged = self._merged_gaps
         if gaps_key != self._gaps_key:
             merged.build([("", capacity)] + [(part.product, part.buckets) for part in parts])
             self._gaps_key = gaps_key
         else:
-            for pid in rescheduled:
-                before = previous_gaps.get(pid)
-                after = kept[pid].gaps if pid in kept else None
-                merged.replace(
-                    pid, before.buckets if before else None, after.buckets if after else None
-                )
+            for pid in set(previous) | set(cache):
+                before, after = previous.get(pid), cache.get(pid)
+                if before is not after:
+                    merged.replace(
+                        pid,
+                        before.gaps.buckets if before else None,
+                        after.gaps.buckets if after else None,
+                    )
             merged.replace("", self._capacity, capacity)
         self._capacity = capacity
-        found = tuple(merged.flatten())
-        return Replan(result, found, tuple(rescheduled), tuple(rechecked))
+        self._gaps = cache
+        return Replan(result, tuple(merged.flatten()), rescheduled, tuple(rechecked))
+
+
+def _same(a: Product, b: Product) -> bool:
+    return a is b or a == b

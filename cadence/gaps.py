@@ -5,8 +5,11 @@ kinds — unowned, silence, handoff, spacing, capacity — sorted by start, kind
 product, cohort, stage, team. Pure: no I/O, no clock, no Qt. The exact rules
 are in docs/scheduling.md.
 
-The work is split per product (:func:`product_gaps`, which also returns the
-product's weekly loads per team) plus a cheap cross-product merge
+The checks read each product's contacts in a compact table (:class:`Contacts`:
+per intake cohort, integers ``day << 32 | n`` where ``n`` numbers the
+occurrence), which the engine fills while it schedules; a schedule made of
+plain occurrence objects is first indexed into the same tables. The work is
+split per product (:func:`product_gaps`) plus a cheap cross-product merge
 (:func:`capacity_gaps`), so that :class:`cadence.engine.Planner` can re-check
 only the products that changed.
 """
@@ -18,16 +21,22 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, time
+from itertools import compress
+from operator import not_, sub
 from typing import Any, Generic, TypeVar
 
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Schedule
 
 __all__ = [
+    "BROADCAST",
     "BlockMerger",
-    "Loads",
+    "BroadcastContacts",
+    "CompactContacts",
+    "Contacts",
     "HorizonDays",
+    "Loads",
     "ProductGaps",
     "bucket_gaps",
     "capacity_gaps",
@@ -43,6 +52,66 @@ __all__ = [
 
 # Weekly load of non-automated touches: (team id, ordinal of the ISO week's Monday) → leads.
 Loads = dict[tuple[str, int], float]
+
+# A contact is ``day << 32 | n``, day being the index in the horizon (0: the plan's
+# start): sorting contacts sorts them by day. ``n`` numbers a
+# product's touch occurrence, or (with this bit set) a broadcast occurrence.
+BROADCAST = 1 << 31
+_LOW = (1 << 32) - 1
+
+
+@dataclass(slots=True, eq=False)
+class Contacts:
+    """One product's touch occurrences inside the horizon, as the checks read them.
+
+    ``by_cohort[c]`` holds the contacts (``day << 32 | n``, any order; ``day``
+    counts days from the plan's start) of the c-th intake date of ``product``; occurrence ``n`` has the UID ``uids[n]``
+    and is a send of touch ``keys[n] // divisor``, whose owner, name, time key
+    and stage id are in the per-touch lists. ``weekly`` collects the expected
+    leads of non-automated occurrences per (owner, Monday) for the loads.
+    """
+
+    product: Product
+    by_cohort: list[list[int]]
+    uids: list[str]
+    keys: list[int]
+    divisor: int
+    owners: list[str]
+    names: list[str]
+    time_keys: list[int]
+    stages: list[str | None]
+    weekly: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+
+    def loads(self) -> Loads:
+        return {k: math.fsum(v) for k, v in self.weekly.items()}
+
+
+@dataclass(slots=True, eq=False)
+class BroadcastContacts:
+    """The sent broadcast occurrences inside the horizon, shared by every product.
+
+    ``reaching[product id]`` lists, sorted, the contacts ``day << 32 | BROADCAST | i``
+    of the occurrences that reach the product; ``i`` indexes the lists below.
+    """
+
+    reaching: dict[str, list[int]]
+    uids: list[str]
+    owners: list[str]
+    names: list[str]
+    time_keys: list[int]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompactContacts:
+    """What the engine hands the checks along with a schedule (see ``check``).
+
+    ``key`` names the inputs it was computed from: (plan id, start, end,
+    calendar, broadcasts).
+    """
+
+    key: tuple[Any, ...]
+    products: Mapping[str, Contacts]
+    broadcasts: BroadcastContacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +134,90 @@ def check(plan: Plan, schedule: Schedule) -> list[Gap]:
 
 
 def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
-    # One pass over the whole calendar sorts every touch into its product's
-    # index (see _index_touches for why one pass); broadcasts are kept aside.
-    indexes: dict[str | None, _TouchIndex] = {p.id: ({}, {}) for p in plan.products}
-    start, end = plan.start.toordinal(), plan.end.toordinal()
-    broadcasts = _index_touches(schedule.touches, indexes, start, end)
-    by_id = {b.id: b for b in plan.broadcasts}
+    compact = getattr(schedule.touches, "compact", None)
+    key = (plan.id, plan.start, plan.end, plan.calendar, plan.broadcasts)
+    if not (
+        isinstance(compact, CompactContacts)
+        and compact.key == key
+        and all(_same(compact.products.get(p.id), p) for p in plan.products)
+    ):
+        compact = index_occurrences(plan, schedule.touches)
     horizon = HorizonDays(plan)
-    parts = []
+    # Products in id order append straight into the shared buckets: within a
+    # bucket (start, kind) that is the report order (capacity has buckets of its own).
+    buckets: dict[int, list[Gap]] = {}
+    loads = []
+    for p in sorted(plan.products, key=lambda p: p.id):
+        contacts = compact.products[p.id]
+        _product_gaps(plan, contacts, compact.broadcasts, horizon, buckets)
+        loads.append(contacts.loads())
+    for g in capacity_gaps(plan, loads):
+        buckets.setdefault(gap_bucket(g), []).append(g)
+    return [g for k in sorted(buckets) for g in buckets[k]]
+
+
+def _same(contacts: Contacts | None, product: Product) -> bool:
+    return contacts is not None and (contacts.product is product or contacts.product == product)
+
+
+def index_occurrences(plan: Plan, occurrences: Iterable[Occurrence]) -> CompactContacts:
+    """The contact tables of any sequence of occurrences (for example a hand-made schedule).
+
+    Touches of unknown products, and days outside the horizon, are left out;
+    touches of cohorts a product does not have count only for the loads.
+    """
+    origin, last = plan.start.toordinal(), plan.end.toordinal() - plan.start.toordinal()
+    tables: dict[str, Contacts] = {}
+    cohort_index: dict[str, dict[date, int]] = {}
     for p in plan.products:
-        reaching = []
-        for o in broadcasts:
-            b = by_id.get(o.touch)
-            if b is not None and (b.products is None or p.id in b.products):
-                reaching.append(o)
-        parts.append(_product_gaps(plan, p, indexes[p.id], reaching, horizon))
-    return merge_gaps(parts, capacity_gaps(plan, [part.loads for part in parts]))
+        intake = p.cohorts.intake_dates()
+        cohort_index[p.id] = {d: i for i, d in enumerate(intake)}
+        tables[p.id] = Contacts(p, [[] for _ in intake], [], [], 1, [], [], [], [])
+    by_id = {b.id: b for b in plan.broadcasts}
+    sent: list[tuple[int, Occurrence]] = []
+    for o in occurrences:
+        day = o.date.toordinal() - origin
+        if day < 0 or day > last:
+            continue
+        if o.product is None:
+            if o.kind == "broadcast":
+                sent.append((day, o))
+            continue
+        if o.kind != "touch":
+            continue
+        table = tables.get(o.product)
+        if table is None:
+            continue
+        if not o.automated:
+            ordinal = origin + day
+            table.weekly.setdefault((o.owner, ordinal - (ordinal - 1) % 7), []).append(o.leads)
+        ci = cohort_index[o.product].get(o.cohort)  # type: ignore[arg-type]
+        if ci is None:
+            continue
+        n = len(table.uids)
+        table.by_cohort[ci].append(day << 32 | n)
+        table.uids.append(o.uid)
+        table.keys.append(n)
+        table.owners.append(o.owner)
+        table.names.append(o.name)
+        table.time_keys.append(time_key(o.time))
+        table.stages.append(o.stage)
+    casts = BroadcastContacts({p.id: [] for p in plan.products}, [], [], [], [])
+    for i, (day, o) in enumerate(sent):
+        casts.uids.append(o.uid)
+        casts.owners.append(o.owner)
+        casts.names.append(o.name)
+        casts.time_keys.append(time_key(o.time))
+        b = by_id.get(o.touch)
+        if b is None:
+            continue
+        for pid in b.products if b.products is not None else casts.reaching:
+            if pid in casts.reaching:
+                casts.reaching[pid].append(day << 32 | BROADCAST | i)
+    for packed in casts.reaching.values():
+        packed.sort()
+    key = (plan.id, plan.start, plan.end, plan.calendar, plan.broadcasts)
+    return CompactContacts(key, tables, casts)
 
 
 # --- machinery shared with the engine ------------------------------------------------
@@ -210,6 +347,11 @@ def sort_gaps(found: Iterable[Gap]) -> list[Gap]:
     return sorted(found, key=gap_sort_key)
 
 
+def time_key(t: time | None) -> int:
+    """Order of a time of day within its date: all-day (None) first, then by the clock."""
+    return 0 if t is None else 1 + t.hour * 3600 + t.minute * 60 + t.second
+
+
 # --- fast Gap construction (see cadence.engine._OccurrenceDraft for why) ------------
 
 _GAP_FIELDS = tuple(f.name for f in fields(Gap))
@@ -263,10 +405,6 @@ _make_gap: Callable[..., Gap] = _pick_gap_factory()
 # --- one product -----------------------------------------------------------------
 
 
-def _time_key(t: time | None) -> int:
-    return 0 if t is None else 1 + t.hour * 3600 + t.minute * 60 + t.second
-
-
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
@@ -317,84 +455,41 @@ class HorizonDays:
         self.texts = [d.isoformat() for d in self.dates]
 
 
-# A product's touches by cohort, with their day ordinals (cohort → (occurrences,
-# ordinals), in the order given), and the expected leads of its non-automated
-# touches per (owner, ordinal of the ISO week's Monday).
-_TouchIndex = tuple[
-    dict[date | None, tuple[list[Occurrence], list[int]]], dict[tuple[str, int], list[float]]
-]
-
-
-def _index_touches(
-    occurrences: Iterable[Occurrence],
-    indexes: Mapping[str | None, _TouchIndex],
-    start: int,
-    end: int,
-) -> list[Occurrence]:
-    """Sort touch occurrences into the index of their product; return the broadcasts.
-
-    Only days inside the horizon (ordinals ``start``…``end``) count. Touches of a
-    product without an index are ignored. Why one loop does it all: 100 k+
-    occurrences lie scattered in memory, and each pass over them costs about
-    as much in cache misses as the work done per occurrence.
-    """
-    broadcasts: list[Occurrence] = []
-    for o in occurrences:
-        index = indexes.get(o.product)  # None for broadcasts
-        if index is None:
-            if o.product is None and o.kind == "broadcast":
-                day = o.date.toordinal()
-                if start <= day <= end:
-                    broadcasts.append(o)
-            continue
-        if o.kind != "touch":
-            continue
-        day = o.date.toordinal()
-        if day < start or day > end:
-            continue
-        by_cohort, weekly = index
-        group = by_cohort.get(o.cohort)
-        if group is None:
-            group = by_cohort[o.cohort] = ([], [])
-        group[0].append(o)
-        group[1].append(day)
-        if not o.automated:
-            weekly.setdefault((o.owner, day - (day - 1) % 7), []).append(o.leads)
-    return broadcasts
-
-
 def product_gaps(
     plan: Plan,
-    product: Product,
-    touches: Sequence[Occurrence],
-    broadcasts: Sequence[Occurrence],
+    contacts: Contacts,
+    broadcasts: BroadcastContacts,
     horizon: HorizonDays | None = None,
 ) -> ProductGaps:
     """The unowned, silence, handoff and spacing gaps of one product, and its weekly loads.
 
-    ``touches`` are the product's touch occurrences, ``broadcasts`` the sent
-    broadcast occurrences that reach the product (dates inside the horizon);
-    both as the engine emits them. Touches dated outside the horizon are
-    ignored. The loads feed :func:`capacity_gaps`. ``horizon`` may be shared
-    between the products of one plan.
+    ``contacts`` is the product's table (the engine's, or :func:`index_occurrences`'),
+    ``broadcasts`` the plan's sent broadcasts. The loads feed :func:`capacity_gaps`.
+    ``horizon`` may be shared between the products of one plan.
     """
-    index: _TouchIndex = ({}, {})
-    start, end = plan.start.toordinal(), plan.end.toordinal()
-    _index_touches(touches, {product.id: index}, start, end)
-    return _product_gaps(plan, product, index, broadcasts, horizon)
+    buckets: dict[int, list[Gap]] = {}
+    _product_gaps(plan, contacts, broadcasts, horizon or HorizonDays(plan), buckets)
+    return ProductGaps(contacts.product.id, buckets, contacts.loads())
 
 
 def _product_gaps(
     plan: Plan,
-    product: Product,
-    index: _TouchIndex,
-    broadcasts: Sequence[Occurrence],
-    horizon: HorizonDays | None,
-) -> ProductGaps:
+    contacts: Contacts,
+    broadcasts: BroadcastContacts,
+    horizon: HorizonDays,
+    buckets: dict[int, list[Gap]],
+) -> None:
+    """Append one product's gaps to ``buckets`` (key: :func:`gap_bucket`), in report order.
+
+    Cohorts are visited in date order, so each bucket receives its gaps in
+    report order, except spacing gaps of one cohort that start on the same
+    day (sorted where they arise).
+    """
+    product = contacts.product
     journey = _Journey(product)
     rules = plan.rules
-    start, end = plan.start.toordinal(), plan.end.toordinal()
-    horizon = horizon or HorizonDays(plan)
+    origin = plan.start.toordinal()
+    last = plan.end.toordinal() - origin  # days are indexes in the horizon: 0 … last
     dates, texts = horizon.dates, horizon.texts
     team_names = {t.id: t.name for t in plan.teams}
     stages = product.stages
@@ -410,32 +505,54 @@ def _product_gaps(
         for s in stages
     ]
     allowed_known = [x for x in allowed_by_stage if x is not None]
-    least_allowed = min(allowed_known) if allowed_known else None
+    quiet = min(allowed_known) + 1 if allowed_known else None  # an edge step longer is silence
 
-    own, weekly = index
-    loads: Loads = {k: math.fsum(v) for k, v in weekly.items()}
+    uids, keys, divisor = contacts.uids, contacts.keys, contacts.divisor
+    owners, names, time_keys, touch_stage = (
+        contacts.owners,
+        contacts.names,
+        contacts.time_keys,
+        contacts.stages,
+    )
+    b_packed = broadcasts.reaching.get(pid, [])
+    b_uids, b_owners, b_names, b_time_keys = (
+        broadcasts.uids,
+        broadcasts.owners,
+        broadcasts.names,
+        broadcasts.time_keys,
+    )
 
-    b_sorted = sorted(broadcasts, key=lambda o: o.date)
-    b_days = [o.date.toordinal() for o in b_sorted]
+    def owner_of(x: int) -> str:
+        n = x & _LOW
+        return b_owners[n ^ BROADCAST] if n & BROADCAST else owners[keys[n] // divisor]
+
+    def name_of(n: int) -> str:
+        return b_names[n ^ BROADCAST] if n & BROADCAST else names[keys[n] // divisor]
+
+    def uid_of(n: int) -> str:
+        return b_uids[n ^ BROADCAST] if n & BROADCAST else uids[n]
+
+    def tie_key(x: int) -> tuple[int, str]:
+        n = x & _LOW
+        if n & BROADCAST:
+            return b_time_keys[n ^ BROADCAST], b_uids[n ^ BROADCAST]
+        return time_keys[keys[n] // divisor], uids[n]
 
     if spacing is not None:
         apart_text = [f"{_days(n)} apart; minimum {_days(spacing)}" for n in range(spacing)]
+        too_close = spacing.__gt__
     stage_id_at = [stages[k].id for k in stage_at]  # the stage id of each day offset
     unowned_names: dict[tuple[int, int], str] = {}  # (first, last stage) → quoted names
 
-    # Gaps go straight into their merge buckets (start, kind). Cohorts are visited in
-    # date order, so each bucket is already in report order except for spacing
-    # gaps of one cohort that start on the same day (sorted where they arise).
-    buckets: dict[int, list[Gap]] = {}
     unowned_rank = _KIND_RANK["unowned"]
     silence_rank = _KIND_RANK["silence"]
     handoff_rank = _KIND_RANK["handoff"]
     spacing_rank = _KIND_RANK["spacing"]
-    no_contacts: tuple[list[Occurrence], list[int]] = ([], [])
+    by_cohort = contacts.by_cohort
 
-    for cohort in product.cohorts.intake_dates():
-        first = cohort.toordinal()
-        a, b = max(first, start), min(first + cycle - 1, end)
+    for ci, cohort in enumerate(product.cohorts.intake_dates()):
+        first = cohort.toordinal() - origin
+        a, b = max(first, 0), min(first + cycle - 1, last)
         if a > b:
             continue
 
@@ -444,54 +561,39 @@ def _product_gaps(
             if r0 > r1:
                 continue
             k0, k1 = stage_at[r0 - first], stage_at[r1 - first]
-            names = unowned_names.get((k0, k1))
-            if names is None:
-                names = unowned_names[k0, k1] = _quoted(s.name for s in stages[k0 : k1 + 1])
-            t0, t1 = texts[r0 - start], texts[r1 - start]
-            buckets.setdefault(r0 * 8 + unowned_rank, []).append(
+            found = unowned_names.get((k0, k1))
+            if found is None:
+                found = unowned_names[k0, k1] = _quoted(s.name for s in stages[k0 : k1 + 1])
+            t0, t1 = texts[r0], texts[r1]
+            buckets.setdefault((origin + r0) * 8 + unowned_rank, []).append(
                 make(
                     "unowned",
                     pid,
                     cohort,
                     stages[k0].id,
                     None,
-                    dates[r0 - start],
-                    dates[r1 - start],
-                    f"no team owns the lead in {names} for {_days(r1 - r0 + 1)} ({t0} to {t1})",
+                    dates[r0],
+                    dates[r1],
+                    f"no team owns the lead in {found} for {_days(r1 - r0 + 1)} ({t0} to {t1})",
                 )
             )
 
-        own_contacts, own_days = own.get(cohort, no_contacts)
-        b_lo = bisect_left(b_days, first)
-        b_hi = bisect_right(b_days, first + cycle - 1)
-        contacts = own_contacts + b_sorted[b_lo:b_hi]
-        days = own_days + b_days[b_lo:b_hi]
-        n = len(contacts)
-        # Contacts in order of date, time, uid: a stable sort by day, then the
-        # contacts that share a day (a tie) are put in order of time and uid.
-        order = sorted(range(n), key=days.__getitem__)
-        sorted_days = [days[x] for x in order]
-        ties = [i for i in range(1, n) if sorted_days[i] == sorted_days[i - 1]]
-        t = 0
-        while t < len(ties):
-            # One run of equal days covers order[lo:hi]; its ties are consecutive.
-            lo = ties[t] - 1
-            while t + 1 < len(ties) and ties[t + 1] == ties[t] + 1:
-                t += 1
-            hi = ties[t] + 1
-            t += 1
-            order[lo:hi] = sorted(
-                order[lo:hi], key=lambda x: (_time_key(contacts[x].time), contacts[x].uid)
-            )
+        # The cohort's contacts: its touches and the broadcasts on its journey days.
+        order = (
+            by_cohort[ci]
+            + b_packed[
+                bisect_left(b_packed, first << 32) : bisect_left(b_packed, (first + cycle) << 32)
+            ]
+        )
+        order.sort()
+        days = [x >> 32 for x in order]
 
-        if least_allowed is not None:
+        if quiet is not None:
             # Silent runs lie between consecutive contact days inside [a, b].
-            edges = sorted_days[bisect_left(sorted_days, a) : bisect_right(sorted_days, b)]
+            edges = days[bisect_left(days, a) : bisect_right(days, b)]
             edges.insert(0, a - 1)
             edges.append(b + 1)
-            for i in [
-                i for i in range(1, len(edges)) if edges[i] - edges[i - 1] > least_allowed + 1
-            ]:
+            for i in compress(range(1, len(edges)), map(quiet.__lt__, map(sub, edges[1:], edges))):
                 r0, r1 = edges[i - 1] + 1, edges[i] - 1
                 k = stage_at[r0 - first]
                 allowed = allowed_by_stage[k]
@@ -499,16 +601,16 @@ def _product_gaps(
                 if allowed is None or length <= allowed:
                     continue
                 stage = stages[k]
-                t0, t1 = texts[r0 - start], texts[r1 - start]
-                buckets.setdefault(r0 * 8 + silence_rank, []).append(
+                t0, t1 = texts[r0], texts[r1]
+                buckets.setdefault((origin + r0) * 8 + silence_rank, []).append(
                     make(
                         "silence",
                         pid,
                         cohort,
                         stage.id,
                         stage.owner,
-                        dates[r0 - start],
-                        dates[r1 - start],
+                        dates[r0],
+                        dates[r1],
                         f'no contact for {_days(length)} ({t0} to {t1}) from "{stage.name}";'
                         f" allowed {allowed}",
                     )
@@ -517,61 +619,76 @@ def _product_gaps(
         if sla is not None:
             for k in journey.handoffs:
                 d0 = first + journey.starts[k]
-                if d0 < start or d0 > end:
+                if d0 < 0 or d0 > last:
                     continue
-                d1 = min(d0 + sla, end)
+                d1 = min(d0 + sla, last)
                 owner = stages[k].owner
-                lo, hi = bisect_left(sorted_days, d0), bisect_right(sorted_days, d1)
-                if any(contacts[x].owner == owner for x in order[lo:hi]):
+                window = order[bisect_left(days, d0) : bisect_right(days, d1)]
+                if any(owner_of(x) == owner for x in window):
                     continue
                 team = team_names.get(owner or "", owner)
-                t0, t1 = texts[d0 - start], texts[d1 - start]
-                buckets.setdefault(d0 * 8 + handoff_rank, []).append(
+                t0, t1 = texts[d0], texts[d1]
+                buckets.setdefault((origin + d0) * 8 + handoff_rank, []).append(
                     make(
                         "handoff",
                         pid,
                         cohort,
                         stages[k].id,
                         owner,
-                        dates[d0 - start],
-                        dates[d1 - start],
+                        dates[d0],
+                        dates[d1],
                         f'hand-off to {team} at "{stages[k].name}": no contact by {team}'
                         f" from {t0} to {t1} (within {_days(sla)})",
                     )
                 )
 
-        if spacing is not None:
-            close = [i for i in range(1, n) if sorted_days[i] - sorted_days[i - 1] < spacing]
-            if not close:
-                continue
-            pairs: list[Gap] = []
-            for i in close:
-                earlier, later = contacts[order[i - 1]], contacts[order[i]]
-                d0, d1 = sorted_days[i - 1], sorted_days[i]
-                offset = d1 - first
-                pairs.append(
-                    make(
-                        "spacing",
-                        pid,
-                        cohort,
-                        stage_id_at[offset] if 0 <= offset < cycle else later.stage,
-                        None,
-                        earlier.date,
-                        later.date,
-                        f'"{earlier.name}" ({texts[d0 - start]}) and "{later.name}"'
-                        f" ({texts[d1 - start]}) are {apart_text[d1 - d0]}",
-                        None,
-                        None,
-                        (earlier.uid, later.uid),
-                    )
+        if spacing is None or len(order) < 2:
+            continue
+        steps = list(map(sub, days[1:], days))  # steps[i - 1]: days[i] - days[i - 1]
+        close = list(compress(range(1, len(order)), map(too_close, steps)))
+        if not close:
+            continue
+        # Contacts in order of date, time, uid: the packed sort has put them in
+        # date order; runs of one day (ties) are put in order of time and uid.
+        ties = list(compress(range(1, len(order)), map(not_, steps)))
+        t = 0
+        while t < len(ties):
+            lo = ties[t] - 1  # one run of equal days covers order[lo:hi]
+            while t + 1 < len(ties) and ties[t + 1] == ties[t] + 1:
+                t += 1
+            hi = ties[t] + 1
+            t += 1
+            order[lo:hi] = sorted(order[lo:hi], key=tie_key)
+        pairs: list[Gap] = []
+        for i in close:
+            n0, n1 = order[i - 1] & _LOW, order[i] & _LOW
+            d0, d1 = days[i - 1], days[i]
+            offset = d1 - first
+            stage_id: str | None
+            if 0 <= offset < cycle:
+                stage_id = stage_id_at[offset]
+            else:  # a touch rolled past its journey's end
+                stage_id = None if n1 & BROADCAST else touch_stage[keys[n1] // divisor]
+            pairs.append(
+                make(
+                    "spacing",
+                    pid,
+                    cohort,
+                    stage_id,
+                    None,
+                    dates[d0],
+                    dates[d1],
+                    f'"{name_of(n0)}" ({texts[d0]}) and "{name_of(n1)}"'
+                    f" ({texts[d1]}) are {apart_text[d1 - d0]}",
+                    None,
+                    None,
+                    (uid_of(n0), uid_of(n1)),
                 )
-            starts = [sorted_days[i - 1] for i in close]
-            if len(set(starts)) < len(starts):  # pairs of one day: order them fully
-                pairs.sort(key=gap_sort_key)
-            for g in pairs:
-                buckets.setdefault(g.start.toordinal() * 8 + spacing_rank, []).append(g)
-
-    return ProductGaps(pid, buckets, loads)
+            )
+        if ties and len(pairs) > 1 and len({days[i - 1] for i in close}) < len(close):
+            pairs.sort(key=gap_sort_key)  # pairs starting on one day: order them fully
+        for g in pairs:
+            buckets.setdefault(g.start.toordinal() * 8 + spacing_rank, []).append(g)
 
 
 # --- across products ---------------------------------------------------------------
@@ -587,7 +704,7 @@ def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
             if key[0] in capacity:
                 total.setdefault(key, []).append(load)
     found = []
-    for (team, monday), parts in total.items():
+    for (team, monday), parts in sorted(total.items()):
         load = round(math.fsum(parts), 2)
         cap = capacity[team]
         if load <= cap:

@@ -8,6 +8,7 @@ plan's IANA time zone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -325,8 +326,14 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    touches: tuple[Occurrence, ...]
-    skipped: tuple[Skipped, ...] = ()
+    """A plan's calendar: the occurrences sent, in order, and the ones skipped.
+
+    Either sequence may be a tuple or the engine's compact ``Records``, which
+    builds each object when it is read and compares equal to the same tuple.
+    """
+
+    touches: Sequence[Occurrence]
+    skipped: Sequence[Skipped] = ()
 
 
 @dataclass(frozen=True, slots=True)

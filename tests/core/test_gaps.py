@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cadence import engine, gaps
 from cadence.formats.plan_json import load_plan_json
-from cadence.model import Gap, Plan
+from cadence.model import Gap, Plan, Schedule
 
 PLANS = Path(__file__).parent / "plans"
 
@@ -17,8 +17,12 @@ def plan(name: str) -> Plan:
 
 
 def check(p: Plan) -> list[Gap]:
-    found = gaps.check(p, engine.schedule(p))
+    sched = engine.schedule(p)
+    found = list(gaps.check(p, sched))
     assert list(engine.Planner().update(p).gaps) == found
+    # The same gaps from plain occurrence objects (no compact tables from the engine).
+    plain = Schedule(tuple(sched.touches), tuple(sched.skipped))
+    assert list(gaps.check(p, plain)) == found
     return found
 
 
