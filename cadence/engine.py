@@ -27,7 +27,10 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 from cadence import gaps as checks
 from cadence.calendar import WorkingDays
 from cadence.gaps import (
-    BROADCAST,
+    DAY_SHIFT,
+    MAX_OCCURRENCES,
+    N_MASK,
+    N_SHIFT,
     BlockMerger,
     BroadcastContacts,
     CompactContacts,
@@ -35,6 +38,8 @@ from cadence.gaps import (
     ProductGaps,
     gc_paused,
     time_key,
+    too_many,
+    touch_contact,
 )
 from cadence.model import (
     Broadcast,
@@ -300,6 +305,16 @@ class _Calendar:
             policy: [None if f < 0 else f - self.start for f in table]
             for policy, table in self.roll.items()
         }
+        # The farthest rolling moves a date (days): two dates this close may meet.
+        self.max_shift = max(
+            [
+                abs(f - (base + i))
+                for table in self.roll.values()
+                for i, f in enumerate(table)
+                if f >= 0
+            ],
+            default=0,
+        )
         self._reasons: dict[int, str] = {}
         self._compact: dict[date, str] = {}
         self.horizon = checks.HorizonDays(plan)
@@ -414,10 +429,14 @@ class _TouchPlan:
 class _Block:
     """One product's schedule in compact form, and its occurrences built on demand.
 
-    Occurrence ``n`` is repeat ``j`` of touch ``ti`` (in id order) for cohort
-    ``ci`` (in intake order), with ``keys[n] == (ti * cohorts + ci) * repeats + j``;
-    its UID is ``uids[n]``. ``contacts`` indexes the same occurrences for the gap
-    checks. Skipped occurrences are numbered apart (``skipped_keys``).
+    Occurrence ``n`` is repeat ``j`` of touch ``ti`` for cohort ``ci`` (in intake
+    order), with ``keys[n] == (ti * cohorts + ci) * repeats + j``; its UID is
+    ``uids[n]``. Touches go in order of time key, then id, so that within one
+    day, time key and product, the numbers follow the engine's order (touch,
+    cohort, repeat) and, for one cohort, usually the order of time and UID that
+    the spacing check needs (``contacts.exact``). ``contacts`` indexes the same
+    occurrences for the gap checks. Skipped occurrences are numbered apart
+    (``skipped_keys``).
     """
 
     def __init__(self, cal: _Calendar, product: Product, slot: int) -> None:
@@ -428,7 +447,7 @@ class _Block:
         starts, lengths, stage_leads = _journey_leads(product)
         stage_index = {s.id: k for k, s in enumerate(product.stages)}
         plans: list[_TouchPlan] = []
-        for t in sorted(product.touches, key=lambda t: t.id):
+        for t in sorted(product.touches, key=lambda t: (time_key(t.time), t.id)):
             k = stage_index.get(t.stage)
             if k is None or t.offset_days >= lengths[k]:
                 continue
@@ -456,8 +475,23 @@ class _Block:
             [tp.touch.name for tp in plans],
             [tp.tk for tp in plans],
             [tp.stage_id for tp in plans],
+            exact=self._numbers_follow_uids(cal, plans),
         )
-        self._objects: list[Occurrence | None] = []
+        self._objects: dict[int, Occurrence] = {}
+
+    @staticmethod
+    def _numbers_follow_uids(cal: _Calendar, plans: list[_TouchPlan]) -> bool:
+        """Whether, for one cohort and day, occurrence numbers follow time and UID.
+
+        UIDs read "<touch id>.<cohort>.<repeat>": touch ids in id order are in
+        UID order unless one id extends another with a character below "."
+        ("a" and "a-b"); and two repeats of one touch land on one day only when
+        rolling closes their distance, where repeat 9 comes after 10 by UID.
+        """
+        for one, two in zip(plans, plans[1:], strict=False):
+            if one.tk == two.tk and f"{one.touch.id}." > f"{two.touch.id}.":
+                return False
+        return not any(tp.repeats > 10 and tp.every <= cal.max_shift for tp in plans)
 
     def fill(self, lists_for: Callable[[int], list[list[int]]]) -> None:
         """Compute every occurrence; append its reference to ``lists_for(tk)[day - start]``.
@@ -478,7 +512,11 @@ class _Block:
         slot_ref = self.slot << _SLOT
         prefix_product = f"{cal.plan_id}.{self.product.id}."
         n = len(uids)
+        x_n = touch_contact(0, n)  # the contact bits of occurrence n (day 0)
+        x_step = touch_contact(0, 1) - x_n
+        starts = self.contacts.starts
         for ti, tp in enumerate(self.plans):
+            starts.append((tp.tk, n))
             lo, hi = tp.bounds
             table = cal.landing[tp.policy]
             every, repeats = tp.every, tp.repeats
@@ -513,12 +551,14 @@ class _Block:
                     add_uid(f"{prefix}{text}{suffixes[j]}")
                     add_key(key0 + j)
                     lists[day].append(slot_ref | n)
-                    contacts.append(day << 32 | n)
+                    contacts.append(day << DAY_SHIFT | x_n)
                     n += 1
+                    x_n += x_step
                     if personal:
                         final = start + day
                         weekly.setdefault((owner, final - (final - 1) % 7), []).append(leads)
-        self._objects = [None] * len(uids)
+        if n >= MAX_OCCURRENCES:
+            raise too_many(f"product {self.product.id!r}", n, MAX_OCCURRENCES)
 
     def _decode(self, key: int) -> tuple[_TouchPlan, int, int, int]:
         """(touch plan, cohort index, repeat, nominal ordinal) of an occurrence key."""
@@ -529,7 +569,7 @@ class _Block:
 
     def occurrence(self, n: int) -> Occurrence:
         """Occurrence ``n``, built on first use."""
-        found = self._objects[n]
+        found = self._objects.get(n)
         if found is not None:
             return found
         tp, ci, j, nominal = self._decode(self.keys[n])
@@ -582,7 +622,8 @@ class _Block:
         seen: set[tuple[int, int]] = set()
         for contacts in self.contacts.by_cohort:
             for x in contacts:
-                seen.add((time_keys[keys[x & _LOW] // divisor], x >> 32))
+                n = (x >> N_SHIFT) & N_MASK
+                seen.add((time_keys[keys[n] // divisor], x >> DAY_SHIFT))
         return iter(seen)
 
 
@@ -753,22 +794,11 @@ def _broadcast_contacts(
     cal: _Calendar, sent: Sequence[Occurrence], plan: Plan
 ) -> BroadcastContacts:
     by_id = {b.id: b for b in plan.broadcasts}
-    casts = BroadcastContacts({p.id: [] for p in plan.products}, [], [], [], [])
-    for i, o in enumerate(sent):
-        casts.uids.append(o.uid)
-        casts.owners.append(o.owner)
-        casts.names.append(o.name)
-        casts.time_keys.append(time_key(o.time))
-        day = o.date.toordinal() - cal.start
-        if day < 0 or day >= cal.horizon_days:
-            continue
-        b = by_id[o.touch]
-        for pid in b.products if b.products is not None else casts.reaching:
-            if pid in casts.reaching:
-                casts.reaching[pid].append(day << 32 | BROADCAST | i)
-    for packed in casts.reaching.values():
-        packed.sort()
-    return casts
+    return BroadcastContacts.of(
+        (o.date.toordinal() - cal.start, o, by_id[o.touch].products)
+        for o in sent
+        if cal.start <= o.date.toordinal() <= cal.end
+    )
 
 
 # --- public entry points ------------------------------------------------------------
@@ -793,7 +823,7 @@ class Replan:
     """What :meth:`Planner.update` returns."""
 
     schedule: Schedule
-    gaps: tuple[Gap, ...]
+    gaps: Sequence[Gap]
     # Ids of the products whose occurrences were recomputed (added, edited or removed).
     rescheduled: tuple[str, ...] = ()
     # Ids of the products whose gaps were recomputed.
@@ -839,9 +869,11 @@ class Planner:
         self._blocks: dict[str, _Block] = {}
         self._leads: dict[str, tuple[Product, tuple[Any, ...], dict[int, float]]] = {}
         self._gaps: dict[str, _CachedGaps] = {}
-        self._merged_gaps: BlockMerger[Gap] = BlockMerger(checks.gap_source)
+        # Gap references slot << 32 | i: the slot is the source (0: plan-wide gaps).
+        self._merged_gaps: BlockMerger[int] = BlockMerger(_slot_of)
         self._gaps_key: tuple[Any, ...] | None = None
-        self._capacity: dict[int, list[Gap]] = {}
+        self._wide: ProductGaps | None = None
+        self._renumbered = False  # the last update gave the products new slots
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
@@ -921,6 +953,7 @@ class Planner:
         changed = [p for p in products if p.id not in old or not _same(old[p.id].product, p)]
         removed = [pid for pid in old if pid not in {p.id for p in products}]
         slots = self._free_slots(products, changed, removed)
+        self._renumbered = slots is None
         if slots is None:  # renumber: every product is scheduled anew
             self._lists = {}
             self._placed_broadcasts = []
@@ -1008,33 +1041,49 @@ class Planner:
         cache: dict[str, _CachedGaps] = {}
         rechecked: list[str] = []
         for p in plan.products:
+            slot = self._blocks[p.id].slot
             cached = previous.get(p.id)
-            if cached is None or cached.key != gaps_key or not _same(cached.product, p):
+            if (
+                cached is None
+                or cached.key != gaps_key
+                or cached.gaps.slot != slot
+                or not _same(cached.product, p)
+            ):
                 found = checks.product_gaps(
-                    plan, compact.products[p.id], compact.broadcasts, cal.horizon
+                    plan, compact.products[p.id], compact.broadcasts, cal.horizon, slot
                 )
                 cached = _CachedGaps(gaps_key, p, found)
                 rechecked.append(p.id)
             cache[p.id] = cached
         parts = [cached.gaps for cached in cache.values()]
-        capacity = checks.bucket_gaps(checks.capacity_gaps(plan, [part.loads for part in parts]))
+        wide = checks.plan_wide_gaps(plan, [part.loads for part in parts])
         merged = self._merged_gaps
-        if gaps_key != self._gaps_key:
-            merged.build([("", capacity)] + [(part.product, part.buckets) for part in parts])
+        if gaps_key != self._gaps_key or self._renumbered:
+            merged.build([(0, wide.buckets)] + [(part.slot, part.buckets) for part in parts])
             self._gaps_key = gaps_key
-        else:
+        else:  # slots are unchanged: swap the sources that changed
             for pid in set(previous) | set(cache):
                 before, after = previous.get(pid), cache.get(pid)
-                if before is not after:
-                    merged.replace(
-                        pid,
-                        before.gaps.buckets if before else None,
-                        after.gaps.buckets if after else None,
-                    )
-            merged.replace("", self._capacity, capacity)
-        self._capacity = capacity
+                if before is after:
+                    continue
+                old = before.gaps if before else None
+                new = after.gaps if after else None
+                source = old or new
+                assert source is not None
+                merged.replace(
+                    source.slot, old.buckets if old else None, new.buckets if new else None
+                )
+            merged.replace(0, self._wide.buckets if self._wide else None, wide.buckets)
+        self._wide = wide
         self._gaps = cache
-        return Replan(result, tuple(merged.flatten()), rescheduled, tuple(rechecked))
+        tables = {part.slot: part.table for part in parts}
+        tables[0] = wide.table
+        found_all = checks.gap_records(merged.flatten(), tables)
+        return Replan(result, found_all, rescheduled, tuple(rechecked))
+
+
+def _slot_of(ref: int) -> int:
+    return ref >> _SLOT
 
 
 def _same(a: Product, b: Product) -> bool:

@@ -6,8 +6,8 @@ product, cohort, stage, team. Pure: no I/O, no clock, no Qt. The exact rules
 are in docs/scheduling.md.
 
 The checks read each product's contacts in a compact table (:class:`Contacts`:
-per intake cohort, integers ``day << 32 | n`` where ``n`` numbers the
-occurrence), which the engine fills while it schedules; a schedule made of
+per intake cohort, one integer per contact whose order is the contacts' order,
+see :func:`touch_contact`), which the engine fills while it schedules; a schedule made of
 plain occurrence objects is first indexed into the same tables. The work is
 split per product (:func:`product_gaps`) plus a cheap cross-product merge
 (:func:`capacity_gaps`), so that :class:`cadence.engine.Planner` can re-check
@@ -28,47 +28,84 @@ from operator import not_, sub
 from typing import Any, Generic, TypeVar
 
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Schedule
+from cadence.records import Records
 
 __all__ = [
-    "BROADCAST",
+    "DAY_SHIFT",
+    "MAX_OCCURRENCES",
+    "N_MASK",
+    "N_SHIFT",
     "BlockMerger",
     "BroadcastContacts",
     "CompactContacts",
     "Contacts",
+    "GapTable",
     "HorizonDays",
     "Loads",
     "ProductGaps",
-    "bucket_gaps",
     "capacity_gaps",
     "check",
     "gap_bucket",
+    "gap_records",
     "gap_sort_key",
     "gap_source",
     "gc_paused",
-    "merge_gaps",
+    "index_occurrences",
+    "plan_wide_gaps",
     "product_gaps",
     "sort_gaps",
+    "time_key",
+    "too_many",
+    "touch_contact",
 ]
 
 # Weekly load of non-automated touches: (team id, ordinal of the ISO week's Monday) → leads.
 Loads = dict[tuple[str, int], float]
 
-# A contact is ``day << 32 | n``, day being the index in the horizon (0: the plan's
-# start): sorting contacts sorts them by day. ``n`` numbers a
-# product's touch occurrence, or (with this bit set) a broadcast occurrence.
-BROADCAST = 1 << 31
-_LOW = (1 << 32) - 1
+# A contact is one integer; sorting a cohort's contacts sorts them by day and, within
+# a day, by time and UID (the order the spacing check walks), without a sort key:
+#
+#     day << 51 | n << 25 | (1 << 25) - 1    touch occurrence n of the product
+#     day << 51 | p << 25 | i << 1           broadcast occurrence i, placed before touch p
+#
+# ``day`` counts days from the plan's start. The engine numbers a product's
+# occurrences n in order of (time key, touch id, cohort, repeat), which within a day
+# and cohort is the order of time and UID (see Contacts.exact); a broadcast's p is
+# where its time and UID fall among the product's touches, and i its rank by UID.
+DAY_SHIFT = 51
+N_SHIFT = 25
+_TOUCH_LOW = (1 << N_SHIFT) - 1
+N_MASK = (1 << 26) - 1
+_B_MASK = (1 << 24) - 1
+_LOW = (1 << 32) - 1  # gap references: slot << 32 | index
+_CONTACT_MASK = (1 << 80) - 1  # contacts are below 1 << 80 (days below 1 << 22)
+MAX_OCCURRENCES = 1 << 26  # per product and horizon
+MAX_BROADCASTS = 1 << 24  # broadcast occurrences per horizon
+
+
+def touch_contact(day: int, n: int) -> int:
+    """The contact integer of touch occurrence ``n`` on ``day`` (an index in the horizon)."""
+    return day << DAY_SHIFT | n << N_SHIFT | _TOUCH_LOW
+
+
+def too_many(what: str, count: int, limit: int) -> ValueError:
+    return ValueError(f"{what} has {count} occurrences in the horizon; at most {limit - 1}")
 
 
 @dataclass(slots=True, eq=False)
 class Contacts:
     """One product's touch occurrences inside the horizon, as the checks read them.
 
-    ``by_cohort[c]`` holds the contacts (``day << 32 | n``, any order; ``day``
-    counts days from the plan's start) of the c-th intake date of ``product``; occurrence ``n`` has the UID ``uids[n]``
-    and is a send of touch ``keys[n] // divisor``, whose owner, name, time key
-    and stage id are in the per-touch lists. ``weekly`` collects the expected
-    leads of non-automated occurrences per (owner, Monday) for the loads.
+    ``by_cohort[c]`` holds the contacts (see :func:`touch_contact`; any order)
+    of the c-th intake date of ``product``. Occurrence ``n`` has the UID
+    ``uids[n]`` and is a send of touch ``keys[n] // divisor``, whose owner,
+    name, time key and stage id are in the per-touch lists. ``weekly`` collects
+    the expected leads of non-automated occurrences per (owner, Monday) for the loads.
+
+    ``exact``: the numbering follows time and UID within a day and cohort, so
+    sorting the integers is enough; otherwise a day's contacts are re-sorted by
+    (time, UID). ``starts`` gives, in numbering order, (time key, first n) of
+    each touch, to place the broadcasts among them.
     """
 
     product: Product
@@ -81,6 +118,8 @@ class Contacts:
     time_keys: list[int]
     stages: list[str | None]
     weekly: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    exact: bool = False
+    starts: list[tuple[int, int]] = field(default_factory=list)
 
     def loads(self) -> Loads:
         return {k: math.fsum(v) for k, v in self.weekly.items()}
@@ -88,17 +127,58 @@ class Contacts:
 
 @dataclass(slots=True, eq=False)
 class BroadcastContacts:
-    """The sent broadcast occurrences inside the horizon, shared by every product.
+    """The sent broadcast occurrences inside the horizon, in order of UID, for every product.
 
-    ``reaching[product id]`` lists, sorted, the contacts ``day << 32 | BROADCAST | i``
-    of the occurrences that reach the product; ``i`` indexes the lists below.
+    ``reach[i]`` is the product ids occurrence ``i`` reaches (None: all);
+    ``days[i]`` its day as an index in the horizon.
     """
 
-    reaching: dict[str, list[int]]
-    uids: list[str]
-    owners: list[str]
-    names: list[str]
-    time_keys: list[int]
+    days: list[int] = field(default_factory=list)
+    reach: list[tuple[str, ...] | None] = field(default_factory=list)
+    uids: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    time_keys: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, sent: Iterable[tuple[int, Occurrence, tuple[str, ...] | None]]
+    ) -> BroadcastContacts:
+        """From (day, occurrence, products reached) triples; raises ValueError when too many."""
+        table = cls()
+        for day, o, reach in sorted(sent, key=lambda s: s[1].uid):
+            table.days.append(day)
+            table.reach.append(reach)
+            table.uids.append(o.uid)
+            table.owners.append(o.owner)
+            table.names.append(o.name)
+            table.time_keys.append(time_key(o.time))
+        if len(table.uids) >= MAX_BROADCASTS:
+            raise too_many("the plan's broadcasts", len(table.uids), MAX_BROADCASTS)
+        return table
+
+    def for_product(self, contacts: Contacts) -> tuple[list[int], bool]:
+        """The contacts of the broadcasts reaching a product, sorted; and whether they are
+        placed exactly among its touches (False: a day's contacts need re-sorting)."""
+        pid = contacts.product.id
+        # Touch UIDs read "<plan>.<product>.…", broadcast UIDs "<plan>.broadcast.…":
+        # at an equal time, the first differing character decides.
+        mine, theirs = f"{pid}.", "broadcast."
+        exact = not (mine.startswith(theirs) or theirs.startswith(mine))
+        before = theirs < mine
+        starts, total = contacts.starts, len(contacts.uids)
+        out = []
+        for i, reach in enumerate(self.reach):
+            if reach is not None and pid not in reach:
+                continue
+            tk = self.time_keys[i]
+            p = next(
+                (n for t, n in starts if t > tk or (t == tk and before)),
+                total,
+            )
+            out.append(self.days[i] << DAY_SHIFT | p << N_SHIFT | i << 1)
+        out.sort()
+        return out, exact
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -116,24 +196,34 @@ class CompactContacts:
 
 @dataclass(frozen=True, slots=True)
 class ProductGaps:
-    """One product's gaps, bucketed by :func:`gap_bucket` in report order, and its loads."""
+    """One source's gaps: a product's (slot ≥ 1) or the plan-wide ones (slot 0).
+
+    ``buckets`` maps :func:`gap_bucket` keys to references ``slot << 32 | i``
+    into ``table``, in report order; ``loads`` are the product's weekly loads.
+    """
 
     product: str
-    buckets: dict[int, list[Gap]]
+    slot: int
+    buckets: dict[int, list[int]]
     loads: Loads
+    table: GapTable
 
     @property
     def gaps(self) -> list[Gap]:
-        return [g for key in sorted(self.buckets) for g in self.buckets[key]]
+        return [self.table.gap(r & _LOW) for key in sorted(self.buckets) for r in self.buckets[key]]
 
 
-def check(plan: Plan, schedule: Schedule) -> list[Gap]:
-    """Every gap of ``plan`` given its ``schedule`` (as returned by ``engine.schedule``)."""
+def check(plan: Plan, schedule: Schedule) -> Sequence[Gap]:
+    """Every gap of ``plan`` given its ``schedule`` (as returned by ``engine.schedule``).
+
+    The result is an immutable sequence (``==`` to the list of the same gaps);
+    spacing gaps, often tens of thousands, are built when read.
+    """
     with gc_paused():
         return _check(plan, schedule)
 
 
-def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
+def _check(plan: Plan, schedule: Schedule) -> Records[Gap]:
     compact = getattr(schedule.touches, "compact", None)
     key = (plan.id, plan.start, plan.end, plan.calendar, plan.broadcasts)
     if not (
@@ -143,17 +233,21 @@ def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
     ):
         compact = index_occurrences(plan, schedule.touches)
     horizon = HorizonDays(plan)
-    # Products in id order append straight into the shared buckets: within a
-    # bucket (start, kind) that is the report order (capacity has buckets of its own).
-    buckets: dict[int, list[Gap]] = {}
+    # Products in id order (slots 1, 2, …) append straight into the shared buckets:
+    # within a bucket (start, kind) that is the report order; the capacity gaps
+    # (slot 0) have buckets of their own.
+    buckets: dict[int, list[int]] = {}
+    tables: dict[int, GapTable] = {}
     loads = []
-    for p in sorted(plan.products, key=lambda p: p.id):
+    for slot, p in enumerate(sorted(plan.products, key=lambda p: p.id), 1):
         contacts = compact.products[p.id]
-        _product_gaps(plan, contacts, compact.broadcasts, horizon, buckets)
+        checker = _ProductChecker(plan, contacts, compact.broadcasts, horizon)
+        tables[slot] = checker.run(slot, buckets)
         loads.append(contacts.loads())
-    for g in capacity_gaps(plan, loads):
-        buckets.setdefault(gap_bucket(g), []).append(g)
-    return [g for k in sorted(buckets) for g in buckets[k]]
+    wide = plan_wide_gaps(plan, loads)
+    tables[0] = wide.table
+    buckets.update(wide.buckets)
+    return gap_records([r for k in sorted(buckets) for r in buckets[k]], tables)
 
 
 def _same(contacts: Contacts | None, product: Product) -> bool:
@@ -165,6 +259,7 @@ def index_occurrences(plan: Plan, occurrences: Iterable[Occurrence]) -> CompactC
 
     Touches of unknown products, and days outside the horizon, are left out;
     touches of cohorts a product does not have count only for the loads.
+    Raises ValueError when a product has more occurrences than the tables hold.
     """
     origin, last = plan.start.toordinal(), plan.end.toordinal() - plan.start.toordinal()
     tables: dict[str, Contacts] = {}
@@ -174,14 +269,15 @@ def index_occurrences(plan: Plan, occurrences: Iterable[Occurrence]) -> CompactC
         cohort_index[p.id] = {d: i for i, d in enumerate(intake)}
         tables[p.id] = Contacts(p, [[] for _ in intake], [], [], 1, [], [], [], [])
     by_id = {b.id: b for b in plan.broadcasts}
-    sent: list[tuple[int, Occurrence]] = []
+    sent: list[tuple[int, Occurrence, tuple[str, ...] | None]] = []
     for o in occurrences:
         day = o.date.toordinal() - origin
         if day < 0 or day > last:
             continue
         if o.product is None:
-            if o.kind == "broadcast":
-                sent.append((day, o))
+            b = by_id.get(o.touch)
+            if o.kind == "broadcast" and b is not None:
+                sent.append((day, o, b.products))
             continue
         if o.kind != "touch":
             continue
@@ -195,29 +291,17 @@ def index_occurrences(plan: Plan, occurrences: Iterable[Occurrence]) -> CompactC
         if ci is None:
             continue
         n = len(table.uids)
-        table.by_cohort[ci].append(day << 32 | n)
+        if n + 1 >= MAX_OCCURRENCES:
+            raise too_many(f"product {o.product!r}", n + 1, MAX_OCCURRENCES)
+        table.by_cohort[ci].append(touch_contact(day, n))
         table.uids.append(o.uid)
         table.keys.append(n)
         table.owners.append(o.owner)
         table.names.append(o.name)
         table.time_keys.append(time_key(o.time))
         table.stages.append(o.stage)
-    casts = BroadcastContacts({p.id: [] for p in plan.products}, [], [], [], [])
-    for i, (day, o) in enumerate(sent):
-        casts.uids.append(o.uid)
-        casts.owners.append(o.owner)
-        casts.names.append(o.name)
-        casts.time_keys.append(time_key(o.time))
-        b = by_id.get(o.touch)
-        if b is None:
-            continue
-        for pid in b.products if b.products is not None else casts.reaching:
-            if pid in casts.reaching:
-                casts.reaching[pid].append(day << 32 | BROADCAST | i)
-    for packed in casts.reaching.values():
-        packed.sort()
     key = (plan.id, plan.start, plan.end, plan.calendar, plan.broadcasts)
-    return CompactContacts(key, tables, casts)
+    return CompactContacts(key, tables, BroadcastContacts.of(sent))
 
 
 # --- machinery shared with the engine ------------------------------------------------
@@ -247,18 +331,18 @@ T = TypeVar("T")
 class BlockMerger(Generic[T]):
     """Entries from many sources kept in one order, per integer key.
 
-    Each source (a product id, or "" for plan-wide entries) gives its entries
-    as ``{key: [entries in order]}``. The merged order is: key, then source id,
-    then the source's own order. Within a key one source's entries are
+    Each source (a product's id or slot; "" or 0 for plan-wide entries) gives
+    its entries as ``{key: [entries in order]}``. The merged order is: key,
+    then source, then the source's own order. Within a key one source's entries are
     contiguous, so replacing a source bisects for its block instead of
     re-sorting everything: re-planning one product touches only its keys.
     """
 
-    def __init__(self, source_of: Callable[[T], str]) -> None:
+    def __init__(self, source_of: Callable[[T], Any]) -> None:
         self._source_of = source_of
         self.by_key: dict[int, list[T]] = {}
 
-    def build(self, sources: Iterable[tuple[str, Mapping[int, Sequence[T]]]]) -> None:
+    def build(self, sources: Iterable[tuple[Any, Mapping[int, Sequence[T]]]]) -> None:
         by_key: dict[int, list[T]] = {}
         for _, buckets in sorted(sources, key=lambda source: source[0]):
             for key, entries in buckets.items():
@@ -271,7 +355,7 @@ class BlockMerger(Generic[T]):
 
     def replace(
         self,
-        source: str,
+        source: Any,
         old: Mapping[int, Sequence[T]] | None,
         new: Mapping[int, Sequence[T]] | None,
     ) -> None:
@@ -312,23 +396,12 @@ def gap_bucket(g: Gap) -> int:
     return g.start.toordinal() * 8 + _KIND_RANK[g.kind]
 
 
-def bucket_gaps(found: Iterable[Gap]) -> dict[int, list[Gap]]:
-    """Gaps of one source (a product, or the plan-wide ones) bucketed for a BlockMerger."""
-    buckets: dict[int, list[Gap]] = {}
-    for g in sort_gaps(found):
-        buckets.setdefault(gap_bucket(g), []).append(g)
-    return buckets
-
-
-def merge_gaps(parts: Iterable[ProductGaps], others: Iterable[Gap] = ()) -> list[Gap]:
-    """All products' gaps and the plan-wide ``others`` (capacity), in report order."""
-    merger: BlockMerger[Gap] = BlockMerger(gap_source)
-    merger.build([("", bucket_gaps(others))] + [(part.product, part.buckets) for part in parts])
-    return merger.flatten()
-
-
 def gap_sort_key(g: Gap) -> tuple[Any, ...]:
-    """Report order: start, kind, product, cohort, stage, team; then end, message, uids."""
+    """Report order: start, kind, product, cohort, stage, team, then end.
+
+    Gaps still tied are spacing pairs of one cohort on one day: ``check`` lists
+    them in the order of their contacts (date, time, UID of the earlier one).
+    """
     return (
         g.start,
         g.kind,
@@ -337,13 +410,11 @@ def gap_sort_key(g: Gap) -> tuple[Any, ...]:
         g.stage or "",
         g.team or "",
         g.end,
-        g.message,
-        g.uids,
     )
 
 
 def sort_gaps(found: Iterable[Gap]) -> list[Gap]:
-    """Gaps in report order (see :func:`gap_sort_key`)."""
+    """Gaps in report order (see :func:`gap_sort_key`); a stable sort keeps tied gaps' order."""
     return sorted(found, key=gap_sort_key)
 
 
@@ -455,201 +526,318 @@ class HorizonDays:
         self.texts = [d.isoformat() for d in self.dates]
 
 
+class GapTable:
+    """One source's gaps (a product's, or the plan-wide ones), each built when first read.
+
+    ``entries[i]`` is a :class:`Gap`, or for a spacing pair the integer
+    ``cohort << 160 | earlier << 80 | later`` (cohort index and two contacts)
+    that :meth:`gap` turns into a Gap the first time (there can be tens of
+    thousands, and most are never looked at one by one).
+    """
+
+    __slots__ = ("entries", "_checker")
+
+    def __init__(self, entries: list[Gap | int], checker: _ProductChecker | None = None) -> None:
+        self.entries = entries
+        self._checker = checker
+
+    def gap(self, i: int) -> Gap:
+        found = self.entries[i]
+        if isinstance(found, int):
+            assert self._checker is not None
+            found = self.entries[i] = self._checker.spacing_gap(found)
+        return found
+
+
+class _GapView:
+    """Resolves gap references ``slot << 32 | i`` against the tables of one check."""
+
+    __slots__ = ("tables",)
+
+    def __init__(self, tables: Mapping[int, GapTable]) -> None:
+        self.tables = tables
+
+    def gap(self, ref: int) -> Gap:
+        return self.tables[ref >> 32].gap(ref & _LOW)
+
+
+def gap_records(refs: Sequence[int], tables: Mapping[int, GapTable]) -> Records[Gap]:
+    """The gaps that ``refs`` (``slot << 32 | index``) name in ``tables`` (by slot), in order."""
+    return Records(refs, _GapView(tables).gap)
+
+
 def product_gaps(
     plan: Plan,
     contacts: Contacts,
     broadcasts: BroadcastContacts,
     horizon: HorizonDays | None = None,
+    slot: int = 1,
 ) -> ProductGaps:
     """The unowned, silence, handoff and spacing gaps of one product, and its weekly loads.
 
     ``contacts`` is the product's table (the engine's, or :func:`index_occurrences`'),
-    ``broadcasts`` the plan's sent broadcasts. The loads feed :func:`capacity_gaps`.
-    ``horizon`` may be shared between the products of one plan.
+    ``broadcasts`` the plan's sent broadcasts. The buckets hold references
+    ``slot << 32 | i`` into the returned table. The loads feed
+    :func:`capacity_gaps`. ``horizon`` may be shared between the products of one plan.
     """
-    buckets: dict[int, list[Gap]] = {}
-    _product_gaps(plan, contacts, broadcasts, horizon or HorizonDays(plan), buckets)
-    return ProductGaps(contacts.product.id, buckets, contacts.loads())
+    buckets: dict[int, list[int]] = {}
+    checker = _ProductChecker(plan, contacts, broadcasts, horizon or HorizonDays(plan))
+    table = checker.run(slot, buckets)
+    return ProductGaps(contacts.product.id, slot, buckets, contacts.loads(), table)
 
 
-def _product_gaps(
-    plan: Plan,
-    contacts: Contacts,
-    broadcasts: BroadcastContacts,
-    horizon: HorizonDays,
-    buckets: dict[int, list[Gap]],
-) -> None:
-    """Append one product's gaps to ``buckets`` (key: :func:`gap_bucket`), in report order.
+def plan_wide_gaps(plan: Plan, loads: Iterable[Loads]) -> ProductGaps:
+    """The capacity gaps as a source of slot 0 (see :func:`product_gaps`)."""
+    found = capacity_gaps(plan, loads)
+    buckets: dict[int, list[int]] = {}
+    for i, g in enumerate(found):  # already in report order
+        buckets.setdefault(gap_bucket(g), []).append(i)
+    return ProductGaps("", 0, buckets, {}, GapTable(list(found)))
 
-    Cohorts are visited in date order, so each bucket receives its gaps in
-    report order, except spacing gaps of one cohort that start on the same
-    day (sorted where they arise).
-    """
-    product = contacts.product
-    journey = _Journey(product)
-    rules = plan.rules
-    origin = plan.start.toordinal()
-    last = plan.end.toordinal() - origin  # days are indexes in the horizon: 0 … last
-    dates, texts = horizon.dates, horizon.texts
-    team_names = {t.id: t.name for t in plan.teams}
-    stages = product.stages
-    stage_at = journey.stage_at
-    cycle = journey.cycle
-    spacing = rules.min_spacing_days or None  # 0 flags nothing
-    sla = rules.handoff_sla_days
-    pid = product.id
-    make = _make_gap
-    # The shortest silence any stage allows: shorter runs need no closer look.
-    allowed_by_stage = [
-        s.max_silence_days if s.max_silence_days is not None else rules.max_silence_days
-        for s in stages
-    ]
-    allowed_known = [x for x in allowed_by_stage if x is not None]
-    quiet = min(allowed_known) + 1 if allowed_known else None  # an edge step longer is silence
 
-    uids, keys, divisor = contacts.uids, contacts.keys, contacts.divisor
-    owners, names, time_keys, touch_stage = (
-        contacts.owners,
-        contacts.names,
-        contacts.time_keys,
-        contacts.stages,
-    )
-    b_packed = broadcasts.reaching.get(pid, [])
-    b_uids, b_owners, b_names, b_time_keys = (
-        broadcasts.uids,
-        broadcasts.owners,
-        broadcasts.names,
-        broadcasts.time_keys,
-    )
+class _ProductChecker:
+    """The unowned, silence, handoff and spacing checks of one product."""
 
-    def owner_of(x: int) -> str:
-        n = x & _LOW
-        return b_owners[n ^ BROADCAST] if n & BROADCAST else owners[keys[n] // divisor]
-
-    def name_of(n: int) -> str:
-        return b_names[n ^ BROADCAST] if n & BROADCAST else names[keys[n] // divisor]
-
-    def uid_of(n: int) -> str:
-        return b_uids[n ^ BROADCAST] if n & BROADCAST else uids[n]
-
-    def tie_key(x: int) -> tuple[int, str]:
-        n = x & _LOW
-        if n & BROADCAST:
-            return b_time_keys[n ^ BROADCAST], b_uids[n ^ BROADCAST]
-        return time_keys[keys[n] // divisor], uids[n]
-
-    if spacing is not None:
-        apart_text = [f"{_days(n)} apart; minimum {_days(spacing)}" for n in range(spacing)]
-        too_close = spacing.__gt__
-    stage_id_at = [stages[k].id for k in stage_at]  # the stage id of each day offset
-    unowned_names: dict[tuple[int, int], str] = {}  # (first, last stage) → quoted names
-
-    unowned_rank = _KIND_RANK["unowned"]
-    silence_rank = _KIND_RANK["silence"]
-    handoff_rank = _KIND_RANK["handoff"]
-    spacing_rank = _KIND_RANK["spacing"]
-    by_cohort = contacts.by_cohort
-
-    for ci, cohort in enumerate(product.cohorts.intake_dates()):
-        first = cohort.toordinal() - origin
-        a, b = max(first, 0), min(first + cycle - 1, last)
-        if a > b:
-            continue
-
-        for off0, off1 in journey.unowned:
-            r0, r1 = max(first + off0, a), min(first + off1, b)
-            if r0 > r1:
-                continue
-            k0, k1 = stage_at[r0 - first], stage_at[r1 - first]
-            found = unowned_names.get((k0, k1))
-            if found is None:
-                found = unowned_names[k0, k1] = _quoted(s.name for s in stages[k0 : k1 + 1])
-            t0, t1 = texts[r0], texts[r1]
-            buckets.setdefault((origin + r0) * 8 + unowned_rank, []).append(
-                make(
-                    "unowned",
-                    pid,
-                    cohort,
-                    stages[k0].id,
-                    None,
-                    dates[r0],
-                    dates[r1],
-                    f"no team owns the lead in {found} for {_days(r1 - r0 + 1)} ({t0} to {t1})",
-                )
-            )
-
-        # The cohort's contacts: its touches and the broadcasts on its journey days.
-        order = (
-            by_cohort[ci]
-            + b_packed[
-                bisect_left(b_packed, first << 32) : bisect_left(b_packed, (first + cycle) << 32)
+    def __init__(
+        self,
+        plan: Plan,
+        contacts: Contacts,
+        broadcasts: BroadcastContacts,
+        horizon: HorizonDays,
+    ) -> None:
+        product = self.product = contacts.product
+        self.plan = plan
+        self.contacts = contacts
+        self.broadcasts = broadcasts
+        self.horizon = horizon
+        self.journey = _Journey(product)
+        self.intake = product.cohorts.intake_dates()
+        self.origin = plan.start.toordinal()
+        self.firsts = [d.toordinal() - self.origin for d in self.intake]
+        rules = plan.rules
+        self.spacing = rules.min_spacing_days or None  # 0 flags nothing
+        if self.spacing is not None:
+            self.apart_text = [
+                f"{_days(n)} apart; minimum {_days(self.spacing)}" for n in range(self.spacing)
             ]
-        )
-        order.sort()
-        days = [x >> 32 for x in order]
+        # The stage id of each day offset of the journey.
+        self.stage_id_at = [product.stages[k].id for k in self.journey.stage_at]
 
-        if quiet is not None:
-            # Silent runs lie between consecutive contact days inside [a, b].
-            edges = days[bisect_left(days, a) : bisect_right(days, b)]
-            edges.insert(0, a - 1)
-            edges.append(b + 1)
-            for i in compress(range(1, len(edges)), map(quiet.__lt__, map(sub, edges[1:], edges))):
-                r0, r1 = edges[i - 1] + 1, edges[i] - 1
-                k = stage_at[r0 - first]
-                allowed = allowed_by_stage[k]
-                length = r1 - r0 + 1
-                if allowed is None or length <= allowed:
+    def name_of(self, x: int) -> str:
+        if x & 1:
+            c = self.contacts
+            return c.names[c.keys[(x >> N_SHIFT) & N_MASK] // c.divisor]
+        return self.broadcasts.names[(x >> 1) & _B_MASK]
+
+    def uid_of(self, x: int) -> str:
+        if x & 1:
+            return self.contacts.uids[(x >> N_SHIFT) & N_MASK]
+        return self.broadcasts.uids[(x >> 1) & _B_MASK]
+
+    def tie_key(self, x: int) -> tuple[int, str]:
+        """(time key, UID) of a contact: its place among the contacts of one day."""
+        if x & 1:
+            c = self.contacts
+            n = (x >> N_SHIFT) & N_MASK
+            return c.time_keys[c.keys[n] // c.divisor], c.uids[n]
+        i = (x >> 1) & _B_MASK
+        return self.broadcasts.time_keys[i], self.broadcasts.uids[i]
+
+    def stage_of_pair(self, first: int, later: int) -> str | None:
+        """The stage of a spacing pair: the cohort's (intake day ``first``) on the later date."""
+        offset = (later >> DAY_SHIFT) - first
+        if 0 <= offset < self.journey.cycle:
+            return self.stage_id_at[offset]
+        if not later & 1:
+            return None
+        c = self.contacts  # a touch rolled past its journey's end
+        return c.stages[c.keys[(later >> N_SHIFT) & N_MASK] // c.divisor]
+
+    def spacing_gap(self, entry: int) -> Gap:
+        """The spacing Gap of an entry ``cohort << 160 | earlier << 80 | later``."""
+        ci = entry >> 160
+        x0, x1 = (entry >> 80) & _CONTACT_MASK, entry & _CONTACT_MASK
+        d0, d1 = x0 >> DAY_SHIFT, x1 >> DAY_SHIFT
+        texts = self.horizon.texts
+        return _make_gap(
+            "spacing",
+            self.product.id,
+            self.intake[ci],
+            self.stage_of_pair(self.firsts[ci], x1),
+            None,
+            self.horizon.dates[d0],
+            self.horizon.dates[d1],
+            f'"{self.name_of(x0)}" ({texts[d0]}) and "{self.name_of(x1)}"'
+            f" ({texts[d1]}) are {self.apart_text[d1 - d0]}",
+            None,
+            None,
+            (self.uid_of(x0), self.uid_of(x1)),
+        )
+
+    def run(self, slot: int, buckets: dict[int, list[int]]) -> GapTable:
+        """Append the product's gaps to ``buckets`` (key: :func:`gap_bucket`) as references.
+
+        Cohorts are visited in date order, so each bucket receives its gaps in
+        report order; spacing pairs of one cohort that start on one day are
+        ordered by stage and end where they arise.
+        """
+        plan, product, journey = self.plan, self.product, self.journey
+        rules = plan.rules
+        origin = self.origin
+        last = plan.end.toordinal() - origin  # days are indexes in the horizon: 0 … last
+        dates, texts = self.horizon.dates, self.horizon.texts
+        team_names = {t.id: t.name for t in plan.teams}
+        stages = product.stages
+        stage_at = journey.stage_at
+        cycle = journey.cycle
+        spacing = self.spacing
+        sla = rules.handoff_sla_days
+        pid = product.id
+        make = _make_gap
+        # The shortest silence any stage allows: shorter runs need no closer look.
+        allowed_by_stage = [
+            s.max_silence_days if s.max_silence_days is not None else rules.max_silence_days
+            for s in stages
+        ]
+        allowed_known = [x for x in allowed_by_stage if x is not None]
+        quiet = min(allowed_known) + 1 if allowed_known else None  # a longer step is silence
+
+        contacts = self.contacts
+        keys, divisor, owners = contacts.keys, contacts.divisor, contacts.owners
+        b_owners = self.broadcasts.owners
+        b_packed, exact = self.broadcasts.for_product(contacts)
+        exact = exact and contacts.exact
+        b_days = [x >> DAY_SHIFT for x in b_packed]
+
+        if spacing is not None:
+            too_close = spacing.__gt__
+        unowned_names: dict[tuple[int, int], str] = {}  # (first, last stage) → quoted names
+        entries: list[Gap | int] = []
+        add = entries.append
+        ref = slot << 32
+        # Bucket keys are gap_bucket's: (ordinal of the start) * 8 + rank of the kind.
+        unowned_key = origin * 8 + _KIND_RANK["unowned"]
+        silence_key = origin * 8 + _KIND_RANK["silence"]
+        handoff_key = origin * 8 + _KIND_RANK["handoff"]
+        spacing_key = origin * 8 + _KIND_RANK["spacing"]
+        by_cohort = contacts.by_cohort
+
+        for ci, first in enumerate(self.firsts):
+            a, b = max(first, 0), min(first + cycle - 1, last)
+            if a > b:
+                continue
+            cohort = self.intake[ci]
+
+            for off0, off1 in journey.unowned:
+                r0, r1 = max(first + off0, a), min(first + off1, b)
+                if r0 > r1:
                     continue
-                stage = stages[k]
-                t0, t1 = texts[r0], texts[r1]
-                buckets.setdefault((origin + r0) * 8 + silence_rank, []).append(
+                k0, k1 = stage_at[r0 - first], stage_at[r1 - first]
+                found = unowned_names.get((k0, k1))
+                if found is None:
+                    found = unowned_names[k0, k1] = _quoted(s.name for s in stages[k0 : k1 + 1])
+                buckets.setdefault(unowned_key + r0 * 8, []).append(ref | len(entries))
+                add(
                     make(
-                        "silence",
+                        "unowned",
                         pid,
                         cohort,
-                        stage.id,
-                        stage.owner,
+                        stages[k0].id,
+                        None,
                         dates[r0],
                         dates[r1],
-                        f'no contact for {_days(length)} ({t0} to {t1}) from "{stage.name}";'
-                        f" allowed {allowed}",
+                        f"no team owns the lead in {found} for {_days(r1 - r0 + 1)}"
+                        f" ({texts[r0]} to {texts[r1]})",
                     )
                 )
 
-        if sla is not None:
-            for k in journey.handoffs:
-                d0 = first + journey.starts[k]
-                if d0 < 0 or d0 > last:
-                    continue
-                d1 = min(d0 + sla, last)
-                owner = stages[k].owner
-                window = order[bisect_left(days, d0) : bisect_right(days, d1)]
-                if any(owner_of(x) == owner for x in window):
-                    continue
-                team = team_names.get(owner or "", owner)
-                t0, t1 = texts[d0], texts[d1]
-                buckets.setdefault((origin + d0) * 8 + handoff_rank, []).append(
-                    make(
-                        "handoff",
-                        pid,
-                        cohort,
-                        stages[k].id,
-                        owner,
-                        dates[d0],
-                        dates[d1],
-                        f'hand-off to {team} at "{stages[k].name}": no contact by {team}'
-                        f" from {t0} to {t1} (within {_days(sla)})",
-                    )
-                )
+            # The cohort's contacts, in order: its touches and the broadcasts on its
+            # journey days.
+            order = by_cohort[ci]
+            b0 = bisect_left(b_days, first)
+            b1 = bisect_left(b_days, first + cycle, b0)
+            if b0 < b1:
+                order = order + b_packed[b0:b1]
+            order.sort()
+            days = [x >> DAY_SHIFT for x in order]
 
-        if spacing is None or len(order) < 2:
-            continue
-        steps = list(map(sub, days[1:], days))  # steps[i - 1]: days[i] - days[i - 1]
-        close = list(compress(range(1, len(order)), map(too_close, steps)))
-        if not close:
-            continue
-        # Contacts in order of date, time, uid: the packed sort has put them in
-        # date order; runs of one day (ties) are put in order of time and uid.
+            if quiet is not None:
+                # Silent runs lie between consecutive contact days inside [a, b].
+                edges = days[bisect_left(days, a) : bisect_right(days, b)]
+                edges.insert(0, a - 1)
+                edges.append(b + 1)
+                steps = map(sub, edges[1:], edges)
+                for i in compress(range(1, len(edges)), map(quiet.__lt__, steps)):
+                    r0, r1 = edges[i - 1] + 1, edges[i] - 1
+                    k = stage_at[r0 - first]
+                    allowed = allowed_by_stage[k]
+                    length = r1 - r0 + 1
+                    if allowed is None or length <= allowed:
+                        continue
+                    stage = stages[k]
+                    buckets.setdefault(silence_key + r0 * 8, []).append(ref | len(entries))
+                    add(
+                        make(
+                            "silence",
+                            pid,
+                            cohort,
+                            stage.id,
+                            stage.owner,
+                            dates[r0],
+                            dates[r1],
+                            f"no contact for {_days(length)} ({texts[r0]} to {texts[r1]})"
+                            f' from "{stage.name}"; allowed {allowed}',
+                        )
+                    )
+
+            if sla is not None:
+                for k in journey.handoffs:
+                    d0 = first + journey.starts[k]
+                    if d0 < 0 or d0 > last:
+                        continue
+                    d1 = min(d0 + sla, last)
+                    owner = stages[k].owner
+                    for x in order[bisect_left(days, d0) : bisect_right(days, d1)]:
+                        if x & 1:
+                            if owners[keys[(x >> N_SHIFT) & N_MASK] // divisor] == owner:
+                                break
+                        elif b_owners[(x >> 1) & _B_MASK] == owner:
+                            break
+                    else:
+                        team = team_names.get(owner or "", owner)
+                        buckets.setdefault(handoff_key + d0 * 8, []).append(ref | len(entries))
+                        add(
+                            make(
+                                "handoff",
+                                pid,
+                                cohort,
+                                stages[k].id,
+                                owner,
+                                dates[d0],
+                                dates[d1],
+                                f'hand-off to {team} at "{stages[k].name}": no contact by'
+                                f" {team} from {texts[d0]} to {texts[d1]} (within {_days(sla)})",
+                            )
+                        )
+
+            if spacing is None or len(order) < 2:
+                continue
+            steps_list = list(map(sub, days[1:], days))  # [i - 1]: days[i] - days[i - 1]
+            close = list(compress(range(1, len(order)), map(too_close, steps_list)))
+            if not close:
+                continue
+            if 0 in steps_list:  # contacts on one day
+                if not exact:
+                    self._sort_days(order, steps_list)
+                self._order_pairs(close, steps_list, order, days, first)
+            cohort_bits = ci << 160
+            for i in close:
+                buckets.setdefault(spacing_key + days[i - 1] * 8, []).append(ref | len(entries))
+                add(cohort_bits | order[i - 1] << 80 | order[i])
+        return GapTable(entries, self)
+
+    def _sort_days(self, order: list[int], steps: list[int]) -> None:
+        """Put each run of contacts on one day in order of time and UID (in place)."""
         ties = list(compress(range(1, len(order)), map(not_, steps)))
         t = 0
         while t < len(ties):
@@ -658,37 +846,40 @@ def _product_gaps(
                 t += 1
             hi = ties[t] + 1
             t += 1
-            order[lo:hi] = sorted(order[lo:hi], key=tie_key)
-        pairs: list[Gap] = []
-        for i in close:
-            n0, n1 = order[i - 1] & _LOW, order[i] & _LOW
-            d0, d1 = days[i - 1], days[i]
-            offset = d1 - first
-            stage_id: str | None
-            if 0 <= offset < cycle:
-                stage_id = stage_id_at[offset]
-            else:  # a touch rolled past its journey's end
-                stage_id = None if n1 & BROADCAST else touch_stage[keys[n1] // divisor]
-            pairs.append(
-                make(
-                    "spacing",
-                    pid,
-                    cohort,
-                    stage_id,
-                    None,
-                    dates[d0],
-                    dates[d1],
-                    f'"{name_of(n0)}" ({texts[d0]}) and "{name_of(n1)}"'
-                    f" ({texts[d1]}) are {apart_text[d1 - d0]}",
-                    None,
-                    None,
-                    (uid_of(n0), uid_of(n1)),
-                )
+            order[lo:hi] = sorted(order[lo:hi], key=self.tie_key)
+
+    def _order_pairs(
+        self, close: list[int], steps: list[int], order: list[int], days: list[int], first: int
+    ) -> None:
+        """Order the spacing pairs that start on one day by stage, then end (in place).
+
+        Pairs starting on one day are consecutive contacts c1 … ck on that day and
+        perhaps ck with a later contact; they are already in contact order, and
+        in one stage unless the later contact lies in another stage or the day
+        is outside the journey (a touch rolled past its end): only those groups
+        are sorted (stably, so contact order breaks the remaining ties).
+        """
+        cycle, stage_at, spacing = self.journey.cycle, self.journey.stage_at, self.spacing
+        assert spacing is not None
+        count = len(order)
+        regroup = set()  # start days whose pairs need sorting
+        for t in compress(range(1, count), map(not_, steps)):  # contacts t - 1, t: one day
+            off0 = days[t] - first
+            if not 0 <= off0 < cycle:
+                regroup.add(days[t])
+            elif t + 1 < count and 0 < steps[t] < spacing:
+                off1 = days[t + 1] - first
+                if not (off1 < cycle and stage_at[off1] == stage_at[off0]):
+                    regroup.add(days[t])
+        if not regroup:
+            return
+        starts = [days[i - 1] for i in close]
+        for d0 in regroup:
+            lo, hi = bisect_left(starts, d0), bisect_right(starts, d0)
+            close[lo:hi] = sorted(
+                close[lo:hi],
+                key=lambda i: (self.stage_of_pair(first, order[i]) or "", days[i]),
             )
-        if ties and len(pairs) > 1 and len({days[i - 1] for i in close}) < len(close):
-            pairs.sort(key=gap_sort_key)  # pairs starting on one day: order them fully
-        for g in pairs:
-            buckets.setdefault(g.start.toordinal() * 8 + spacing_rank, []).append(g)
 
 
 # --- across products ---------------------------------------------------------------

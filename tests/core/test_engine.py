@@ -272,17 +272,19 @@ def test_planner_rechecks_every_product_when_the_rules_change():
     assert result.rescheduled == ()
     assert result.rechecked == ("app", "web")
     assert [(g.kind, g.cohort.isoformat(), g.start.isoformat(), g.uids) for g in result.gaps] == [
-        (
-            "spacing",
-            "2027-03-01",
-            "2027-03-02",
-            ("mix.app.brief.20270301.0@cadence", "mix.broadcast.newsletter.0@cadence"),
-        ),
+        # Two pairs on 03-02 tie on every sort field: they follow their contacts'
+        # order: Tips (all day), Morning brief (09:00), Newsletter (10:00).
         (
             "spacing",
             "2027-03-01",
             "2027-03-02",
             ("mix.app.tips.20270301.0@cadence", "mix.app.brief.20270301.0@cadence"),
+        ),
+        (
+            "spacing",
+            "2027-03-01",
+            "2027-03-02",
+            ("mix.app.brief.20270301.0@cadence", "mix.broadcast.newsletter.0@cadence"),
         ),
         (
             "spacing",
