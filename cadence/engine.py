@@ -2,7 +2,7 @@
 
 ``schedule(plan)`` expands every product's intake cohorts × stages × touches
 (and the broadcasts' RRULEs) into dated :class:`~cadence.model.Occurrence`
-objects, rolls non-working days by each touch's policy and keeps what lands in
+entries, rolls non-working days by each touch's policy and keeps what lands in
 the plan's horizon. It is a pure function: no I/O, no clock, no Qt.
 
 :class:`Planner` gives the same results incrementally: it caches each
@@ -10,8 +10,13 @@ product's occurrences (and gaps) by the product object plus the plan-level
 inputs they depend on, so re-planning after an edit recomputes only the
 products that changed. The exact semantics are in docs/scheduling.md.
 
-Hot loops work on proleptic ordinals and precomputed tables; dates, UID
-pieces and the per-touch constant fields are prepared once outside them.
+How it stays fast: a large plan has over 100 000 occurrences, and building an
+object for each costs more than computing them. Each product's occurrences are
+computed into compact tables (:class:`_Block`: a number per occurrence, its
+UID, and the integer "contacts" the gap checks sort), the calendar order is a
+list of integer references, and :class:`~cadence.records.Records` builds an
+Occurrence object only when one is read (and keeps it). Hot loops work on
+precomputed tables (working days, rolling, UID pieces).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from dateutil.rrule import rrule, rruleset, rrulestr
@@ -27,9 +33,9 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 from cadence import gaps as checks
 from cadence.calendar import WorkingDays
 from cadence.gaps import (
-    DAY_SHIFT,
-    MAX_OCCURRENCES,
-    N_MASK,
+    DAY_BITS,
+    DAY_MASK,
+    MAX_N_BITS,
     N_SHIFT,
     BlockMerger,
     BroadcastContacts,
@@ -50,6 +56,7 @@ from cadence.model import (
     Schedule,
     Skipped,
     Touch,
+    WorkCalendar,
     broadcast_uid,
     touch_uid,
 )
@@ -272,12 +279,12 @@ _make_skipped: Callable[..., Skipped] = _pick_factory(
 class _Calendar:
     """Working-day tables for one (plan id, horizon, calendar), in ordinals."""
 
-    def __init__(self, plan: Plan) -> None:
-        self.plan_id = plan.id
-        self.start = plan.start.toordinal()
-        self.end = plan.end.toordinal()
-        self.workdays = WorkingDays(plan.calendar, plan.start, plan.end)
-        self.default_roll = plan.calendar.roll
+    def __init__(self, plan_id: str, start: date, end: date, calendar: WorkCalendar) -> None:
+        self.plan_id = plan_id
+        self.start = start.toordinal()
+        self.end = end.toordinal()
+        self.workdays = WorkingDays(calendar, start, end)
+        self.default_roll = calendar.roll
         self.base = base = self.workdays.first.toordinal()
         size = self.workdays.last.toordinal() - base + 1
         self.dates = [date.fromordinal(base + i) for i in range(size)]
@@ -317,7 +324,7 @@ class _Calendar:
         )
         self._reasons: dict[int, str] = {}
         self._compact: dict[date, str] = {}
-        self.horizon = checks.HorizonDays(plan)
+        self.horizon = checks.HorizonDays.of_days(start, end)
         self.horizon_days = self.end - self.start + 1
 
     def compact_text(self, d: date) -> str:
@@ -334,6 +341,12 @@ class _Calendar:
             found = self.workdays.reason(self.dates[ordinal - self.base]) or "no working day"
             self._reasons[ordinal] = found
         return found
+
+
+@lru_cache(maxsize=8)
+def _calendar(plan_id: str, start: date, end: date, calendar: WorkCalendar) -> _Calendar:
+    """The tables of a calendar, shared between plannings (they never change once built)."""
+    return _Calendar(plan_id, start, end, calendar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,14 +442,13 @@ class _TouchPlan:
 class _Block:
     """One product's schedule in compact form, and its occurrences built on demand.
 
-    Occurrence ``n`` is repeat ``j`` of touch ``ti`` for cohort ``ci`` (in intake
-    order), with ``keys[n] == (ti * cohorts + ci) * repeats + j``; its UID is
-    ``uids[n]``. Touches go in order of time key, then id, so that within one
-    day, time key and product, the numbers follow the engine's order (touch,
-    cohort, repeat) and, for one cohort, usually the order of time and UID that
-    the spacing check needs (``contacts.exact``). ``contacts`` indexes the same
-    occurrences for the gap checks. Skipped occurrences are numbered apart
-    (``skipped_keys``).
+    Occurrence ``n == (ti * cohorts + ci) * repeats + j`` is repeat ``j`` of touch
+    ``ti`` for cohort ``ci`` (in intake order); its UID is ``uids[n]``. Touches go
+    in order of time key, then id, so that within one day, time key and product,
+    the numbers follow the engine's order (touch, cohort, repeat) and, for one
+    cohort, usually the order of time and UID that the spacing check needs
+    (``contacts.exact``). ``contacts`` indexes the same occurrences for the gap
+    checks. Skipped occurrences are listed apart (``skipped_keys``: their n).
     """
 
     def __init__(self, cal: _Calendar, product: Product, slot: int) -> None:
@@ -460,16 +472,14 @@ class _Block:
             )
         self.plans = plans
         self.repeats = max((tp.repeats for tp in plans), default=1)
-        self.divisor = len(self.intake) * self.repeats  # keys[n] // divisor: the touch
-        self.uids: list[str] = []
-        self.keys: list[int] = []
+        self.divisor = len(self.intake) * self.repeats  # n // divisor: the touch
+        self.uids: dict[int, str] = {}
         self.skipped: list[int] = []  # skip references (see _skip_ref), in key order
         self.skipped_keys: list[int] = []
         self.contacts = Contacts(
             product,
-            [[] for _ in self.intake],
+            [],
             self.uids,
-            self.keys,
             self.divisor,
             [tp.touch.owner for tp in plans],
             [tp.touch.name for tp in plans],
@@ -477,6 +487,12 @@ class _Block:
             [tp.stage_id for tp in plans],
             exact=self._numbers_follow_uids(cal, plans),
         )
+        numbers = len(plans) * self.divisor  # every n is below this
+        if numbers >> MAX_N_BITS:
+            raise too_many(f"product {product.id!r}", numbers, 1 << MAX_N_BITS)
+        self.contacts.n_bits = max(1, numbers.bit_length())
+        self.contacts.end = numbers
+        self.contacts.starts.extend((tp.tk, ti * self.divisor) for ti, tp in enumerate(plans))
         self._objects: dict[int, Occurrence] = {}
 
     @staticmethod
@@ -505,18 +521,16 @@ class _Block:
         intake_text = [cal.compact_text(d) for d in self.intake]
         cohorts = len(self.intake)
         repeats_max = self.repeats
-        uids, keys = self.uids, self.keys
-        add_uid, add_key = uids.append, keys.append
-        by_cohort = self.contacts.by_cohort
+        uids = self.uids
+        packed = self.contacts.packed
+        add_contact = packed.append
         weekly = self.contacts.weekly
         slot_ref = self.slot << _SLOT
         prefix_product = f"{cal.plan_id}.{self.product.id}."
-        n = len(uids)
-        x_n = touch_contact(0, n)  # the contact bits of occurrence n (day 0)
-        x_step = touch_contact(0, 1) - x_n
-        starts = self.contacts.starts
+        day_shift = self.contacts.day_shift
+        low = touch_contact(0, 0, 0)  # the marker bits of a touch contact
+        n_shift = N_SHIFT
         for ti, tp in enumerate(self.plans):
-            starts.append((tp.tk, n))
             lo, hi = tp.bounds
             table = cal.landing[tp.policy]
             every, repeats = tp.every, tp.repeats
@@ -536,29 +550,25 @@ class _Block:
                     j_lo = j_hi = 0
                 else:
                     continue
-                text = intake_text[ci]
+                head = prefix + intake_text[ci]
                 key0 = (ti * cohorts + ci) * repeats_max
-                contacts = by_cohort[ci]
+                cohort_day = ci << DAY_BITS
                 at = n0 - base
                 for j in range(j_lo, j_hi + 1):
                     day = table[at + j * every]  # index in the horizon, None: skipped
+                    n = key0 + j
                     if day is None:
                         self.skipped.append(
                             _skip_ref(n0 + j * every, tp.tk, self.slot, len(self.skipped_keys))
                         )
-                        self.skipped_keys.append(key0 + j)
+                        self.skipped_keys.append(n)
                         continue
-                    add_uid(f"{prefix}{text}{suffixes[j]}")
-                    add_key(key0 + j)
+                    uids[n] = head + suffixes[j]
                     lists[day].append(slot_ref | n)
-                    contacts.append(day << DAY_SHIFT | x_n)
-                    n += 1
-                    x_n += x_step
+                    add_contact((cohort_day | day) << day_shift | n << n_shift | low)
                     if personal:
                         final = start + day
                         weekly.setdefault((owner, final - (final - 1) % 7), []).append(leads)
-        if n >= MAX_OCCURRENCES:
-            raise too_many(f"product {self.product.id!r}", n, MAX_OCCURRENCES)
 
     def _decode(self, key: int) -> tuple[_TouchPlan, int, int, int]:
         """(touch plan, cohort index, repeat, nominal ordinal) of an occurrence key."""
@@ -572,7 +582,7 @@ class _Block:
         found = self._objects.get(n)
         if found is not None:
             return found
-        tp, ci, j, nominal = self._decode(self.keys[n])
+        tp, ci, j, nominal = self._decode(n)
         t, dates, base = tp.touch, self.cal.dates, self.cal.base
         found = self._objects[n] = _make_occurrence(
             self.uids[n],
@@ -618,12 +628,12 @@ class _Block:
 
     def places(self) -> Iterator[tuple[int, int]]:
         """(time key, day index) of every calendar list holding one of the block's references."""
-        keys, divisor, time_keys = self.keys, self.divisor, self.contacts.time_keys
+        divisor, time_keys = self.divisor, self.contacts.time_keys
+        day_shift, n_mask = self.contacts.day_shift, self.contacts.n_mask
         seen: set[tuple[int, int]] = set()
-        for contacts in self.contacts.by_cohort:
-            for x in contacts:
-                n = (x >> N_SHIFT) & N_MASK
-                seen.add((time_keys[keys[n] // divisor], x >> DAY_SHIFT))
+        for x in self.contacts.packed:
+            n = (x >> N_SHIFT) & n_mask
+            seen.add((time_keys[n // divisor], (x >> day_shift) & DAY_MASK))
         return iter(seen)
 
 
@@ -894,7 +904,7 @@ class Planner:
         key = (plan.id, plan.start, plan.end, plan.calendar)
         if self._calendar is None or key != self._calendar_key:
             self._reset()
-            self._calendar = _Calendar(plan)
+            self._calendar = _calendar(*key)
             self._calendar_key = key
         cal = self._calendar
         b_key = (key, plan.broadcasts)

@@ -19,21 +19,23 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, time
+from functools import lru_cache
 from itertools import compress
-from operator import not_, sub
+from operator import and_, not_, sub
 from typing import Any, Generic, TypeVar
 
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Schedule
 from cadence.records import Records
 
 __all__ = [
-    "DAY_SHIFT",
+    "DAY_BITS",
+    "DAY_MASK",
     "MAX_OCCURRENCES",
-    "N_MASK",
     "N_SHIFT",
     "BlockMerger",
     "BroadcastContacts",
@@ -62,30 +64,35 @@ __all__ = [
 # Weekly load of non-automated touches: (team id, ordinal of the ISO week's Monday) → leads.
 Loads = dict[tuple[str, int], float]
 
-# A contact is one integer; sorting a cohort's contacts sorts them by day and, within
-# a day, by time and UID (the order the spacing check walks), without a sort key:
+# A contact is one integer; sorting a product's contacts sorts them by cohort, day
+# and, within a day, by time and UID (the order the spacing check walks):
 #
-#     day << 51 | n << 25 | (1 << 25) - 1    touch occurrence n of the product
-#     day << 51 | p << 25 | i << 1           broadcast occurrence i, placed before touch p
+#     ((c << 23 | day) << B | n) << 20 | (1 << 20) - 1    touch occurrence n
+#     ((c << 23 | day) << B | p) << 20 | i << 1           broadcast occurrence i,
+#                                                          placed before touch p
 #
-# ``day`` counts days from the plan's start. The engine numbers a product's
+# ``c`` is the cohort's index, ``day`` counts days from the plan's start; B is the
+# bits of n (per product, see Contacts.n_bits), which keeps the integers small. The engine numbers a product's
 # occurrences n in order of (time key, touch id, cohort, repeat), which within a day
 # and cohort is the order of time and UID (see Contacts.exact); a broadcast's p is
-# where its time and UID fall among the product's touches, and i its rank by UID.
-DAY_SHIFT = 51
-N_SHIFT = 25
+# where its time and UID fall among the product's touches, and i its rank by (time, UID).
+N_SHIFT = 20
 _TOUCH_LOW = (1 << N_SHIFT) - 1
-N_MASK = (1 << 26) - 1
-_B_MASK = (1 << 24) - 1
+_B_MASK = (1 << (N_SHIFT - 1)) - 1
+DAY_BITS = 23  # every date Python knows is within 1 << 22 days of any other
+DAY_MASK = (1 << DAY_BITS) - 1
+_CROSS = 1 << (DAY_BITS - 1)  # cohort days this far apart belong to two cohorts
+MAX_N_BITS = 40
+MAX_OCCURRENCES = 1 << MAX_N_BITS  # occurrence numbers per product
+MAX_BROADCASTS = 1 << (N_SHIFT - 1)  # broadcast occurrences per horizon
 _LOW = (1 << 32) - 1  # gap references: slot << 32 | index
-_CONTACT_MASK = (1 << 80) - 1  # contacts are below 1 << 80 (days below 1 << 22)
-MAX_OCCURRENCES = 1 << 26  # per product and horizon
-MAX_BROADCASTS = 1 << 24  # broadcast occurrences per horizon
+PAIR = 1 << 31  # an index of a spacing pair (see GapTable)
 
 
-def touch_contact(day: int, n: int) -> int:
-    """The contact integer of touch occurrence ``n`` on ``day`` (an index in the horizon)."""
-    return day << DAY_SHIFT | n << N_SHIFT | _TOUCH_LOW
+def touch_contact(cohort: int, day: int, n: int, n_bits: int = MAX_N_BITS) -> int:
+    """The contact integer of touch occurrence ``n`` of the cohort with index ``cohort``
+    on ``day`` (an index in the horizon)."""
+    return ((cohort << DAY_BITS | day) << n_bits | n) << N_SHIFT | _TOUCH_LOW
 
 
 def too_many(what: str, count: int, limit: int) -> ValueError:
@@ -96,22 +103,22 @@ def too_many(what: str, count: int, limit: int) -> ValueError:
 class Contacts:
     """One product's touch occurrences inside the horizon, as the checks read them.
 
-    ``by_cohort[c]`` holds the contacts (see :func:`touch_contact`; any order)
-    of the c-th intake date of ``product``. Occurrence ``n`` has the UID
-    ``uids[n]`` and is a send of touch ``keys[n] // divisor``, whose owner,
+    ``packed`` holds the contacts (see :func:`touch_contact`; any order) of
+    the product's cohorts (by index in intake order). Occurrence ``n`` has the UID
+    ``uids[n]`` and is a send of touch ``n // divisor``, whose owner,
     name, time key and stage id are in the per-touch lists. ``weekly`` collects
     the expected leads of non-automated occurrences per (owner, Monday) for the loads.
 
     ``exact``: the numbering follows time and UID within a day and cohort, so
     sorting the integers is enough; otherwise a day's contacts are re-sorted by
     (time, UID). ``starts`` gives, in numbering order, (time key, first n) of
-    each touch, to place the broadcasts among them.
+    each touch, to place the broadcasts among them. Every n is below
+    ``end``, and ``end`` below ``1 << n_bits``.
     """
 
     product: Product
-    by_cohort: list[list[int]]
-    uids: list[str]
-    keys: list[int]
+    packed: list[int]
+    uids: dict[int, str]
     divisor: int
     owners: list[str]
     names: list[str]
@@ -120,6 +127,16 @@ class Contacts:
     weekly: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     exact: bool = False
     starts: list[tuple[int, int]] = field(default_factory=list)
+    n_bits: int = MAX_N_BITS
+    end: int = 0
+
+    @property
+    def day_shift(self) -> int:
+        return N_SHIFT + self.n_bits
+
+    @property
+    def n_mask(self) -> int:
+        return (1 << self.n_bits) - 1
 
     def loads(self) -> Loads:
         return {k: math.fsum(v) for k, v in self.weekly.items()}
@@ -127,7 +144,7 @@ class Contacts:
 
 @dataclass(slots=True, eq=False)
 class BroadcastContacts:
-    """The sent broadcast occurrences inside the horizon, in order of UID, for every product.
+    """The sent broadcast occurrences inside the horizon, in order of time and UID.
 
     ``reach[i]`` is the product ids occurrence ``i`` reaches (None: all);
     ``days[i]`` its day as an index in the horizon.
@@ -146,7 +163,7 @@ class BroadcastContacts:
     ) -> BroadcastContacts:
         """From (day, occurrence, products reached) triples; raises ValueError when too many."""
         table = cls()
-        for day, o, reach in sorted(sent, key=lambda s: s[1].uid):
+        for day, o, reach in sorted(sent, key=lambda s: (time_key(s[1].time), s[1].uid)):
             table.days.append(day)
             table.reach.append(reach)
             table.uids.append(o.uid)
@@ -158,25 +175,28 @@ class BroadcastContacts:
         return table
 
     def for_product(self, contacts: Contacts) -> tuple[list[int], bool]:
-        """The contacts of the broadcasts reaching a product, sorted; and whether they are
-        placed exactly among its touches (False: a day's contacts need re-sorting)."""
+        """The contacts of the broadcasts reaching a product (for cohort 0), sorted; and
+        whether they are placed exactly among its touches (False: a day's contacts
+        need re-sorting)."""
         pid = contacts.product.id
         # Touch UIDs read "<plan>.<product>.…", broadcast UIDs "<plan>.broadcast.…":
         # at an equal time, the first differing character decides.
         mine, theirs = f"{pid}.", "broadcast."
         exact = not (mine.startswith(theirs) or theirs.startswith(mine))
         before = theirs < mine
-        starts, total = contacts.starts, len(contacts.uids)
+        starts, total, n_bits = contacts.starts, contacts.end, contacts.n_bits
+        place: dict[int, int] = {}  # time key → p
         out = []
         for i, reach in enumerate(self.reach):
             if reach is not None and pid not in reach:
                 continue
             tk = self.time_keys[i]
-            p = next(
-                (n for t, n in starts if t > tk or (t == tk and before)),
-                total,
-            )
-            out.append(self.days[i] << DAY_SHIFT | p << N_SHIFT | i << 1)
+            p = place.get(tk)
+            if p is None:
+                p = place[tk] = next(
+                    (n for t, n in starts if t > tk or (t == tk and before)), total
+                )
+            out.append((self.days[i] << n_bits | p) << N_SHIFT | i << 1)  # cohort 0
         out.sort()
         return out, exact
 
@@ -232,18 +252,20 @@ def _check(plan: Plan, schedule: Schedule) -> Records[Gap]:
         and all(_same(compact.products.get(p.id), p) for p in plan.products)
     ):
         compact = index_occurrences(plan, schedule.touches)
-    horizon = HorizonDays(plan)
+    horizon = HorizonDays.of(plan)
     # Products in id order (slots 1, 2, …) append straight into the shared buckets:
     # within a bucket (start, kind) that is the report order; the capacity gaps
     # (slot 0) have buckets of their own.
     buckets: dict[int, list[int]] = {}
+    spacing_days: list[list[int]] = [[] for _ in horizon.dates]
     tables: dict[int, GapTable] = {}
     loads = []
     for slot, p in enumerate(sorted(plan.products, key=lambda p: p.id), 1):
         contacts = compact.products[p.id]
         checker = _ProductChecker(plan, contacts, compact.broadcasts, horizon)
-        tables[slot] = checker.run(slot, buckets)
+        tables[slot] = checker.run(slot, buckets, spacing_days)
         loads.append(contacts.loads())
+    buckets.update(spacing_buckets(plan, spacing_days))
     wide = plan_wide_gaps(plan, loads)
     tables[0] = wide.table
     buckets.update(wide.buckets)
@@ -267,7 +289,7 @@ def index_occurrences(plan: Plan, occurrences: Iterable[Occurrence]) -> CompactC
     for p in plan.products:
         intake = p.cohorts.intake_dates()
         cohort_index[p.id] = {d: i for i, d in enumerate(intake)}
-        tables[p.id] = Contacts(p, [[] for _ in intake], [], [], 1, [], [], [], [])
+        tables[p.id] = Contacts(p, [], {}, 1, [], [], [], [])
     by_id = {b.id: b for b in plan.broadcasts}
     sent: list[tuple[int, Occurrence, tuple[str, ...] | None]] = []
     for o in occurrences:
@@ -293,9 +315,9 @@ def index_occurrences(plan: Plan, occurrences: Iterable[Occurrence]) -> CompactC
         n = len(table.uids)
         if n + 1 >= MAX_OCCURRENCES:
             raise too_many(f"product {o.product!r}", n + 1, MAX_OCCURRENCES)
-        table.by_cohort[ci].append(touch_contact(day, n))
-        table.uids.append(o.uid)
-        table.keys.append(n)
+        table.packed.append(touch_contact(ci, day, n))  # n_bits: the widest
+        table.uids[n] = o.uid
+        table.end = n + 1
         table.owners.append(o.owner)
         table.names.append(o.name)
         table.time_keys.append(time_key(o.time))
@@ -517,36 +539,59 @@ class _Journey:
 
 
 class HorizonDays:
-    """Date objects and ISO texts of every day of a plan's horizon, made once."""
+    """Date objects and ISO texts of every day from ``start`` to ``end``, made once.
 
-    def __init__(self, plan: Plan) -> None:
-        self.start = plan.start.toordinal()
-        count = max(0, plan.end.toordinal() - self.start + 1)
+    ``HorizonDays.of(plan)`` shares one per horizon between calls.
+    """
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start = start.toordinal()
+        count = max(0, end.toordinal() - self.start + 1)
         self.dates = [date.fromordinal(self.start + i) for i in range(count)]
         self.texts = [d.isoformat() for d in self.dates]
+
+    @staticmethod
+    def of(plan: Plan) -> HorizonDays:
+        return _horizon_days(plan.start, plan.end)
+
+    @staticmethod
+    def of_days(start: date, end: date) -> HorizonDays:
+        return _horizon_days(start, end)
+
+
+@lru_cache(maxsize=16)
+def _horizon_days(start: date, end: date) -> HorizonDays:
+    return HorizonDays(start, end)
 
 
 class GapTable:
     """One source's gaps (a product's, or the plan-wide ones), each built when first read.
 
-    ``entries[i]`` is a :class:`Gap`, or for a spacing pair the integer
-    ``cohort << 160 | earlier << 80 | later`` (cohort index and two contacts)
-    that :meth:`gap` turns into a Gap the first time (there can be tens of
-    thousands, and most are never looked at one by one).
+    ``entries[i]`` is a :class:`Gap`, or an integer for an unowned run (see
+    ``_ProductChecker.lazy_gap``). Index ``PAIR | m`` names the m-th spacing
+    pair of the checker. Both are built into a Gap the first time they are
+    read: there can be tens of thousands, and most are never looked at one by one.
     """
 
-    __slots__ = ("entries", "_checker")
+    __slots__ = ("entries", "_checker", "_pairs")
 
     def __init__(self, entries: list[Gap | int], checker: _ProductChecker | None = None) -> None:
         self.entries = entries
         self._checker = checker
+        self._pairs: dict[int, Gap] = {}
 
     def gap(self, i: int) -> Gap:
-        found = self.entries[i]
-        if isinstance(found, int):
+        if i & PAIR:
+            found = self._pairs.get(i)
+            if found is None:
+                assert self._checker is not None
+                found = self._pairs[i] = self._checker.pair_gap(i ^ PAIR)
+            return found
+        entry = self.entries[i]
+        if isinstance(entry, int):
             assert self._checker is not None
-            found = self.entries[i] = self._checker.spacing_gap(found)
-        return found
+            entry = self.entries[i] = self._checker.lazy_gap(entry)
+        return entry
 
 
 class _GapView:
@@ -581,7 +626,7 @@ def product_gaps(
     :func:`capacity_gaps`. ``horizon`` may be shared between the products of one plan.
     """
     buckets: dict[int, list[int]] = {}
-    checker = _ProductChecker(plan, contacts, broadcasts, horizon or HorizonDays(plan))
+    checker = _ProductChecker(plan, contacts, broadcasts, horizon or HorizonDays.of(plan))
     table = checker.run(slot, buckets)
     return ProductGaps(contacts.product.id, slot, buckets, contacts.loads(), table)
 
@@ -595,8 +640,20 @@ def plan_wide_gaps(plan: Plan, loads: Iterable[Loads]) -> ProductGaps:
     return ProductGaps("", 0, buckets, {}, GapTable(list(found)))
 
 
+def spacing_buckets(plan: Plan, spacing_days: list[list[int]]) -> dict[int, list[int]]:
+    """Spacing gap references by start day (index in the horizon) as :func:`gap_bucket` keys."""
+    key = plan.start.toordinal() * 8 + _KIND_RANK["spacing"]
+    return {key + day * 8: refs for day, refs in enumerate(spacing_days) if refs}
+
+
 class _ProductChecker:
-    """The unowned, silence, handoff and spacing checks of one product."""
+    """The unowned, silence, handoff and spacing checks of one product.
+
+    The product's contacts are sorted once for all its cohorts (see
+    :func:`touch_contact`); cohort ``c``'s contacts on day ``d`` then have the
+    "cohort day" ``c << DAY_BITS | d``, which steps by at least ``1 << 22``
+    from one cohort to the next, so day differences never mix cohorts.
+    """
 
     def __init__(
         self,
@@ -622,48 +679,66 @@ class _ProductChecker:
             ]
         # The stage id of each day offset of the journey.
         self.stage_id_at = [product.stages[k].id for k in self.journey.stage_at]
+        self.day_shift, self.n_mask = contacts.day_shift, contacts.n_mask
+        # The bits of a contact below its cohort index.
+        self.width = self.day_shift + DAY_BITS
+        # After run(): the product's contacts in order, and the spacing pairs (the
+        # index of the later contact of each).
+        self.order: list[int] = []
+        self.pairs: list[int] = []
+        self.rolls_past_end = False
+
+    # -- what a contact is ---------------------------------------------------------
 
     def name_of(self, x: int) -> str:
         if x & 1:
             c = self.contacts
-            return c.names[c.keys[(x >> N_SHIFT) & N_MASK] // c.divisor]
+            return c.names[((x >> N_SHIFT) & self.n_mask) // c.divisor]
         return self.broadcasts.names[(x >> 1) & _B_MASK]
 
     def uid_of(self, x: int) -> str:
         if x & 1:
-            return self.contacts.uids[(x >> N_SHIFT) & N_MASK]
+            return self.contacts.uids[(x >> N_SHIFT) & self.n_mask]
         return self.broadcasts.uids[(x >> 1) & _B_MASK]
 
     def tie_key(self, x: int) -> tuple[int, str]:
         """(time key, UID) of a contact: its place among the contacts of one day."""
         if x & 1:
             c = self.contacts
-            n = (x >> N_SHIFT) & N_MASK
-            return c.time_keys[c.keys[n] // c.divisor], c.uids[n]
+            n = (x >> N_SHIFT) & self.n_mask
+            return c.time_keys[n // c.divisor], c.uids[n]
         i = (x >> 1) & _B_MASK
         return self.broadcasts.time_keys[i], self.broadcasts.uids[i]
 
-    def stage_of_pair(self, first: int, later: int) -> str | None:
-        """The stage of a spacing pair: the cohort's (intake day ``first``) on the later date."""
-        offset = (later >> DAY_SHIFT) - first
+    def stage_of_pair(self, later: int) -> str | None:
+        """The stage of a spacing pair: the cohort's on the later contact's date."""
+        cohort_day = later >> self.day_shift
+        offset = (cohort_day & DAY_MASK) - self.firsts[cohort_day >> DAY_BITS]
         if 0 <= offset < self.journey.cycle:
             return self.stage_id_at[offset]
         if not later & 1:
             return None
         c = self.contacts  # a touch rolled past its journey's end
-        return c.stages[c.keys[(later >> N_SHIFT) & N_MASK] // c.divisor]
+        return c.stages[((later >> N_SHIFT) & self.n_mask) // c.divisor]
 
-    def spacing_gap(self, entry: int) -> Gap:
-        """The spacing Gap of an entry ``cohort << 160 | earlier << 80 | later``."""
-        ci = entry >> 160
-        x0, x1 = (entry >> 80) & _CONTACT_MASK, entry & _CONTACT_MASK
-        d0, d1 = x0 >> DAY_SHIFT, x1 >> DAY_SHIFT
+    # -- gaps built when read --------------------------------------------------------
+
+    def lazy_gap(self, entry: int) -> Gap:
+        """The Gap of an unowned run ``-1 - ((cohort << 23 | first day) << 23 | last day)``."""
+        return self._unowned(-1 - entry)
+
+    def pair_gap(self, m: int) -> Gap:
+        """The m-th spacing pair: contacts ``order[i - 1]`` and ``order[i]``, i = pairs[m]."""
+        i = self.pairs[m]
+        x0, x1 = self.order[i - 1], self.order[i]
+        width = self.width
+        d0, d1 = (x0 >> self.day_shift) & DAY_MASK, (x1 >> self.day_shift) & DAY_MASK
         texts = self.horizon.texts
         return _make_gap(
             "spacing",
             self.product.id,
-            self.intake[ci],
-            self.stage_of_pair(self.firsts[ci], x1),
+            self.intake[x0 >> width],
+            self.stage_of_pair(x1),
             None,
             self.horizon.dates[d0],
             self.horizon.dates[d1],
@@ -674,12 +749,39 @@ class _ProductChecker:
             (self.uid_of(x0), self.uid_of(x1)),
         )
 
-    def run(self, slot: int, buckets: dict[int, list[int]]) -> GapTable:
+    def _unowned(self, packed: int) -> Gap:
+        r1, r0, ci = packed & DAY_MASK, (packed >> DAY_BITS) & DAY_MASK, packed >> 2 * DAY_BITS
+        first = self.firsts[ci]
+        stage_at, stages = self.journey.stage_at, self.product.stages
+        k0, k1 = stage_at[r0 - first], stage_at[r1 - first]
+        texts = self.horizon.texts
+        return _make_gap(
+            "unowned",
+            self.product.id,
+            self.intake[ci],
+            stages[k0].id,
+            None,
+            self.horizon.dates[r0],
+            self.horizon.dates[r1],
+            f"no team owns the lead in {_quoted(s.name for s in stages[k0 : k1 + 1])}"
+            f" for {_days(r1 - r0 + 1)} ({texts[r0]} to {texts[r1]})",
+        )
+
+    # -- the checks -----------------------------------------------------------------
+
+    def run(
+        self,
+        slot: int,
+        buckets: dict[int, list[int]],
+        spacing_days: list[list[int]] | None = None,
+    ) -> GapTable:
         """Append the product's gaps to ``buckets`` (key: :func:`gap_bucket`) as references.
 
         Cohorts are visited in date order, so each bucket receives its gaps in
         report order; spacing pairs of one cohort that start on one day are
-        ordered by stage and end where they arise.
+        ordered by stage and end where they arise. Spacing gaps go to
+        ``spacing_days[start day]`` when given (see :func:`spacing_buckets`),
+        else to ``buckets``.
         """
         plan, product, journey = self.plan, self.product, self.journey
         rules = plan.rules
@@ -703,15 +805,13 @@ class _ProductChecker:
         quiet = min(allowed_known) + 1 if allowed_known else None  # a longer step is silence
 
         contacts = self.contacts
-        keys, divisor, owners = contacts.keys, contacts.divisor, contacts.owners
+        divisor, owners = contacts.divisor, contacts.owners
         b_owners = self.broadcasts.owners
         b_packed, exact = self.broadcasts.for_product(contacts)
         exact = exact and contacts.exact
-        b_days = [x >> DAY_SHIFT for x in b_packed]
+        day_shift, n_mask = self.day_shift, self.n_mask
+        b_days = [x >> day_shift for x in b_packed]  # cohort 0: the day
 
-        if spacing is not None:
-            too_close = spacing.__gt__
-        unowned_names: dict[tuple[int, int], str] = {}  # (first, last stage) → quoted names
         entries: list[Gap | int] = []
         add = entries.append
         ref = slot << 32
@@ -719,59 +819,65 @@ class _ProductChecker:
         unowned_key = origin * 8 + _KIND_RANK["unowned"]
         silence_key = origin * 8 + _KIND_RANK["silence"]
         handoff_key = origin * 8 + _KIND_RANK["handoff"]
-        spacing_key = origin * 8 + _KIND_RANK["spacing"]
-        by_cohort = contacts.by_cohort
+
+        # Every contact of every cohort, in order (broadcasts: one copy per cohort
+        # whose journey has their day).
+        order = contacts.packed + [
+            x | ci << DAY_BITS + day_shift
+            for ci, first in enumerate(self.firsts)
+            for x in b_packed[bisect_left(b_days, first) : bisect_left(b_days, first + cycle)]
+        ]
+        order.sort()
+        cdays = [x >> day_shift for x in order]  # cohort day: c << DAY_BITS | day
+        self.rolls_past_end = False  # some touch lands outside its cohort's journey
+        steps = list(map(sub, cdays[1:], cdays))  # steps[i - 1]: cdays[i] - cdays[i - 1]
+        if quiet is not None:  # steps inside a cohort long enough for a silence
+            quiet_steps = list(
+                compress(
+                    range(1, len(order)),
+                    map(and_, map(quiet.__lt__, steps), map(_CROSS.__gt__, steps)),
+                )
+            )
 
         for ci, first in enumerate(self.firsts):
             a, b = max(first, 0), min(first + cycle - 1, last)
             if a > b:
                 continue
             cohort = self.intake[ci]
+            cbase = ci << DAY_BITS
+            at = bisect_left(cdays, cbase)  # the cohort's first contact: before the journey?
+            beyond = bisect_left(cdays, cbase + first + cycle, at)
+            if (at < len(cdays) and cdays[at] < cbase + first) or (
+                beyond < len(cdays) and cdays[beyond] < cbase + _CROSS
+            ):
+                self.rolls_past_end = True
 
             for off0, off1 in journey.unowned:
                 r0, r1 = max(first + off0, a), min(first + off1, b)
-                if r0 > r1:
-                    continue
-                k0, k1 = stage_at[r0 - first], stage_at[r1 - first]
-                found = unowned_names.get((k0, k1))
-                if found is None:
-                    found = unowned_names[k0, k1] = _quoted(s.name for s in stages[k0 : k1 + 1])
-                buckets.setdefault(unowned_key + r0 * 8, []).append(ref | len(entries))
-                add(
-                    make(
-                        "unowned",
-                        pid,
-                        cohort,
-                        stages[k0].id,
-                        None,
-                        dates[r0],
-                        dates[r1],
-                        f"no team owns the lead in {found} for {_days(r1 - r0 + 1)}"
-                        f" ({texts[r0]} to {texts[r1]})",
-                    )
-                )
-
-            # The cohort's contacts, in order: its touches and the broadcasts on its
-            # journey days.
-            order = by_cohort[ci]
-            b0 = bisect_left(b_days, first)
-            b1 = bisect_left(b_days, first + cycle, b0)
-            if b0 < b1:
-                order = order + b_packed[b0:b1]
-            order.sort()
-            days = [x >> DAY_SHIFT for x in order]
+                if r0 <= r1:
+                    buckets.setdefault(unowned_key + r0 * 8, []).append(ref | len(entries))
+                    add(-1 - ((ci << DAY_BITS | r0) << DAY_BITS | r1))
 
             if quiet is not None:
-                # Silent runs lie between consecutive contact days inside [a, b].
-                edges = days[bisect_left(days, a) : bisect_right(days, b)]
-                edges.insert(0, a - 1)
-                edges.append(b + 1)
-                steps = map(sub, edges[1:], edges)
-                for i in compress(range(1, len(edges)), map(quiet.__lt__, steps)):
-                    r0, r1 = edges[i - 1] + 1, edges[i] - 1
+                # Silent runs: before the first contact in [a, b], between two, after the last.
+                lo = bisect_left(cdays, cbase + a)
+                hi = bisect_right(cdays, cbase + b, lo)
+                runs: list[tuple[int, int]]
+                if lo == hi:
+                    runs = [(a, b)]
+                else:
+                    runs = [(a, cdays[lo] - cbase - 1)]
+                    for i in quiet_steps[
+                        bisect_right(quiet_steps, lo) : bisect_left(quiet_steps, hi)
+                    ]:
+                        runs.append((cdays[i - 1] - cbase + 1, cdays[i] - cbase - 1))
+                    runs.append((cdays[hi - 1] - cbase + 1, b))
+                for r0, r1 in runs:
+                    length = r1 - r0 + 1
+                    if quiet is not None and length < quiet:
+                        continue
                     k = stage_at[r0 - first]
                     allowed = allowed_by_stage[k]
-                    length = r1 - r0 + 1
                     if allowed is None or length <= allowed:
                         continue
                     stage = stages[k]
@@ -797,9 +903,10 @@ class _ProductChecker:
                         continue
                     d1 = min(d0 + sla, last)
                     owner = stages[k].owner
-                    for x in order[bisect_left(days, d0) : bisect_right(days, d1)]:
+                    lo = bisect_left(cdays, cbase + d0)
+                    for x in order[lo : bisect_right(cdays, cbase + d1, lo)]:
                         if x & 1:
-                            if owners[keys[(x >> N_SHIFT) & N_MASK] // divisor] == owner:
+                            if owners[((x >> N_SHIFT) & n_mask) // divisor] == owner:
                                 break
                         elif b_owners[(x >> 1) & _B_MASK] == owner:
                             break
@@ -820,20 +927,27 @@ class _ProductChecker:
                             )
                         )
 
-            if spacing is None or len(order) < 2:
-                continue
-            steps_list = list(map(sub, days[1:], days))  # [i - 1]: days[i] - days[i - 1]
-            close = list(compress(range(1, len(order)), map(too_close, steps_list)))
-            if not close:
-                continue
-            if 0 in steps_list:  # contacts on one day
+        if spacing is not None and len(order) > 1:
+            close = list(compress(range(1, len(order)), map(spacing.__gt__, steps)))
+            if 0 in steps:  # contacts on one day
                 if not exact:
-                    self._sort_days(order, steps_list)
-                self._order_pairs(close, steps_list, order, days, first)
-            cohort_bits = ci << 160
-            for i in close:
-                buckets.setdefault(spacing_key + days[i - 1] * 8, []).append(ref | len(entries))
-                add(cohort_bits | order[i - 1] << 80 | order[i])
+                    self._sort_days(order, steps)
+                self._order_pairs(close, steps, order, cdays)
+            own_days = spacing_days is None
+            if spacing_days is None:
+                spacing_days = [[] for _ in range(last + 1)]
+            self.order, self.pairs = order, close
+            first_ref = ref | PAIR
+            deque(
+                map(
+                    list.append,
+                    [spacing_days[cdays[i - 1] & DAY_MASK] for i in close],
+                    range(first_ref, first_ref + len(close)),
+                ),
+                maxlen=0,
+            )
+            if own_days:
+                buckets.update(spacing_buckets(plan, spacing_days))
         return GapTable(entries, self)
 
     def _sort_days(self, order: list[int], steps: list[int]) -> None:
@@ -849,7 +963,7 @@ class _ProductChecker:
             order[lo:hi] = sorted(order[lo:hi], key=self.tie_key)
 
     def _order_pairs(
-        self, close: list[int], steps: list[int], order: list[int], days: list[int], first: int
+        self, close: list[int], steps: list[int], order: list[int], cdays: list[int]
     ) -> None:
         """Order the spacing pairs that start on one day by stage, then end (in place).
 
@@ -862,23 +976,35 @@ class _ProductChecker:
         cycle, stage_at, spacing = self.journey.cycle, self.journey.stage_at, self.spacing
         assert spacing is not None
         count = len(order)
-        regroup = set()  # start days whose pairs need sorting
-        for t in compress(range(1, count), map(not_, steps)):  # contacts t - 1, t: one day
-            off0 = days[t] - first
-            if not 0 <= off0 < cycle:
-                regroup.add(days[t])
-            elif t + 1 < count and 0 < steps[t] < spacing:
-                off1 = days[t + 1] - first
-                if not (off1 < cycle and stage_at[off1] == stage_at[off0]):
-                    regroup.add(days[t])
+        firsts = self.firsts
+        ties = list(compress(range(1, count), map(not_, steps)))  # contacts t - 1, t: one day
+        # Ties followed by a close contact on a later day (the last pair of a group).
+        later = [t for t in ties if t + 1 < count and 0 < steps[t] < spacing]
+        regroup = set()  # cohort days whose pairs need sorting
+        for t in later:
+            cd = cdays[t]
+            first = firsts[cd >> DAY_BITS]
+            off0, off1 = (cd & DAY_MASK) - first, (cdays[t + 1] & DAY_MASK) - first
+            if not (0 <= off0 < cycle and off1 < cycle and stage_at[off1] == stage_at[off0]):
+                regroup.add(cd)
+        # Ties outside their cohort's journey (touches rolled past its ends, rare).
+        outside = (
+            [
+                cd
+                for cd in map(cdays.__getitem__, ties)
+                if not 0 <= (cd & DAY_MASK) - firsts[cd >> DAY_BITS] < cycle
+            ]
+            if self.rolls_past_end
+            else []
+        )
+        regroup.update(outside)
         if not regroup:
             return
-        starts = [days[i - 1] for i in close]
-        for d0 in regroup:
-            lo, hi = bisect_left(starts, d0), bisect_right(starts, d0)
+        starts = [cdays[i - 1] for i in close]
+        for cd in regroup:
+            lo, hi = bisect_left(starts, cd), bisect_right(starts, cd)
             close[lo:hi] = sorted(
-                close[lo:hi],
-                key=lambda i: (self.stage_of_pair(first, order[i]) or "", days[i]),
+                close[lo:hi], key=lambda i: (self.stage_of_pair(order[i]) or "", cdays[i])
             )
 
 

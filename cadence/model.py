@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
@@ -144,13 +145,18 @@ class Cohorts:
     size: int = 1
 
     def intake_dates(self) -> tuple[date, ...]:
-        """Every intake date, in order."""
-        if self.dates is not None:
-            return tuple(sorted(self.dates))
-        if self.start is None or self.count is None:
-            return ()
-        step = self.every_days or 1
-        return tuple(self.start + timedelta(days=i * step) for i in range(self.count))
+        """Every intake date, in order (computed once per distinct series)."""
+        return _intake_dates(self)
+
+
+@lru_cache(maxsize=4096)
+def _intake_dates(cohorts: Cohorts) -> tuple[date, ...]:
+    if cohorts.dates is not None:
+        return tuple(sorted(cohorts.dates))
+    if cohorts.start is None or cohorts.count is None:
+        return ()
+    step = cohorts.every_days or 1
+    return tuple(cohorts.start + timedelta(days=i * step) for i in range(cohorts.count))
 
 
 @dataclass(frozen=True, slots=True)
