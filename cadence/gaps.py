@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from functools import lru_cache
 from itertools import compress
-from operator import and_, not_, sub
+from operator import not_, sub
 from typing import Any, Generic, TypeVar
 
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Schedule
@@ -686,7 +686,7 @@ class _ProductChecker:
         # index of the later contact of each).
         self.order: list[int] = []
         self.pairs: list[int] = []
-        self.rolls_past_end = False
+        self.outside: list[int] = []  # cohorts with a contact outside their journey
 
     # -- what a contact is ---------------------------------------------------------
 
@@ -829,15 +829,14 @@ class _ProductChecker:
         ]
         order.sort()
         cdays = [x >> day_shift for x in order]  # cohort day: c << DAY_BITS | day
-        self.rolls_past_end = False  # some touch lands outside its cohort's journey
+        self.outside = []
         steps = list(map(sub, cdays[1:], cdays))  # steps[i - 1]: cdays[i] - cdays[i - 1]
         if quiet is not None:  # steps inside a cohort long enough for a silence
-            quiet_steps = list(
-                compress(
-                    range(1, len(order)),
-                    map(and_, map(quiet.__lt__, steps), map(_CROSS.__gt__, steps)),
-                )
-            )
+            quiet_steps = [
+                i
+                for i in compress(range(1, len(order)), map(quiet.__lt__, steps))
+                if steps[i - 1] < _CROSS
+            ]
 
         for ci, first in enumerate(self.firsts):
             a, b = max(first, 0), min(first + cycle - 1, last)
@@ -850,7 +849,7 @@ class _ProductChecker:
             if (at < len(cdays) and cdays[at] < cbase + first) or (
                 beyond < len(cdays) and cdays[beyond] < cbase + _CROSS
             ):
-                self.rolls_past_end = True
+                self.outside.append(ci)
 
             for off0, off1 in journey.unowned:
                 r0, r1 = max(first + off0, a), min(first + off1, b)
@@ -988,16 +987,14 @@ class _ProductChecker:
             if not (0 <= off0 < cycle and off1 < cycle and stage_at[off1] == stage_at[off0]):
                 regroup.add(cd)
         # Ties outside their cohort's journey (touches rolled past its ends, rare).
-        outside = (
-            [
-                cd
-                for cd in map(cdays.__getitem__, ties)
-                if not 0 <= (cd & DAY_MASK) - firsts[cd >> DAY_BITS] < cycle
-            ]
-            if self.rolls_past_end
-            else []
-        )
-        regroup.update(outside)
+        cday_of = cdays.__getitem__
+        for ci in self.outside:
+            lo = bisect_left(ties, ci << DAY_BITS, key=cday_of)
+            hi = bisect_left(ties, (ci + 1) << DAY_BITS, lo, key=cday_of)
+            first = firsts[ci]
+            for t in ties[lo:hi]:
+                if not 0 <= (cdays[t] & DAY_MASK) - first < cycle:
+                    regroup.add(cdays[t])
         if not regroup:
             return
         starts = [cdays[i - 1] for i in close]
