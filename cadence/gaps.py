@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, time
 from functools import lru_cache
 from itertools import compress
-from operator import not_, sub
+from operator import sub
 from typing import Any, Generic, TypeVar
 
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Schedule
@@ -928,10 +928,12 @@ class _ProductChecker:
 
         if spacing is not None and len(order) > 1:
             close = list(compress(range(1, len(order)), map(spacing.__gt__, steps)))
-            if 0 in steps:  # contacts on one day
+            # Contacts t - 1 and t on one day (such pairs are all close).
+            ties = [t for t in close if not steps[t - 1]]
+            if ties:
                 if not exact:
-                    self._sort_days(order, steps)
-                self._order_pairs(close, steps, order, cdays)
+                    self._sort_days(order, ties)
+                self._order_pairs(close, ties, steps, order, cdays)
             own_days = spacing_days is None
             if spacing_days is None:
                 spacing_days = [[] for _ in range(last + 1)]
@@ -949,9 +951,8 @@ class _ProductChecker:
                 buckets.update(spacing_buckets(plan, spacing_days))
         return GapTable(entries, self)
 
-    def _sort_days(self, order: list[int], steps: list[int]) -> None:
+    def _sort_days(self, order: list[int], ties: list[int]) -> None:
         """Put each run of contacts on one day in order of time and UID (in place)."""
-        ties = list(compress(range(1, len(order)), map(not_, steps)))
         t = 0
         while t < len(ties):
             lo = ties[t] - 1  # one run of equal days covers order[lo:hi]
@@ -962,7 +963,12 @@ class _ProductChecker:
             order[lo:hi] = sorted(order[lo:hi], key=self.tie_key)
 
     def _order_pairs(
-        self, close: list[int], steps: list[int], order: list[int], cdays: list[int]
+        self,
+        close: list[int],
+        ties: list[int],
+        steps: list[int],
+        order: list[int],
+        cdays: list[int],
     ) -> None:
         """Order the spacing pairs that start on one day by stage, then end (in place).
 
@@ -976,7 +982,6 @@ class _ProductChecker:
         assert spacing is not None
         count = len(order)
         firsts = self.firsts
-        ties = list(compress(range(1, count), map(not_, steps)))  # contacts t - 1, t: one day
         # Ties followed by a close contact on a later day (the last pair of a group).
         later = [t for t in ties if t + 1 < count and 0 < steps[t] < spacing]
         regroup = set()  # cohort days whose pairs need sorting
