@@ -577,16 +577,10 @@ class _Block:
         tp = self.plans[ti]
         return tp, ci, j, self.intake[ci].toordinal() + tp.first_offset + j * tp.every
 
-    def occurrence(self, n: int) -> Occurrence:
-        """Occurrence ``n``, built on first use."""
-        found = self._objects.get(n)
-        if found is not None:
-            return found
-        tp, ci, j, nominal = self._decode(n)
-        t, dates, base = tp.touch, self.cal.dates, self.cal.base
-        found = self._objects[n] = _make_occurrence(
-            self.uids[n],
-            dates[tp.table[nominal - base] - base],  # the final date
+    def _shared(self, tp: _TouchPlan, ci: int) -> tuple[Any, ...]:
+        """The fields from time to leads that Occurrence and Skipped share, in their order."""
+        t = tp.touch
+        return (
             t.time,
             self.product.id,
             self.intake[ci],
@@ -597,6 +591,19 @@ class _Block:
             t.owner,
             t.automated,
             tp.leads,
+        )
+
+    def occurrence(self, n: int) -> Occurrence:
+        """Occurrence ``n``, built on first use."""
+        found = self._objects.get(n)
+        if found is not None:
+            return found
+        tp, ci, j, nominal = self._decode(n)
+        dates, base = self.cal.dates, self.cal.base
+        found = self._objects[n] = _make_occurrence(
+            self.uids[n],
+            dates[tp.table[nominal - base] - base],  # the final date
+            *self._shared(tp, ci),
             dates[nominal - base],
             j,
             "touch",
@@ -607,21 +614,11 @@ class _Block:
     def skipped_entry(self, i: int) -> Skipped:
         """Skipped occurrence ``i`` (built on each use: there are few)."""
         tp, ci, j, nominal = self._decode(self.skipped_keys[i])
-        t, cal = tp.touch, self.cal
-        cohort = self.intake[ci]
+        cal = self.cal
         return _make_skipped(
-            touch_uid(cal.plan_id, self.product.id, t.id, cohort, j),
+            touch_uid(cal.plan_id, self.product.id, tp.touch.id, self.intake[ci], j),
             cal.dates[nominal - cal.base],
-            t.time,
-            self.product.id,
-            cohort,
-            tp.stage_id,
-            t.id,
-            t.name,
-            t.channel,
-            t.owner,
-            t.automated,
-            tp.leads,
+            *self._shared(tp, ci),
             cal.reason(nominal),
             j,
         )
