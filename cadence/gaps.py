@@ -831,13 +831,6 @@ class _ProductChecker:
         cdays = [x >> day_shift for x in order]  # cohort day: c << DAY_BITS | day
         self.outside = []
         steps = list(map(sub, cdays[1:], cdays))  # steps[i - 1]: cdays[i] - cdays[i - 1]
-        if quiet is not None:  # steps inside a cohort long enough for a silence
-            quiet_steps = [
-                i
-                for i in compress(range(1, len(order)), map(quiet.__lt__, steps))
-                if steps[i - 1] < _CROSS
-            ]
-
         for ci, first in enumerate(self.firsts):
             a, b = max(first, 0), min(first + cycle - 1, last)
             if a > b:
@@ -866,10 +859,10 @@ class _ProductChecker:
                     runs = [(a, b)]
                 else:
                     runs = [(a, cdays[lo] - cbase - 1)]
-                    for i in quiet_steps[
-                        bisect_right(quiet_steps, lo) : bisect_left(quiet_steps, hi)
-                    ]:
-                        runs.append((cdays[i - 1] - cbase + 1, cdays[i] - cbase - 1))
+                    inner = steps[lo : hi - 1]  # between the contacts lo … hi - 1
+                    if inner and max(inner) > quiet:
+                        for i in compress(range(lo + 1, hi), map(quiet.__lt__, inner)):
+                            runs.append((cdays[i - 1] - cbase + 1, cdays[i] - cbase - 1))
                     runs.append((cdays[hi - 1] - cbase + 1, b))
                 for r0, r1 in runs:
                     length = r1 - r0 + 1
