@@ -831,6 +831,8 @@ class _ProductChecker:
         cdays = [x >> day_shift for x in order]  # cohort day: c << DAY_BITS | day
         self.outside = []
         steps = list(map(sub, cdays[1:], cdays))  # steps[i - 1]: cdays[i] - cdays[i - 1]
+        count = len(order)
+        handoffs = [(k, journey.starts[k], stages[k].owner) for k in journey.handoffs]
         for ci, first in enumerate(self.firsts):
             a, b = max(first, 0), min(first + cycle - 1, last)
             if a > b:
@@ -889,19 +891,21 @@ class _ProductChecker:
                     )
 
             if sla is not None:
-                for k in journey.handoffs:
-                    d0 = first + journey.starts[k]
+                for k, offset, owner in handoffs:
+                    d0 = first + offset
                     if d0 < 0 or d0 > last:
                         continue
                     d1 = min(d0 + sla, last)
-                    owner = stages[k].owner
-                    lo = bisect_left(cdays, cbase + d0)
-                    for x in order[lo : bisect_right(cdays, cbase + d1, lo)]:
+                    # Any contact by the new owner from d0 to d1?
+                    i, end = bisect_left(cdays, cbase + d0), cbase + d1
+                    while i < count and cdays[i] <= end:
+                        x = order[i]
                         if x & 1:
                             if owners[((x >> N_SHIFT) & n_mask) // divisor] == owner:
                                 break
                         elif b_owners[(x >> 1) & _B_MASK] == owner:
                             break
+                        i += 1
                     else:
                         team = team_names.get(owner or "", owner)
                         buckets.setdefault(handoff_key + d0 * 8, []).append(ref | len(entries))
