@@ -517,55 +517,64 @@ class _Block:
         """
         cal = self.cal
         base, start = cal.base, cal.start
-        intake_ordinals = [d.toordinal() for d in self.intake]
+        intake_at = [d.toordinal() - base for d in self.intake]  # indexes in the roll tables
         intake_text = [cal.compact_text(d) for d in self.intake]
         cohorts = len(self.intake)
         repeats_max = self.repeats
         uids = self.uids
-        packed = self.contacts.packed
-        add_contact = packed.append
+        add_contact = self.contacts.packed.append
         weekly = self.contacts.weekly
         slot_ref = self.slot << _SLOT
         prefix_product = f"{cal.plan_id}.{self.product.id}."
         day_shift = self.contacts.day_shift
-        low = touch_contact(0, 0, 0)  # the marker bits of a touch contact
         n_shift = N_SHIFT
+        # Contact bits (see gaps.touch_contact) by day, by cohort (with the touch
+        # marker) and by repeat: a contact is a sum of table entries.
+        day_bits = [day << day_shift for day in range(cal.horizon_days)]
+        low = touch_contact(0, 0, 0)
+        cohort_bits = [ci << (DAY_BITS + day_shift) | low for ci in range(cohorts)]
         for ti, tp in enumerate(self.plans):
-            lo, hi = tp.bounds
+            lo, hi = tp.bounds[0] - base, tp.bounds[1] - base
             table = cal.landing[tp.policy]
             every, repeats = tp.every, tp.repeats
             lists = lists_for(tp.tk)
             prefix = f"{prefix_product}{tp.touch.id}."
             suffixes = [f".{j}@cadence" for j in range(repeats)]
+            repeat_bits = [j << n_shift for j in range(repeats)]
             owner, leads = tp.touch.owner, tp.leads
             personal = not tp.touch.automated
-            for ci in range(cohorts):
-                n0 = intake_ordinals[ci] + tp.first_offset
+            first_offset = tp.first_offset
+            key_base = ti * cohorts * repeats_max
+            for ci, at, text, bits in zip(
+                range(cohorts), intake_at, intake_text, cohort_bits, strict=True
+            ):
+                at += first_offset  # the first repeat's nominal date
                 if every:  # the repeats whose nominal date lies in [lo, hi]
-                    j_lo = -((n0 - lo) // every) if n0 < lo else 0
-                    j_hi = (hi - n0) // every
+                    j_lo = -((at - lo) // every) if at < lo else 0
+                    j_hi = (hi - at) // every
                     if j_hi >= repeats:
                         j_hi = repeats - 1
-                elif lo <= n0 <= hi:
+                elif lo <= at <= hi:
                     j_lo = j_hi = 0
                 else:
                     continue
-                head = prefix + intake_text[ci]
-                key0 = (ti * cohorts + ci) * repeats_max
-                cohort_day = ci << DAY_BITS
-                at = n0 - base
+                head = prefix + text
+                key0 = key_base + ci * repeats_max  # n of repeat 0
+                ref0 = slot_ref | key0
+                contact0 = bits | key0 << n_shift
                 for j in range(j_lo, j_hi + 1):
                     day = table[at + j * every]  # index in the horizon, None: skipped
-                    n = key0 + j
                     if day is None:
                         self.skipped.append(
-                            _skip_ref(n0 + j * every, tp.tk, self.slot, len(self.skipped_keys))
+                            _skip_ref(
+                                base + at + j * every, tp.tk, self.slot, len(self.skipped_keys)
+                            )
                         )
-                        self.skipped_keys.append(n)
+                        self.skipped_keys.append(key0 + j)
                         continue
-                    uids[n] = head + suffixes[j]
-                    lists[day].append(slot_ref | n)
-                    add_contact((cohort_day | day) << day_shift | n << n_shift | low)
+                    uids[key0 + j] = head + suffixes[j]
+                    lists[day].append(ref0 + j)
+                    add_contact((contact0 + repeat_bits[j]) | day_bits[day])
                     if personal:
                         final = start + day
                         weekly.setdefault((owner, final - (final - 1) % 7), []).append(leads)

@@ -269,7 +269,10 @@ def _check(plan: Plan, schedule: Schedule) -> Records[Gap]:
     wide = plan_wide_gaps(plan, loads)
     tables[0] = wide.table
     buckets.update(wide.buckets)
-    return gap_records([r for k in sorted(buckets) for r in buckets[k]], tables)
+    refs: list[int] = []
+    for start_kind in sorted(buckets):
+        refs += buckets[start_kind]
+    return gap_records(refs, tables)
 
 
 def _same(contacts: Contacts | None, product: Product) -> bool:
