@@ -825,11 +825,15 @@ class _ProductChecker:
 
         # Every contact of every cohort, in order (broadcasts: one copy per cohort
         # whose journey has their day).
-        order = contacts.packed + [
-            x | ci << DAY_BITS + day_shift
-            for ci, first in enumerate(self.firsts)
-            for x in b_packed[bisect_left(b_days, first) : bisect_left(b_days, first + cycle)]
-        ]
+        order = contacts.packed.copy()
+        if b_packed:
+            cohort_shift = DAY_BITS + day_shift
+            for ci, first in enumerate(self.firsts):
+                lo = bisect_left(b_days, first)
+                hi = bisect_left(b_days, first + cycle, lo)
+                if lo < hi:
+                    bits = ci << cohort_shift
+                    order += [x | bits for x in b_packed[lo:hi]]
         order.sort()
         cdays = [x >> day_shift for x in order]  # cohort day: c << DAY_BITS | day
         self.outside = []
