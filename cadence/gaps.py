@@ -67,16 +67,17 @@ Loads = dict[tuple[str, int], float]
 # A contact is one integer; sorting a product's contacts sorts them by cohort, day
 # and, within a day, by time and UID (the order the spacing check walks):
 #
-#     ((c << 23 | day) << B | n) << 20 | (1 << 20) - 1    touch occurrence n
-#     ((c << 23 | day) << B | p) << 20 | i << 1           broadcast occurrence i,
+#     ((c << 23 | day) << B | n) << 24 | (1 << 24) - 1    touch occurrence n
+#     ((c << 23 | day) << B | p) << 24 | i << 1           broadcast occurrence i,
 #                                                          placed before touch p
 #
 # ``c`` is the cohort's index, ``day`` counts days from the plan's start; B is the
-# bits of n (per product, see Contacts.n_bits), which keeps the integers small. The engine numbers a product's
-# occurrences n in order of (time key, touch id, cohort, repeat), which within a day
-# and cohort is the order of time and UID (see Contacts.exact); a broadcast's p is
-# where its time and UID fall among the product's touches, and i its rank by (time, UID).
-N_SHIFT = 20
+# bits of n (per product, see Contacts.n_bits), which keeps the integers small.
+# The engine numbers a product's occurrences n in order of (time key, touch id,
+# cohort, repeat), which within a day and cohort is the order of time and UID (see
+# Contacts.exact); a broadcast's p is where its time and UID fall among the
+# product's touches, and i its rank by (time, UID).
+N_SHIFT = 24
 _TOUCH_LOW = (1 << N_SHIFT) - 1
 _B_MASK = (1 << (N_SHIFT - 1)) - 1
 DAY_BITS = 23  # every date Python knows is within 1 << 22 days of any other
@@ -96,7 +97,8 @@ def touch_contact(cohort: int, day: int, n: int, n_bits: int = MAX_N_BITS) -> in
 
 
 def too_many(what: str, count: int, limit: int) -> ValueError:
-    return ValueError(f"{what} has {count} occurrences in the horizon; at most {limit - 1}")
+    """The error for more occurrences than the integer layout numbers (never in practice)."""
+    return ValueError(f"{what}: {count} occurrences to number, at most {limit - 1}")
 
 
 @dataclass(slots=True, eq=False)
@@ -840,9 +842,11 @@ class _ProductChecker:
         steps = list(map(sub, cdays[1:], cdays))  # steps[i - 1]: cdays[i] - cdays[i - 1]
         count = len(order)
         handoffs = [(k, journey.starts[k], stages[k].owner) for k in journey.handoffs]
+        unchecked = []  # cohorts whose journey misses the horizon (touches may roll into it)
         for ci, first in enumerate(self.firsts):
             a, b = max(first, 0), min(first + cycle - 1, last)
             if a > b:
+                unchecked.append(ci)
                 continue
             cohort = self.intake[ci]
             cbase = ci << DAY_BITS
@@ -932,6 +936,10 @@ class _ProductChecker:
 
         if spacing is not None and len(order) > 1:
             close = list(compress(range(1, len(order)), map(spacing.__gt__, steps)))
+            for ci in unchecked:  # their contacts make no pairs
+                lo = bisect_left(cdays, ci << DAY_BITS)
+                hi = bisect_left(cdays, (ci + 1) << DAY_BITS, lo)
+                del close[bisect_right(close, lo) : bisect_left(close, hi)]
             # Contacts t - 1 and t on one day (such pairs are all close).
             ties = [t for t in close if not steps[t - 1]]
             if ties:

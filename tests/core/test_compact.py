@@ -8,6 +8,7 @@ engine's numbering cannot follow UID order by itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 
 from cadence import engine, gaps
@@ -126,3 +127,25 @@ def test_a_product_named_broadcast_orders_broadcasts_by_uid():
     assert spacing_pairs(p) == [
         ("2027-03-02", "c.broadcast.news.0@cadence", "c.broadcast.tip.20270301.0@cadence"),
     ]
+
+
+def test_a_cohort_whose_journey_ends_before_the_horizon_is_not_checked():
+    # Intake Saturday 27 February: the two-day journey ends before the horizon opens
+    # on 1 March, but both touches roll forward into it, onto Monday 1 March.
+    touches = (
+        Touch("sat", "Saturday", "email", "mkt", "s", 0),
+        Touch("sun", "Sunday", "email", "mkt", "s", 1),
+    )
+    p = plan(touches)
+    p = replace(
+        p,
+        products=(
+            replace(
+                p.products[0],
+                stages=(Stage("s", "Stage", 2, "mkt"),),
+                cohorts=Cohorts(dates=(date(2027, 2, 27),), size=10),
+            ),
+        ),
+    )
+    assert [o.date.isoformat() for o in engine.schedule(p).touches] == ["2027-03-01"] * 2
+    assert spacing_pairs(p) == []
