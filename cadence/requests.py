@@ -512,7 +512,7 @@ def draft_errors(
             )
     if draft.needed_by < draft.requested_on:
         errors.append(
-            PlanError("needed_by", f"must not be before requested_on ({draft.requested_on})")
+            PlanError("needed_by", f"must not be before the request date ({draft.requested_on})")
         )
     if draft.production_days < 1:
         errors.append(

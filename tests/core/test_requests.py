@@ -333,7 +333,7 @@ def test_draft_errors_name_the_field_and_the_choices(base: Plan) -> None:
         "title: must not be empty",
         'product: unknown product "mobile" (products: analytics)',
         'requested_by: unknown team "legal" (teams: mkt, sdr, ae)',
-        "needed_by: must not be before requested_on (2027-03-10)",
+        "needed_by: must not be before the request date (2027-03-10)",
         "production_days: must be an integer ≥ 1, got 0",
     ]
     # A form gets its answer before the title is typed; saving needs one.

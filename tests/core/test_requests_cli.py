@@ -115,7 +115,11 @@ def test_request_without_save_leaves_the_file_alone(queue_file: Path) -> None:
         ("--stage", "win", '--stage: unknown stage "win" (stages: aware, close)'),
         ("--requested-by", "legal", '--requested-by: unknown team "legal" (teams: mkt, sdr, ae)'),
         ("--days", "0", "--days: must be an integer ≥ 1, got 0"),
-        ("--needed-by", "2027-02-01", "--needed-by: must not be before requested_on (2027-03-01)"),
+        (
+            "--needed-by",
+            "2027-02-01",
+            "--needed-by: must not be before the request date (2027-03-01)",
+        ),
         ("--days", "100000", "--days: must be at most 36500, got 100000"),
         (
             "--on",

@@ -75,7 +75,7 @@ def test_an_invalid_draft_names_the_field(view):
     view.set_date(view.needed_by, date(2027, 2, 20))
     assert view.proposal is None
     assert view.answer_plain_text() == (
-        "Cannot answer yet:\nneeded by: must not be before requested_on (2027-03-01)"
+        "Cannot answer yet:\nneeded by: must not be before the request date (2027-03-01)"
     )
     assert not view.submit_button.isEnabled()
     view.set_date(view.needed_by, date(2027, 3, 16))
