@@ -108,11 +108,11 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
     if merged.already_there:
         notes.append(f"{len(merged.already_there)} already in the plan")
     if found.timed_skipped:
-        notes.append(f"{found.timed_skipped} timed events skipped (not whole days)")
+        notes.append(f"{_events(found.timed_skipped, 'timed ')} skipped (not whole days)")
     if found.cancelled:
-        notes.append(f"{found.cancelled} cancelled events skipped")
+        notes.append(f"{_events(found.cancelled, 'cancelled ')} skipped")
     if found.outside:
-        notes.append(f"{found.outside} events outside the plan's horizon")
+        notes.append(f"{_events(found.outside)} outside the plan's horizon")
     tail = f" ({'; '.join(notes)})" if notes else ""
     count = len(merged.added)
     noun = "blackout" if count == 1 else "blackouts"
@@ -201,3 +201,8 @@ def _calendar_usage(parser: argparse.ArgumentParser) -> int:
     parser.print_usage(sys.stderr)
     print("calendar: name a sub-command (import-ics)", file=sys.stderr)
     return 2
+
+
+def _events(count: int, kind: str = "") -> str:
+    """ "1 timed event", "3 timed events"."""
+    return f"{count} {kind}event{'' if count == 1 else 's'}"

@@ -175,8 +175,8 @@ def test_cli_import_into_json_then_reimport_changes_nothing(plan_json, capsys):
         "  + 2027-05-14 – 2027-05-14  Bridge day (after Ascension)",
         "  + 2027-07-02 – 2027-07-02  Summer party",
         "  + 2027-12-24 – 2027-12-31  Christmas break",
-        f"Added 3 blackouts to {plan_json} (1 cancelled events skipped; "
-        "1 events outside the plan's horizon)",
+        f"Added 3 blackouts to {plan_json} (1 cancelled event skipped; "
+        "1 event outside the plan's horizon)",
     ]
     plan = read_plan_file(plan_json)
     assert [b.name for b in plan.calendar.blackouts] == [
@@ -189,8 +189,8 @@ def test_cli_import_into_json_then_reimport_changes_nothing(plan_json, capsys):
     after_first = plan_json.read_bytes()
     assert main(["calendar", "import-ics", str(plan_json), ics]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        f"Added 0 blackouts to {plan_json} (3 already in the plan; 1 cancelled events skipped; "
-        "1 events outside the plan's horizon)"
+        f"Added 0 blackouts to {plan_json} (3 already in the plan; 1 cancelled event skipped; "
+        "1 event outside the plan's horizon)"
     )
     assert plan_json.read_bytes() == after_first
 
