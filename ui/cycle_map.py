@@ -449,6 +449,11 @@ class CycleMapView(QGraphicsView):
             self.ppd = self._fit_ppd()
         self.rebuild()
 
+    @property
+    def dragging(self) -> bool:
+        """A bar or a touch is being dragged (Esc cancels it)."""
+        return self._drag is not None
+
     def select(self, stage: str | None = None, touch: str | None = None) -> None:
         self.selected_stage, self.selected_touch = stage, touch
         self.rebuild()

@@ -353,6 +353,13 @@ class ProductEditor(QWidget):
         self.map.sig_stage_activated.connect(self._edit_stage)
         self.map.sig_touch_activated.connect(self._edit_touch)
         self.map.sig_refused.connect(self.show_error)
+        # Delete/Backspace in the map: delete the touch or stage selected there, one
+        # undoable edit like the buttons (not while a drag is in progress).
+        self.act_delete_map_key = QAction("Delete the selected touch or stage", self.map)
+        self.act_delete_map_key.setShortcuts(delete_keys())
+        self.act_delete_map_key.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.act_delete_map_key.triggered.connect(self.delete_in_map)
+        self.map.addAction(self.act_delete_map_key)
         self.stage_table.selectionModel().currentRowChanged.connect(self._stage_row_changed)
         self.touch_table.selectionModel().currentRowChanged.connect(self._touch_row_changed)
         for model in (self.stage_model, self.touch_model):
@@ -638,6 +645,18 @@ class ProductEditor(QWidget):
             self.select(touch=copy)
             return copy
         return None
+
+    def delete_in_map(self) -> bool:
+        """Delete what the cycle map has selected: a touch, else a stage."""
+        if self.map.dragging:
+            return False
+        if self.map.selected_touch is not None:
+            self._select_touch_row(self.map.selected_touch)
+            return self.delete_touch()
+        if self.map.selected_stage is not None:
+            self._select_stage_row(self.map.selected_stage)
+            return self.delete_stage()
+        return False
 
     def delete_touch(self) -> bool:
         product, tid = self.product, self.current_touch()

@@ -85,6 +85,24 @@ def test_delete_key_deletes_the_selected_touch(qtbot, controller, editor):
     assert "digest" in touch_ids(controller)
 
 
+def test_delete_key_in_the_cycle_map_deletes_what_is_selected_there(qtbot, controller, editor):
+    editor.map.select(touch="digest")
+    focus(qtbot, editor.map)
+    with qtbot.waitSignal(controller.sig_plan_changed):
+        qtbot.keyClick(editor.map, Qt.Key.Key_Delete)
+    assert "digest" not in touch_ids(controller)
+    assert controller.undo_stack.undoText() == "Delete touch “Blog digest”"
+    editor.map.select(stage="consider")
+    with qtbot.waitSignal(controller.sig_plan_changed):
+        qtbot.keyClick(editor.map, Qt.Key.Key_Delete)
+    assert stage_ids(controller) == ["aware", "qualify", "negotiate", "onboard"]
+    assert controller.undo_stack.undoText() == "Delete stage “Consideration”"
+    controller.undo()
+    controller.undo()
+    assert "digest" in touch_ids(controller)
+    assert stage_ids(controller) == ["aware", "consider", "qualify", "negotiate", "onboard"]
+
+
 def test_delete_key_in_an_open_cell_editor_edits_the_text_not_the_rows(qtbot, controller, editor):
     table = editor.touch_table
     index = editor.touch_model.index(0, TouchTableModel.NAME)
@@ -257,6 +275,7 @@ def test_help_lists_the_shortcuts_of_the_actions(qtbot, window, monkeypatch):
     assert ("Lists and tables", "Delete the selected stage", delete) in rows
     assert ("Lists and tables", "Delete the selected touch", delete) in rows
     assert ("Lists and tables", "Delete the selected product", delete) in rows
+    assert ("Lists and tables", "Delete the selected touch or stage", delete) in rows
     assert ("View", "Cycle map", "Ctrl+1") in rows
     # Read from the actions: a changed shortcut shows in the next dialog.
     window.act_fit.setShortcut(QKeySequence("Ctrl+9"))
