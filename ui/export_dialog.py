@@ -180,6 +180,9 @@ class ExportDialog(QDialog):
         self._worker: ExportWorker | None = None
         self.runner: Callable[..., str] = run_export  # tests may wrap it
         self.last_status = ""
+        # The file name the dialog proposed; while the field still shows it, the
+        # name follows the team and product chosen (typed or browsed names stay).
+        self._proposed = ""
         self._build_ui()
         self._fill_from_plan()
         self._restore()
@@ -208,8 +211,9 @@ class ExportDialog(QDialog):
         form.setHorizontalSpacing(12)
         self.team_combo = QComboBox()
         self.product_combo = QComboBox()
-        self.team_combo.currentIndexChanged.connect(self._update_state)
-        self.product_combo.currentIndexChanged.connect(self._update_state)
+        for combo in (self.team_combo, self.product_combo):
+            combo.currentIndexChanged.connect(self._follow_filters)
+            combo.currentIndexChanged.connect(self._update_state)
         form.addRow("Team:", self.team_combo)
         form.addRow("Product:", self.product_combo)
         range_row = QHBoxLayout()
@@ -350,7 +354,17 @@ class ExportDialog(QDialog):
             folder = s.value("folder")
         finally:
             s.endGroup()
-        self.path_edit.setText(str(self._default_path(Path(str(folder)) if folder else None)))
+        self._propose(self._default_path(Path(str(folder)) if folder else None))
+
+    def _propose(self, path: Path) -> None:
+        self._proposed = str(path)
+        self.path_edit.setText(self._proposed)
+
+    def _follow_filters(self, *_: object) -> None:
+        """A new team or product: rename the proposed file (not one the user chose)."""
+        text = self.path_edit.text()
+        if text and text == self._proposed:
+            self._propose(self._default_path(Path(text).parent))
 
     def save_choices(self) -> None:
         s = self.settings
@@ -389,7 +403,11 @@ class ExportDialog(QDialog):
         if text:
             path = Path(text)
             if path.suffix.lower() in (".ics", ".csv", ".json"):
-                self.path_edit.setText(str(path.with_suffix(f".{self.format()}")))
+                renamed = path.with_suffix(f".{self.format()}")
+                if text == self._proposed:
+                    self._propose(renamed)
+                else:
+                    self.path_edit.setText(str(renamed))
         self._update_state()
 
     def _update_state(self, *_: object) -> None:

@@ -156,6 +156,22 @@ def test_refuses_what_cannot_be_exported(dialog, tmp_path):
     assert not dialog.start_export()
 
 
+def test_the_proposed_file_name_follows_the_team_and_product(dialog, tmp_path):
+    folder = tmp_path / "out"
+    dialog._propose(folder / "northwind-2027.ics")
+    dialog.team_combo.setCurrentIndex(dialog.team_combo.findData("sdr"))
+    assert dialog.path_edit.text() == str(folder / "northwind-2027-sdr.ics")
+    dialog.product_combo.setCurrentIndex(dialog.product_combo.findData("billing"))
+    dialog.set_format("csv")
+    assert dialog.path_edit.text() == str(folder / "northwind-2027-sdr-billing.csv")
+    dialog.team_combo.setCurrentIndex(0)  # all teams
+    assert dialog.path_edit.text() == str(folder / "northwind-2027-billing.csv")
+    # A name the user typed stays as it is.
+    dialog.path_edit.setText(str(tmp_path / "mine.csv"))
+    dialog.product_combo.setCurrentIndex(0)
+    assert dialog.path_edit.text() == str(tmp_path / "mine.csv")
+
+
 def test_remembers_the_last_choices(qtbot, controller, settings, tmp_path):
     first = ExportDialog(controller, settings=settings)
     qtbot.addWidget(first)
