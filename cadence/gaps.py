@@ -50,7 +50,6 @@ __all__ = [
     "gap_bucket",
     "gap_records",
     "gap_sort_key",
-    "gap_source",
     "gc_paused",
     "index_occurrences",
     "plan_wide_gaps",
@@ -408,11 +407,6 @@ class BlockMerger(Generic[T]):
         for key in sorted(by_key):
             extend(by_key[key])
         return out
-
-
-def gap_source(g: Gap) -> str:
-    """The block a gap belongs to in a :class:`BlockMerger`: its product ("" = plan-wide)."""
-    return g.product or ""
 
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(sorted(GAP_KINDS))}

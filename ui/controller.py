@@ -319,8 +319,9 @@ class DocumentController(QObject):
         self.schedule, self.gaps, self.replan_ms = self._replanner.update(self.plan)
         self._occurrences = None
         self._gaps_by_product = None
-        # The schedule holds ~100 k long-lived, acyclic objects on a large plan: keep
-        # them out of the cyclic collector, whose full passes otherwise cost 0.2 s at
+        # The schedule and gaps hold many long-lived, acyclic objects on a large plan
+        # (their tables, and every occurrence and gap once read): keep them out of the
+        # cyclic collector, whose full passes otherwise cost tenths of a second at
         # random moments during edits. Freed normally by reference counting.
         gc.freeze()
         self.sig_schedule_changed.emit()
