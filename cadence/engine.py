@@ -975,7 +975,6 @@ class Planner:
             self._placed_broadcasts = []
             self._blocks = {}
             changed = products
-            removed = [pid for pid in old if pid not in {p.id for p in products}]
             slots = {p.id: (i + 1) * _SLOT_STEP for i, p in enumerate(products)}
             for p in products:
                 self._blocks[p.id] = _schedule_product(cal, p, slots[p.id], self._lists_for)
