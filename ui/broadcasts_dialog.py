@@ -8,6 +8,7 @@ dates exactly as the engine expands them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -251,6 +252,15 @@ class BroadcastsDialog(PlanDialog):
                 QListWidgetItem(channel_icon(b.channel, team_color(plan, b.owner)), b.name)
             )
         self.list.blockSignals(False)
+
+    def show_error(self, message: str) -> None:
+        """Show ``message``; when it names another broadcast ("broadcasts[2]…"), show that one."""
+        named = re.match(r"broadcasts\[(\d+)\]", message)
+        if named is not None:
+            row = int(named.group(1))
+            if 0 <= row < len(self.items) and row != self._current:
+                self.list.setCurrentRow(row)
+        super().show_error(message)
 
     def _on_row(self, row: int) -> None:
         error = self._store()

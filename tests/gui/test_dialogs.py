@@ -149,6 +149,20 @@ def test_broadcasts_dialog_refuses_a_bad_raw_rule(qtbot, controller):
     assert "broadcasts[0].rrule" in dialog.error.text()
 
 
+def test_broadcasts_dialog_shows_the_broadcast_its_error_names(qtbot, controller):
+    dialog = BroadcastsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.builder.mode.setCurrentIndex(3)  # custom
+    dialog.builder.raw.setText("FREQ=SOMETIMES")
+    dialog.list.setCurrentRow(1)  # the rule is kept; the time was fine
+    assert dialog.list.currentRow() == 1
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.list.currentRow() == 0
+    assert dialog.builder.raw.text() == "FREQ=SOMETIMES"
+    assert "broadcasts[0].rrule" in dialog.error.text()
+
+
 def test_broadcasts_dialog_keeps_a_broadcast_whose_time_is_unreadable(qtbot, controller):
     dialog = BroadcastsDialog(controller)
     qtbot.addWidget(dialog)
