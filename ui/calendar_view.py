@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -390,6 +390,12 @@ class CalendarView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(72)  # the row fits ~800 px: the tab at 1366 px
         self.search.textChanged.connect(self._on_filter_widgets)
+        # Esc in the search box empties it (the other filters stay).
+        clear_search = QAction("Clear the search", self.search)
+        clear_search.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear_search.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear_search.triggered.connect(self.search.clear)
+        self.search.addAction(clear_search)
         bar.addWidget(self.search, 1)
         self.clear_button = QToolButton(text="Clear")
         self.clear_button.setToolTip("Show everything again")

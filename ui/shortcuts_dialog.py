@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-#: the group of shortcuts that belong to no menu (Delete in the tables and lists)
-ELSEWHERE = "Lists and tables"
+#: the group of shortcuts that belong to no menu (Delete in tables and lists, Esc in search)
+ELSEWHERE = "In lists, tables and fields"
 
 
 def _clean(text: str) -> str:

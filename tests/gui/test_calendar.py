@@ -78,6 +78,13 @@ def test_filter_widgets_drive_the_filter(view, qtbot):
     qtbot.keyClicks(view.search, "intro")
     assert view.filter().text == "intro"
     assert all("intro" in o.name.lower() for o in view.visible_occurrences())
+    view.window().activateWindow()
+    view.search.setFocus()
+    qtbot.waitUntil(view.search.hasFocus)
+    qtbot.keyClick(view.search, Qt.Key.Key_Escape)  # empties the search only
+    assert view.search.text() == "" and view.filter().text == ""
+    assert view.filter().teams == {"sdr"}
+    assert count(view) == 4
     view.clear_button.click()
     assert view.filter().is_empty
     assert view.team_combo.currentIndex() == 0

@@ -272,10 +272,11 @@ def test_help_lists_the_shortcuts_of_the_actions(qtbot, window, monkeypatch):
     assert ("Edit", "Undo", "Ctrl+Z") in rows
     assert ("Edit", "Redo", "Ctrl+Shift+Z, Ctrl+Y") in rows
     delete = QKeySequence(Qt.Key.Key_Delete).toString(QKeySequence.SequenceFormat.NativeText)
-    assert ("Lists and tables", "Delete the selected stage", delete) in rows
-    assert ("Lists and tables", "Delete the selected touch", delete) in rows
-    assert ("Lists and tables", "Delete the selected product", delete) in rows
-    assert ("Lists and tables", "Delete the selected touch or stage", delete) in rows
+    assert ("In lists, tables and fields", "Delete the selected stage", delete) in rows
+    assert ("In lists, tables and fields", "Delete the selected touch", delete) in rows
+    assert ("In lists, tables and fields", "Delete the selected product", delete) in rows
+    assert ("In lists, tables and fields", "Delete the selected touch or stage", delete) in rows
+    assert ("In lists, tables and fields", "Clear the search", "Esc") in rows
     assert ("View", "Cycle map", "Ctrl+1") in rows
     # Read from the actions: a changed shortcut shows in the next dialog.
     window.act_fit.setShortcut(QKeySequence("Ctrl+9"))
