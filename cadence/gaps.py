@@ -929,7 +929,7 @@ class _ProductChecker:
                         )
 
         if spacing is not None and len(order) > 1:
-            close = list(compress(range(1, len(order)), map(spacing.__gt__, steps)))
+            close = [i for i, step in enumerate(steps, 1) if step < spacing]
             for ci in unchecked:  # their contacts make no pairs
                 lo = bisect_left(cdays, ci << DAY_BITS)
                 hi = bisect_left(cdays, (ci + 1) << DAY_BITS, lo)
