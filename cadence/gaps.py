@@ -832,27 +832,36 @@ class _ProductChecker:
                     order += [x | bits for x in b_packed[lo:hi]]
         order.sort()
         cdays = [x >> day_shift for x in order]  # cohort day: c << DAY_BITS | day
-        self.outside = []
+        self.outside = []  # cohorts with a contact outside their journey
         steps = list(map(sub, cdays[1:], cdays))  # steps[i - 1]: cdays[i] - cdays[i - 1]
         count = len(order)
         handoffs = [(k, journey.starts[k], stages[k].owner) for k in journey.handoffs]
         unchecked = []  # cohorts whose journey misses the horizon (touches may roll into it)
+        intake, unowned_runs, outside = self.intake, journey.unowned, self.outside
         for ci, first in enumerate(self.firsts):
-            a, b = max(first, 0), min(first + cycle - 1, last)
+            a = first if first > 0 else 0
+            b = first + cycle - 1
+            if b > last:
+                b = last
             if a > b:
                 unchecked.append(ci)
                 continue
-            cohort = self.intake[ci]
+            cohort = intake[ci]
             cbase = ci << DAY_BITS
-            at = bisect_left(cdays, cbase)  # the cohort's first contact: before the journey?
-            beyond = bisect_left(cdays, cbase + first + cycle, at)
-            if (at < len(cdays) and cdays[at] < cbase + first) or (
-                beyond < len(cdays) and cdays[beyond] < cbase + _CROSS
-            ):
-                self.outside.append(ci)
+            if spacing is not None:  # a contact before or after the journey (for ties)?
+                at = bisect_left(cdays, cbase)
+                beyond = bisect_left(cdays, cbase + first + cycle, at)
+                if (at < count and cdays[at] < cbase + first) or (
+                    beyond < count and cdays[beyond] < cbase + _CROSS
+                ):
+                    outside.append(ci)
 
-            for off0, off1 in journey.unowned:
-                r0, r1 = max(first + off0, a), min(first + off1, b)
+            for off0, off1 in unowned_runs:
+                r0, r1 = first + off0, first + off1
+                if r0 < a:
+                    r0 = a
+                if r1 > b:
+                    r1 = b
                 if r0 <= r1:
                     buckets.setdefault(unowned_key + r0 * 8, []).append(ref | len(entries))
                     add(-1 - ((ci << DAY_BITS | r0) << DAY_BITS | r1))
@@ -861,20 +870,23 @@ class _ProductChecker:
                 # Silent runs: before the first contact in [a, b], between two, after the last.
                 lo = bisect_left(cdays, cbase + a)
                 hi = bisect_right(cdays, cbase + b, lo)
-                runs: list[tuple[int, int]]
+                runs: list[tuple[int, int]] = []  # only those at least `quiet` days long
                 if lo == hi:
-                    runs = [(a, b)]
+                    if b - a >= quiet - 1:
+                        runs.append((a, b))
                 else:
-                    runs = [(a, cdays[lo] - cbase - 1)]
+                    head = cdays[lo] - cbase - 1
+                    if head - a >= quiet - 1:
+                        runs.append((a, head))
                     inner = steps[lo : hi - 1]  # between the contacts lo … hi - 1
                     if inner and max(inner) > quiet:
                         for i in compress(range(lo + 1, hi), map(quiet.__lt__, inner)):
                             runs.append((cdays[i - 1] - cbase + 1, cdays[i] - cbase - 1))
-                    runs.append((cdays[hi - 1] - cbase + 1, b))
+                    tail = cdays[hi - 1] - cbase + 1
+                    if b - tail >= quiet - 1:
+                        runs.append((tail, b))
                 for r0, r1 in runs:
                     length = r1 - r0 + 1
-                    if quiet is not None and length < quiet:
-                        continue
                     k = stage_at[r0 - first]
                     allowed = allowed_by_stage[k]
                     if allowed is None or length <= allowed:
