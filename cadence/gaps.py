@@ -567,7 +567,7 @@ class GapTable:
     """One source's gaps (a product's, or the plan-wide ones), each built when first read.
 
     ``entries[i]`` is a :class:`Gap`, or an integer for an unowned run (see
-    ``_ProductChecker.lazy_gap``). Index ``PAIR | m`` names the m-th spacing
+    ``_ProductChecker.unowned_gap``). Index ``PAIR | m`` names the m-th spacing
     pair of the checker. Both are built into a Gap the first time they are
     read: there can be tens of thousands, and most are never looked at one by one.
     """
@@ -589,7 +589,7 @@ class GapTable:
         entry = self.entries[i]
         if isinstance(entry, int):
             assert self._checker is not None
-            entry = self.entries[i] = self._checker.lazy_gap(entry)
+            entry = self.entries[i] = self._checker.unowned_gap(entry)
         return entry
 
 
@@ -722,10 +722,6 @@ class _ProductChecker:
 
     # -- gaps built when read --------------------------------------------------------
 
-    def lazy_gap(self, entry: int) -> Gap:
-        """The Gap of an unowned run ``-1 - ((cohort << 23 | first day) << 23 | last day)``."""
-        return self._unowned(-1 - entry)
-
     def pair_gap(self, m: int) -> Gap:
         """The m-th spacing pair: contacts ``order[i - 1]`` and ``order[i]``, i = pairs[m]."""
         i = self.pairs[m]
@@ -748,7 +744,9 @@ class _ProductChecker:
             (self.uid_of(x0), self.uid_of(x1)),
         )
 
-    def _unowned(self, packed: int) -> Gap:
+    def unowned_gap(self, entry: int) -> Gap:
+        """The Gap of an unowned run ``-1 - ((cohort << 23 | first day) << 23 | last day)``."""
+        packed = -1 - entry
         r1, r0, ci = packed & DAY_MASK, (packed >> DAY_BITS) & DAY_MASK, packed >> 2 * DAY_BITS
         first = self.firsts[ci]
         stage_at, stages = self.journey.stage_at, self.product.stages
