@@ -720,22 +720,15 @@ def _broadcast_entries(
         for p in products:
             if _reaches(b, p.id):
                 leads += leads_on[p.id].get(day, 0.0)
+        # The fields from time to leads, as Occurrence and Skipped order them.
+        shared = (b.time, None, None, None, b.id, b.name, b.channel, b.owner, b.automated, leads)
         if d.final < 0:
             if cal.start <= d.nominal <= cal.end:
                 skipped.append(
                     _make_skipped(
                         d.uid,
                         cal.dates[d.nominal - cal.base],
-                        b.time,
-                        None,
-                        None,
-                        None,
-                        b.id,
-                        b.name,
-                        b.channel,
-                        b.owner,
-                        b.automated,
-                        leads,
+                        *shared,
                         cal.reason(d.nominal),
                         d.index,
                         "broadcast",
@@ -746,16 +739,7 @@ def _broadcast_entries(
             _make_occurrence(
                 d.uid,
                 cal.dates[d.final - cal.base],
-                b.time,
-                None,
-                None,
-                None,
-                b.id,
-                b.name,
-                b.channel,
-                b.owner,
-                b.automated,
-                leads,
+                *shared,
                 cal.dates[d.nominal - cal.base],
                 d.index,
                 "broadcast",
@@ -941,10 +925,8 @@ class Planner:
                 if lists[day]:
                     extend(lists[day])
         skipped_refs = [
-            _skip_ref(d.nominal, time_key(d.broadcast.time), 0, i)
-            for i, d in enumerate(
-                d for d in drafts if d.final < 0 and cal.start <= d.nominal <= cal.end
-            )
+            _skip_ref(s.nominal.toordinal(), time_key(s.time), 0, i)
+            for i, s in enumerate(b_skipped)
         ]
         for block in blocks.values():
             skipped_refs += block.skipped
