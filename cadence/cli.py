@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scheduling",  # schedule, gaps, bench
     "export",  # export, calendar import-ics
     "requests",  # request, requests, request-status
+    "actuals",  # actuals (plan versus a CRM export)
 )
 
 
