@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "export",  # export, calendar import-ics
     "requests",  # request, requests, request-status
     "actuals",  # actuals (plan versus a CRM export)
+    "diff",  # diff (what-if: plan A against plan B)
 )
 
 
