@@ -85,6 +85,22 @@ class PlanDiff:
         """How many entries were ``added``, ``removed`` or ``moved``."""
         return sum(1 for e in self.entries if e.change == change)
 
+    def summary(self) -> str:
+        """The counts in one line, or "no changes"."""
+        if self.empty:
+            return "no changes"
+        return (
+            f"{self.count('added')} added, {self.count('removed')} removed, "
+            f"{self.count('moved')} moved; "
+            f"{_n(len(self.gaps_opened), 'gap')} opened, {len(self.gaps_closed)} closed; "
+            f"load changes in {_n(len(self.load), 'team week')}; "
+            f"expected leads change in {_n(len(self.leads), 'stage')}"
+        )
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
 
 def iso_week(day: date) -> str:
     """The ISO week of a day, as ``2027-W09``."""

@@ -106,26 +106,12 @@ def _gap_lines(title: str, found: tuple[Gap, ...]) -> list[str]:
     return lines
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def summary_line(d: PlanDiff) -> str:
-    """The counts, in one line."""
-    return (
-        f"{d.count('added')} added, {d.count('removed')} removed, {d.count('moved')} moved; "
-        f"{_n(len(d.gaps_opened), 'gap')} opened, {len(d.gaps_closed)} closed; "
-        f"load changes in {_n(len(d.load), 'team week')}; "
-        f"expected leads change in {_n(len(d.leads), 'stage')}"
-    )
-
-
 def render_diff(a: Plan, b: Plan, d: PlanDiff) -> str:
     """The readable diff, or "no changes"."""
     if d.empty:
         return "no changes"
     plans = (a, b)
-    lines = [summary_line(d)]
+    lines = [d.summary()]
     if d.entries:
         lines += ["", "Calendar entries (by team and ISO week):"]
         for team in _team_order(plans, {e.team for e in d.entries}):
