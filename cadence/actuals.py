@@ -437,8 +437,8 @@ class ActualsReport:
 def measure_stage(product: Product, stage: Stage, rows: Sequence[CrmRow]) -> StageActual:
     """The figures of one stage from its rows (all of this product and stage)."""
     finished = [r for r in rows if r.finished]
-    moved_on = [r.days for r in rows if r.advanced and r.days is not None]
-    days = [float(d) for d in moved_on if d is not None]
+    # Days of the leads that moved on; those lost often stay open until someone closes them.
+    days = [float(d) for d in (r.days for r in rows if r.advanced) if d is not None]
     scores = [r.quality for r in rows if r.quality is not None]
     last = product.stages[-1].id == stage.id
     return StageActual(

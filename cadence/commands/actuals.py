@@ -12,6 +12,7 @@ from cadence.actuals import (
     Adoption,
     CrmExport,
     CrmFormatError,
+    DriftRule,
     StageActual,
     actuals_report,
     adopt,
@@ -20,7 +21,7 @@ from cadence.actuals import (
     parse_stage_map,
     read_crm,
 )
-from cadence.commands.common import CommandError, read_plan, write_plan
+from cadence.commands.common import CommandError, positive_int, read_plan, write_plan
 from cadence.model import Plan
 
 # Malformed rows listed before "… and N more".
@@ -58,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--dayfirst", action="store_true", help="read 03/04/2027 as 3 April (default: 4 March)"
+    )
+    p.add_argument(
+        "--min-leads",
+        type=positive_int,
+        default=DriftRule().min_leads,
+        metavar="N",
+        help=f"leads a measure needs for drift and --adopt (default {DriftRule().min_leads})",
     )
     p.set_defaults(func=cmd_actuals)
 
@@ -102,16 +110,17 @@ def cmd_actuals(args: argparse.Namespace) -> int:
 
     plan = read_plan(args.plan)
     report = actuals_report(plan, load_export(args, plan))
+    rule = DriftRule(min_leads=args.min_leads)
     adopted: list[Adoption] | None = None
     if args.adopt:
-        new_plan, adopted = adopt(plan, report)
+        new_plan, adopted = adopt(plan, report, rule)
         if adopted:
             check_valid(new_plan)
             write_plan(stamp_now(new_plan), args.plan)
     if args.json:
-        print(json.dumps(report_json(plan, report, adopted), ensure_ascii=False, indent=2))
+        print(json.dumps(report_json(plan, report, adopted, rule), ensure_ascii=False, indent=2))
         return 0
-    print(render_report(plan, report))
+    print(render_report(plan, report, rule))
     if adopted is not None:
         print()
         print(render_adopted(plan, adopted, args.plan))
@@ -186,14 +195,14 @@ def stage_cells(s: StageActual) -> list[str]:
     ]
 
 
-def render_report(plan: Plan, report: ActualsReport) -> str:
+def render_report(plan: Plan, report: ActualsReport, rule: DriftRule | None = None) -> str:
     """The readable report: a table per product, the drift, the names not in the plan."""
     lines = [f"Plan versus actual: {plan.name} ({report.rows} CRM rows)"]
     for product in plan.products:
         rows = [REPORT_HEADER] + [stage_cells(s) for s in report.stages if s.product == product.id]
         lines += ["", f"{product.name} ({product.id})"]
         lines += [f"  {line}" for line in _table(rows)]
-    found = drift_gaps(plan, report)
+    found = drift_gaps(plan, report, rule)
     lines.append("")
     if found:
         lines.append(f"Drift ({len(found)}):")
@@ -263,7 +272,10 @@ def stage_json(s: StageActual) -> dict[str, Any]:
 
 
 def report_json(
-    plan: Plan, report: ActualsReport, adopted: list[Adoption] | None
+    plan: Plan,
+    report: ActualsReport,
+    adopted: list[Adoption] | None,
+    rule: DriftRule | None = None,
 ) -> dict[str, Any]:
     """The whole answer of `actuals --json` (``adopted`` only with --adopt)."""
     from cadence.commands.scheduling import gap_json
@@ -271,7 +283,7 @@ def report_json(
     out: dict[str, Any] = {
         "rows": report.rows,
         "stages": [stage_json(s) for s in report.stages],
-        "drift": [gap_json(g) for g in drift_gaps(plan, report)],
+        "drift": [gap_json(g) for g in drift_gaps(plan, report, rule)],
         "unknown_products": [{"name": n, "rows": c} for n, c in report.unknown_products],
         "unknown_stages": [
             {"product": p, "name": n, "rows": c} for p, n, c in report.unknown_stages

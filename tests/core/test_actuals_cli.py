@@ -196,3 +196,18 @@ def test_demo_plan_with_the_bundled_sample_export(capsys, tmp_path):
         ("mobile", "nurture", "conversion"),
     }
     assert main(["validate", str(demo)]) == 0
+
+
+def test_min_leads_lowers_the_evidence_drift_and_adopt_need(capsys, tmp_path):
+    code, out, _ = run(capsys, "actuals", PLAN, CRM, "--min-leads", "10")
+    assert code == 0
+    assert out.split("\n\n")[-1].splitlines()[:4] == [
+        "Drift (3):",
+        "  Acme App · Awareness: 13 days (median) in the CRM, planned 10 (+30 %, 20 leads)",
+        "  Acme App · Qualification: conversion 0.33 in the CRM, planned 0.60 (-44 %, 30 leads)",
+        "  Acme App · Qualification: 8 days (median) in the CRM, planned 10 (-20 %, 10 leads)",
+    ]
+    with pytest.raises(SystemExit) as usage:
+        main(["actuals", PLAN, CRM, "--min-leads", "0"])
+    assert usage.value.code == 2
+    assert "--min-leads: must be a whole number ≥ 1, got '0'" in capsys.readouterr().err
