@@ -95,3 +95,11 @@ def test_opening_another_document_resets_the_baseline(panel, controller):
     assert panel.summary.text() != "no changes"
     controller.load(controller.plan)
     assert panel.summary.text() == "no changes"
+
+
+def test_a_hidden_panel_compares_when_shown(panel, controller):
+    panel.hide()
+    shorten_trial(controller)
+    assert panel.summary.text() == "no changes"  # not recomputed while hidden
+    panel.show()
+    assert panel.summary.text().startswith("22 added, 0 removed, 20 moved")
