@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 
 from cadence import engine, gaps
 from cadence.funnel import expected_stage_leads
-from cadence.model import Gap, Occurrence, Plan, Schedule
+from cadence.model import Gap, Occurrence, Plan
 
 # Loads and leads are compared at the precision the reports print them.
 DIGITS = 2
@@ -137,11 +137,13 @@ def _entry(change: str, o: Occurrence, old: Occurrence | None = None) -> EntryCh
     )
 
 
-def entry_changes(a: Plan, sched_a: Schedule, b: Plan, sched_b: Schedule) -> list[EntryChange]:
+def entry_changes(
+    a: Plan, entries_a: Iterable[Occurrence], b: Plan, entries_b: Iterable[Occurrence]
+) -> list[EntryChange]:
     """Entries of B not in A (added), of A not in B (removed), and in both on another
     date or time (moved), matched by UID; in date order, removed ones by their old date."""
-    before = {uid_key(a, o.uid): o for o in sched_a.touches}
-    after = {uid_key(b, o.uid): o for o in sched_b.touches}
+    before = {uid_key(a, o.uid): o for o in entries_a}
+    after = {uid_key(b, o.uid): o for o in entries_b}
     found: list[EntryChange] = []
     for key, o in after.items():
         old = before.get(key)
@@ -178,11 +180,11 @@ def gap_changes(before: Iterable[Gap], after: Iterable[Gap]) -> tuple[list[Gap],
 # --- load -----------------------------------------------------------------------------
 
 
-def weekly_load(schedule: Schedule) -> dict[tuple[str, date], float]:
+def weekly_load(entries: Iterable[Occurrence]) -> dict[tuple[str, date], float]:
     """Per (team, Monday): the expected leads of its non-automated touch occurrences —
     the load the capacity check weighs (broadcasts and requests do not count)."""
     parts: dict[tuple[str, date], list[float]] = {}
-    for o in schedule.touches:
+    for o in entries:
         if o.kind == "touch" and not o.automated:
             parts.setdefault((o.owner, monday_of(o.date)), []).append(o.leads)
     return {key: math.fsum(values) for key, values in parts.items()}
@@ -247,11 +249,13 @@ def diff_plans(a: Plan, b: Plan, team: str | None = None) -> PlanDiff:
     """What changes from plan A to plan B (only what concerns ``team`` when given)."""
     sched_a, sched_b = engine.schedule(a), engine.schedule(b)
     opened, closed = gap_changes(gaps.check(a, sched_a), gaps.check(b, sched_b))
+    # The schedule may build each entry when it is read: read them once.
+    entries_a, entries_b = list(sched_a.touches), list(sched_b.touches)
     found = PlanDiff(
-        entries=tuple(entry_changes(a, sched_a, b, sched_b)),
+        entries=tuple(entry_changes(a, entries_a, b, entries_b)),
         gaps_opened=tuple(opened),
         gaps_closed=tuple(closed),
-        load=tuple(load_changes(b, weekly_load(sched_a), weekly_load(sched_b))),
+        load=tuple(load_changes(b, weekly_load(entries_a), weekly_load(entries_b))),
         leads=tuple(leads_changes(a, b)),
     )
     return found if team is None else only_team(found, team, a, b)
