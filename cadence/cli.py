@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "scheduling",  # schedule, gaps, bench
     "export",  # export, calendar import-ics
     "requests",  # request, requests, request-status
+    "actuals",  # actuals (plan versus a CRM export)
+    "diff",  # diff (what-if: plan A against plan B)
 )
 
 
