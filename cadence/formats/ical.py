@@ -919,6 +919,22 @@ class _IcsWriter:
         return self._event(body)
 
 
+def check_holiday_language(plan: Plan, language: str | None) -> None:
+    """Raise ExportError when the plan's holiday country has no names in ``language``."""
+    rule = plan.calendar.holidays
+    if language is None or rule is None:
+        return
+    import holidays as holidays_pkg
+
+    table = holidays_pkg.country_holidays(rule.country, years=())
+    offered = tuple(getattr(table, "supported_languages", None) or ())
+    if language not in offered:
+        choices = ", ".join(offered) or "only its own"
+        raise ExportError(
+            f"--holiday-language: {language!r} is not offered for {rule.country} ({choices})"
+        )
+
+
 def _previous_dates(previous: Iterable[PreviousEvent]) -> tuple[list[date], bool]:
     """Days of cancelled events (for the VTIMEZONE's years) and whether any is timed."""
     days, timed = [], False
@@ -1034,6 +1050,7 @@ def export_ics(
     selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     check_zone(plan.timezone or "UTC")
+    check_holiday_language(plan, holiday_language)
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
     title = name or calendar_name(plan, selection)
     selected_team = plan.team(team)
@@ -1044,7 +1061,7 @@ def export_ics(
         revision = Revision(changes_since, now, changes_only=True)
     elif previous is not None:
         revision = Revision(previous, now)
-    elif keep_sequence and isinstance(target, str | os.PathLike):
+    elif keep_sequence and isinstance(target, str | os.PathLike) and not Path(target).is_dir():
         revision = Revision(read_previous(target), now)
     else:
         revision = Revision({}, now)
@@ -1064,8 +1081,6 @@ def export_ics(
     if not isinstance(target, str | os.PathLike):
         return result(write_ics(plan, occurrences, chosen_gaps, target, **options), None)  # type: ignore[arg-type]
     path = Path(target)
-    if path.is_dir():
-        raise ExportError(f"{path}: is a folder; name a file to write (e.g. {path / 'plan.ics'})")
     with atomic_output(path) as handle:
         counts = write_ics(plan, occurrences, chosen_gaps, handle, **options)  # type: ignore[arg-type]
     return result(counts, path)

@@ -436,7 +436,9 @@ def test_text_only_change_bumps_sequence_and_stamp_and_never_goes_back(tmp_path)
     # Edited without recording `updated`: the export time stamps the changed event,
     # but an export time before the previous stamp never moves it back.
     export_ics(PLAN, Schedule(renamed), (), path, now=datetime(2027, 1, 1, tzinfo=UTC))
-    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")}
+    events = {
+        str(e["UID"]): e for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    }
     call = events["t.analytics.call.20270315.0@cadence"]
     assert int(call["SEQUENCE"]) == 1
     assert call.decoded("DTSTAMP") == datetime(2027, 2, 15, 8, 0, 1, tzinfo=UTC)
