@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "scheduling",  # schedule, gaps, bench
     "export",  # export, calendar import-ics
     "requests",  # request, requests, request-status
+    "feeds",  # serve, feeds (subscription feeds over HTTP)
+    "publish",  # publish (to a CalDAV server)
 )
 
 
