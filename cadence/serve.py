@@ -16,6 +16,7 @@ import socket
 from email.utils import parsedate_to_datetime
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -87,16 +88,18 @@ def feed_response(request: Request, body: FeedBody) -> Response:
 def create_app(service: FeedService) -> Starlette:
     """The ASGI app serving one plan's feeds."""
 
-    def feed(request: Request) -> Response:
-        # A sync endpoint: Starlette runs it in a worker thread (plan loading blocks).
+    async def feed(request: Request) -> Response:
         name = str(request.path_params["name"])
         token = service.lookup(str(request.path_params["token"]), name)
         if token is None:
             return not_found()
-        try:
-            body = service.body(token)
-        except FeedError:
-            return PlainTextResponse("The plan cannot be read", status_code=503)
+        body = service.current_body(token)
+        if body is None:
+            # Loading the plan and writing the feed block: a worker thread does it.
+            try:
+                body = await run_in_threadpool(service.body, token)
+            except FeedError:
+                return PlainTextResponse("The plan cannot be read", status_code=503)
         return feed_response(request, body)
 
     async def missing(request: Request, exc: Exception) -> Response:
