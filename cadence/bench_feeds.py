@@ -63,7 +63,8 @@ async def _burst(
         *(_fetch(port, path, etag if i % 2 == 0 else None) for i in range(total))
     )
     elapsed = clock.perf_counter() - began
-    not_modified, full = [], []
+    not_modified: list[float] = []
+    full: list[float] = []
     for i, (status, seconds) in enumerate(results):
         expected = 304 if i % 2 == 0 else 200
         if status != expected:
