@@ -232,3 +232,34 @@ def test_bench_feeds_runs_a_small_burst_and_reports_every_figure():
         "events", "feed_bytes", "first_fetch_ms", "requests", "p50_304_ms", "p95_304_ms",
         "p50_full_ms", "p95_full_ms", "requests_per_s",
     }  # fmt: skip
+
+
+def test_core_and_exports_load_no_server_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import cadence.model, cadence.validate, cadence.calendar, cadence.engine, cadence.gaps\n"
+        "import cadence.formats.ical, cadence.formats.csv_export, cadence.cli\n"
+        "cadence.cli.build_parser()\n"
+        "bad = ('starlette', 'uvicorn', 'caldav', 'radicale', 'httpx', 'httpx2', 'niquests')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_cadence_document_is_served_too(demo_file, tmp_path, capsys):
+    document = tmp_path / "plan.cadence"
+    assert main(["convert", str(demo_file), str(document)]) == 0
+    secret = _add(
+        document, capsys, "--product", "billing", "--public-url", "https://calendars.example.com"
+    )
+    assert tokens_path(document).name == "plan.cadence.feeds.json"
+    answer = TestClient(create_app(FeedService(document))).get(f"/feeds/{secret}/billing.ics")
+    assert answer.status_code == 200
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")]
+    assert any(".billing." in uid for uid in uids)
+    assert all(".billing." in uid or ".broadcast." in uid for uid in uids)
