@@ -262,4 +262,6 @@ def test_a_cadence_document_is_served_too(demo_file, tmp_path, capsys):
     assert answer.status_code == 200
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")]
     assert any(".billing." in uid for uid in uids)
-    assert all(".billing." in uid or ".broadcast." in uid for uid in uids)
+    assert all(
+        any(f".{kind}." in uid for kind in ("billing", "broadcast", "request")) for uid in uids
+    )
