@@ -609,6 +609,7 @@ class _IcsWriter:
         self.zone = check_zone(self.zone_name)
         self.utc = self.zone_name in UTC_ZONES
         self.written: set[str] = set()  # UIDs of this export (for cancellations)
+        self.new_stamp = self._revised(None)  # DTSTAMP of an event not exported before
         self.changed = 0  # new or changed events
         self.teams = {t.id: t for t in plan.teams}
         self.products = {p.id: p for p in plan.products}
@@ -788,24 +789,29 @@ class _IcsWriter:
         Empty in a change file when the event is as it was.
         """
         uid = body[0][4:]
-        self.written.add(uid)
         before = self.previous.get(uid)
-        key = event_key(body)
+        if before is not None:
+            self.written.add(uid)
+            # Same digest as event_key(): the body holds no revision lines.
+            content = "\r\n".join(body).encode("utf-8")
+            key = hashlib.blake2b(content, digest_size=16).hexdigest()
         if before is not None and before.key == key:
             if self.changes_only:
                 return ""
             stamp, sequence = before.stamp, before.sequence
+        elif before is None:
+            self.changed += 1
+            stamp, sequence = self.new_stamp, 0
         else:
             self.changed += 1
-            stamp = self._revised(before)
-            sequence = 0 if before is None else before.sequence + 1
+            stamp, sequence = self._revised(before), before.sequence + 1
         lines = [
             "BEGIN:VEVENT",
             fold(body[0]),
             f"DTSTAMP:{stamp}",
             f"LAST-MODIFIED:{stamp}",
             f"SEQUENCE:{sequence}",
-            *[fold(line) for line in body[1:]],
+            *[line if len(line) <= 75 and line.isascii() else fold(line) for line in body[1:]],
             "END:VEVENT",
             "",
         ]
