@@ -1,7 +1,7 @@
 """iCalendar (RFC 5545) export of a schedule that real calendar programs accept.
 
-A fast serializer written for our few event shapes, proven against `icalendar`,
-`ical` (strict) and `vobject` in the test suite:
+A fast serializer written for our few event shapes, proven against libical, `icalendar`,
+`ical` (strict), `vobject` and ical.js in the test suite:
 
 * CRLF line endings; lines folded at 75 octets, never inside a UTF-8 sequence.
 * TEXT escaped (``\\ ; , newline``); other line breaks a parser might split on
@@ -10,11 +10,12 @@ A fast serializer written for our few event shapes, proven against `icalendar`,
 * Timed entries carry ``TZID`` of the plan's zone and a ``VTIMEZONE`` built from
   zoneinfo's transitions over the years the export needs (never floating; UTC
   plans use ``Z``); all-day entries use ``VALUE=DATE`` with an exclusive DTEND.
-* UID = the engine's occurrence UID; DTSTAMP = the plan's last change (UTC), so
-  exporting an unchanged plan gives identical bytes.
-* SEQUENCE: 0 on first export; when a file of ours is re-exported to the same
-  path, an event whose DTSTART/DTEND changed gets the previous SEQUENCE + 1,
-  every other event keeps its previous SEQUENCE (see docs/export.md).
+* UID = the engine's occurrence UID. No METHOD: RFC 5546 PUBLISH requires an
+  ORGANIZER, and a plan's calendar is a plain calendar object, not an iTIP message.
+* DTSTAMP, LAST-MODIFIED and SEQUENCE follow each event's content against the
+  previous export (:class:`Revision`): unchanged events keep theirs (an
+  unchanged plan exports identical bytes), changed ones get SEQUENCE + 1 and
+  a stamp that never goes back (see docs/export.md).
 """
 
 from __future__ import annotations
