@@ -90,7 +90,10 @@ def create_app(service: FeedService) -> Starlette:
 
     async def feed(request: Request) -> Response:
         name = str(request.path_params["name"])
-        token = service.lookup(str(request.path_params["token"]), name)
+        try:
+            token = service.lookup(str(request.path_params["token"]), name)
+        except FeedError:  # an unreadable token file opens nothing
+            token = None
         if token is None:
             return not_found()
         body = service.current_body(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from datetime import UTC, datetime
 
@@ -78,7 +79,7 @@ def cmd_feeds_revoke(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        import uvicorn  # noqa: F401
+        import uvicorn
 
         from cadence.serve import create_app, server_config
     except ModuleNotFoundError as exc:
@@ -88,31 +89,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from cadence.feeds import FeedError, FeedService, load_tokens
 
     read_plan(args.plan)  # a clear error before the server starts
-    service = FeedService(args.plan)
     try:
         tokens = load_tokens(args.plan)
     except FeedError as exc:
         raise CommandError(str(exc)) from None
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        # Bound here, before the links are printed: once they show, the port answers.
+        sock = socket.create_server((args.host, args.port), family=family, backlog=1024)
+    except OSError as exc:
+        raise CommandError(
+            f"serve: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})"
+        ) from None
+    args.port = sock.getsockname()[1]
     base = _base_url(args)
     print(f"Serving the feeds of {args.plan} on http://{args.host}:{args.port} (Ctrl+C stops)")
     if not tokens:
         print(f"No feed tokens yet: add one with  feeds {args.plan} add --team ID")
     for token in tokens:
         link = f"{base}/feeds/<token {token.id}>/{token.feed}.ics"
-        scheme, _, rest = link.partition("://")
-        print(f"  {token.id}: webcal://{rest}  {link}")
+        print(f"  {token.id}: webcal://{link.partition('://')[2]}  {link}")
     if tokens:
         print("(the full links were printed by 'feeds add'; lost one? revoke it and add another)")
     sys.stdout.flush()
-    import uvicorn
-
     config = server_config(
-        create_app(service), args.host, args.port, args.max_connections, args.forwarded_allow_ips
+        create_app(FeedService(args.plan)),
+        args.host,
+        args.port,
+        args.max_connections,
+        args.forwarded_allow_ips,
     )
-    try:
-        uvicorn.Server(config).run()
-    except OSError as exc:
-        raise CommandError(f"serve: cannot listen on {args.host}:{args.port} ({exc})") from None
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

@@ -265,3 +265,46 @@ def test_a_cadence_document_is_served_too(demo_file, tmp_path, capsys):
     assert all(
         any(f".{kind}." in uid for kind in ("billing", "broadcast", "request")) for uid in uids
     )
+
+
+def test_serve_command_prints_links_and_answers_once_they_show(demo_file, capsys):
+    import subprocess
+    import sys
+
+    secret = _add(
+        demo_file, capsys, "--team", "sdr", "--public-url", "https://calendars.example.com"
+    )
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, str(root / "main.py"), "serve", str(demo_file), "--port", "0",
+               "--public-url", "https://calendars.example.com"]  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child:
+        try:
+            first = child.stdout.readline()
+            assert first.startswith(f"Serving the feeds of {demo_file} on http://127.0.0.1:")
+            port = int(first.split("127.0.0.1:")[1].split()[0])
+            assert child.stdout.readline() == (
+                "  f1: webcal://calendars.example.com/feeds/<token f1>/sdr.ics  "
+                "https://calendars.example.com/feeds/<token f1>/sdr.ics\n"
+            )
+            answer = httpx.get(f"http://127.0.0.1:{port}/feeds/{secret}/sdr.ics", timeout=60)
+            assert answer.status_code == 200
+            assert answer.headers["content-type"] == "text/calendar; charset=utf-8"
+        finally:
+            child.terminate()
+            child.wait(timeout=30)
+
+
+def test_serve_on_a_busy_port_is_a_clear_error(demo_file, capsys):
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["serve", str(demo_file), "--port", str(port)]) == 2
+    assert capsys.readouterr().err.startswith(f"serve: cannot listen on 127.0.0.1:{port} (")
+
+
+def test_unreadable_token_file_opens_nothing(demo_file):
+    tokens_path(demo_file).write_text("{not json", encoding="utf-8")
+    answer = TestClient(create_app(FeedService(demo_file))).get("/feeds/abc/all.ics")
+    assert (answer.status_code, answer.text) == (404, "Not Found")
+    assert main(["feeds", str(demo_file), "list"]) == 2
