@@ -411,15 +411,6 @@ def utc_stamp(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
-def dtstamp(plan: Plan) -> str:
-    """When the plan says it was last revised (``updated``, UTC), else the epoch.
-
-    Never the plan's start date (which lies in the future) and never the clock:
-    the command line passes the current time as ``now`` for events it revises.
-    """
-    return utc_stamp(plan.updated) if plan.updated is not None else EPOCH_STAMP
-
-
 def calendar_name(plan: Plan, selection: ExportFilter) -> str:
     """X-WR-CALNAME: the plan's name and the filter, e.g. "Plan 2027 — Marketing · gaps"."""
     parts = []
