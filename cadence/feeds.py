@@ -210,9 +210,21 @@ class FeedBody:
         return format_datetime(self.last_modified, usegmt=True)
 
 
+def plan_signature(path: Path) -> tuple[int, ...]:
+    """What changes when the plan is saved: time, size and inode of the file, and of
+    SQLite's write-ahead log beside a ``.cadence`` document when there is one."""
+    info = path.stat()
+    signature = (info.st_mtime_ns, info.st_size, info.st_ino)
+    try:
+        journal = path.with_name(path.name + "-wal").stat()
+    except FileNotFoundError:
+        return signature
+    return (*signature, journal.st_mtime_ns, journal.st_size, journal.st_ino)
+
+
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    signature: tuple[int, int, int]
+    signature: tuple[int, ...]
     plan: Plan
     schedule: object
     modified: datetime
@@ -260,12 +272,11 @@ class FeedService:
     def _plan(self) -> _Loaded:
         """The plan and its schedule, reloaded when the file changed (kept if it breaks)."""
         try:
-            info = self.plan_path.stat()
+            signature = plan_signature(self.plan_path)
         except OSError as exc:
             if self._loaded is None:
                 raise FeedError(f"{self.plan_path}: cannot read ({exc.strerror})") from None
             return self._loaded
-        signature = (info.st_mtime_ns, info.st_size, info.st_ino)
         if self._loaded is not None and self._loaded.signature == signature:
             return self._loaded
         from cadence.engine import schedule
@@ -280,7 +291,8 @@ class FeedService:
                 raise FeedError(str(exc)) from None
             return self._loaded
         self.last_error = None
-        modified = datetime.fromtimestamp(info.st_mtime_ns // 1_000_000_000, UTC)
+        latest_ns = max(signature[0::3])  # the plan file's and its journal's times
+        modified = datetime.fromtimestamp(latest_ns // 1_000_000_000, UTC)
         self._loaded = _Loaded(signature, plan, schedule(plan), modified)
         self._bodies.clear()
         return self._loaded
@@ -299,10 +311,10 @@ class FeedService:
         key = (token.feed, token.team, token.product, token.alarm)
         loaded = self._loaded
         try:
-            info = self.plan_path.stat()
+            signature = plan_signature(self.plan_path)
         except OSError:
             return None
-        if loaded is None or loaded.signature != (info.st_mtime_ns, info.st_size, info.st_ino):
+        if loaded is None or loaded.signature != signature:
             return None
         return self._bodies.get(key)
 

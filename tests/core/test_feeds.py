@@ -258,10 +258,20 @@ def test_a_cadence_document_is_served_too(demo_file, tmp_path, capsys):
         document, capsys, "--product", "billing", "--public-url", "https://calendars.example.com"
     )
     assert tokens_path(document).name == "plan.cadence.feeds.json"
-    answer = TestClient(create_app(FeedService(document))).get(f"/feeds/{secret}/billing.ics")
+    client = TestClient(create_app(FeedService(document)))
+    answer = client.get(f"/feeds/{secret}/billing.ics")
     assert answer.status_code == 200
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(answer.content).walk("VEVENT")]
     assert any(".billing." in uid for uid in uids)
+    # The document is saved again with a longer stage: the feed follows.
+    plan = json.loads(demo_file.read_text(encoding="utf-8"))
+    plan["products"][1]["stages"][0]["days"] += 3
+    demo_file.write_text(json.dumps(plan), encoding="utf-8")
+    assert main(["convert", str(demo_file), str(document), "--force"]) == 0
+    again = client.get(
+        f"/feeds/{secret}/billing.ics", headers={"If-None-Match": answer.headers["etag"]}
+    )
+    assert again.status_code == 200 and again.headers["etag"] != answer.headers["etag"]
     assert all(
         any(f".{kind}." in uid for kind in ("billing", "broadcast", "request")) for uid in uids
     )
