@@ -151,6 +151,10 @@ def _unescape(text: str) -> str:
 def read_collection(client: object, url: str) -> dict[str, ServerEvent]:
     """UID → our events in the collection (one REPORT)."""
     response = client.report(url, _QUERY, depth=1)  # type: ignore[attr-defined]
+    if response.status == 404:
+        raise PublishError(
+            f"{safe_url(url)}: no calendar collection there (404); create the calendar first"
+        )
     if response.status not in (200, 207):
         raise PublishError(f"{safe_url(url)}: the server answered {response.status} to REPORT")
     tree = response.tree

@@ -239,6 +239,12 @@ def test_bad_credentials_and_unreachable_server_are_clear_errors(
     assert err.strip() == f"{collection}: the server refused the credentials"
     assert main(["publish", str(demo_file), "--caldav", collection, "--team", "ops"]) == 2
     assert "--team: unknown team 'ops'" in capsys.readouterr().err
+    monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))  # the right password again
+    missing = f"{radicale.url}/{USER}/nope/"
+    assert main(["publish", str(demo_file), "--caldav", missing, "--team", "sdr"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{missing}: no calendar collection there (404); create the calendar first"
+    )
     radicale.stop()
     with_password = collection.replace("http://", f"http://{USER}:{PASSWORD}@")
     assert main(["publish", str(demo_file), "--caldav", with_password, "--team", "sdr"]) == 2
