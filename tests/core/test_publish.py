@@ -251,3 +251,24 @@ def test_bad_credentials_and_unreachable_server_are_clear_errors(
     err = capsys.readouterr().err
     assert err.startswith(f"{collection}: cannot reach the server") and PASSWORD not in err
     radicale.stop = lambda: None  # already stopped
+
+
+def test_credentials_come_from_the_url_netrc_or_nowhere(tmp_path, monkeypatch):
+    from cadence.commands.common import CommandError
+    from cadence.commands.publish import credentials
+
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text("machine dav.example.com login bob password pw1\n", encoding="utf-8")
+    netrc_file.chmod(0o600)
+    assert credentials("https://ann:pw0@dav.example.com/ann/c/", None, str(netrc_file)) == (
+        "ann",
+        "pw0",
+    )
+    assert credentials("https://dav.example.com/bob/c/", None, str(netrc_file)) == ("bob", "pw1")
+    assert credentials("https://other.example.com/c/", None, str(netrc_file)) is None
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(CommandError) as caught:
+        credentials("https://other.example.com/c/", "carol", str(netrc_file))
+    assert caught.value.message == (
+        "publish: no password for carol@other.example.com in ~/.netrc and no terminal to ask on"
+    )
