@@ -116,9 +116,11 @@ def run(total: int = 200, products: int = 5) -> dict[str, float]:
             warm_s = clock.perf_counter() - began
             events = first.content.count(b"BEGIN:VEVENT")
             path = f"/feeds/{secret}/all.ics"
-            not_modified, full, elapsed = _run_async(
-                _burst(port, path, first.headers["etag"], total)
-            )
+            etag = first.headers["etag"]
+            # One at a time first: what a single answer costs, without queueing.
+            alone_304 = [_run_async(_fetch(port, path, etag))[1] for _ in range(20)]
+            alone_full = [_run_async(_fetch(port, path, None))[1] for _ in range(20)]
+            not_modified, full, elapsed = _run_async(_burst(port, path, etag, total))
         finally:
             child.terminate()
             child.wait(timeout=30)
@@ -133,6 +135,8 @@ def run(total: int = 200, products: int = 5) -> dict[str, float]:
         "p50_full_ms": _percentile(full, 0.5) * 1000,
         "p95_full_ms": _percentile(full, 0.95) * 1000,
         "requests_per_s": total / elapsed,
+        "alone_304_ms": _percentile(alone_304, 0.5) * 1000,
+        "alone_full_ms": _percentile(alone_full, 0.5) * 1000,
     }
 
 
@@ -172,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  200 full feed:    p50 {figures['p50_full_ms']:.0f} ms, p95 {figures['p95_full_ms']:.0f} ms"
     )
     print(f"  {figures['requests_per_s']:.0f} requests/s")
+    print(
+        f"one at a time (median of 20): 304 {figures['alone_304_ms']:.1f} ms, "
+        f"full feed {figures['alone_full_ms']:.1f} ms"
+    )
     return 0
 
 

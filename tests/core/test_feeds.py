@@ -230,7 +230,7 @@ def test_bench_feeds_runs_a_small_burst_and_reports_every_figure():
     assert figures["events"] == 2427  # the one-product benchmark plan's "all" feed
     assert set(figures) == {
         "events", "feed_bytes", "first_fetch_ms", "requests", "p50_304_ms", "p95_304_ms",
-        "p50_full_ms", "p95_full_ms", "requests_per_s",
+        "p50_full_ms", "p95_full_ms", "requests_per_s", "alone_304_ms", "alone_full_ms",
     }  # fmt: skip
 
 
