@@ -82,6 +82,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:  # standard output on a full device or a closed pipe
+        if not to_stdout:
+            raise
         _drop_stdout()
         raise CommandError(f"standard output: cannot write ({exc.strerror or exc})") from None
     if args.changes_since is not None and not to_stdout:
@@ -125,7 +127,11 @@ def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _only_for_ics(args: argparse.Namespace) -> None:
-    for option, value in (("--changes-since", args.changes_since), ("--alarm", args.alarm)):
+    for option, value in (
+        ("--changes-since", args.changes_since),
+        ("--alarm", args.alarm),
+        ("--holiday-language", args.holiday_language),
+    ):
         if value is not None:
             raise ExportError(f"{option}: only for .ics exports, not .csv")
 
