@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench bench-feeds screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m cadence.bench
+
+# Feed server load test on loopback: 200 concurrent fetches of a 12k-event feed, half 304.
+bench-feeds: $(STAMP)
+	$(BIN)/python -m cadence.bench_feeds
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs

@@ -20,10 +20,32 @@ MARGIN_DAYS = 400
 
 
 @lru_cache(maxsize=64)
-def holiday_names(rule: HolidayRule, years: tuple[int, ...]) -> dict[date, str]:
-    """Public holidays of a country/subdivision for the given years, by date."""
-    table = holidays_pkg.country_holidays(rule.country, subdiv=rule.subdivision, years=years)
+def holiday_names(
+    rule: HolidayRule, years: tuple[int, ...], language: str | None = None
+) -> dict[date, str]:
+    """Public holidays of a country/subdivision for the given years, by date.
+
+    Names are in ``language`` when the country offers it, else in English when
+    the country has it (the app's language), else in the country's own — never
+    in the language of the process's locale (``LANG``), so the same plan gives
+    the same names everywhere.
+    """
+    chosen = language or default_holiday_language(rule.country)
+    table = holidays_pkg.country_holidays(
+        rule.country, subdiv=rule.subdivision, years=years, language=chosen
+    )
     return {d: str(name) for d, name in sorted(table.items())}
+
+
+@lru_cache(maxsize=64)
+def default_holiday_language(country: str) -> str | None:
+    """The language holiday names take when the plan sets none: "en_US" when the
+    country offers it, else the country's own ("de"); None for a country whose
+    names exist in one language only (they never depend on the locale)."""
+    table = holidays_pkg.country_holidays(country, years=())
+    if "en_US" in (getattr(table, "supported_languages", None) or ()):
+        return "en_US"
+    return getattr(table, "default_language", None)
 
 
 def supported_countries() -> dict[str, list[str]]:
@@ -36,7 +58,13 @@ def supported_countries() -> dict[str, list[str]]:
 class WorkingDays:
     """Answers working-day questions for one calendar over a window of dates."""
 
-    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
+    def __init__(
+        self,
+        calendar: WorkCalendar,
+        first: date,
+        last: date,
+        holiday_language: str | None = None,
+    ) -> None:
         self.calendar = calendar
         self.first = first - timedelta(days=MARGIN_DAYS)
         self.last = last + timedelta(days=MARGIN_DAYS)
@@ -46,7 +74,7 @@ class WorkingDays:
         self._holidays: dict[date, str] = {}
         if calendar.holidays is not None:
             years = tuple(range(self.first.year, self.last.year + 1))
-            self._holidays = holiday_names(calendar.holidays, years)
+            self._holidays = holiday_names(calendar.holidays, years, holiday_language)
         self._blackout_of: dict[date, str] = {}
         for b in calendar.blackouts:
             d = max(b.start, self.first)

@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "requests",  # request, requests, request-status
     "actuals",  # actuals (plan versus a CRM export)
     "diff",  # diff (what-if: plan A against plan B)
+    "feeds",  # serve, feeds (subscription feeds over HTTP)
+    "publish",  # publish (to a CalDAV server)
 )
 
 

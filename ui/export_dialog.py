@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,9 @@ def run_export(
     if job.format == "ics":
         from cadence.formats.ical import export_ics
 
-        result = export_ics(job.plan, job.schedule, job.gaps, job.path, **options)
+        # The UI may read the clock: new and changed events are stamped now (RFC 5545).
+        now = datetime.now(UTC).replace(microsecond=0)
+        result = export_ics(job.plan, job.schedule, job.gaps, job.path, now=now, **options)
         noun = "event"
     elif job.format == "csv":
         from cadence.formats.csv_export import export_csv

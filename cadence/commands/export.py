@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cadence.cli import stamp_now
 from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
@@ -65,16 +68,30 @@ def cmd_export(args: argparse.Namespace) -> int:
         planned, gaps = _schedule_and_gaps(plan, "gaps" in include)
         options = dict(team=args.team, product=args.product, start=args.start, end=args.end)
         if fmt == "csv":
+            _only_for_ics(args)
             result = export_csv(
                 plan, planned, gaps, target, include=include, bom=args.bom, **options
             )
         else:
             result = export_ics(
                 plan, planned, gaps, target, include=include, name=args.name,
-                keep_sequence=not args.no_sequence, **options,
+                keep_sequence=not args.no_sequence, **_ics_options(args), **options,
             )  # fmt: skip
+        if to_stdout:
+            sys.stdout.buffer.flush()
     except ExportError as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:  # standard output on a full device or a closed pipe
+        if not to_stdout:
+            raise
+        _drop_stdout()
+        raise CommandError(f"standard output: cannot write ({exc.strerror or exc})") from None
+    if args.changes_since is not None and not to_stdout:
+        print(
+            f"Wrote {args.output}: {result.changed} new or changed events and "
+            f"{result.cancelled} cancelled since {args.changes_since} — {result.calendar_name}"
+        )
+        return 0
     if not to_stdout:
         parts = [f"{result.touches} touches", f"{result.broadcasts} broadcasts"]
         if "requests" in include:
@@ -86,6 +103,44 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"Wrote {args.output}: {result.events} {noun} ({', '.join(parts)}) — {result.calendar_name}"
         )
     return 0
+
+
+def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The .ics-only options: revision time, change file, reminders, holiday language."""
+    from cadence.formats.ical import parse_alarm
+
+    options: dict[str, Any] = {
+        # The clock is read here, at the edge: new and changed events are stamped now.
+        "now": datetime.now(UTC).replace(microsecond=0),
+        "holiday_language": args.holiday_language,
+    }
+    if args.alarm is not None:
+        options["alarm"] = parse_alarm(args.alarm)
+    if args.changes_since is not None:
+        if args.output != "-" and Path(args.output).resolve() == Path(args.changes_since).resolve():
+            raise ExportError(
+                f"--changes-since {args.changes_since}: write the change file elsewhere "
+                "(-o would replace the export it compares with)"
+            )
+        options["changes_since"] = args.changes_since
+    return options
+
+
+def _only_for_ics(args: argparse.Namespace) -> None:
+    for option, value in (
+        ("--changes-since", args.changes_since),
+        ("--alarm", args.alarm),
+        ("--holiday-language", args.holiday_language),
+    ):
+        if value is not None:
+            raise ExportError(f"{option}: only for .ics exports, not .csv")
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def cmd_import_ics(args: argparse.Namespace) -> int:
@@ -171,6 +226,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-sequence",
         action="store_true",
         help="(.ics) do not read the previous export at -o for SEQUENCE numbers",
+    )
+    p.add_argument(
+        "--changes-since",
+        metavar="PREVIOUS.ics",
+        help="(.ics) write only what changed since this earlier export: new and changed "
+        "events (SEQUENCE + 1) and removed ones as STATUS:CANCELLED",
+    )
+    p.add_argument(
+        "--alarm",
+        metavar="BEFORE",
+        help="(.ics) remind the owner this long before each manual touch (30m, 2h, 1d)",
+    )
+    p.add_argument(
+        "--holiday-language",
+        metavar="LANG",
+        help="(.ics) language of holiday names in descriptions, e.g. de, en_US "
+        "(default: English where the country has it; never the system locale)",
     )
     p.add_argument("--bom", action="store_true", help="(.csv) start with a UTF-8 BOM for Excel")
     p.set_defaults(func=cmd_export)

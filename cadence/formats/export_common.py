@@ -198,13 +198,18 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 
     The bytes go to a temporary file in the same folder (so ``os.replace`` is
     atomic); on any exception, including :class:`ExportCancelled`, the
-    temporary file is removed and ``path`` is left as it was. A new file gets
+    temporary file is removed and ``path`` is left as it was (an OSError, such as
+    a full device, becomes an :class:`ExportError` saying so). A new file gets
     the usual permissions (0666 less the umask), an existing one keeps its mode.
     """
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
         raise ExportError(f"{target}: folder {str(folder) or '.'!r} does not exist")
+    if target.is_dir():
+        raise ExportError(
+            f"{target}: is a folder; name a file to write (e.g. {target / 'plan.ics'})"
+        )
     tmp = folder / f".{target.name}.{os.getpid()}.{id(target):x}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -218,6 +223,12 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, os.stat(target).st_mode & 0o7777)
         os.replace(tmp, target)
+    except OSError as exc:  # a full disk, a quota, an I/O error: say so, keep the old file
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise ExportError(
+            f"{target}: cannot write ({exc.strerror or exc}); nothing was written"
+        ) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -1,7 +1,7 @@
 """iCalendar (RFC 5545) export of a schedule that real calendar programs accept.
 
-A fast serializer written for our few event shapes, proven against `icalendar`,
-`ical` (strict) and `vobject` in the test suite:
+A fast serializer written for our few event shapes, proven against libical, `icalendar`,
+`ical` (strict), `vobject` and ical.js in the test suite:
 
 * CRLF line endings; lines folded at 75 octets, never inside a UTF-8 sequence.
 * TEXT escaped (``\\ ; , newline``); other line breaks a parser might split on
@@ -10,21 +10,24 @@ A fast serializer written for our few event shapes, proven against `icalendar`,
 * Timed entries carry ``TZID`` of the plan's zone and a ``VTIMEZONE`` built from
   zoneinfo's transitions over the years the export needs (never floating; UTC
   plans use ``Z``); all-day entries use ``VALUE=DATE`` with an exclusive DTEND.
-* UID = the engine's occurrence UID; DTSTAMP = the plan's last change (UTC), so
-  exporting an unchanged plan gives identical bytes.
-* SEQUENCE: 0 on first export; when a file of ours is re-exported to the same
-  path, an event whose DTSTART/DTEND changed gets the previous SEQUENCE + 1,
-  every other event keeps its previous SEQUENCE (see docs/export.md).
+* UID = the engine's occurrence UID. No METHOD: RFC 5546 PUBLISH requires an
+  ORGANIZER, and a plan's calendar is a plain calendar object, not an iTIP message.
+* DTSTAMP, LAST-MODIFIED and SEQUENCE follow each event's content against the
+  previous export (:class:`Revision`): unchanged events keep theirs (an
+  unchanged plan exports identical bytes), changed ones get SEQUENCE + 1 and
+  a stamp that never goes back (see docs/export.md).
 """
 
 from __future__ import annotations
 
 import calendar as calendar_module
+import hashlib
 import io
 import os
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +58,8 @@ CRLF = "\r\n"
 UTC_ZONES = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
 )
+# DTSTAMP when nothing says when the plan was revised (the core never reads the clock).
+EPOCH_STAMP = "19700101T000000Z"
 # How often subscribing clients should refresh (RFC 7986 and the older X- form).
 REFRESH_INTERVAL = "PT12H"
 
@@ -374,6 +379,8 @@ class ExportResult:
     gaps: int = 0
     calendar_name: str = ""
     path: Path | None = None
+    changed: int = 0  # new or changed since the previous export
+    cancelled: int = 0  # removed since the previous export (change files)
 
     @classmethod
     def of(
@@ -397,14 +404,11 @@ class ExportResult:
         )
 
 
-def dtstamp(plan: Plan) -> str:
-    """DTSTAMP of every event: the plan's last change in UTC, else its start at 00:00Z."""
-    if plan.updated is not None:
-        moment = plan.updated
-        if moment.tzinfo is None:  # a naive value is taken as UTC, never as local time
-            moment = moment.replace(tzinfo=UTC)
-        return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-    return f"{plan.start:%Y%m%d}T000000Z"
+def utc_stamp(moment: datetime) -> str:
+    """A UTC DATE-TIME value (``20270215T080000Z``); a naive value is taken as UTC."""
+    if moment.tzinfo is None:  # never as local time
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def calendar_name(plan: Plan, selection: ExportFilter) -> str:
@@ -428,43 +432,148 @@ def _format_leads(leads: float) -> str:
     return text or "0"
 
 
-def read_sequences(path: str | os.PathLike[str]) -> dict[str, tuple[str, str, int]]:
-    """UID → (DTSTART line, DTEND line, SEQUENCE) of a previous Cadence export.
+@dataclass(frozen=True, slots=True)
+class PreviousEvent:
+    """One event of a previous Cadence export, as far as the next export needs it."""
 
-    Missing or foreign files (another PRODID), or any surprise, give {}:
-    the state is a convenience and never blocks an export.
+    key: str  # digest of its content lines, without DTSTAMP, LAST-MODIFIED and SEQUENCE
+    sequence: int
+    stamp: str  # its DTSTAMP value
+    start: str = ""  # its DTSTART line (a cancellation repeats it)
+    end: str = ""  # its DTEND line
+    summary: str = ""  # its SUMMARY line
+
+
+# Lines that record when and how often an event was revised, not what it says.
+_REVISION_PREFIXES = ("DTSTAMP:", "DTSTAMP;", "LAST-MODIFIED:", "LAST-MODIFIED;", "SEQUENCE:")
+
+
+def event_key(lines: Iterable[str]) -> str:
+    """Digest of an event's unfolded content lines (revision lines left out).
+
+    Two exports of an event with the same key say the same thing; any change of
+    text, dates, colour or alarm gives another key.
     """
+    content = "\r\n".join(line for line in lines if not line.startswith(_REVISION_PREFIXES))
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def read_previous(
+    path: str | os.PathLike[str], *, required: bool = False
+) -> dict[str, PreviousEvent]:
+    """UID → :class:`PreviousEvent` of a previous Cadence export (cancelled events left out).
+
+    Missing or foreign files (another PRODID) give {} — the state is a
+    convenience and never blocks an export — unless ``required``, where they
+    raise ExportError (``--changes-since`` needs the file it compares with).
+    """
+
+    def unusable(why: str) -> dict[str, PreviousEvent]:
+        if required:
+            raise ExportError(f"--changes-since {path}: {why}")
+        return {}
+
     try:
         raw = Path(path).read_bytes()
-    except OSError:
-        return {}
+    except IsADirectoryError:
+        return unusable("is a folder, not an .ics file")
+    except OSError as exc:
+        return unusable(f"cannot read ({exc.strerror or exc})")
     try:
         text = raw.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
     except UnicodeDecodeError:
-        return {}
+        return unusable("not UTF-8 text")
     if f"\r\nPRODID:{PRODID}\r\n" not in text:
-        return {}
-    out: dict[str, tuple[str, str, int]] = {}
-    uid = start = finish = ""
-    sequence = 0
+        return unusable("not a calendar exported by Cadence (PRODID differs)")
+    out: dict[str, PreviousEvent] = {}
+    body: list[str] | None = None
     for line in text.split("\r\n"):
         if line == "BEGIN:VEVENT":
-            uid = start = finish = ""
-            sequence = 0
-        elif line.startswith("UID:"):
-            uid = line[4:]
-        elif line.startswith("DTSTART"):
-            start = line
-        elif line.startswith("DTEND"):
-            finish = line
-        elif line.startswith("SEQUENCE:"):
-            try:
-                sequence = int(line[9:])
-            except ValueError:
-                return {}
-        elif line == "END:VEVENT" and uid:
-            out[uid] = (start, finish, sequence)
+            body = []
+        elif line == "END:VEVENT" and body is not None:
+            event = _previous_event(body)
+            if event is None:
+                return unusable("an event has no UID or a SEQUENCE that is not a number")
+            uid, previous, cancelled = event
+            if not cancelled:
+                out[uid] = previous
+            body = None
+        elif body is not None:
+            body.append(line)
     return out
+
+
+def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
+    """(UID, what we keep of it, cancelled?) of one event's unfolded lines, None if unusable."""
+    fields: dict[str, str] = {}
+    for line in body:
+        if line.startswith("BEGIN:VALARM"):
+            break  # the alarm's lines are content, not the event's own fields
+        for name in ("UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"):
+            if line.startswith((f"{name}:", f"{name};")):
+                fields.setdefault(name, line)
+    uid = fields.get("UID", "")[4:]
+    try:
+        sequence = int(fields.get("SEQUENCE", "SEQUENCE:0")[9:])
+    except ValueError:
+        return None
+    if not uid:
+        return None
+    previous = PreviousEvent(
+        key=event_key(body),
+        sequence=sequence,
+        stamp=fields.get("DTSTAMP", "").rpartition(":")[2] or EPOCH_STAMP,
+        start=fields.get("DTSTART", ""),
+        end=fields.get("DTEND", ""),
+        summary=fields.get("SUMMARY", ""),
+    )
+    return uid, previous, fields.get("STATUS") == "STATUS:CANCELLED"
+
+
+def read_sequences(path: str | os.PathLike[str]) -> dict[str, int]:
+    """UID → SEQUENCE of a previous Cadence export ({} when missing or foreign)."""
+    return {uid: event.sequence for uid, event in read_previous(path).items()}
+
+
+def parse_alarm(text: str) -> timedelta:
+    """``--alarm`` text (``30m``, ``2h``, ``1d``, ``1h30m``) → how long before the start."""
+    match = re.fullmatch(r"\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*", text.lower())
+    if not text.strip() or match is None:
+        raise ExportError(
+            f"--alarm: cannot read {text!r} (use minutes, hours or days, e.g. 30m, 2h, 1d)"
+        )
+    days, hours, minutes = (int(part or 0) for part in match.groups())
+    before = timedelta(days=days, hours=hours, minutes=minutes)
+    if before <= timedelta(0) or before > timedelta(days=28):
+        raise ExportError(f"--alarm: {text!r} must be more than 0 and at most 28 days")
+    return before
+
+
+def _trigger(before: timedelta) -> str:
+    """TRIGGER value of an alarm this long before the start (``-PT30M``, ``-P1D``)."""
+    minutes = int(before.total_seconds()) // 60
+    if minutes % 1440 == 0:
+        return f"-P{minutes // 1440}D"
+    if minutes % 60 == 0:
+        return f"-PT{minutes // 60}H"
+    return f"-PT{minutes}M"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """What decides DTSTAMP, LAST-MODIFIED and SEQUENCE of each event.
+
+    ``previous``: the events of the last export (read back from it); an event
+    whose content is unchanged keeps its stamp and SEQUENCE, a changed one gets
+    SEQUENCE + 1 and a new stamp, a new one SEQUENCE 0. ``now``: the time of
+    this export (the command line reads the clock; the core never does).
+    ``changes_only``: write only new and changed events, and the previous
+    events that are gone as ``STATUS:CANCELLED``.
+    """
+
+    previous: Mapping[str, PreviousEvent] = field(default_factory=dict)
+    now: datetime | None = None
+    changes_only: bool = False
 
 
 class _IcsWriter:
@@ -474,17 +583,26 @@ class _IcsWriter:
         self,
         plan: Plan,
         name: str,
-        previous: dict[str, tuple[str, str, int]],
+        revision: Revision,
         team_color: str | None,
+        alarm: timedelta | None = None,
+        holiday_language: str | None = None,
     ) -> None:
         self.plan = plan
         self.name = name
-        self.previous = previous
+        self.previous = revision.previous
+        self.changes_only = revision.changes_only
+        self.plan_stamp = utc_stamp(plan.updated) if plan.updated is not None else None
+        self.now_stamp = utc_stamp(revision.now) if revision.now is not None else None
         self.team_color = team_color
+        self.alarm = _trigger(alarm) if alarm is not None else None
+        self.holiday_language = holiday_language
         self.zone_name = plan.timezone or "UTC"
         self.zone = check_zone(self.zone_name)
         self.utc = self.zone_name in UTC_ZONES
-        self.stamp = f"DTSTAMP:{dtstamp(plan)}"
+        self.written: set[str] = set()  # UIDs of this export (for cancellations)
+        self.new_stamp = self._revised(None)  # DTSTAMP of an event not exported before
+        self.changed = 0  # new or changed events
         self.teams = {t.id: t for t in plan.teams}
         self.products = {p.id: p for p in plan.products}
         self.stage_names = {(p.id, s.id): s.name for p in plan.products for s in p.stages}
@@ -504,7 +622,6 @@ class _IcsWriter:
             "VERSION:2.0",
             f"PRODID:{PRODID}",
             "CALSCALE:GREGORIAN",
-            "METHOD:PUBLISH",
             f"X-WR-CALNAME:{name}",
             f"NAME:{name}",
             f"X-WR-TIMEZONE:{escape_text(self.zone_name)}",
@@ -630,20 +747,88 @@ class _IcsWriter:
                 if self._working is None:
                     from cadence.calendar import WorkingDays
 
-                    self._working = WorkingDays(self.plan.calendar, self.plan.start, self.plan.end)
+                    self._working = WorkingDays(
+                        self.plan.calendar,
+                        self.plan.start,
+                        self.plan.end,
+                        holiday_language=self.holiday_language,
+                    )
                 reason = self._working.reason(day)
             except (ValueError, KeyError, NotImplementedError):
                 pass  # outside the calendar's window, or an unknown holiday country
             text = self._reasons[day] = escape_text(reason or "not a working day")
         return text
 
-    def _sequence(self, uid: str, start: str, finish: str) -> str:
-        before = self.previous.get(uid)
+    def _revised(self, before: PreviousEvent | None) -> str:
+        """DTSTAMP of a new or changed event: when the plan was revised, never going back.
+
+        The plan's own ``updated`` when it is later than the previous stamp (so a
+        plan that records its changes exports the same bytes anywhere), else the
+        time of this export, else one second after the previous stamp.
+        """
+        floor = before.stamp if before is not None else ""
+        for candidate in (self.plan_stamp, self.now_stamp):
+            if candidate is not None and candidate > floor:
+                return candidate
         if before is None:
-            return "SEQUENCE:0"
-        if before[0] == start and before[1] == finish:
-            return f"SEQUENCE:{before[2]}"
-        return f"SEQUENCE:{before[2] + 1}"
+            return EPOCH_STAMP
+        moment = datetime.strptime(before.stamp, "%Y%m%dT%H%M%SZ") + timedelta(seconds=1)
+        return f"{moment:%Y%m%dT%H%M%S}Z"
+
+    def _event(self, body: list[str]) -> str:
+        """The VEVENT of these unfolded content lines (UID first), with its revision lines.
+
+        Empty in a change file when the event is as it was.
+        """
+        uid = body[0][4:]
+        before = self.previous.get(uid)
+        if before is not None:
+            self.written.add(uid)
+            # Same digest as event_key(): the body holds no revision lines.
+            content = "\r\n".join(body).encode("utf-8")
+            key = hashlib.blake2b(content, digest_size=16).hexdigest()
+        if before is not None and before.key == key:
+            if self.changes_only:
+                return ""
+            stamp, sequence = before.stamp, before.sequence
+        elif before is None:
+            self.changed += 1
+            stamp, sequence = self.new_stamp, 0
+        else:
+            self.changed += 1
+            stamp, sequence = self._revised(before), before.sequence + 1
+        lines = [
+            "BEGIN:VEVENT",
+            fold(body[0]),
+            f"DTSTAMP:{stamp}",
+            f"LAST-MODIFIED:{stamp}",
+            f"SEQUENCE:{sequence}",
+            *[line if len(line) <= 75 and line.isascii() else fold(line) for line in body[1:]],
+            "END:VEVENT",
+            "",
+        ]
+        return CRLF.join(lines)
+
+    def cancellations(self) -> list[str]:
+        """``STATUS:CANCELLED`` events for the previous export's events that are gone."""
+        out = []
+        for uid, before in self.previous.items():
+            if uid in self.written:
+                continue
+            stamp = self._revised(before)
+            lines = [
+                "BEGIN:VEVENT",
+                fold(f"UID:{uid}"),
+                f"DTSTAMP:{stamp}",
+                f"LAST-MODIFIED:{stamp}",
+                f"SEQUENCE:{before.sequence + 1}",
+                *[fold(line) for line in (before.start, before.end, before.summary) if line],
+                "STATUS:CANCELLED",
+                "END:VEVENT",
+                "",
+            ]
+            out.append(CRLF.join(lines))
+        return out
 
     def occurrence(self, occ: Occurrence) -> str:
         summary_base, about, how, categories, color, transp = self._static(occ)
@@ -668,23 +853,26 @@ class _IcsWriter:
                 f"\\nPlanned for {occ.nominal.isoformat()} ({self._why(occ.nominal)})\\, "
                 f"moved {way} to {occ.date.isoformat()}"
             )
-        description = f"DESCRIPTION:{about}{detail}\\n{how}"
-        summary_line = f"SUMMARY:{summary}"
-        lines = [
-            "BEGIN:VEVENT",
-            fold(f"UID:{uid}"),
-            self.stamp,
-            self._sequence(uid, start, finish),
+        body = [
+            f"UID:{uid}",
             start,
             finish,
-            fold(summary_line),
-            fold(description),
-            fold(categories),
+            f"SUMMARY:{summary}",
+            f"DESCRIPTION:{about}{detail}\\n{how}",
+            categories,
         ]
         if color:
-            lines.append(color)
-        lines += [transp, "STATUS:CONFIRMED", "END:VEVENT", ""]
-        return CRLF.join(lines)
+            body.append(color)
+        body += [transp, "STATUS:CONFIRMED"]
+        if self.alarm is not None and occ.kind == "touch" and not occ.automated:
+            body += [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{summary}",
+                f"TRIGGER:{self.alarm}",
+                "END:VALARM",
+            ]
+        return self._event(body)
 
     def gap(self, gap: Gap, uid: str) -> str:
         product = self.products.get(gap.product or "")
@@ -715,24 +903,47 @@ class _IcsWriter:
             facts.append(f"Team: {team_name}")
         facts.append(f"Days: {gap.start.isoformat()} – {gap.end.isoformat()} ({gap.days})")
         start, finish = self._when(gap.start, None, gap.end, 0)
-        uid_text = escape_text(uid)
-        lines = [
-            "BEGIN:VEVENT",
-            fold(f"UID:{uid_text}"),
-            self.stamp,
-            self._sequence(uid_text, start, finish),
+        body = [
+            f"UID:{escape_text(uid)}",
             start,
             finish,
-            fold(f"SUMMARY:{escape_text(summary)}"),
-            fold(f"DESCRIPTION:{escape_text(chr(10).join(facts))}"),
-            fold(f"CATEGORIES:Gap,{escape_text(label)}"),
+            f"SUMMARY:{escape_text(summary)}",
+            f"DESCRIPTION:{escape_text(chr(10).join(facts))}",
+            f"CATEGORIES:Gap,{escape_text(label)}",
             f"COLOR:{GAP_COLOR}",
             "TRANSP:TRANSPARENT",
             "STATUS:CONFIRMED",
-            "END:VEVENT",
-            "",
         ]
-        return CRLF.join(lines)
+        return self._event(body)
+
+
+def check_holiday_language(plan: Plan, language: str | None) -> None:
+    """Raise ExportError when the plan's holiday country has no names in ``language``."""
+    rule = plan.calendar.holidays
+    if language is None or rule is None:
+        return
+    import holidays as holidays_pkg
+
+    table = holidays_pkg.country_holidays(rule.country, years=())
+    offered = tuple(getattr(table, "supported_languages", None) or ())
+    if language not in offered:
+        choices = ", ".join(offered) or "only its own"
+        raise ExportError(
+            f"--holiday-language: {language!r} is not offered for {rule.country} ({choices})"
+        )
+
+
+def _previous_dates(previous: Iterable[PreviousEvent]) -> tuple[list[date], bool]:
+    """Days of cancelled events (for the VTIMEZONE's years) and whether any is timed."""
+    days, timed = [], False
+    for event in previous:
+        value = event.start.rpartition(":")[2]
+        try:
+            days.append(date(int(value[:4]), int(value[4:6]), int(value[6:8])))
+        except ValueError:
+            continue
+        timed = timed or "T" in value
+    return days, timed
 
 
 def write_ics(
@@ -742,21 +953,29 @@ def write_ics(
     stream: IO[bytes],
     *,
     name: str | None = None,
-    previous: dict[str, tuple[str, str, int]] | None = None,
+    revision: Revision | None = None,
     team_color: str | None = None,
+    alarm: timedelta | None = None,
+    holiday_language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
-) -> int:
-    """Write one VCALENDAR of these entries to a binary stream; returns the event count.
+) -> tuple[int, int, int]:
+    """Write one VCALENDAR of these entries to a binary stream.
 
-    Low level: no filtering and no atomic file handling (see :func:`export_ics`).
+    Returns (events written, of them new or changed, cancellations). Low level:
+    no filtering and no atomic file handling (see :func:`export_ics`).
     """
-    writer = _IcsWriter(plan, name or plan.name, previous or {}, team_color)
+    revision = revision or Revision()
+    writer = _IcsWriter(plan, name or plan.name, revision, team_color, alarm, holiday_language)
     dates = [o.date for o in occurrences] + [o.end for o in occurrences if o.end]
     dates += [g.start for g in gaps] + [g.end for g in gaps]
+    timed = any(o.time is not None for o in occurrences)
+    if revision.changes_only:
+        gone_days, gone_timed = _previous_dates(revision.previous.values())
+        dates += gone_days
+        timed = timed or gone_timed
     first = min(dates, default=plan.start)
     last = max(dates, default=plan.end)
-    timed = any(o.time is not None for o in occurrences)
     head = CRLF.join(writer.header(min(first, plan.start), max(last, plan.end), timed)) + CRLF
     stream.write(head.encode("utf-8"))
     total = len(occurrences) + len(gaps)
@@ -777,11 +996,14 @@ def write_ics(
     chunk = [writer.gap(g, gap_uid(plan, g, seen)) for g in gaps]
     if cancel is not None and cancel():
         raise ExportCancelled()
+    cancelled = writer.cancellations() if revision.changes_only else []
+    chunk += cancelled
     chunk.append("END:VCALENDAR\r\n")
     stream.write("".join(chunk).encode("utf-8", "replace"))
     if progress is not None:
         progress(total, total)
-    return total
+    written = writer.changed + len(cancelled) if revision.changes_only else total
+    return written, writer.changed, len(cancelled)
 
 
 def export_ics(
@@ -797,6 +1019,11 @@ def export_ics(
     include: str | Iterable[str] = DEFAULT_INCLUDE,
     name: str | None = None,
     keep_sequence: bool = True,
+    now: datetime | None = None,
+    changes_since: str | os.PathLike[str] | Mapping[str, PreviousEvent] | None = None,
+    previous: Mapping[str, PreviousEvent] | None = None,
+    alarm: timedelta | None = None,
+    holiday_language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> ExportResult:
@@ -806,34 +1033,55 @@ def export_ics(
     few hundred entries and ``cancel()`` returning True stops the export with
     :class:`ExportCancelled`. A path is written through a temporary file in the
     same folder and replaced at the end, so a failed or cancelled export leaves
-    the previous file untouched. With ``keep_sequence`` the previous export at
-    that path supplies each event's SEQUENCE (bumped when its dates changed).
+    the previous file untouched.
+
+    Revisions (RFC 5545 DTSTAMP, LAST-MODIFIED, SEQUENCE): with ``keep_sequence``
+    the previous export at that path (or ``previous``, events read back by
+    :func:`read_previous`) says what each event was; an event whose content
+    changed in any way gets SEQUENCE + 1 and the revision time — the plan's
+    ``updated`` when later, else ``now`` (pass the clock; the core never reads
+    it). ``changes_since`` (a previous export, or its events) writes only what
+    changed since, plus removed events as ``STATUS:CANCELLED``. ``alarm`` adds a
+    reminder that long before each manual touch. ``holiday_language`` names
+    the holidays that moved a touch ("en_US"; default: the country's language).
     """
     selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     check_zone(plan.timezone or "UTC")
+    check_holiday_language(plan, holiday_language)
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
     title = name or calendar_name(plan, selection)
     selected_team = plan.team(team)
     color = selected_team.color if selected_team else None
+    if changes_since is not None:
+        if isinstance(changes_since, str | os.PathLike):
+            changes_since = read_previous(changes_since, required=True)
+        revision = Revision(changes_since, now, changes_only=True)
+    elif previous is not None:
+        revision = Revision(previous, now)
+    elif keep_sequence and isinstance(target, str | os.PathLike) and not Path(target).is_dir():
+        revision = Revision(read_previous(target), now)
+    else:
+        revision = Revision({}, now)
+    options = dict(
+        name=title, revision=revision, team_color=color, alarm=alarm,
+        holiday_language=holiday_language, progress=progress, cancel=cancel,
+    )  # fmt: skip
 
-    def result(total: int, path: Path | None) -> ExportResult:
-        return ExportResult.of(occurrences, chosen_gaps, total, title, path)
+    def result(counts: tuple[int, int, int], path: Path | None) -> ExportResult:
+        written, changed, cancelled = counts
+        return replace(
+            ExportResult.of(occurrences, chosen_gaps, written, title, path),
+            changed=changed,
+            cancelled=cancelled,
+        )
 
     if not isinstance(target, str | os.PathLike):
-        total = write_ics(
-            plan, occurrences, chosen_gaps, target, name=title, team_color=color,
-            progress=progress, cancel=cancel,
-        )  # fmt: skip
-        return result(total, None)
+        return result(write_ics(plan, occurrences, chosen_gaps, target, **options), None)  # type: ignore[arg-type]
     path = Path(target)
-    previous = read_sequences(path) if keep_sequence else {}
     with atomic_output(path) as handle:
-        total = write_ics(
-            plan, occurrences, chosen_gaps, handle, name=title, previous=previous,
-            team_color=color, progress=progress, cancel=cancel,
-        )  # fmt: skip
-    return result(total, path)
+        counts = write_ics(plan, occurrences, chosen_gaps, handle, **options)  # type: ignore[arg-type]
+    return result(counts, path)
 
 
 def ics_bytes(
@@ -842,7 +1090,7 @@ def ics_bytes(
     gaps: Sequence[Gap] = (),
     **options: object,
 ) -> bytes:
-    """The .ics an export would write, as bytes (tests, previews)."""
+    """The .ics an export would write, as bytes (tests, previews, feeds)."""
     buffer = io.BytesIO()
     export_ics(plan, schedule, gaps, buffer, **options)  # type: ignore[arg-type]
     return buffer.getvalue()

@@ -147,6 +147,57 @@ def _property_dates(component, name: str, zone: ZoneInfo) -> list[date]:
     return out
 
 
+# Allowed values of an RRULE's BY… parts (RFC 5545 §3.3.10); a sign is allowed where noted.
+_RULE_RANGES: dict[str, tuple[int, int, bool]] = {
+    "BYSECOND": (0, 60, False),
+    "BYMINUTE": (0, 59, False),
+    "BYHOUR": (0, 23, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYMONTH": (1, 12, False),
+    "BYSETPOS": (1, 366, True),
+}
+
+
+def check_rule_values(rule_text: str) -> None:
+    """Raise ValueError naming the first BY… value out of RFC 5545's range (``BYMONTH=13``).
+
+    dateutil accepts such rules and expands them to nothing, which would read
+    as "no days off" instead of a broken file.
+    """
+    for part in rule_text.split(";"):
+        name, _, values = part.partition("=")
+        bounds = _RULE_RANGES.get(name.strip().upper())
+        if bounds is None:
+            continue
+        low, high, signed = bounds
+        for value in values.split(","):
+            try:
+                number = int(value)
+            except ValueError:
+                raise ValueError(f"{name}={value} is not a number") from None
+            size = abs(number) if signed else number
+            if not low <= size <= high or (number < 0 and not signed):
+                span = f"{low}…{high}" + (f" or -{high}…-{low}" if signed else "")
+                raise ValueError(f"{name}={value} is out of range ({span})")
+
+
+def _rdate_instances(
+    ev, name: str, start: date, length: timedelta, first: date, last: date,
+    zone: ZoneInfo, uid: str, overridden: set[tuple[str, date]],
+) -> list[Blackout]:  # fmt: skip
+    """An event with RDATE and no RRULE: DTSTART and every RDATE are instances
+    (RFC 5545 §3.8.5.2), minus EXDATE and moved instances, inside the window."""
+    skipped = set(_property_dates(ev, "EXDATE", zone))
+    days = {start, *_property_dates(ev, "RDATE", zone)}
+    return [
+        Blackout(name, day, day + length)
+        for day in sorted(days)
+        if first - length <= day <= last and day not in skipped and (uid, day) not in overridden
+    ]
+
+
 def read_ics_blackouts(
     data: bytes | str,
     *,
@@ -220,10 +271,16 @@ def read_ics_blackouts(
             continue
         name = summary or DEFAULT_NAME
         length = span[1] - span[0]
+        if "RDATE" in ev and "RRULE" not in ev:
+            ranges += _rdate_instances(
+                ev, name, span[0], length, first, last, zone, uid, overridden
+            )
+            continue
         if "RRULE" in ev:
             try:
                 rule_raw = ev["RRULE"].to_ical()
                 rule_text = rule_raw.decode() if isinstance(rule_raw, bytes) else str(rule_raw)
+                check_rule_values(rule_text)
                 anchor = datetime.combine(span[0], time(0))
                 rule = rrulestr(f"RRULE:{rule_text}", dtstart=anchor, ignoretz=True)
             except Exception as exc:

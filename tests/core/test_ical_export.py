@@ -270,7 +270,8 @@ def test_only_gaps_calendar():
 def test_calendar_properties():
     cal = icalendar.Calendar.from_ical(sample())
     assert str(cal["PRODID"]) == "-//Cadence//Cadence nurture planner//EN"
-    assert str(cal["METHOD"]) == "PUBLISH"
+    # No METHOD: RFC 5546 PUBLISH requires an ORGANIZER; a plain calendar file has none.
+    assert "METHOD" not in cal
     assert str(cal["VERSION"]) == "2.0"
     # X- and RFC 7986 NAME values are TEXT, so escaped; icalendar keeps them raw,
     # vobject unescapes them.
@@ -296,6 +297,7 @@ def test_event_details_description_categories_color():
     assert str(call["TRANSP"]) == "OPAQUE"
     assert int(call["SEQUENCE"]) == 0
     assert call.decoded("DTSTAMP") == datetime(2027, 2, 15, 8, 0, tzinfo=UTC)
+    assert call.decoded("LAST-MODIFIED") == datetime(2027, 2, 15, 8, 0, tzinfo=UTC)
     welcome = next(e for e in cal.walk("VEVENT") if "welcome" in str(e["UID"]))
     assert str(welcome["COLOR"]) == "steelblue"  # #2b7bb9
     assert str(welcome["TRANSP"]) == "TRANSPARENT"
@@ -388,12 +390,15 @@ def test_reexport_of_unchanged_plan_is_byte_identical(tmp_path):
     assert sample() == first  # the stream form writes the same bytes
 
 
-def test_dtstamp_without_updated_is_plan_start_not_clock():
+def test_dtstamp_without_updated_is_the_export_time_never_the_plan_start():
     from dataclasses import replace
 
-    data = ics_bytes(replace(PLAN, updated=None), SCHEDULE)
-    assert b"DTSTAMP:20270301T000000Z\r\n" in data
-    assert b"DTSTAMP:20270215T080000Z" not in data
+    now = datetime(2026, 12, 6, 21, 0, 5, tzinfo=UTC)
+    data = ics_bytes(replace(PLAN, updated=None), SCHEDULE, now=now)
+    assert b"DTSTAMP:20261206T210005Z\r\nLAST-MODIFIED:20261206T210005Z\r\n" in data
+    assert b"DTSTAMP:20270301T000000Z" not in data  # the plan's start, in the future
+    # Without a clock and without `updated`: the epoch, still never the future.
+    assert b"DTSTAMP:19700101T000000Z\r\n" in ics_bytes(replace(PLAN, updated=None), SCHEDULE)
 
 
 def test_sequence_grows_only_for_moved_events(tmp_path):
@@ -405,7 +410,7 @@ def test_sequence_grows_only_for_moved_events(tmp_path):
         replace(o, date=o.date + timedelta(days=1)) if o.touch == "evil" else o for o in OCCURRENCES
     )
     export_ics(PLAN, Schedule(moved), (), path)
-    sequences = {uid: seq for uid, (_s, _e, seq) in read_sequences(path).items()}
+    sequences = read_sequences(path)
     assert sequences["t.analytics.evil.20270315.0@cadence"] == 1
     assert sequences["t.analytics.welcome.20270315.0@cadence"] == 0
     # Exporting again without change keeps SEQUENCE 1 (and the bytes).
@@ -414,10 +419,44 @@ def test_sequence_grows_only_for_moved_events(tmp_path):
     assert path.read_bytes() == before
     # Moved back: the date changed again, so SEQUENCE goes on growing.
     export_ics(PLAN, SCHEDULE, (), path)
-    assert read_sequences(path)["t.analytics.evil.20270315.0@cadence"][2] == 2
+    assert read_sequences(path)["t.analytics.evil.20270315.0@cadence"] == 2
     # Without keeping state, every event is SEQUENCE 0.
     export_ics(PLAN, SCHEDULE, (), path, keep_sequence=False)
-    assert {s for (_a, _b, s) in read_sequences(path).values()} == {0}
+    assert set(read_sequences(path).values()) == {0}
+
+
+def test_text_only_change_bumps_sequence_and_stamp_and_never_goes_back(tmp_path):
+    from dataclasses import replace
+
+    path = tmp_path / "plan.ics"
+    export_ics(PLAN, SCHEDULE, (), path)  # stamps: the plan's updated, 2027-02-15 08:00
+    renamed = tuple(
+        replace(o, name="Discovery call (30 min)") if o.touch == "call" else o for o in OCCURRENCES
+    )
+    # Edited without recording `updated`: the export time stamps the changed event,
+    # but an export time before the previous stamp never moves it back.
+    export_ics(PLAN, Schedule(renamed), (), path, now=datetime(2027, 1, 1, tzinfo=UTC))
+    events = {
+        str(e["UID"]): e for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    }
+    call = events["t.analytics.call.20270315.0@cadence"]
+    assert int(call["SEQUENCE"]) == 1
+    assert call.decoded("DTSTAMP") == datetime(2027, 2, 15, 8, 0, 1, tzinfo=UTC)
+    assert call.decoded("LAST-MODIFIED") == datetime(2027, 2, 15, 8, 0, 1, tzinfo=UTC)
+    welcome = events["t.analytics.welcome.20270315.0@cadence"]
+    assert (int(welcome["SEQUENCE"]), welcome.decoded("DTSTAMP")) == (
+        0,
+        datetime(2027, 2, 15, 8, 0, tzinfo=UTC),
+    )
+    # A later edit at a later time: the new time, SEQUENCE 2.
+    again = tuple(replace(o, name="Discovery call") if o.touch == "call" else o for o in renamed)
+    export_ics(PLAN, Schedule(again), (), path, now=datetime(2027, 3, 2, 9, 30, tzinfo=UTC))
+    call = next(
+        e for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+        if str(e["UID"]) == "t.analytics.call.20270315.0@cadence"
+    )  # fmt: skip
+    assert int(call["SEQUENCE"]) == 2
+    assert call.decoded("DTSTAMP") == datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def test_foreign_previous_file_is_ignored_for_sequence(tmp_path):
