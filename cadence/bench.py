@@ -28,6 +28,7 @@ from functools import partial
 from typing import Any
 
 from cadence import engine, gaps
+from cadence.planner import Planner
 from cadence.calendar import WorkingDays
 from cadence.commands.common import positive_int
 from cadence.model import (
@@ -237,7 +238,7 @@ def _best(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 def _replan_ms(plan: Plan, runs: int) -> float:
     """Re-plan after lengthening one stage of one product (a typical GUI edit)."""
-    planner = engine.Planner()
+    planner = Planner()
     planner.update(plan)
     best = float("inf")
     for i in range(runs):
@@ -268,8 +269,7 @@ def measure(plan: Plan | None = None, runs: int = 5, export: bool = True) -> dic
     tables = floor_tables(plan)
 
     def floor() -> list[tuple[date, str]]:
-        with gaps.gc_paused():  # the same allocation conditions as the engine
-            return _floor(plan, tables)
+        return _floor(plan, tables)  # run plainly, as the engine runs
 
     # Rounds of (schedule, gaps, floor), best of each: the three see the same
     # machine (a shared machine's speed drifts), and the ratio compares like with like.
@@ -284,7 +284,7 @@ def measure(plan: Plan | None = None, runs: int = 5, export: bool = True) -> dic
     touches = sum(1 for o in sched.touches if o.kind == "touch")
     if len(pairs) != touches:
         raise AssertionError(f"floor emitted {len(pairs)} pairs, engine {touches} touches")
-    planner_s, _ = _best(lambda: engine.Planner().update(plan), runs)
+    planner_s, _ = _best(lambda: Planner().update(plan), runs)
     replan_ms = _replan_ms(plan, runs)
 
     tracemalloc.start()

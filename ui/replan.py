@@ -1,7 +1,7 @@
 """Re-planning after an edit: schedule + gaps, recomputing only what changed.
 
 A thin adapter between the controller and the core's incremental planner
-(``cadence.engine.Planner``, which caches per product and re-plans only the
+(``cadence.planner.Planner``, which caches per product and re-plans only the
 products that differ). It keeps no Qt state so it can be timed alone.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time as _time
 
-from cadence.engine import Planner
+from cadence.planner import Planner
 from cadence.model import Gap, Plan, Schedule
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cadence import engine
+from cadence.planner import Planner
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Occurrence, Plan, touch_uid
 
@@ -248,7 +249,7 @@ def test_empty_horizon_and_empty_plan():
 
 def test_planner_recomputes_only_the_changed_product():
     p = plan("engine_broadcasts")
-    planner = engine.Planner()
+    planner = Planner()
     first = planner.update(p)
     assert first.rescheduled == ("app", "web")
     assert planner.update(p).rescheduled == ()
@@ -265,7 +266,7 @@ def test_planner_recomputes_only_the_changed_product():
 
 def test_planner_rechecks_every_product_when_the_rules_change():
     p = plan("engine_broadcasts")
-    planner = engine.Planner()
+    planner = Planner()
     planner.update(p)
     stricter = replace(p, rules=replace(p.rules, min_spacing_days=3))
     result = planner.update(stricter)
@@ -328,7 +329,7 @@ def test_planner_rechecks_every_product_when_the_rules_change():
 
 def test_planner_follows_a_calendar_change():
     p = plan("engine_rolls")
-    planner = engine.Planner()
+    planner = Planner()
     planner.update(p)
     no_freeze = replace(p, calendar=replace(p.calendar, blackouts=()))
     result = planner.update(no_freeze)

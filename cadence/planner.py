@@ -1,0 +1,114 @@
+"""Incremental re-planning: after an edit, recompute only what the edit touched.
+
+``Planner().update(plan)`` returns the same schedule and gaps as
+``engine.schedule(plan)`` and ``gaps.check(plan, schedule)`` (a property test
+checks this after random edits), keeping per product:
+
+* its occurrences (:func:`cadence.engine.product_schedule`), reused while the
+  product is equal and the plan id, horizon and calendar are unchanged;
+* its gaps and weekly loads (:func:`cadence.gaps.product_gaps`), which also need
+  the same rules, teams and broadcasts.
+
+Broadcast leads and capacity gaps are re-summed on every update (they are
+cheap and depend on every product); the calendar and the gap list are merged
+from the per-product pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cadence import engine, gaps
+from cadence.model import Gap, Plan, Product, Schedule
+
+__all__ = ["Planner", "Replan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Replan:
+    """What :meth:`Planner.update` returns."""
+
+    schedule: Schedule
+    gaps: tuple[Gap, ...]
+    # Ids of the products whose occurrences were recomputed (added, edited or removed).
+    rescheduled: tuple[str, ...] = ()
+    # Ids of the products whose gaps were recomputed.
+    rechecked: tuple[str, ...] = ()
+
+
+@dataclass
+class _Cached:
+    key: Any
+    product: Product
+    value: Any
+
+
+def _same(a: Product, b: Product) -> bool:
+    return a is b or a == b
+
+
+class Planner:
+    """Keeps each product's schedule and gaps between updates. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self._schedules: dict[str, _Cached] = {}
+        self._leads: dict[str, _Cached] = {}
+        self._gaps: dict[str, _Cached] = {}
+        self._broadcast_key: Any = None
+        self._broadcast_dates: list[engine.BroadcastDate] = []
+
+    def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
+        """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
+        if plan.end < plan.start:
+            self._schedules, self._leads, self._gaps = {}, {}, {}
+            return Replan(Schedule(()), ())
+        products = sorted(plan.products, key=lambda p: p.id)
+        cal_key = engine.calendar_key(plan)
+
+        # Each product's own occurrences.
+        rescheduled = {pid for pid in self._schedules if plan.product(pid) is None}
+        schedules: dict[str, _Cached] = {}
+        for p in products:
+            cached = self._schedules.get(p.id)
+            if cached is None or cached.key != cal_key or not _same(cached.product, p):
+                cached = _Cached(cal_key, p, engine.product_schedule(plan, p))
+                rescheduled.add(p.id)
+            schedules[p.id] = cached
+        self._schedules = schedules
+
+        # The broadcasts, whose leads sum over the products they reach.
+        b_key = (cal_key, plan.broadcasts)
+        if self._broadcast_key != b_key:
+            self._broadcast_dates = engine.broadcast_dates(plan)
+            self._broadcast_key = b_key
+        dates = self._broadcast_dates
+        leads: dict[str, _Cached] = {}
+        for p in products:
+            cached = self._leads.get(p.id)
+            if cached is None or cached.key != b_key or not _same(cached.product, p):
+                days = engine.broadcast_days(dates, p.id)
+                cached = _Cached(b_key, p, engine.leads_on(p, days))
+            leads[p.id] = cached
+        self._leads = leads
+        sent = engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
+        result = engine.merge_calendar(sent, [schedules[p.id].value for p in products])
+        if not with_gaps:
+            return Replan(result, (), tuple(sorted(rescheduled)))
+
+        # Each product's gaps, then the plan-wide capacity gaps.
+        g_key = (b_key, plan.rules, plan.teams)
+        checked: dict[str, _Cached] = {}
+        rechecked = []
+        for p in products:
+            cached = self._gaps.get(p.id)
+            if cached is None or cached.key != g_key or not _same(cached.product, p):
+                touches = list(schedules[p.id].value.occurrences())
+                cached = _Cached(g_key, p, gaps.product_gaps(plan, p, touches, sent.sent))
+                rechecked.append(p.id)
+            checked[p.id] = cached
+        self._gaps = checked
+        parts = [checked[p.id].value for p in products]
+        capacity = gaps.capacity_gaps(plan, [part.loads for part in parts])
+        found = tuple(gaps.merge_gaps(parts, capacity))
+        return Replan(result, found, tuple(sorted(rescheduled)), tuple(rechecked))
