@@ -28,7 +28,6 @@ from functools import partial
 from typing import Any
 
 from cadence import engine, gaps
-from cadence.planner import Planner
 from cadence.calendar import WorkingDays
 from cadence.commands.common import positive_int
 from cadence.model import (
@@ -44,6 +43,7 @@ from cadence.model import (
     Touch,
     WorkCalendar,
 )
+from cadence.planner import Planner
 
 PRODUCTS = 50
 STAGES = 8

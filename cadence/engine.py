@@ -18,13 +18,14 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
 from cadence.calendar import WorkingDays, time_key, working_days
+from cadence.gcpause import gc_paused
 from cadence.model import (
     Broadcast,
     Occurrence,
@@ -359,9 +360,7 @@ def broadcast_days(dates: Iterable[BroadcastDate], product_id: str) -> list[int]
 # --- the whole calendar ---------------------------------------------------------------
 
 
-def merge_calendar(
-    broadcasts: BroadcastSchedule, products: Sequence[ProductSchedule]
-) -> Schedule:
+def merge_calendar(broadcasts: BroadcastSchedule, products: Sequence[ProductSchedule]) -> Schedule:
     """The calendar in the engine's order from its pieces (``products`` in id order).
 
     Order: date, time, then broadcasts before products, products by id, and
@@ -389,7 +388,8 @@ def schedule(plan: Plan) -> Schedule:
     """
     if plan.end < plan.start:
         return Schedule(())
-    dates = broadcast_dates(plan)
-    leads = {p.id: leads_on(p, broadcast_days(dates, p.id)) for p in plan.products}
-    products = [product_schedule(plan, p) for p in sorted(plan.products, key=lambda p: p.id)]
-    return merge_calendar(broadcast_schedule(plan, dates, leads), products)
+    with gc_paused():
+        dates = broadcast_dates(plan)
+        leads = {p.id: leads_on(p, broadcast_days(dates, p.id)) for p in plan.products}
+        products = [product_schedule(plan, p) for p in sorted(plan.products, key=lambda p: p.id)]
+        return merge_calendar(broadcast_schedule(plan, dates, leads), products)

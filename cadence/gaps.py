@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from cadence.calendar import time_key
+from cadence.gcpause import gc_paused
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Rules, Schedule
 
 __all__ = [
@@ -259,9 +260,7 @@ def handoff_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
         if not plan.start.toordinal() <= first <= plan.end.toordinal():
             continue
         last = min(first + sla, plan.end.toordinal())
-        window = j.contacts[
-            bisect_left(j.contact_days, first) : bisect_right(j.contact_days, last)
-        ]
+        window = j.contacts[bisect_left(j.contact_days, first) : bisect_right(j.contact_days, last)]
         if any(o.owner == owner for o in window):
             continue
         team = plan.team(owner)
@@ -288,10 +287,9 @@ def spacing_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
         return []
     found = []
     days, contacts = j.contact_days, j.contacts
-    for i in range(1, len(contacts)):
+    close = [i for i in range(1, len(days)) if days[i] - days[i - 1] < spacing]
+    for i in close:
         apart = days[i] - days[i - 1]
-        if apart >= spacing:
-            continue
         earlier, later = contacts[i - 1], contacts[i]
         k = j.stage_at(days[i])
         stage = j.product.stages[k].id if k is not None else later.stage
@@ -347,9 +345,7 @@ def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
         team = plan.team(team_id)
         name = team.name if team is not None else team_id
         message = f"{name}: {load:g} leads in week {year}-W{week:02d}, capacity {cap}"
-        found.append(
-            Gap("capacity", None, None, None, team_id, first, last, message, load, cap)
-        )
+        found.append(Gap("capacity", None, None, None, team_id, first, last, message, load, cap))
     return found
 
 
@@ -416,6 +412,11 @@ def check(plan: Plan, schedule: Schedule) -> list[Gap]:
     Occurrences outside the horizon, and touches of unknown products, are left
     out; touches of cohorts a product does not have count only for the loads.
     """
+    with gc_paused():
+        return _check(plan, schedule)
+
+
+def _check(plan: Plan, schedule: Schedule) -> list[Gap]:
     start, end = plan.start, plan.end
     by_product: dict[str | None, list[Occurrence]] = {}
     broadcasts: list[Occurrence] = []

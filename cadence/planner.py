@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence import engine, gaps
+from cadence.gcpause import gc_paused
 from cadence.model import Gap, Plan, Product, Schedule
 
 __all__ = ["Planner", "Replan"]
@@ -60,6 +61,10 @@ class Planner:
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
+        with gc_paused():
+            return self._update(plan, with_gaps)
+
+    def _update(self, plan: Plan, with_gaps: bool) -> Replan:
         if plan.end < plan.start:
             self._schedules, self._leads, self._gaps = {}, {}, {}
             return Replan(Schedule(()), ())

@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import date, time
 
 from cadence import engine, gaps
-from cadence.planner import Planner
 from cadence.model import (
     Broadcast,
     Cohorts,
@@ -25,6 +24,7 @@ from cadence.model import (
     Touch,
     WorkCalendar,
 )
+from cadence.planner import Planner
 
 
 def spacing_pairs(p: Plan) -> list[tuple[str, str, str]]:

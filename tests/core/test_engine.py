@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cadence import engine
-from cadence.planner import Planner
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Occurrence, Plan, touch_uid
+from cadence.planner import Planner
 
 PLANS = Path(__file__).parent / "plans"
 

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cadence import engine, gaps
-from cadence.planner import Planner
 from cadence.calendar import WorkingDays
 from cadence.formats.plan_json import loads_plan
 from cadence.model import (
@@ -35,6 +34,7 @@ from cadence.model import (
     broadcast_uid,
     touch_uid,
 )
+from cadence.planner import Planner
 from tests.core.strategies import raw_plans
 
 ONE = timedelta(days=1)
@@ -256,7 +256,6 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
                     end = min(start + timedelta(days=rules.handoff_sla_days), plan.end)
                     if not any(o.owner == owner and start <= o.date <= end for o in contacts):
                         found.append(("handoff", p.id, cohort, p.stages[k].id, owner, start, end))
-
 
     capacity = {t.id: t.weekly_capacity for t in plan.teams if t.weekly_capacity is not None}
     weeks: dict[tuple[str, date], list[float]] = {}

@@ -6,9 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from cadence import engine, gaps
-from cadence.planner import Planner
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Gap, Plan, Schedule
+from cadence.planner import Planner
 
 PLANS = Path(__file__).parent / "plans"
 
