@@ -33,6 +33,7 @@ from cadence.model import (
     Product,
     Schedule,
     Skipped,
+    Touch,
     broadcast_uid,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "product_schedule",
     "schedule",
     "time_key",
+    "touch_days",
 ]
 
 
@@ -164,6 +166,20 @@ def journey(product: Product) -> list[StageSpan]:
     return spans
 
 
+def repeat_offsets(span: StageSpan, touch: Touch) -> range:
+    """The journey days (from intake) a touch fires on: ``stage start + offset_days +
+    j × every_days`` while inside its stage; without ``every_days`` only j = 0."""
+    step = touch.every_days or span.days
+    return range(span.first + touch.offset_days, span.first + span.days, step)
+
+
+def touch_days(product: Product, touch: Touch) -> range:
+    """The journey days of each repeat of one of the product's touches (empty when its
+    stage is unknown or its offset lies past the stage's end)."""
+    span = next((s for s in journey(product) if product.stages[s.index].id == touch.stage), None)
+    return repeat_offsets(span, touch) if span is not None else range(0)
+
+
 @dataclass
 class ProductSchedule:
     """One product's occurrences: sent ones by calendar slot, and skipped ones.
@@ -210,8 +226,7 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
             continue
         policy = touch.roll or horizon.default_roll
         tk = time_key(touch.time)
-        step = touch.every_days or span.days  # without every_days: only j = 0
-        offsets = range(span.first + touch.offset_days, span.first + span.days, step)
+        offsets = repeat_offsets(span, touch)
         stage_id = product.stages[span.index].id
         for cohort in intake:
             head = f"{plan.id}.{product.id}.{touch.id}.{cohort:%Y%m%d}."

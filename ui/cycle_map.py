@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cadence.engine import touch_days
 from cadence.model import CHANNEL_LABELS, CHANNELS, Gap, Plan, Product, Stage, Touch
 from ui import edits
 from ui.controller import DocumentController
@@ -618,15 +619,8 @@ class CycleMapView(QGraphicsView):
         label_room = 0.0
         for row, touch in enumerate(lanes):
             stage_start = product.stage_start(touch.stage) if product.stage(touch.stage) else 0
-            stage = product.stage(touch.stage)
-            stage_days = stage.days if stage else 1
-            xs = []
-            off = touch.offset_days
-            while off < stage_days:
-                xs.append(LEFT + (stage_start + off + 0.5) * ppd)
-                if not touch.every_days:
-                    break
-                off += touch.every_days
+            # The repeats' days come from the engine's rule (cadence.engine.touch_days).
+            xs = [LEFT + (day + 0.5) * ppd for day in touch_days(product, touch)]
             if not xs:
                 xs = [LEFT + (stage_start + touch.offset_days + 0.5) * ppd]
             y = lanes_top + row * LANE_H

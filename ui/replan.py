@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time as _time
 
-from cadence.planner import Planner
 from cadence.model import Gap, Plan, Schedule
+from cadence.planner import Planner
 
 
 class Replanner:
