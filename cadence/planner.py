@@ -16,12 +16,13 @@ from the per-product pieces.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cadence import engine, gaps
 from cadence.gcpause import gc_paused
-from cadence.model import Gap, Plan, Product, Schedule
+from cadence.model import Gap, Occurrence, Plan, Product, Schedule
 
 __all__ = ["Planner", "Replan"]
 
@@ -36,6 +37,52 @@ class Replan:
     rescheduled: tuple[str, ...] = ()
     # Ids of the products whose gaps were recomputed.
     rechecked: tuple[str, ...] = ()
+
+
+T = TypeVar("T")
+
+
+class KeyedMerge(Generic[T]):
+    """Entries of many sources in one order: by integer key, then source, then the
+    source's own order (how the calendar and the gap list are ordered).
+
+    Each source gives ``{key: [entries in order]}``. Merging again after an edit
+    rebuilds only the keys of the sources whose mapping is a different object,
+    so re-planning one product touches only its days, not the whole calendar.
+    """
+
+    def __init__(self) -> None:
+        self._sources: list[tuple[Hashable, Mapping[int, list[T]]]] = []
+        self._merged: dict[int, list[T]] = {}
+
+    def merge(self, sources: Sequence[tuple[Hashable, Mapping[int, list[T]]]]) -> list[T]:
+        """Every entry in order; ``sources`` are (id, mapping) in source order."""
+        before = dict(self._sources)
+        if [sid for sid, _ in sources if sid in before] != [
+            sid for sid, _ in self._sources if sid in dict(sources)
+        ]:
+            before, self._merged = {}, {}  # the sources' order changed: start over
+        stale: set[int] = set()
+        for sid, mapping in sources:
+            if before.get(sid) is not mapping:
+                stale.update(mapping)
+                stale.update(before.get(sid, ()))
+        gone = dict(sources)
+        for sid, mapping in before.items():
+            if sid not in gone:
+                stale.update(mapping)
+        merged = self._merged
+        for key in stale:
+            entries = [e for _, mapping in sources for e in mapping.get(key, ())]
+            if entries:
+                merged[key] = entries
+            else:
+                merged.pop(key, None)
+        self._sources = list(sources)
+        out: list[T] = []
+        for key in sorted(merged):
+            out += merged[key]
+        return out
 
 
 @dataclass
@@ -54,6 +101,8 @@ class Planner:
 
     def __init__(self) -> None:
         self._schedules: dict[str, _Cached] = {}
+        self._calendar: KeyedMerge[Occurrence] = KeyedMerge()
+        self._gap_list: KeyedMerge[Gap] = KeyedMerge()
         self._leads: dict[str, _Cached] = {}
         self._gaps: dict[str, _Cached] = {}
         self._broadcast_key: Any = None
@@ -97,7 +146,16 @@ class Planner:
             leads[p.id] = cached
         self._leads = leads
         sent = engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
-        result = engine.merge_calendar(sent, [schedules[p.id].value for p in products])
+        pieces = [schedules[p.id].value for p in products]
+        touches = self._calendar.merge(
+            [
+                ("", sent.by_slot),
+                *((p.id, piece.by_slot) for p, piece in zip(products, pieces, strict=True)),
+            ]
+        )
+        skipped = [*sent.skipped, *(s for piece in pieces for s in piece.skipped)]
+        skipped.sort(key=engine.skipped_sort_key)
+        result = Schedule(tuple(touches), tuple(skipped))
         if not with_gaps:
             return Replan(result, (), tuple(sorted(rescheduled)))
 
@@ -115,5 +173,15 @@ class Planner:
         self._gaps = checked
         parts = [checked[p.id].value for p in products]
         capacity = gaps.capacity_gaps(plan, [part.loads for part in parts])
-        found = tuple(gaps.merge_gaps(parts, capacity))
+        wide: dict[int, list[Gap]] = {}
+        for g in capacity:
+            wide.setdefault(gaps.gap_bucket(g), []).append(g)
+        found = tuple(
+            self._gap_list.merge(
+                [
+                    ("", wide),
+                    *((p.id, part.buckets) for p, part in zip(products, parts, strict=True)),
+                ]
+            )
+        )
         return Replan(result, found, tuple(sorted(rescheduled)), tuple(rechecked))
