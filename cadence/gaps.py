@@ -354,14 +354,14 @@ def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
 
 @dataclass(frozen=True)
 class ProductGaps:
-    """One product's gaps by :func:`gap_bucket` (each list in report order) and its loads."""
+    """One product's gaps in report order, the same by :func:`gap_bucket`, its weekly loads,
+    and how many gaps of each kind it has."""
 
     product: Product
+    gaps: list[Gap] = field(default_factory=list)
     buckets: dict[int, list[Gap]] = field(default_factory=dict)
     loads: Loads = field(default_factory=dict)
-
-    def gaps(self) -> list[Gap]:
-        return [g for key in sorted(self.buckets) for g in self.buckets[key]]
+    kinds: dict[str, int] = field(default_factory=dict)
 
 
 def product_gaps(
@@ -379,10 +379,13 @@ def product_gaps(
         found += silence_gaps(j, plan.rules)
         found += handoff_gaps(j, plan)
         found += spacing_gaps(j, plan.rules)
+    found = sort_gaps(found)
     buckets: dict[int, list[Gap]] = {}
-    for g in sort_gaps(found):
+    kinds: dict[str, int] = {}
+    for g in found:
         buckets.setdefault(gap_bucket(g), []).append(g)
-    return ProductGaps(product, buckets, weekly_loads(touches))
+        kinds[g.kind] = kinds.get(g.kind, 0) + 1
+    return ProductGaps(product, found, buckets, weekly_loads(touches), kinds)
 
 
 def _reaches(plan: Plan, o: Occurrence, product_id: str) -> bool:

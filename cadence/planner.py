@@ -17,7 +17,7 @@ from the per-product pieces.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from cadence import engine, gaps
@@ -37,6 +37,10 @@ class Replan:
     rescheduled: tuple[str, ...] = ()
     # Ids of the products whose gaps were recomputed.
     rechecked: tuple[str, ...] = ()
+    # The gaps of each product id (None: the plan-wide capacity gaps), in report order.
+    gaps_by_product: Mapping[str | None, Sequence[Gap]] = field(default_factory=dict)
+    # How many gaps of each kind (summed from the products' counts, no gap is read).
+    kind_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 T = TypeVar("T")
@@ -184,4 +188,15 @@ class Planner:
                 ]
             )
         )
-        return Replan(result, found, tuple(sorted(rescheduled)), tuple(rechecked))
+        by_product: dict[str | None, Sequence[Gap]] = {
+            p.id: part.gaps for p, part in zip(products, parts, strict=True) if part.gaps
+        }
+        if capacity:
+            by_product[None] = capacity
+        kinds = {"capacity": len(capacity)} if capacity else {}
+        for part in parts:
+            for kind, n in part.kinds.items():
+                kinds[kind] = kinds.get(kind, 0) + n
+        return Replan(
+            result, found, tuple(sorted(rescheduled)), tuple(rechecked), by_product, kinds
+        )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -63,7 +64,6 @@ LANE_H = 23.0
 MARKER = 13.0
 EDGE_GRAB = 6.0  # pixels either side of a stage's right edge that start a resize
 MIN_PPD, MAX_PPD = 2.0, 90.0
-SLOW_EDIT_MS = 60.0
 
 GAP_LABELS = {
     "unowned": "no owner",
@@ -411,7 +411,8 @@ class CycleMapView(QGraphicsView):
         self.ppd = 12.0
         self.fit = True
         self._drag: _Drag | None = None
-        self._preview: Product | None = None  # drawn instead of the plan's during a slow drag
+        self._preview: Product | None = None  # drawn instead of the plan's during a drag
+        self._preview_text = "Drag"
         self._stage_items: dict[str, StageBarItem] = {}
         self._touch_items: dict[str, TouchLaneItem] = {}
         self._lanes_top = 0.0
@@ -652,13 +653,13 @@ class CycleMapView(QGraphicsView):
     def _first_cohort_gaps(self, plan: Plan, product: Product) -> list[Gap]:
         dates = [d for d in product.cohorts.intake_dates() if d >= plan.start]
         self._cohort = dates[0] if dates else None
-        if self._cohort is None or self._preview is not None:
+        if self._cohort is None:
             return []
-        return [
-            g
-            for g in self.controller.gaps_by_product().get(product.id, ())
-            if g.cohort == self._cohort and g.kind in GAP_LABELS
-        ]
+        if self._preview is not None:  # a drag: re-plan that cohort alone, save nothing
+            found: Sequence[Gap] = self.controller.preview_gaps(product, self._cohort)
+        else:
+            found = self.controller.gaps_by_product().get(product.id, ())
+        return [g for g in found if g.cohort == self._cohort and g.kind in GAP_LABELS]
 
     # -- hit testing ---------------------------------------------------------------------
 
@@ -811,18 +812,15 @@ class CycleMapView(QGraphicsView):
         super().keyPressEvent(event)
 
     def _edit(self, product: Product, text: str, drag: _Drag) -> None:
-        # Where an edit is slow (a large plan), draw the drag locally and apply once
-        # on release; otherwise apply every step (merged into one undo command) so
-        # the tables, calendar and gaps follow the drag live.
-        if self.controller.edit_ms > SLOW_EDIT_MS:
-            self._preview = product
-            self._preview_text = text
-            self.rebuild()
-            return
-        self._commit(product, drag, text)
+        # A drag's intermediate positions are drawn here, with the gaps of the dragged
+        # product's first cohort re-planned alone; nothing is saved until the release
+        # applies the last position: one transaction, one undo step.
+        self._preview = product
+        self._preview_text = text
+        self.rebuild()
 
     def _commit(self, product: Product, drag: _Drag, text: str | None = None) -> None:
-        text = text or getattr(self, "_preview_text", "Drag")
+        text = text or self._preview_text
         plan = edits.with_product(self.controller.plan, product)
         error = self.controller.apply(plan, text, drag.merge_id)
         if error is not None:

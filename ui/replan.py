@@ -8,9 +8,12 @@ products that differ). It keeps no Qt state so it can be timed alone.
 from __future__ import annotations
 
 import time as _time
+from dataclasses import replace
+from datetime import date
 
-from cadence.model import Gap, Plan, Schedule
-from cadence.planner import Planner
+from cadence import engine, gaps
+from cadence.model import Cohorts, Gap, Plan, Product
+from cadence.planner import Planner, Replan
 
 
 class Replanner:
@@ -24,9 +27,23 @@ class Replanner:
         """Forget every cached product (another document was opened)."""
         self._planner = Planner()
 
-    def update(self, plan: Plan) -> tuple[Schedule, list[Gap], float]:
-        """(schedule, gaps, milliseconds) for ``plan``, re-planning only changed products."""
+    def update(self, plan: Plan) -> tuple[Replan, float]:
+        """The planner's result for ``plan`` and the milliseconds it took."""
         started = _time.perf_counter()
         result = self._planner.update(plan)
         self.rescheduled = result.rescheduled
-        return result.schedule, list(result.gaps), (_time.perf_counter() - started) * 1000
+        return result, (_time.perf_counter() - started) * 1000
+
+
+def preview_gaps(plan: Plan, product: Product, cohort: date) -> list[Gap]:
+    """The gaps of one cohort of one product of ``plan`` (a drag's intermediate position).
+
+    Only that cohort is scheduled and checked (with the plan's broadcasts): the
+    unowned, silence, hand-off and spacing rules look at one cohort at a time.
+    Nothing is saved and the planner's caches are not touched.
+    """
+    alone = replace(product, cohorts=Cohorts(dates=(cohort,), size=product.cohorts.size))
+    dates = engine.broadcast_dates(plan)
+    sent = engine.broadcast_schedule(plan, dates, {p.id: {} for p in plan.products})
+    touches = list(engine.product_schedule(plan, alone).occurrences())
+    return gaps.product_gaps(plan, alone, touches, sent.sent).gaps
