@@ -94,12 +94,22 @@ def measure(products: int = 40, runs: int = 20) -> dict[str, Any]:
 
     def send(kind: QEvent.Type, day: float) -> None:
         scene_x = LEFT + day * view.ppd
-        point = view.mapFromScene(QPointF(scene_x, view._stage_items[product.stages[2].id].rect.center().y()))
+        point = view.mapFromScene(
+            QPointF(scene_x, view._stage_items[product.stages[2].id].rect.center().y())
+        )
         position = QPointF(point)
-        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+        buttons = (
+            Qt.MouseButton.NoButton
+            if kind == QEvent.Type.MouseButtonRelease
+            else Qt.MouseButton.LeftButton
+        )
         event = QMouseEvent(
-            kind, position, view.mapToGlobal(point).toPointF(), Qt.MouseButton.LeftButton,
-            buttons, Qt.KeyboardModifier.NoModifier,
+            kind,
+            position,
+            view.mapToGlobal(point).toPointF(),
+            Qt.MouseButton.LeftButton,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
         )
         QApplication.sendEvent(viewport, event)
 
