@@ -192,13 +192,11 @@ class ProductSchedule:
     product: Product
     by_slot: dict[int, list[Occurrence]] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    count: int = 0  # occurrences sent
 
     def occurrences(self) -> Iterator[Occurrence]:
         for key in sorted(self.by_slot):
             yield from self.by_slot[key]
-
-    def __len__(self) -> int:
-        return sum(map(len, self.by_slot.values()))
 
 
 _TIME_KEYS = 86_402  # time_key() is below this
@@ -258,6 +256,7 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
     # Touches went in id order, then cohorts, then repeats: within a slot that is
     # already the engine's order.
     out.skipped.sort(key=skipped_sort_key)
+    out.count = sum(map(len, out.by_slot.values()))
     return out
 
 

@@ -16,7 +16,7 @@ from the per-product pieces.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -46,47 +46,120 @@ class Replan:
 T = TypeVar("T")
 
 
-class KeyedMerge(Generic[T]):
-    """Entries of many sources in one order: by integer key, then source, then the
-    source's own order (how the calendar and the gap list are ordered).
+Sources = Sequence[tuple[Hashable, Mapping[int, list[T]]]]
 
-    Each source gives ``{key: [entries in order]}``. Merging again after an edit
-    rebuilds only the keys of the sources whose mapping is a different object,
-    so re-planning one product touches only its days, not the whole calendar.
+
+def merge_sources(sources: Sources[T]) -> list[T]:
+    """Every entry of ``sources`` ((id, {key: entries}) in source order) in merged order:
+    by key, then source, then the source's own order."""
+    out: list[T] = []
+    for key in sorted(set().union(*(mapping for _, mapping in sources))):
+        for _, mapping in sources:
+            found = mapping.get(key)
+            if found:
+                out += found
+    return out
+
+
+class KeyedMerge(Generic[T]):
+    """The merged order of many sources (see :func:`merge_sources`), kept per key.
+
+    After an edit only the keys of the sources whose mapping is a different
+    object are rebuilt, and only when the entries are read: re-planning one
+    product touches only its days, not the whole calendar. Mappings must not be
+    changed once given.
     """
 
     def __init__(self) -> None:
         self._sources: list[tuple[Hashable, Mapping[int, list[T]]]] = []
         self._merged: dict[int, list[T]] = {}
+        self._stale: set[int] = set()
+        self._flat: list[T] | None = None
+        self.version = 0
 
-    def merge(self, sources: Sequence[tuple[Hashable, Mapping[int, list[T]]]]) -> list[T]:
-        """Every entry in order; ``sources`` are (id, mapping) in source order."""
+    def update(self, sources: Sources[T]) -> int:
+        """Take the sources' new mappings; returns the new version."""
         before = dict(self._sources)
+        now = dict(sources)
         if [sid for sid, _ in sources if sid in before] != [
-            sid for sid, _ in self._sources if sid in dict(sources)
-        ]:
-            before, self._merged = {}, {}  # the sources' order changed: start over
-        stale: set[int] = set()
+            sid for sid, _ in self._sources if sid in now
+        ]:  # the sources' order changed: start over
+            before, self._merged, self._stale = {}, {}, set()
         for sid, mapping in sources:
-            if before.get(sid) is not mapping:
-                stale.update(mapping)
-                stale.update(before.get(sid, ()))
-        gone = dict(sources)
+            old = before.get(sid)
+            if old is not mapping:
+                self._stale.update(mapping)
+                self._stale.update(old or ())
         for sid, mapping in before.items():
-            if sid not in gone:
-                stale.update(mapping)
-        merged = self._merged
-        for key in stale:
-            entries = [e for _, mapping in sources for e in mapping.get(key, ())]
-            if entries:
-                merged[key] = entries
-            else:
-                merged.pop(key, None)
+            if sid not in now:
+                self._stale.update(mapping)
         self._sources = list(sources)
-        out: list[T] = []
-        for key in sorted(merged):
-            out += merged[key]
-        return out
+        self._flat = None
+        self.version += 1
+        return self.version
+
+    def entries(self) -> list[T]:
+        """Every entry in order (rebuilding the keys changed since the last read)."""
+        if self._flat is None:
+            merged = self._merged
+            for key in self._stale:
+                found = [e for _, mapping in self._sources for e in mapping.get(key, ())]
+                if found:
+                    merged[key] = found
+                else:
+                    merged.pop(key, None)
+            self._stale = set()
+            flat: list[T] = []
+            for key in sorted(merged):
+                flat += merged[key]
+            self._flat = flat
+        return self._flat
+
+
+class MergedEntries(Sequence[T]):
+    """A read-only sequence equal to the tuple of one version of a :class:`KeyedMerge`.
+
+    Its length is known at once; the entries are put in order on first read (a
+    status bar counting the calendar never merges it). A view read after the merge
+    moved on merges its own sources.
+    """
+
+    def __init__(self, merge: KeyedMerge[T], sources: Sources[T], length: int) -> None:
+        self._merge = merge
+        self._version = merge.version
+        self._sources = sources
+        self._length = length
+        self._items: tuple[T, ...] | None = None
+
+    def items(self) -> tuple[T, ...]:
+        if self._items is None:
+            if self._merge.version == self._version:
+                self._items = tuple(self._merge.entries())
+            else:
+                self._items = tuple(merge_sources(self._sources))
+        return self._items
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.items()[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MergedEntries):
+            return self.items() == other.items()
+        if isinstance(other, (tuple, list)):
+            return len(other) == self._length and self.items() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.items())
+
+    def __repr__(self) -> str:
+        return f"MergedEntries({self._length} entries)"
 
 
 @dataclass
@@ -151,15 +224,16 @@ class Planner:
         self._leads = leads
         sent = engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
         pieces = [schedules[p.id].value for p in products]
-        touches = self._calendar.merge(
-            [
-                ("", sent.by_slot),
-                *((p.id, piece.by_slot) for p, piece in zip(products, pieces, strict=True)),
-            ]
-        )
+        sources = [
+            ("", sent.by_slot),
+            *((p.id, piece.by_slot) for p, piece in zip(products, pieces, strict=True)),
+        ]
+        self._calendar.update(sources)
+        length = len(sent.sent) + sum(piece.count for piece in pieces)
+        touches = MergedEntries(self._calendar, sources, length)
         skipped = [*sent.skipped, *(s for piece in pieces for s in piece.skipped)]
         skipped.sort(key=engine.skipped_sort_key)
-        result = Schedule(tuple(touches), tuple(skipped))
+        result = Schedule(touches, tuple(skipped))
         if not with_gaps:
             return Replan(result, (), tuple(sorted(rescheduled)))
 
@@ -170,8 +244,8 @@ class Planner:
         for p in products:
             cached = self._gaps.get(p.id)
             if cached is None or cached.key != g_key or not _same(cached.product, p):
-                touches = list(schedules[p.id].value.occurrences())
-                cached = _Cached(g_key, p, gaps.product_gaps(plan, p, touches, sent.sent))
+                own = list(schedules[p.id].value.occurrences())
+                cached = _Cached(g_key, p, gaps.product_gaps(plan, p, own, sent.sent))
                 rechecked.append(p.id)
             checked[p.id] = cached
         self._gaps = checked
@@ -180,14 +254,10 @@ class Planner:
         wide: dict[int, list[Gap]] = {}
         for g in capacity:
             wide.setdefault(gaps.gap_bucket(g), []).append(g)
-        found = tuple(
-            self._gap_list.merge(
-                [
-                    ("", wide),
-                    *((p.id, part.buckets) for p, part in zip(products, parts, strict=True)),
-                ]
-            )
+        self._gap_list.update(
+            [("", wide), *((p.id, part.buckets) for p, part in zip(products, parts, strict=True))]
         )
+        found = tuple(self._gap_list.entries())
         by_product: dict[str | None, Sequence[Gap]] = {
             p.id: part.gaps for p, part in zip(products, parts, strict=True) if part.gaps
         }

@@ -335,3 +335,17 @@ def test_planner_follows_a_calendar_change():
     result = planner.update(no_freeze)
     assert result.schedule == engine.schedule(no_freeze)
     assert ("2027-04-12", "blackout-f", "rest", "2027-04-12") in rows(result.schedule.touches)
+
+
+def test_an_earlier_schedule_keeps_its_calendar_after_the_planner_moves_on():
+    # The planner's calendar is put in order when first read (a count needs no merge):
+    # one not read before the next update still gives its own plan's occurrences.
+    p = plan("engine_broadcasts")
+    planner = Planner()
+    before = planner.update(p)
+    web = replace(p.products[1], touches=p.products[0].touches[:1])
+    after = planner.update(replace(p, products=(p.products[0], web)))
+    assert len(before.schedule.touches) == len(engine.schedule(p).touches)
+    assert before.schedule == engine.schedule(p)
+    assert after.schedule == engine.schedule(replace(p, products=(p.products[0], web)))
+    assert before.schedule != after.schedule
