@@ -343,9 +343,9 @@ def test_an_earlier_schedule_keeps_its_calendar_after_the_planner_moves_on():
     p = plan("engine_broadcasts")
     planner = Planner()
     before = planner.update(p)
-    web = replace(p.products[1], touches=p.products[0].touches[:1])
+    web = replace(p.products[1], touches=())
     after = planner.update(replace(p, products=(p.products[0], web)))
     assert len(before.schedule.touches) == len(engine.schedule(p).touches)
     assert before.schedule == engine.schedule(p)
     assert after.schedule == engine.schedule(replace(p, products=(p.products[0], web)))
-    assert before.schedule != after.schedule
+    assert len(after.schedule.touches) < len(before.schedule.touches)
