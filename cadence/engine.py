@@ -284,16 +284,30 @@ class BroadcastDate:
         return self.nominal if self.final is None else self.final
 
 
-def broadcast_dates(plan: Plan) -> list[BroadcastDate]:
+def broadcast_dates(plan: Plan) -> tuple[BroadcastDate, ...]:
     """Every broadcast occurrence sent in the horizon, or skipped with its nominal date in it.
 
     Broadcasts roll by the calendar's policy. Depends on :func:`calendar_key` and
-    the plan's broadcasts only.
+    the plan's broadcasts only (the last few results are kept: a drag asks often).
     """
-    horizon = _Horizon.of(plan)
+    return _broadcast_dates(calendar_key(plan), plan.broadcasts)
+
+
+@lru_cache(maxsize=4)
+def _broadcast_dates(
+    key: tuple[Any, ...], broadcasts: tuple[Broadcast, ...]
+) -> tuple[BroadcastDate, ...]:
+    plan_id, start, end, calendar = key
+    horizon = _Horizon(
+        plan_id,
+        start.toordinal(),
+        end.toordinal(),
+        working_days(calendar, start, end),
+        calendar.roll,
+    )
     policy = horizon.default_roll
     out: list[BroadcastDate] = []
-    for b in sorted(plan.broadcasts, key=lambda b: b.id):
+    for b in sorted(broadcasts, key=lambda b: b.id):
         for index, nominal_date in enumerate(expand_rrule(b.rrule, b.dtstart)):
             nominal = nominal_date.toordinal()
             final = horizon.days.land(nominal, policy)
@@ -304,7 +318,7 @@ def broadcast_dates(plan: Plan) -> list[BroadcastDate]:
                     out.append(BroadcastDate(b, index, nominal, None))
             elif horizon.inside(final):
                 out.append(BroadcastDate(b, index, nominal, final))
-    return out
+    return tuple(out)
 
 
 def reaches(b: Broadcast, product_id: str) -> bool:

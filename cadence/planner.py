@@ -183,7 +183,7 @@ class Planner:
         self._leads: dict[str, _Cached] = {}
         self._gaps: dict[str, _Cached] = {}
         self._broadcast_key: Any = None
-        self._broadcast_dates: list[engine.BroadcastDate] = []
+        self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""

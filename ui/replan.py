@@ -43,7 +43,8 @@ def preview_gaps(plan: Plan, product: Product, cohort: date) -> list[Gap]:
     Nothing is saved and the planner's caches are not touched.
     """
     alone = replace(product, cohorts=Cohorts(dates=(cohort,), size=product.cohorts.size))
-    dates = engine.broadcast_dates(plan)
-    sent = engine.broadcast_schedule(plan, dates, {p.id: {} for p in plan.products})
+    plan = replace(plan, products=(alone,))
+    dates = [d for d in engine.broadcast_dates(plan) if engine.reaches(d.broadcast, product.id)]
+    sent = engine.broadcast_schedule(plan, dates, {product.id: {}})
     touches = list(engine.product_schedule(plan, alone).occurrences())
     return gaps.product_gaps(plan, alone, touches, sent.sent).gaps

@@ -79,6 +79,7 @@ class _ProductTable(QAbstractTableModel):
         super().__init__(parent)
         self.controller = controller
         self.product_id: str | None = None
+        self._product_of: tuple[Any, str | None, Product | None] = (None, None, None)
         self._ids: list[str] = []
         controller.sig_plan_changed.connect(self._on_plan_changed)
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
@@ -87,7 +88,11 @@ class _ProductTable(QAbstractTableModel):
 
     @property
     def product(self) -> Product | None:
-        return self.controller.plan.product(self.product_id)
+        # Looked up once per plan (data() asks for every cell; the plan may have 40+).
+        plan = self.controller.plan
+        if self._product_of[0] is not plan or self._product_of[1] != self.product_id:
+            self._product_of = (plan, self.product_id, plan.product(self.product_id))
+        return self._product_of[2]
 
     def set_product(self, product_id: str | None) -> None:
         self.beginResetModel()
