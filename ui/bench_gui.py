@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time as clock
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,13 @@ def measure(products: int = 40, runs: int = 20) -> dict[str, Any]:
         stage = product.stages[2]
         longer = edits.set_stage(product, stage.id, days=stage.days + 1)
         new_plan = edits.with_product(controller.plan, longer)
-        edit.append(painted(lambda new_plan=new_plan: controller.apply(new_plan, "Resize")))
+        edit.append(painted(partial(controller.apply, new_plan, "Resize")))
         undo.append(painted(controller.undo))
 
     switch = []
     for i in range(runs):
         pid = ids[(i + 1) % len(ids)]
-        switch.append(painted(lambda pid=pid: window.side.select_product(pid)))
+        switch.append(painted(partial(window.side.select_product, pid)))
 
     # A drag of the third stage's right edge in the cycle map, one day per move.
     window.side.select_product(ids[0])
@@ -120,7 +121,7 @@ def measure(products: int = 40, runs: int = 20) -> dict[str, Any]:
     undo_before = controller.undo_stack.index()
     painted(lambda: send(QEvent.Type.MouseButtonPress, edge_day))
     for step in range(1, runs + 1):
-        frames.append(painted(lambda step=step: send(QEvent.Type.MouseMove, edge_day + step)))
+        frames.append(painted(partial(send, QEvent.Type.MouseMove, edge_day + step)))
     release = painted(lambda: send(QEvent.Type.MouseButtonRelease, edge_day + runs))
     undo_steps = controller.undo_stack.index() - undo_before
 

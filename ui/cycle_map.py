@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -684,12 +684,12 @@ class CycleMapView(QGraphicsView):
         for sid, item in self._stage_items.items():
             if item.rect.contains(sp):
                 return "stage", sid
-        for tid, item in self._touch_items.items():
-            if any(r.contains(sp) for r in item.marker_rects()):
+        for tid, lane in self._touch_items.items():
+            if any(r.contains(sp) for r in lane.marker_rects()):
                 return "touch", tid
         if self._lanes_top <= sp.y() <= self._lanes_bottom:
-            for tid, item in self._touch_items.items():
-                if item.rect.contains(sp):
+            for tid, lane in self._touch_items.items():
+                if lane.rect.contains(sp):
                     return "lane", tid
             return "lane", None
         return "none", None
@@ -836,7 +836,7 @@ class CycleMapView(QGraphicsView):
         else:
             drag.moved = True
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         drag = self._drag
         if drag is None:
             return

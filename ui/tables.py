@@ -172,7 +172,8 @@ class _ProductTable(QAbstractTableModel):
 
     def _path(self, kind: str, row: int, field: str) -> str:
         plan = self.controller.plan
-        p = [x.id for x in plan.products].index(self.product_id)
+        ids: list[str | None] = [x.id for x in plan.products]
+        p = ids.index(self.product_id)
         return f"products[{p}].{kind}[{row}].{field}"
 
 
@@ -183,6 +184,8 @@ class StageTableModel(_ProductTable):
     def _rows(self) -> tuple[Stage, ...]:
         product = self.product
         return product.stages if product is not None else ()
+
+    _stage_gaps: dict[str, int] | None = None  # counted once per re-plan (see stage_gaps)
 
     def _on_schedule_changed(self) -> None:
         self._stage_gaps = None
@@ -197,7 +200,7 @@ class StageTableModel(_ProductTable):
 
     def stage_gaps(self) -> dict[str, int]:
         """Gaps per stage of this product, counted once per re-plan (data() asks often)."""
-        cached: dict[str, int] | None = getattr(self, "_stage_gaps", None)
+        cached = self._stage_gaps
         if cached is None:
             cached = {}
             for g in self.controller.gaps_by_product().get(self.product_id, ()):
