@@ -186,13 +186,20 @@ class ProductSchedule:
 
     ``by_slot`` maps ``slot_key(date ordinal, time key)`` to the occurrences sent
     then, in the order touch id, cohort, repeat (the engine's order within one
-    product, date and time). ``skipped`` is in the order of ``skipped_sort_key``.
+    product, date and time); ``skipped_by_slot`` the same for the skipped ones, by
+    their nominal date.
     """
 
     product: Product
     by_slot: dict[int, list[Occurrence]] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped_by_slot: dict[int, list[Skipped]] = field(default_factory=dict)
     count: int = 0  # occurrences sent
+    skipped_count: int = 0
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """The skipped occurrences in the order of :func:`skipped_sort_key`."""
+        return [s for key in sorted(self.skipped_by_slot) for s in self.skipped_by_slot[key]]
 
     def occurrences(self) -> Iterator[Occurrence]:
         for key in sorted(self.by_slot):
@@ -248,15 +255,16 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
                     if policy == "skip" and horizon.inside(nominal):
                         uid = f"{head}{repeat}@cadence"
                         reason = horizon.reason(nominal)
-                        out.skipped.append(Skipped(uid, day(nominal), *shared, reason, repeat))
+                        skip = Skipped(uid, day(nominal), *shared, reason, repeat)
+                        out.skipped_by_slot.setdefault(slot_key(nominal, tk), []).append(skip)
                 elif horizon.inside(final):
                     uid = f"{head}{repeat}@cadence"
                     o = Occurrence(uid, day(final), *shared, day(nominal), repeat, "touch")
                     out.by_slot.setdefault(slot_key(final, tk), []).append(o)
     # Touches went in id order, then cohorts, then repeats: within a slot that is
     # already the engine's order.
-    out.skipped.sort(key=skipped_sort_key)
     out.count = sum(map(len, out.by_slot.values()))
+    out.skipped_count = sum(map(len, out.skipped_by_slot.values()))
     return out
 
 
@@ -348,7 +356,7 @@ class BroadcastSchedule:
     """The broadcasts' occurrences (sent ones by calendar slot) and skipped ones."""
 
     by_slot: dict[int, list[Occurrence]] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped_by_slot: dict[int, list[Skipped]] = field(default_factory=dict)
     sent: list[Occurrence] = field(default_factory=list)  # in date order
 
 
@@ -369,7 +377,8 @@ def broadcast_schedule(
         shared = (b.time, None, None, None, b.id, b.name, b.channel, b.owner, b.automated, total)
         if d.final is None:
             reason = horizon.reason(d.nominal)
-            out.skipped.append(Skipped(uid, day(d.nominal), *shared, reason, d.index, "broadcast"))
+            skip = Skipped(uid, day(d.nominal), *shared, reason, d.index, "broadcast")
+            out.skipped_by_slot.setdefault(slot_key(d.nominal, time_key(b.time)), []).append(skip)
             continue
         o = Occurrence(uid, day(d.final), *shared, day(d.nominal), d.index, "broadcast")
         out.by_slot.setdefault(slot_key(d.final, time_key(b.time)), []).append(o)
@@ -402,8 +411,11 @@ def merge_calendar(broadcasts: BroadcastSchedule, products: Sequence[ProductSche
             found = piece.get(key)
             if found:
                 touches += found
-    skipped = [*broadcasts.skipped, *(s for p in products for s in p.skipped)]
-    skipped.sort(key=skipped_sort_key)
+    skipped: list[Skipped] = []
+    skipped_pieces = [broadcasts.skipped_by_slot, *(p.skipped_by_slot for p in products)]
+    for key in sorted(set().union(*skipped_pieces)):
+        for skipped_piece in skipped_pieces:
+            skipped += skipped_piece.get(key, ())
     return Schedule(tuple(touches), tuple(skipped))
 
 

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from cadence import engine, gaps
 from cadence.gcpause import gc_paused
-from cadence.model import Gap, Occurrence, Plan, Product, Schedule
+from cadence.model import Gap, Occurrence, Plan, Product, Schedule, Skipped
 
 __all__ = ["Planner", "Replan"]
 
@@ -179,6 +179,7 @@ class Planner:
     def __init__(self) -> None:
         self._schedules: dict[str, _Cached] = {}
         self._calendar: KeyedMerge[Occurrence] = KeyedMerge()
+        self._skipped: KeyedMerge[Skipped] = KeyedMerge()
         self._gap_list: KeyedMerge[Gap] = KeyedMerge()
         self._leads: dict[str, _Cached] = {}
         self._gaps: dict[str, _Cached] = {}
@@ -231,9 +232,15 @@ class Planner:
         self._calendar.update(sources)
         length = len(sent.sent) + sum(piece.count for piece in pieces)
         touches = MergedEntries(self._calendar, sources, length)
-        skipped = [*sent.skipped, *(s for piece in pieces for s in piece.skipped)]
-        skipped.sort(key=engine.skipped_sort_key)
-        result = Schedule(touches, tuple(skipped))
+        skipped_sources = [
+            ("", sent.skipped_by_slot),
+            *((p.id, piece.skipped_by_slot) for p, piece in zip(products, pieces, strict=True)),
+        ]
+        self._skipped.update(skipped_sources)
+        skipped_count = sum(map(len, sent.skipped_by_slot.values()))
+        skipped_count += sum(piece.skipped_count for piece in pieces)
+        skipped = MergedEntries(self._skipped, skipped_sources, skipped_count)
+        result = Schedule(touches, skipped)
         if not with_gaps:
             return Replan(result, (), tuple(sorted(rescheduled)))
 
