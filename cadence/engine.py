@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
@@ -37,12 +37,15 @@ from cadence.model import (
     broadcast_uid,
 )
 
+T = TypeVar("T")
+
 __all__ = [
     "BroadcastSchedule",
     "ProductSchedule",
     "broadcast_schedule",
     "calendar_key",
     "expand_rrule",
+    "merge_by_key",
     "merge_calendar",
     "occurrence_sort_key",
     "parse_rrule",
@@ -397,25 +400,26 @@ def broadcast_days(dates: Iterable[BroadcastDate], product_id: str) -> list[int]
 # --- the whole calendar ---------------------------------------------------------------
 
 
+def merge_by_key(pieces: Sequence[Mapping[int, Sequence[T]]]) -> list[T]:
+    """The entries of ``pieces`` ({key: entries in order}) in one order: by key, then
+    piece, then each piece's own order (the calendar's and the gap list's order)."""
+    out: list[T] = []
+    for key in sorted(set().union(*pieces)):
+        for piece in pieces:
+            found = piece.get(key)
+            if found:
+                out += found
+    return out
+
+
 def merge_calendar(broadcasts: BroadcastSchedule, products: Sequence[ProductSchedule]) -> Schedule:
     """The calendar in the engine's order from its pieces (``products`` in id order).
 
     Order: date, time, then broadcasts before products, products by id, and
     within one product touch, cohort, repeat (each piece's slot order).
     """
-    pieces = [broadcasts.by_slot, *(p.by_slot for p in products)]
-    keys = sorted(set().union(*pieces))
-    touches: list[Occurrence] = []
-    for key in keys:
-        for piece in pieces:
-            found = piece.get(key)
-            if found:
-                touches += found
-    skipped: list[Skipped] = []
-    skipped_pieces = [broadcasts.skipped_by_slot, *(p.skipped_by_slot for p in products)]
-    for key in sorted(set().union(*skipped_pieces)):
-        for skipped_piece in skipped_pieces:
-            skipped += skipped_piece.get(key, ())
+    touches = merge_by_key([broadcasts.by_slot, *(p.by_slot for p in products)])
+    skipped = merge_by_key([broadcasts.skipped_by_slot, *(p.skipped_by_slot for p in products)])
     return Schedule(tuple(touches), tuple(skipped))
 
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from cadence.calendar import time_key
+from cadence.engine import merge_by_key
 from cadence.gcpause import gc_paused
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Rules, Schedule
 
@@ -372,7 +373,8 @@ def product_gaps(
     ``touches``: the product's occurrences in the horizon; ``broadcasts``: every
     sent broadcast occurrence in the horizon, in date order.
     """
-    reaching = [o for o in broadcasts if _reaches(plan, o, product.id)]
+    reaches = {b.id for b in plan.broadcasts if b.products is None or product.id in b.products}
+    reaching = [o for o in broadcasts if o.touch in reaches]
     found: list[Gap] = []
     for j in cohort_journeys(plan, product, touches, reaching):
         found += unowned_gaps(j)
@@ -388,25 +390,13 @@ def product_gaps(
     return ProductGaps(product, found, buckets, weekly_loads(touches), kinds)
 
 
-def _reaches(plan: Plan, o: Occurrence, product_id: str) -> bool:
-    b = next((b for b in plan.broadcasts if b.id == o.touch), None)
-    return b is not None and (b.products is None or product_id in b.products)
-
-
 def merge_gaps(parts: Sequence[ProductGaps], capacity: Sequence[Gap]) -> list[Gap]:
     """Every gap in report order, from the products' gaps (in product id order) and the
     capacity gaps: per (start, kind), products in id order (capacity has no product)."""
     wide: dict[int, list[Gap]] = {}
     for g in capacity:
         wide.setdefault(gap_bucket(g), []).append(g)
-    pieces: list[Mapping[int, list[Gap]]] = [wide, *(part.buckets for part in parts)]
-    out: list[Gap] = []
-    for key in sorted(set().union(*pieces)):
-        for piece in pieces:
-            found = piece.get(key)
-            if found:
-                out += found
-    return out
+    return merge_by_key([wide, *(part.buckets for part in parts)])
 
 
 def check(plan: Plan, schedule: Schedule) -> list[Gap]:

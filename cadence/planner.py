@@ -50,15 +50,8 @@ Sources = Sequence[tuple[Hashable, Mapping[int, list[T]]]]
 
 
 def merge_sources(sources: Sources[T]) -> list[T]:
-    """Every entry of ``sources`` ((id, {key: entries}) in source order) in merged order:
-    by key, then source, then the source's own order."""
-    out: list[T] = []
-    for key in sorted(set().union(*(mapping for _, mapping in sources))):
-        for _, mapping in sources:
-            found = mapping.get(key)
-            if found:
-                out += found
-    return out
+    """Every entry of ``sources`` ((id, {key: entries}) in source order) in merged order."""
+    return engine.merge_by_key([mapping for _, mapping in sources])
 
 
 class KeyedMerge(Generic[T]):
