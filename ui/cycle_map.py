@@ -52,7 +52,7 @@ from ui import edits
 from ui.controller import DocumentController
 from ui.glyphs import channel_path, swatch_icon
 from ui.tables import hhmm
-from ui.theme import WARNING_GLYPH, colors, soften, team_color, text_on
+from ui.theme import WARNING_GLYPH, Colors, colors, soften, team_color, text_on
 
 LEFT = 18.0  # scene x of day 0
 RIGHT_PAD = 24.0
@@ -294,19 +294,8 @@ class GapBandItem(MapItem):
         self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         c = colors()
-        band = QColor(c.warning)
-        band.setAlphaF(0.10)
-        # Axis-aligned and whole pixels: without antialiasing a translucent band is a
-        # plain fill (antialiased, the map's many bands cost most of a drag frame).
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        p.fillRect(self.band.toAlignedRect(), band)
-        edge = QColor(c.warning)
-        edge.setAlphaF(0.45)
-        p.setPen(QPen(edge, 1, Qt.PenStyle.DotLine))
-        p.drawLine(self.band.topLeft(), self.band.bottomLeft())
-        p.drawLine(self.band.topRight(), self.band.bottomRight())
-        p.restore()
+        if not self.band.isEmpty():  # empty during a drag: the pills follow it alone
+            self._paint_band(p, c)
         path = QPainterPath()
         path.addRoundedRect(self.pill, 5, 5)
         p.fillPath(path, QColor(c.warning_bg))
@@ -322,6 +311,21 @@ class GapBandItem(MapItem):
             text = WARNING_GLYPH  # too narrow for words: the tooltip says it
         if self.pill.width() > 8:
             p.drawText(self.pill, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_band(self, p: QPainter, c: Colors) -> None:
+        band = QColor(c.warning)
+        band.setAlphaF(0.10)
+        # Axis-aligned and whole pixels: without antialiasing a translucent band is a
+        # plain fill (antialiased, the map's many bands cost most of a repaint).
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.fillRect(self.band.toAlignedRect(), band)
+        edge = QColor(c.warning)
+        edge.setAlphaF(0.45)
+        p.setPen(QPen(edge, 1, Qt.PenStyle.DotLine))
+        p.drawLine(self.band.topLeft(), self.band.bottomLeft())
+        p.drawLine(self.band.topRight(), self.band.bottomRight())
+        p.restore()
 
 
 class TouchLaneItem(MapItem):
@@ -623,6 +627,8 @@ class CycleMapView(QGraphicsView):
                 label = f"{WARNING_GLYPH} {GAP_LABELS.get(kind, kind)} {g.days} d"
                 pill = QRectF(x0, y, max(4.0, x1 - x0), GAP_ROW_H)
                 band = QRectF(x0, lanes_top, max(2.0, x1 - x0), lanes_bottom - lanes_top)
+                if self._preview is not None:
+                    band = QRectF()  # during a drag the pills follow; the bands return on release
                 scene.addItem(GapBandItem(pill, band, g, label))
 
         label_room = 0.0
