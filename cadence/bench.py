@@ -437,14 +437,18 @@ def run(
     products: int = PRODUCTS,
     runs: int = 5,
     export: bool = True,
-    commands: bool = True,
-    gui: bool = True,
+    commands: bool | None = None,
+    gui: bool | None = None,
 ) -> int:
     """Measure and print the figures (one JSON object with ``as_json``).
 
     ``commands``: also the CLI's wall time and peak RSS on the 40-product plan;
     ``gui``: also the window's edit, undo, drag and product-switch times on it.
+    None (the default): both when the plan is that large (``products`` ≥ 40).
     """
+    large = products >= GUI_PRODUCTS
+    commands = large if commands is None else commands
+    gui = large if gui is None else gui
     figures = measure(build_large_plan(products), runs, export)
     if commands:
         figures.update(command_figures(build_large_plan(GUI_PRODUCTS)))
@@ -472,10 +476,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-commands",
         dest="commands",
         action="store_false",
-        help="skip timing schedule --json and export as subprocesses",
+        default=None,
+        help="skip timing schedule --json and export as subprocesses (run when --products ≥ 40)",
     )
     parser.add_argument(
-        "--no-gui", dest="gui", action="store_false", help="skip the window's figures"
+        "--no-gui",
+        dest="gui",
+        action="store_false",
+        default=None,
+        help="skip the window's figures (run when --products ≥ 40)",
     )
 
 
