@@ -189,9 +189,20 @@ class Planner:
             self._schedules, self._leads, self._gaps = {}, {}, {}
             return Replan(Schedule(()), ())
         products = sorted(plan.products, key=lambda p: p.id)
-        cal_key = engine.calendar_key(plan)
+        pieces, rescheduled = self._product_schedules(plan, products)
+        sent = self._broadcasts(plan, products)
+        result = self._calendar_of(products, pieces, sent)
+        if not with_gaps:
+            return Replan(result, (), rescheduled)
+        parts, rechecked = self._product_gaps(plan, products, pieces, sent)
+        capacity = gaps.capacity_gaps(plan, [part.loads for part in parts])
+        return self._gap_result(result, products, parts, capacity, rescheduled, rechecked)
 
-        # Each product's own occurrences.
+    def _product_schedules(
+        self, plan: Plan, products: list[Product]
+    ) -> tuple[list[engine.ProductSchedule], tuple[str, ...]]:
+        """Each product's own occurrences (recomputed when it or the calendar changed)."""
+        cal_key = engine.calendar_key(plan)
         rescheduled = {pid for pid in self._schedules if plan.product(pid) is None}
         schedules: dict[str, _Cached] = {}
         for p in products:
@@ -201,9 +212,11 @@ class Planner:
                 rescheduled.add(p.id)
             schedules[p.id] = cached
         self._schedules = schedules
+        return [schedules[p.id].value for p in products], tuple(sorted(rescheduled))
 
-        # The broadcasts, whose leads sum over the products they reach.
-        b_key = (cal_key, plan.broadcasts)
+    def _broadcasts(self, plan: Plan, products: list[Product]) -> engine.BroadcastSchedule:
+        """The broadcasts' occurrences; their leads sum over the products they reach."""
+        b_key = (engine.calendar_key(plan), plan.broadcasts)
         if self._broadcast_key != b_key:
             self._broadcast_dates = engine.broadcast_dates(plan)
             self._broadcast_key = b_key
@@ -212,54 +225,75 @@ class Planner:
         for p in products:
             cached = self._leads.get(p.id)
             if cached is None or cached.key != b_key or not _same(cached.product, p):
-                days = engine.broadcast_days(dates, p.id)
-                cached = _Cached(b_key, p, engine.leads_on(p, days))
+                cached = _Cached(b_key, p, engine.leads_on(p, engine.broadcast_days(dates, p.id)))
             leads[p.id] = cached
         self._leads = leads
-        sent = engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
-        pieces = [schedules[p.id].value for p in products]
-        sources = [
-            ("", sent.by_slot),
-            *((p.id, piece.by_slot) for p, piece in zip(products, pieces, strict=True)),
-        ]
+        return engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
+
+    def _calendar_of(
+        self,
+        products: list[Product],
+        pieces: list[engine.ProductSchedule],
+        sent: engine.BroadcastSchedule,
+    ) -> Schedule:
+        """The schedule, merged from the pieces (in order when first read)."""
+        ids = [p.id for p in products]
+        sources = [("", sent.by_slot), *zip(ids, (piece.by_slot for piece in pieces), strict=True)]
         self._calendar.update(sources)
-        length = len(sent.sent) + sum(piece.count for piece in pieces)
-        touches = MergedEntries(self._calendar, sources, length)
+        count = len(sent.sent) + sum(piece.count for piece in pieces)
         skipped_sources = [
             ("", sent.skipped_by_slot),
-            *((p.id, piece.skipped_by_slot) for p, piece in zip(products, pieces, strict=True)),
+            *zip(ids, (piece.skipped_by_slot for piece in pieces), strict=True),
         ]
         self._skipped.update(skipped_sources)
         skipped_count = sum(map(len, sent.skipped_by_slot.values()))
         skipped_count += sum(piece.skipped_count for piece in pieces)
-        skipped = MergedEntries(self._skipped, skipped_sources, skipped_count)
-        result = Schedule(touches, skipped)
-        if not with_gaps:
-            return Replan(result, (), tuple(sorted(rescheduled)))
+        return Schedule(
+            MergedEntries(self._calendar, sources, count),
+            MergedEntries(self._skipped, skipped_sources, skipped_count),
+        )
 
-        # Each product's gaps, then the plan-wide capacity gaps.
-        g_key = (b_key, plan.rules, plan.teams)
+    def _product_gaps(
+        self,
+        plan: Plan,
+        products: list[Product],
+        pieces: list[engine.ProductSchedule],
+        sent: engine.BroadcastSchedule,
+    ) -> tuple[list[gaps.ProductGaps], tuple[str, ...]]:
+        """Each product's gaps (recomputed when it, the calendar, the broadcasts, the
+        rules or the teams changed)."""
+        g_key = (engine.calendar_key(plan), plan.broadcasts, plan.rules, plan.teams)
         checked: dict[str, _Cached] = {}
         rechecked = []
-        for p in products:
+        for p, piece in zip(products, pieces, strict=True):
             cached = self._gaps.get(p.id)
             if cached is None or cached.key != g_key or not _same(cached.product, p):
-                own = list(schedules[p.id].value.occurrences())
+                own = list(piece.occurrences())
                 cached = _Cached(g_key, p, gaps.product_gaps(plan, p, own, sent.sent))
                 rechecked.append(p.id)
             checked[p.id] = cached
         self._gaps = checked
-        parts = [checked[p.id].value for p in products]
-        capacity = gaps.capacity_gaps(plan, [part.loads for part in parts])
+        return [checked[p.id].value for p in products], tuple(rechecked)
+
+    def _gap_result(
+        self,
+        result: Schedule,
+        products: list[Product],
+        parts: list[gaps.ProductGaps],
+        capacity: list[Gap],
+        rescheduled: tuple[str, ...],
+        rechecked: tuple[str, ...],
+    ) -> Replan:
+        """The gap list merged from the products' and the capacity gaps, with the counts."""
         wide: dict[int, list[Gap]] = {}
         for g in capacity:
             wide.setdefault(gaps.gap_bucket(g), []).append(g)
+        ids = [p.id for p in products]
         self._gap_list.update(
-            [("", wide), *((p.id, part.buckets) for p, part in zip(products, parts, strict=True))]
+            [("", wide), *zip(ids, (part.buckets for part in parts), strict=True)]
         )
-        found = tuple(self._gap_list.entries())
         by_product: dict[str | None, Sequence[Gap]] = {
-            p.id: part.gaps for p, part in zip(products, parts, strict=True) if part.gaps
+            pid: part.gaps for pid, part in zip(ids, parts, strict=True) if part.gaps
         }
         if capacity:
             by_product[None] = capacity
@@ -267,6 +301,5 @@ class Planner:
         for part in parts:
             for kind, n in part.kinds.items():
                 kinds[kind] = kinds.get(kind, 0) + n
-        return Replan(
-            result, found, tuple(sorted(rescheduled)), tuple(rechecked), by_product, kinds
-        )
+        found = tuple(self._gap_list.entries())
+        return Replan(result, found, rescheduled, rechecked, by_product, kinds)
