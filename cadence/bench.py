@@ -43,8 +43,10 @@ from cadence.model import (
     Touch,
     WorkCalendar,
 )
+from cadence.planner import Planner
 
 PRODUCTS = 50
+GUI_PRODUCTS = 40  # the plan of the window's and the commands' figures (~125 k occurrences)
 STAGES = 8
 TOUCHES = 25
 COHORTS = 52
@@ -237,7 +239,7 @@ def _best(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 def _replan_ms(plan: Plan, runs: int) -> float:
     """Re-plan after lengthening one stage of one product (a typical GUI edit)."""
-    planner = engine.Planner()
+    planner = Planner()
     planner.update(plan)
     best = float("inf")
     for i in range(runs):
@@ -257,6 +259,84 @@ def _replan_ms(plan: Plan, runs: int) -> float:
     return best * 1000
 
 
+_RSS_PROBE = (
+    "import atexit, resource, runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "def note():\n"
+    "    with open(out, 'w') as f:\n"
+    "        f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "atexit.register(note)\n"
+    "sys.argv[0] = 'cadence'\n"
+    "from cadence.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def command_figures(plan: Plan) -> dict[str, Any]:
+    """Wall seconds and peak RSS (MB) of ``cadence schedule --json`` and ``cadence export``
+    (to .ics, then again over the previous export) on ``plan``, each run as a subprocess
+    of this interpreter (``resource`` ru_maxrss of the child, read as it exits)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from cadence.formats.plan_json import dumps_plan
+
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="cadence-bench-") as folder:
+        plan_file = Path(folder) / "plan.json"
+        plan_file.write_text(dumps_plan(plan), encoding="utf-8")
+        ics = str(Path(folder) / "plan.ics")
+        runs = {
+            "schedule_json": ["schedule", str(plan_file), "--json"],
+            "export": ["export", str(plan_file), "-o", ics],
+            "reexport": ["export", str(plan_file), "-o", ics],
+        }
+        for name, args in runs.items():
+            rss_file = str(Path(folder) / f"{name}.rss")
+            t0 = clock.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", _RSS_PROBE, rss_file, *args],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+            wall = clock.perf_counter() - t0
+            if done.returncode != 0:
+                figures[f"{name}_error"] = done.stderr.strip().splitlines()[-1:] or done.returncode
+                continue
+            figures[f"{name}_s"] = round(wall, 2)
+            figures[f"{name}_peak_rss_mb"] = round(int(Path(rss_file).read_text()) / 1024, 1)
+    return figures
+
+
+def gui_figures(products: int = 40, runs: int = 20) -> dict[str, Any]:
+    """The window's figures (``python -m ui.bench_gui --json``), run as a subprocess so
+    that the core never imports Qt; empty when the GUI cannot run here."""
+    import subprocess
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ui.bench_gui",
+            "--json",
+            "--products",
+            str(products),
+            "--runs",
+            str(runs),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"gui_error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def measure(plan: Plan | None = None, runs: int = 5, export: bool = True) -> dict[str, Any]:
     """Every benchmark figure for ``plan`` (default: :func:`build_large_plan`).
 
@@ -268,8 +348,7 @@ def measure(plan: Plan | None = None, runs: int = 5, export: bool = True) -> dic
     tables = floor_tables(plan)
 
     def floor() -> list[tuple[date, str]]:
-        with gaps.gc_paused():  # the same allocation conditions as the engine
-            return _floor(plan, tables)
+        return _floor(plan, tables)  # run plainly, as the engine runs
 
     # Rounds of (schedule, gaps, floor), best of each: the three see the same
     # machine (a shared machine's speed drifts), and the ratio compares like with like.
@@ -281,10 +360,12 @@ def measure(plan: Plan | None = None, runs: int = 5, export: bool = True) -> dic
         gaps_s = min(gaps_s, t)
         t, pairs = _best(floor, 1)
         floor_s = min(floor_s, t)
+    # Every occurrence and gap is an object already (tuples and lists of them):
+    # these figures include building them all.
     touches = sum(1 for o in sched.touches if o.kind == "touch")
     if len(pairs) != touches:
         raise AssertionError(f"floor emitted {len(pairs)} pairs, engine {touches} touches")
-    planner_s, _ = _best(lambda: engine.Planner().update(plan), runs)
+    planner_s, _ = _best(lambda: Planner().update(plan), runs)
     replan_ms = _replan_ms(plan, runs)
 
     tracemalloc.start()
@@ -328,6 +409,16 @@ LABELS = (
     ("replan_ms", "re-plan one changed product", " ms"),
     ("peak_mb", "peak memory (tracemalloc)", " MB"),
     ("ics_events_per_s", "iCalendar export", " events/s"),
+    ("schedule_json_s", "schedule --json (40 products)", " s"),
+    ("schedule_json_peak_rss_mb", "  its peak RSS", " MB"),
+    ("export_s", "export .ics (40 products)", " s"),
+    ("export_peak_rss_mb", "  its peak RSS", " MB"),
+    ("reexport_s", "export again over it", " s"),
+    ("reexport_peak_rss_mb", "  its peak RSS", " MB"),
+    ("edit_ms", "edit to painted (p50/p95)", " ms"),
+    ("undo_ms", "undo to painted (p50/p95)", " ms"),
+    ("drag_frame_ms", "drag frame (p50/p95)", " ms"),
+    ("product_switch_ms", "product switch (p50/p95)", " ms"),
     ("icalendar_events_per_s", "icalendar library", " events/s"),
 )
 
@@ -341,9 +432,28 @@ def render(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(as_json: bool = False, products: int = PRODUCTS, runs: int = 5, export: bool = True) -> int:
-    """Measure and print the figures (one JSON object with ``as_json``)."""
+def run(
+    as_json: bool = False,
+    products: int = PRODUCTS,
+    runs: int = 5,
+    export: bool = True,
+    commands: bool | None = None,
+    gui: bool | None = None,
+) -> int:
+    """Measure and print the figures (one JSON object with ``as_json``).
+
+    ``commands``: also the CLI's wall time and peak RSS on the 40-product plan;
+    ``gui``: also the window's edit, undo, drag and product-switch times on it.
+    None (the default): both when the plan is that large (``products`` ≥ 40).
+    """
+    large = products >= GUI_PRODUCTS
+    commands = large if commands is None else commands
+    gui = large if gui is None else gui
     figures = measure(build_large_plan(products), runs, export)
+    if commands:
+        figures.update(command_figures(build_large_plan(GUI_PRODUCTS)))
+    if gui:
+        figures.update(gui_figures(GUI_PRODUCTS))
     print(json.dumps(figures) if as_json else render(figures))
     return 0
 
@@ -362,13 +472,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the export figures"
     )
+    parser.add_argument(
+        "--no-commands",
+        dest="commands",
+        action="store_false",
+        default=None,
+        help="skip timing schedule --json and export as subprocesses (run when --products ≥ 40)",
+    )
+    parser.add_argument(
+        "--no-gui",
+        dest="gui",
+        action="store_false",
+        default=None,
+        help="skip the window's figures (run when --products ≥ 40)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cadence.bench", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return run(args.json, args.products, args.runs, args.export)
+    return run(args.json, args.products, args.runs, args.export, args.commands, args.gui)
 
 
 if __name__ == "__main__":

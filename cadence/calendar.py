@@ -7,7 +7,7 @@ why not, and where does a date roll to.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import lru_cache
 
 import holidays as holidays_pkg
@@ -46,6 +46,21 @@ def default_holiday_language(country: str) -> str | None:
     if "en_US" in (getattr(table, "supported_languages", None) or ()):
         return "en_US"
     return getattr(table, "default_language", None)
+
+
+@lru_cache(maxsize=16)
+def working_days(calendar: WorkCalendar, start: date, end: date) -> WorkingDays:
+    """The :class:`WorkingDays` of a calendar around a horizon, shared between calls.
+
+    A table never changes once built, so the engine and the checks share one
+    per (calendar, horizon) instead of rebuilding it (and re-reading the holidays).
+    """
+    return WorkingDays(calendar, start, end)
+
+
+def time_key(t: time | None) -> int:
+    """Order of a time of day within its date: all-day (None) first, then by the clock."""
+    return 0 if t is None else 1 + t.hour * 3600 + t.minute * 60 + t.second
 
 
 def supported_countries() -> dict[str, list[str]]:
@@ -165,6 +180,18 @@ class WorkingDays:
             j = self._prev[i]
             return self._base + j if j >= 0 else None
         return None
+
+    def land(self, ordinal: int, policy: str) -> int | None:
+        """Where a nominal date (an ordinal) is sent: the rule of docs/scheduling.md.
+
+        A working day stays; otherwise ``forward`` goes to the next working day,
+        ``backward`` to the previous one and ``skip`` nowhere (None). None too
+        when the date, or the day it would roll to, lies outside the window.
+        """
+        i = ordinal - self._base
+        if not 0 <= i < self._size:
+            return None
+        return self.roll_ordinal(ordinal, policy)
 
     def roll(self, d: date, policy: str) -> date | None:
         """Where a nominal date lands: itself if working, else by policy (None = skipped)."""

@@ -285,6 +285,7 @@ class CalendarView(QWidget):
         self._view = "month"
         self._filter = CalendarFilter()
         self._stale = False  # the schedule changed while hidden
+        self._plan_stale = False  # the plan changed while hidden
         self._syncing = True  # no filter updates while the widgets are built
 
         self._build_ui()
@@ -596,10 +597,16 @@ class CalendarView(QWidget):
             self._repaint()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self._plan_stale:
+            self._on_plan_changed(None)
         self._ensure_fresh()
         super().showEvent(event)
 
     def _on_plan_changed(self, _changes: object) -> None:
+        # Hidden (another tab is shown): catch up when shown, like the schedule.
+        self._plan_stale = not self.isVisible()
+        if self._plan_stale:
+            return
         self._refresh_plan()
         plan: Plan = self.controller.plan
         day = self.state.selected_day

@@ -24,7 +24,7 @@ from __future__ import annotations
 import gc
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,8 +34,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cadence.engine import occurrence_sort_key
-from cadence.model import Gap, Occurrence, Plan, Schedule
-from ui.replan import Replanner
+from cadence.model import Gap, Occurrence, Plan, Product, Schedule
+from ui.replan import Replanner, preview_gaps
 
 if TYPE_CHECKING:  # the store imports sqlmodel (~600 ms): only when needed
     from cadence.store import Document
@@ -140,6 +140,8 @@ class DocumentController(QObject):
         self._replanner = replanner or Replanner()
         self.schedule: Schedule = Schedule(())
         self.gaps: list[Gap] = []
+        self._by_product: Mapping[str | None, Sequence[Gap]] = {}
+        self._kind_counts: Mapping[str, int] = {}
         self._occurrences: list[Occurrence] | None = None
         self._request_entries: tuple[Occurrence, ...] | None = None
         self.replan_ms: float = 0.0
@@ -147,7 +149,6 @@ class DocumentController(QObject):
         # live below ~60 ms and previews locally (applying on release) above.
         self.edit_ms: float = 0.0
         self._merge_serial = 1000
-        self._gaps_by_product: dict[str | None, list[Gap]] | None = None
         self._replan()
 
     # -- the contract ----------------------------------------------------------
@@ -260,21 +261,35 @@ class DocumentController(QObject):
 
     # -- lookups the views share -------------------------------------------------
 
-    def gaps_by_product(self) -> dict[str | None, list[Gap]]:
-        """The gaps grouped by product id (None: capacity), grouped once per re-plan."""
-        if self._gaps_by_product is None:
-            groups: dict[str | None, list[Gap]] = {}
-            for g in self.gaps:
-                groups.setdefault(g.product, []).append(g)
-            self._gaps_by_product = groups
-        return self._gaps_by_product
+    def gaps_by_product(self) -> Mapping[str | None, Sequence[Gap]]:
+        """The gaps grouped by product id (None: capacity), as the planner keeps them."""
+        return self._by_product
 
     def gaps_of(self, product_id: str | None) -> list[Gap]:
-        return list(self.gaps_by_product().get(product_id, ()))
+        return list(self._by_product.get(product_id, ()))
 
     def gap_counts(self) -> dict[str | None, int]:
         """Gaps per product id (None: plan-wide capacity gaps)."""
-        return {pid: len(found) for pid, found in self.gaps_by_product().items()}
+        return {pid: len(found) for pid, found in self._by_product.items()}
+
+    def gap_kind_counts(self) -> Mapping[str, int]:
+        """Gaps per kind, summed from the products' counts (no gap list is walked)."""
+        return self._kind_counts
+
+    def occurrence_count(self) -> int:
+        """How many calendar entries ``occurrences()`` holds, without merging them."""
+        if self._occurrences is not None:
+            return len(self._occurrences)
+        if self._request_entries is None:
+            from cadence.requests import calendar_entries
+
+            self._request_entries = tuple(calendar_entries(self.plan))
+        return len(self.schedule.touches) + len(self._request_entries)
+
+    def preview_gaps(self, product: Product, cohort: date) -> list[Gap]:
+        """The gaps one cohort of ``product`` would have (a drag in progress): only that
+        cohort is re-planned; nothing is saved, pushed or announced."""
+        return preview_gaps(self.plan, product, cohort)
 
     # -- the path every edit, undo and redo takes ----------------------------------
 
@@ -316,9 +331,12 @@ class DocumentController(QObject):
         return True
 
     def _replan(self) -> None:
-        self.schedule, self.gaps, self.replan_ms = self._replanner.update(self.plan)
+        result, self.replan_ms = self._replanner.update(self.plan)
+        self.schedule = result.schedule
+        self.gaps = list(result.gaps)
+        self._by_product = result.gaps_by_product
+        self._kind_counts = result.kind_counts
         self._occurrences = None
-        self._gaps_by_product = None
         # The schedule and gaps hold many long-lived, acyclic objects on a large plan
         # (their tables, and every occurrence and gap once read): keep them out of the
         # cyclic collector, whose full passes otherwise cost tenths of a second at

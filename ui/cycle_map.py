@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -45,12 +46,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cadence.engine import touch_days
 from cadence.model import CHANNEL_LABELS, CHANNELS, Gap, Plan, Product, Stage, Touch
 from ui import edits
 from ui.controller import DocumentController
 from ui.glyphs import channel_path, swatch_icon
 from ui.tables import hhmm
-from ui.theme import WARNING_GLYPH, colors, soften, team_color, text_on
+from ui.theme import WARNING_GLYPH, Colors, colors, soften, team_color, text_on
 
 LEFT = 18.0  # scene x of day 0
 RIGHT_PAD = 24.0
@@ -62,7 +64,6 @@ LANE_H = 23.0
 MARKER = 13.0
 EDGE_GRAB = 6.0  # pixels either side of a stage's right edge that start a resize
 MIN_PPD, MAX_PPD = 2.0, 90.0
-SLOW_EDIT_MS = 60.0
 
 GAP_LABELS = {
     "unowned": "no owner",
@@ -261,7 +262,10 @@ class StageColumnItem(MapItem):
         c = colors()
         tint = QColor(c.warning if self.unowned else self.color)
         tint.setAlphaF(0.09 if self.unowned else (0.05 if self.odd else 0.08))
-        p.fillRect(self.rect, tint)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # a plain fill (see GapBandItem)
+        p.fillRect(self.rect.toAlignedRect(), tint)
+        p.restore()
         if self.unowned:
             p.save()
             p.setClipRect(self.rect)
@@ -290,14 +294,8 @@ class GapBandItem(MapItem):
         self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         c = colors()
-        band = QColor(c.warning)
-        band.setAlphaF(0.10)
-        p.fillRect(self.band, band)
-        edge = QColor(c.warning)
-        edge.setAlphaF(0.45)
-        p.setPen(QPen(edge, 1, Qt.PenStyle.DotLine))
-        p.drawLine(self.band.topLeft(), self.band.bottomLeft())
-        p.drawLine(self.band.topRight(), self.band.bottomRight())
+        if not self.band.isEmpty():  # empty during a drag: the pills follow it alone
+            self._paint_band(p, c)
         path = QPainterPath()
         path.addRoundedRect(self.pill, 5, 5)
         p.fillPath(path, QColor(c.warning_bg))
@@ -313,6 +311,21 @@ class GapBandItem(MapItem):
             text = WARNING_GLYPH  # too narrow for words: the tooltip says it
         if self.pill.width() > 8:
             p.drawText(self.pill, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_band(self, p: QPainter, c: Colors) -> None:
+        band = QColor(c.warning)
+        band.setAlphaF(0.10)
+        # Axis-aligned and whole pixels: without antialiasing a translucent band is a
+        # plain fill (antialiased, the map's many bands cost most of a repaint).
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.fillRect(self.band.toAlignedRect(), band)
+        edge = QColor(c.warning)
+        edge.setAlphaF(0.45)
+        p.setPen(QPen(edge, 1, Qt.PenStyle.DotLine))
+        p.drawLine(self.band.topLeft(), self.band.bottomLeft())
+        p.drawLine(self.band.topRight(), self.band.bottomRight())
+        p.restore()
 
 
 class TouchLaneItem(MapItem):
@@ -410,7 +423,8 @@ class CycleMapView(QGraphicsView):
         self.ppd = 12.0
         self.fit = True
         self._drag: _Drag | None = None
-        self._preview: Product | None = None  # drawn instead of the plan's during a slow drag
+        self._preview: Product | None = None  # drawn instead of the plan's during a drag
+        self._preview_text = "Drag"
         self._stage_items: dict[str, StageBarItem] = {}
         self._touch_items: dict[str, TouchLaneItem] = {}
         self._lanes_top = 0.0
@@ -613,20 +627,15 @@ class CycleMapView(QGraphicsView):
                 label = f"{WARNING_GLYPH} {GAP_LABELS.get(kind, kind)} {g.days} d"
                 pill = QRectF(x0, y, max(4.0, x1 - x0), GAP_ROW_H)
                 band = QRectF(x0, lanes_top, max(2.0, x1 - x0), lanes_bottom - lanes_top)
+                if self._preview is not None:
+                    band = QRectF()  # during a drag the pills follow; the bands return on release
                 scene.addItem(GapBandItem(pill, band, g, label))
 
         label_room = 0.0
         for row, touch in enumerate(lanes):
             stage_start = product.stage_start(touch.stage) if product.stage(touch.stage) else 0
-            stage = product.stage(touch.stage)
-            stage_days = stage.days if stage else 1
-            xs = []
-            off = touch.offset_days
-            while off < stage_days:
-                xs.append(LEFT + (stage_start + off + 0.5) * ppd)
-                if not touch.every_days:
-                    break
-                off += touch.every_days
+            # The repeats' days come from the engine's rule (cadence.engine.touch_days).
+            xs = [LEFT + (day + 0.5) * ppd for day in touch_days(product, touch)]
             if not xs:
                 xs = [LEFT + (stage_start + touch.offset_days + 0.5) * ppd]
             y = lanes_top + row * LANE_H
@@ -658,13 +667,13 @@ class CycleMapView(QGraphicsView):
     def _first_cohort_gaps(self, plan: Plan, product: Product) -> list[Gap]:
         dates = [d for d in product.cohorts.intake_dates() if d >= plan.start]
         self._cohort = dates[0] if dates else None
-        if self._cohort is None or self._preview is not None:
+        if self._cohort is None:
             return []
-        return [
-            g
-            for g in self.controller.gaps_by_product().get(product.id, ())
-            if g.cohort == self._cohort and g.kind in GAP_LABELS
-        ]
+        if self._preview is not None:  # a drag: re-plan that cohort alone, save nothing
+            found: Sequence[Gap] = self.controller.preview_gaps(product, self._cohort)
+        else:
+            found = self.controller.gaps_by_product().get(product.id, ())
+        return [g for g in found if g.cohort == self._cohort and g.kind in GAP_LABELS]
 
     # -- hit testing ---------------------------------------------------------------------
 
@@ -681,12 +690,12 @@ class CycleMapView(QGraphicsView):
         for sid, item in self._stage_items.items():
             if item.rect.contains(sp):
                 return "stage", sid
-        for tid, item in self._touch_items.items():
-            if any(r.contains(sp) for r in item.marker_rects()):
+        for tid, lane in self._touch_items.items():
+            if any(r.contains(sp) for r in lane.marker_rects()):
                 return "touch", tid
         if self._lanes_top <= sp.y() <= self._lanes_bottom:
-            for tid, item in self._touch_items.items():
-                if item.rect.contains(sp):
+            for tid, lane in self._touch_items.items():
+                if lane.rect.contains(sp):
                     return "lane", tid
             return "lane", None
         return "none", None
@@ -817,18 +826,15 @@ class CycleMapView(QGraphicsView):
         super().keyPressEvent(event)
 
     def _edit(self, product: Product, text: str, drag: _Drag) -> None:
-        # Where an edit is slow (a large plan), draw the drag locally and apply once
-        # on release; otherwise apply every step (merged into one undo command) so
-        # the tables, calendar and gaps follow the drag live.
-        if self.controller.edit_ms > SLOW_EDIT_MS:
-            self._preview = product
-            self._preview_text = text
-            self.rebuild()
-            return
-        self._commit(product, drag, text)
+        # A drag's intermediate positions are drawn here, with the gaps of the dragged
+        # product's first cohort re-planned alone; nothing is saved until the release
+        # applies the last position: one transaction, one undo step.
+        self._preview = product
+        self._preview_text = text
+        self.rebuild()
 
     def _commit(self, product: Product, drag: _Drag, text: str | None = None) -> None:
-        text = text or getattr(self, "_preview_text", "Drag")
+        text = text or self._preview_text
         plan = edits.with_product(self.controller.plan, product)
         error = self.controller.apply(plan, text, drag.merge_id)
         if error is not None:
@@ -836,7 +842,7 @@ class CycleMapView(QGraphicsView):
         else:
             drag.moved = True
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         drag = self._drag
         if drag is None:
             return

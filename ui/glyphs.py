@@ -110,8 +110,14 @@ def channel_icon(channel: str, color: QColor | str) -> QIcon:
 
 
 def swatch_icon(color: QColor | str, hatched: bool = False) -> QIcon:
-    """A rounded colour square (team legends, owner combos); hatched = nobody owns it."""
+    """A rounded colour square (team legends, owner combos); hatched = nobody owns it.
+
+    Made once per colour (tables ask for one per cell and repaint).
+    """
     color = QColor(color)
+    key = ("swatch-hatched" if hatched else "swatch", color.name(QColor.NameFormat.HexArgb))
+    if key in _icons:
+        return _icons[key]
     result = QIcon()
     for size in (16, 20, 24):
         pix = QPixmap(size * 2, size * 2)
@@ -132,4 +138,5 @@ def swatch_icon(color: QColor | str, hatched: bool = False) -> QIcon:
         painter.end()
         pix.setDevicePixelRatio(2.0)
         result.addPixmap(pix)
+    _icons[key] = result
     return result

@@ -1,16 +1,19 @@
 """Re-planning after an edit: schedule + gaps, recomputing only what changed.
 
 A thin adapter between the controller and the core's incremental planner
-(``cadence.engine.Planner``, which caches per product and re-plans only the
+(``cadence.planner.Planner``, which caches per product and re-plans only the
 products that differ). It keeps no Qt state so it can be timed alone.
 """
 
 from __future__ import annotations
 
 import time as _time
+from dataclasses import replace
+from datetime import date
 
-from cadence.engine import Planner
-from cadence.model import Gap, Plan, Schedule
+from cadence import engine, gaps
+from cadence.model import Cohorts, Gap, Plan, Product
+from cadence.planner import Planner, Replan
 
 
 class Replanner:
@@ -24,9 +27,24 @@ class Replanner:
         """Forget every cached product (another document was opened)."""
         self._planner = Planner()
 
-    def update(self, plan: Plan) -> tuple[Schedule, list[Gap], float]:
-        """(schedule, gaps, milliseconds) for ``plan``, re-planning only changed products."""
+    def update(self, plan: Plan) -> tuple[Replan, float]:
+        """The planner's result for ``plan`` and the milliseconds it took."""
         started = _time.perf_counter()
         result = self._planner.update(plan)
         self.rescheduled = result.rescheduled
-        return result.schedule, list(result.gaps), (_time.perf_counter() - started) * 1000
+        return result, (_time.perf_counter() - started) * 1000
+
+
+def preview_gaps(plan: Plan, product: Product, cohort: date) -> list[Gap]:
+    """The gaps of one cohort of one product of ``plan`` (a drag's intermediate position).
+
+    Only that cohort is scheduled and checked (with the plan's broadcasts): the
+    unowned, silence, hand-off and spacing rules look at one cohort at a time.
+    Nothing is saved and the planner's caches are not touched.
+    """
+    alone = replace(product, cohorts=Cohorts(dates=(cohort,), size=product.cohorts.size))
+    plan = replace(plan, products=(alone,))
+    dates = [d for d in engine.broadcast_dates(plan) if engine.reaches(d.broadcast, product.id)]
+    sent = engine.broadcast_schedule(plan, dates, {product.id: {}})
+    touches = list(engine.product_schedule(plan, alone).occurrences())
+    return gaps.product_gaps(plan, alone, touches, sent.sent).gaps

@@ -55,14 +55,14 @@ class StatusBar(QStatusBar):
 
     def refresh(self) -> None:
         c = self.controller
-        occurrences = len(c.occurrences())
+        occurrences = c.occurrence_count()  # counted, not merged (a large plan has 100 k)
         self.occurrences.setText(f"{_n(occurrences)} occurrences")
         self.occurrences.setToolTip(
             f"{_n(occurrences)} calendar entries (touches, broadcasts, requests) in "
             f"{c.plan.start:%d %b %Y} – {c.plan.end:%d %b %Y}\n"
             f"last re-plan {c.replan_ms:.0f} ms, last edit {c.edit_ms:.0f} ms"
         )
-        kinds = Counter(g.kind for g in c.gaps)
+        kinds = Counter(c.gap_kind_counts())
         self.gaps.setText(gap_summary(kinds))
         self.gaps.setProperty("role", "warning" if kinds else "")
         self.gaps.style().unpolish(self.gaps)

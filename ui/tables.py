@@ -79,6 +79,7 @@ class _ProductTable(QAbstractTableModel):
         super().__init__(parent)
         self.controller = controller
         self.product_id: str | None = None
+        self._product_of: tuple[Any, str | None, Product | None] = (None, None, None)
         self._ids: list[str] = []
         controller.sig_plan_changed.connect(self._on_plan_changed)
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
@@ -87,7 +88,11 @@ class _ProductTable(QAbstractTableModel):
 
     @property
     def product(self) -> Product | None:
-        return self.controller.plan.product(self.product_id)
+        # Looked up once per plan (data() asks for every cell; the plan may have 40+).
+        plan = self.controller.plan
+        if self._product_of[0] is not plan or self._product_of[1] != self.product_id:
+            self._product_of = (plan, self.product_id, plan.product(self.product_id))
+        return self._product_of[2]
 
     def set_product(self, product_id: str | None) -> None:
         self.beginResetModel()
@@ -167,7 +172,8 @@ class _ProductTable(QAbstractTableModel):
 
     def _path(self, kind: str, row: int, field: str) -> str:
         plan = self.controller.plan
-        p = [x.id for x in plan.products].index(self.product_id)
+        ids: list[str | None] = [x.id for x in plan.products]
+        p = ids.index(self.product_id)
         return f"products[{p}].{kind}[{row}].{field}"
 
 
@@ -178,6 +184,8 @@ class StageTableModel(_ProductTable):
     def _rows(self) -> tuple[Stage, ...]:
         product = self.product
         return product.stages if product is not None else ()
+
+    _stage_gaps: dict[str, int] | None = None  # counted once per re-plan (see stage_gaps)
 
     def _on_schedule_changed(self) -> None:
         self._stage_gaps = None
@@ -192,7 +200,7 @@ class StageTableModel(_ProductTable):
 
     def stage_gaps(self) -> dict[str, int]:
         """Gaps per stage of this product, counted once per re-plan (data() asks often)."""
-        cached: dict[str, int] | None = getattr(self, "_stage_gaps", None)
+        cached = self._stage_gaps
         if cached is None:
             cached = {}
             for g in self.controller.gaps_by_product().get(self.product_id, ()):

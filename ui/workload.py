@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from math import fsum
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -41,7 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import Occurrence, Plan
+from cadence.gaps import weekly_loads
+from cadence.model import Gap, Occurrence, Plan
 from ui._cal_common import (
     OVER_CAPACITY_COLOR,
     CalendarFilter,
@@ -82,45 +84,34 @@ class WeekLoad:
 def weekly_load(plan: Plan, occurrences: Iterable[Occurrence], team: str) -> list[WeekLoad]:
     """Per ISO week of the plan's horizon: the team's manual and automated touch load.
 
-    Counts touch occurrences only (not broadcasts or requests), like the capacity
-    check; contacts are the sum of expected leads.
+    The manual load is the capacity check's own sum (``cadence.gaps.weekly_loads``:
+    non-automated touch occurrences, not broadcasts or requests, summed exactly);
+    contacts are expected leads.
     """
     first = week_monday(plan.start)
     weeks = (week_monday(plan.end) - first).days // 7 + 1
-    manual = [0.0] * weeks
-    automated = [0.0] * weeks
-    manual_n = [0] * weeks
-    automated_n = [0] * weeks
     base = first.toordinal()
-    for occ in occurrences:
-        if occ.kind != "touch" or occ.owner != team:
-            continue
-        i = (occ.date.toordinal() - base) // 7
-        if not 0 <= i < weeks:
-            continue
-        if occ.automated:
-            automated[i] += occ.leads
-            automated_n[i] += 1
-        else:
-            manual[i] += occ.leads
-            manual_n[i] += 1
-    return [
-        WeekLoad(
-            first + timedelta(days=7 * i),
-            round(manual[i], 2),
-            round(automated[i], 2),
-            manual_n[i],
-            automated_n[i],
+    own = [o for o in occurrences if o.kind == "touch" and o.owner == team]
+    manual = weekly_loads(own)
+    automated: dict[int, list[float]] = {}
+    for o in own:
+        if o.automated:
+            ordinal = o.date.toordinal()
+            automated.setdefault(ordinal - (ordinal - 1) % 7, []).append(o.leads)
+    out = []
+    for i in range(weeks):
+        monday = base + 7 * i
+        m, a = manual.get((team, monday), []), automated.get(monday, [])
+        load = WeekLoad(
+            first + timedelta(days=7 * i), round(fsum(m), 2), round(fsum(a), 2), len(m), len(a)
         )
-        for i in range(weeks)
-    ]
+        out.append(load)
+    return out
 
 
-def over_capacity(loads: Iterable[WeekLoad], capacity: int | None) -> list[WeekLoad]:
-    """Weeks whose manual contacts exceed the capacity (the capacity gap's rule)."""
-    if capacity is None:
-        return []
-    return [w for w in loads if w.manual > capacity]
+def over_capacity(gaps: Iterable[Gap], team: str) -> set[date]:
+    """The Mondays of the weeks the capacity check flagged for the team."""
+    return {g.start for g in gaps if g.kind == "capacity" and g.team == team}
 
 
 class WorkloadChart(QWidget):
@@ -212,8 +203,12 @@ class WorkloadChart(QWidget):
         return team.weekly_capacity if team is not None else None
 
     def over_capacity_weeks(self) -> list[WeekLoad]:
+        """The weeks shown red: those with a capacity gap of the team (the core's rule)."""
         self._ensure_fresh()
-        return over_capacity(self.loads, self.capacity())
+        if self._team is None:
+            return []
+        flagged = over_capacity(self.controller.gaps, self._team)
+        return [w for w in self.loads if w.monday in flagged]
 
     def click_week(self, index: int) -> None:
         """What clicking the bar of week ``index`` does: the calendar shows that team's week."""

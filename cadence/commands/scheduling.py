@@ -252,7 +252,7 @@ def render_gaps(plan: Plan, found: Sequence[Gap]) -> str:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
-    from cadence.engine import Planner
+    from cadence.planner import Planner
 
     plan = read_plan(args.plan)
     found = Planner().update(plan).gaps

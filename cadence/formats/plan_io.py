@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from cadence.files import keep_mode
 from cadence.model import Plan
 from cadence.validate import PlanInvalid
 
@@ -99,11 +100,3 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-
-
-def keep_mode(tmp: Path, target: Path) -> None:
-    """Give the file that will replace ``target`` the permissions ``target`` has."""
-    try:
-        os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-    except FileNotFoundError:
-        pass

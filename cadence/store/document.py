@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
-from cadence.formats.plan_io import keep_mode
+from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict
 from cadence.model import Plan
 from cadence.store.tables import (

@@ -1,9 +1,9 @@
-"""The engine's compact schedule: records built on read, and same-day contact order.
+"""Same-day contact order and cohorts at the horizon's edge, in the spacing check.
 
-The gap checks read the engine's integer tables; a schedule of plain occurrence
-objects goes through ``gaps.index_occurrences`` and sorts each day's contacts by
-(time, UID) explicitly. Both must give the same gaps, including where the
-engine's numbering cannot follow UID order by itself.
+A cohort's contacts are ordered by (date, time, UID): the spacing pairs on one
+day follow that order, including where touch-id order and UID order differ.
+The engine's schedule, a tuple of the same occurrences and the incremental
+planner must give the same gaps.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from cadence.model import (
     Touch,
     WorkCalendar,
 )
-from cadence.records import Records
+from cadence.planner import Planner
 
 
 def spacing_pairs(p: Plan) -> list[tuple[str, str, str]]:
@@ -33,7 +33,7 @@ def spacing_pairs(p: Plan) -> list[tuple[str, str, str]]:
     found = list(gaps.check(p, sched))
     plain = list(gaps.check(p, Schedule(tuple(sched.touches), tuple(sched.skipped))))
     assert found == plain
-    assert list(engine.Planner().update(p).gaps) == found
+    assert list(Planner().update(p).gaps) == found
     return [(g.start.isoformat(), g.uids[0], g.uids[1]) for g in found if g.kind == "spacing"]
 
 
@@ -60,20 +60,7 @@ def plan(touches: tuple[Touch, ...], product_id: str = "p", **extra) -> Plan:
     )
 
 
-def test_records_behave_like_the_tuple_of_their_objects():
-    made = []
-    records = Records([3, 1, 2], lambda ref: made.append(ref) or ref * 10)
-    assert len(records) == 3 and made == []
-    assert records == (30, 10, 20) and records == [30, 10, 20]
-    assert records != (30, 10) and (30, 10, 20) == records
-    assert records[1] == 10 and records[-1] == 20 and records[1:] == (10, 20)
-    assert list(reversed(records)) == [20, 10, 30]
-    assert records + (40,) == (30, 10, 20, 40) and (0,) + records == (0, 30, 10, 20)
-    assert hash(records) == hash((30, 10, 20)) and 10 in records and bool(records)
-    assert not Records([], str)
-
-
-def test_occurrences_are_built_once_and_equal_the_plain_schedule():
+def test_the_schedule_is_a_tuple_of_occurrences():
     p = plan((Touch("t", "Tip", "email", "mkt", "s", 0, 7),))
     sched = engine.schedule(p)
     assert [o.date.isoformat() for o in sched.touches] == [
@@ -83,7 +70,7 @@ def test_occurrences_are_built_once_and_equal_the_plain_schedule():
         "2027-03-22",
         "2027-03-29",
     ]
-    assert sched.touches[0] is sched.touches[0]
+    assert isinstance(sched.touches, tuple)
     assert sched == Schedule(tuple(sched.touches), ())
 
 
@@ -129,23 +116,48 @@ def test_a_product_named_broadcast_orders_broadcasts_by_uid():
     ]
 
 
-def test_a_cohort_whose_journey_ends_before_the_horizon_is_not_checked():
-    # Intake Saturday 27 February: the two-day journey ends before the horizon opens
-    # on 1 March, but both touches roll forward into it, onto Monday 1 March.
+def edge_plan(intake: date) -> Plan:
+    """Two touches on the two days of a two-day stage; spacing rule 2."""
     touches = (
         Touch("sat", "Saturday", "email", "mkt", "s", 0),
         Touch("sun", "Sunday", "email", "mkt", "s", 1),
     )
     p = plan(touches)
-    p = replace(
+    return replace(
         p,
+        rules=replace(p.rules, min_spacing_days=2),
         products=(
             replace(
                 p.products[0],
                 stages=(Stage("s", "Stage", 2, "mkt"),),
-                cohorts=Cohorts(dates=(date(2027, 2, 27),), size=10),
+                cohorts=Cohorts(dates=(intake,), size=10),
             ),
         ),
     )
+
+
+def test_a_cohort_whose_journey_ends_before_the_horizon_is_still_spacing_checked():
+    # Intake Saturday 27 February: the two-day journey ends before the horizon opens
+    # on Monday 1 March, but both touches roll forward into it, onto 1 March. They
+    # reach the same leads on one day: flagged, as when the journey overlaps the
+    # horizon (below). It used to be dropped.
+    p = edge_plan(date(2027, 2, 27))
     assert [o.date.isoformat() for o in engine.schedule(p).touches] == ["2027-03-01"] * 2
-    assert spacing_pairs(p) == []
+    assert spacing_pairs(p) == [
+        ("2027-03-01", "c.p.sat.20270227.0@cadence", "c.p.sun.20270227.0@cadence"),
+    ]
+    [gap] = [g for g in gaps.check(p, engine.schedule(p)) if g.kind == "spacing"]
+    assert (gap.cohort, gap.stage, gap.message) == (
+        date(2027, 2, 27),
+        "s",
+        '"Saturday" (2027-03-01) and "Sunday" (2027-03-01) are 0 days apart; minimum 2 days',
+    )
+
+
+def test_a_cohort_whose_journey_overlaps_the_horizon_by_one_day_is_spacing_checked():
+    # Intake Sunday 28 February: the journey's second day is 1 March.
+    p = edge_plan(date(2027, 2, 28))
+    assert [o.date.isoformat() for o in engine.schedule(p).touches] == ["2027-03-01"] * 2
+    assert spacing_pairs(p) == [
+        ("2027-03-01", "c.p.sat.20270228.0@cadence", "c.p.sun.20270228.0@cadence"),
+    ]

@@ -12,6 +12,7 @@ import pytest
 from cadence import engine
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Occurrence, Plan, touch_uid
+from cadence.planner import Planner
 
 PLANS = Path(__file__).parent / "plans"
 
@@ -248,7 +249,7 @@ def test_empty_horizon_and_empty_plan():
 
 def test_planner_recomputes_only_the_changed_product():
     p = plan("engine_broadcasts")
-    planner = engine.Planner()
+    planner = Planner()
     first = planner.update(p)
     assert first.rescheduled == ("app", "web")
     assert planner.update(p).rescheduled == ()
@@ -265,7 +266,7 @@ def test_planner_recomputes_only_the_changed_product():
 
 def test_planner_rechecks_every_product_when_the_rules_change():
     p = plan("engine_broadcasts")
-    planner = engine.Planner()
+    planner = Planner()
     planner.update(p)
     stricter = replace(p, rules=replace(p.rules, min_spacing_days=3))
     result = planner.update(stricter)
@@ -328,9 +329,23 @@ def test_planner_rechecks_every_product_when_the_rules_change():
 
 def test_planner_follows_a_calendar_change():
     p = plan("engine_rolls")
-    planner = engine.Planner()
+    planner = Planner()
     planner.update(p)
     no_freeze = replace(p, calendar=replace(p.calendar, blackouts=()))
     result = planner.update(no_freeze)
     assert result.schedule == engine.schedule(no_freeze)
     assert ("2027-04-12", "blackout-f", "rest", "2027-04-12") in rows(result.schedule.touches)
+
+
+def test_an_earlier_schedule_keeps_its_calendar_after_the_planner_moves_on():
+    # The planner's calendar is put in order when first read (a count needs no merge):
+    # one not read before the next update still gives its own plan's occurrences.
+    p = plan("engine_broadcasts")
+    planner = Planner()
+    before = planner.update(p)
+    app = replace(p.products[0], touches=())
+    after = planner.update(replace(p, products=(app, p.products[1])))
+    assert len(before.schedule.touches) == len(engine.schedule(p).touches)
+    assert before.schedule == engine.schedule(p)
+    assert after.schedule == engine.schedule(replace(p, products=(app, p.products[1])))
+    assert len(after.schedule.touches) < len(before.schedule.touches)

@@ -8,6 +8,7 @@ from pathlib import Path
 from cadence import engine, gaps
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Gap, Plan, Schedule
+from cadence.planner import Planner
 
 PLANS = Path(__file__).parent / "plans"
 
@@ -19,7 +20,7 @@ def plan(name: str) -> Plan:
 def check(p: Plan) -> list[Gap]:
     sched = engine.schedule(p)
     found = list(gaps.check(p, sched))
-    assert list(engine.Planner().update(p).gaps) == found
+    assert list(Planner().update(p).gaps) == found
     # The same gaps from plain occurrence objects (no compact tables from the engine).
     plain = Schedule(tuple(sched.touches), tuple(sched.skipped))
     assert list(gaps.check(p, plain)) == found
@@ -269,13 +270,3 @@ def test_gaps_are_sorted_by_start_kind_product_cohort_stage_team():
         ("2027-02-28", "handoff"),
     ]
     assert found == gaps.sort_gaps(reversed(found))
-
-
-def test_block_merger_swaps_one_source():
-    merger: gaps.BlockMerger[str] = gaps.BlockMerger(lambda s: s.split(":")[0])
-    merger.build([("b", {1: ["b:1"], 2: ["b:2"]}), ("a", {2: ["a:2"], 3: ["a:3"]})])
-    assert merger.flatten() == ["b:1", "a:2", "b:2", "a:3"]
-    merger.replace("a", {2: ["a:2"], 3: ["a:3"]}, {1: ["a:1", "a:1'"]})
-    assert merger.flatten() == ["a:1", "a:1'", "b:1", "b:2"]
-    merger.replace("b", {1: ["b:1"], 2: ["b:2"]}, None)
-    assert merger.flatten() == ["a:1", "a:1'"]

@@ -166,3 +166,35 @@ def test_re_planning_after_an_edit_recomputes_only_the_changed_product(controlle
     assert controller._replanner.rescheduled == ("billing",)
     controller.undo_stack.undo()
     assert controller._replanner.rescheduled == ("billing",)
+
+
+def test_counts_for_the_status_bar_need_no_merged_calendar(controller):
+    assert controller.occurrence_count() == 894  # 890 touches and broadcasts, 4 request entries
+    assert controller._occurrences is None  # counted, not merged
+    assert controller.occurrence_count() == len(controller.occurrences())
+    kinds = {
+        k: sum(1 for g in controller.gaps if g.kind == k) for k in {g.kind for g in controller.gaps}
+    }
+    assert dict(controller.gap_kind_counts()) == kinds
+    assert sum(controller.gap_counts().values()) == len(controller.gaps) == 183
+
+
+def test_a_drag_preview_has_the_gaps_the_edit_will_have(controller):
+    product = edits.set_stage(controller.plan.product("analytics"), "consider", days=40)
+    cohort = product.cohorts.intake_dates()[0]
+    preview = controller.preview_gaps(product, cohort)
+    assert (
+        controller.undo_stack.count() == 0 and stage_days(controller.plan, stage="consider") == 21
+    )
+    controller.apply(edits.with_product(controller.plan, product), "Resize")
+    after = [g for g in controller.gaps_of("analytics") if g.cohort == cohort]
+    assert preview == after
+    # Consideration (40 days from 18 Jan) now ends on 26 Feb: the unowned stage starts 27 Feb.
+    assert [(g.kind, g.start.isoformat()) for g in preview] == [
+        ("spacing", "2027-01-04"),
+        ("spacing", "2027-01-14"),
+        ("spacing", "2027-02-01"),
+        ("unowned", "2027-02-27"),
+        ("spacing", "2027-03-02"),
+        ("spacing", "2027-04-06"),
+    ]

@@ -1,0 +1,386 @@
+"""Edit operations on a plan: plan in, new plan and what changed out.
+
+Each operation is a pure function ``op(plan, …) -> Op``: the new plan, a
+:class:`Changes` record saying which products, teams, broadcasts, requests or
+settings it touched (after Anki's ``OpChanges``), and the id of anything it
+created. The GUI's undo commands and the command line apply the same
+operations; a caller re-plans and refreshes only what ``changes`` names.
+
+Operations do not validate: an edit that makes the plan invalid (0 days, an
+offset past the stage end…) is refused by ``cadence.validate`` with its precise
+message when the plan is saved. Unknown ids raise ``KeyError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cadence.model import Cohorts, Plan, Product, Stage, Team, Touch
+from cadence.validate import slugify
+
+__all__ = [
+    "Changes",
+    "Op",
+    "add_product",
+    "add_stage",
+    "add_team",
+    "add_touch",
+    "delete_product",
+    "delete_stage",
+    "delete_touch",
+    "diff_plans",
+    "duplicate_product",
+    "duplicate_touch",
+    "move_product",
+    "move_stage",
+    "product_add_stage",
+    "product_add_touch",
+    "product_delete_stage",
+    "product_delete_touch",
+    "product_duplicate_touch",
+    "product_move_stage",
+    "product_set_stage",
+    "product_set_touch",
+    "rename_product",
+    "set_product",
+    "set_stage",
+    "set_touch",
+    "stage_ranges",
+    "touch_at_day",
+    "unique_id",
+    "unique_name",
+]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one edit touched; a view refreshes, and the planner re-plans, only this."""
+
+    settings: bool = False  # name, zone, horizon, calendar, rules, studio
+    teams: bool = False
+    products: frozenset[str] = frozenset()  # ids changed or added
+    removed_products: frozenset[str] = frozenset()
+    product_order: bool = False
+    broadcasts: bool = False
+    requests: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self == Changes()
+
+    @property
+    def replan_all(self) -> bool:
+        """Settings, teams and broadcasts reach every product's schedule or gaps."""
+        return self.settings or self.teams or self.broadcasts
+
+
+def diff_plans(old: Plan | None, new: Plan) -> Changes:
+    """What differs between two plans, in the terms of :class:`Changes` (None: all new)."""
+    if old is None:
+        return Changes(
+            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True
+        )
+    old_products = {p.id: p for p in old.products}
+    new_products = {p.id: p for p in new.products}
+    settings = (
+        old.id,
+        old.name,
+        old.timezone,
+        old.start,
+        old.end,
+        old.calendar,
+        old.rules,
+        old.studio,
+    )
+    return Changes(
+        settings=settings
+        != (
+            new.id,
+            new.name,
+            new.timezone,
+            new.start,
+            new.end,
+            new.calendar,
+            new.rules,
+            new.studio,
+        ),
+        teams=old.teams != new.teams,
+        products=frozenset(pid for pid, p in new_products.items() if old_products.get(pid) != p),
+        removed_products=frozenset(old_products) - frozenset(new_products),
+        product_order=[p.id for p in old.products] != [p.id for p in new.products],
+        broadcasts=old.broadcasts != new.broadcasts,
+        requests=old.requests != new.requests,
+    )
+
+
+@dataclass(frozen=True)
+class Op:
+    """The result of an operation: the new plan, what changed, the id it created (if any)."""
+
+    plan: Plan
+    changes: Changes = field(default_factory=Changes)
+    created: str | None = None
+
+
+# --- names and ids -------------------------------------------------------------------------
+
+
+def unique_id(name: str, taken: Iterable[str], fallback: str = "item") -> str:
+    """An id from ``name`` ([a-z0-9_-]) that is not in ``taken`` (adds -2, -3…)."""
+    taken = set(taken)
+    base = slugify(name) if name.strip() else fallback
+    if base == "plan" and fallback != "plan" and not name.strip():
+        base = fallback
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate
+
+
+def unique_name(name: str, taken: Iterable[str]) -> str:
+    """``name``, or ``name 2``, ``name 3``… whichever is not in ``taken``."""
+    taken = set(taken)
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate = f"{name} {n}"
+        n += 1
+    return candidate
+
+
+# --- products ----------------------------------------------------------------------------
+
+
+def _product(plan: Plan, product_id: str) -> Product:
+    product = plan.product(product_id)
+    if product is None:
+        raise KeyError(product_id)
+    return product
+
+
+def _with_product(plan: Plan, product: Product) -> Op:
+    products = tuple(product if p.id == product.id else p for p in plan.products)
+    return Op(replace(plan, products=products), Changes(products=frozenset([product.id])))
+
+
+def default_cohorts(plan: Plan) -> Cohorts:
+    """Weekly intake over the plan's horizon, 50 leads a week."""
+    weeks = max(1, (plan.end - plan.start).days // 7 + 1)
+    return Cohorts(start=plan.start, every_days=7, count=weeks, size=50)
+
+
+def add_product(plan: Plan, name: str = "New product") -> Op:
+    """A new product at the end: two stages owned by the first team, a welcome email."""
+    name = unique_name(name, (p.name for p in plan.products))
+    pid = unique_id(name, (p.id for p in plan.products), "product")
+    owner = plan.teams[0].id if plan.teams else None
+    welcome = Touch(
+        id="welcome", name="Welcome email", channel="email", owner=owner or "", stage="aware"
+    )
+    product = Product(
+        id=pid,
+        name=name,
+        stages=(
+            Stage(id="aware", name="Awareness", days=14, owner=owner),
+            Stage(id="consider", name="Consideration", days=21, owner=owner),
+        ),
+        touches=(welcome,) if owner is not None else (),
+        cohorts=default_cohorts(plan),
+    )
+    new = replace(plan, products=(*plan.products, product))
+    return Op(new, Changes(products=frozenset([pid]), product_order=True), pid)
+
+
+def rename_product(plan: Plan, product_id: str, name: str) -> Op:
+    return _with_product(plan, replace(_product(plan, product_id), name=name))
+
+
+def duplicate_product(plan: Plan, product_id: str) -> Op:
+    """A copy right after the product, named "… (copy)"."""
+    product = _product(plan, product_id)
+    name = unique_name(f"{product.name} (copy)", (p.name for p in plan.products))
+    pid = unique_id(f"{product.id}-copy", (p.id for p in plan.products), "product")
+    products = list(plan.products)
+    products.insert(products.index(product) + 1, replace(product, id=pid, name=name))
+    new = replace(plan, products=tuple(products))
+    return Op(new, Changes(products=frozenset([pid]), product_order=True), pid)
+
+
+def delete_product(plan: Plan, product_id: str) -> Op:
+    """Without the product, its requests, and its id in broadcasts' product lists."""
+    products = tuple(p for p in plan.products if p.id != product_id)
+    broadcasts = tuple(
+        replace(b, products=tuple(x for x in b.products if x != product_id))
+        if b.products is not None and product_id in b.products
+        else b
+        for b in plan.broadcasts
+    )
+    requests = tuple(q for q in plan.requests if q.product != product_id)
+    new = replace(plan, products=products, broadcasts=broadcasts, requests=requests)
+    changes = Changes(
+        removed_products=frozenset([product_id]),
+        product_order=True,
+        broadcasts=broadcasts != plan.broadcasts,
+        requests=requests != plan.requests,
+    )
+    return Op(new, changes)
+
+
+def move_product(plan: Plan, product_id: str, to_index: int) -> Op:
+    """The product at position ``to_index`` (clamped) of the list."""
+    product = _product(plan, product_id)
+    products = [p for p in plan.products if p.id != product_id]
+    products.insert(max(0, min(to_index, len(products))), product)
+    new = replace(plan, products=tuple(products))
+    return Op(new, Changes(product_order=new.products != plan.products))
+
+
+# --- stages and touches ------------------------------------------------------------------
+#
+# Each edit of one product is a product-level function (``product_…``: product in,
+# product out, which the GUI's editors preview with) and the operation on the plan.
+
+
+def product_add_stage(
+    product: Product, after: str | None = None, name: str = "New stage", days: int = 14
+) -> tuple[Product, str]:
+    """A new stage after ``after`` (at the end when None), owned like its neighbour; its id."""
+    ids = [s.id for s in product.stages]
+    name = unique_name(name, (s.name for s in product.stages))
+    sid = unique_id(name, ids, "stage")
+    index = ids.index(after) + 1 if after in ids else len(ids)
+    neighbour = product.stages[index - 1] if index > 0 else None
+    stages = list(product.stages)
+    stages.insert(index, Stage(sid, name, days, neighbour.owner if neighbour else None))
+    return replace(product, stages=tuple(stages)), sid
+
+
+def product_delete_stage(product: Product, stage_id: str) -> Product:
+    """Without the stage and the touches in it."""
+    return replace(
+        product,
+        stages=tuple(s for s in product.stages if s.id != stage_id),
+        touches=tuple(t for t in product.touches if t.stage != stage_id),
+    )
+
+
+def product_move_stage(product: Product, stage_id: str, delta: int) -> Product:
+    """The stage ``delta`` places later (earlier when negative), clamped."""
+    stages = list(product.stages)
+    i = [s.id for s in stages].index(stage_id)
+    stages.insert(max(0, min(len(stages) - 1, i + delta)), stages.pop(i))
+    return replace(product, stages=tuple(stages))
+
+
+def product_set_stage(product: Product, stage_id: str, **changes: Any) -> Product:
+    """The stage with the given fields changed (``days=21``, ``owner="sdr"``…)."""
+    stages = tuple(replace(s, **changes) if s.id == stage_id else s for s in product.stages)
+    return replace(product, stages=stages)
+
+
+def product_add_touch(
+    plan: Plan, product: Product, stage_id: str | None = None, offset_days: int = 0
+) -> tuple[Product, str]:
+    """A new email touch in the stage (the first when None), owned by the stage's owner
+    (else the plan's first team); its id."""
+    stage = product.stage(stage_id) if stage_id else (product.stages[0] if product.stages else None)
+    if stage is None:
+        raise KeyError(stage_id)
+    owner = stage.owner or (plan.teams[0].id if plan.teams else "")
+    name = unique_name("New touch", (t.name for t in product.touches))
+    tid = unique_id(name, (t.id for t in product.touches), "touch")
+    touch = Touch(tid, name, "email", owner, stage.id, offset_days)
+    return replace(product, touches=(*product.touches, touch)), tid
+
+
+def product_duplicate_touch(product: Product, touch_id: str) -> tuple[Product, str]:
+    """A copy of the touch right after it; its id."""
+    touch = next((t for t in product.touches if t.id == touch_id), None)
+    if touch is None:
+        raise KeyError(touch_id)
+    tid = unique_id(f"{touch.id}-copy", (t.id for t in product.touches), "touch")
+    copy = replace(touch, id=tid, name=unique_name(touch.name, (t.name for t in product.touches)))
+    touches = list(product.touches)
+    touches.insert(touches.index(touch) + 1, copy)
+    return replace(product, touches=tuple(touches)), tid
+
+
+def product_delete_touch(product: Product, touch_id: str) -> Product:
+    return replace(product, touches=tuple(t for t in product.touches if t.id != touch_id))
+
+
+def product_set_touch(product: Product, touch_id: str, **changes: Any) -> Product:
+    """The touch with the given fields changed (``offset_days=3``, ``stage="close"``…)."""
+    touches = tuple(replace(t, **changes) if t.id == touch_id else t for t in product.touches)
+    return replace(product, touches=touches)
+
+
+def set_product(plan: Plan, product: Product) -> Op:
+    """The plan with the product of the same id replaced (by an edited copy)."""
+    _product(plan, product.id)
+    return _with_product(plan, product)
+
+
+def add_stage(
+    plan: Plan, product_id: str, after: str | None = None, name: str = "New stage", days: int = 14
+) -> Op:
+    product, sid = product_add_stage(_product(plan, product_id), after, name, days)
+    return replace(_with_product(plan, product), created=sid)
+
+
+def delete_stage(plan: Plan, product_id: str, stage_id: str) -> Op:
+    return _with_product(plan, product_delete_stage(_product(plan, product_id), stage_id))
+
+
+def move_stage(plan: Plan, product_id: str, stage_id: str, delta: int) -> Op:
+    return _with_product(plan, product_move_stage(_product(plan, product_id), stage_id, delta))
+
+
+def set_stage(plan: Plan, product_id: str, stage_id: str, **changes: Any) -> Op:
+    return _with_product(plan, product_set_stage(_product(plan, product_id), stage_id, **changes))
+
+
+def add_touch(plan: Plan, product_id: str, stage_id: str | None = None, offset_days: int = 0) -> Op:
+    product, tid = product_add_touch(plan, _product(plan, product_id), stage_id, offset_days)
+    return replace(_with_product(plan, product), created=tid)
+
+
+def duplicate_touch(plan: Plan, product_id: str, touch_id: str) -> Op:
+    product, tid = product_duplicate_touch(_product(plan, product_id), touch_id)
+    return replace(_with_product(plan, product), created=tid)
+
+
+def delete_touch(plan: Plan, product_id: str, touch_id: str) -> Op:
+    return _with_product(plan, product_delete_touch(_product(plan, product_id), touch_id))
+
+
+def set_touch(plan: Plan, product_id: str, touch_id: str, **changes: Any) -> Op:
+    return _with_product(plan, product_set_touch(_product(plan, product_id), touch_id, **changes))
+
+
+def stage_ranges(product: Product) -> list[tuple[Stage, int, int]]:
+    """(stage, first day, days) for each stage, in journey order."""
+    out, start = [], 0
+    for s in product.stages:
+        out.append((s, start, s.days))
+        start += s.days
+    return out
+
+
+def touch_at_day(product: Product, day: int) -> tuple[str, int] | None:
+    """(stage id, offset) of the journey day ``day`` (0 = intake), None past the end."""
+    for stage, first, days in stage_ranges(product):
+        if first <= day < first + days:
+            return stage.id, day - first
+    return None
+
+
+# --- teams ------------------------------------------------------------------------------------
+
+
+def add_team(plan: Plan, name: str, color: str) -> Op:
+    """A new team at the end, with an id made from its name."""
+    team = Team(unique_id(name, (t.id for t in plan.teams), "team"), name, color)
+    return Op(replace(plan, teams=(*plan.teams, team)), Changes(teams=True), team.id)

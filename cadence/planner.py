@@ -1,0 +1,305 @@
+"""Incremental re-planning: after an edit, recompute only what the edit touched.
+
+``Planner().update(plan)`` returns the same schedule and gaps as
+``engine.schedule(plan)`` and ``gaps.check(plan, schedule)`` (a property test
+checks this after random edits), keeping per product:
+
+* its occurrences (:func:`cadence.engine.product_schedule`), reused while the
+  product is equal and the plan id, horizon and calendar are unchanged;
+* its gaps and weekly loads (:func:`cadence.gaps.product_gaps`), which also need
+  the same rules, teams and broadcasts.
+
+Broadcast leads and capacity gaps are re-summed on every update (they are
+cheap and depend on every product); the calendar and the gap list are merged
+from the per-product pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from cadence import engine, gaps
+from cadence.gcpause import gc_paused
+from cadence.model import Gap, Occurrence, Plan, Product, Schedule, Skipped
+
+__all__ = ["Planner", "Replan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Replan:
+    """What :meth:`Planner.update` returns."""
+
+    schedule: Schedule
+    gaps: tuple[Gap, ...]
+    # Ids of the products whose occurrences were recomputed (added, edited or removed).
+    rescheduled: tuple[str, ...] = ()
+    # Ids of the products whose gaps were recomputed.
+    rechecked: tuple[str, ...] = ()
+    # The gaps of each product id (None: the plan-wide capacity gaps), in report order.
+    gaps_by_product: Mapping[str | None, Sequence[Gap]] = field(default_factory=dict)
+    # How many gaps of each kind (summed from the products' counts, no gap is read).
+    kind_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+T = TypeVar("T")
+
+
+Sources = Sequence[tuple[Hashable, Mapping[int, list[T]]]]
+
+
+def merge_sources(sources: Sources[T]) -> list[T]:
+    """Every entry of ``sources`` ((id, {key: entries}) in source order) in merged order."""
+    return engine.merge_by_key([mapping for _, mapping in sources])
+
+
+class KeyedMerge(Generic[T]):
+    """The merged order of many sources (see :func:`merge_sources`), kept per key.
+
+    After an edit only the keys of the sources whose mapping is a different
+    object are rebuilt, and only when the entries are read: re-planning one
+    product touches only its days, not the whole calendar. Mappings must not be
+    changed once given.
+    """
+
+    def __init__(self) -> None:
+        self._sources: list[tuple[Hashable, Mapping[int, list[T]]]] = []
+        self._merged: dict[int, list[T]] = {}
+        self._stale: set[int] = set()
+        self._flat: list[T] | None = None
+        self.version = 0
+
+    def update(self, sources: Sources[T]) -> int:
+        """Take the sources' new mappings; returns the new version."""
+        before = dict(self._sources)
+        now = dict(sources)
+        if [sid for sid, _ in sources if sid in before] != [
+            sid for sid, _ in self._sources if sid in now
+        ]:  # the sources' order changed: start over
+            before, self._merged, self._stale = {}, {}, set()
+        for sid, mapping in sources:
+            old = before.get(sid)
+            if old is not mapping:
+                self._stale.update(mapping)
+                self._stale.update(old or ())
+        for sid, mapping in before.items():
+            if sid not in now:
+                self._stale.update(mapping)
+        self._sources = list(sources)
+        self._flat = None
+        self.version += 1
+        return self.version
+
+    def entries(self) -> list[T]:
+        """Every entry in order (rebuilding the keys changed since the last read)."""
+        if self._flat is None:
+            merged = self._merged
+            for key in self._stale:
+                found = [e for _, mapping in self._sources for e in mapping.get(key, ())]
+                if found:
+                    merged[key] = found
+                else:
+                    merged.pop(key, None)
+            self._stale = set()
+            flat: list[T] = []
+            for key in sorted(merged):
+                flat += merged[key]
+            self._flat = flat
+        return self._flat
+
+
+class MergedEntries(Sequence[T]):
+    """A read-only sequence equal to the tuple of one version of a :class:`KeyedMerge`.
+
+    Its length is known at once; the entries are put in order on first read (a
+    status bar counting the calendar never merges it). A view read after the merge
+    moved on merges its own sources.
+    """
+
+    def __init__(self, merge: KeyedMerge[T], sources: Sources[T], length: int) -> None:
+        self._merge = merge
+        self._version = merge.version
+        self._sources = sources
+        self._length = length
+        self._items: tuple[T, ...] | None = None
+
+    def items(self) -> tuple[T, ...]:
+        if self._items is None:
+            if self._merge.version == self._version:
+                self._items = tuple(self._merge.entries())
+            else:
+                self._items = tuple(merge_sources(self._sources))
+        return self._items
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.items()[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MergedEntries):
+            return self.items() == other.items()
+        if isinstance(other, (tuple, list)):
+            return len(other) == self._length and self.items() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.items())
+
+    def __repr__(self) -> str:
+        return f"MergedEntries({self._length} entries)"
+
+
+@dataclass
+class _Cached:
+    key: Any
+    product: Product
+    value: Any
+
+
+def _same(a: Product, b: Product) -> bool:
+    return a is b or a == b
+
+
+class Planner:
+    """Keeps each product's schedule and gaps between updates. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self._schedules: dict[str, _Cached] = {}
+        self._calendar: KeyedMerge[Occurrence] = KeyedMerge()
+        self._skipped: KeyedMerge[Skipped] = KeyedMerge()
+        self._gap_list: KeyedMerge[Gap] = KeyedMerge()
+        self._leads: dict[str, _Cached] = {}
+        self._gaps: dict[str, _Cached] = {}
+        self._broadcast_key: Any = None
+        self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
+
+    def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
+        """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
+        with gc_paused():
+            return self._update(plan, with_gaps)
+
+    def _update(self, plan: Plan, with_gaps: bool) -> Replan:
+        if plan.end < plan.start:
+            self._schedules, self._leads, self._gaps = {}, {}, {}
+            return Replan(Schedule(()), ())
+        products = sorted(plan.products, key=lambda p: p.id)
+        pieces, rescheduled = self._product_schedules(plan, products)
+        sent = self._broadcasts(plan, products)
+        result = self._calendar_of(products, pieces, sent)
+        if not with_gaps:
+            return Replan(result, (), rescheduled)
+        parts, rechecked = self._product_gaps(plan, products, pieces, sent)
+        capacity = gaps.capacity_gaps(plan, [part.loads for part in parts])
+        return self._gap_result(result, products, parts, capacity, rescheduled, rechecked)
+
+    def _product_schedules(
+        self, plan: Plan, products: list[Product]
+    ) -> tuple[list[engine.ProductSchedule], tuple[str, ...]]:
+        """Each product's own occurrences (recomputed when it or the calendar changed)."""
+        cal_key = engine.calendar_key(plan)
+        rescheduled = {pid for pid in self._schedules if plan.product(pid) is None}
+        schedules: dict[str, _Cached] = {}
+        for p in products:
+            cached = self._schedules.get(p.id)
+            if cached is None or cached.key != cal_key or not _same(cached.product, p):
+                cached = _Cached(cal_key, p, engine.product_schedule(plan, p))
+                rescheduled.add(p.id)
+            schedules[p.id] = cached
+        self._schedules = schedules
+        return [schedules[p.id].value for p in products], tuple(sorted(rescheduled))
+
+    def _broadcasts(self, plan: Plan, products: list[Product]) -> engine.BroadcastSchedule:
+        """The broadcasts' occurrences; their leads sum over the products they reach."""
+        b_key = (engine.calendar_key(plan), plan.broadcasts)
+        if self._broadcast_key != b_key:
+            self._broadcast_dates = engine.broadcast_dates(plan)
+            self._broadcast_key = b_key
+        dates = self._broadcast_dates
+        leads: dict[str, _Cached] = {}
+        for p in products:
+            cached = self._leads.get(p.id)
+            if cached is None or cached.key != b_key or not _same(cached.product, p):
+                cached = _Cached(b_key, p, engine.leads_on(p, engine.broadcast_days(dates, p.id)))
+            leads[p.id] = cached
+        self._leads = leads
+        return engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
+
+    def _calendar_of(
+        self,
+        products: list[Product],
+        pieces: list[engine.ProductSchedule],
+        sent: engine.BroadcastSchedule,
+    ) -> Schedule:
+        """The schedule, merged from the pieces (in order when first read)."""
+        ids = [p.id for p in products]
+        sources = [("", sent.by_slot), *zip(ids, (piece.by_slot for piece in pieces), strict=True)]
+        self._calendar.update(sources)
+        count = len(sent.sent) + sum(piece.count for piece in pieces)
+        skipped_sources = [
+            ("", sent.skipped_by_slot),
+            *zip(ids, (piece.skipped_by_slot for piece in pieces), strict=True),
+        ]
+        self._skipped.update(skipped_sources)
+        skipped_count = sum(map(len, sent.skipped_by_slot.values()))
+        skipped_count += sum(piece.skipped_count for piece in pieces)
+        return Schedule(
+            MergedEntries(self._calendar, sources, count),
+            MergedEntries(self._skipped, skipped_sources, skipped_count),
+        )
+
+    def _product_gaps(
+        self,
+        plan: Plan,
+        products: list[Product],
+        pieces: list[engine.ProductSchedule],
+        sent: engine.BroadcastSchedule,
+    ) -> tuple[list[gaps.ProductGaps], tuple[str, ...]]:
+        """Each product's gaps (recomputed when it, the calendar, the broadcasts, the
+        rules or the teams changed)."""
+        g_key = (engine.calendar_key(plan), plan.broadcasts, plan.rules, plan.teams)
+        checked: dict[str, _Cached] = {}
+        rechecked = []
+        for p, piece in zip(products, pieces, strict=True):
+            cached = self._gaps.get(p.id)
+            if cached is None or cached.key != g_key or not _same(cached.product, p):
+                own = list(piece.occurrences())
+                cached = _Cached(g_key, p, gaps.product_gaps(plan, p, own, sent.sent))
+                rechecked.append(p.id)
+            checked[p.id] = cached
+        self._gaps = checked
+        return [checked[p.id].value for p in products], tuple(rechecked)
+
+    def _gap_result(
+        self,
+        result: Schedule,
+        products: list[Product],
+        parts: list[gaps.ProductGaps],
+        capacity: list[Gap],
+        rescheduled: tuple[str, ...],
+        rechecked: tuple[str, ...],
+    ) -> Replan:
+        """The gap list merged from the products' and the capacity gaps, with the counts."""
+        wide: dict[int, list[Gap]] = {}
+        for g in capacity:
+            wide.setdefault(gaps.gap_bucket(g), []).append(g)
+        ids = [p.id for p in products]
+        self._gap_list.update(
+            [("", wide), *zip(ids, (part.buckets for part in parts), strict=True)]
+        )
+        by_product: dict[str | None, Sequence[Gap]] = {
+            pid: part.gaps for pid, part in zip(ids, parts, strict=True) if part.gaps
+        }
+        if capacity:
+            by_product[None] = capacity
+        kinds = {"capacity": len(capacity)} if capacity else {}
+        for part in parts:
+            for kind, n in part.kinds.items():
+                kinds[kind] = kinds.get(kind, 0) + n
+        found = tuple(self._gap_list.entries())
+        return Replan(result, found, rescheduled, rechecked, by_product, kinds)
