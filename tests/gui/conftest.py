@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from cadence.commands.plan import demo_plan
+from ui import documents
 from ui.controller import DocumentController
 from ui.product_editor import ProductEditor
 
@@ -38,6 +39,19 @@ def delete_top_level_widgets() -> None:
 def no_window_outlives_its_test(qapp):
     yield
     delete_top_level_widgets()
+
+
+@pytest.fixture(autouse=True)
+def unsaved_prompts(monkeypatch):
+    """Closing a window with edits in no file asks; tests answer "discard" unless they say."""
+    asked: list[str] = []
+
+    def ask_unsaved(_parent, plan_name):
+        asked.append(plan_name)
+        return "discard"
+
+    monkeypatch.setattr(documents, "ask_unsaved", ask_unsaved)
+    return asked
 
 
 @pytest.fixture
