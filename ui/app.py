@@ -16,10 +16,9 @@ cannot be opened (or the user cancels), the window stays empty and read-only:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-
-from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
