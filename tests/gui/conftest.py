@@ -1,7 +1,7 @@
 """Fixtures shared by the GUI tests: the demo plan in an in-memory controller.
 
 Every test leaves no window behind: after it, every top-level widget without a
-parent is closed and deleted, and the deferred deletions are processed there and
+parent is deleted, and the deferred deletions are processed there and
 then (pytest-qt only calls ``deleteLater``, which no event loop ever runs between
 tests, so windows used to pile up and slow every later test down).
 """
@@ -23,10 +23,14 @@ TODAY = date(2027, 3, 9)
 
 
 def delete_top_level_widgets() -> None:
-    """Close and delete every parentless window now, with its children."""
+    """Delete every parentless window now, with its children.
+
+    No close() here: a window a test kept open on purpose would ask about its
+    edits once the test's patches are gone. Deleting sends no close event.
+    """
     for widget in QApplication.topLevelWidgets():
         if widget.parent() is None:
-            widget.close()
+            widget.hide()
             widget.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     # The controller freezes long-lived objects out of the cyclic collector
