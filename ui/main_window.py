@@ -26,6 +26,7 @@ from PySide6.QtCore import QFileSystemWatcher, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -712,7 +713,10 @@ class MainWindow(QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------------
 
     def _run(self, dialog: Any) -> bool:
-        return bool(dialog.exec())
+        try:
+            return bool(dialog.exec())
+        finally:
+            dialog.deleteLater()  # a child of the window: it would live as long as the window
 
     def edit_settings(self) -> bool:
         from ui.settings_dialog import PlanSettingsDialog
@@ -748,7 +752,11 @@ class MainWindow(QMainWindow):
                 self, "Export", "The export dialog is not installed in this build."
             )
             return
-        ExportDialog(self.controller, self).exec()
+        dialog = ExportDialog(self.controller, self)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
 
     def print_dialog(self) -> None:
         try:
@@ -757,6 +765,8 @@ class MainWindow(QMainWindow):
             documents.show_error(self, "Print", "Printing is not installed in this build.")
             return
         print_dialog(self.controller, self)
+        for dialog in self.findChildren(QDialog, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            dialog.deleteLater()  # print_dialog leaves its dialog a child of the window
 
     def show_shortcuts(self) -> bool:
         from ui.shortcuts_dialog import ShortcutsDialog

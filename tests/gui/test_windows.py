@@ -294,3 +294,15 @@ def test_the_window_paints_its_opening_state_before_the_document(qtbot, settings
     assert window.windowTitle() == "Northwind demo.cadence[*] — Cadence"
     assert not window.controller.read_only
     qtbot.waitUntil(lambda: log.with_document[-1] is True)  # and then the document was drawn
+
+
+# -- found by the soak -----------------------------------------------------------------------------
+
+
+def test_the_cohorts_dialog_opens_on_a_product_with_chosen_dates(qtbot, controller):
+    dialog = CohortsDialog(controller, "mobile")  # Field Mobile: five chosen intake dates
+    qtbot.addWidget(dialog)
+    assert dialog.explicit.isChecked()
+    assert dialog.dates.count() == 5
+    assert dialog.dates.item(0).text().startswith("2027-02-22")
+    assert dialog.dates_box.isEnabled() and not dialog.series_box.isEnabled()
