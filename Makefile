@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench soak screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m cadence.bench
+	$(BIN)/python -m ui.bench_gui
+
+# The real window driven through random user actions: `make soak ACTIONS=100000 SEED=1`
+# (PLAN=demo|large|both; ARGS passes more options to python -m ui.soak).
+ACTIONS ?= 10000
+PLAN ?= both
+soak: $(STAMP)
+	$(BIN)/python -m ui.soak --actions $(ACTIONS) --plan $(PLAN) --progress $(if $(SEED),--seed $(SEED)) $(ARGS)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs
