@@ -48,7 +48,7 @@ def test_bad_arguments_are_refused_with_the_field_named(capsys):
 
 @pytest.mark.parametrize(
     ("actions", "before", "after", "growth"),
-    [(10_000, 100.0, 130.0, 33.3), (2_000, 100.0, 102.0, 11.1)],
+    [(10_000, 100.0, 130.0, 37.5), (2_000, 100.0, 102.0, 12.5), (50_000, 100.0, 200.0, 20.8)],
 )
 def test_growth_is_measured_after_the_warm_up_per_10000_actions(actions, before, after, growth):
     result = soak.SoakResult("demo", 1, actions, 10.0, 90.0, before, after, 140.0)
