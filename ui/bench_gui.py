@@ -52,7 +52,7 @@ def _child(started_wall: float) -> int:
     figures: dict[str, float] = {}
 
     def mark(name: str) -> None:
-        if name not in figures:
+        if f"{name}_wall" not in figures:
             figures[f"{name}_wall"] = (time.time() - started_wall) * 1000
             figures[f"{name}_cpu"] = _cpu_ms()
 
