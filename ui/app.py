@@ -78,6 +78,7 @@ def open_initial(window: object, args: list[str]) -> bool:
     from ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
+    window.build_views()
     if _open_initial(window, args):
         return True
     window.show_no_plan()
@@ -139,7 +140,8 @@ def build_window(
     assert isinstance(app, QApplication)
     apply_theme(app, str(settings.value("theme", "system")))
     controller = DocumentController(empty_plan(today))
-    window = MainWindow(controller, settings, today=today)
+    # Opened later, the window paints first; its heavier views are built after that paint.
+    window = MainWindow(controller, settings, today=today, defer_views=not open_now)
     window.show_opening(opening_name(args, settings))
     if open_now:
         open_initial(window, args)

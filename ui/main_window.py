@@ -105,7 +105,10 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         today: date | None = None,
+        defer_views: bool = False,
     ) -> None:
+        """``defer_views``: the calendar, requests, workload and gaps views are built by
+        :meth:`build_views` later (the app does it after the first paint)."""
         super().__init__(parent)
         self.controller = controller
         # The calendar and the requests open on today; tests pass a fixed day.
@@ -131,15 +134,12 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.editor, icon("map"), "Cycle map")
-        self.calendar = optional_widget(
-            "ui.calendar_view", "CalendarView", controller, None, "Calendar", today=self.today
-        )
-        self.requests = optional_widget(
-            "ui.requests_view", "RequestsView", controller, None, "Requests", today=self.today
-        )
-        self.workload = optional_widget(
-            "ui.workload", "WorkloadChart", controller, None, "Workload"
-        )
+        # Until build_views() runs: empty pages.
+        self.calendar: QWidget = QWidget()
+        self.requests: QWidget = QWidget()
+        self.workload: QWidget = QWidget()
+        self.gaps_panel: QWidget = QWidget()
+        self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         self.tabs.addTab(_scrollable(self.calendar), icon("calendar"), "Calendar")
         self.tabs.addTab(_scrollable(self.requests), icon("requests"), "Requests")
@@ -164,7 +164,6 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.state_label)
         self.setCentralWidget(self.pages)
 
-        self.gaps_panel = optional_widget("ui.gaps_panel", "GapsPanel", controller, None, "Gaps")
         self.gaps_dock = QDockWidget("Gaps", self)
         self.gaps_dock.setObjectName("gapsDock")
         self.gaps_dock.setWidget(self.gaps_panel)
@@ -207,7 +206,34 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         self._state_restored = state is not None and self.restoreState(state)
+        if not defer_views:
+            self.build_views()
         self._on_document_changed()
+
+    def build_views(self) -> None:
+        """Build the calendar, requests, workload and gaps views (once)."""
+        if self._views_built:
+            return
+        self._views_built = True
+        c = self.controller
+        self.calendar = optional_widget(
+            "ui.calendar_view", "CalendarView", c, None, "Calendar", today=self.today
+        )
+        self.requests = optional_widget(
+            "ui.requests_view", "RequestsView", c, None, "Requests", today=self.today
+        )
+        self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
+        for index, view in ((1, self.calendar), (2, self.requests), (3, self.workload)):
+            area = self.tabs.widget(index)
+            assert isinstance(area, QScrollArea)
+            area.setWidget(view)  # deletes the empty page
+            view.show()
+        self.gaps_panel = optional_widget("ui.gaps_panel", "GapsPanel", c, None, "Gaps")
+        old = self.gaps_dock.widget()
+        self.gaps_dock.setWidget(self.gaps_panel)
+        self.gaps_panel.show()
+        if old is not None:
+            old.deleteLater()
 
     # -- actions and menus -----------------------------------------------------------
 
@@ -756,7 +782,8 @@ class MainWindow(QMainWindow):
         try:
             dialog.exec()
         finally:
-            dialog.deleteLater()
+            if isinstance(dialog, QDialog):
+                dialog.deleteLater()  # a child of the window: it would live as long as it
 
     def print_dialog(self) -> None:
         try:
