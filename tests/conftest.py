@@ -37,7 +37,7 @@ def start_soak() -> subprocess.Popen:
     return _soak["process"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def soak_process() -> subprocess.Popen:
     """The running (or finished) soak subprocess."""
     return start_soak()
