@@ -47,9 +47,10 @@ def test_thousands_of_user_actions_leave_the_app_alive_and_the_plan_intact(soak_
 
 
 @pytest.mark.xfail(
-    reason="measured at 22:00 on 2026-12-06: the demo plan grows ~140 MB per 10 000 actions "
-    "after warm-up, in memory that is not Python objects (see the issue 12 report); "
-    "the soak prints the figure every run",
+    reason="known leak: DocumentController._replan calls gc.freeze() on every edit, which "
+    "moves cyclic garbage (old schedules, wrappers) out of the collector for good. Measured "
+    "(600 drag/undo/redo actions, demo): 1 511 MB per 10 000 actions with it, 61 without; "
+    "navigation alone: 18. Passes once the controller stops freezing garbage.",
     strict=False,
 )
 def test_memory_grows_less_than_50_mb_per_10000_actions(soak_reports):
