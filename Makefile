@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-feeds screenshots clean
+.PHONY: run test lint bench bench-feeds soak screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m cadence.bench
+	$(BIN)/python -m ui.bench_startup
+
+# The real window driven through random user actions: `make soak ACTIONS=100000 SEED=1`
+# (PLAN=demo|large|both; ARGS passes more options to python -m ui.soak).
+ACTIONS ?= 10000
+PLAN ?= both
+soak: $(STAMP)
+	$(BIN)/python -m ui.soak --actions $(ACTIONS) --plan $(PLAN) --progress $(if $(SEED),--seed $(SEED)) $(ARGS)
 
 # Feed server load test on loopback: 200 concurrent fetches of a 12k-event feed, half 304.
 bench-feeds: $(STAMP)

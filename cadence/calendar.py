@@ -7,10 +7,12 @@ why not, and where does a date roll to.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import holidays as holidays_pkg
+from holidays.registry import EntityLoader
 
 from cadence.model import WEEKDAYS, HolidayRule, WorkCalendar
 
@@ -63,11 +65,40 @@ def time_key(t: time | None) -> int:
     return 0 if t is None else 1 + t.hour * 3600 + t.minute * 60 + t.second
 
 
-def supported_countries() -> dict[str, list[str]]:
-    """Country codes known to the `holidays` package with their subdivisions."""
-    return {
-        code: list(subdivs) for code, subdivs in holidays_pkg.list_supported_countries().items()
-    }
+class SupportedCountries(Mapping[str, list[str]]):
+    """Country codes known to the `holidays` package -> their subdivision codes.
+
+    Read lazily: the codes come from the package's registry and a country's
+    module is imported only when its subdivisions are asked for (importing all
+    of them, as ``holidays.list_supported_countries()`` does, costs ~0.3 s and
+    used to delay every plan's validation, the app's start-up included).
+    """
+
+    def __init__(self) -> None:
+        self._codes = frozenset(EntityLoader.get_country_codes())
+        self._subdivisions: dict[str, list[str]] = {}
+
+    def __getitem__(self, code: str) -> list[str]:
+        if code not in self._codes:
+            raise KeyError(code)
+        if code not in self._subdivisions:
+            self._subdivisions[code] = list(getattr(holidays_pkg, code).subdivisions)
+        return self._subdivisions[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._codes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._codes))
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
+@cache
+def supported_countries() -> SupportedCountries:
+    """Country codes known to the `holidays` package with their subdivisions (lazy)."""
+    return SupportedCountries()
 
 
 class WorkingDays:

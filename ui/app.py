@@ -6,17 +6,21 @@
 * a ``.cadence`` file: open it; a ``.json`` plan: import it into a new
   ``.cadence`` beside it.
 
-The window paints first with an empty plan; the document (the store imports
-SQLAlchemy, ~0.6 s) is opened right after, from the event loop.
+The window paints first — frame, menus and an "Opening Northwind demo…" state,
+read-only, on a placeholder plan that takes no edits — and the document (the
+store imports SQLAlchemy, ~0.4 s) opens once that first paint is done. When it
+cannot be opened (or the user cancels), the window stays empty and read-only:
+"No plan open".
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from cadence.model import Plan
@@ -39,9 +43,21 @@ def application() -> QApplication:
     return app
 
 
-def empty_plan() -> Plan:
-    today = date.today()
+def empty_plan(today: date) -> Plan:
+    """The placeholder a window holds until its document opens (it takes no edits)."""
     return Plan(id="opening", name="Opening…", start=today, end=today)
+
+
+def opening_name(args: list[str], settings: QSettings) -> str:
+    """What the window says it is opening, known without touching the store."""
+    if args and args[0] == "--demo":
+        return "Northwind demo"
+    if args:
+        return Path(args[0]).stem
+    last = documents.last_file(settings)
+    if last is not None and last.exists():
+        return last.stem
+    return "Northwind demo"
 
 
 def initial_path(args: list[str], settings: QSettings) -> Path:
@@ -58,7 +74,18 @@ def initial_path(args: list[str], settings: QSettings) -> Path:
 
 
 def open_initial(window: object, args: list[str]) -> bool:
-    """Open what the command line asks for; fall back to the demo when that fails."""
+    """Open what the command line asks for (the demo when that fails); else "No plan open"."""
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    window.build_views()
+    if _open_initial(window, args):
+        return True
+    window.show_no_plan()
+    return False
+
+
+def _open_initial(window: object, args: list[str]) -> bool:
     from ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
@@ -69,28 +96,57 @@ def open_initial(window: object, args: list[str]) -> bool:
         return False
     if window.open_path(path):
         return True
-    if args and args[0] != "--demo":
+    # A file that cannot be opened gives way to the demo, unless the user just
+    # declined to open it read-only: then nothing opens.
+    if args and args[0] != "--demo" and not window.open_cancelled:
         return window.open_path(documents.fresh_demo())
     return False
 
 
+class AfterFirstPaint(QObject):
+    """Calls ``callback`` from the event loop once ``widget`` has been painted the first time."""
+
+    def __init__(self, widget: QObject, callback: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # Posted now, it runs after this paint and its flush to the screen.
+            QTimer.singleShot(0, self._callback)
+        return False
+
+
 def build_window(
-    args: list[str], settings: QSettings | None = None, open_now: bool = True
+    args: list[str],
+    settings: QSettings | None = None,
+    open_now: bool = True,
+    *,
+    today: date | None = None,
 ) -> object:
-    """The main window on an empty plan; the document opens now or from the event loop."""
+    """The main window; its document opens now, or once the window's first paint is done.
+
+    ``today`` is the day the calendar and the requests open on (the real clock
+    when None: the app passes it at the edge; tests pass a fixed day).
+    """
     from ui.main_window import MainWindow
 
     application()
     settings = settings if settings is not None else documents.settings()
+    today = today if today is not None else date.today()
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     apply_theme(app, str(settings.value("theme", "system")))
-    controller = DocumentController(empty_plan())
-    window = MainWindow(controller, settings)
+    controller = DocumentController(empty_plan(today))
+    # Opened later, the window paints first; its heavier views are built after that paint.
+    window = MainWindow(controller, settings, today=today, defer_views=not open_now)
+    window.show_opening(opening_name(args, settings))
     if open_now:
         open_initial(window, args)
     else:
-        QTimer.singleShot(0, lambda: open_initial(window, args))
+        AfterFirstPaint(window, lambda: open_initial(window, args))
     return window
 
 
@@ -102,7 +158,7 @@ def main(args: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     app = application()
-    window = build_window(args, open_now=False)
+    window = build_window(args, open_now=False, today=date.today())
     window.show()  # type: ignore[attr-defined]
     return int(app.exec())
 

@@ -69,7 +69,7 @@ class CohortsDialog(PlanDialog):
 
         self.dates = QListWidget()
         for d in c.dates or ():
-            self._add_date(d)
+            self._add_date(d, update=False)  # the rest of the form is not built yet
         self.new_date = _date_edit(plan.start)
         add = QPushButton(icon("add"), "Add date")
         add.clicked.connect(lambda: self._add_date(from_qdate(self.new_date.date())))
@@ -111,12 +111,13 @@ class CohortsDialog(PlanDialog):
             signal.connect(self._update)
         self._update()
 
-    def _add_date(self, d: object) -> None:
+    def _add_date(self, d: object, update: bool = True) -> None:
         item = QListWidgetItem(f"{d:%Y-%m-%d   %A}")  # type: ignore[str-format]
         item.setData(Qt.ItemDataRole.UserRole, d)
         self.dates.addItem(item)
         self.dates.sortItems()
-        self._update()
+        if update:
+            self._update()
 
     def cohorts(self) -> Cohorts:
         if self.series.isChecked():

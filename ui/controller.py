@@ -133,6 +133,8 @@ class DocumentController(QObject):
         self.path: Path | None = Path(path) if path is not None else None
         self.document: Document | None = document
         self.read_only: bool = bool(document is not None and document.read_only)
+        #: why the plan is read-only, in one line (the window sets it; dialogs show it)
+        self.read_only_reason: str = ""
         self.last_saved: datetime | None = None
         self.last_error: str | None = None
         # Injectable so tests need no real clock.

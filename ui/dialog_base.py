@@ -2,16 +2,27 @@
 
 ``PlanDialog.accept()`` asks the subclass for the plan its fields describe,
 passes it to ``controller.apply`` (one undo step) and stays open showing the
-validation layer's message when the plan is refused.
+validation layer's message when the plan is refused. On a read-only plan the
+dialog opens read-only: a line at the top says why, the fields take no input,
+OK is off and Cancel reads Close.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -39,15 +50,35 @@ class PlanDialog(QDialog):
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setProperty("role", "hint")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.hide()
         if controller.read_only:
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+            reason = getattr(controller, "read_only_reason", "") or (
+                "This plan is open read-only. File ▸ Save As makes an editable copy."
+            )
+            self.read_only_note.setText(f"🔒  Read-only: {reason}")
+            self.read_only_note.show()
+        self._made_read_only = False
         self.body = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 12)
         layout.setSpacing(10)
+        layout.addWidget(self.read_only_note)
         layout.addLayout(self.body, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        # The subclass has built its fields by now: lock them on a read-only plan.
+        if self.controller.read_only and not self._made_read_only:
+            self._made_read_only = True
+            lock_fields(self, keep=self.buttons)
+        super().showEvent(event)
 
     def new_plan(self) -> Plan | str:
         """The plan the form describes, or a message saying what is wrong with the form."""
@@ -67,3 +98,17 @@ class PlanDialog(QDialog):
             self.show_error(error)
             return
         super().accept()
+
+
+def lock_fields(dialog: QWidget, keep: QWidget) -> None:
+    """Make every input of ``dialog`` read-only (text stays selectable), except inside ``keep``."""
+    for child in dialog.findChildren(QWidget):
+        if child is keep or keep.isAncestorOf(child):
+            continue
+        if isinstance(child, QLineEdit | QPlainTextEdit | QTextEdit | QAbstractSpinBox):
+            child.setReadOnly(True)
+        elif isinstance(child, QAbstractItemView):
+            child.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            child.setDragEnabled(False)
+        elif isinstance(child, QComboBox | QAbstractButton):
+            child.setEnabled(False)

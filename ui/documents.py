@@ -62,6 +62,24 @@ class OpenError(Exception):
     def can_open_read_only(self) -> bool:
         return self.kind in ("locked", "readonly")
 
+    @property
+    def read_only_reason(self) -> str:
+        """Why the document opens read-only after this error, in one line for its dialogs."""
+        name = self.path.name
+        if self.kind == "locked":
+            return (
+                f"{name} is open for editing in another Cadence window; this window follows "
+                "its saves. File ▸ Save As makes an editable copy."
+            )
+        if self.kind == "readonly":
+            return f"You may not change {name} (a read-only file). File ▸ Save As makes an editable copy."
+        return read_only_reason(self.path)
+
+
+def read_only_reason(path: Path) -> str:
+    """The line a read-only document's dialogs show when no other reason is known."""
+    return f"{Path(path).name} is open read-only. File ▸ Save As makes an editable copy."
+
 
 @dataclass
 class Opened:
@@ -302,6 +320,22 @@ def ask_open_read_only(parent: QWidget | None, error: OpenError) -> bool:
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is read_only
+
+
+def ask_unsaved(parent: QWidget | None, plan_name: str) -> str:
+    """The plan's edits are in no file: "save" (Save As…), "discard" or "cancel"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Unsaved plan")
+    box.setText(f"<b>{plan_name}</b> has edits that are not saved in any file.")
+    box.setInformativeText("Save it as a document before closing?")
+    save = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(save)
+    box.exec()
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:

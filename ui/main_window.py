@@ -5,6 +5,12 @@ File ▸ Open swaps the document inside it (``controller.load``), so every
 widget built with ``Widget(controller)`` stays connected. The calendar,
 requests, workload, gaps, export and print widgets are imported lazily: a
 placeholder stands in for any that is not installed.
+
+A window never holds a plan that is not in a file. Until a document is open
+(while it opens after the first paint, or when opening was cancelled) the
+window shows a state page ("Opening Northwind demo…", "No plan open") and its
+controller is read-only. A read-only document (locked by another window, or a
+read-only file) is watched: when the other window saves, this one reloads it.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QFileSystemWatcher, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -27,6 +34,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QUndoView,
@@ -43,6 +51,9 @@ from ui.status import StatusBar
 from ui.theme import app_icon, apply_theme, icon, theme_choice, themed_icon
 
 TABS = ("map", "calendar", "requests", "workload")
+NO_PLAN = "No plan open"
+# A save in another window touches the file several times: reload once it settles.
+RELOAD_DELAY_MS = 150
 
 
 def _placeholder(title: str, reason: str) -> QWidget:
@@ -66,12 +77,17 @@ def _scrollable(widget: QWidget) -> QScrollArea:
 
 
 def optional_widget(
-    module: str, cls: str, controller: DocumentController, parent: QWidget | None, title: str
+    module: str,
+    cls: str,
+    controller: DocumentController,
+    parent: QWidget | None,
+    title: str,
+    **options: Any,
 ) -> QWidget:
-    """``module.cls(controller, parent)``, or a placeholder when it is missing or fails."""
+    """``module.cls(controller, parent, **options)``, or a placeholder when it is missing or fails."""
     try:
         mod = importlib.import_module(module)
-        return getattr(mod, cls)(controller, parent)
+        return getattr(mod, cls)(controller, parent, **options)
     except ModuleNotFoundError as exc:
         if exc.name != module:
             traceback.print_exc()
@@ -87,9 +103,25 @@ class MainWindow(QMainWindow):
         controller: DocumentController,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+        defer_views: bool = False,
     ) -> None:
+        """``defer_views``: the calendar, requests, workload and gaps views are built by
+        :meth:`build_views` later (the app does it after the first paint)."""
         super().__init__(parent)
         self.controller = controller
+        # The calendar and the requests open on today; tests pass a fixed day.
+        self.today = today if today is not None else date.today()
+        #: the state page's text while no document is open ("Opening …", NO_PLAN)
+        self.empty_state: str | None = None
+        self.open_cancelled = False
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._on_file_changed)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload_read_only)
         if controller.parent() is None:
             controller.setParent(self)  # lives and dies with the window
         self.settings = settings if settings is not None else documents.settings()
@@ -102,15 +134,12 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.editor, icon("map"), "Cycle map")
-        self.calendar = optional_widget(
-            "ui.calendar_view", "CalendarView", controller, None, "Calendar"
-        )
-        self.requests = optional_widget(
-            "ui.requests_view", "RequestsView", controller, None, "Requests"
-        )
-        self.workload = optional_widget(
-            "ui.workload", "WorkloadChart", controller, None, "Workload"
-        )
+        # Until build_views() runs: empty pages.
+        self.calendar: QWidget = QWidget()
+        self.requests: QWidget = QWidget()
+        self.workload: QWidget = QWidget()
+        self.gaps_panel: QWidget = QWidget()
+        self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         self.tabs.addTab(_scrollable(self.calendar), icon("calendar"), "Calendar")
         self.tabs.addTab(_scrollable(self.requests), icon("requests"), "Requests")
@@ -125,9 +154,16 @@ class MainWindow(QMainWindow):
         split.setSizes([270, 1100])
         split.setChildrenCollapsible(False)
         self.side.setMinimumWidth(230)
-        self.setCentralWidget(split)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("windowState")
+        self.state_label.setProperty("role", "hint")
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.state_label.setWordWrap(True)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(split)
+        self.pages.addWidget(self.state_label)
+        self.setCentralWidget(self.pages)
 
-        self.gaps_panel = optional_widget("ui.gaps_panel", "GapsPanel", controller, None, "Gaps")
         self.gaps_dock = QDockWidget("Gaps", self)
         self.gaps_dock.setObjectName("gapsDock")
         self.gaps_dock.setWidget(self.gaps_panel)
@@ -170,7 +206,34 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         self._state_restored = state is not None and self.restoreState(state)
+        if not defer_views:
+            self.build_views()
         self._on_document_changed()
+
+    def build_views(self) -> None:
+        """Build the calendar, requests, workload and gaps views (once)."""
+        if self._views_built:
+            return
+        self._views_built = True
+        c = self.controller
+        self.calendar = optional_widget(
+            "ui.calendar_view", "CalendarView", c, None, "Calendar", today=self.today
+        )
+        self.requests = optional_widget(
+            "ui.requests_view", "RequestsView", c, None, "Requests", today=self.today
+        )
+        self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
+        for index, view in ((1, self.calendar), (2, self.requests), (3, self.workload)):
+            area = self.tabs.widget(index)
+            assert isinstance(area, QScrollArea)
+            area.setWidget(view)  # deletes the empty page
+            view.show()
+        self.gaps_panel = optional_widget("ui.gaps_panel", "GapsPanel", c, None, "Gaps")
+        old = self.gaps_dock.widget()
+        self.gaps_dock.setWidget(self.gaps_panel)
+        self.gaps_panel.show()
+        if old is not None:
+            old.deleteLater()
 
     # -- actions and menus -----------------------------------------------------------
 
@@ -433,15 +496,51 @@ class MainWindow(QMainWindow):
 
     # -- document state ------------------------------------------------------------------
 
-    def _on_document_changed(self) -> None:
+    def show_opening(self, name: str) -> None:
+        """The window's state while ``name`` opens: frame, menus and "Opening name…"."""
+        self._show_empty(f"Opening {name}…")
+
+    def show_no_plan(self) -> None:
+        """Nothing open (opening failed or was cancelled): empty, read-only, nothing to lose."""
+        self._show_empty(NO_PLAN)
+        self.state_label.setText(
+            f"<h3>{NO_PLAN}</h3><p>File ▸ Open, File ▸ New or File ▸ Open Recent.</p>"
+        )
+
+    def _show_empty(self, text: str) -> None:
+        self.empty_state = text
+        self.controller.read_only = True  # the placeholder plan takes no edits
+        self.state_label.setText(f"<h3>{text}</h3>")
+        self.pages.setCurrentWidget(self.state_label)
+        self.statusBar().hide()
+        self._update_actions()
         self._update_title()
+
+    def _on_document_changed(self) -> None:
         c = self.controller
-        editable = not c.read_only
+        if c.path is not None or self.empty_state is None:
+            # A plan is shown (open, new, save as; or the controller's own plan).
+            self.empty_state = None
+            self.pages.setCurrentIndex(0)
+            self.statusBar().show()
+        self._watch_read_only()
+        self._update_title()
+        self._update_actions()
+        current = self.side.current_product
+        if current is None or c.plan.product(current) is None:
+            self.side.select_product(c.plan.products[0].id if c.plan.products else None)
+        self._update_product_actions()
+
+    def _update_actions(self) -> None:
+        c = self.controller
+        has_plan = self.empty_state is None
+        editable = has_plan and not c.read_only
+        # A read-only plan can still be looked at in its dialogs (they open read-only).
+        for act in (self.act_settings, self.act_teams, self.act_broadcasts):
+            act.setEnabled(has_plan)
+        for act in (self.act_save_as, self.act_export_json, self.act_export, self.act_print):
+            act.setEnabled(has_plan)
         for act in (
-            self.act_settings,
-            self.act_teams,
-            self.act_broadcasts,
-            self.act_cohorts,
             self.act_add_product,
             self.act_duplicate_product,
             self.act_delete_product,
@@ -449,22 +548,23 @@ class MainWindow(QMainWindow):
             self.act_product_down,
         ):
             act.setEnabled(editable)
-        current = self.side.current_product
-        if current is None or c.plan.product(current) is None:
-            self.side.select_product(c.plan.products[0].id if c.plan.products else None)
-        self._update_product_actions()
 
     def _show_message(self, message: str) -> None:
         self.status.showMessage(message, 8000)
 
     def _update_product_actions(self, *_args: Any) -> None:
-        has = self.side.current_product is not None and not self.controller.read_only
+        has = self.side.current_product is not None and self.empty_state is None
+        editable = has and not self.controller.read_only
         self.act_cohorts.setEnabled(has)
-        self.act_duplicate_product.setEnabled(has)
-        self.act_delete_product.setEnabled(has)
+        self.act_duplicate_product.setEnabled(editable)
+        self.act_delete_product.setEnabled(editable)
 
     def _update_title(self, *_args: Any) -> None:
         c = self.controller
+        if self.empty_state is not None:
+            self.setWindowTitle(f"{self.empty_state} — Cadence")
+            self.setWindowModified(False)
+            return
         suffix = " (read-only)" if c.read_only else ""
         self.setWindowTitle(f"{c.display_name}[*]{suffix} — Cadence")
         self.setWindowModified(not c.undo_stack.isClean())
@@ -505,9 +605,13 @@ class MainWindow(QMainWindow):
             return self.controller.path.parent
         return documents.data_dir()
 
-    def open_path(self, path: Path, read_only: bool = False) -> bool:
-        """Open a .cadence (or import a .json) in this window; dialogs explain any failure."""
+    def open_path(self, path: Path, read_only: bool = False, reason: str = "") -> bool:
+        """Open a .cadence (or import a .json) in this window; dialogs explain any failure.
+
+        ``reason`` says why a read-only document is read-only (shown in its dialogs).
+        """
         path = Path(path)
+        self.open_cancelled = False  # set when the user declines to open it read-only
         if (
             self.controller.path is not None
             and path.resolve() == self.controller.path.resolve()
@@ -523,14 +627,20 @@ class MainWindow(QMainWindow):
         except OpenError as error:
             if error.can_open_read_only and not read_only:
                 if documents.ask_open_read_only(self, error):
-                    return self.open_path(path, read_only=True)
+                    return self.open_path(path, read_only=True, reason=error.read_only_reason)
+                self.open_cancelled = True
                 return False
             documents.show_open_error(self, error)
             return False
+        if opened.read_only:
+            opened.note = opened.note or "read-only"
+            self.controller.read_only_reason = reason or documents.read_only_reason(path)
         self._show_opened(opened)
         return True
 
     def _show_opened(self, opened: documents.Opened) -> None:
+        if not opened.read_only:
+            self.controller.read_only_reason = ""
         self.controller.load(opened.plan, opened.path, opened.document)
         documents.add_recent(self.settings, opened.path)
         note = f" ({opened.note})" if opened.note else ""
@@ -558,7 +668,7 @@ class MainWindow(QMainWindow):
         if path is None:
             return False
         path = path.with_suffix(".cadence")
-        plan = documents.starter_plan(path.stem, date.today())
+        plan = documents.starter_plan(path.stem, self.today)
         try:
             opened = documents.create(path, plan)
         except OpenError as error:
@@ -629,7 +739,10 @@ class MainWindow(QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------------
 
     def _run(self, dialog: Any) -> bool:
-        return bool(dialog.exec())
+        try:
+            return bool(dialog.exec())
+        finally:
+            dialog.deleteLater()  # a child of the window: it would live as long as the window
 
     def edit_settings(self) -> bool:
         from ui.settings_dialog import PlanSettingsDialog
@@ -665,7 +778,12 @@ class MainWindow(QMainWindow):
                 self, "Export", "The export dialog is not installed in this build."
             )
             return
-        ExportDialog(self.controller, self).exec()
+        dialog = ExportDialog(self.controller, self)
+        try:
+            dialog.exec()
+        finally:
+            if isinstance(dialog, QDialog):
+                dialog.deleteLater()  # a child of the window: it would live as long as it
 
     def print_dialog(self) -> None:
         try:
@@ -674,6 +792,8 @@ class MainWindow(QMainWindow):
             documents.show_error(self, "Print", "Printing is not installed in this build.")
             return
         print_dialog(self.controller, self)
+        for dialog in self.findChildren(QDialog, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            dialog.deleteLater()  # print_dialog leaves its dialog a child of the window
 
     def show_shortcuts(self) -> bool:
         from ui.shortcuts_dialog import ShortcutsDialog
@@ -719,10 +839,60 @@ class MainWindow(QMainWindow):
             width = max(250, min(300, self.width() // 5))
             self.resizeDocks([self.gaps_dock], [width], Qt.Orientation.Horizontal)
 
+    # -- a read-only document follows the window that edits it ----------------------------------
+
+    def _watch_read_only(self) -> None:
+        """Watch the file of a read-only document; stop watching anything else."""
+        c = self.controller
+        watched = self._watcher.files()
+        if watched:
+            self._watcher.removePaths(watched)
+        if c.read_only and c.document is not None and c.path is not None:
+            self._watcher.addPath(str(c.path))
+
+    def _on_file_changed(self, _path: str) -> None:
+        self._reload_timer.start()  # (re)start: one reload once the writes settle
+
+    def reload_read_only(self) -> bool:
+        """Show the read-only document as it is on disk now (another window saved it)."""
+        c = self.controller
+        if not c.read_only or c.path is None or c.document is None:
+            return False
+        path = c.path
+        if not path.exists():  # replaced by a rename: the next change brings it back
+            return False
+        try:
+            opened = documents.open_cadence(path, read_only=True)
+        except OpenError:
+            self._watch_read_only()
+            return False
+        if opened.plan == c.plan:
+            assert opened.document is not None
+            opened.document.close()
+            self._watch_read_only()  # a rename drops the watch: take it again
+            return False
+        tab = self.tabs.currentIndex()
+        c.load(opened.plan, path, opened.document)
+        self.tabs.setCurrentIndex(tab)
+        self.status.showMessage(f"Reloaded {path.name}: it was saved in another window", 8000)
+        return True
+
     # -- closing ---------------------------------------------------------------------------------------
+
+    def has_unsaved_edits(self) -> bool:
+        """Edits that are in no file: a plan never opened from a file, then changed."""
+        c = self.controller
+        return self.empty_state is None and c.path is None and not c.undo_stack.isClean()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.editor.lead.commit()
+        if self.has_unsaved_edits():
+            answer = documents.ask_unsaved(self, self.controller.plan.name)
+            if answer == "cancel" or (answer == "save" and not self.save_as()):
+                event.ignore()
+                return
+        if self._watcher.files():
+            self._watcher.removePaths(self._watcher.files())
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.controller.close()

@@ -303,7 +303,8 @@ class WorkloadChart(QWidget):
         chart = self.chart
         chart.removeAllSeries()
         for axis in chart.axes():
-            chart.removeAxis(axis)
+            chart.removeAxis(axis)  # the chart lets go of it but does not delete it
+            axis.deleteLater()
         self.manual_set = self.automated_set = None
         self.capacity_series = None
         team = plan.team(self._team)

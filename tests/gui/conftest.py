@@ -1,10 +1,66 @@
-"""Fixtures shared by the GUI tests: the demo plan in an in-memory controller."""
+"""Fixtures shared by the GUI tests: the demo plan in an in-memory controller.
+
+Every test leaves no window behind: after it, every top-level widget without a
+parent is deleted, and the deferred deletions are processed there and
+then (pytest-qt only calls ``deleteLater``, which no event loop ever runs between
+tests, so windows used to pile up and slow every later test down).
+"""
+
+import gc
+from datetime import date
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 
 from cadence.commands.plan import demo_plan
+from ui import documents
 from ui.controller import DocumentController
 from ui.product_editor import ProductEditor
+
+#: The day the GUI tests run on: inside the demo plan's year, never the real clock.
+TODAY = date(2027, 3, 9)
+
+
+def delete_top_level_widgets() -> None:
+    """Delete every parentless window now, with its children.
+
+    No close() here: a window a test kept open on purpose would ask about its
+    edits once the test's patches are gone. Deleting sends no close event.
+    """
+    for widget in QApplication.topLevelWidgets():
+        if widget.parent() is None:
+            widget.hide()
+            widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # The controller freezes long-lived objects out of the cyclic collector
+    # (gc.freeze); give the wrappers of the deleted windows back to it.
+    gc.unfreeze()
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def no_window_outlives_its_test(qapp):
+    yield
+    delete_top_level_widgets()
+
+
+@pytest.fixture(autouse=True)
+def unsaved_prompts(monkeypatch):
+    """Closing a window with edits in no file asks; tests answer "discard" unless they say."""
+    asked: list[str] = []
+
+    def ask_unsaved(_parent, plan_name):
+        asked.append(plan_name)
+        return "discard"
+
+    monkeypatch.setattr(documents, "ask_unsaved", ask_unsaved)
+    return asked
+
+
+@pytest.fixture
+def today() -> date:
+    return TODAY
 
 
 @pytest.fixture

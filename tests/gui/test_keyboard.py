@@ -6,6 +6,7 @@ Keys go to real widgets with qtbot; modal dialogs (the delete confirmation) are 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -19,6 +20,7 @@ from ui.product_list import SidePanel
 from ui.tables import StageTableModel, TouchTableModel
 from ui.widgets import delete_keys
 
+TODAY = date(2027, 3, 9)  # never the real clock
 ORIGINAL_LEAD = demo_plan().product("analytics").lead_definition
 
 
@@ -228,9 +230,8 @@ def test_ctrl_z_with_nothing_applied_yet_undoes_the_typing(qtbot, controller, ed
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(documents, "data_dir", lambda: tmp_path)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = app_module.build_window([], settings, open_now=False)
+    win = app_module.build_window(["--demo"], settings, today=TODAY)
     qtbot.addWidget(win)
-    win.controller.load(demo_plan())
     win.show()
     qtbot.waitExposed(win)
     win.side.select_product("analytics")

@@ -24,6 +24,8 @@ from ui import documents, edits
 from ui.controller import NavTarget
 from ui.main_window import MainWindow
 
+TODAY = date(2027, 3, 9)  # never the real clock
+
 
 @pytest.fixture
 def settings(tmp_path):
@@ -59,10 +61,11 @@ def dialogs(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, settings, data_dir, dialogs):
-    win = app_module.build_window([], settings, open_now=False)
+    win = app_module.build_window([], settings, open_now=False, today=TODAY)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.empty_state is None)  # the demo opens after the first paint
     yield win
     win.close()
 
@@ -85,7 +88,7 @@ def resize_aware(window: MainWindow, days: int) -> None:
 def test_first_start_creates_the_demo_then_reopens_the_last_file(
     qtbot, settings, data_dir, dialogs
 ):
-    first = app_module.build_window([], settings)
+    first = app_module.build_window([], settings, today=TODAY)
     qtbot.addWidget(first)
     demo = data_dir / documents.DEMO_NAME
     assert first.controller.path == demo
@@ -94,13 +97,13 @@ def test_first_start_creates_the_demo_then_reopens_the_last_file(
     resize_aware(first, 16)
     first.close()
 
-    second = app_module.build_window([], settings)
+    second = app_module.build_window([], settings, today=TODAY)
     qtbot.addWidget(second)
     assert second.controller.path == demo
     assert second.controller.plan.product("analytics").stage("aware").days == 16  # kept
     second.close()
 
-    fresh = app_module.build_window(["--demo"], settings)
+    fresh = app_module.build_window(["--demo"], settings, today=TODAY)
     qtbot.addWidget(fresh)
     assert fresh.controller.plan.product("analytics").stage("aware").days == 14
     fresh.close()
@@ -108,8 +111,8 @@ def test_first_start_creates_the_demo_then_reopens_the_last_file(
 
 
 def test_demo_in_use_by_another_window_gets_a_new_name(qtbot, settings, data_dir, dialogs):
-    one = app_module.build_window(["--demo"], settings)
-    two = app_module.build_window(["--demo"], settings)
+    one = app_module.build_window(["--demo"], settings, today=TODAY)
+    two = app_module.build_window(["--demo"], settings, today=TODAY)
     qtbot.addWidget(one)
     qtbot.addWidget(two)
     assert one.controller.path.name == "Northwind demo.cadence"
