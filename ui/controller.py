@@ -21,7 +21,6 @@ so widgets built with ``Widget(controller)`` never need rebuilding.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -339,11 +338,6 @@ class DocumentController(QObject):
         self._by_product = result.gaps_by_product
         self._kind_counts = result.kind_counts
         self._occurrences = None
-        # The schedule and gaps hold many long-lived, acyclic objects on a large plan
-        # (their tables, and every occurrence and gap once read): keep them out of the
-        # cyclic collector, whose full passes otherwise cost tenths of a second at
-        # random moments during edits. Freed normally by reference counting.
-        gc.freeze()
         self.sig_schedule_changed.emit()
 
 

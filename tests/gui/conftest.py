@@ -33,9 +33,7 @@ def delete_top_level_widgets() -> None:
             widget.hide()
             widget.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    # The controller freezes long-lived objects out of the cyclic collector
-    # (gc.freeze); give the wrappers of the deleted windows back to it.
-    gc.unfreeze()
+    # Collect the deleted windows' wrapper cycles now, not during a later test.
     gc.collect()
 
 
