@@ -600,6 +600,11 @@ def move_status(plan: Plan, request_id: str, new_status: str, note: str | None =
     if new_status == "scheduled" and request.start is None:
         slot = plan_requests(plan).slot(request_id)
         assert slot is not None
+        if slot.delivery > LAST_DAY:
+            raise RequestError(
+                f'no production slot for request "{request_id}" ends by {LAST_DAY} '
+                f"(the queue would deliver it on {slot.delivery}); plans end by {LAST_DAY}"
+            )
         moved = replace(moved, start=slot.start)
     requests = tuple(moved if q.id == request_id else q for q in plan.requests)
     return replace(plan, requests=requests)

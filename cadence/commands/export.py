@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from cadence.cli import stamp_now
-from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
+from cadence.commands.common import (
+    CommandError,
+    check_output,
+    iso_date,
+    read_plan,
+    update_plan,
+)
 from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
 from cadence.model import Gap, Plan, Schedule
 
@@ -54,6 +61,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         include = parse_include(args.include)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
+    check_output(args.output, args.plan)
     plan = read_plan(args.plan)
     to_stdout = args.output == "-"
     target = sys.stdout.buffer if to_stdout else Path(args.output)
@@ -75,6 +83,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             )  # fmt: skip
     except ExportError as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:  # full disk, I/O error: the export keeps any old file intact
+        raise CommandError(
+            f"{args.output}: cannot write ({exc.strerror or exc}); nothing was written"
+        ) from None
     if not to_stdout:
         parts = [f"{result.touches} touches", f"{result.broadcasts} broadcasts"]
         if "requests" in include:
@@ -91,17 +103,30 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import_ics(args: argparse.Namespace) -> int:
     from cadence.formats.ics_import import IcsImportError, merge_blackouts, read_ics_blackouts
 
-    plan = read_plan(args.plan)
     source = Path(args.ics)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    try:
-        found = read_ics_blackouts(data, first=plan.start, last=plan.end, timezone=plan.timezone)
-    except IcsImportError as exc:
-        raise CommandError(f"{source}: {exc} — the plan was not changed") from None
-    merged = merge_blackouts(plan, found.blackouts)
+    data = _read_ics(source)
+    results: list[tuple[Any, Any]] = []
+
+    def add_days_off(plan: Plan) -> Plan | None:
+        """The plan as stored now with the imported blackouts added (None: nothing new)."""
+        try:
+            found = read_ics_blackouts(
+                data, first=plan.start, last=plan.end, timezone=plan.timezone
+            )
+        except IcsImportError as exc:
+            raise CommandError(f"{source}: {exc} — the plan was not changed") from None
+        merged = merge_blackouts(plan, found.blackouts)
+        results.append((found, merged))
+        if args.dry_run or not merged.added:
+            return None
+        # The plan changed now: exports take DTSTAMP from this time.
+        return stamp_now(merged.plan)
+
+    if args.dry_run:
+        add_days_off(read_plan(args.plan))
+    else:
+        update_plan(args.plan, add_days_off)
+    found, merged = results[-1]
     for b in merged.added:
         print(f"  + {b.start.isoformat()} – {b.end.isoformat()}  {b.name}")
     notes = []
@@ -119,27 +144,33 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"Would add {count} {noun} to {args.plan}{tail}; nothing written (--dry-run)")
         return 0
-    if count:
-        # The plan changed now: exports take DTSTAMP from this time.
-        new_plan = stamp_now(merged.plan)
-        _check_valid(new_plan, args.plan)
-        write_plan(new_plan, args.plan)
     print(f"Added {count} {noun} to {args.plan}{tail}")
     return 0
 
 
-def _check_valid(plan: Plan, path: str) -> None:
-    """Run the merged plan through validation before anything is written."""
-    from cadence.formats.plan_json import dumps_plan, loads_plan
-    from cadence.validate import PlanInvalid
+# An .ics file bigger than this is not a holiday calendar (and reading it would
+# take the memory of the machine).
+MAX_ICS_BYTES = 50_000_000
+
+
+def _read_ics(source: Path) -> bytes:
+    """The bytes of a regular .ics file of a sane size, or CommandError."""
+    import os
+    import stat
 
     try:
-        loads_plan(dumps_plan(plan), Path(path).name)
-    except PlanInvalid as exc:
-        lines = "\n".join(f"  {e}" for e in exc.errors)
-        raise CommandError(
-            f"{path}: the imported days would make the plan invalid\n{lines}"
-        ) from None
+        info = os.stat(source)
+        if not stat.S_ISREG(info.st_mode):
+            raise CommandError(f"{source}: not a regular file; give an .ics file")
+        if info.st_size > MAX_ICS_BYTES:
+            raise CommandError(
+                f"{source}: {info.st_size} bytes, more than the {MAX_ICS_BYTES} an .ics "
+                "import reads — the plan was not changed"
+            )
+        with open(source, "rb") as fh:
+            return fh.read(MAX_ICS_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(f"{source}: cannot read ({exc.strerror or exc})") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

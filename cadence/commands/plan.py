@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from cadence.commands.common import CommandError, read_plan, write_plan
+from cadence.commands.common import CommandError, check_output, read_plan, write_plan
 from cadence.model import Plan
 
 
@@ -41,6 +41,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     src, dst = Path(args.input), Path(args.output)
     if src.resolve() == dst.resolve():
         raise CommandError(f"{dst}: the output must be another file than the input")
+    check_output(dst, src)
     if dst.exists() and not args.force:
         raise CommandError(f"{dst} exists already (use --force to replace it)")
     plan = read_plan(src)
@@ -51,6 +52,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.output)
+    check_output(out)
     if out.exists() and not args.force:
         raise CommandError(f"{out} exists already (use --force to replace it)")
     plan = demo_plan()
