@@ -344,8 +344,11 @@ def _calendar_for(plan: Plan, extra: Iterable[date], working_days: int) -> Worki
             dates.append(q.start)
     per_year = 40 * len(plan.calendar.workdays)
     room = -(-working_days // per_year)
-    last_year = min(max(dates).year + 1 + room, LAST_WINDOW_YEAR)
-    return _working_days(plan.calendar, min(dates).year, last_year)
+    # A blackout of several years adds no working day: the window reaches past its end.
+    first = min(dates)
+    last = max([*dates, *(b.end for b in plan.calendar.blackouts if b.end >= first)])
+    last_year = min(last.year + 1 + room, LAST_WINDOW_YEAR)
+    return _working_days(plan.calendar, first.year, last_year)
 
 
 def _working_day_from(wd: WorkingDays, day: date, after: int = 0) -> date:

@@ -51,6 +51,36 @@ LAST_DAY = date(2999, 12, 31)
 MAX_DAYS = 36_500  # a hundred years: the most any count of days (or of cohorts) may be
 
 
+# Limits on the raw data, far beyond any real plan; see docs/plan-format.md#limits.
+MAX_DEPTH = 20  # objects and lists inside each other (a plan needs 6)
+MAX_TEXT = 10_000  # characters in any text (notes, definitions)
+MAX_NAME = 300  # characters in a name or title
+MAX_COUNT = 1_000_000  # leads per cohort, capacities: counts of people and pieces
+
+
+class DuplicateKeys(dict[str, Any]):
+    """A JSON object that named a key more than once (see :func:`json_object`)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads(object_pairs_hook=…)``: a dict that remembers duplicate keys,
+    so validation reports them with their path instead of keeping the last."""
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    twice = []
+    for key, _ in pairs:
+        if key in seen and key not in twice:
+            twice.append(key)
+        seen.add(key)
+    flagged = DuplicateKeys(out)
+    flagged.duplicates = tuple(twice)
+    return flagged
+
+
 @dataclass(frozen=True, slots=True)
 class PlanError:
     """One problem in the input: where (JSON path) and what."""
@@ -74,8 +104,11 @@ def show(value: Any) -> str:
     """A value as the user wrote it (JSON spelling: strings quoted, null, true)."""
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            text = repr(value)
+        except ValueError:  # an integer of more than 4300 digits
+            return "a number too long to show"
     return text if len(text) <= 80 else text[:77] + "…"
 
 
@@ -90,8 +123,12 @@ class _Reader:
 
     def __init__(self) -> None:
         self.errors: list[PlanError] = []
+        self._missing: set[str] = set()
 
     def error(self, path: str, message: str) -> None:
+        # A missing field is reported once ("required"), not again as a null value.
+        if path in self._missing:
+            return
         self.errors.append(PlanError(path, message))
 
     # -- structure ---------------------------------------------------------------
@@ -121,6 +158,7 @@ class _Reader:
     def required(self, data: dict[str, Any], key: str, path: str) -> Any:
         if key not in data:
             self.error(_join(path, key), "required")
+            self._missing.add(_join(path, key))
             return None
         return data[key]
 
@@ -225,7 +263,7 @@ class _Reader:
     def unique_ids(self, items: list[tuple[str, str | None]], what: str) -> None:
         seen: set[str] = set()
         for path, ident in items:
-            if ident is None:
+            if not isinstance(ident, str):
                 continue
             if ident in seen:
                 self.error(path, f"duplicate {what} id {show(ident)}")
@@ -261,7 +299,7 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
             ]
             if not lst:
                 r.error(_join(path, "workdays"), "must name at least one working weekday")
-            elif len(set(lst)) != len(lst):
+            elif all(days) and len(set(days)) != len(days):
                 r.error(_join(path, "workdays"), f"lists a weekday twice: {show(lst)}")
             if all(days):
                 workdays = tuple(w for w in WEEKDAYS if w in lst)
@@ -347,7 +385,9 @@ def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
         elif not isinstance(color, str) or not COLOR_PATTERN.match(color):
             r.error(_join(path, "color"), f'must be a colour "#rrggbb", got {show(color)}')
             color = None
-        cap = r.optional_integer(t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0)
+        cap = r.optional_integer(
+            t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0, MAX_COUNT
+        )
         if tid and name is not None and color:
             teams.append(Team(tid, name, color.lower(), cap))
     r.unique_ids(ids, "team")
@@ -471,7 +511,7 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
     c = r.obj(raw, path, ("start", "every_days", "count", "dates", "size"))
     if c is None:
         return Cohorts()
-    size = r.integer(c.get("size", 1), _join(path, "size"), 1) or 1
+    size = r.integer(c.get("size", 1), _join(path, "size"), 1, MAX_COUNT) or 1
     if "dates" in c:
         for key in ("start", "every_days", "count"):
             if key in c:
@@ -574,7 +614,7 @@ def _studio(r: _Reader, raw: Any, team_ids: list[str]) -> Studio | None:
     team = r.required(s, "team", "studio")
     if team is not None:
         team = r.reference(team, "studio.team", team_ids, "team", "teams")
-    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1)
+    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1, MAX_COUNT)
     lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0, MAX_DAYS)
     if team is None or cap is None or lead is None:
         return None
@@ -624,6 +664,57 @@ def _request(
     return None
 
 
+# --- the raw data as a whole ---------------------------------------------------------
+
+
+def scan_raw(raw: Any) -> list[PlanError]:
+    """Problems of the raw data as a whole, before any field is read: nesting too
+    deep, duplicate keys, texts that are not Unicode or too long (each integer
+    field has its own maximum). Iterative, so any depth is safe."""
+    errors: list[PlanError] = []
+    stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
+    while stack and len(errors) < 50:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth >= MAX_DEPTH:
+                errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            for key in getattr(value, "duplicates", ()):
+                errors.append(
+                    PlanError(_join(path, key), "given twice in the same object (keep one)")
+                )
+            for key, item in reversed(list(value.items())):
+                key_path = _join(path, str(key))
+                if not _unicode_ok(str(key)):
+                    errors.append(PlanError(path, f"a field name is not valid Unicode: {key!r}"))
+                    continue
+                stack.append((item, key_path, depth + 1))
+        elif isinstance(value, list):
+            if depth >= MAX_DEPTH:
+                errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            for i in reversed(range(len(value))):
+                stack.append((value[i], f"{path}[{i}]", depth + 1))
+        elif isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                errors.append(
+                    PlanError(path, f"a text of {len(value)} characters, more than {MAX_TEXT}")
+                )
+            elif not _unicode_ok(value):
+                errors.append(
+                    PlanError(path, f"not valid Unicode (a lone surrogate?): {value[:40]!r}")
+                )
+    return errors
+
+
+def _unicode_ok(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # --- the entry point ------------------------------------------------------------------
 
 PLAN_KEYS = (
@@ -637,6 +728,9 @@ def build_plan(raw: Any) -> Plan:
 
     Raises PlanInvalid listing every error, each with its JSON path.
     """
+    whole = scan_raw(raw)
+    if whole:
+        raise PlanInvalid(whole)
     r = _Reader()
     data = r.obj(raw, "", PLAN_KEYS)
     if data is None:
@@ -731,9 +825,11 @@ def _versions() -> str:
 
 
 def _zone_ok(name: str) -> bool:
+    if not name or len(name) > 100:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder: OSError
         return False
     return True
 
@@ -741,16 +837,30 @@ def _zone_ok(name: str) -> bool:
 def _timestamp(r: _Reader, value: Any, path: str) -> datetime | None:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC)
-    try:
-        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        stamp = None
+    stamp = None
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            stamp = None
     if stamp is None or stamp.tzinfo is None:
         r.error(
             path, f'must be a date-time with a zone, e.g. "2027-01-04T09:00:00Z", got {show(value)}'
         )
         return None
+    if not FIRST_DAY.year <= stamp.year <= LAST_DAY.year:
+        r.error(path, f"must be a date-time from {FIRST_DAY} to {LAST_DAY}, got {show(value)}")
+        return None
     return stamp.astimezone(UTC)
 
 
-__all__ = ["FORMAT_VERSION", "PlanError", "PlanInvalid", "build_plan", "slugify", "show"]
+__all__ = [
+    "FORMAT_VERSION",
+    "PlanError",
+    "PlanInvalid",
+    "build_plan",
+    "json_object",
+    "scan_raw",
+    "show",
+    "slugify",
+]
