@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +56,15 @@ MAX_DEPTH = 20  # objects and lists inside each other (a plan needs 6)
 MAX_TEXT = 10_000  # characters in any text (notes, definitions)
 MAX_NAME = 300  # characters in a name or title
 MAX_COUNT = 1_000_000  # leads per cohort, capacities: counts of people and pieces
+MAX_ITEMS = 100_000  # entries in any list (products, requests, blackouts, dates …)
+# Limits on the work a plan asks for. The largest real plans (the 125 k-occurrence
+# benchmark plan, and ten times it) stay far below them.
+MAX_HORIZON_DAYS = MAX_DAYS  # start … end: a hundred years
+MAX_OCCURRENCES = 5_000_000  # touch and broadcast occurrences in the horizon
+MAX_INTAKES = 1_000_000  # cohort intake dates of all products together
+# Broadcasts happen on days; a time of day comes from their "time" field.
+RRULE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+RRULE_SUBDAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 
 
 class DuplicateKeys(dict[str, Any]):
@@ -164,12 +173,17 @@ class _Reader:
 
     # -- scalars -----------------------------------------------------------------
 
-    def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str | None:
+    def text(
+        self, value: Any, path: str, *, allow_empty: bool = False, limit: int = MAX_NAME
+    ) -> str | None:
         if not isinstance(value, str):
             self.error(path, f"must be a text, got {show(value)}")
             return None
         if not allow_empty and not value.strip():
             self.error(path, "must not be empty")
+            return None
+        if len(value) > limit:
+            self.error(path, f"must be at most {limit} characters, got {len(value)}")
             return None
         return value
 
@@ -401,7 +415,10 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
     pid = r.ident(r.required(p, "id", path), _join(path, "id"))
     name = r.text(r.required(p, "name", path), _join(path, "name"))
     lead_def = r.text(
-        p.get("lead_definition", ""), _join(path, "lead_definition"), allow_empty=True
+        p.get("lead_definition", ""),
+        _join(path, "lead_definition"),
+        allow_empty=True,
+        limit=MAX_TEXT,
     )
 
     stages: list[Stage] = []
@@ -597,9 +614,26 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
             '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")',
         )
         return None
+    names = {p.split("=", 1)[0].strip().upper(): p.split("=", 1)[1] for p in parts}
+    freq = names.get("FREQ", "").strip().upper()
+    if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
+        r.error(
+            path,
+            f"FREQ={freq} is not allowed: broadcasts repeat "
+            f"{', '.join(f.lower() for f in RRULE_FREQUENCIES)} at most (got {show(value)})",
+        )
+        return None
+    subdaily = [k for k in RRULE_SUBDAILY_PARTS if k in names]
+    if subdaily:
+        r.error(
+            path,
+            f"{subdaily[0]} is not allowed: a broadcast happens once a day at most, "
+            f'at its "time" (got {show(value)})',
+        )
+        return None
     try:
         parse_rrule(text, dtstart or date(2000, 1, 1))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         r.error(path, f"invalid RRULE {show(value)}: {exc}")
         return None
     return text
@@ -657,11 +691,116 @@ def _request(
     elif status in ("scheduled", "in_production", "delivered"):
         r.error(_join(path, "start"), f'required when status is "{status}"')
         status = None
-    note = r.text(q.get("note", ""), _join(path, "note"), allow_empty=True)
+    note = r.text(q.get("note", ""), _join(path, "note"), allow_empty=True, limit=MAX_TEXT)
     values = (rid, title, product, stage, by, on, needed, pdays, status, note)
     if all(v is not None for v in values):
         return Request(rid, title, product, stage, by, on, needed, pdays, status, start, note)  # type: ignore[arg-type]
     return None
+
+
+# --- the work a plan asks for --------------------------------------------------------
+
+
+def touch_repeats(product: Product) -> int:
+    """Occurrences of all the product's touches in one cohort's journey."""
+    total = 0
+    for t in product.touches:
+        stage = product.stage(t.stage)
+        if stage is None:
+            continue
+        total += len(range(t.offset_days, stage.days, t.every_days)) if t.every_days else 1
+    return total
+
+
+def cohorts_in_horizon(product: Product, start: date, end: date) -> int:
+    """Intakes whose journey meets start … end (the cohorts that produce occurrences)."""
+    first = start - timedelta(days=max(product.cycle_days - 1, 0))
+    c = product.cohorts
+    if c.dates is not None:
+        return sum(1 for d in c.dates if first <= d <= end)
+    if c.start is None or not c.count:
+        return 0
+    step = c.every_days or 1
+    lo = max(0, -(-(first - c.start).days // step))
+    hi = min(c.count - 1, (end - c.start).days // step)
+    return max(0, hi - lo + 1)
+
+
+def product_occurrences(product: Product, start: date, end: date) -> int:
+    """Upper bound of a product's touch occurrences in start … end."""
+    return cohorts_in_horizon(product, start, end) * touch_repeats(product)
+
+
+def broadcast_occurrences(broadcast: Broadcast, start: date, end: date) -> int:
+    """Upper bound of a broadcast's occurrences in start … end (by FREQ, INTERVAL,
+    the BY… lists and COUNT; never more than one a day)."""
+    parts = dict(p.split("=", 1) for p in broadcast.rrule.upper().split(";") if "=" in p)
+    first = max(start, broadcast.dtstart)
+    days = max(0, (end - first).days + 1)
+    try:
+        interval = max(1, int(parts.get("INTERVAL", "1")))
+    except ValueError:
+        interval = 1
+
+    def listed(key: str) -> int:
+        return len([x for x in parts.get(key, "").split(",") if x])
+
+    per_month = max(1, listed("BYMONTHDAY") + 5 * listed("BYDAY"))
+    periods = {
+        "DAILY": days / interval,
+        "WEEKLY": days / 7 / interval * max(1, listed("BYDAY")),
+        "MONTHLY": days / 30.4 / interval * per_month,
+        "YEARLY": days / 365.25 / interval * max(1, listed("BYMONTH")) * per_month,
+    }
+    estimate = min(days, int(periods.get(parts.get("FREQ", ""), days)) + 1)
+    if "COUNT" in parts and parts["COUNT"].isdigit():
+        estimate = min(estimate, int(parts["COUNT"]))
+    return estimate
+
+
+def estimate_occurrences(plan: Plan) -> int:
+    """About how many occurrences schedule(plan) computes: an upper bound, cheap to
+    compute (no calendar, no expansion), shown before a long run."""
+    products = sum(product_occurrences(p, plan.start, plan.end) for p in plan.products)
+    broadcasts = sum(broadcast_occurrences(b, plan.start, plan.end) for b in plan.broadcasts)
+    return products + broadcasts
+
+
+def _work_limits(plan: Plan) -> list[PlanError]:
+    """The limits on the work a plan asks for, each naming where most of it comes from."""
+    errors = []
+    intakes = [
+        len(p.cohorts.dates) if p.cohorts.dates is not None else (p.cohorts.count or 0)
+        for p in plan.products
+    ]
+    if sum(intakes) > MAX_INTAKES:
+        most = max(range(len(intakes)), key=intakes.__getitem__)
+        errors.append(
+            PlanError(
+                f"products[{most}].cohorts",
+                f"the products have {sum(intakes):,} cohort intakes in all (this one "
+                f"{intakes[most]:,}), more than the {MAX_INTAKES:,} a plan may have",
+            )
+        )
+        return errors
+    total = estimate_occurrences(plan)
+    if total > MAX_OCCURRENCES:
+        shares = [
+            (product_occurrences(p, plan.start, plan.end), f"products[{i}]")
+            for i, p in enumerate(plan.products)
+        ]
+        shares += [(broadcast_occurrences(b, plan.start, plan.end), f"broadcasts[{i}]")
+                   for i, b in enumerate(plan.broadcasts)]  # fmt: skip
+        count, where = max(shares)
+        errors.append(
+            PlanError(
+                where,
+                f"the plan asks for about {total:,} occurrences in its horizon (this "
+                f"{where.split('[')[0][:-1]} {count:,}), more than the {MAX_OCCURRENCES:,} "
+                "a plan may have: fewer cohorts, repeats or a shorter horizon",
+            )
+        )
+    return errors
 
 
 # --- the raw data as a whole ---------------------------------------------------------
@@ -692,6 +831,11 @@ def scan_raw(raw: Any) -> list[PlanError]:
         elif isinstance(value, list):
             if depth >= MAX_DEPTH:
                 errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            if len(value) > MAX_ITEMS:
+                errors.append(
+                    PlanError(path, f"a list of {len(value)} entries, more than {MAX_ITEMS}")
+                )
                 continue
             for i in reversed(range(len(value))):
                 stack.append((value[i], f"{path}[{i}]", depth + 1))
@@ -755,6 +899,12 @@ def build_plan(raw: Any) -> Plan:
     end = r.day(r.required(data, "end", ""), "end")
     if start and end and end < start:
         r.error("end", f"must not be before start ({start.isoformat()})")
+    elif start and end and (end - start).days + 1 > MAX_HORIZON_DAYS:
+        r.error(
+            "end",
+            f"the horizon {start} … {end} is {(end - start).days + 1} days long, "
+            f"more than {MAX_HORIZON_DAYS} (a hundred years)",
+        )
     updated = None
     if data.get("updated") is not None:
         updated = _timestamp(r, data["updated"], "updated")
@@ -803,7 +953,7 @@ def build_plan(raw: Any) -> Plan:
     if r.errors:
         raise PlanInvalid(r.errors)
     assert start is not None and end is not None and name is not None and pid is not None
-    return Plan(
+    plan = Plan(
         id=pid,
         name=name,
         start=start,
@@ -818,6 +968,10 @@ def build_plan(raw: Any) -> Plan:
         requests=tuple(requests),
         updated=updated,
     )
+    limits = _work_limits(plan)
+    if limits:
+        raise PlanInvalid(limits)
+    return plan
 
 
 def _versions() -> str:
@@ -859,6 +1013,7 @@ __all__ = [
     "PlanError",
     "PlanInvalid",
     "build_plan",
+    "estimate_occurrences",
     "json_object",
     "scan_raw",
     "show",

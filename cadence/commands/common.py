@@ -90,6 +90,21 @@ def check_output(output: str | Path, *inputs: str | Path) -> None:
             )
 
 
+# From this many occurrences on, a command says what it is about to compute.
+ANNOUNCE_FROM = 200_000
+
+
+def announce_work(plan: Plan) -> None:
+    """Before a long run, say on stderr how many occurrences the plan asks for."""
+    import sys
+
+    from cadence.validate import estimate_occurrences
+
+    count = estimate_occurrences(plan)
+    if count >= ANNOUNCE_FROM:
+        print(f"Planning about {count:,} occurrences…", file=sys.stderr, flush=True)
+
+
 def iso_date(text: str) -> date:
     """argparse type for YYYY-MM-DD dates with a clear message."""
     try:

@@ -10,6 +10,7 @@ from typing import Any
 from cadence.cli import stamp_now
 from cadence.commands.common import (
     CommandError,
+    announce_work,
     check_output,
     iso_date,
     read_plan,
@@ -70,6 +71,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from cadence.formats.export_common import ExportFilter
 
         ExportFilter(args.team, args.product, args.start, args.end, include).check(plan)
+        announce_work(plan)
         planned, gaps = _schedule_and_gaps(plan, "gaps" in include)
         options = dict(team=args.team, product=args.product, start=args.start, end=args.end)
         if fmt == "csv":

@@ -32,8 +32,14 @@ def summary(plan: Plan) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from cadence.validate import MAX_OCCURRENCES, estimate_occurrences
+
     plan = read_plan(args.plan)
     print(f"OK: {summary(plan)}")
+    print(
+        f"About {estimate_occurrences(plan):,} occurrences in the horizon "
+        f"(a plan may ask for {MAX_OCCURRENCES:,})"
+    )
     return 0
 
 

@@ -233,17 +233,15 @@ def _tiny_database(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_document_writes_on_a_full_disk(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shutil.copy(PLANS / "requests_studio.json", tmp_path / "plan.json")
+    shutil.copy(PLANS / "requests_queue.json", tmp_path / "plan.json")
     path = tmp_path / "plan.cadence"
     assert main(["convert", str(tmp_path / "plan.json"), str(path)]) == 0
     capsys.readouterr()
     before = path.read_bytes()
     _tiny_database(monkeypatch)
     code, err = run(
-        capsys, "request", str(path), "--product", "analytics", "--stage", "close",
-        "--title", "x" * 5000, "--requested-by", "ae", "--needed-by", "2027-06-30",
-        "--days", "2", "--on", "2027-03-01", "--save",
-    )  # fmt: skip
+        capsys, "request-status", str(path), "roi-acme", "declined", "--note", "x" * 9000
+    )
     assert (code, err) == (2, f"{path}: database or disk is full; nothing was written")
     assert path.read_bytes() == before
     code, err = run(capsys, "convert", str(tmp_path / "plan.json"), str(tmp_path / "new.cadence"))
