@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench fuzz screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m cadence.bench
+
+# Hostile input and crashes (issue 13): COUNT mutated plans through every command,
+# then KILLS SIGKILLs during save loops and concurrent writers; prints the figures.
+COUNT ?= 10000
+KILLS ?= 300
+fuzz: $(STAMP)
+	$(BIN)/python tests/core/test_fuzz.py --count $(COUNT)
+	$(BIN)/python tests/core/test_concurrency.py --kills $(KILLS)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs
