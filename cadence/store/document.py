@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
@@ -399,6 +399,44 @@ def _write_requests(session: Session, data: dict[str, Any]) -> None:
         )
 
 
+def _request_row_values(position: int, q: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "position": position,
+        "request_id": q["id"],
+        "title": q["title"],
+        "product": q["product"],
+        "stage": q["stage"],
+        "requested_by": q["requested_by"],
+        "requested_on": q["requested_on"],
+        "needed_by": q["needed_by"],
+        "production_days": q["production_days"],
+        "status": q["status"],
+        "start": q["start"],
+        "note": q["note"],
+    }
+
+
+def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any]) -> None:
+    """Write only the requests that changed, were added or moved, and delete the
+    removed ones: adding one request to 10,000 writes one row, not 10,001."""
+    before = {q.id: (i, q) for i, q in enumerate(old.requests)}
+    kept = {q.id for q in new.requests}
+    gone = [rid for rid in before if rid not in kept]
+    if gone:
+        session.execute(delete(RequestRow).where(col(RequestRow.request_id).in_(gone)))
+    for i, q in enumerate(new.requests):
+        was = before.get(q.id)
+        if was is not None and was == (i, q):
+            continue
+        values = _request_row_values(i, data["requests"][i])
+        if was is None:
+            session.execute(insert(RequestRow).values(**values))
+        else:
+            session.execute(
+                update(RequestRow).where(col(RequestRow.request_id) == q.id).values(**values)
+            )
+
+
 # --- schema versions and upgrades ---------------------------------------------
 
 # UPGRADES[n] turns a schema-n document into schema n+1 (run in order, in one
@@ -595,8 +633,10 @@ def _check_booleans(session: Session) -> None:
 def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Changes) -> None:
     """Write the parts of ``plan`` that ``changes`` names (inside the caller's transaction)."""
     data = plan_to_dict(plan)
-    if changes.settings or old is None or old.updated != plan.updated:
+    if changes.settings or old is None:
         _write_settings(session, data)
+    elif old.updated != plan.updated:  # a save stamps the plan: one column, not the settings
+        session.execute(update(PlanRow).values(updated=data.get("updated")))
     if changes.teams:
         _write_teams(session, data)
     for pid in changes.removed_products:
@@ -615,7 +655,10 @@ def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Chan
     if changes.broadcasts:
         _write_broadcasts(session, data)
     if changes.requests:
-        _write_requests(session, data)
+        if old is None:
+            _write_requests(session, data)
+        else:
+            _update_requests(session, old, plan, data)
 
 
 def _explain(exc: SQLAlchemyError) -> str:

@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
@@ -291,3 +292,28 @@ def test_hot_journal_is_recovered_not_reported_read_only(
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().out.startswith("OK: Studio test")
     assert read_plan(path).calendar.blackouts == ()
+
+
+# --- a save writes what changed -------------------------------------------------------------
+
+
+def test_request_save_on_a_document_writes_only_the_new_row(tmp_path: Path) -> None:
+    raw = json.loads((PLANS / "requests_queue.json").read_text())
+    path = tmp_path / "plan.cadence"
+    save_plan_document(read_plan(PLANS / "requests_queue.json"), path)
+
+    def rows() -> list[tuple[int, str, int]]:
+        con = sqlite3.connect(path)
+        try:
+            found = con.execute("SELECT pk, request_id, position FROM request ORDER BY pk")
+            return [tuple(r) for r in found.fetchall()]
+        finally:
+            con.close()
+
+    before = rows()
+    assert [r[1] for r in before] == [q["id"] for q in raw["requests"]]
+    assert main(request_args(path, "One more")) == 0
+    assert rows() == [*before, (before[-1][0] + 1, "one-more", 3)]
+    assert main(["request-status", str(path), "roi-acme", "declined", "--note", "no"]) == 0
+    assert rows() == [*before, (before[-1][0] + 1, "one-more", 3)]
+    assert read_plan(path).request("roi-acme").status == "declined"

@@ -206,8 +206,14 @@ HOLIDAYS_ICS = (
 )
 
 
-def commands(folder: Path, plan: dict[str, Any] | None) -> list[list[str]]:
-    """Every command, on the mutant at folder/m.json (and its .cadence copy)."""
+def commands(folder: Path, plan: dict[str, Any] | None, valid: bool) -> list[list[str]]:
+    """The commands for the mutant at folder/m.json (and its .cadence copy).
+
+    A valid mutant goes through every command. An invalid one stops in the read
+    every command starts with, so it goes through one command of each kind
+    (read-only, export, save, convert): running all of them would repeat that
+    same read seventeen times.
+    """
     m, c = str(folder / "m.json"), str(folder / "m.cadence")
     request_id = "x"
     if plan and isinstance(plan.get("requests"), list) and plan["requests"]:
@@ -218,6 +224,13 @@ def commands(folder: Path, plan: dict[str, Any] | None) -> list[list[str]]:
         "--product", "analytics", "--stage", "negotiate", "--title", "Fuzz deck",
         "--requested-by", "ae", "--needed-by", "2027-06-30", "--days", "2", "--on", "2027-03-01",
     ]  # fmt: skip
+    if not valid:
+        return [
+            ["validate", m],
+            ["export", m, "-o", "-"],
+            ["request", m, *ask, "--save"],
+            ["convert", m, c, "--force"],
+        ]
     return [
         ["validate", m],
         ["schedule", m, "--json"],
@@ -299,12 +312,12 @@ def run_campaign(seed: int, count: int, verbose: bool = False) -> dict[str, Any]
                 plan = json.loads(text)
             except (ValueError, RecursionError):
                 plan = None
-            for argv in commands(folder, plan if isinstance(plan, dict) else None):
+            is_valid = _is_valid(folder / "m.json")
+            valid += is_valid
+            for argv in commands(folder, plan if isinstance(plan, dict) else None, is_valid):
                 problem = run_command(argv)
                 if verbose:
                     print(f"seed {n}: {argv[0]} {argv[1:2]} -> {problem or 'ok'}")
-                if argv[0] == "validate" and argv[1].endswith(".json") and problem is None:
-                    valid += _is_valid(argv[1])
                 if problem is not None:
                     failures.append({"seed": n, "command": argv[0], "problem": problem})
                     break
@@ -318,14 +331,16 @@ def run_campaign(seed: int, count: int, verbose: bool = False) -> dict[str, Any]
     }
 
 
-def _is_valid(path: str) -> int:
+def _is_valid(path: Path) -> bool:
     from cadence.formats.plan_io import PlanFileError, read_plan_file
 
     try:
-        read_plan_file(Path(path))
+        read_plan_file(path)
     except PlanFileError:
-        return 0
-    return 1
+        return False
+    except Exception:  # the commands will report it, with its traceback
+        return True
+    return True
 
 
 def run_in_worker(seed: int, count: int) -> dict[str, Any]:
