@@ -303,3 +303,28 @@ def test_save_where_the_lock_file_cannot_be_made(
         assert code == 2
         assert err.startswith(f"{target}: cannot create the lock file .~{name}.lock in ")
         assert err.endswith("(Permission denied); nothing was written")
+
+
+def test_standard_output_on_a_full_disk(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = write(tmp_path, demo())
+    run_cli = "import sys; from cadence.cli import main; sys.exit(main(sys.argv[1:]))"
+    results = []
+    with open("/dev/full", "w") as full:
+        for command in (["validate"], ["schedule"], ["export", "-o", "-"]):
+            argv = [command[0], str(path), *command[1:]]
+            done = subprocess.run(
+                [sys.executable, "-c", run_cli, *argv],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+            results.append((done.returncode, done.stderr.strip()))
+    assert results == [
+        (2, "cannot write to standard output (No space left on device)"),
+        (2, "cannot write to standard output (No space left on device)"),
+        (2, "-: cannot write (No space left on device); nothing was written"),
+    ]
