@@ -15,6 +15,7 @@ its holder may be alive on a network share that flock cannot see through.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import socket
@@ -25,6 +26,7 @@ from pathlib import Path
 # environment variable CADENCE_LOCK_WAIT overrides it (0: do not wait).
 DEFAULT_WAIT = 10.0
 POLL_SECONDS = 0.05
+READ_ONLY_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 class LockBusy(Exception):
@@ -128,9 +130,11 @@ def _try_once(plan_path: Path) -> tuple[int | None, str]:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
+            # "read-only" lets the app offer to open the document read-only instead.
+            why = " (the folder is read-only)" if exc.errno in READ_ONLY_ERRORS else ""
             raise LockUnavailable(
                 f"cannot create the lock file {lock.name} in {str(lock.parent)!r} "
-                f"({exc.strerror or exc})"
+                f"({exc.strerror or exc}){why}"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -302,7 +302,7 @@ def test_save_where_the_lock_file_cannot_be_made(
         code, err = run(capsys, "request-status", str(target), "roi-acme", "scheduled")
         assert code == 2
         assert err.startswith(f"{target}: cannot create the lock file .~{name}.lock in ")
-        assert err.endswith("(Permission denied); nothing was written")
+        assert err.endswith("(Permission denied) (the folder is read-only); nothing was written")
 
 
 def test_standard_output_on_a_full_disk(tmp_path: Path) -> None:
