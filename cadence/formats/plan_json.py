@@ -195,9 +195,19 @@ def loads_plan(text: str, source: str = "plan") -> Plan:
     return build_plan(raw)
 
 
+# A plan file larger than this is not a plan (the benchmark plan ten times over
+# is about 4 MB); reading it would only exhaust the memory.
+MAX_PLAN_BYTES = 200_000_000
+
+
 def load_plan_json(path: Path) -> Plan:
     """Read and validate a plan JSON file."""
-    data = Path(path).read_bytes()
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_PLAN_BYTES + 1)
+    if len(data) > MAX_PLAN_BYTES:
+        raise PlanInvalid(
+            [PlanError("", f"{Path(path).name}: more than {MAX_PLAN_BYTES:,} bytes: not a plan")]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
