@@ -193,3 +193,18 @@ def test_merging_twenty_thousand_imported_days_is_linear() -> None:
     assert (len(first.added), len(first.already_there)) == (20_000, 0)
     again = merge_blackouts(first.plan, imported)
     assert (len(again.added), len(again.already_there)) == (0, 20_000)
+
+
+def test_a_plan_file_larger_than_the_limit_is_not_read_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cadence.formats import plan_json
+
+    monkeypatch.setattr(plan_json, "MAX_PLAN_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(demo_plan_text())
+    assert main(["validate", str(path)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"{path}: 1 error\n  big.json: more than 1,000 bytes: not a plan\n"
+    )
