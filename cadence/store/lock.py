@@ -111,18 +111,6 @@ def acquire(plan_path: Path, wait: float = 0.0) -> PlanLock:
         time.sleep(POLL_SECONDS)
 
 
-def holder_of(plan_path: Path) -> str | None:
-    """Who holds the lock on ``plan_path`` now ("host:pid"), or None when it is free."""
-    try:
-        fd, holder = _try_once(Path(plan_path))
-    except LockUnavailable:
-        return None
-    if fd is None:
-        return holder or "another program"
-    PlanLock(Path(plan_path), fd).release()
-    return None
-
-
 def _try_once(plan_path: Path) -> tuple[int | None, str]:
     """One attempt: (fd holding the lock, "") or (None, who holds it)."""
     lock = lock_path_for(plan_path)
@@ -193,7 +181,6 @@ __all__ = [
     "PlanLock",
     "acquire",
     "default_wait",
-    "holder_of",
     "lock_path_for",
     "me",
 ]
