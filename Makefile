@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-feeds soak screenshots clean
+.PHONY: run test lint bench bench-feeds soak fuzz screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,6 +37,14 @@ soak: $(STAMP)
 # Feed server load test on loopback: 200 concurrent fetches of a 12k-event feed, half 304.
 bench-feeds: $(STAMP)
 	$(BIN)/python -m cadence.bench_feeds
+
+# Hostile input and crashes (issue 13): COUNT mutated plans through every command,
+# then KILLS SIGKILLs during save loops and concurrent writers; prints the figures.
+COUNT ?= 10000
+KILLS ?= 300
+fuzz: $(STAMP)
+	$(BIN)/python tests/core/test_fuzz.py --count $(COUNT)
+	$(BIN)/python tests/core/test_concurrency.py --kills $(KILLS)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs

@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk under stdout shows here, not at exit
+        return code
     except CommandError as exc:
         if exc.message:
             print(exc.message, file=sys.stderr)
@@ -76,7 +78,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _drop_stdout()
         return 0
+    except OSError as exc:  # writing the answer failed: a full disk, an I/O error
+        _drop_stdout()
+        where = f" {exc.filename}" if exc.filename else " to standard output"
+        print(f"cannot write{where} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+
+
+def _drop_stdout() -> None:
+    """Send what is left of stdout nowhere, so the interpreter's final flush of a
+    broken or full stdout does not print its own error."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a file (tests capture it): nothing to flush at exit
 
 
 if __name__ == "__main__":

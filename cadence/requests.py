@@ -344,8 +344,11 @@ def _calendar_for(plan: Plan, extra: Iterable[date], working_days: int) -> Worki
             dates.append(q.start)
     per_year = 40 * len(plan.calendar.workdays)
     room = -(-working_days // per_year)
-    last_year = min(max(dates).year + 1 + room, LAST_WINDOW_YEAR)
-    return _working_days(plan.calendar, min(dates).year, last_year)
+    # A blackout of several years adds no working day: the window reaches past its end.
+    first = min(dates)
+    last = max([*dates, *(b.end for b in plan.calendar.blackouts if b.end >= first)])
+    last_year = min(last.year + 1 + room, LAST_WINDOW_YEAR)
+    return _working_days(plan.calendar, first.year, last_year)
 
 
 def _working_day_from(wd: WorkingDays, day: date, after: int = 0) -> date:
@@ -600,6 +603,11 @@ def move_status(plan: Plan, request_id: str, new_status: str, note: str | None =
     if new_status == "scheduled" and request.start is None:
         slot = plan_requests(plan).slot(request_id)
         assert slot is not None
+        if slot.delivery > LAST_DAY:
+            raise RequestError(
+                f'no production slot for request "{request_id}" ends by {LAST_DAY} '
+                f"(the queue would deliver it on {slot.delivery}); plans end by {LAST_DAY}"
+            )
         moved = replace(moved, start=slot.start)
     requests = tuple(moved if q.id == request_id else q for q in plan.requests)
     return replace(plan, requests=requests)

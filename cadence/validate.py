@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +51,45 @@ LAST_DAY = date(2999, 12, 31)
 MAX_DAYS = 36_500  # a hundred years: the most any count of days (or of cohorts) may be
 
 
+# Limits on the raw data, far beyond any real plan; see docs/plan-format.md#limits.
+MAX_DEPTH = 20  # objects and lists inside each other (a plan needs 6)
+MAX_TEXT = 10_000  # characters in any text (notes, definitions)
+MAX_NAME = 300  # characters in a name or title
+MAX_COUNT = 1_000_000  # leads per cohort, capacities: counts of people and pieces
+MAX_ITEMS = 100_000  # entries in any list (products, requests, blackouts, dates …)
+# Limits on the work a plan asks for. The largest real plans (the 125 k-occurrence
+# benchmark plan, and ten times it) stay far below them.
+MAX_HORIZON_DAYS = MAX_DAYS  # start … end: a hundred years
+MAX_OCCURRENCES = 5_000_000  # touch and broadcast occurrences in the horizon
+MAX_INTAKES = 1_000_000  # cohort intake dates of all products together
+# Broadcasts happen on days; a time of day comes from their "time" field.
+RRULE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+RRULE_SUBDAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+
+
+class DuplicateKeys(dict[str, Any]):
+    """A JSON object that named a key more than once (see :func:`json_object`)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads(object_pairs_hook=…)``: a dict that remembers duplicate keys,
+    so validation reports them with their path instead of keeping the last."""
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    twice = []
+    for key, _ in pairs:
+        if key in seen and key not in twice:
+            twice.append(key)
+        seen.add(key)
+    flagged = DuplicateKeys(out)
+    flagged.duplicates = tuple(twice)
+    return flagged
+
+
 @dataclass(frozen=True, slots=True)
 class PlanError:
     """One problem in the input: where (JSON path) and what."""
@@ -74,8 +113,11 @@ def show(value: Any) -> str:
     """A value as the user wrote it (JSON spelling: strings quoted, null, true)."""
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            text = repr(value)
+        except ValueError:  # an integer of more than 4300 digits
+            return "a number too long to show"
     return text if len(text) <= 80 else text[:77] + "…"
 
 
@@ -90,8 +132,12 @@ class _Reader:
 
     def __init__(self) -> None:
         self.errors: list[PlanError] = []
+        self._missing: set[str] = set()
 
     def error(self, path: str, message: str) -> None:
+        # A missing field is reported once ("required"), not again as a null value.
+        if path in self._missing:
+            return
         self.errors.append(PlanError(path, message))
 
     # -- structure ---------------------------------------------------------------
@@ -121,17 +167,23 @@ class _Reader:
     def required(self, data: dict[str, Any], key: str, path: str) -> Any:
         if key not in data:
             self.error(_join(path, key), "required")
+            self._missing.add(_join(path, key))
             return None
         return data[key]
 
     # -- scalars -----------------------------------------------------------------
 
-    def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str | None:
+    def text(
+        self, value: Any, path: str, *, allow_empty: bool = False, limit: int = MAX_NAME
+    ) -> str | None:
         if not isinstance(value, str):
             self.error(path, f"must be a text, got {show(value)}")
             return None
         if not allow_empty and not value.strip():
             self.error(path, "must not be empty")
+            return None
+        if len(value) > limit:
+            self.error(path, f"must be at most {limit} characters, got {len(value)}")
             return None
         return value
 
@@ -225,7 +277,7 @@ class _Reader:
     def unique_ids(self, items: list[tuple[str, str | None]], what: str) -> None:
         seen: set[str] = set()
         for path, ident in items:
-            if ident is None:
+            if not isinstance(ident, str):
                 continue
             if ident in seen:
                 self.error(path, f"duplicate {what} id {show(ident)}")
@@ -261,7 +313,7 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
             ]
             if not lst:
                 r.error(_join(path, "workdays"), "must name at least one working weekday")
-            elif len(set(lst)) != len(lst):
+            elif all(days) and len(set(days)) != len(days):
                 r.error(_join(path, "workdays"), f"lists a weekday twice: {show(lst)}")
             if all(days):
                 workdays = tuple(w for w in WEEKDAYS if w in lst)
@@ -347,7 +399,9 @@ def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
         elif not isinstance(color, str) or not COLOR_PATTERN.match(color):
             r.error(_join(path, "color"), f'must be a colour "#rrggbb", got {show(color)}')
             color = None
-        cap = r.optional_integer(t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0)
+        cap = r.optional_integer(
+            t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0, MAX_COUNT
+        )
         if tid and name is not None and color:
             teams.append(Team(tid, name, color.lower(), cap))
     r.unique_ids(ids, "team")
@@ -361,7 +415,10 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
     pid = r.ident(r.required(p, "id", path), _join(path, "id"))
     name = r.text(r.required(p, "name", path), _join(path, "name"))
     lead_def = r.text(
-        p.get("lead_definition", ""), _join(path, "lead_definition"), allow_empty=True
+        p.get("lead_definition", ""),
+        _join(path, "lead_definition"),
+        allow_empty=True,
+        limit=MAX_TEXT,
     )
 
     stages: list[Stage] = []
@@ -471,7 +528,7 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
     c = r.obj(raw, path, ("start", "every_days", "count", "dates", "size"))
     if c is None:
         return Cohorts()
-    size = r.integer(c.get("size", 1), _join(path, "size"), 1) or 1
+    size = r.integer(c.get("size", 1), _join(path, "size"), 1, MAX_COUNT) or 1
     if "dates" in c:
         for key in ("start", "every_days", "count"):
             if key in c:
@@ -557,9 +614,26 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
             '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")',
         )
         return None
+    names = {p.split("=", 1)[0].strip().upper(): p.split("=", 1)[1] for p in parts}
+    freq = names.get("FREQ", "").strip().upper()
+    if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
+        r.error(
+            path,
+            f"FREQ={freq} is not allowed: broadcasts repeat "
+            f"{', '.join(f.lower() for f in RRULE_FREQUENCIES)} at most (got {show(value)})",
+        )
+        return None
+    subdaily = [k for k in RRULE_SUBDAILY_PARTS if k in names]
+    if subdaily:
+        r.error(
+            path,
+            f"{subdaily[0]} is not allowed: a broadcast happens once a day at most, "
+            f'at its "time" (got {show(value)})',
+        )
+        return None
     try:
         parse_rrule(text, dtstart or date(2000, 1, 1))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         r.error(path, f"invalid RRULE {show(value)}: {exc}")
         return None
     return text
@@ -574,7 +648,7 @@ def _studio(r: _Reader, raw: Any, team_ids: list[str]) -> Studio | None:
     team = r.required(s, "team", "studio")
     if team is not None:
         team = r.reference(team, "studio.team", team_ids, "team", "teams")
-    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1)
+    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1, MAX_COUNT)
     lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0, MAX_DAYS)
     if team is None or cap is None or lead is None:
         return None
@@ -617,11 +691,172 @@ def _request(
     elif status in ("scheduled", "in_production", "delivered"):
         r.error(_join(path, "start"), f'required when status is "{status}"')
         status = None
-    note = r.text(q.get("note", ""), _join(path, "note"), allow_empty=True)
+    note = r.text(q.get("note", ""), _join(path, "note"), allow_empty=True, limit=MAX_TEXT)
     values = (rid, title, product, stage, by, on, needed, pdays, status, note)
     if all(v is not None for v in values):
         return Request(rid, title, product, stage, by, on, needed, pdays, status, start, note)  # type: ignore[arg-type]
     return None
+
+
+# --- the work a plan asks for --------------------------------------------------------
+
+
+def touch_repeats(product: Product) -> int:
+    """Occurrences of all the product's touches in one cohort's journey."""
+    total = 0
+    for t in product.touches:
+        stage = product.stage(t.stage)
+        if stage is None:
+            continue
+        total += len(range(t.offset_days, stage.days, t.every_days)) if t.every_days else 1
+    return total
+
+
+def cohorts_in_horizon(product: Product, start: date, end: date) -> int:
+    """Intakes whose journey meets start … end (the cohorts that produce occurrences)."""
+    first = start - timedelta(days=max(product.cycle_days - 1, 0))
+    c = product.cohorts
+    if c.dates is not None:
+        return sum(1 for d in c.dates if first <= d <= end)
+    if c.start is None or not c.count:
+        return 0
+    step = c.every_days or 1
+    lo = max(0, -(-(first - c.start).days // step))
+    hi = min(c.count - 1, (end - c.start).days // step)
+    return max(0, hi - lo + 1)
+
+
+def product_occurrences(product: Product, start: date, end: date) -> int:
+    """Upper bound of a product's touch occurrences in start … end."""
+    return cohorts_in_horizon(product, start, end) * touch_repeats(product)
+
+
+def broadcast_occurrences(broadcast: Broadcast, start: date, end: date) -> int:
+    """Upper bound of a broadcast's occurrences in start … end (by FREQ, INTERVAL,
+    the BY… lists and COUNT; never more than one a day)."""
+    parts = dict(p.split("=", 1) for p in broadcast.rrule.upper().split(";") if "=" in p)
+    first = max(start, broadcast.dtstart)
+    days = max(0, (end - first).days + 1)
+    try:
+        interval = max(1, int(parts.get("INTERVAL", "1")))
+    except ValueError:
+        interval = 1
+
+    def listed(key: str) -> int:
+        return len([x for x in parts.get(key, "").split(",") if x])
+
+    per_month = max(1, listed("BYMONTHDAY") + 5 * listed("BYDAY"))
+    periods = {
+        "DAILY": days / interval,
+        "WEEKLY": days / 7 / interval * max(1, listed("BYDAY")),
+        "MONTHLY": days / 30.4 / interval * per_month,
+        "YEARLY": days / 365.25 / interval * max(1, listed("BYMONTH")) * per_month,
+    }
+    estimate = min(days, int(periods.get(parts.get("FREQ", ""), days)) + 1)
+    if "COUNT" in parts and parts["COUNT"].isdigit():
+        estimate = min(estimate, int(parts["COUNT"]))
+    return estimate
+
+
+def estimate_occurrences(plan: Plan) -> int:
+    """About how many occurrences schedule(plan) computes: an upper bound, cheap to
+    compute (no calendar, no expansion), shown before a long run."""
+    products = sum(product_occurrences(p, plan.start, plan.end) for p in plan.products)
+    broadcasts = sum(broadcast_occurrences(b, plan.start, plan.end) for b in plan.broadcasts)
+    return products + broadcasts
+
+
+def _work_limits(plan: Plan) -> list[PlanError]:
+    """The limits on the work a plan asks for, each naming where most of it comes from."""
+    errors = []
+    intakes = [
+        len(p.cohorts.dates) if p.cohorts.dates is not None else (p.cohorts.count or 0)
+        for p in plan.products
+    ]
+    if sum(intakes) > MAX_INTAKES:
+        most = max(range(len(intakes)), key=intakes.__getitem__)
+        errors.append(
+            PlanError(
+                f"products[{most}].cohorts",
+                f"the products have {sum(intakes):,} cohort intakes in all (this one "
+                f"{intakes[most]:,}), more than the {MAX_INTAKES:,} a plan may have",
+            )
+        )
+        return errors
+    total = estimate_occurrences(plan)
+    if total > MAX_OCCURRENCES:
+        shares = [
+            (product_occurrences(p, plan.start, plan.end), f"products[{i}]")
+            for i, p in enumerate(plan.products)
+        ]
+        shares += [(broadcast_occurrences(b, plan.start, plan.end), f"broadcasts[{i}]")
+                   for i, b in enumerate(plan.broadcasts)]  # fmt: skip
+        count, where = max(shares)
+        errors.append(
+            PlanError(
+                where,
+                f"the plan asks for about {total:,} occurrences in its horizon (this "
+                f"{where.split('[')[0][:-1]} {count:,}), more than the {MAX_OCCURRENCES:,} "
+                "a plan may have: fewer cohorts, repeats or a shorter horizon",
+            )
+        )
+    return errors
+
+
+# --- the raw data as a whole ---------------------------------------------------------
+
+
+def scan_raw(raw: Any) -> list[PlanError]:
+    """Problems of the raw data as a whole, before any field is read: nesting too
+    deep, duplicate keys, texts that are not Unicode or too long (each integer
+    field has its own maximum). Iterative, so any depth is safe."""
+    errors: list[PlanError] = []
+    stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
+    while stack and len(errors) < 50:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth >= MAX_DEPTH:
+                errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            for key in getattr(value, "duplicates", ()):
+                errors.append(
+                    PlanError(_join(path, key), "given twice in the same object (keep one)")
+                )
+            for key, item in reversed(list(value.items())):
+                key_path = _join(path, str(key))
+                if not _unicode_ok(str(key)):
+                    errors.append(PlanError(path, f"a field name is not valid Unicode: {key!r}"))
+                    continue
+                stack.append((item, key_path, depth + 1))
+        elif isinstance(value, list):
+            if depth >= MAX_DEPTH:
+                errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
+                continue
+            if len(value) > MAX_ITEMS:
+                errors.append(
+                    PlanError(path, f"a list of {len(value)} entries, more than {MAX_ITEMS}")
+                )
+                continue
+            for i in reversed(range(len(value))):
+                stack.append((value[i], f"{path}[{i}]", depth + 1))
+        elif isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                errors.append(
+                    PlanError(path, f"a text of {len(value)} characters, more than {MAX_TEXT}")
+                )
+            elif not _unicode_ok(value):
+                errors.append(
+                    PlanError(path, f"not valid Unicode (a lone surrogate?): {value[:40]!r}")
+                )
+    return errors
+
+
+def _unicode_ok(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- the entry point ------------------------------------------------------------------
@@ -637,6 +872,9 @@ def build_plan(raw: Any) -> Plan:
 
     Raises PlanInvalid listing every error, each with its JSON path.
     """
+    whole = scan_raw(raw)
+    if whole:
+        raise PlanInvalid(whole)
     r = _Reader()
     data = r.obj(raw, "", PLAN_KEYS)
     if data is None:
@@ -661,6 +899,12 @@ def build_plan(raw: Any) -> Plan:
     end = r.day(r.required(data, "end", ""), "end")
     if start and end and end < start:
         r.error("end", f"must not be before start ({start.isoformat()})")
+    elif start and end and (end - start).days + 1 > MAX_HORIZON_DAYS:
+        r.error(
+            "end",
+            f"the horizon {start} … {end} is {(end - start).days + 1} days long, "
+            f"more than {MAX_HORIZON_DAYS} (a hundred years)",
+        )
     updated = None
     if data.get("updated") is not None:
         updated = _timestamp(r, data["updated"], "updated")
@@ -709,7 +953,7 @@ def build_plan(raw: Any) -> Plan:
     if r.errors:
         raise PlanInvalid(r.errors)
     assert start is not None and end is not None and name is not None and pid is not None
-    return Plan(
+    plan = Plan(
         id=pid,
         name=name,
         start=start,
@@ -724,6 +968,10 @@ def build_plan(raw: Any) -> Plan:
         requests=tuple(requests),
         updated=updated,
     )
+    limits = _work_limits(plan)
+    if limits:
+        raise PlanInvalid(limits)
+    return plan
 
 
 def _versions() -> str:
@@ -731,9 +979,11 @@ def _versions() -> str:
 
 
 def _zone_ok(name: str) -> bool:
+    if not name or len(name) > 100:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder: OSError
         return False
     return True
 
@@ -741,16 +991,31 @@ def _zone_ok(name: str) -> bool:
 def _timestamp(r: _Reader, value: Any, path: str) -> datetime | None:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC)
-    try:
-        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        stamp = None
+    stamp = None
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            stamp = None
     if stamp is None or stamp.tzinfo is None:
         r.error(
             path, f'must be a date-time with a zone, e.g. "2027-01-04T09:00:00Z", got {show(value)}'
         )
         return None
+    if not FIRST_DAY.year <= stamp.year <= LAST_DAY.year:
+        r.error(path, f"must be a date-time from {FIRST_DAY} to {LAST_DAY}, got {show(value)}")
+        return None
     return stamp.astimezone(UTC)
 
 
-__all__ = ["FORMAT_VERSION", "PlanError", "PlanInvalid", "build_plan", "slugify", "show"]
+__all__ = [
+    "FORMAT_VERSION",
+    "PlanError",
+    "PlanInvalid",
+    "build_plan",
+    "estimate_occurrences",
+    "json_object",
+    "scan_raw",
+    "show",
+    "slugify",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -29,13 +30,79 @@ def read_plan(path: str | Path) -> Plan:
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:
-    """Write a plan as .json or .cadence by the file's extension (atomically)."""
+    """Write a plan as .json or .cadence by the file's extension (atomically, under its lock)."""
     from cadence.formats.plan_io import PlanFileError, write_plan_file
+    from cadence.store.lock import default_wait
 
     try:
-        write_plan_file(plan, Path(path))
+        write_plan_file(plan, Path(path), wait=default_wait())
     except PlanFileError as exc:
         raise CommandError(str(exc), 2) from None
+
+
+def update_plan(path: str | Path, change: Callable[[Plan], Plan | None]) -> Plan | None:
+    """Read-modify-write a plan file under its lock so no concurrent change is lost.
+
+    ``change`` gets the plan as stored now and returns the new plan (or None to
+    write nothing); it may raise CommandError. Returns the plan written (or None).
+    Nothing is acknowledged before it is written: print after this returns.
+    """
+    from cadence.formats.plan_io import PlanFileError, update_plan_file
+    from cadence.store.lock import default_wait
+
+    try:
+        _old, new = update_plan_file(Path(path), change, wait=default_wait())
+    except PlanFileError as exc:
+        raise CommandError(str(exc), 2) from None
+    return new
+
+
+def check_output(output: str | Path, *inputs: str | Path) -> None:
+    """Refuse an output that is not a regular file (device, pipe, folder) or that is
+    one of the inputs (the same file, also through a symbolic or hard link)."""
+    import os
+    import stat
+
+    from cadence.formats.plan_io import kind_of
+
+    if str(output) == "-":
+        return
+    target = Path(output)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CommandError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        raise CommandError(
+            f"{target}: is {kind_of(mode)}; write to a regular file (or - for standard output)"
+        )
+    for source in inputs:
+        try:
+            same = os.path.samefile(target, source)
+        except OSError:
+            same = False
+        if same:
+            raise CommandError(
+                f"{target}: that is the input {source} itself; choose another output file "
+                "(nothing was written)"
+            )
+
+
+# From this many occurrences on, a command says what it is about to compute.
+ANNOUNCE_FROM = 200_000
+
+
+def announce_work(plan: Plan) -> None:
+    """Before a long run, say on stderr how many occurrences the plan asks for."""
+    import sys
+
+    from cadence.validate import estimate_occurrences
+
+    count = estimate_occurrences(plan)
+    if count >= ANNOUNCE_FROM:
+        print(f"Planning about {count:,} occurrences…", file=sys.stderr, flush=True)
 
 
 def iso_date(text: str) -> date:

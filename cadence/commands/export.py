@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from cadence.cli import stamp_now
-from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
+from cadence.commands.common import (
+    CommandError,
+    announce_work,
+    check_output,
+    iso_date,
+    read_plan,
+    update_plan,
+)
 from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
 from cadence.model import Gap, Plan, Schedule
 
@@ -57,6 +64,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         include = parse_include(args.include)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
+    check_output(args.output, args.plan)
     plan = read_plan(args.plan)
     to_stdout = args.output == "-"
     target = sys.stdout.buffer if to_stdout else Path(args.output)
@@ -65,6 +73,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from cadence.formats.export_common import ExportFilter
 
         ExportFilter(args.team, args.product, args.start, args.end, include).check(plan)
+        announce_work(plan)
         planned, gaps = _schedule_and_gaps(plan, "gaps" in include)
         options = dict(team=args.team, product=args.product, start=args.start, end=args.end)
         if fmt == "csv":
@@ -81,11 +90,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             sys.stdout.buffer.flush()
     except ExportError as exc:
         raise CommandError(str(exc)) from None
-    except OSError as exc:  # standard output on a full device or a closed pipe
-        if not to_stdout:
-            raise
-        _drop_stdout()
-        raise CommandError(f"standard output: cannot write ({exc.strerror or exc})") from None
+    except OSError as exc:
+        if to_stdout:  # standard output on a full device or a closed pipe
+            _drop_stdout()
+            raise CommandError(f"standard output: cannot write ({exc.strerror or exc})") from None
+        # full disk, I/O error: the export keeps any old file intact
+        raise CommandError(
+            f"{args.output}: cannot write ({exc.strerror or exc}); nothing was written"
+        ) from None
     if args.changes_since is not None and not to_stdout:
         print(
             f"Wrote {args.output}: {result.changed} new or changed events and "
@@ -146,17 +158,30 @@ def _drop_stdout() -> None:
 def cmd_import_ics(args: argparse.Namespace) -> int:
     from cadence.formats.ics_import import IcsImportError, merge_blackouts, read_ics_blackouts
 
-    plan = read_plan(args.plan)
     source = Path(args.ics)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    try:
-        found = read_ics_blackouts(data, first=plan.start, last=plan.end, timezone=plan.timezone)
-    except IcsImportError as exc:
-        raise CommandError(f"{source}: {exc} — the plan was not changed") from None
-    merged = merge_blackouts(plan, found.blackouts)
+    data = _read_ics(source)
+    results: list[tuple[Any, Any]] = []
+
+    def add_days_off(plan: Plan) -> Plan | None:
+        """The plan as stored now with the imported blackouts added (None: nothing new)."""
+        try:
+            found = read_ics_blackouts(
+                data, first=plan.start, last=plan.end, timezone=plan.timezone
+            )
+        except IcsImportError as exc:
+            raise CommandError(f"{source}: {exc} — the plan was not changed") from None
+        merged = merge_blackouts(plan, found.blackouts)
+        results.append((found, merged))
+        if args.dry_run or not merged.added:
+            return None
+        # The plan changed now: exports take DTSTAMP from this time.
+        return stamp_now(merged.plan)
+
+    if args.dry_run:
+        add_days_off(read_plan(args.plan))
+    else:
+        update_plan(args.plan, add_days_off)
+    found, merged = results[-1]
     for b in merged.added:
         print(f"  + {b.start.isoformat()} – {b.end.isoformat()}  {b.name}")
     notes = []
@@ -174,27 +199,33 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"Would add {count} {noun} to {args.plan}{tail}; nothing written (--dry-run)")
         return 0
-    if count:
-        # The plan changed now: exports take DTSTAMP from this time.
-        new_plan = stamp_now(merged.plan)
-        _check_valid(new_plan, args.plan)
-        write_plan(new_plan, args.plan)
     print(f"Added {count} {noun} to {args.plan}{tail}")
     return 0
 
 
-def _check_valid(plan: Plan, path: str) -> None:
-    """Run the merged plan through validation before anything is written."""
-    from cadence.formats.plan_json import dumps_plan, loads_plan
-    from cadence.validate import PlanInvalid
+# An .ics file bigger than this is not a holiday calendar (and reading it would
+# take the memory of the machine).
+MAX_ICS_BYTES = 50_000_000
+
+
+def _read_ics(source: Path) -> bytes:
+    """The bytes of a regular .ics file of a sane size, or CommandError."""
+    import os
+    import stat
 
     try:
-        loads_plan(dumps_plan(plan), Path(path).name)
-    except PlanInvalid as exc:
-        lines = "\n".join(f"  {e}" for e in exc.errors)
-        raise CommandError(
-            f"{path}: the imported days would make the plan invalid\n{lines}"
-        ) from None
+        info = os.stat(source)
+        if not stat.S_ISREG(info.st_mode):
+            raise CommandError(f"{source}: not a regular file; give an .ics file")
+        if info.st_size > MAX_ICS_BYTES:
+            raise CommandError(
+                f"{source}: {info.st_size} bytes, more than the {MAX_ICS_BYTES} an .ics "
+                "import reads — the plan was not changed"
+            )
+        with open(source, "rb") as fh:
+            return fh.read(MAX_ICS_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(f"{source}: cannot read ({exc.strerror or exc})") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from cadence.commands.common import CommandError, read_plan, write_plan
+from cadence.commands.common import CommandError, check_output, read_plan, write_plan
 from cadence.model import Plan
 
 
@@ -32,8 +32,14 @@ def summary(plan: Plan) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from cadence.validate import MAX_OCCURRENCES, estimate_occurrences
+
     plan = read_plan(args.plan)
     print(f"OK: {summary(plan)}")
+    print(
+        f"About {estimate_occurrences(plan):,} occurrences in the horizon "
+        f"(a plan may ask for {MAX_OCCURRENCES:,})"
+    )
     return 0
 
 
@@ -41,6 +47,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     src, dst = Path(args.input), Path(args.output)
     if src.resolve() == dst.resolve():
         raise CommandError(f"{dst}: the output must be another file than the input")
+    check_output(dst, src)
     if dst.exists() and not args.force:
         raise CommandError(f"{dst} exists already (use --force to replace it)")
     plan = read_plan(src)
@@ -51,6 +58,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.output)
+    check_output(out)
     if out.exists() and not args.force:
         raise CommandError(f"{out} exists already (use --force to replace it)")
     plan = demo_plan()

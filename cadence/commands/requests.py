@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from cadence.cli import stamp_now, today
-from cadence.commands.common import CommandError, iso_date, read_plan, write_plan
+from cadence.commands.common import CommandError, iso_date, read_plan, update_plan
 from cadence.formats.plan_json import request_to_dict
 from cadence.model import REQUEST_STATUSES, Plan, Request
 from cadence.requests import (
@@ -82,7 +82,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_request(args: argparse.Namespace) -> int:
-    plan = read_plan(args.plan)
     draft = Request(
         id="",
         title=args.title,
@@ -93,21 +92,32 @@ def cmd_request(args: argparse.Namespace) -> int:
         needed_by=args.needed_by,
         production_days=args.days,
     )
-    try:
-        proposal = propose(plan, draft)
-        saved = add_request(plan, draft) if args.save else None
-    except DraftInvalid as exc:
-        lines = [f"{OPTION_OF.get(e.path, e.path)}: {e.message}" for e in exc.errors]
-        raise CommandError("\n".join(lines)) from None
-    except RequestError as exc:
-        raise CommandError(exc.message) from None
+    answered: list[tuple[Plan, Proposal]] = []
 
+    def answer(plan: Plan) -> Plan | None:
+        """The proposal on the plan as stored now; with --save, the plan with it added."""
+        try:
+            proposal = propose(plan, draft)
+            saved = add_request(plan, draft) if args.save else None
+        except DraftInvalid as exc:
+            lines = [f"{OPTION_OF.get(e.path, e.path)}: {e.message}" for e in exc.errors]
+            raise CommandError("\n".join(lines)) from None
+        except RequestError as exc:
+            raise CommandError(exc.message) from None
+        answered.append((plan, proposal))
+        return stamp_now(saved) if saved is not None else None
+
+    if args.save:
+        # Read, answer and write under the plan's lock: concurrent saves all keep theirs.
+        saved = update_plan(args.plan, answer)
+    else:
+        saved = answer(read_plan(args.plan))
+    plan, proposal = answered[-1]
     if args.json:
         print(json.dumps(answer_json(proposal.slot), ensure_ascii=False))
     else:
         print(describe_proposal(plan, proposal))
     if saved is not None:
-        write_plan(stamp_now(saved), args.plan)
         new = saved.requests[-1]
         where = f" from {new.start}" if new.start else ""
         # With --json stdout stays one JSON object.
@@ -277,15 +287,22 @@ def _answer(slot: Slot | None) -> str:
 
 
 def cmd_request_status(args: argparse.Namespace) -> int:
-    plan = read_plan(args.plan)
-    try:
-        moved = move_status(plan, args.id, args.status, args.note)
-    except RequestError as exc:
-        raise CommandError(exc.message) from None
-    before = plan.request(args.id)
+    before: list[Request] = []
+
+    def move(plan: Plan) -> Plan:
+        try:
+            moved = move_status(plan, args.id, args.status, args.note)
+        except RequestError as exc:
+            raise CommandError(exc.message) from None
+        found = plan.request(args.id)
+        assert found is not None
+        before.append(found)
+        return stamp_now(moved)
+
+    moved = update_plan(args.plan, move)
+    assert moved is not None
     after = moved.request(args.id)
-    assert before is not None and after is not None
-    write_plan(stamp_now(moved), args.plan)
-    detail = f" (start {after.start.isoformat()})" if after.start and not before.start else ""
-    print(f"{args.id}: {before.status} → {after.status}{detail}")
+    assert after is not None
+    detail = f" (start {after.start.isoformat()})" if after.start and not before[-1].start else ""
+    print(f"{args.id}: {before[-1].status} → {after.status}{detail}")
     return 0

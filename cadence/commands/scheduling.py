@@ -9,7 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 from typing import Any
 
-from cadence.commands.common import CommandError, iso_date, positive_int, read_plan
+from cadence.commands.common import (
+    CommandError,
+    announce_work,
+    iso_date,
+    positive_int,
+    read_plan,
+)
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Skipped
 
 # Exit code of `gaps --fail-on-gaps` when the plan has gaps.
@@ -196,6 +202,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     _check_choice("product", args.product, [p.id for p in plan.products])
     if args.first and args.last and args.first > args.last:
         raise CommandError(f"--from ({args.first}) must not be after --to ({args.last})", 2)
+    announce_work(plan)
     result = schedule(plan)
     filters = (args.first, args.last, args.team, args.product)
     touches = select(plan, result.touches, *filters)
@@ -255,6 +262,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     from cadence.planner import Planner
 
     plan = read_plan(args.plan)
+    announce_work(plan)
     found = Planner().update(plan).gaps
     if args.json:
         print(json.dumps({"gaps": [gap_json(g) for g in found]}, ensure_ascii=False))

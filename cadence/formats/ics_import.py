@@ -15,12 +15,14 @@ is an :class:`IcsImportError` and nothing is imported.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cadence.model import Blackout, Plan
+from cadence.validate import FIRST_DAY, LAST_DAY, MAX_ITEMS, MAX_NAME
 
 DEFAULT_NAME = "Imported day off"
 _DATE_PROPERTIES = frozenset(
@@ -28,6 +30,9 @@ _DATE_PROPERTIES = frozenset(
 )
 # A recurring event is expanded at most this many times (a daily rule without end).
 MAX_INSTANCES = 5000
+# Days off repeat daily at most: finer rules are not whole days (and would make
+# dateutil step through every second since their DTSTART).
+SUBDAILY = ("SECONDLY", "MINUTELY", "HOURLY")
 
 
 class IcsImportError(ValueError):
@@ -231,7 +236,7 @@ def read_ics_blackouts(
     ranges: list[Blackout] = []
     timed = cancelled = outside = 0
     for index, ev in enumerate(events, 1):
-        summary = " ".join(str(ev.get("SUMMARY", "")).split())
+        summary = _short(" ".join(str(ev.get("SUMMARY", "")[: MAX_NAME * 4]).split()))
         uid = str(ev.get("UID", ""))
         label = _label(index, summary, uid)
         if str(ev.get("STATUS", "")).upper() == "CANCELLED":
@@ -280,29 +285,43 @@ def read_ics_blackouts(
             try:
                 rule_raw = ev["RRULE"].to_ical()
                 rule_text = rule_raw.decode() if isinstance(rule_raw, bytes) else str(rule_raw)
+            except Exception as exc:
+                raise IcsImportError(f"{label}: unreadable RRULE ({exc})") from None
+            if any(f"FREQ={freq}" in rule_text.upper() for freq in SUBDAILY):
+                timed += 1  # repeats within a day: not days off
+                continue
+            try:
                 check_rule_values(rule_text)
                 anchor = datetime.combine(span[0], time(0))
                 rule = rrulestr(f"RRULE:{rule_text}", dtstart=anchor, ignoretz=True)
             except Exception as exc:
                 raise IcsImportError(f"{label}: unreadable RRULE ({exc})") from None
             skipped = set(_property_dates(ev, "EXDATE", zone))
-            window_start = datetime.combine(first - length, time(0))
+            earliest = _shift(first, -length.days) or date.min
+            window_start = datetime.combine(earliest, time(0))
             window_end = datetime.combine(last, time(0))
             starts = []
-            for moment in rule.xafter(window_start, count=MAX_INSTANCES, inc=True):
-                if moment > window_end:
-                    break
-                starts.append(moment.date())
-            starts += [d for d in _property_dates(ev, "RDATE", zone) if first - length <= d <= last]
+            try:
+                for moment in rule.xafter(window_start, count=MAX_INSTANCES, inc=True):
+                    if moment > window_end:
+                        break
+                    starts.append(moment.date())
+            except (ValueError, OverflowError) as exc:  # a rule running past year 9999
+                raise IcsImportError(f"{label}: the RRULE cannot be expanded ({exc})") from None
+            starts += [d for d in _property_dates(ev, "RDATE", zone) if earliest <= d <= last]
             for day in sorted(set(starts)):
                 if day in skipped or (uid, day) in overridden:
                     continue
-                ranges.append(Blackout(name, day, day + length))
+                end = _shift(day, length.days)
+                if end is not None:
+                    ranges.append(_bounded(Blackout(name, day, end)))
+            _check_count(ranges)
             continue
         if span[1] < first or span[0] > last:
             outside += 1
             continue
-        ranges.append(Blackout(name, span[0], span[1]))
+        ranges.append(_bounded(Blackout(name, span[0], span[1])))
+        _check_count(ranges)
     return IcsImport(
         blackouts=merge_ranges(ranges),
         events=len(events),
@@ -310,6 +329,32 @@ def read_ics_blackouts(
         cancelled=cancelled,
         outside=outside,
     )
+
+
+def _short(name: str) -> str:
+    """A name cut to the length a plan allows (a blackout name is a name, not a document)."""
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
+def _shift(day: date, days: int) -> date | None:
+    """``day`` moved by ``days``, or None beyond the calendar (year 1 … 9999)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _bounded(b: Blackout) -> Blackout:
+    """A range kept within the years a plan may name (1900 … 2999)."""
+    return Blackout(b.name, max(b.start, FIRST_DAY), min(b.end, LAST_DAY))
+
+
+def _check_count(ranges: list[Blackout]) -> None:
+    if len(ranges) > MAX_ITEMS:
+        raise IcsImportError(
+            f"more than {MAX_ITEMS:,} days off in the plan's horizon: "
+            "not a holiday calendar; nothing was imported"
+        )
 
 
 def merge_ranges(ranges: Iterable[Blackout]) -> tuple[Blackout, ...]:
@@ -332,8 +377,51 @@ def merge_ranges(ranges: Iterable[Blackout]) -> tuple[Blackout, ...]:
     return tuple(sorted(out, key=lambda b: (b.start, b.end, b.name)))
 
 
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+def _name_key(name: str) -> str:
+    """Names compared as people read them: spacing and case do not count."""
+    return " ".join(name.split()).casefold()
+
+
+class _Coverage:
+    """Is a range inside one blackout of the same name? In O(log n), so importing
+    20,000 events does not compare each with every other (that was quadratic).
+
+    Ranges are added in order of start, so for added ones the widest end so far
+    answers; the plan's own blackouts are looked up by start (sorted, with the
+    greatest end among those starting at or before each)."""
+
+    def __init__(self, existing: Iterable[Blackout]) -> None:
+        by_name: dict[str, list[tuple[int, int]]] = {}
+        for e in existing:
+            by_name.setdefault(_name_key(e.name), []).append(
+                (e.start.toordinal(), e.end.toordinal())
+            )
+        self._starts: dict[str, list[int]] = {}
+        self._reach: dict[str, list[int]] = {}
+        for key, spans in by_name.items():
+            spans.sort()
+            reach, best = [], -1
+            for _, end in spans:
+                best = max(best, end)
+                reach.append(best)
+            self._starts[key] = [start for start, _ in spans]
+            self._reach[key] = reach
+        self._added_reach: dict[str, int] = {}
+
+    def covered(self, b: Blackout) -> bool:
+        key = _name_key(b.name)
+        start, end = b.start.toordinal(), b.end.toordinal()
+        if self._added_reach.get(key, -1) >= end:
+            return True
+        starts = self._starts.get(key)
+        if not starts:
+            return False
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and self._reach[key][i] >= end
+
+    def add(self, b: Blackout) -> None:
+        key = _name_key(b.name)
+        self._added_reach[key] = max(self._added_reach.get(key, -1), b.end.toordinal())
 
 
 def merge_blackouts(plan: Plan, imported: Iterable[Blackout]) -> MergeResult:
@@ -343,16 +431,15 @@ def merge_blackouts(plan: Plan, imported: Iterable[Blackout]) -> MergeResult:
     the same file therefore changes nothing.
     """
     existing = list(plan.calendar.blackouts)
+    covers = _Coverage(existing)
     added: list[Blackout] = []
     already: list[Blackout] = []
-    for b in imported:
-        if any(
-            _same_name(e.name, b.name) and e.start <= b.start and b.end <= e.end
-            for e in (*existing, *added)
-        ):
+    for b in sorted(imported, key=lambda b: (b.start, b.end, b.name)):
+        if covers.covered(b):
             already.append(b)
         else:
             added.append(b)
+            covers.add(b)
     if not added:
         return MergeResult(plan, (), tuple(already))
     calendar = replace(plan.calendar, blackouts=(*existing, *added))

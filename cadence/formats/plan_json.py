@@ -21,7 +21,7 @@ from cadence.model import (
     Stage,
     Touch,
 )
-from cadence.validate import PlanError, PlanInvalid, build_plan
+from cadence.validate import PlanError, PlanInvalid, build_plan, json_object
 
 
 def _d(value: date | None) -> str | None:
@@ -177,7 +177,7 @@ def dumps_plan(plan: Plan) -> str:
 def loads_plan(text: str, source: str = "plan") -> Plan:
     """Parse JSON text and validate it; PlanInvalid names line and column of bad JSON."""
     try:
-        raw = json.loads(text)
+        raw = json.loads(text, object_pairs_hook=json_object)
     except json.JSONDecodeError as exc:
         raise PlanInvalid(
             [
@@ -186,12 +186,28 @@ def loads_plan(text: str, source: str = "plan") -> Plan:
                 )
             ]
         ) from None
+    except RecursionError:
+        raise PlanInvalid(
+            [PlanError("", f"{source}: objects and lists nested too deeply to read")]
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise PlanInvalid([PlanError("", f"{source}: invalid JSON ({exc})")]) from None
     return build_plan(raw)
+
+
+# A plan file larger than this is not a plan (the benchmark plan ten times over
+# is about 4 MB); reading it would only exhaust the memory.
+MAX_PLAN_BYTES = 200_000_000
 
 
 def load_plan_json(path: Path) -> Plan:
     """Read and validate a plan JSON file."""
-    data = Path(path).read_bytes()
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_PLAN_BYTES + 1)
+    if len(data) > MAX_PLAN_BYTES:
+        raise PlanInvalid(
+            [PlanError("", f"{Path(path).name}: more than {MAX_PLAN_BYTES:,} bytes: not a plan")]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

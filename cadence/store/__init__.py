@@ -9,6 +9,7 @@ from cadence.store.document import (
     diff_plans,
     open_document,
     save_plan_document,
+    update_plan_document,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "diff_plans",
     "open_document",
     "save_plan_document",
+    "update_plan_document",
 ]

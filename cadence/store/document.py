@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
@@ -28,6 +27,8 @@ from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict
 from cadence.model import Plan
+from cadence.store import lock
+from cadence.store.lock import PlanLock
 from cadence.store.tables import (
     SCHEMA_VERSION,
     BlackoutRow,
@@ -398,6 +399,44 @@ def _write_requests(session: Session, data: dict[str, Any]) -> None:
         )
 
 
+def _request_row_values(position: int, q: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "position": position,
+        "request_id": q["id"],
+        "title": q["title"],
+        "product": q["product"],
+        "stage": q["stage"],
+        "requested_by": q["requested_by"],
+        "requested_on": q["requested_on"],
+        "needed_by": q["needed_by"],
+        "production_days": q["production_days"],
+        "status": q["status"],
+        "start": q["start"],
+        "note": q["note"],
+    }
+
+
+def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any]) -> None:
+    """Write only the requests that changed, were added or moved, and delete the
+    removed ones: adding one request to 10,000 writes one row, not 10,001."""
+    before = {q.id: (i, q) for i, q in enumerate(old.requests)}
+    kept = {q.id for q in new.requests}
+    gone = [rid for rid in before if rid not in kept]
+    if gone:
+        session.execute(delete(RequestRow).where(col(RequestRow.request_id).in_(gone)))
+    for i, q in enumerate(new.requests):
+        was = before.get(q.id)
+        if was is not None and was == (i, q):
+            continue
+        values = _request_row_values(i, data["requests"][i])
+        if was is None:
+            session.execute(insert(RequestRow).values(**values))
+        else:
+            session.execute(
+                update(RequestRow).where(col(RequestRow.request_id) == q.id).values(**values)
+            )
+
+
 # --- schema versions and upgrades ---------------------------------------------
 
 # UPGRADES[n] turns a schema-n document into schema n+1 (run in order, in one
@@ -461,18 +500,15 @@ class Document:
         self._engine = engine
         self.read_only = read_only
         self._plan: Plan | None = None
-        self._lock_path: Path | None = None
+        self._lock: PlanLock | None = None
 
     # -- lifecycle ---------------------------------------------------------------
 
     def close(self) -> None:
         self._engine.dispose()
-        if self._lock_path is not None:
-            try:
-                self._lock_path.unlink()
-            except OSError:
-                pass
-            self._lock_path = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Document:
         return self
@@ -495,11 +531,7 @@ class Document:
     def load(self) -> Plan:
         """The stored plan, validated (PlanInvalid names the bad fields)."""
         with self._session() as session:
-            try:
-                raw = _rows_to_raw(session)
-            except (ValueError, TypeError) as exc:  # JSON text columns damaged
-                raise StoreError(f"the document is damaged ({exc})") from None
-        self._plan = build_plan(raw)
+            self._plan = _load_rows(session)
         return self._plan
 
     @property
@@ -523,38 +555,110 @@ class Document:
         changes = diff_plans(old, plan)
         if changes.empty and old is not None and old.updated == plan.updated:
             return changes
-        data = plan_to_dict(plan)
         with self._session() as session:
             try:
-                if changes.settings or old is None or old.updated != plan.updated:
-                    _write_settings(session, data)
-                if changes.teams:
-                    _write_teams(session, data)
-                for pid in changes.removed_products:
-                    row = session.exec(
-                        select(ProductRow).where(ProductRow.product_id == pid)
-                    ).first()
-                    if row is not None:
-                        session.delete(row)
-                session.flush()
-                by_id = {p["id"]: (i, p) for i, p in enumerate(data["products"])}
-                for pid in changes.products:
-                    position, product = by_id[pid]
-                    _write_product(session, position, product)
-                if changes.product_order:
-                    for row in session.exec(select(ProductRow)).all():
-                        row.position = by_id[row.product_id][0]
-                        session.add(row)
-                if changes.broadcasts:
-                    _write_broadcasts(session, data)
-                if changes.requests:
-                    _write_requests(session, data)
+                _write_changes(session, old, plan, changes)
                 session.commit()
             except SQLAlchemyError:
                 session.rollback()
                 raise
         self._plan = plan
         return changes
+
+    def update(self, change: Callable[[Plan], Plan | None]) -> tuple[Plan, Plan | None]:
+        """Read-modify-write in one write transaction: ``change`` gets the plan as
+        stored *now* (re-read after the transaction began, so no other writer's
+        change is lost) and returns the new plan, or None to write nothing.
+
+        Returns (plan read, plan written or None). PlanInvalid when the new plan
+        is invalid (or the stored one is); nothing is written then.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path.name} is open read-only")
+        with self._session() as session:
+            try:
+                # IMMEDIATE: take SQLite's write lock before reading, so the
+                # plan read is the one the write replaces.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                old = _load_rows(session)
+                new = change(old)
+                if new is None:
+                    session.rollback()
+                    self._plan = old
+                    return old, None
+                build_plan(plan_to_dict(new))
+                changes = diff_plans(old, new)
+                if not changes.empty or old.updated != new.updated:
+                    _write_changes(session, old, new, changes)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        self._plan = new
+        return old, new
+
+
+def _load_rows(session: Session) -> Plan:
+    """The plan the rows hold, validated (StoreError when the rows are damaged)."""
+    _check_booleans(session)
+    try:
+        raw = _rows_to_raw(session)
+    except (ValueError, TypeError) as exc:  # JSON text columns damaged
+        raise StoreError(f"the document is damaged ({exc})") from None
+    return build_plan(raw)
+
+
+# Boolean columns: SQLite stores any value in them and SQLAlchemy reads any
+# non-zero one as true, so a damaged 'abc' would silently become true.
+BOOLEAN_COLUMNS = (("touch", "automated"), ("broadcast", "automated"))
+
+
+def _check_booleans(session: Session) -> None:
+    for table, column in BOOLEAN_COLUMNS:
+        bad = (
+            session.connection()
+            .exec_driver_sql(
+                f"SELECT pk, {column} FROM {table} WHERE {column} IS NULL "
+                f"OR typeof({column}) != 'integer' OR {column} NOT IN (0, 1) LIMIT 1"
+            )
+            .first()
+        )
+        if bad is not None:
+            raise StoreError(
+                f"the document is damaged: table {table!r}, row {bad[0]}: "
+                f"{column} must be 0 or 1, got {bad[1]!r}"
+            )
+
+
+def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Changes) -> None:
+    """Write the parts of ``plan`` that ``changes`` names (inside the caller's transaction)."""
+    data = plan_to_dict(plan)
+    if changes.settings or old is None:
+        _write_settings(session, data)
+    elif old.updated != plan.updated:  # a save stamps the plan: one column, not the settings
+        session.execute(update(PlanRow).values(updated=data.get("updated")))
+    if changes.teams:
+        _write_teams(session, data)
+    for pid in changes.removed_products:
+        row = session.exec(select(ProductRow).where(ProductRow.product_id == pid)).first()
+        if row is not None:
+            session.delete(row)
+    session.flush()
+    by_id = {p["id"]: (i, p) for i, p in enumerate(data["products"])}
+    for pid in changes.products:
+        position, product = by_id[pid]
+        _write_product(session, position, product)
+    if changes.product_order:
+        for row in session.exec(select(ProductRow)).all():
+            row.position = by_id[row.product_id][0]
+            session.add(row)
+    if changes.broadcasts:
+        _write_broadcasts(session, data)
+    if changes.requests:
+        if old is None:
+            _write_requests(session, data)
+        else:
+            _update_requests(session, old, plan, data)
 
 
 def _explain(exc: SQLAlchemyError) -> str:
@@ -616,73 +720,81 @@ def _upgrade(path: Path, version: int) -> None:
         conn.close()
 
 
-def _lock_file(path: Path) -> Path:
-    return path.with_name(f".~{path.name}.lock")
-
-
-def _acquire_lock(path: Path) -> Path:
-    """Mark the document as open for editing by this process (refuse when another has it)."""
-    lock = _lock_file(path)
-    me = f"{socket.gethostname()}:{os.getpid()}"
+def _lock_document(path: Path, wait: float = 0.0) -> PlanLock:
+    """Lock the document for this process (refuse when another running Cadence has it)."""
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        owner = lock.read_text(errors="replace").strip()
-        host, _, pid = owner.partition(":")
-        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-            lock.unlink(missing_ok=True)  # left by a crashed instance
-            return _acquire_lock(path)
+        return lock.acquire(path, wait)
+    except lock.LockBusy as exc:
         raise DocumentLocked(
-            f"{path.name} is open in another Cadence window ({owner}); "
+            f"{path.name} is open in another Cadence window or command ({exc.holder}); "
             "close it there, or open a copy read-only"
         ) from None
-    with os.fdopen(fd, "w") as fh:
-        fh.write(me)
-    return lock
+    except lock.LockUnavailable as exc:
+        raise StoreError(str(exc)) from None
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
+def _recover_hot_journal(path: Path) -> None:
+    """Roll back a transaction a crash left half-done (a "hot" journal beside the file).
+
+    A read-only connection cannot do it and fails with "readonly"; reading once
+    through a read-write connection makes SQLite restore the file. Only when we
+    may write the file and its folder; SQLite's own locks keep this safe.
+    """
+    journal = path.with_name(path.name + "-journal")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        if journal.stat().st_size == 0:
+            return
+    except OSError:
+        return
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=2)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # the read below reports what is wrong
 
 
-def open_document(path: Path, *, read_only: bool = False, lock: bool = False) -> Document:
+def open_document(
+    path: Path, *, read_only: bool = False, lock: bool = False, wait: float = 0.0
+) -> Document:
     """Open an existing .cadence document (validated schema; upgraded when older).
 
-    ``lock=True`` (the GUI) refuses a document another running instance edits.
+    ``lock=True`` (the GUI, and command-line saves) refuses a document another
+    running instance edits, after waiting up to ``wait`` seconds for it.
     """
     path = Path(path)
     if not path.exists():
         raise StoreError(f"{path}: no such file")
+    if not path.is_file():
+        raise StoreError(f"{path}: not a regular file")
     if not read_only and not os.access(path, os.W_OK):
         raise StoreError("the file is read-only; open it read-only or save a copy elsewhere")
     with open(path, "rb") as fh:
         head = fh.read(16)
     if head and head != b"SQLite format 3\x00":
         raise StoreError("not a Cadence document (not an SQLite database)")
-    lock_path = _acquire_lock(path) if lock and not read_only else None
+    held = _lock_document(path, wait) if lock and not read_only else None
+    if read_only:
+        _recover_hot_journal(path)
     engine = _make_engine(path, read_only)
     try:
         _check_and_upgrade(engine, path, read_only)
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
-        if lock_path:
-            lock_path.unlink(missing_ok=True)
+        if held:
+            held.release()
         raise StoreError(_explain(exc)) from None
-    except StoreError:
+    except BaseException:
         engine.dispose()
-        if lock_path:
-            lock_path.unlink(missing_ok=True)
+        if held:
+            held.release()
         raise
     doc = Document(path, engine, read_only)
-    doc._lock_path = lock_path
+    doc._lock = held
     return doc
 
 
@@ -701,22 +813,50 @@ def create_document(path: Path, plan: Plan, *, lock: bool = False) -> Document:
         path.unlink(missing_ok=True)
         raise
     if lock:
-        doc._lock_path = _acquire_lock(path)
+        try:
+            doc._lock = _lock_document(path)
+        except BaseException:
+            doc.close()
+            raise
     return doc
 
 
-def save_plan_document(plan: Plan, path: Path) -> None:
-    """Write ``plan`` as a complete .cadence file, atomically (temp file, then rename)."""
+def save_plan_document(plan: Plan, path: Path, *, wait: float = 0.0) -> None:
+    """Write ``plan`` as a complete .cadence file, atomically (temp file, then rename).
+
+    An existing document is replaced only under its lock: never while a Cadence
+    window or another command edits it (DocumentLocked after ``wait`` seconds).
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    held = _lock_document(path, wait)
     try:
-        doc = create_document(tmp, plan)
-        doc.close()
-        keep_mode(tmp, path)
-        os.replace(tmp, path)
-    finally:
         tmp.unlink(missing_ok=True)
+        try:
+            doc = create_document(tmp, plan)
+            doc.close()
+            keep_mode(tmp, path)
+            os.replace(tmp, path)
+        except (OperationalError, DatabaseError) as exc:
+            raise StoreError(_explain(exc)) from None
+        finally:
+            tmp.unlink(missing_ok=True)
+            for suffix in ("-journal", "-wal", "-shm"):
+                tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+    finally:
+        held.release()
+
+
+def update_plan_document(
+    path: Path, change: Callable[[Plan], Plan | None], *, wait: float = 0.0
+) -> tuple[Plan, Plan | None]:
+    """Read-modify-write a .cadence document under its lock, in one transaction.
+
+    Waits up to ``wait`` seconds for the lock (DocumentLocked names the holder);
+    see :meth:`Document.update` for ``change`` and the result.
+    """
+    with open_document(Path(path), lock=True, wait=wait) as doc:
+        return doc.update(change)
 
 
 __all__ = [
@@ -729,4 +869,5 @@ __all__ = [
     "diff_plans",
     "open_document",
     "save_plan_document",
+    "update_plan_document",
 ]

@@ -142,17 +142,16 @@ def test_cli_export_bad_input_exits_2(demo_file, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_cli_export_when_requests_cannot_be_placed_exits_2(demo_file, tmp_path, capsys):
-    # A freeze over every day leaves the studio no production day: a message, not a traceback.
+def test_cli_export_after_a_multi_year_freeze_places_requests_after_it(demo_file, tmp_path, capsys):
+    # Issue 13: a freeze of several years used to leave the slot finder "no working
+    # day", and every default export failed; the requests now go after the freeze.
     plan = json.loads(demo_file.read_text(encoding="utf-8"))
     plan["calendar"]["blackouts"] = [{"name": "Freeze", "start": "2020-01-01", "end": "2035-12-31"}]
     demo_file.write_text(json.dumps(plan), encoding="utf-8")
     out = tmp_path / "x.ics"
-    out.write_bytes(b"previous")
-    assert main(["export", str(demo_file), "-o", str(out)]) == 2
-    assert capsys.readouterr().err == (
-        "the studio's requests cannot be placed: no working day for production from "
-        "2027-02-01 on: calendar.workdays, holidays and blackouts leave none\n"
+    assert main(["export", str(demo_file), "-o", str(out)]) == 0
+    assert capsys.readouterr().out == (
+        f"Wrote {out}: 4 events (0 touches, 0 broadcasts, 4 request entries) — "
+        "Northwind nurture plan 2027\n"
     )
-    assert out.read_bytes() == b"previous"
     assert main(["export", str(demo_file), "-o", str(out), "--include", "touches"]) == 0

@@ -409,14 +409,16 @@ def test_a_long_production_runs_years_past_the_horizon(base: Plan) -> None:
     assert (answer.slot.start, answer.slot.delivery) == (D("2027-03-03"), D("2031-02-12"))
 
 
-def test_a_calendar_without_working_days_is_a_request_error(base: Plan) -> None:
+def test_a_multi_year_blackout_moves_production_after_it(base: Plan) -> None:
+    # Issue 13: the finder used to answer "no working day" after a freeze of several
+    # years, and then every default export of the plan failed.
     frozen = Blackout("Freeze", D("2020-01-01"), D("2035-12-31"))
     plan = replace(base, calendar=replace(base.calendar, blackouts=(frozen,)))
-    with pytest.raises(RequestError) as exc:
-        propose(plan, draft("2027-03-01", "2027-03-10", 1))
-    assert exc.value.message == (
-        "no working day for production from 2027-01-04 on: "
-        "calendar.workdays, holidays and blackouts leave none"
+    answer = propose(plan, draft("2027-03-01", "2027-03-10", 1))
+    assert (answer.slot.start, answer.slot.delivery, answer.slot.outcome) == (
+        D("2036-01-03"),
+        D("2036-01-03"),
+        "late",
     )
 
 
