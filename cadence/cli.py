@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "requests",  # request, requests, request-status
     "actuals",  # actuals (plan versus a CRM export)
     "diff",  # diff (what-if: plan A against plan B)
+    "shared",  # share, pull, db init, db grant (plans on PostgreSQL)
 )
 
 

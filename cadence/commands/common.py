@@ -19,8 +19,11 @@ class CommandError(Exception):
 
 
 def read_plan(path: str | Path) -> Plan:
-    """Load a .json or .cadence plan, or raise CommandError listing every problem."""
+    """Load a .json or .cadence plan (or a postgresql:// URL), or raise CommandError."""
     from cadence.formats.plan_io import PlanFileError, read_plan_file
+
+    if _is_url(path):  # a shared plan on a server (cadence.store.shared)
+        return _read_url(str(path))
 
     try:
         return read_plan_file(Path(path))
@@ -29,12 +32,51 @@ def read_plan(path: str | Path) -> Plan:
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:
-    """Write a plan as .json or .cadence by the file's extension (atomically)."""
+    """Write a plan as .json or .cadence by the file's extension (atomically), or to a URL."""
     from cadence.formats.plan_io import PlanFileError, write_plan_file
+
+    if _is_url(path):
+        return _write_url(plan, str(path))
 
     try:
         write_plan_file(plan, Path(path))
     except PlanFileError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+# --- shared plans: postgresql:// URLs (docs/shared-plans.md) ---------------------------
+
+
+def _is_url(path: str | Path) -> bool:
+    return isinstance(path, str) and path.lower().startswith(("postgresql://", "postgres://"))
+
+
+def plan_label(path: str | Path) -> str:
+    """A plan argument for messages: a URL loses its password."""
+    if _is_url(path):
+        from cadence.store.shared.url import redact
+
+        return redact(str(path))
+    return str(path)
+
+
+def _read_url(url: str) -> Plan:
+    from cadence.store.shared.cli_io import read_url_plan
+    from cadence.store.shared.plans import SharedError
+
+    try:
+        return read_url_plan(url)
+    except SharedError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+def _write_url(plan: Plan, url: str) -> None:
+    from cadence.store.shared.cli_io import write_url_plan
+    from cadence.store.shared.plans import SharedError
+
+    try:
+        write_url_plan(plan, url)
+    except SharedError as exc:
         raise CommandError(str(exc), 2) from None
 
 
