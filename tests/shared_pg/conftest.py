@@ -31,6 +31,8 @@ def pg_server() -> Iterator[LocalServer]:
     try:
         find_bindir()
     except ServerUnavailable as exc:
+        if os.environ.get("CI"):  # .ci/run installs the package: missing there is a failure
+            pytest.fail(str(exc))
         pytest.skip(str(exc))
     server = start_local_server()
     try:

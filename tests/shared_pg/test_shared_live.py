@@ -1,0 +1,76 @@
+"""LISTEN/NOTIFY: committed changes reach listeners of that plan, named by object."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cadence.cli import main
+from cadence.commands.plan import demo_plan
+from cadence.store.shared.live import ChangeNotice, PlanListener, parse_notice
+from cadence.store.shared.plans import Conflict, open_shared_plan, share_plan
+
+
+@pytest.fixture
+def shared_url(pg_db, capsys) -> str:
+    assert main(["db", "init", pg_db.url(plan=None)]) == 0
+    capsys.readouterr()
+    share_plan(demo_plan(), pg_db.url())
+    share_plan(demo_plan(), pg_db.url(plan="other"))
+    return pg_db.url()
+
+
+def test_a_committed_edit_is_announced_with_its_objects(shared_url, pg_db) -> None:
+    with PlanListener(shared_url) as listener, open_shared_plan(shared_url) as editor:
+        plan = editor.load()
+        with open_shared_plan(pg_db.url(plan="other")) as other:
+            other_plan = other.load()
+            other.save(
+                replace(
+                    other_plan,
+                    teams=(replace(other_plan.teams[0], name="X"),) + other_plan.teams[1:],
+                )
+            )
+        teams = (replace(plan.teams[0], name="Marketing EMEA"), *plan.teams[1:])
+        editor.save(replace(plan, teams=teams, broadcasts=plan.broadcasts[:-1]))
+        notices = listener.poll(10.0)
+    assert notices == [
+        ChangeNotice("northwind", "broadcast", "alignment", "delete"),
+        ChangeNotice("northwind", "team", "mkt", "update"),
+    ]
+
+
+def test_a_refused_edit_announces_nothing(shared_url) -> None:
+    with (
+        PlanListener(shared_url) as listener,
+        open_shared_plan(shared_url) as a,
+        open_shared_plan(shared_url) as b,
+    ):
+        a.load()
+        b.load()
+        a.save(replace(a.plan, name="Renamed by A"))
+        assert listener.poll(10.0) == [ChangeNotice("northwind", "settings", "", "update")]
+        with pytest.raises(Conflict):
+            b.save(replace(b.plan, name="Renamed by B", teams=b.plan.teams[1:] + b.plan.teams[:1]))
+        assert listener.poll(0.0) == []
+
+
+def test_raw_sql_edits_are_announced_too(shared_url, pg_db) -> None:
+    with PlanListener(shared_url) as listener:
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE touch SET name = 'Hi' WHERE touch_id = 'welcome'")
+        notices = listener.poll(10.0)
+    assert sorted(n.object_id for n in notices) == [
+        "analytics/welcome",
+        "billing/welcome",
+        "mobile/welcome",
+    ]
+
+
+def test_foreign_payloads_are_ignored() -> None:
+    assert parse_notice("hello") is None
+    assert parse_notice('{"plan": "p"}') is None
+    assert parse_notice('{"plan": "p", "kind": "plan", "id": "p", "op": "update"}') == (
+        ChangeNotice("p", "settings", "", "update")
+    )
