@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench bench-shared screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m cadence.bench
+
+# Shared plan on a throwaway loopback PostgreSQL (needs the postgresql package).
+bench-shared: $(STAMP)
+	$(BIN)/python -m cadence.store.shared.bench
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs

@@ -1,0 +1,180 @@
+"""``make bench-shared``: many people editing one shared plan at once, on loopback.
+
+Starts a throwaway PostgreSQL (see :mod:`cadence.store.shared.localserver`), shares the
+demo plan, then runs W writer processes × E edits (each renames a random stage or
+touch, from its own possibly stale copy; a conflict reloads and counts) and R reader
+processes (full plan loads) until the writers finish. Prints edits/s, p50/p95 commit
+latency, conflicts, and checks that the database accounts for every committed edit
+(no lost update): each object's final revision is 1 + the edits committed on it, and
+its final name is the one the last of them wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import random
+import statistics
+import time
+from dataclasses import replace
+from typing import Any
+
+from cadence.model import Plan
+
+ObjectEdit = tuple[str, str, str, int]  # kind, id, new name, revision after
+
+
+def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, str]:
+    """The plan with one random stage or touch renamed; returns (plan, kind, id, name)."""
+    pi = rng.randrange(len(plan.products))
+    product = plan.products[pi]
+    kind = rng.choice(("stage", "touch"))
+    if kind == "stage":
+        stages = list(product.stages)
+        i = rng.randrange(len(stages))
+        object_id, name = stages[i].id, f"{stages[i].name.split(' ~')[0]} ~{tag}"
+        stages[i] = replace(stages[i], name=name)
+        changed = replace(product, stages=tuple(stages))
+    else:
+        touches = list(product.touches)
+        i = rng.randrange(len(touches))
+        object_id, name = touches[i].id, f"{touches[i].name.split(' ~')[0]} ~{tag}"
+        touches[i] = replace(touches[i], name=name)
+        changed = replace(product, touches=tuple(touches))
+    products = plan.products[:pi] + (changed,) + plan.products[pi + 1 :]
+    return replace(plan, products=products), kind, f"{product.id}/{object_id}", name
+
+
+def writer(url: str, number: int, edits: int, out: Any) -> None:
+    from cadence.store.shared.plans import Conflict, open_shared_plan
+
+    rng = random.Random(number)
+    latencies: list[float] = []
+    committed: list[ObjectEdit] = []
+    conflicts = 0
+    with open_shared_plan(url) as shared:
+        shared.load()
+        for i in range(edits):
+            plan, kind, object_id, name = rename(shared.plan, rng, f"w{number}e{i}")
+            start = time.perf_counter()
+            try:
+                shared.save(plan)
+            except Conflict:
+                conflicts += 1
+                shared.load()
+                continue
+            latencies.append(time.perf_counter() - start)
+            revision = shared.revision(kind, object_id)
+            assert revision is not None
+            committed.append((kind, object_id, name, revision))
+    out.put(("writer", latencies, committed, conflicts))
+
+
+def reader(url: str, stop: Any, out: Any) -> None:
+    from cadence.store.shared.plans import open_shared_plan
+
+    latencies: list[float] = []
+    with open_shared_plan(url) as shared:
+        while not stop.is_set():
+            start = time.perf_counter()
+            shared.load()
+            latencies.append(time.perf_counter() - start)
+    out.put(("reader", latencies, [], 0))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def check(url: str, committed: list[ObjectEdit]) -> tuple[int, int]:
+    """(objects whose revision misses an edit, objects whose name is not the last edit's)."""
+    from cadence.store.shared.plans import open_shared_plan
+
+    by_object: dict[tuple[str, str], list[ObjectEdit]] = {}
+    for edit in committed:
+        by_object.setdefault((edit[0], edit[1]), []).append(edit)
+    lost = wrong = 0
+    with open_shared_plan(url) as shared:
+        plan = shared.load()
+        names = {
+            ("stage" if kind == "stage" else "touch", f"{p.id}/{item.id}"): item.name
+            for p in plan.products
+            for kind, items in (("stage", p.stages), ("touch", p.touches))
+            for item in items
+        }
+        for key, edits in by_object.items():
+            if shared.revision(*key) != 1 + len(edits):
+                lost += 1
+            if names[key] != max(edits, key=lambda e: e[3])[2]:
+                wrong += 1
+    return lost, wrong
+
+
+def run(writers: int, edits: int, readers: int) -> None:
+    from cadence.commands.plan import demo_plan
+    from cadence.store.shared.localserver import start_local_server
+    from cadence.store.shared.plans import make_engine, share_plan
+    from cadence.store.shared.schema import upgrade_schema
+    from cadence.store.shared.url import parse_shared_url
+
+    server = start_local_server()
+    try:
+        url = f"postgresql://cadence_admin:{server.password}@127.0.0.1:{server.port}/postgres"
+        engine = make_engine(parse_shared_url(url, need_plan=False))
+        upgrade_schema(engine)
+        engine.dispose()
+        url += "?plan=bench"
+        share_plan(demo_plan(), url)
+        ctx = mp.get_context("fork")
+        out = ctx.Queue()
+        stop = ctx.Event()
+        procs = [ctx.Process(target=reader, args=(url, stop, out)) for _ in range(readers)]
+        procs += [ctx.Process(target=writer, args=(url, n, edits, out)) for n in range(writers)]
+        start = time.perf_counter()
+        for p in procs:
+            p.start()
+        results = []
+        for _ in range(writers):
+            results.append(out.get())
+        wall = time.perf_counter() - start
+        stop.set()
+        for _ in range(readers):
+            results.append(out.get())
+        for p in procs:
+            p.join()
+        commits = [x for kind, lat, _, _ in results if kind == "writer" for x in lat]
+        reads = [x for kind, lat, _, _ in results if kind == "reader" for x in lat]
+        committed = [e for kind, _, c, _ in results if kind == "writer" for e in c]
+        conflicts = sum(c for kind, _, _, c in results if kind == "writer")
+        lost, wrong = check(url, committed)
+    finally:
+        server.stop()
+    attempts = writers * edits
+    print(f"shared plan: {writers} writers × {edits} edits + {readers} readers, loopback")
+    print(f"  edits:     {len(committed)} committed, {conflicts} refused as conflicts")
+    print(f"  rate:      {attempts / wall:.0f} edits/s ({len(committed) / wall:.0f} committed/s)")
+    print(
+        f"  commit:    p50 {percentile(commits, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(commits, 95) * 1000:.1f} ms"
+    )
+    print(
+        f"  reads:     {len(reads)} full plan loads, p50 {percentile(reads, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(reads, 95) * 1000:.1f} ms"
+    )
+    print(f"  check:     lost updates {lost}, wrong final values {wrong}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--edits", type=int, default=100)
+    parser.add_argument("--readers", type=int, default=10)
+    args = parser.parse_args(argv)
+    run(args.writers, args.edits, args.readers)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
