@@ -16,7 +16,7 @@ import multiprocessing as mp
 import random
 import statistics
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cadence.model import Plan
@@ -112,6 +112,48 @@ def check(url: str, committed: list[ObjectEdit]) -> tuple[int, int]:
     return lost, wrong
 
 
+@dataclass(frozen=True)
+class LoadResult:
+    attempts: int
+    committed: int
+    conflicts: int
+    wall: float
+    commits: list[float]  # seconds per committed save
+    reads: list[float]  # seconds per full load
+    lost: int  # objects whose revision misses a committed edit
+    wrong: int  # objects whose final value is not the last committed edit's
+
+
+def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
+    """Run the writers and readers against the shared plan at ``url``, then check it."""
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    stop = ctx.Event()
+    procs = [ctx.Process(target=reader, args=(url, stop, out)) for _ in range(readers)]
+    procs += [ctx.Process(target=writer, args=(url, n, edits, out)) for n in range(writers)]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in range(writers)]
+    wall = time.perf_counter() - start
+    stop.set()
+    results += [out.get() for _ in range(readers)]
+    for p in procs:
+        p.join()
+    committed = [e for kind, _, c, _ in results if kind == "writer" for e in c]
+    lost, wrong = check(url, committed)
+    return LoadResult(
+        attempts=writers * edits,
+        committed=len(committed),
+        conflicts=sum(c for kind, _, _, c in results if kind == "writer"),
+        wall=wall,
+        commits=[x for kind, lat, _, _ in results if kind == "writer" for x in lat],
+        reads=[x for kind, lat, _, _ in results if kind == "reader" for x in lat],
+        lost=lost,
+        wrong=wrong,
+    )
+
+
 def run(writers: int, edits: int, readers: int) -> None:
     from cadence.commands.plan import demo_plan
     from cadence.store.shared.localserver import start_local_server
@@ -127,43 +169,23 @@ def run(writers: int, edits: int, readers: int) -> None:
         engine.dispose()
         url += "?plan=bench"
         share_plan(demo_plan(), url)
-        ctx = mp.get_context("fork")
-        out = ctx.Queue()
-        stop = ctx.Event()
-        procs = [ctx.Process(target=reader, args=(url, stop, out)) for _ in range(readers)]
-        procs += [ctx.Process(target=writer, args=(url, n, edits, out)) for n in range(writers)]
-        start = time.perf_counter()
-        for p in procs:
-            p.start()
-        results = []
-        for _ in range(writers):
-            results.append(out.get())
-        wall = time.perf_counter() - start
-        stop.set()
-        for _ in range(readers):
-            results.append(out.get())
-        for p in procs:
-            p.join()
-        commits = [x for kind, lat, _, _ in results if kind == "writer" for x in lat]
-        reads = [x for kind, lat, _, _ in results if kind == "reader" for x in lat]
-        committed = [e for kind, _, c, _ in results if kind == "writer" for e in c]
-        conflicts = sum(c for kind, _, _, c in results if kind == "writer")
-        lost, wrong = check(url, committed)
+        r = run_load(url, writers, edits, readers)
     finally:
         server.stop()
-    attempts = writers * edits
     print(f"shared plan: {writers} writers × {edits} edits + {readers} readers, loopback")
-    print(f"  edits:     {len(committed)} committed, {conflicts} refused as conflicts")
-    print(f"  rate:      {attempts / wall:.0f} edits/s ({len(committed) / wall:.0f} committed/s)")
+    print(f"  edits:     {r.committed} committed, {r.conflicts} refused as conflicts")
     print(
-        f"  commit:    p50 {percentile(commits, 50) * 1000:.1f} ms, "
-        f"p95 {percentile(commits, 95) * 1000:.1f} ms"
+        f"  rate:      {r.attempts / r.wall:.0f} edits/s ({r.committed / r.wall:.0f} committed/s)"
     )
     print(
-        f"  reads:     {len(reads)} full plan loads, p50 {percentile(reads, 50) * 1000:.1f} ms, "
-        f"p95 {percentile(reads, 95) * 1000:.1f} ms"
+        f"  commit:    p50 {percentile(r.commits, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(r.commits, 95) * 1000:.1f} ms"
     )
-    print(f"  check:     lost updates {lost}, wrong final values {wrong}")
+    print(
+        f"  reads:     {len(r.reads)} full plan loads, "
+        f"p50 {percentile(r.reads, 50) * 1000:.1f} ms, p95 {percentile(r.reads, 95) * 1000:.1f} ms"
+    )
+    print(f"  check:     lost updates {r.lost}, wrong final values {r.wrong}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,12 +84,14 @@ class LocalServer:
         )
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def restart(self) -> None:
-        """Stop and start again on the same port (clients see their connections drop)."""
+    def halt(self) -> None:
+        """Stop the server but keep its data (``resume()`` starts it again on the same port)."""
         _run(
             [str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop"],
             self.run_as,
         )
+
+    def resume(self) -> None:
         self._start()
 
     def _start(self) -> None:
