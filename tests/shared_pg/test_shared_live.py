@@ -36,8 +36,8 @@ def test_a_committed_edit_is_announced_with_its_objects(shared_url, pg_db) -> No
         editor.save(replace(plan, teams=teams, broadcasts=plan.broadcasts[:-1]))
         notices = listener.poll(10.0)
     assert notices == [
-        ChangeNotice("northwind", "broadcast", "alignment", "delete"),
-        ChangeNotice("northwind", "team", "mkt", "update"),
+        ChangeNotice("northwind", "broadcast", "alignment", "delete", 1),
+        ChangeNotice("northwind", "team", "mkt", "update", 2),
     ]
 
 
@@ -50,7 +50,7 @@ def test_a_refused_edit_announces_nothing(shared_url) -> None:
         a.load()
         b.load()
         a.save(replace(a.plan, name="Renamed by A"))
-        assert listener.poll(10.0) == [ChangeNotice("northwind", "settings", "", "update")]
+        assert listener.poll(10.0) == [ChangeNotice("northwind", "settings", "", "update", 2)]
         with pytest.raises(Conflict):
             b.save(replace(b.plan, name="Renamed by B", teams=b.plan.teams[1:] + b.plan.teams[:1]))
         assert listener.poll(0.0) == []
@@ -72,5 +72,7 @@ def test_foreign_payloads_are_ignored() -> None:
     assert parse_notice("hello") is None
     assert parse_notice('{"plan": "p"}') is None
     assert parse_notice('{"plan": "p", "kind": "plan", "id": "p", "op": "update"}') == (
-        ChangeNotice("p", "settings", "", "update")
+        ChangeNotice("p", "settings", "", "update", None)
     )
+    payload = '{"plan": "p", "kind": "stage", "id": "a/b", "op": "insert", "revision": 1}'
+    assert parse_notice(payload) == ChangeNotice("p", "stage", "a/b", "insert", 1)

@@ -2,9 +2,10 @@
 
 Starts a throwaway PostgreSQL (see :mod:`cadence.store.shared.localserver`), shares the
 demo plan, then runs W writer processes × E edits (each renames a random stage or
-touch, from its own possibly stale copy; a conflict reloads and counts) and R reader
-processes (full plan loads) until the writers finish. Prints edits/s, p50/p95 commit
-latency, conflicts, and checks that the database accounts for every committed edit
+touch, from its own possibly stale copy; a conflict reloads and counts), R reader
+processes (full plan loads) and one watcher (an open window: LISTEN, reload on each
+notice) until the writers finish. Prints edits/s, p50/p95 commit
+latency, conflicts, notify-to-refresh latency, and checks that the database accounts for every committed edit
 (no lost update): each object's final revision is 1 + the edits committed on it, and
 its final name is the one the last of them wrote.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 from cadence.model import Plan
 
-ObjectEdit = tuple[str, str, str, int]  # kind, id, new name, revision after
+ObjectEdit = tuple[str, str, str, int, float]  # kind, id, new name, revision after, commit time
 
 
 def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, str]:
@@ -66,7 +67,7 @@ def writer(url: str, number: int, edits: int, out: Any) -> None:
             latencies.append(time.perf_counter() - start)
             revision = shared.revision(kind, object_id)
             assert revision is not None
-            committed.append((kind, object_id, name, revision))
+            committed.append((kind, object_id, name, revision, time.time()))
     out.put(("writer", latencies, committed, conflicts))
 
 
@@ -80,6 +81,32 @@ def reader(url: str, stop: Any, out: Any) -> None:
             shared.load()
             latencies.append(time.perf_counter() - start)
     out.put(("reader", latencies, [], 0))
+
+
+def watcher(url: str, stop: Any, out: Any) -> None:
+    """An open window: on each notification, reload the plan (the refresh).
+
+    Reports, per changed object revision, when the notice arrived and when the
+    refresh that followed it was done (wall clock, compared with the writer's commit)."""
+    from cadence.store.shared.live import PlanListener
+    from cadence.store.shared.plans import open_shared_plan
+
+    seen: list[tuple[tuple[str, str, int], float, float]] = []
+    with PlanListener(url) as listener, open_shared_plan(url) as shared:
+        out.put(("ready", [], [], 0))
+        while not stop.is_set():
+            notices = listener.poll(0.2)
+            if not notices:
+                continue
+            received = time.time()
+            shared.load()
+            done = time.time()
+            seen += [
+                ((n.kind, n.object_id, n.revision or 0), received, done)
+                for n in notices
+                if n.op == "update"
+            ]
+    out.put(("watcher", seen, [], 0))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -122,6 +149,8 @@ class LoadResult:
     reads: list[float]  # seconds per full load
     lost: int  # objects whose revision misses a committed edit
     wrong: int  # objects whose final value is not the last committed edit's
+    notify: list[float]  # seconds from a commit to its notice at the watcher
+    refresh: list[float]  # seconds from a commit to the watcher's reloaded plan
 
 
 def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
@@ -129,6 +158,9 @@ def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     stop = ctx.Event()
+    watch = ctx.Process(target=watcher, args=(url, stop, out))
+    watch.start()
+    assert out.get()[0] == "ready"  # listening before the first edit
     procs = [ctx.Process(target=reader, args=(url, stop, out)) for _ in range(readers)]
     procs += [ctx.Process(target=writer, args=(url, n, edits, out)) for n in range(writers)]
     start = time.perf_counter()
@@ -137,11 +169,15 @@ def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
     results = [out.get() for _ in range(writers)]
     wall = time.perf_counter() - start
     stop.set()
-    results += [out.get() for _ in range(readers)]
-    for p in procs:
+    results += [out.get() for _ in range(readers + 1)]
+    for p in [*procs, watch]:
         p.join()
     committed = [e for kind, _, c, _ in results if kind == "writer" for e in c]
     lost, wrong = check(url, committed)
+    commit_time = {(e[0], e[1], e[3]): e[4] for e in committed}
+    seen = [x for kind, s, _, _ in results if kind == "watcher" for x in s]
+    notify = [got - commit_time[key] for key, got, _ in seen if key in commit_time]
+    refresh = [done - commit_time[key] for key, _, done in seen if key in commit_time]
     return LoadResult(
         attempts=writers * edits,
         committed=len(committed),
@@ -151,6 +187,8 @@ def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
         reads=[x for kind, lat, _, _ in results if kind == "reader" for x in lat],
         lost=lost,
         wrong=wrong,
+        notify=notify,
+        refresh=refresh,
     )
 
 
@@ -184,6 +222,12 @@ def run(writers: int, edits: int, readers: int) -> None:
     print(
         f"  reads:     {len(r.reads)} full plan loads, "
         f"p50 {percentile(r.reads, 50) * 1000:.1f} ms, p95 {percentile(r.reads, 95) * 1000:.1f} ms"
+    )
+    print(
+        f"  live:      notice p50 {percentile(r.notify, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(r.notify, 95) * 1000:.1f} ms after commit; refreshed plan "
+        f"p50 {percentile(r.refresh, 50) * 1000:.0f} ms, p95 {percentile(r.refresh, 95) * 1000:.0f} ms "
+        f"({len(r.refresh)} edits seen by 1 watcher)"
     )
     print(f"  check:     lost updates {r.lost}, wrong final values {r.wrong}")
 

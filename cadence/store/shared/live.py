@@ -2,7 +2,7 @@
 
 Every committed change of an object row sends a notification on channel ``cadence``
 (a trigger in the schema, so raw SQL edits are announced too) with a JSON payload
-``{"plan": …, "kind": …, "id": …, "op": "insert"|"update"|"delete"}``; PostgreSQL
+``{"plan": …, "kind": …, "id": …, "op": "insert"|"update"|"delete", "revision": n}``; PostgreSQL
 delivers them when, and only if, the transaction commits. :class:`PlanListener`
 collects the ones of one plan; a window re-plans only the objects named.
 """
@@ -30,6 +30,7 @@ class ChangeNotice:
     kind: str  # settings, team, product, stage, touch, broadcast, request
     object_id: str  # "" for settings; "product/stage" for stages and touches
     op: str  # insert, update, delete
+    revision: int | None = None  # the object's revision after the change (before, for delete)
 
 
 def parse_notice(payload: str) -> ChangeNotice | None:
@@ -38,7 +39,14 @@ def parse_notice(payload: str) -> ChangeNotice | None:
         data = json.loads(payload)
         kind = KIND_OF_TABLE.get(data["kind"], data["kind"])
         object_id = "" if kind == "settings" else str(data["id"])
-        return ChangeNotice(str(data["plan"]), kind, object_id, str(data["op"]))
+        revision = data.get("revision")
+        return ChangeNotice(
+            str(data["plan"]),
+            kind,
+            object_id,
+            str(data["op"]),
+            int(revision) if revision is not None else None,
+        )
     except (ValueError, KeyError, TypeError):
         return None
 

@@ -268,7 +268,8 @@ POSTGRESQL_SECURITY = [
         object_id := r ->> TG_ARGV[0];
         IF TG_NARGS > 1 THEN object_id := (r ->> TG_ARGV[1]) || '/' || object_id; END IF;
         PERFORM pg_notify('cadence', json_build_object(
-            'plan', r ->> 'plan_key', 'kind', TG_TABLE_NAME, 'id', object_id, 'op', lower(TG_OP)
+            'plan', r ->> 'plan_key', 'kind', TG_TABLE_NAME, 'id', object_id, 'op', lower(TG_OP),
+            'revision', (r ->> 'revision')::int
         )::text);
         RETURN NULL;
     END $$""",
