@@ -28,11 +28,15 @@ def read_url_plan(url: str) -> Plan:
     try:
         return shared.load()
     except PlanInvalid as exc:
-        lines = "\n".join(f"  {e}" for e in exc.errors)
-        count = len(exc.errors)
-        raise SharedError(
-            f"{shared.location.label}: {count} error{'s' if count != 1 else ''}\n{lines}"
-        ) from None
+        raise _invalid(shared, exc) from None
+
+
+def _invalid(shared: SharedPlan, exc: PlanInvalid) -> SharedError:
+    lines = "\n".join(f"  {e}" for e in exc.errors)
+    count = len(exc.errors)
+    return SharedError(
+        f"{shared.location.label}: {count} error{'s' if count != 1 else ''}\n{lines}"
+    )
 
 
 def write_url_plan(plan: Plan, url: str) -> None:
@@ -40,7 +44,10 @@ def write_url_plan(plan: Plan, url: str) -> None:
     shared = _shared(url)
     if shared._plan is None:
         raise SharedError(f"{shared.location.label}: read the plan before writing it")
-    shared.save(plan)
+    try:
+        shared.save(plan)
+    except PlanInvalid as exc:
+        raise _invalid(shared, exc) from None
 
 
 def close_all() -> None:

@@ -15,7 +15,8 @@ from sqlalchemy.exc import ArgumentError
 
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 PLAN_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_USERINFO_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@\s]*@")
+# user:password@ — up to the LAST "@" before the host, so a password with "@" is hidden whole.
+_USERINFO_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^\s/]*@")
 
 
 class SharedUrlError(ValueError):
@@ -43,7 +44,9 @@ class SharedLocation:
     def label(self) -> str:
         """The URL for messages: no password, the plan as ``?plan=``."""
         shown = self.database.set(drivername="postgresql").render_as_string(hide_password=True)
-        return shown + (f"?plan={self.plan}" if self.plan else "")
+        if not self.plan:
+            return shown
+        return shown + ("&" if self.database.query else "?") + f"plan={self.plan}"
 
 
 def parse_shared_url(text: str, *, need_plan: bool = True) -> SharedLocation:
@@ -53,7 +56,7 @@ def parse_shared_url(text: str, *, need_plan: bool = True) -> SharedLocation:
         raise SharedUrlError(f"{shown}: not a PostgreSQL URL (postgresql://user@host:port/db)")
     try:
         url = make_url(text)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise SharedUrlError(f"{shown}: not a valid URL ({redact(str(exc))})") from None
     query = dict(url.query)
     plan = query.pop("plan", None)
