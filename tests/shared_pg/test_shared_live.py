@@ -76,3 +76,38 @@ def test_foreign_payloads_are_ignored() -> None:
     )
     payload = '{"plan": "p", "kind": "stage", "id": "a/b", "op": "insert", "revision": 1}'
     assert parse_notice(payload) == ChangeNotice("p", "stage", "a/b", "insert", 1)
+
+
+def test_refresh_rereads_only_the_noticed_objects(shared_url) -> None:
+    with (
+        PlanListener(shared_url) as listener,
+        open_shared_plan(shared_url) as editor,
+        open_shared_plan(shared_url) as window,
+    ):
+        plan = editor.load()
+        window.load()
+        product = plan.products[1]
+        stages = (replace(product.stages[0], name="Aware!"), *product.stages[1:])
+        extra = replace(plan.teams[0], id="ops", name="Operations")
+        editor.save(
+            replace(
+                plan,
+                teams=(*plan.teams, extra),
+                products=(plan.products[0], replace(product, stages=stages), plan.products[2]),
+                broadcasts=plan.broadcasts[1:],
+            )
+        )
+        notices = listener.poll(10.0)
+        assert sorted(n.key for n in notices) == [
+            ("broadcast", "alignment"),
+            ("broadcast", "newsletter"),
+            ("broadcast", "roundtable"),
+            ("stage", "billing/aware"),
+            ("team", "ops"),
+        ]
+        refreshed = window.refresh(n.key for n in notices)
+        assert refreshed == editor.plan
+        assert window.revision("team", "ops") == 1
+        assert window.revision("stage", "billing/aware") == 2
+        assert window.revision("broadcast", "newsletter") is None
+        assert window.load() == refreshed

@@ -32,6 +32,11 @@ class ChangeNotice:
     op: str  # insert, update, delete
     revision: int | None = None  # the object's revision after the change (before, for delete)
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """(kind, id): what ``SharedPlan.refresh`` takes."""
+        return (self.kind, self.object_id)
+
 
 def parse_notice(payload: str) -> ChangeNotice | None:
     """The notice in a notification payload, or None when it is not one of ours."""

@@ -175,11 +175,6 @@ def product_values(position: int, p: dict[str, Any]) -> Values:
     }
 
 
-def row_values(row: SharedModel) -> Values:
-    """A row's column values without the bookkeeping columns."""
-    return {k: v for k, v in row.model_dump().items() if k not in BOOKKEEPING}
-
-
 def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dict[str, Any]:
     """Raw plan data (JSON shape) from each kind's rows in position order."""
     (s,) = objects["settings"]

@@ -13,7 +13,7 @@ the migration); a refusal comes back as :class:`NotAllowed`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +27,7 @@ from sqlmodel import create_engine
 from cadence.formats.plan_json import plan_to_dict
 from cadence.model import Plan
 from cadence.store.shared.objects import (
+    BOOKKEEPING,
     KINDS,
     WRITE_ORDER,
     Kind,
@@ -34,7 +35,6 @@ from cadence.store.shared.objects import (
     Values,
     objects_to_raw,
     plan_objects,
-    row_values,
 )
 from cadence.store.shared.schema import SchemaError, check_schema
 from cadence.store.shared.tables import SharedPlanRow, SharedStampRow
@@ -116,6 +116,7 @@ class SharedPlan:
     _base: dict[ObjectKey, Values] = field(default_factory=dict)
     _revisions: dict[ObjectKey, int] = field(default_factory=dict)
     _plan: Plan | None = None
+    _stamp: str | None = None
 
     @property
     def key(self) -> str:
@@ -156,29 +157,64 @@ class SharedPlan:
     def load(self) -> Plan:
         """The plan as the server holds it now, validated; remembers each object's revision."""
         with self._transaction() as conn:
-            rows: dict[str, list[Any]] = {}
-            for name in WRITE_ORDER:
-                model = KINDS[name].model
-                table = model.__table__  # type: ignore[attr-defined]
-                query = select(table).where(table.c.plan_key == self.key)
-                if "position" in table.c:
-                    query = query.order_by(table.c.position)
-                rows[name] = [model.model_validate(dict(r._mapping)) for r in conn.execute(query)]
-            stamp = conn.execute(
-                select(SharedStampRow.__table__.c.updated).where(  # type: ignore[attr-defined]
-                    SharedStampRow.__table__.c.plan_key == self.key  # type: ignore[attr-defined]
-                )
-            ).scalar()
+            rows = {name: self._select(conn, KINDS[name]) for name in WRITE_ORDER}
+            stamp = self._select_stamp(conn)
         if not rows["settings"]:
             raise SharedError(f"{self.location.label}: no plan {self.key!r} on this server")
-        values = {name: [row_values(r) for r in rows[name]] for name in WRITE_ORDER}
-        plan = build_plan(objects_to_raw(values, stamp))
         self._revisions = {
-            (name, KINDS[name].object_id(row_values(r))): r.revision
+            (name, KINDS[name].object_id(row)): row["revision"]
             for name in WRITE_ORDER
-            for r in rows[name]
+            for row in rows[name]
         }
+        values = {name: [_without_bookkeeping(r) for r in rows[name]] for name in WRITE_ORDER}
+        return self._rebuild(values, stamp)
+
+    def refresh(self, changed: Iterable[ObjectKey]) -> Plan:
+        """Re-read only the ``changed`` objects (from change notices) and rebuild the plan.
+
+        Cheaper than ``load()`` when a few objects changed; objects not named keep what
+        was loaded (call ``load()`` after missing notices, e.g. a lost connection)."""
+        if self._plan is None:
+            return self.load()
+        objects = dict(self._base)
+        revisions = dict(self._revisions)
+        with self._transaction() as conn:
+            for key in set(changed):
+                kind = KINDS[key[0]]
+                table = kind.model.__table__  # type: ignore[attr-defined]
+                row = conn.execute(select(table).where(self._where(kind, key))).first()
+                if row is None:
+                    objects.pop(key, None)
+                    revisions.pop(key, None)
+                else:
+                    objects[key] = _without_bookkeeping(dict(row._mapping))
+                    revisions[key] = row.revision
+            stamp = self._select_stamp(conn)
+        if ("settings", "") not in objects:
+            raise SharedError(f"{self.location.label}: the plan {self.key!r} was removed")
+        values: dict[str, list[Values]] = {name: [] for name in WRITE_ORDER}
+        for (name, _), value in objects.items():
+            values[name].append(value)
+        for name in WRITE_ORDER:
+            values[name].sort(key=lambda v: v.get("position", 0))
+        self._revisions = revisions
+        return self._rebuild(values, stamp)
+
+    def _select(self, conn: Connection, kind: Kind) -> list[dict[str, Any]]:
+        table = kind.model.__table__  # type: ignore[attr-defined]
+        query = select(table).where(table.c.plan_key == self.key)
+        if "position" in table.c:
+            query = query.order_by(table.c.position)
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+    def _select_stamp(self, conn: Connection) -> str | None:
+        table = SharedStampRow.__table__  # type: ignore[attr-defined]
+        return conn.execute(select(table.c.updated).where(table.c.plan_key == self.key)).scalar()
+
+    def _rebuild(self, values: dict[str, list[Values]], stamp: str | None) -> Plan:
+        plan = build_plan(objects_to_raw(values, stamp))
         self._base = plan_objects(plan_to_dict(plan))
+        self._stamp = stamp
         self._plan = plan
         return plan
 
@@ -205,7 +241,7 @@ class SharedPlan:
         changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
         edit = SavedEdit(added, changed, removed)
         stamp = data.get("updated")
-        old_stamp = plan_to_dict(self._plan).get("updated") if self._plan else None
+        old_stamp = self._stamp
         if edit.empty and stamp == old_stamp:
             return edit
         revisions = dict(self._revisions)
@@ -227,6 +263,7 @@ class SharedPlan:
             raise self._added_meanwhile(added) or SharedError(explain(exc)) from None
         self._revisions = revisions
         self._base = new
+        self._stamp = stamp
         self._plan = plan
         return edit
 
@@ -304,6 +341,10 @@ def _integrity_as_error(shared: SharedPlan) -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise SharedError(explain(exc, shared.location)) from None
+
+
+def _without_bookkeeping(row: dict[str, Any]) -> Values:
+    return {k: v for k, v in row.items() if k not in BOOKKEEPING}
 
 
 def _ordered(keys: frozenset[ObjectKey], reverse: bool = False) -> list[ObjectKey]:
