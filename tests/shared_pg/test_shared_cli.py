@@ -146,3 +146,26 @@ def test_a_missing_plan_is_named(pg_db, capsys) -> None:
     _init(pg_db, capsys)
     assert main(["validate", pg_db.url(plan="nope")]) == 2
     assert capsys.readouterr().err == f"{pg_db.url(plan='nope')}: no plan 'nope' on this server\n"
+
+
+def test_a_command_writing_a_stale_plan_gets_the_conflict(pg_db, demo_cadence, capsys) -> None:
+    from dataclasses import replace
+
+    from cadence.commands.common import CommandError, write_plan
+    from cadence.store.shared.plans import open_shared_plan
+
+    _init(pg_db, capsys)
+    url = pg_db.url()
+    assert main(["share", str(demo_cadence), url]) == 0
+    plan = read_plan(url)  # what the command read
+    with open_shared_plan(url) as other:
+        theirs = other.load()
+        other.save(replace(theirs, name="Renamed meanwhile"))
+    with pytest.raises(CommandError) as info:
+        write_plan(replace(plan, name="Renamed by the command"), url)
+    assert info.value.code == 2
+    assert info.value.message.startswith("conflict: settings was changed by cadence_admin at ")
+    assert info.value.message.endswith(
+        "(revision 2; your edit was based on revision 1); nothing was saved — reload and edit again"
+    )
+    assert read_plan(url).name == "Renamed meanwhile"
