@@ -158,3 +158,42 @@ def test_sales_request_save_command_on_the_server(pg_db, shared, capsys) -> None
     assert err.startswith(f"{url}: not allowed by your role (")
     assert "row-level security" in err
     assert [team for _, team in _requests_by_team(pg_db)] == ["ae", "ae", "sdr", "ae"]
+
+
+def test_granting_another_role_replaces_the_first(pg_db, shared, capsys) -> None:
+    login = shared["planner"]
+    assert main(["db", "grant", pg_db.url(plan=None), login, "--role", "viewer"]) == 0
+    with pg_db.admin() as conn:
+        roles = conn.execute(
+            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %s ORDER BY 1",
+            (login,),
+        ).fetchall()
+        member = conn.execute("SELECT role, team FROM member WHERE login = %s", (login,)).fetchone()
+    assert roles == [("cadence_viewer",)]
+    assert member == ("viewer", None)
+    with pg_db.connect(login) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE stage SET days = 20 WHERE stage_id = 'aware'")
+
+
+def test_grant_input_errors_are_named(pg_db, shared, capsys) -> None:
+    url = pg_db.url(plan=None)
+    assert main(["db", "grant", url, "tom", "--role", "sales"]) == 2
+    assert capsys.readouterr().err == (
+        "--team: a sales login needs the team whose requests it edits\n"
+    )
+    assert main(["db", "grant", url, "tom; drop table plan", "--role", "viewer"]) == 2
+    assert capsys.readouterr().err == "login: 'tom; drop table plan' is not a valid login name\n"
+
+
+def test_grant_creates_a_missing_login_without_password(pg_db, shared, capsys) -> None:
+    login = f"newbie_{pg_db.name}"
+    assert main(["db", "grant", pg_db.url(plan=None), login, "--role", "viewer"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"{login} was created without a password: set one with psql's \\password {login}"
+    )
+    with pg_db.admin() as conn:
+        assert conn.execute(
+            "SELECT rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname = %s", (login,)
+        ).fetchone() == (True, True)
