@@ -67,6 +67,12 @@ def test_sales_login_cannot_change_a_stage(pg_db, shared) -> None:
             conn.execute("DELETE FROM request")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("UPDATE member SET team = 'mkt'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not even its own team's
+            conn.execute(
+                "UPDATE request SET plan_key = 'other' WHERE request_id = 'acme-case-study'"
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE request SET changed_by = 'maria' WHERE requested_by = 'ae'")
 
 
 def test_sales_login_cannot_change_another_teams_request(pg_db, shared) -> None:

@@ -287,7 +287,11 @@ POSTGRESQL_SECURITY = [
     f"GRANT SELECT ON {ALL_TABLES}, member, cadence_schema_version TO {', '.join(ROLES)}",
     f"GRANT INSERT, UPDATE, DELETE ON {ALL_TABLES} TO cadence_planner",
     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO cadence_planner",
-    "GRANT INSERT, UPDATE ON request TO cadence_sales",
+    "GRANT INSERT ON request TO cadence_sales",
+    # Not plan_key, request_id, changed_by, changed_at: a request stays in its plan and
+    # keeps its id; who/when is the trigger's to write.
+    "GRANT UPDATE (position, revision, title, product, stage, requested_by, requested_on, "
+    "needed_by, production_days, status, start, note) ON request TO cadence_sales",
     "GRANT UPDATE ON plan_stamp TO cadence_sales",
     "GRANT USAGE ON SEQUENCE request_pk_seq TO cadence_sales",
     """CREATE FUNCTION cadence_my_team() RETURNS text LANGUAGE sql STABLE AS $$
