@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-feeds soak fuzz screenshots clean
+.PHONY: run test lint bench bench-feeds bench-shared soak fuzz screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -45,6 +45,10 @@ KILLS ?= 300
 fuzz: $(STAMP)
 	$(BIN)/python tests/core/test_fuzz.py --count $(COUNT)
 	$(BIN)/python tests/core/test_concurrency.py --kills $(KILLS)
+
+# Shared plan on a throwaway loopback PostgreSQL (needs the postgresql package).
+bench-shared: $(STAMP)
+	$(BIN)/python -m cadence.store.shared.bench
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs

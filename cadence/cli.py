@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "diff",  # diff (what-if: plan A against plan B)
     "feeds",  # serve, feeds (subscription feeds over HTTP)
     "publish",  # publish (to a CalDAV server)
+    "shared",  # share, pull, db init, db grant (plans on PostgreSQL)
 )
 
 

@@ -20,8 +20,11 @@ class CommandError(Exception):
 
 
 def read_plan(path: str | Path) -> Plan:
-    """Load a .json or .cadence plan, or raise CommandError listing every problem."""
+    """Load a .json or .cadence plan (or a postgresql:// URL), or raise CommandError."""
     from cadence.formats.plan_io import PlanFileError, read_plan_file
+
+    if _is_url(path):  # a shared plan on a server (cadence.store.shared)
+        return _read_url(str(path))
 
     try:
         return read_plan_file(Path(path))
@@ -30,9 +33,13 @@ def read_plan(path: str | Path) -> Plan:
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:
-    """Write a plan as .json or .cadence by the file's extension (atomically, under its lock)."""
+    """Write a plan as .json or .cadence by the file's extension (atomically, under its
+    lock), or to a shared plan's URL."""
     from cadence.formats.plan_io import PlanFileError, write_plan_file
     from cadence.store.lock import default_wait
+
+    if _is_url(path):
+        return _write_url(plan, str(path))
 
     try:
         write_plan_file(plan, Path(path), wait=default_wait())
@@ -50,6 +57,11 @@ def update_plan(path: str | Path, change: Callable[[Plan], Plan | None]) -> Plan
     from cadence.formats.plan_io import PlanFileError, update_plan_file
     from cadence.store.lock import default_wait
 
+    if _is_url(path):  # a shared plan: its revisions refuse a stale write as a conflict
+        new = change(_read_url(str(path)))
+        if new is not None:
+            _write_url(new, str(path))
+        return new
     try:
         _old, new = update_plan_file(Path(path), change, wait=default_wait())
     except PlanFileError as exc:
@@ -103,6 +115,42 @@ def announce_work(plan: Plan) -> None:
     count = estimate_occurrences(plan)
     if count >= ANNOUNCE_FROM:
         print(f"Planning about {count:,} occurrences…", file=sys.stderr, flush=True)
+
+
+# --- shared plans: postgresql:// URLs (docs/shared-plans.md) ---------------------------
+
+
+def _is_url(path: str | Path) -> bool:
+    return isinstance(path, str) and path.lower().startswith(("postgresql://", "postgres://"))
+
+
+def plan_label(path: str | Path) -> str:
+    """A plan argument for messages: a URL loses its password."""
+    if _is_url(path):
+        from cadence.store.shared.url import redact
+
+        return redact(str(path))
+    return str(path)
+
+
+def _read_url(url: str) -> Plan:
+    from cadence.store.shared.cli_io import read_url_plan
+    from cadence.store.shared.plans import SharedError
+
+    try:
+        return read_url_plan(url)
+    except SharedError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+def _write_url(plan: Plan, url: str) -> None:
+    from cadence.store.shared.cli_io import write_url_plan
+    from cadence.store.shared.plans import SharedError
+
+    try:
+        write_url_plan(plan, url)
+    except SharedError as exc:
+        raise CommandError(str(exc), 2) from None
 
 
 def iso_date(text: str) -> date:

@@ -9,7 +9,13 @@ from datetime import date
 from typing import Any
 
 from cadence.cli import stamp_now, today
-from cadence.commands.common import CommandError, iso_date, read_plan, update_plan
+from cadence.commands.common import (
+    CommandError,
+    iso_date,
+    plan_label,
+    read_plan,
+    update_plan,
+)
 from cadence.formats.plan_json import request_to_dict
 from cadence.model import REQUEST_STATUSES, Plan, Request
 from cadence.requests import (
@@ -121,7 +127,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         new = saved.requests[-1]
         where = f" from {new.start}" if new.start else ""
         # With --json stdout stays one JSON object.
-        message = f"Saved as {new.id} ({new.status}{where}) in {args.plan}"
+        message = f"Saved as {new.id} ({new.status}{where}) in {plan_label(args.plan)}"
         print(message, file=sys.stderr if args.json else sys.stdout)
     return 0
 

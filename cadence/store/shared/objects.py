@@ -1,0 +1,283 @@
+"""A plan as a set of objects, each one row of a shared table with its own revision.
+
+The objects are settings (one per plan), teams, products, stages, touches,
+broadcasts and requests. :func:`plan_objects` splits the raw plan data (JSON
+shape) into ``{(kind, id): column values}``; :func:`objects_to_raw` puts the
+rows back together for the validation layer. Stages and touches are named
+``product/stage``, so the same stage id in two products is two objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cadence.store.shared.tables import (
+    SharedBroadcastRow,
+    SharedModel,
+    SharedPlanRow,
+    SharedProductRow,
+    SharedRequestRow,
+    SharedStageRow,
+    SharedTeamRow,
+    SharedTouchRow,
+)
+
+ObjectKey = tuple[str, str]  # (kind, id)
+Values = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of object: its table and the columns that identify a row in a plan."""
+
+    name: str
+    model: type[SharedModel]
+    id_columns: tuple[str, ...]
+
+    def object_id(self, values: Values) -> str:
+        return "/".join(str(values[c]) for c in self.id_columns)
+
+
+SETTINGS = Kind("settings", SharedPlanRow, ())
+KINDS = {
+    kind.name: kind
+    for kind in (
+        SETTINGS,
+        Kind("team", SharedTeamRow, ("team_id",)),
+        Kind("product", SharedProductRow, ("product_id",)),
+        Kind("stage", SharedStageRow, ("product_id", "stage_id")),
+        Kind("touch", SharedTouchRow, ("product_id", "touch_id")),
+        Kind("broadcast", SharedBroadcastRow, ("broadcast_id",)),
+        Kind("request", SharedRequestRow, ("request_id",)),
+    )
+}
+# Parents before children when adding; the reverse when removing.
+WRITE_ORDER = ("settings", "team", "product", "stage", "touch", "broadcast", "request")
+BOOKKEEPING = frozenset({"pk", "plan_key", "revision", "changed_by", "changed_at"})
+
+
+def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
+    """The objects of a plan given as raw data (``plan_to_dict``), keyed by (kind, id)."""
+    out: dict[ObjectKey, Values] = {("settings", ""): settings_values(data)}
+
+    def put(kind: str, values: Values) -> None:
+        out[(kind, KINDS[kind].object_id(values))] = values
+
+    for i, t in enumerate(data["teams"]):
+        put(
+            "team",
+            {
+                "position": i,
+                "team_id": t["id"],
+                "name": t["name"],
+                "color": t["color"],
+                "weekly_capacity": t["weekly_capacity"],
+            },
+        )
+    for i, p in enumerate(data["products"]):
+        put("product", product_values(i, p))
+        for j, s in enumerate(p["stages"]):
+            put(
+                "stage",
+                {
+                    "product_id": p["id"],
+                    "position": j,
+                    "stage_id": s["id"],
+                    "name": s["name"],
+                    "days": s["days"],
+                    "owner": s["owner"],
+                    "conversion": s["conversion"],
+                    "max_silence_days": s.get("max_silence_days"),
+                },
+            )
+        for j, t in enumerate(p["touches"]):
+            put(
+                "touch",
+                {
+                    "product_id": p["id"],
+                    "position": j,
+                    "touch_id": t["id"],
+                    "name": t["name"],
+                    "channel": t["channel"],
+                    "owner": t["owner"],
+                    "stage_id": t["stage"],
+                    "offset_days": t["offset_days"],
+                    "every_days": t["every_days"],
+                    "time": t["time"],
+                    "automated": t["automated"],
+                    "roll": t.get("roll"),
+                },
+            )
+    for i, b in enumerate(data["broadcasts"]):
+        put(
+            "broadcast",
+            {
+                "position": i,
+                "broadcast_id": b["id"],
+                "name": b["name"],
+                "channel": b["channel"],
+                "owner": b["owner"],
+                "rrule": b["rrule"],
+                "dtstart": b["dtstart"],
+                "time": b["time"],
+                "automated": b["automated"],
+                "products": json.dumps(b["products"]) if "products" in b else None,
+            },
+        )
+    for i, q in enumerate(data["requests"]):
+        put("request", {"position": i, "request_id": q["id"], **_request_fields(q)})
+    return out
+
+
+def _request_fields(q: dict[str, Any]) -> Values:
+    keys = ("title", "product", "stage", "requested_by", "requested_on", "needed_by")
+    more = ("production_days", "status", "start", "note")
+    return {k: q[k] for k in keys} | {k: q[k] for k in more}
+
+
+def settings_values(data: dict[str, Any]) -> Values:
+    cal, rules, studio = data["calendar"], data["rules"], data["studio"] or {}
+    holidays = cal["holidays"] or {}
+    return {
+        "plan_id": data["id"],
+        "name": data["name"],
+        "timezone": data["timezone"],
+        "start": data["start"],
+        "end": data["end"],
+        "workdays": json.dumps(cal["workdays"]),
+        "holiday_country": holidays.get("country"),
+        "holiday_subdivision": holidays.get("subdivision"),
+        "roll": cal["roll"],
+        "min_spacing_days": rules["min_spacing_days"],
+        "max_silence_days": rules["max_silence_days"],
+        "handoff_sla_days": rules["handoff_sla_days"],
+        "studio_team": studio.get("team"),
+        "studio_capacity_per_day": studio.get("capacity_per_day"),
+        "studio_min_lead_days": studio.get("min_lead_days"),
+        "blackouts": json.dumps(cal["blackouts"]),
+    }
+
+
+def product_values(position: int, p: dict[str, Any]) -> Values:
+    cohorts = p.get("cohorts") or {}
+    return {
+        "position": position,
+        "product_id": p["id"],
+        "name": p["name"],
+        "lead_definition": p["lead_definition"],
+        "cohort_start": cohorts.get("start"),
+        "cohort_every_days": cohorts.get("every_days"),
+        "cohort_count": cohorts.get("count"),
+        "cohort_dates": json.dumps(cohorts["dates"]) if "dates" in cohorts else None,
+        "cohort_size": cohorts.get("size", 1),
+    }
+
+
+def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dict[str, Any]:
+    """Raw plan data (JSON shape) from each kind's rows in position order."""
+    (s,) = objects["settings"]
+    raw: dict[str, Any] = {
+        "cadence": 1,
+        "id": s["plan_id"],
+        "name": s["name"],
+        "timezone": s["timezone"],
+        "start": s["start"],
+        "end": s["end"],
+        "calendar": {
+            "workdays": json.loads(s["workdays"]),
+            "holidays": (
+                {"country": s["holiday_country"], "subdivision": s["holiday_subdivision"]}
+                if s["holiday_country"] is not None
+                else None
+            ),
+            "blackouts": json.loads(s["blackouts"]),
+            "roll": s["roll"],
+        },
+        "rules": {
+            "min_spacing_days": s["min_spacing_days"],
+            "max_silence_days": s["max_silence_days"],
+            "handoff_sla_days": s["handoff_sla_days"],
+        },
+        "teams": [
+            {
+                "id": t["team_id"],
+                "name": t["name"],
+                "color": t["color"],
+                "weekly_capacity": t["weekly_capacity"],
+            }
+            for t in objects["team"]
+        ],
+        "products": [],
+        "broadcasts": [],
+        "requests": [
+            {"id": q["request_id"], **{k: q[k] for k in _request_fields(q)}}
+            for q in objects["request"]
+        ],
+    }
+    if updated is not None:
+        raw["updated"] = updated
+    if s["studio_team"] is not None:
+        raw["studio"] = {
+            "team": s["studio_team"],
+            "capacity_per_day": s["studio_capacity_per_day"],
+            "min_lead_days": s["studio_min_lead_days"],
+        }
+    for p in objects["product"]:
+        product: dict[str, Any] = {
+            "id": p["product_id"],
+            "name": p["name"],
+            "lead_definition": p["lead_definition"],
+            "stages": [
+                _stage_raw(v) for v in objects["stage"] if v["product_id"] == p["product_id"]
+            ],
+            "touches": [
+                _touch_raw(v) for v in objects["touch"] if v["product_id"] == p["product_id"]
+            ],
+        }
+        if p["cohort_dates"] is not None:
+            product["cohorts"] = {"dates": json.loads(p["cohort_dates"]), "size": p["cohort_size"]}
+        elif p["cohort_start"] is not None:
+            product["cohorts"] = {
+                "start": p["cohort_start"],
+                "every_days": p["cohort_every_days"],
+                "count": p["cohort_count"],
+                "size": p["cohort_size"],
+            }
+        raw["products"].append(product)
+    for b in objects["broadcast"]:
+        item = {
+            "id": b["broadcast_id"],
+            **{k: b[k] for k in ("name", "channel", "owner", "rrule", "dtstart", "time")},
+            "automated": b["automated"],
+        }
+        if b["products"] is not None:
+            item["products"] = json.loads(b["products"])
+        raw["broadcasts"].append(item)
+    return raw
+
+
+def _stage_raw(s: Values) -> dict[str, Any]:
+    out = {
+        "id": s["stage_id"],
+        "name": s["name"],
+        "days": s["days"],
+        "owner": s["owner"],
+        "conversion": s["conversion"],
+    }
+    if s["max_silence_days"] is not None:
+        out["max_silence_days"] = s["max_silence_days"]
+    return out
+
+
+def _touch_raw(t: Values) -> dict[str, Any]:
+    out = {
+        "id": t["touch_id"],
+        **{k: t[k] for k in ("name", "channel", "owner")},
+        "stage": t["stage_id"],
+        **{k: t[k] for k in ("offset_days", "every_days", "time", "automated")},
+    }
+    if t["roll"] is not None:
+        out["roll"] = t["roll"]
+    return out

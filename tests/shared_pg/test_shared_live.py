@@ -1,0 +1,113 @@
+"""LISTEN/NOTIFY: committed changes reach listeners of that plan, named by object."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cadence.cli import main
+from cadence.commands.plan import demo_plan
+from cadence.store.shared.live import ChangeNotice, PlanListener, parse_notice
+from cadence.store.shared.plans import Conflict, open_shared_plan, share_plan
+
+
+@pytest.fixture
+def shared_url(pg_db, capsys) -> str:
+    assert main(["db", "init", pg_db.url(plan=None)]) == 0
+    capsys.readouterr()
+    share_plan(demo_plan(), pg_db.url())
+    share_plan(demo_plan(), pg_db.url(plan="other"))
+    return pg_db.url()
+
+
+def test_a_committed_edit_is_announced_with_its_objects(shared_url, pg_db) -> None:
+    with PlanListener(shared_url) as listener, open_shared_plan(shared_url) as editor:
+        plan = editor.load()
+        with open_shared_plan(pg_db.url(plan="other")) as other:
+            other_plan = other.load()
+            other.save(
+                replace(
+                    other_plan,
+                    teams=(replace(other_plan.teams[0], name="X"),) + other_plan.teams[1:],
+                )
+            )
+        teams = (replace(plan.teams[0], name="Marketing EMEA"), *plan.teams[1:])
+        editor.save(replace(plan, teams=teams, broadcasts=plan.broadcasts[:-1]))
+        notices = listener.poll(10.0)
+    assert notices == [
+        ChangeNotice("northwind", "broadcast", "alignment", "delete", 1),
+        ChangeNotice("northwind", "team", "mkt", "update", 2),
+    ]
+
+
+def test_a_refused_edit_announces_nothing(shared_url) -> None:
+    with (
+        PlanListener(shared_url) as listener,
+        open_shared_plan(shared_url) as a,
+        open_shared_plan(shared_url) as b,
+    ):
+        a.load()
+        b.load()
+        a.save(replace(a.plan, name="Renamed by A"))
+        assert listener.poll(10.0) == [ChangeNotice("northwind", "settings", "", "update", 2)]
+        with pytest.raises(Conflict):
+            b.save(replace(b.plan, name="Renamed by B", teams=b.plan.teams[1:] + b.plan.teams[:1]))
+        assert listener.poll(0.0) == []
+
+
+def test_raw_sql_edits_are_announced_too(shared_url, pg_db) -> None:
+    with PlanListener(shared_url) as listener:
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE touch SET name = 'Hi' WHERE touch_id = 'welcome'")
+        notices = listener.poll(10.0)
+    assert sorted(n.object_id for n in notices) == [
+        "analytics/welcome",
+        "billing/welcome",
+        "mobile/welcome",
+    ]
+
+
+def test_foreign_payloads_are_ignored() -> None:
+    assert parse_notice("hello") is None
+    assert parse_notice('{"plan": "p"}') is None
+    assert parse_notice('{"plan": "p", "kind": "plan", "id": "p", "op": "update"}') == (
+        ChangeNotice("p", "settings", "", "update", None)
+    )
+    payload = '{"plan": "p", "kind": "stage", "id": "a/b", "op": "insert", "revision": 1}'
+    assert parse_notice(payload) == ChangeNotice("p", "stage", "a/b", "insert", 1)
+
+
+def test_refresh_rereads_only_the_noticed_objects(shared_url) -> None:
+    with (
+        PlanListener(shared_url) as listener,
+        open_shared_plan(shared_url) as editor,
+        open_shared_plan(shared_url) as window,
+    ):
+        plan = editor.load()
+        window.load()
+        product = plan.products[1]
+        stages = (replace(product.stages[0], name="Aware!"), *product.stages[1:])
+        extra = replace(plan.teams[0], id="ops", name="Operations")
+        editor.save(
+            replace(
+                plan,
+                teams=(*plan.teams, extra),
+                products=(plan.products[0], replace(product, stages=stages), plan.products[2]),
+                broadcasts=plan.broadcasts[1:],
+            )
+        )
+        notices = listener.poll(10.0)
+        assert sorted(n.key for n in notices) == [
+            ("broadcast", "alignment"),
+            ("broadcast", "newsletter"),
+            ("broadcast", "roundtable"),
+            ("stage", "billing/aware"),
+            ("team", "ops"),
+        ]
+        refreshed = window.refresh(n.key for n in notices)
+        assert refreshed == editor.plan
+        assert window.revision("team", "ops") == 1
+        assert window.revision("stage", "billing/aware") == 2
+        assert window.revision("broadcast", "newsletter") is None
+        assert window.load() == refreshed

@@ -1,0 +1,104 @@
+"""The shared-plan schema: Alembic migrations build the SQLModel tables on both backends;
+a newer schema is refused and left untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from cadence.store.shared.plans import SharedError, open_shared_plan
+from cadence.store.shared.schema import (
+    VERSION_TABLE,
+    SchemaError,
+    current_revision,
+    head_revision,
+    upgrade_schema,
+)
+from cadence.store.shared.tables import SHARED_METADATA
+from cadence.store.shared.url import parse_shared_url
+
+TABLES = [
+    "broadcast",
+    "cadence_schema_version",
+    "member",
+    "plan",
+    "plan_stamp",
+    "product",
+    "request",
+    "stage",
+    "team",
+    "touch",
+]
+
+
+def _context(conn) -> MigrationContext:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+
+
+def _tables(conn) -> list[str]:
+    from sqlalchemy import inspect
+
+    return sorted(inspect(conn).get_table_names())
+
+
+def test_migrations_build_the_sqlmodel_tables_on_sqlite(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    assert upgrade_schema(engine) == (None, "0001")
+    with engine.connect() as conn:
+        assert _tables(conn) == TABLES
+        assert compare_metadata(_context(conn), SHARED_METADATA) == []
+        assert current_revision(conn) == "0001"
+    engine.dispose()
+
+
+def test_migrations_build_the_sqlmodel_tables_on_postgresql(pg_db) -> None:
+    engine = create_engine(parse_shared_url(pg_db.url()).database)
+    assert upgrade_schema(engine) == (None, "0001")
+    assert upgrade_schema(engine) == ("0001", "0001")  # idempotent
+    with engine.connect() as conn:
+        assert _tables(conn) == TABLES
+        assert compare_metadata(_context(conn), SHARED_METADATA) == []
+        roles = conn.execute(
+            text("SELECT rolname FROM pg_roles WHERE rolname LIKE 'cadence\\_%' ORDER BY 1")
+        ).scalars()
+        assert list(roles) == [
+            "cadence_admin",
+            "cadence_planner",
+            "cadence_sales",
+            "cadence_viewer",
+        ]
+    engine.dispose()
+
+
+def test_a_newer_schema_is_refused_and_not_modified(pg_db) -> None:
+    engine = create_engine(parse_shared_url(pg_db.url()).database)
+    upgrade_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cadence_schema_version SET version_num = '0099'"))
+    with pytest.raises(SchemaError) as info:
+        upgrade_schema(engine)
+    assert str(info.value) == (
+        "the database's Cadence schema is revision '0099', newer than this Cadence knows "
+        f"(up to {head_revision()!r}); update Cadence. The database was not changed."
+    )
+    with pytest.raises(SharedError, match="newer than this Cadence"):
+        open_shared_plan(pg_db.url())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM cadence_schema_version")).all() == [
+            ("0099",)
+        ]
+        assert _tables(conn) == TABLES
+    engine.dispose()
+
+
+def test_a_database_without_schema_says_to_run_db_init(pg_db) -> None:
+    with pytest.raises(SharedError) as info:
+        open_shared_plan(pg_db.url())
+    assert str(info.value) == (
+        f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}?plan=northwind: "
+        "the database holds no Cadence schema; a database owner runs `cadence db init URL`"
+    )
