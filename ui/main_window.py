@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from ui import documents
 from ui.controller import DocumentController, NavTarget
 from ui.documents import OpenError
+from ui.plan_defaults import new_plan_defaults
 from ui.product_editor import ProductEditor
 from ui.product_list import SidePanel
 from ui.status import StatusBar
@@ -558,7 +559,7 @@ class MainWindow(QMainWindow):
         if path is None:
             return False
         path = path.with_suffix(".cadence")
-        plan = documents.starter_plan(path.stem, date.today())
+        plan = new_plan_defaults(documents.starter_plan(path.stem, date.today()))
         try:
             opened = documents.create(path, plan)
         except OpenError as error:

@@ -10,6 +10,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QInputDialog
 
 from ui.controller import NavTarget
+from ui import requests_view
 from ui.requests_view import RequestsView
 
 TODAY = date(2027, 3, 1)
@@ -75,7 +76,7 @@ def test_an_invalid_draft_names_the_field(view):
     view.set_date(view.needed_by, date(2027, 2, 20))
     assert view.proposal is None
     assert view.answer_plain_text() == (
-        "Cannot answer yet:\nneeded by: must not be before the request date (2027-03-01)"
+        "Cannot answer yet:\nNeeded by: must not be before the request date (2027-03-01)"
     )
     assert not view.submit_button.isEnabled()
     view.set_date(view.needed_by, date(2027, 3, 16))
@@ -147,7 +148,11 @@ def enabled(view):
     return {s for s, b in view.action_buttons.items() if b.isEnabled()}
 
 
-def test_workflow_actions_follow_the_status(qtbot, view, controller):
+def test_workflow_actions_follow_the_status(qtbot, view, controller, monkeypatch):
+    asked = []
+    monkeypatch.setattr(
+        requests_view, "ask_early_delivery", lambda _p, title, start: asked.append(start) or True
+    )
     assert enabled(view) == set()
     view.select_request("fleet-one-pager")
     assert enabled(view) == {"scheduled", "declined"}
@@ -169,6 +174,7 @@ def test_workflow_actions_follow_the_status(qtbot, view, controller):
     view.action_buttons["in_production"].click()
     view.action_buttons["delivered"].click()
     assert controller.plan.request("fleet-one-pager").status == "delivered"
+    assert asked == [date(2027, 3, 5)]  # production starts after today (1 Mar): asked first
     assert enabled(view) == set()
     assert view.action_buttons["scheduled"].toolTip() == "Not allowed from delivered (final status)"
     assert view.queue_status.text() == "“Fleet TCO one-pager” is now delivered."
