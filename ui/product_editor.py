@@ -34,6 +34,7 @@ from ui.cycle_map import CycleMapView
 from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
 from ui.theme import WARNING_GLYPH, icon, themed_icon
 from ui.widgets import ElidedLabel, add_delete_action, delete_keys
+from ui.words import error_in_words
 
 
 def _undo_or_redo(event: QEvent) -> str | None:
@@ -123,7 +124,7 @@ class LeadDefinitionEdit(QPlainTextEdit):
             new, f"Edit the lead definition of “{product.name}”", self._merge_id
         )
         if error is not None:
-            self.sig_refused.emit(error)
+            self.sig_refused.emit(error_in_words(new, error))
 
     def flush(self) -> None:
         """Apply pending typing before an undo or redo; what is typed next is a new step."""
@@ -586,9 +587,10 @@ class ProductEditor(QWidget):
     # -- stage and touch edits -----------------------------------------------------------
 
     def _apply(self, product: Any, text: str) -> bool:
-        error = self.controller.apply(edits.with_product(self.controller.plan, product), text)
+        plan = edits.with_product(self.controller.plan, product)
+        error = self.controller.apply(plan, text)
         if error is not None:
-            self.show_error(error)
+            self.show_error(error_in_words(plan, error))
             return False
         self.clear_error()
         return True

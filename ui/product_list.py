@@ -43,6 +43,7 @@ from ui.glyphs import channel_icon, swatch_icon
 from ui.rrule import describe
 from ui.theme import WARNING_GLYPH, colors, team_color, themed_icon
 from ui.widgets import add_delete_action
+from ui.words import error_in_words
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -135,12 +136,10 @@ class ProductListModel(QAbstractListModel):
         name = str(value).strip()
         if product is None or name == product.name:
             return False
-        error = self.controller.apply(
-            edits.rename_product(self.controller.plan, pid, name),
-            f"Rename product “{product.name}” to “{name}”",
-        )
+        renamed = edits.rename_product(self.controller.plan, pid, name)
+        error = self.controller.apply(renamed, f"Rename product “{product.name}” to “{name}”")
         if error is not None:
-            self.sig_refused.emit(error)
+            self.sig_refused.emit(error_in_words(self.controller.plan, error))
             return False
         return True
 
@@ -484,7 +483,7 @@ class SidePanel(QWidget):
     def _apply(self, plan: Any, text: str) -> bool:
         error = self.controller.apply(plan, text)
         if error is not None:
-            self.sig_refused.emit(error)
+            self.sig_refused.emit(error_in_words(plan, error))
             return False
         return True
 

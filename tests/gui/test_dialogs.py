@@ -80,7 +80,7 @@ def test_settings_dialog_shows_the_validation_message(qtbot, controller):
     dialog.end.setDate(QDate(2026, 12, 1))
     dialog.accept()
     assert dialog.result() != dialog.DialogCode.Accepted
-    assert dialog.error.text() == "⚠  end: must not be before start (2027-01-04)"
+    assert dialog.error.text() == "⚠  Plan: end must not be before start (2027-01-04)"
     assert controller.undo_stack.count() == 0
 
 
@@ -146,7 +146,7 @@ def test_broadcasts_dialog_refuses_a_bad_raw_rule(qtbot, controller):
     assert dialog.preview.text().startswith("⚠ not a valid RRULE")
     dialog.accept()
     assert dialog.result() != dialog.DialogCode.Accepted
-    assert "broadcasts[0].rrule" in dialog.error.text()
+    assert "Broadcast “Monthly newsletter”, repeat rule: invalid RRULE" in dialog.error.text()
 
 
 def test_broadcasts_dialog_shows_the_broadcast_its_error_names(qtbot, controller):
@@ -160,7 +160,7 @@ def test_broadcasts_dialog_shows_the_broadcast_its_error_names(qtbot, controller
     assert dialog.result() != dialog.DialogCode.Accepted
     assert dialog.list.currentRow() == 0
     assert dialog.builder.raw.text() == "FREQ=SOMETIMES"
-    assert "broadcasts[0].rrule" in dialog.error.text()
+    assert "Broadcast “Monthly newsletter”, repeat rule: invalid RRULE" in dialog.error.text()
 
 
 def test_broadcasts_dialog_keeps_a_broadcast_whose_time_is_unreadable(qtbot, controller):

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QInputDialog
 
-from ui.controller import NavTarget
 from ui import requests_view
+from ui.controller import NavTarget
 from ui.requests_view import RequestsView
 
 TODAY = date(2027, 3, 1)
