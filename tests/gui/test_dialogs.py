@@ -31,7 +31,8 @@ def test_teams_dialog_adds_a_team_with_a_picked_colour(qtbot, controller, monkey
     assert controller.undo_stack.undoText() == "Edit teams"
 
 
-def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, controller):
+def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, controller, monkeypatch):
+    monkeypatch.setattr(teams_dialog, "ask_reassign", lambda *_a: None)  # the user cancels
     dialog = TeamsDialog(controller)
     qtbot.addWidget(dialog)
     dialog.table.setCurrentCell(2, 0)  # Account executives
@@ -209,3 +210,33 @@ def test_rrule_preview_matches_dateutil():
         date(2027, 3, 2),
     ]
     assert isinstance(rrule.preview("FREQ=NEVER", date(2027, 1, 5)), str)
+
+
+def test_removing_a_team_offers_to_give_its_work_to_another_team(qtbot, controller, monkeypatch):
+    asked = []
+
+    def choose(_parent, name, owned, choices):
+        asked.append((name, owned, choices))
+        return "Marketing"
+
+    monkeypatch.setattr(teams_dialog, "ask_reassign", choose)
+    dialog = TeamsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.table.setCurrentCell(2, 0)  # Account executives
+    dialog._remove_row()
+    assert asked == [
+        (
+            "Account executives",
+            "4 stages, 6 touches, 2 requests",
+            ["Marketing", "Sales development", "Customer success"],
+        )
+    ]
+    assert dialog.table.rowCount() == 3
+    dialog.accept()
+    plan = controller.plan
+    assert plan.team("ae") is None
+    assert not any(s.owner == "ae" for p in plan.products for s in p.stages)
+    assert sum(q.requested_by == "mkt" for q in plan.requests) >= 2
+    assert controller.undo_stack.undoText() == "Edit teams"
+    controller.undo_stack.undo()
+    assert controller.plan.team("ae") is not None
