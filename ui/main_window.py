@@ -468,7 +468,8 @@ class MainWindow(QMainWindow):
         c = self.controller
         suffix = " (read-only)" if c.read_only else ""
         self.setWindowTitle(f"{c.display_name}[*]{suffix} — Cadence")
-        self.setWindowModified(not c.undo_stack.isClean())
+        # Every edit of a document is saved as it is made: no "*" beside "all changes saved".
+        self.setWindowModified(c.document is None and not c.undo_stack.isClean())
         if c.path is not None:
             self.setWindowFilePath(str(c.path))
 
