@@ -34,7 +34,7 @@ from ui.cycle_map import CycleMapView
 from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
 from ui.theme import WARNING_GLYPH, icon, themed_icon
 from ui.widgets import ElidedLabel, add_delete_action, delete_keys
-from ui.words import error_in_words
+from ui.words import error_in_words, plural
 
 
 def _undo_or_redo(event: QEvent) -> str | None:
@@ -460,11 +460,11 @@ class ProductEditor(QWidget):
         self.table_tabs.setTabText(0, f"Stages · {len(product.stages)}")
         self.table_tabs.setTabText(1, f"Touches · {len(product.touches)}")
         self.facts.setText(
-            f"{product.cycle_days}-day cycle · {len(product.stages)} stages · "
-            f"{len(product.touches)} touches"
+            f"{product.cycle_days}-day cycle · {plural(len(product.stages), 'stage')} · "
+            f"{plural(len(product.touches), 'touch')}"
         )
         gaps = self.controller.gap_counts().get(product.id, 0)
-        self.gap_chip.setText(f"{WARNING_GLYPH} {gaps} gaps")
+        self.gap_chip.setText(f"{WARNING_GLYPH} {plural(gaps, 'gap')}")
         self.gap_chip.setVisible(gaps > 0)
         self.cohort_chip.setText(edits.cohort_span(product))
         self.cohort_chip.show()

@@ -43,7 +43,7 @@ from ui.glyphs import channel_icon, swatch_icon
 from ui.rrule import describe
 from ui.theme import WARNING_GLYPH, colors, team_color, themed_icon
 from ui.widgets import add_delete_action
-from ui.words import error_in_words
+from ui.words import error_in_words, plural
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -104,18 +104,19 @@ class ProductListModel(QAbstractListModel):
             return gaps
         if role == FACTS_ROLE:
             return (
-                f"{product.cycle_days} d · {len(product.stages)} stages · "
-                f"{len(product.touches)} touches"
+                f"{product.cycle_days} d · {plural(len(product.stages), 'stage')} · "
+                f"{plural(len(product.touches), 'touch')}"
             )
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"<b>{product.name}</b><br>{product.cycle_days}-day cycle, "
-                f"{len(product.stages)} stages, {len(product.touches)} touches<br>"
+                f"{plural(len(product.stages), 'stage')}, "
+                f"{plural(len(product.touches), 'touch')}<br>"
                 f"{edits.cohort_span(product)}<br>"
-                + (f"{WARNING_GLYPH} {gaps} gaps" if gaps else "no gaps")
+                + (f"{WARNING_GLYPH} {plural(gaps, 'gap')}" if gaps else "no gaps")
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{product.name}, {gaps} gaps"
+            return f"{product.name}, {plural(gaps, 'gap')}"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:

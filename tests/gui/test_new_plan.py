@@ -139,3 +139,16 @@ def test_form_values_do_not_leak_into_the_next_document(qtbot, window, tmp_path,
     assert view.days_spin.value() == 3
     assert view.requested_on.date().toPython() == view.first_day()
     assert view.first_day() >= plan.start
+
+
+def test_counts_of_one_are_singular(qtbot, window, tmp_path, monkeypatch):
+    from collections import Counter
+
+    from ui.product_list import FACTS_ROLE
+    from ui.status import gap_summary
+
+    new_plan(window, tmp_path, monkeypatch)
+    index = window.side.model.index(0, 0)
+    assert index.data(FACTS_ROLE) == "35 d · 2 stages · 1 touch"
+    assert window.editor.facts.text() == "35-day cycle · 2 stages · 1 touch"
+    assert gap_summary(Counter({"silence": 1})) == "⚠ 1 gap (1 silence)"
