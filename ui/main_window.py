@@ -41,7 +41,14 @@ from ui.plan_defaults import new_plan_defaults
 from ui.product_editor import ProductEditor
 from ui.product_list import SidePanel
 from ui.status import StatusBar
-from ui.theme import app_icon, apply_theme, icon, theme_choice, themed_icon
+from ui.theme import (
+    app_icon,
+    apply_theme,
+    first_window_size,
+    icon,
+    theme_choice,
+    themed_icon,
+)
 
 TABS = ("map", "calendar", "requests", "workload")
 
@@ -95,7 +102,13 @@ class MainWindow(QMainWindow):
             controller.setParent(self)  # lives and dies with the window
         self.settings = settings if settings is not None else documents.settings()
         self.setWindowIcon(app_icon())
-        self.resize(1360, 840)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:  # a 1366 × 768 laptop gets a window that fits its screen
+            area = screen.availableGeometry()
+            self.resize(first_window_size(area.size()))
+            self.move(area.topLeft())
+        else:
+            self.resize(1360, 840)
 
         self.side = SidePanel(controller)
         self.editor = ProductEditor(controller)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QSplitter,
+    QStyle,
     QTableView,
     QTabWidget,
     QToolButton,
@@ -195,6 +196,36 @@ def _tool(action: QAction) -> QToolButton:
     button.setProperty("role", "small")
     button.setIconSize(QSize(18, 18))
     return button
+
+
+class ToolRow(QWidget):
+    """A row of tool buttons that drop their text (icons only) when the row is narrow,
+    so a 1024 px window does not have to be wider than the screen."""
+
+    def __init__(self, buttons: list[QToolButton], trailing: QWidget) -> None:
+        super().__init__()
+        self.buttons = buttons
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        for button in buttons:
+            layout.addWidget(button)
+        layout.addWidget(trailing, 1)
+        self._wide = sum(b.sizeHint().width() + 2 for b in buttons)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        height = max((b.sizeHint().height() for b in self.buttons), default=0)
+        return QSize(sum(b.iconSize().width() + 14 for b in self.buttons), height)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if self.width() >= self._wide + 60
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        for button in self.buttons:
+            button.setToolButtonStyle(style)
+        super().resizeEvent(event)
 
 
 class ProductEditor(QWidget):
@@ -378,21 +409,22 @@ class ProductEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.setContentsMargins(0, 6, 0, 0)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(2)
+        buttons = []
         for action in actions:
             button = _tool(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            row.addWidget(button)
-        row.addStretch(0)
+            button.setAccessibleName(action.text().replace("&", ""))
+            buttons.append(button)
         hint = ElidedLabel(title)
         hint.setProperty("role", "hint")
         hint.setAlignment(Qt.AlignmentFlag.AlignRight)
-        row.addWidget(hint)
-        row.setStretchFactor(hint, 1)
-        layout.addLayout(row)
+        layout.addWidget(ToolRow(buttons, hint))
         layout.addWidget(table, 1)
+        # Four rows stay in view however short the window (1024 × 700).
+        rows = table.verticalHeader().defaultSectionSize()
+        header = max(table.horizontalHeader().sizeHint().height(), rows)
+        scrollbar = table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        table.setMinimumHeight(header + 4 * rows + scrollbar + 2 * table.frameWidth() + 4)
         return box
 
     # -- product ---------------------------------------------------------------------

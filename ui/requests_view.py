@@ -223,6 +223,8 @@ QUEUE_COLUMNS = (
     "Production (start → delivery)",
     "Slack",
 )
+#: the starting width (px) of the queue's Title column
+TITLE_COLUMN_WIDTH = 240
 #: Qt.ItemDataRole.UserRole: the Request of a row
 REQUEST_ROLE = Qt.ItemDataRole.UserRole
 
@@ -609,7 +611,8 @@ class RequestsView(QWidget):
         self.answer.setObjectName("requestAnswer")
         self.answer.setWordWrap(True)
         self.answer.setTextFormat(Qt.TextFormat.RichText)
-        self.answer.setMinimumHeight(64)
+        # Room for four lines (fits/late, options, cohorts, displaced) above Submit.
+        self.answer.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 2 * 8 + 6)
         self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.answer.setFrameShape(QFrame.Shape.StyledPanel)
         self.answer.setMargin(8)
@@ -648,10 +651,13 @@ class RequestsView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Title and requester give way (elided, full text in the tooltip) in a narrow window.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The title keeps a readable width (elided, full text in the tooltip) and takes
+        # what is left; a narrow window scrolls the table sideways instead of squeezing it.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(2, 130)
+        self.table.setColumnWidth(1, TITLE_COLUMN_WIDTH)
+        self.table.setColumnWidth(2, 150)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
         queue_layout.addWidget(self.table, 1)
@@ -846,6 +852,17 @@ class RequestsView(QWidget):
             needed_by=self.needed_by.date().toPython(),  # type: ignore[arg-type]
             production_days=self.days_spin.value(),
         )
+
+    def fit_title_column(self) -> None:
+        """The Title column takes the queue's spare width (at least TITLE_COLUMN_WIDTH)."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(header.count()) if c != 1)
+        spare = self.table.viewport().width() - others
+        self.table.setColumnWidth(1, max(TITLE_COLUMN_WIDTH, spare))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_title_column()
 
     def _on_field_edited(self, *_: object) -> None:
         if self._filling:
@@ -1121,6 +1138,7 @@ class RequestsView(QWidget):
         self._update_counts()
         self._update_actions()
         self.update_answer()
+        self.fit_title_column()
 
     def _on_navigate(self, target: Any) -> None:
         if getattr(target, "tab", None) == "requests" and getattr(target, "touch", None):

@@ -281,3 +281,14 @@ def soften(color: QColor, amount: float) -> QColor:
         color.greenF() + (base.greenF() - color.greenF()) * amount,
         color.blueF() + (base.blueF() - color.blueF()) * amount,
     )
+
+
+def first_window_size(available: QSize, preferred: QSize | None = None) -> QSize:
+    """The size of a first window (no saved geometry): the preferred 1360 × 840, or less
+    on a smaller screen, leaving room on ``available`` (the screen less its panels) for
+    the window frame and title bar."""
+    preferred = preferred or QSize(1360, 840)
+    return QSize(
+        min(preferred.width(), available.width() - 16),
+        min(preferred.height(), available.height() - 48),
+    )
