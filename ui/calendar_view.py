@@ -68,6 +68,9 @@ from ui._cal_common import (
 )
 
 VIEWS = ("month", "week", "agenda")
+#: narrower than this (px), the details pane starts hidden so the day cells keep their chips
+#: readable (a 1366 px window leaves the calendar about 790 px); the Details button shows it
+DETAILS_MIN_VIEW_WIDTH = 1000
 _ALL = "__all__"
 
 
@@ -338,6 +341,8 @@ class CalendarView(QWidget):
             button.setCheckable(True)
             button.setMinimumWidth(56)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setProperty("role", "segment")  # the checked one is filled (app.qss)
+            button.setAccessibleName(f"{name.capitalize()} view")
             self.view_group.addButton(button)
             self.view_buttons[name] = button
             button.clicked.connect(lambda _=False, n=name: self.set_view(n))
@@ -352,6 +357,13 @@ class CalendarView(QWidget):
         nav.addWidget(self.jump)
         nav.addSpacing(8)
         nav.addLayout(views)
+        self.details_button = QToolButton(text="Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setChecked(True)
+        self.details_button.setToolTip("Show or hide the details of the selected entry")
+        self.details_button.setAccessibleName("Show details")
+        nav.addWidget(self.details_button)
+        self._narrow: bool | None = None
         outer.addLayout(nav)
 
         # filter row
@@ -452,6 +464,7 @@ class CalendarView(QWidget):
         splitter.setStretchFactor(1, 0)
         splitter.setSizes([900, 220])
         splitter.setChildrenCollapsible(False)
+        self.details_button.toggled.connect(self.details.setVisible)
         outer.addWidget(splitter, 1)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -598,6 +611,15 @@ class CalendarView(QWidget):
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self._ensure_fresh()
         super().showEvent(event)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        # Crossing the width threshold shows or hides the details pane; in between, the
+        # Details button decides.
+        narrow = self.width() < DETAILS_MIN_VIEW_WIDTH
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.details_button.setChecked(not narrow)
+        super().resizeEvent(event)
 
     def _on_plan_changed(self, _changes: object) -> None:
         self._refresh_plan()
