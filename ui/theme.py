@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QWidget
 
 WARNING_GLYPH = "⚠"
 
@@ -181,6 +181,7 @@ def apply_theme(app: QApplication, choice: str | None = None) -> Colors:
     app.setStyle("Fusion")
     app.setPalette(build_palette(_current))
     app.setStyleSheet(stylesheet(_current))
+    install_popup_fitter(app)
     _icon_cache.clear()
     _refresh_themed_icons()
     return _current
@@ -292,3 +293,54 @@ def first_window_size(available: QSize, preferred: QSize | None = None) -> QSize
         min(preferred.width(), available.width() - 16),
         min(preferred.height(), available.height() - 48),
     )
+
+
+# --- combo popups ------------------------------------------------------------------
+
+
+def popup_width(combo: QComboBox) -> int:
+    """The width (px) a combo's popup needs to show its longest item unelided."""
+    view = combo.view()
+    content = view.sizeHintForColumn(0)
+    scrollbar = combo.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    return content + scrollbar + 2 * view.frameWidth() + 16
+
+
+class _PopupFitter(QObject):
+    """Widens every combo popup to its longest item ("Sales development", not "Sales d…")."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Show and watched.metaObject().className() == (
+            "QComboBoxPrivateContainer"
+        ):
+            assert isinstance(watched, QWidget)
+            combo = watched.parent()
+            if isinstance(combo, QComboBox):
+                fit_popup(watched, combo)
+        return False
+
+
+def fit_popup(container: QWidget, combo: QComboBox) -> None:
+    """Widen ``container`` (a combo's popup) to ``popup_width``, kept on the screen."""
+    needed = popup_width(combo)
+    if container.width() >= needed:
+        return
+    geometry = container.geometry()
+    geometry.setWidth(needed)
+    screen = container.screen()
+    if screen is not None:
+        right = screen.availableGeometry().right()
+        if geometry.right() > right:
+            geometry.moveRight(right)
+    container.setGeometry(geometry)
+
+
+_fitter: _PopupFitter | None = None
+
+
+def install_popup_fitter(app: QApplication) -> None:
+    """Widen combo popups app-wide (once per application)."""
+    global _fitter
+    if _fitter is None:
+        _fitter = _PopupFitter(app)
+        app.installEventFilter(_fitter)

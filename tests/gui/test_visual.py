@@ -69,3 +69,23 @@ def test_a_narrow_calendar_hides_the_details_for_wider_day_cells(qtbot, controll
     view.resize(1200, 700)
     qtbot.waitUntil(lambda: view.width() == 1200)
     assert view.details.isVisible()
+
+
+def test_combo_popups_are_wide_enough_for_their_items(qtbot, themed):
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.theme import popup_width
+
+    themed("light")
+    combo = QComboBox()
+    qtbot.addWidget(combo)
+    combo.addItems(["Marketing", "Sales development", "Account executives"])
+    combo.setFixedWidth(70)
+    combo.show()
+    qtbot.waitExposed(combo)
+    combo.showPopup()
+    container = combo.view().window()
+    qtbot.waitUntil(container.isVisible)
+    text = combo.view().fontMetrics().horizontalAdvance("Account executives")
+    assert container.width() >= popup_width(combo) > text
+    combo.hidePopup()
