@@ -180,6 +180,9 @@ def _table(model: Any) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.setShowGrid(False)
     view.setWordWrap(False)
+    # Tab and Ctrl+Tab leave the table (arrows move between cells): keyboard users are
+    # not trapped in it.
+    view.setTabKeyNavigation(False)
     return view
 
 

@@ -422,6 +422,8 @@ class SidePanel(QWidget):
         plan, pid = edits.add_product(self.controller.plan)
         if self._apply(plan, "Add a product"):
             self.select_product(pid)
+            # F2 (or typing a name after a click) renames the new product right away.
+            self.products.setFocus(Qt.FocusReason.OtherFocusReason)
             return pid
         return None
 
