@@ -811,6 +811,14 @@ class CalendarView(QWidget):
             shown += " (filtered)"
         self.count_label.setText(shown)
         self.count_label.setToolTip(f"{total:,} entries in the whole plan".replace(",", " "))
+        # A painted grid has no items to walk: say what it shows (the agenda is a list
+        # a screen reader can walk entry by entry).
+        description = (
+            f"{self.period_label.text()}: {shown}. Arrow keys move between days; "
+            "the Agenda view lists every entry."
+        )
+        for canvas in (self.month_grid, self.week_header, self.week_body):
+            canvas.setAccessibleDescription(description)
         self.month_grid.invalidate()
         self.week_header.invalidate()
         self.week_body.invalidate()

@@ -201,6 +201,19 @@ def _tool(action: QAction) -> QToolButton:
     return button
 
 
+def map_description(plan: Any, product: Any) -> str:
+    """The cycle map in words for a screen reader: the stages in order, who owns them,
+    and the touches in each (the tables below hold the same, cell by cell)."""
+    parts = []
+    for stage in product.stages:
+        owner = plan.team(stage.owner)
+        touches = [t.name for t in product.touches if t.stage == stage.id]
+        who = owner.name if owner is not None else "no owner"
+        listed = f": {', '.join(touches)}" if touches else ": no touches"
+        parts.append(f"{stage.name}, {plural(stage.days, 'day')}, {who}{listed}")
+    return f"{product.name}: {product.cycle_days}-day cycle. " + ". ".join(parts) + "."
+
+
 class ToolRow(QWidget):
     """A row of tool buttons that drop their text (icons only) when the row is narrow,
     so a 1024 px window does not have to be wider than the screen."""
@@ -498,6 +511,8 @@ class ProductEditor(QWidget):
             f"{product.cycle_days}-day cycle · {plural(len(product.stages), 'stage')} · "
             f"{plural(len(product.touches), 'touch')}"
         )
+        self.map.setAccessibleName("Cycle map")
+        self.map.setAccessibleDescription(map_description(self.controller.plan, product))
         gaps = self.controller.gap_counts().get(product.id, 0)
         self.gap_chip.setText(f"{WARNING_GLYPH} {plural(gaps, 'gap')}")
         self.gap_chip.setVisible(gaps > 0)

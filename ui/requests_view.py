@@ -975,6 +975,7 @@ class RequestsView(QWidget):
             self._filling = False
         self.form_box.setTitle(f"Edit request “{request.title}”")
         self.submit_button.setText("Save changes")
+        self.submit_button.setAccessibleName("Save changes")
         self.cancel_edit_button.show()
         self._fresh = False
         self.update_answer()
@@ -990,6 +991,7 @@ class RequestsView(QWidget):
         self.editing = None
         self.form_box.setTitle("New request")
         self.submit_button.setText("Submit request")
+        self.submit_button.setAccessibleName("Submit request")
         self.cancel_edit_button.hide()
 
     def _save_edit(self, draft: Request) -> str | None:

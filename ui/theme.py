@@ -21,6 +21,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QWidget
 
+from ui.accessibility import name_widget
+
 WARNING_GLYPH = "⚠"
 
 
@@ -306,17 +308,23 @@ def popup_width(combo: QComboBox) -> int:
     return content + scrollbar + 2 * view.frameWidth() + 16
 
 
-class _PopupFitter(QObject):
-    """Widens every combo popup to its longest item ("Sales development", not "Sales d…")."""
+class _Watcher(QObject):
+    """One app-wide filter (one Python call per event, so only one): widens every combo
+    popup to its longest item ("Sales development", not "Sales d…") and names controls
+    for assistive technology as they are first shown (ui.accessibility)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Show and watched.metaObject().className() == (
-            "QComboBoxPrivateContainer"
-        ):
-            assert isinstance(watched, QWidget)
-            combo = watched.parent()
-            if isinstance(combo, QComboBox):
-                fit_popup(watched, combo)
+        kind = event.type()
+        if kind == QEvent.Type.Polish:
+            if isinstance(watched, QWidget):
+                name_widget(watched)
+        elif kind == QEvent.Type.Show and isinstance(watched, QWidget):
+            if watched.metaObject().className() == "QComboBoxPrivateContainer":
+                combo = watched.parent()
+                if isinstance(combo, QComboBox):
+                    fit_popup(watched, combo)
+            else:
+                name_widget(watched)
         return False
 
 
@@ -335,12 +343,12 @@ def fit_popup(container: QWidget, combo: QComboBox) -> None:
     container.setGeometry(geometry)
 
 
-_fitter: _PopupFitter | None = None
+_watcher: _Watcher | None = None
 
 
 def install_popup_fitter(app: QApplication) -> None:
-    """Widen combo popups app-wide (once per application)."""
-    global _fitter
-    if _fitter is None:
-        _fitter = _PopupFitter(app)
-        app.installEventFilter(_fitter)
+    """Widen combo popups and name controls app-wide (once per application)."""
+    global _watcher
+    if _watcher is None:
+        _watcher = _Watcher(app)
+        app.installEventFilter(_watcher)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabWidget, QWidget
 
 from cadence.commands.plan import demo_plan
 from cadence.store import create_document
@@ -64,3 +64,81 @@ def test_f2_renames_a_newly_added_product(qtbot, window):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     # The delegate commits on the next turn of the event loop.
     qtbot.waitUntil(lambda: window.controller.plan.product(pid).name == "Data Platform")
+
+
+def unnamed(root):
+    """Visible buttons, inputs and views under ``root`` without an accessible name."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QGraphicsView,
+        QLineEdit,
+        QPlainTextEdit,
+        QTextEdit,
+    )
+
+    kinds = (
+        QAbstractButton,
+        QLineEdit,
+        QAbstractSpinBox,
+        QComboBox,
+        QTextEdit,
+        QPlainTextEdit,
+        QAbstractItemView,
+        QGraphicsView,
+    )
+    out = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        if isinstance(widget, kinds) and widget.isVisibleTo(root) and not widget.accessibleName():
+            out.append(f"{type(widget).__name__} {widget.objectName()!r} {widget.toolTip()!r}")
+    return out
+
+
+def test_every_control_of_the_main_window_has_an_accessible_name(qtbot, window):
+    for tab in ("map", "calendar", "requests", "workload"):
+        window.show_tab(tab)
+        QApplication.processEvents()
+        assert unnamed(window) == [], tab
+
+
+def test_every_control_of_the_dialogs_has_an_accessible_name(qtbot, window):
+    from ui.broadcasts_dialog import BroadcastsDialog
+    from ui.cohorts_dialog import CohortsDialog
+    from ui.export_dialog import ExportDialog
+    from ui.settings_dialog import PlanSettingsDialog
+    from ui.teams_dialog import TeamsDialog
+
+    c = window.controller
+    dialogs = [
+        PlanSettingsDialog(c, window),
+        TeamsDialog(c, window),
+        BroadcastsDialog(c, window),
+        CohortsDialog(c, "analytics", window),
+        ExportDialog(c, window),
+    ]
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        pages = dialog.findChildren(QTabWidget)
+        for tabs in pages:
+            for i in range(tabs.count()):
+                tabs.setCurrentIndex(i)
+                QApplication.processEvents()
+                assert unnamed(dialog) == [], (type(dialog).__name__, tabs.tabText(i))
+        assert unnamed(dialog) == [], type(dialog).__name__
+        dialog.reject()
+
+
+def test_custom_views_describe_what_they_show(qtbot, window):
+    editor = window.editor
+    assert editor.map.accessibleName() == "Cycle map"
+    assert editor.map.accessibleDescription().startswith("Analytics Suite: 79-day cycle")
+    window.show_tab("calendar")
+    grid = window.calendar.month_grid
+    assert grid.accessibleName() == "Month grid"
+    assert "entries" in grid.accessibleDescription()
+    window.show_tab("workload")
+    assert window.workload.accessibleName() == "Workload chart"
