@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scheduling",  # schedule, gaps, bench
     "export",  # export, calendar import-ics
     "requests",  # request, requests, request-status
+    "print_cmd",  # print (lays pages out with Qt: ui.printing, imported when it runs)
 )
 
 
