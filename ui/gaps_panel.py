@@ -83,6 +83,11 @@ LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Gap", "Dates", "Days", "Team", "Message")
 #: starting widths (px) of the columns sized by the user rather than by their text
 GAP_COLUMN_WIDTHS = {0: 230, 3: 130, 4: 320}
+#: narrower than this (px), the panel (a side dock) shows the gap, its dates and days only;
+#: team and message are in the tooltip and the explanation below
+WIDE_PANEL = 640
+#: the least width (px) of the gap column (stage and cohort: "Qualification · cohort 01-04")
+GAP_LABEL_MIN = 150
 
 
 def gap_day(gap: Gap, d: date) -> int | None:
@@ -507,6 +512,7 @@ class GapsPanel(QWidget):
         self.explain.setMinimumHeight(self.fontMetrics().lineSpacing() * 7 + 24)
 
         self._stale = False
+        self._wide: bool | None = None
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
         self.refresh()
 
@@ -626,6 +632,33 @@ class GapsPanel(QWidget):
             product = proxy.index(row, 0)
             for kind_row in range(proxy.rowCount(product)):
                 self.tree.setFirstColumnSpanned(kind_row, product, True)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Wide: every column; narrow (a dock): the gap label takes what dates and days
+        leave (at least GAP_LABEL_MIN), team and message wait in the tooltip."""
+        wide = self.width() >= WIDE_PANEL
+        if wide == self._wide:
+            if not wide:
+                self._fit_label()
+            return
+        self._wide = wide
+        for column in (3, 4):
+            self.tree.setColumnHidden(column, not wide)
+        if wide:
+            self.tree.setColumnWidth(0, GAP_COLUMN_WIDTHS[0])
+        else:
+            self._fit_label()
+
+    def _fit_label(self) -> None:
+        header = self.tree.header()
+        others = sum(
+            header.sectionSize(c) for c in range(1, header.count()) if not header.isSectionHidden(c)
+        )
+        self.tree.setColumnWidth(0, max(GAP_LABEL_MIN, self.tree.viewport().width() - others))
 
     def set_column_visible(self, column: int, visible: bool) -> None:
         self.tree.setColumnHidden(column, not visible)

@@ -224,7 +224,7 @@ QUEUE_COLUMNS = (
     "Slack",
 )
 #: the starting width (px) of the queue's Title column
-TITLE_COLUMN_WIDTH = 240
+TITLE_COLUMN_WIDTH = 180
 #: Qt.ItemDataRole.UserRole: the Request of a row
 REQUEST_ROLE = Qt.ItemDataRole.UserRole
 
@@ -656,8 +656,10 @@ class RequestsView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(1, TITLE_COLUMN_WIDTH)
-        self.table.setColumnWidth(2, 150)
+        self.table.setColumnWidth(2, 140)
+        self.table.setColumnWidth(3, 180)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
         queue_layout.addWidget(self.table, 1)

@@ -87,3 +87,19 @@ def test_gap_rows_name_stage_and_cohort_in_readable_columns(qtbot, controller):
     assert not tree.isColumnHidden(4) and tree.columnWidth(4) >= 300
     first = panel.proxy.index(0, 0, panel.proxy.index(0, 0, panel.proxy.index(0, 0)))
     assert first.data() == "Qualification · cohort 01-04"
+
+
+def test_in_a_narrow_dock_the_gap_label_takes_the_room(qtbot, controller):
+    from ui.gaps_panel import GAP_LABEL_MIN, GapsPanel
+
+    panel = GapsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.resize(300, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    tree = panel.tree
+    assert tree.isColumnHidden(3) and tree.isColumnHidden(4)
+    assert tree.columnWidth(0) >= GAP_LABEL_MIN
+    panel.resize(1200, 700)
+    qtbot.waitUntil(lambda: not tree.isColumnHidden(4))
+    assert tree.columnWidth(4) >= 300
