@@ -298,7 +298,9 @@ class CalendarView(QWidget):
         self.go_to(start)
 
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
+        self._new_document = False
         controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_document_changed.connect(self._on_document_changed)
         controller.sig_navigate.connect(self._on_navigate)
         calendar_bus(controller).sig_show.connect(self.show_hint)
 
@@ -621,11 +623,16 @@ class CalendarView(QWidget):
             self.details_button.setChecked(not narrow)
         super().resizeEvent(event)
 
+    def _on_document_changed(self) -> None:
+        self._new_document = True
+
     def _on_plan_changed(self, _changes: object) -> None:
         self._refresh_plan()
         plan: Plan = self.controller.plan
         day = self.state.selected_day
-        if not plan.start - timedelta(days=31) <= day <= plan.end + timedelta(days=31):
+        new_document, self._new_document = self._new_document, False
+        near = plan.start - timedelta(days=31) <= day <= plan.end + timedelta(days=31)
+        if new_document or not near:
             # Another document (File ▸ Open): show its horizon, today if it is inside.
             self.go_to(self._today if plan.start <= self._today <= plan.end else plan.start)
 

@@ -152,3 +152,13 @@ def test_counts_of_one_are_singular(qtbot, window, tmp_path, monkeypatch):
     assert index.data(FACTS_ROLE) == "35 d · 2 stages · 1 touch"
     assert window.editor.facts.text() == "35-day cycle · 2 stages · 1 touch"
     assert gap_summary(Counter({"silence": 1})) == "⚠ 1 gap (1 silence)"
+
+
+def test_an_opened_plan_for_next_year_shows_its_first_month(qtbot, window, tmp_path):
+    from datetime import date
+
+    path = tmp_path / "demo.cadence"
+    create_document(path, demo_plan()).close()
+    window.calendar.set_today(date(2026, 12, 6))  # a month before the plan starts
+    assert window.open_path(path)
+    assert window.calendar.state.selected_day == date(2027, 1, 4)
