@@ -240,3 +240,18 @@ def test_removing_a_team_offers_to_give_its_work_to_another_team(qtbot, controll
     assert controller.undo_stack.undoText() == "Edit teams"
     controller.undo_stack.undo()
     assert controller.plan.team("ae") is not None
+
+
+def test_a_dialog_error_goes_when_a_field_changes(qtbot, controller):
+    from datetime import date as day
+
+    from ui.settings_dialog import to_qdate
+
+    dialog = PlanSettingsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.end.setDate(to_qdate(day(2026, 1, 1)))
+    dialog.accept()
+    assert dialog.error.isVisible()
+    dialog.end.setDate(to_qdate(day(2027, 12, 31)))  # the cause is gone
+    assert not dialog.error.isVisible()

@@ -238,3 +238,74 @@ def test_a_stage_with_no_cohort_in_it_says_so(view):
     assert view.answer_plain_text().splitlines()[-1] == (
         "No cohort of Field Mobile is in Closing during production: check the piece is needed then."
     )
+
+
+def test_edit_a_submitted_request_fixes_its_typo_in_one_undoable_step(qtbot, view, controller):
+    view.select_request("fleet-one-pager")
+    assert view.edit_button.isEnabled()
+    view.edit_button.click()
+    assert view.editing == "fleet-one-pager"
+    assert view.form_box.title() == "Edit request “Fleet TCO one-pager”"
+    assert view.submit_button.text() == "Save changes"
+    assert view.title_edit.text() == "Fleet TCO one-pager"
+    view.title_edit.setText("Fleet TCO one-pager (v2)")
+    view.days_spin.setValue(2)
+    view.submit_button.click()
+    edited = controller.plan.request("fleet-one-pager")
+    assert (edited.title, edited.production_days, edited.status) == (
+        "Fleet TCO one-pager (v2)",
+        2,
+        "requested",
+    )
+    assert len(controller.plan.requests) == 3
+    assert controller.undo_stack.undoText() == "Edit request “Fleet TCO one-pager (v2)”"
+    assert view.editing is None and view.submit_button.text() == "Submit request"
+    assert view.title_edit.text() == ""
+    controller.undo_stack.undo()
+    assert controller.plan.request("fleet-one-pager").title == "Fleet TCO one-pager"
+
+
+def test_delete_a_submitted_request_and_undo_brings_it_back(qtbot, view, controller):
+    view.select_request("fleet-one-pager")
+    view.delete_button.click()
+    assert controller.plan.request("fleet-one-pager") is None
+    assert view.model.rowCount() == 2
+    assert view.queue_status.text() == (
+        "Deleted “Fleet TCO one-pager” (Edit ▸ Undo brings it back)."
+    )
+    assert controller.undo_stack.undoText() == "Delete request “Fleet TCO one-pager”"
+    controller.undo_stack.undo()
+    assert controller.plan.request("fleet-one-pager") is not None
+
+
+def test_mark_delivered_before_production_asks_and_no_keeps_it(
+    qtbot, view, controller, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(
+        requests_view, "ask_early_delivery", lambda _p, title, start: asked.append(title) or False
+    )
+    view.select_request("fleet-one-pager")
+    view.action_buttons["scheduled"].click()
+    view.action_buttons["in_production"].click()
+    assert view.move_selected("delivered") == "Not marked delivered."
+    assert asked == ["Fleet TCO one-pager"]
+    assert controller.plan.request("fleet-one-pager").status == "in_production"
+
+
+def test_a_plan_without_a_studio_says_so_in_words(qtbot, controller):
+    from cadence.model import Plan
+
+    plan: Plan = replace(controller.plan, studio=None, requests=())
+    controller.load(plan)
+    widget = RequestsView(controller, today=TODAY)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.studio_setup.isVisible()
+    widget.title_edit.setText("Battle card")
+    text = widget.answer_plain_text()
+    assert text == (
+        "Cannot answer yet:\nNobody produces collateral in this plan yet: choose the producing "
+        "team above (or in Plan ▸ Plan settings ▸ Studio)."
+    )
