@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
         return gui_main(args)
     from cadence.cli import main as cli_main
 
-    return cli_main(args)
+    # `print` lays pages out with the app's printing code (Qt), so it lives in ui/.
+    return cli_main(args, extra_modules=("ui.print_command",))
 
 
 if __name__ == "__main__":

@@ -45,25 +45,27 @@ def stamp_now(plan: Plan) -> Plan:
     return replace(plan, updated=datetime.now(UTC).replace(microsecond=0))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra_modules: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser of every sub-command; ``extra_modules`` (full module names, each with
+    ``register(subparsers)``) add commands from outside the core, e.g. the app's ``print``."""
     parser = argparse.ArgumentParser(
         prog="cadence",
         description="Plan the touches a company sends its leads, and flag the gaps.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in [f"cadence.commands.{name}" for name in COMMAND_MODULES] + list(extra_modules):
         try:
-            module = importlib.import_module(f"cadence.commands.{name}")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a command module not written yet
-            if exc.name == f"cadence.commands.{name}":
+            if exc.name == name:
                 continue
             raise
         module.register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, extra_modules: Sequence[str] = ()) -> int:
+    parser = build_parser(extra_modules)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

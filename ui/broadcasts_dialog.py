@@ -253,14 +253,14 @@ class BroadcastsDialog(PlanDialog):
             )
         self.list.blockSignals(False)
 
-    def show_error(self, message: str) -> None:
-        """Show ``message``; when it names another broadcast ("broadcasts[2]…"), show that one."""
-        named = re.match(r"broadcasts\[(\d+)\]", message)
+    def refused(self, plan: Plan, error: str) -> None:
+        """Show the refusal; when it names another broadcast ("broadcasts[2]…"), show that one."""
+        named = re.match(r"broadcasts\[(\d+)\]", error)
         if named is not None:
             row = int(named.group(1))
             if 0 <= row < len(self.items) and row != self._current:
                 self.list.setCurrentRow(row)
-        super().show_error(message)
+        super().refused(plan, error)
 
     def _on_row(self, row: int) -> None:
         error = self._store()

@@ -68,6 +68,9 @@ from ui._cal_common import (
 )
 
 VIEWS = ("month", "week", "agenda")
+#: narrower than this (px), the details pane starts hidden so the day cells keep their chips
+#: readable (a 1366 px window leaves the calendar about 790 px); the Details button shows it
+DETAILS_MIN_VIEW_WIDTH = 1000
 _ALL = "__all__"
 
 
@@ -296,7 +299,9 @@ class CalendarView(QWidget):
         self.go_to(start)
 
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
+        self._new_document = False
         controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_document_changed.connect(self._on_document_changed)
         controller.sig_navigate.connect(self._on_navigate)
         calendar_bus(controller).sig_show.connect(self.show_hint)
 
@@ -339,6 +344,8 @@ class CalendarView(QWidget):
             button.setCheckable(True)
             button.setMinimumWidth(56)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setProperty("role", "segment")  # the checked one is filled (app.qss)
+            button.setAccessibleName(f"{name.capitalize()} view")
             self.view_group.addButton(button)
             self.view_buttons[name] = button
             button.clicked.connect(lambda _=False, n=name: self.set_view(n))
@@ -353,6 +360,13 @@ class CalendarView(QWidget):
         nav.addWidget(self.jump)
         nav.addSpacing(8)
         nav.addLayout(views)
+        self.details_button = QToolButton(text="Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setChecked(True)
+        self.details_button.setToolTip("Show or hide the details of the selected entry")
+        self.details_button.setAccessibleName("Show details")
+        nav.addWidget(self.details_button)
+        self._narrow: bool | None = None
         outer.addLayout(nav)
 
         # filter row
@@ -453,6 +467,7 @@ class CalendarView(QWidget):
         splitter.setStretchFactor(1, 0)
         splitter.setSizes([900, 220])
         splitter.setChildrenCollapsible(False)
+        self.details_button.toggled.connect(self.details.setVisible)
         outer.addWidget(splitter, 1)
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -602,6 +617,18 @@ class CalendarView(QWidget):
         self._ensure_fresh()
         super().showEvent(event)
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        # Crossing the width threshold shows or hides the details pane; in between, the
+        # Details button decides.
+        narrow = self.width() < DETAILS_MIN_VIEW_WIDTH
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.details_button.setChecked(not narrow)
+        super().resizeEvent(event)
+
+    def _on_document_changed(self) -> None:
+        self._new_document = True
+
     def _on_plan_changed(self, _changes: object) -> None:
         # Hidden (another tab is shown): catch up when shown, like the schedule.
         self._plan_stale = not self.isVisible()
@@ -610,7 +637,9 @@ class CalendarView(QWidget):
         self._refresh_plan()
         plan: Plan = self.controller.plan
         day = self.state.selected_day
-        if not plan.start - timedelta(days=31) <= day <= plan.end + timedelta(days=31):
+        new_document, self._new_document = self._new_document, False
+        near = plan.start - timedelta(days=31) <= day <= plan.end + timedelta(days=31)
+        if new_document or not near:
             # Another document (File ▸ Open): show its horizon, today if it is inside.
             self.go_to(self._today if plan.start <= self._today <= plan.end else plan.start)
 
@@ -796,6 +825,14 @@ class CalendarView(QWidget):
             shown += " (filtered)"
         self.count_label.setText(shown)
         self.count_label.setToolTip(f"{total:,} entries in the whole plan".replace(",", " "))
+        # A painted grid has no items to walk: say what it shows (the agenda is a list
+        # a screen reader can walk entry by entry).
+        description = (
+            f"{self.period_label.text()}: {shown}. Arrow keys move between days; "
+            "the Agenda view lists every entry."
+        )
+        for canvas in (self.month_grid, self.week_header, self.week_body):
+            canvas.setAccessibleDescription(description)
         self.month_grid.invalidate()
         self.week_header.invalidate()
         self.week_body.invalidate()

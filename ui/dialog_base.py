@@ -16,12 +16,15 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSpinBox,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
 from cadence.model import Plan
 from ui.controller import DocumentController
 from ui.theme import WARNING_GLYPH
+from ui.words import error_in_words
 
 
 class PlanDialog(QDialog):
@@ -45,6 +49,7 @@ class PlanDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
+        self._watching = False
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -84,9 +89,32 @@ class PlanDialog(QDialog):
         """The plan the form describes, or a message saying what is wrong with the form."""
         raise NotImplementedError
 
+    def refused(self, plan: Plan, error: str) -> None:
+        """Show the validation layer's refusal of ``plan`` in the form's words."""
+        self.show_error(error_in_words(plan, error))
+
     def show_error(self, message: str) -> None:
         self.error.setText(f"{WARNING_GLYPH}  {message}")
         self.error.show()
+        self._watch_inputs()
+
+    def _watch_inputs(self) -> None:
+        """Hide the error as soon as the user changes a field (its cause may be gone)."""
+        if self._watching:
+            return
+        self._watching = True
+        hide = self.error.hide
+        for edit in self.findChildren(QLineEdit):
+            edit.textEdited.connect(hide)
+        for spin in self.findChildren(QAbstractSpinBox):
+            if isinstance(spin, QSpinBox):
+                spin.valueChanged.connect(hide)
+            elif isinstance(spin, QDateTimeEdit):
+                spin.dateTimeChanged.connect(hide)
+        for combo in self.findChildren(QComboBox):
+            combo.currentIndexChanged.connect(hide)
+        for box in self.findChildren(QCheckBox):
+            box.toggled.connect(hide)
 
     def accept(self) -> None:
         plan = self.new_plan()
@@ -95,7 +123,7 @@ class PlanDialog(QDialog):
             return
         error = self.controller.apply(plan, self.undo_text)
         if error is not None:
-            self.show_error(error)
+            self.refused(plan, error)
             return
         super().accept()
 

@@ -81,6 +81,13 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2
 
 COLUMNS = ("Gap", "Dates", "Days", "Team", "Message")
+#: starting widths (px) of the columns sized by the user rather than by their text
+GAP_COLUMN_WIDTHS = {0: 230, 3: 130, 4: 320}
+#: narrower than this (px), the panel (a side dock) shows the gap, its dates and days only;
+#: team and message are in the tooltip and the explanation below
+WIDE_PANEL = 640
+#: the least width (px) of the gap column (stage and cohort: "Qualification · cohort 01-04")
+GAP_LABEL_MIN = 150
 
 
 def gap_day(gap: Gap, d: date) -> int | None:
@@ -163,6 +170,37 @@ def gap_label(plan: Plan, gap: Gap) -> str:
     if gap.cohort is not None:
         return f"{where} · cohort {gap.cohort:%m-%d}"
     return where
+
+
+#: the plan-wide rules a gap kind needs, in the words of Plan ▸ Plan settings ▸ Rules
+RULE_NAMES: dict[str, str] = {
+    "max_silence_days": "silence",
+    "handoff_sla_days": "hand-off",
+    "min_spacing_days": "spacing",
+}
+
+
+def rules_off(plan: Plan) -> list[str]:
+    """The names of the plan-wide rules that are off ("silence", "hand-off", "spacing")."""
+    off = [
+        name for field_name, name in RULE_NAMES.items() if getattr(plan.rules, field_name) is None
+    ]
+    if "silence" in off and any(s.max_silence_days for p in plan.products for s in p.stages):
+        off.remove("silence")  # some stages set their own maximum silence
+    return off
+
+
+def rules_off_text(plan: Plan) -> str:
+    """Which checks are not run and where to turn them on, or "" when all run."""
+    off = rules_off(plan)
+    if not off:
+        return ""
+    names = off[0] if len(off) == 1 else ", ".join(off[:-1]) + " and " + off[-1]
+    verb = "is" if len(off) == 1 else "are"
+    return (
+        f"The {names} rule{'s' if len(off) != 1 else ''} {verb} off, so those gaps are not "
+        "looked for. Turn them on in Plan ▸ Plan settings ▸ Rules."
+    )
 
 
 def nav_tab(gap: Gap) -> str:
@@ -415,6 +453,11 @@ class GapsPanel(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._on_kind)
         head.addWidget(self.kind_combo)
         layout.addLayout(head)
+        self.rules_hint = QLabel()
+        self.rules_hint.setObjectName("gapRulesOff")
+        self.rules_hint.setProperty("role", "hint")
+        self.rules_hint.setWordWrap(True)
+        layout.addWidget(self.rules_hint)
 
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
@@ -426,16 +469,17 @@ class GapsPanel(QWidget):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setExpandsOnDoubleClick(False)
         header = self.tree.header()
-        # A side dock is narrow: the gap and its dates first; team and message are in
-        # the tooltip and the explanation below, and can be shown from the header menu.
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The gap (stage and cohort) keeps room for its label, the dates and days fit
+        # their text, the team its name; the message takes the rest (scrolling sideways
+        # in a narrow dock rather than squeezing the label). Columns can be hidden from
+        # the header menu.
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(40)
+        for column, width in GAP_COLUMN_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.tree.setColumnWidth(column, width)
         for column in (1, 2):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in (3, 4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.tree.setColumnWidth(column, 150 if column == 3 else 320)
-            self.tree.setColumnHidden(column, True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         self.tree.doubleClicked.connect(self._on_double_clicked)
@@ -468,6 +512,7 @@ class GapsPanel(QWidget):
         self.explain.setMinimumHeight(self.fontMetrics().lineSpacing() * 7 + 24)
 
         self._stale = False
+        self._wide: bool | None = None
         controller.sig_schedule_changed.connect(self._on_schedule_changed)
         self.refresh()
 
@@ -492,6 +537,9 @@ class GapsPanel(QWidget):
         self.kind_combo.setCurrentIndex(max(i, 0))
         self.kind_combo.blockSignals(False)
         self.title.setText(f"{WARNING_GLYPH} Gaps ({len(gaps)})" if gaps else "No gaps")
+        hint = rules_off_text(plan)
+        self.rules_hint.setText(hint)
+        self.rules_hint.setVisible(bool(hint))
         self._span_groups()
         self.tree.expandToDepth(0)
         self._show_explanation(None, None)
@@ -585,15 +633,37 @@ class GapsPanel(QWidget):
             for kind_row in range(proxy.rowCount(product)):
                 self.tree.setFirstColumnSpanned(kind_row, product, True)
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Wide: every column; narrow (a dock): the gap label takes what dates and days
+        leave (at least GAP_LABEL_MIN), team and message wait in the tooltip."""
+        wide = self.width() >= WIDE_PANEL
+        if wide == self._wide:
+            if not wide:
+                self._fit_label()
+            return
+        self._wide = wide
+        for column in (3, 4):
+            self.tree.setColumnHidden(column, not wide)
+        if wide:
+            self.tree.setColumnWidth(0, GAP_COLUMN_WIDTHS[0])
+        else:
+            self._fit_label()
+
+    def _fit_label(self) -> None:
+        header = self.tree.header()
+        others = sum(
+            header.sectionSize(c) for c in range(1, header.count()) if not header.isSectionHidden(c)
+        )
+        self.tree.setColumnWidth(0, max(GAP_LABEL_MIN, self.tree.viewport().width() - others))
+
     def set_column_visible(self, column: int, visible: bool) -> None:
         self.tree.setColumnHidden(column, not visible)
-        if column in (3, 4):
-            # With more columns than fit, let the gap column keep its width and scroll.
-            wide = any(not self.tree.isColumnHidden(c) for c in (3, 4))
-            mode = QHeaderView.ResizeMode.Interactive if wide else QHeaderView.ResizeMode.Stretch
-            self.tree.header().setSectionResizeMode(0, mode)
-            if wide:
-                self.tree.setColumnWidth(0, 230)
+        if visible and column in GAP_COLUMN_WIDTHS:
+            self.tree.setColumnWidth(column, GAP_COLUMN_WIDTHS[column])
 
     def _header_menu(self, pos: Any) -> None:
         menu = QMenu(self)

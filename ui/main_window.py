@@ -45,10 +45,18 @@ from PySide6.QtWidgets import (
 from ui import documents
 from ui.controller import DocumentController, NavTarget
 from ui.documents import OpenError
+from ui.plan_defaults import new_plan_defaults
 from ui.product_editor import ProductEditor
 from ui.product_list import SidePanel
 from ui.status import StatusBar
-from ui.theme import app_icon, apply_theme, icon, theme_choice, themed_icon
+from ui.theme import (
+    app_icon,
+    apply_theme,
+    first_window_size,
+    icon,
+    theme_choice,
+    themed_icon,
+)
 
 TABS = ("map", "calendar", "requests", "workload")
 NO_PLAN = "No plan open"
@@ -126,7 +134,13 @@ class MainWindow(QMainWindow):
             controller.setParent(self)  # lives and dies with the window
         self.settings = settings if settings is not None else documents.settings()
         self.setWindowIcon(app_icon())
-        self.resize(1360, 840)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:  # a 1366 × 768 laptop gets a window that fits its screen
+            area = screen.availableGeometry()
+            self.resize(first_window_size(area.size()))
+            self.move(area.topLeft())
+        else:
+            self.resize(1360, 840)
 
         self.side = SidePanel(controller)
         self.editor = ProductEditor(controller)
@@ -567,7 +581,8 @@ class MainWindow(QMainWindow):
             return
         suffix = " (read-only)" if c.read_only else ""
         self.setWindowTitle(f"{c.display_name}[*]{suffix} — Cadence")
-        self.setWindowModified(not c.undo_stack.isClean())
+        # Every edit of a document is saved as it is made: no "*" beside "all changes saved".
+        self.setWindowModified(c.document is None and not c.undo_stack.isClean())
         if c.path is not None:
             self.setWindowFilePath(str(c.path))
 
@@ -668,7 +683,7 @@ class MainWindow(QMainWindow):
         if path is None:
             return False
         path = path.with_suffix(".cadence")
-        plan = documents.starter_plan(path.stem, self.today)
+        plan = new_plan_defaults(documents.starter_plan(path.stem, self.today))
         try:
             opened = documents.create(path, plan)
         except OpenError as error:

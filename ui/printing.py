@@ -4,6 +4,12 @@ The documents are built by pure functions (plan, occurrences, filter, dates →
 QTextDocument) and printed with ``QTextDocument.print_()``, which gives a text
 PDF (searchable, small) rather than a picture of the widget. Every page set
 starts with the plan's name, the filter and the date range.
+
+A printed month fits its page: the number of entries a day cell lists is the
+largest that keeps the month's grid on one page (measured by laying the page
+out, as printing does). Nothing is left off paper: a day with more entries says
+"+N more →", and the entries that did not fit are listed in full on the
+page(s) after that month's grid.
 """
 
 from __future__ import annotations
@@ -17,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QMarginsF, QSizeF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QTextDocument,
+)
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -56,6 +69,10 @@ COLUMN_WIDTHS = (17, 17, 17, 17, 17, 7, 8)
 #: entries listed in one printed month cell before "+N more"
 #: entries per printed month cell by the month's number of week rows
 MONTH_CELL_LIMITS = {4: 10, 5: 8, 6: 6}
+#: the printable area (mm) of landscape A4 less the 12 mm margins of configure_printer
+MONTH_PAGE_MM = (297 - 24, 210 - 24)
+#: QTextDocument.print_() adds 2 cm margins inside the printer's page
+PRINT_MARGIN_MM = 20.0
 MONTH_FONT_PT = 6.5
 #: width (screen pixels at the month font) an entry may take in a weekday column of
 #: landscape A4 (17 % of 273 mm less padding; measured on the PDF, not derived)
@@ -128,6 +145,89 @@ def _month_metrics() -> QFontMetricsF:
     return _metrics[0]
 
 
+def _month_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(MONTH_FONT_PT)
+    return font
+
+
+def printed_pages(html_text: str, font: QFont, page_mm: tuple[float, float]) -> int:
+    """How many pages ``html_text`` takes when printed with ``print_document`` on a page
+    whose printable area is ``page_mm`` (laid out as QTextDocument.print_() does)."""
+    screen = QGuiApplication.primaryScreen()
+    dpi = screen.logicalDotsPerInchY() if screen is not None else 96.0
+    doc = QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setHtml(html_text)
+    margin = PRINT_MARGIN_MM / 25.4 * dpi
+    frame = doc.rootFrame().frameFormat()
+    frame.setMargin(margin)
+    doc.rootFrame().setFrameFormat(frame)
+    doc.setPageSize(QSizeF(page_mm[0] / 25.4 * dpi, page_mm[1] / 25.4 * dpi))
+    return doc.pageCount()
+
+
+def _month_grid(
+    plan: Plan,
+    index: OccurrenceIndex,
+    month: date,
+    first: date,
+    last: date,
+    notes: dict[date, str],
+    limit: int,
+    page_break: bool,
+) -> str:
+    """One month's heading and grid (cells list up to ``limit`` entries)."""
+    month_last = add_months(month, 1) - timedelta(days=1)
+    count = index.count(first, last)
+    style = " style='page-break-before: always'" if page_break else ""
+    parts = [f"<h3{style}>{month:%B %Y} · {count} entr{'y' if count == 1 else 'ies'}</h3>"]
+    parts.append(
+        "<table width='100%' border='1' cellspacing='0' cellpadding='3' "
+        "style='border-collapse: collapse; border-color:#999'>"
+    )
+    parts.append(
+        "<tr>"
+        + "".join(
+            f"<th width='{width}%' style='background:#eef0f3'>{name}</th>"
+            for name, width in zip(WEEKDAYS, COLUMN_WIDTHS, strict=True)
+        )
+        + "</tr>"
+    )
+    d = month_grid_first(month)
+    while d <= month_last:
+        parts.append("<tr>")
+        for _ in range(7):
+            parts.append(_month_cell(plan, index, d, month, first, last, notes, limit))
+            d += timedelta(days=1)
+        parts.append("</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _continued(
+    plan: Plan, index: OccurrenceIndex, month: date, first: date, last: date, limit: int
+) -> str:
+    """The entries the month's cells had no room for, day by day, in full ("" if none)."""
+    parts = []
+    for d, entries in index.days(first, last):
+        if len(entries) <= limit:
+            continue
+        rest = entries[limit - 1 :]
+        parts.append(
+            f"<p style='margin:6px 0 1px 0'><b>{d:%a %d %b}</b> · "
+            f"{len(rest)} more of {len(entries)}</p>"
+        )
+        parts.append("<br/>".join(_entry_html(plan, occ) for occ in rest))
+    if not parts:
+        return ""
+    heading = (
+        f"<h3 style='page-break-before: always'>{month:%B %Y} (continued) · the entries "
+        "that did not fit their day (“+N more →” in the grid)</h3>"
+    )
+    return heading + "".join(parts)
+
+
 def month_document(
     plan: Plan,
     occurrences: Sequence[Occurrence],
@@ -139,49 +239,37 @@ def month_document(
 ) -> QTextDocument:
     """The month grid of every month from ``first`` to ``last``, one month per page.
 
-    A cell lists up to ``cell_limit`` entries (by default as many as fit a
-    landscape A4 page for the month's number of weeks), then "+N more".
+    A cell lists up to ``cell_limit`` entries (by default the most that keep the
+    month's grid on one landscape A4 page); the rest of a full day are listed
+    after the month's grid ("+N more →"), so every entry is on paper.
     """
     index = _index(plan, occurrences, selection)
     notes = _day_notes(plan, month_grid_first(first), last + timedelta(days=42))
-    parts = [header_html(plan, "Month view", selection, first, last)]
+    font = _month_font()
+    header = header_html(plan, "Month view", selection, first, last)
+    parts = [header]
     month = first.replace(day=1)
     page = 0
     while month <= last:
         month_last = add_months(month, 1) - timedelta(days=1)
         shown_first, shown_last = max(first, month), min(last, month_last)
-        count = index.count(shown_first, shown_last)
-        style = " style='page-break-before: always'" if page else ""
-        parts.append(f"<h3{style}>{month:%B %Y} · {count} entr{'y' if count == 1 else 'ies'}</h3>")
-        parts.append(
-            "<table width='100%' border='1' cellspacing='0' cellpadding='3' "
-            "style='border-collapse: collapse; border-color:#999'>"
-        )
-        parts.append(
-            "<tr>"
-            + "".join(
-                f"<th width='{width}%' style='background:#eef0f3'>{name}</th>"
-                for name, width in zip(WEEKDAYS, COLUMN_WIDTHS, strict=True)
-            )
-            + "</tr>"
-        )
-        d = month_grid_first(month)
-        weeks = ((month_last - d).days // 7) + 1
+        weeks = ((month_last - month_grid_first(month)).days // 7) + 1
         limit = cell_limit or MONTH_CELL_LIMITS.get(weeks, 6)
-        while d <= month_last:
-            parts.append("<tr>")
-            for _ in range(7):
-                parts.append(
-                    _month_cell(plan, index, d, month, shown_first, shown_last, notes, limit)
+        grid = _month_grid(plan, index, month, shown_first, shown_last, notes, limit, bool(page))
+        if cell_limit is None:
+            # Fewer entries a cell until the grid (with the heading on the first page)
+            # fits one page: no sliver of the last week on the next one.
+            heading = header if page == 0 else ""
+            while limit > 2 and printed_pages(heading + grid, font, MONTH_PAGE_MM) > 1:
+                limit -= 1
+                grid = _month_grid(
+                    plan, index, month, shown_first, shown_last, notes, limit, bool(page)
                 )
-                d += timedelta(days=1)
-            parts.append("</tr>")
-        parts.append("</table>")
+        parts.append(grid)
+        parts.append(_continued(plan, index, month, shown_first, shown_last, limit))
         month = add_months(month, 1)
         page += 1
     doc = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(MONTH_FONT_PT)
     doc.setDefaultFont(font)
     doc.setHtml("".join(parts))
     doc.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, f"{plan.name} — month view")
@@ -209,7 +297,8 @@ def _month_cell(
         shown = entries if len(entries) <= cell_limit else entries[: cell_limit - 1]
         lines += [_entry_html(plan, occ, limit=MONTH_ENTRY_PX) for occ in shown]
         if len(shown) < len(entries):
-            lines.append(f"<i>+{len(entries) - len(shown)} more</i>")
+            # The rest are listed in full after the month's grid.
+            lines.append(f"<i>+{len(entries) - len(shown)}&nbsp;more&nbsp;→</i>")
     return (
         f"<td valign='top' height='62' style='background:{background}'>"
         + "<br/>".join(lines)
@@ -276,14 +365,34 @@ def build_document(
     filters: CalendarFilter | None = None,
 ) -> QTextDocument:
     """The month or agenda document of the controller's occurrences."""
+    return plan_document(controller.plan, controller.occurrences(), kind, first, last, filters)
+
+
+def plan_document(
+    plan: Plan,
+    occurrences: Sequence[Occurrence],
+    kind: str,
+    first: date,
+    last: date,
+    filters: CalendarFilter | None = None,
+) -> QTextDocument:
+    """The month or agenda document of ``occurrences`` (every calendar entry, date order)."""
     if kind not in KINDS:
         raise ValueError(f"unknown printout {kind!r} (one of: {', '.join(KINDS)})")
     if last < first:
         raise ValueError(f"the range ends ({last}) before it starts ({first})")
     build = month_document if kind == "month" else agenda_document
-    return build(
-        controller.plan, controller.occurrences(), first, last, filters or CalendarFilter()
-    )
+    return build(plan, occurrences, first, last, filters or CalendarFilter())
+
+
+def plan_occurrences(plan: Plan) -> list[Occurrence]:
+    """Every calendar entry of ``plan`` (touches, broadcasts, booked requests) in date
+    order — what the calendar tab shows, for printing without a window."""
+    from cadence.engine import occurrence_sort_key, schedule
+    from cadence.requests import calendar_entries
+
+    entries = [*schedule(plan).touches, *calendar_entries(plan)]
+    return sorted(entries, key=occurrence_sort_key)
 
 
 def configure_printer(printer: QPrinter, kind: str) -> None:
@@ -317,8 +426,16 @@ def export_pdf(
     filters: CalendarFilter | None = None,
 ) -> Path:
     """Write the month view or the agenda as a text PDF (replaced atomically)."""
+    return write_pdf(
+        plan_document(controller.plan, controller.occurrences(), kind, start, end, filters),
+        path,
+        kind,
+    )
+
+
+def write_pdf(doc: QTextDocument, path: str | os.PathLike[str], kind: str) -> Path:
+    """Print ``doc`` (a month or agenda document) to a text PDF at ``path`` (atomically)."""
     target = Path(path)
-    doc = build_document(controller, kind, start, end, filters)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.pdf")
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QSplitter,
+    QStyle,
     QTableView,
     QTabWidget,
     QToolButton,
@@ -34,6 +35,7 @@ from ui.cycle_map import CycleMapView
 from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
 from ui.theme import WARNING_GLYPH, icon, themed_icon
 from ui.widgets import ElidedLabel, add_delete_action, delete_keys
+from ui.words import error_in_words, plural
 
 
 def _undo_or_redo(event: QEvent) -> str | None:
@@ -123,7 +125,7 @@ class LeadDefinitionEdit(QPlainTextEdit):
             new, f"Edit the lead definition of “{product.name}”", self._merge_id
         )
         if error is not None:
-            self.sig_refused.emit(error)
+            self.sig_refused.emit(error_in_words(new, error))
 
     def flush(self) -> None:
         """Apply pending typing before an undo or redo; what is typed next is a new step."""
@@ -178,6 +180,9 @@ def _table(model: Any) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.setShowGrid(False)
     view.setWordWrap(False)
+    # Tab and Ctrl+Tab leave the table (arrows move between cells): keyboard users are
+    # not trapped in it.
+    view.setTabKeyNavigation(False)
     return view
 
 
@@ -194,6 +199,49 @@ def _tool(action: QAction) -> QToolButton:
     button.setProperty("role", "small")
     button.setIconSize(QSize(18, 18))
     return button
+
+
+def map_description(plan: Any, product: Any) -> str:
+    """The cycle map in words for a screen reader: the stages in order, who owns them,
+    and the touches in each (the tables below hold the same, cell by cell)."""
+    parts = []
+    for stage in product.stages:
+        owner = plan.team(stage.owner)
+        touches = [t.name for t in product.touches if t.stage == stage.id]
+        who = owner.name if owner is not None else "no owner"
+        listed = f": {', '.join(touches)}" if touches else ": no touches"
+        parts.append(f"{stage.name}, {plural(stage.days, 'day')}, {who}{listed}")
+    return f"{product.name}: {product.cycle_days}-day cycle. " + ". ".join(parts) + "."
+
+
+class ToolRow(QWidget):
+    """A row of tool buttons that drop their text (icons only) when the row is narrow,
+    so a 1024 px window does not have to be wider than the screen."""
+
+    def __init__(self, buttons: list[QToolButton], trailing: QWidget) -> None:
+        super().__init__()
+        self.buttons = buttons
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        for button in buttons:
+            layout.addWidget(button)
+        layout.addWidget(trailing, 1)
+        self._wide = sum(b.sizeHint().width() + 2 for b in buttons)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        height = max((b.sizeHint().height() for b in self.buttons), default=0)
+        return QSize(sum(b.iconSize().width() + 14 for b in self.buttons), height)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if self.width() >= self._wide + 60
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        for button in self.buttons:
+            button.setToolButtonStyle(style)
+        super().resizeEvent(event)
 
 
 class ProductEditor(QWidget):
@@ -377,21 +425,22 @@ class ProductEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.setContentsMargins(0, 6, 0, 0)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(2)
+        buttons = []
         for action in actions:
             button = _tool(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            row.addWidget(button)
-        row.addStretch(0)
+            button.setAccessibleName(action.text().replace("&", ""))
+            buttons.append(button)
         hint = ElidedLabel(title)
         hint.setProperty("role", "hint")
         hint.setAlignment(Qt.AlignmentFlag.AlignRight)
-        row.addWidget(hint)
-        row.setStretchFactor(hint, 1)
-        layout.addLayout(row)
+        layout.addWidget(ToolRow(buttons, hint))
         layout.addWidget(table, 1)
+        # Four rows stay in view however short the window (1024 × 700).
+        rows = table.verticalHeader().defaultSectionSize()
+        header = max(table.horizontalHeader().sizeHint().height(), rows)
+        scrollbar = table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        table.setMinimumHeight(header + 4 * rows + scrollbar + 2 * table.frameWidth() + 4)
         return box
 
     # -- product ---------------------------------------------------------------------
@@ -459,11 +508,13 @@ class ProductEditor(QWidget):
         self.table_tabs.setTabText(0, f"Stages · {len(product.stages)}")
         self.table_tabs.setTabText(1, f"Touches · {len(product.touches)}")
         self.facts.setText(
-            f"{product.cycle_days}-day cycle · {len(product.stages)} stages · "
-            f"{len(product.touches)} touches"
+            f"{product.cycle_days}-day cycle · {plural(len(product.stages), 'stage')} · "
+            f"{plural(len(product.touches), 'touch')}"
         )
+        self.map.setAccessibleName("Cycle map")
+        self.map.setAccessibleDescription(map_description(self.controller.plan, product))
         gaps = self.controller.gap_counts().get(product.id, 0)
-        self.gap_chip.setText(f"{WARNING_GLYPH} {gaps} gaps")
+        self.gap_chip.setText(f"{WARNING_GLYPH} {plural(gaps, 'gap')}")
         self.gap_chip.setVisible(gaps > 0)
         self.cohort_chip.setText(edits.cohort_span(product))
         self.cohort_chip.show()
@@ -586,9 +637,10 @@ class ProductEditor(QWidget):
     # -- stage and touch edits -----------------------------------------------------------
 
     def _apply(self, product: Any, text: str) -> bool:
-        error = self.controller.apply(edits.with_product(self.controller.plan, product), text)
+        plan = edits.with_product(self.controller.plan, product)
+        error = self.controller.apply(plan, text)
         if error is not None:
-            self.show_error(error)
+            self.show_error(error_in_words(plan, error))
             return False
         self.clear_error()
         return True

@@ -43,6 +43,7 @@ from ui.glyphs import channel_icon, swatch_icon
 from ui.rrule import describe
 from ui.theme import WARNING_GLYPH, colors, team_color, themed_icon
 from ui.widgets import add_delete_action
+from ui.words import error_in_words, plural
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -103,18 +104,19 @@ class ProductListModel(QAbstractListModel):
             return gaps
         if role == FACTS_ROLE:
             return (
-                f"{product.cycle_days} d · {len(product.stages)} stages · "
-                f"{len(product.touches)} touches"
+                f"{product.cycle_days} d · {plural(len(product.stages), 'stage')} · "
+                f"{plural(len(product.touches), 'touch')}"
             )
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"<b>{product.name}</b><br>{product.cycle_days}-day cycle, "
-                f"{len(product.stages)} stages, {len(product.touches)} touches<br>"
+                f"{plural(len(product.stages), 'stage')}, "
+                f"{plural(len(product.touches), 'touch')}<br>"
                 f"{edits.cohort_span(product)}<br>"
-                + (f"{WARNING_GLYPH} {gaps} gaps" if gaps else "no gaps")
+                + (f"{WARNING_GLYPH} {plural(gaps, 'gap')}" if gaps else "no gaps")
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{product.name}, {gaps} gaps"
+            return f"{product.name}, {plural(gaps, 'gap')}"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -135,12 +137,10 @@ class ProductListModel(QAbstractListModel):
         name = str(value).strip()
         if product is None or name == product.name:
             return False
-        error = self.controller.apply(
-            edits.rename_product(self.controller.plan, pid, name),
-            f"Rename product “{product.name}” to “{name}”",
-        )
+        renamed = edits.rename_product(self.controller.plan, pid, name)
+        error = self.controller.apply(renamed, f"Rename product “{product.name}” to “{name}”")
         if error is not None:
-            self.sig_refused.emit(error)
+            self.sig_refused.emit(error_in_words(self.controller.plan, error))
             return False
         return True
 
@@ -422,6 +422,8 @@ class SidePanel(QWidget):
         plan, pid = edits.add_product(self.controller.plan)
         if self._apply(plan, "Add a product"):
             self.select_product(pid)
+            # F2 (or typing a name after a click) renames the new product right away.
+            self.products.setFocus(Qt.FocusReason.OtherFocusReason)
             return pid
         return None
 
@@ -484,7 +486,7 @@ class SidePanel(QWidget):
     def _apply(self, plan: Any, text: str) -> bool:
         error = self.controller.apply(plan, text)
         if error is not None:
-            self.sig_refused.emit(error)
+            self.sig_refused.emit(error_in_words(plan, error))
             return False
         return True
 

@@ -10,6 +10,11 @@
 * the queue table (status, requester, product/stage, needed by, start,
   delivery, slack) with the workflow actions; moves the workflow does not allow
   are disabled and, if asked for anyway, refused with the allowed ones named;
+  Edit loads a submitted request into the form (Save changes), Delete removes
+  it (both undoable); marking a request delivered before its production starts
+  asks first;
+* a plan without a studio shows, above the form, who could produce collateral
+  and sets the studio up in one click (also in Plan ▸ Plan settings ▸ Studio);
 * the studio load strip: booked production days against the daily capacity,
   with the draft's days shown where it would land.
 
@@ -19,6 +24,7 @@ Preview: ``python -m ui.requests_view demo [out.png]``.
 from __future__ import annotations
 
 import html
+from dataclasses import replace as _replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,6 +51,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -56,7 +63,8 @@ from PySide6.QtWidgets import (
 )
 
 from cadence.calendar import WorkingDays
-from cadence.model import REQUEST_STATUSES, Plan, Request
+from cadence.model import REQUEST_STATUSES, Plan, Request, Studio
+from cadence.request_ops import delete_request, edit_request
 from cadence.requests import (
     DraftInvalid,
     Proposal,
@@ -95,8 +103,42 @@ ACTIONS: dict[str, str] = {
     "delivered": "Mark delivered",
     "declined": "Decline…",
 }
+#: the form's words for the fields a draft's errors name
+FIELD_LABELS: dict[str, str] = {
+    "title": "Title",
+    "product": "Product",
+    "stage": "Stage",
+    "requested_by": "Requested by",
+    "requested_on": "Requested on",
+    "needed_by": "Needed by",
+    "production_days": "Production",
+}
+NO_STUDIO_TEXT = (
+    "Nobody produces collateral in this plan yet: choose the producing team above "
+    "(or in Plan ▸ Plan settings ▸ Studio)."
+)
+FRESH_TEXT = "Fill in the form for a new request: the answer appears here as you type."
 FITS_COLOR = "#1e8449"
 LATE_COLOR = "#c0392b"
+
+
+def field_error_text(path: str, message: str) -> str:
+    """A draft error in the form's words: "Needed by: must not be before …"."""
+    if path == "studio":
+        return NO_STUDIO_TEXT
+    message = message.replace("must be an integer ≥ 1", "must be at least 1")
+    return f"{FIELD_LABELS.get(path, path.replace('_', ' '))}: {message}"
+
+
+def ask_early_delivery(parent: QWidget | None, title: str, start: date) -> bool:
+    """Ask before marking delivered a request whose production has not started."""
+    answer = QMessageBox.question(
+        parent,
+        "Mark delivered",
+        f"Production of “{title}” is planned to start on {start:%a %d %b %Y}, "
+        "which has not come yet. Mark it delivered anyway?",
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def day_text(d: date) -> str:
@@ -181,6 +223,8 @@ QUEUE_COLUMNS = (
     "Production (start → delivery)",
     "Slack",
 )
+#: the starting width (px) of the queue's Title column
+TITLE_COLUMN_WIDTH = 180
 #: Qt.ItemDataRole.UserRole: the Request of a row
 REQUEST_ROLE = Qt.ItemDataRole.UserRole
 
@@ -487,14 +531,21 @@ class RequestsView(QWidget):
         self.errors: tuple[str, ...] = ()
         self.model = RequestQueueModel(self)
         self._filling = False
+        # After Submit and on another document: no answer until the user fills the form in.
+        self._fresh = False
+        #: the id of the submitted request the form is editing (None: a new request)
+        self.editing: str | None = None
+        self._shown_plan: Plan = controller.plan
         self._build_ui()
         self._fill_form_choices()
+        self._update_studio_setup()
         self.model.reset(controller.plan)
         self._update_counts()
         self._update_actions()
         self.update_answer()
         controller.sig_plan_changed.connect(self._on_plan_changed)
         controller.sig_navigate.connect(self._on_navigate)
+        controller.sig_document_changed.connect(self._on_document_changed)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -505,8 +556,10 @@ class RequestsView(QWidget):
         # The form across the top (fields in three columns, the answer below them), the
         # queue under it at full width (it has many columns), the studio strip at the bottom.
         splitter = QSplitter(Qt.Orientation.Vertical)
+        self._build_studio_setup(outer)
 
         form_box = QGroupBox("New request")
+        self.form_box = form_box
         grid = QGridLayout(form_box)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(6)
@@ -525,12 +578,14 @@ class RequestsView(QWidget):
         self.days_spin.setValue(3)
         self.days_spin.setSuffix(" working days")
 
-        def label(text: str) -> QLabel:
+        def label(text: str, buddy: QWidget) -> QLabel:
             widget = QLabel(text)
             widget.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            widget.setBuddy(buddy)
+            buddy.setAccessibleName(text.rstrip(":"))
             return widget
 
-        grid.addWidget(label("Title:"), 0, 0)
+        grid.addWidget(label("Title:", self.title_edit), 0, 0)
         grid.addWidget(self.title_edit, 0, 1, 1, 5)
         for col, (text, widget) in enumerate(
             (
@@ -539,7 +594,7 @@ class RequestsView(QWidget):
                 ("Requested by:", self.requester_combo),
             )
         ):
-            grid.addWidget(label(text), 1, 2 * col)
+            grid.addWidget(label(text, widget), 1, 2 * col)
             grid.addWidget(widget, 1, 2 * col + 1)
         for col, (text, widget) in enumerate(
             (
@@ -548,7 +603,7 @@ class RequestsView(QWidget):
                 ("Production:", self.days_spin),
             )
         ):
-            grid.addWidget(label(text), 2, 2 * col)
+            grid.addWidget(label(text, widget), 2, 2 * col)
             grid.addWidget(widget, 2, 2 * col + 1)
         for col in (1, 3, 5):
             grid.setColumnStretch(col, 1)
@@ -556,18 +611,24 @@ class RequestsView(QWidget):
         self.answer.setObjectName("requestAnswer")
         self.answer.setWordWrap(True)
         self.answer.setTextFormat(Qt.TextFormat.RichText)
-        self.answer.setMinimumHeight(64)
+        # Room for four lines (fits/late, options, cohorts, displaced) above Submit.
+        self.answer.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 2 * 8 + 6)
         self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.answer.setFrameShape(QFrame.Shape.StyledPanel)
         self.answer.setMargin(8)
+        self.answer.setAccessibleName("Answer")
         grid.addWidget(self.answer, 3, 0, 1, 6)
         submit_row = QHBoxLayout()
         self.submit_button = QPushButton("Submit request")
         self.submit_button.setDefault(True)
         self.submit_button.clicked.connect(self.submit)
+        self.cancel_edit_button = QPushButton("Cancel editing")
+        self.cancel_edit_button.clicked.connect(self.cancel_edit)
+        self.cancel_edit_button.hide()
         self.form_status = QLabel()
         self.form_status.setWordWrap(True)
         submit_row.addWidget(self.submit_button)
+        submit_row.addWidget(self.cancel_edit_button)
         submit_row.addWidget(self.form_status, 1)
         grid.addLayout(submit_row, 4, 0, 1, 6)
         self.rules = QLabel()
@@ -590,10 +651,15 @@ class RequestsView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Title and requester give way (elided, full text in the tooltip) in a narrow window.
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The title keeps a readable width (elided, full text in the tooltip) and takes
+        # what is left; a narrow window scrolls the table sideways instead of squeezing it.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(2, 130)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(1, TITLE_COLUMN_WIDTH)
+        self.table.setColumnWidth(2, 140)
+        self.table.setColumnWidth(3, 180)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
         queue_layout.addWidget(self.table, 1)
@@ -605,6 +671,14 @@ class RequestsView(QWidget):
             self.action_buttons[status] = button
             actions.addWidget(button)
         actions.addStretch(1)
+        self.edit_button = QPushButton("Edit")
+        self.edit_button.setToolTip("Load the selected request into the form to change it")
+        self.edit_button.clicked.connect(lambda: self.edit_selected())
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Remove the selected request from the plan (Edit ▸ Undo)")
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.delete_button)
         queue_layout.addLayout(actions)
         self.queue_status = QLabel()
         self.queue_status.setWordWrap(True)
@@ -620,11 +694,81 @@ class RequestsView(QWidget):
 
         self.product_combo.currentIndexChanged.connect(self._on_product)
         for combo in (self.stage_combo, self.requester_combo):
-            combo.currentIndexChanged.connect(self.update_answer)
-        self.title_edit.textChanged.connect(self.update_answer)
-        self.requested_on.dateChanged.connect(self.update_answer)
-        self.needed_by.dateChanged.connect(self.update_answer)
-        self.days_spin.valueChanged.connect(self.update_answer)
+            combo.currentIndexChanged.connect(self._on_field_edited)
+        self.title_edit.textChanged.connect(self._on_field_edited)
+        self.requested_on.dateChanged.connect(self._on_field_edited)
+        self.needed_by.dateChanged.connect(self._on_field_edited)
+        self.days_spin.valueChanged.connect(self._on_field_edited)
+
+    def _build_studio_setup(self, outer: QVBoxLayout) -> None:
+        """The empty state of a plan without a studio: who produces collateral, in words."""
+        box = QGroupBox("Who produces collateral?")
+        box.setObjectName("studioSetup")
+        layout = QGridLayout(box)
+        intro = QLabel(
+            "Requests are answered with the days a producing team (the studio) can make "
+            "the piece. This plan has no studio yet: choose the team that produces "
+            "collateral, how many requests it takes a working day and how many working "
+            "days after a request it can start. You can change them later in "
+            "Plan ▸ Plan settings ▸ Studio."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro, 0, 0, 1, 7)
+        self.studio_team_combo = QComboBox()
+        self.studio_capacity_spin = QSpinBox()
+        self.studio_capacity_spin.setRange(1, 100)
+        self.studio_capacity_spin.setValue(1)
+        self.studio_capacity_spin.setSuffix(" a working day")
+        self.studio_lead_spin = QSpinBox()
+        self.studio_lead_spin.setRange(0, 365)
+        self.studio_lead_spin.setValue(2)
+        self.studio_lead_spin.setSuffix(" working days")
+        for col, (text, widget) in enumerate(
+            (
+                ("Producing team:", self.studio_team_combo),
+                ("Requests:", self.studio_capacity_spin),
+                ("Lead time:", self.studio_lead_spin),
+            )
+        ):
+            caption = QLabel(text)
+            caption.setBuddy(widget)
+            widget.setAccessibleName(text.rstrip(":"))
+            layout.addWidget(caption, 1, 2 * col)
+            layout.addWidget(widget, 1, 2 * col + 1)
+        self.studio_setup_button = QPushButton("Set up the studio")
+        self.studio_setup_button.clicked.connect(lambda: self.set_up_studio())
+        layout.addWidget(self.studio_setup_button, 1, 6)
+        layout.setColumnStretch(1, 1)
+        self.studio_setup = box
+        outer.addWidget(box)
+
+    def set_up_studio(self) -> str | None:
+        """Give the plan the studio the empty state describes (one undoable edit)."""
+        plan: Plan = self.controller.plan
+        team = self.studio_team_combo.currentData()
+        if team is None:
+            return self._form_message("⚠ Add a team first (Plan ▸ Teams).")
+        studio = Studio(team, self.studio_capacity_spin.value(), self.studio_lead_spin.value())
+        error = self.controller.apply(
+            _replace(plan, studio=studio), f"Studio: {team_name(plan, team)}"
+        )
+        if error is not None:
+            return self._form_message(f"⚠ {error}")
+        self._form_message(f"{team_name(plan, team)} now produces collateral.")
+        return None
+
+    def _update_studio_setup(self) -> None:
+        plan: Plan = self.controller.plan
+        self.studio_setup.setVisible(plan.studio is None)
+        if plan.studio is not None:
+            return
+        current = self.studio_team_combo.currentData()
+        self.studio_team_combo.clear()
+        for t in plan.teams:
+            self.studio_team_combo.addItem(swatch_icon(t.color), t.name, t.id)
+        i = self.studio_team_combo.findData(current)
+        self.studio_team_combo.setCurrentIndex(max(0, i))
+        self.studio_setup_button.setEnabled(bool(plan.teams))
 
     def _fill_form_choices(self) -> None:
         plan: Plan = self.controller.plan
@@ -646,13 +790,38 @@ class RequestsView(QWidget):
             self.requester_combo.setCurrentIndex(i)
             self._fill_stages()
             if not self.requested_on.property("initialised"):
-                # A plan for next year opens on its own first day, not on today.
-                first = self.today if plan.start <= self.today <= plan.end else plan.start
-                self.set_date(self.requested_on, first)
-                self.set_date(self.needed_by, first + timedelta(days=14))
-                self.requested_on.setProperty("initialised", True)
+                self._set_default_dates()
         finally:
             self._filling = False
+
+    def first_day(self) -> date:
+        """The form's default request date: today within the plan, else the plan's first
+        working day (a plan for next year opens on its own first day, not on today)."""
+        plan: Plan = self.controller.plan
+        if plan.start <= self.today <= plan.end:
+            return self.today
+        days = WorkingDays(plan.calendar, plan.start, plan.end).working_days(
+            plan.start, min(plan.end, plan.start + timedelta(days=31))
+        )
+        return days[0] if days else plan.start
+
+    def _set_default_dates(self) -> None:
+        first = self.first_day()
+        self.set_date(self.requested_on, first)
+        self.set_date(self.needed_by, first + timedelta(days=14))
+        self.requested_on.setProperty("initialised", True)
+
+    def reset_form(self) -> None:
+        """Empty the form (after Submit, on another document): no answer until it is filled."""
+        self._filling = True
+        try:
+            self.title_edit.clear()
+            self.days_spin.setValue(3)
+            self._set_default_dates()
+        finally:
+            self._filling = False
+        self._fresh = True
+        self.update_answer()
 
     def _fill_stages(self) -> None:
         plan: Plan = self.controller.plan
@@ -686,22 +855,49 @@ class RequestsView(QWidget):
             production_days=self.days_spin.value(),
         )
 
+    def fit_title_column(self) -> None:
+        """The Title column takes the queue's spare width (at least TITLE_COLUMN_WIDTH)."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(header.count()) if c != 1)
+        spare = self.table.viewport().width() - others
+        self.table.setColumnWidth(1, max(TITLE_COLUMN_WIDTH, spare))
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_title_column()
+
+    def _on_field_edited(self, *_: object) -> None:
+        if self._filling:
+            return
+        self._fresh = False
+        self.update_answer()
+
     def update_answer(self, *_: object) -> None:
         """Answer the draft as it stands (called on every field change)."""
         if self._filling:
             return
         plan: Plan = self.controller.plan
         draft = self.draft()
-        try:
-            self.proposal = propose(plan, draft)
+        if self.editing is not None and plan.request(self.editing) is not None:
+            # The edited request answered as if it joined the queue again.
+            plan = delete_request(plan, self.editing)
+        if self._fresh:
+            self.proposal = None
             self.errors = ()
-        except DraftInvalid as exc:
-            self.proposal = None
-            self.errors = tuple(f"{e.path.replace('_', ' ')}: {e.message}" for e in exc.errors)
-        except RequestError as exc:
-            self.proposal = None
-            self.errors = (exc.message,)
-        if self.proposal is not None:
+        else:
+            try:
+                self.proposal = propose(plan, draft)
+                self.errors = ()
+            except DraftInvalid as exc:
+                self.proposal = None
+                self.errors = tuple(field_error_text(e.path, e.message) for e in exc.errors)
+            except RequestError as exc:
+                self.proposal = None
+                self.errors = (exc.message,)
+        if self._fresh:
+            self.answer.setText(html.escape(FRESH_TEXT))
+            self.answer.setStyleSheet("")
+        elif self.proposal is not None:
             self.answer.setText(answer_text(plan, self.proposal))
             fits = self.proposal.fits
             self.answer.setStyleSheet(
@@ -739,6 +935,8 @@ class RequestsView(QWidget):
         draft = self.draft()
         if not draft.title:
             return self._form_message("⚠ Give the request a title.")
+        if self.editing is not None:
+            return self._save_edit(draft)
         try:
             new_plan = add_request(plan, draft)
         except RequestError as exc:
@@ -749,10 +947,88 @@ class RequestsView(QWidget):
             return self._form_message(f"⚠ {error}")
         state = "scheduled" if added.status == "scheduled" else "queued (late)"
         self._form_message(f"Added “{added.title}”: {state}.")
-        self.title_edit.clear()
+        self.reset_form()
         row = self.model.row_of(added.id)
         if row >= 0:
             self.table.selectRow(row)
+        return None
+
+    # -- editing and deleting submitted requests ----------------------------------------------
+
+    def edit_selected(self) -> str | None:
+        """Load the selected request into the form; Submit then saves the changes."""
+        request = self.selected_request()
+        if request is None:
+            return self._queue_message("⚠ Select a request in the queue first.")
+        self.editing = request.id
+        self._filling = True
+        try:
+            self.product_combo.setCurrentIndex(max(0, self.product_combo.findData(request.product)))
+            self._fill_stages()
+            self.stage_combo.setCurrentIndex(max(0, self.stage_combo.findData(request.stage)))
+            self.requester_combo.setCurrentIndex(
+                max(0, self.requester_combo.findData(request.requested_by))
+            )
+            self.title_edit.setText(request.title)
+            self.set_date(self.requested_on, request.requested_on)
+            self.set_date(self.needed_by, request.needed_by)
+            self.days_spin.setValue(request.production_days)
+        finally:
+            self._filling = False
+        self.form_box.setTitle(f"Edit request “{request.title}”")
+        self.submit_button.setText("Save changes")
+        self.submit_button.setAccessibleName("Save changes")
+        self.cancel_edit_button.show()
+        self._fresh = False
+        self.update_answer()
+        self.title_edit.setFocus()
+        return None
+
+    def cancel_edit(self) -> None:
+        """Leave editing without saving: the form is empty again."""
+        self._leave_edit()
+        self.reset_form()
+
+    def _leave_edit(self) -> None:
+        self.editing = None
+        self.form_box.setTitle("New request")
+        self.submit_button.setText("Submit request")
+        self.submit_button.setAccessibleName("Submit request")
+        self.cancel_edit_button.hide()
+
+    def _save_edit(self, draft: Request) -> str | None:
+        assert self.editing is not None
+        request_id = self.editing
+        try:
+            new_plan = edit_request(self.controller.plan, request_id, draft)
+        except DraftInvalid as exc:
+            return self._form_message(
+                "⚠ " + "; ".join(field_error_text(e.path, e.message) for e in exc.errors)
+            )
+        except RequestError as exc:
+            return self._form_message(f"⚠ {exc.message}")
+        error = self.controller.apply(new_plan, f"Edit request “{draft.title}”")
+        if error is not None:
+            return self._form_message(f"⚠ {error}")
+        self._leave_edit()
+        self._form_message(f"Saved “{draft.title}”.")
+        self.reset_form()
+        self.select_request(request_id)
+        return None
+
+    def delete_selected(self) -> str | None:
+        """Remove the selected request from the plan (one undoable edit)."""
+        request = self.selected_request()
+        if request is None:
+            return self._queue_message("⚠ Select a request in the queue first.")
+        error = self.controller.apply(
+            delete_request(self.controller.plan, request.id), f"Delete request “{request.title}”"
+        )
+        if error is not None:
+            return self._queue_message(f"⚠ {error}")
+        if self.editing == request.id:
+            self.cancel_edit()
+        self._queue_message(f"Deleted “{request.title}” (Edit ▸ Undo brings it back).")
         return None
 
     def _form_message(self, text: str) -> str:
@@ -783,6 +1059,11 @@ class RequestsView(QWidget):
             )
             if not ok:
                 return self._queue_message("Not declined.")
+        if status == "delivered" and status in allowed_moves(request.status):
+            start = self._production_start(request)
+            if start is not None and start > self.today:
+                if not ask_early_delivery(self, request.title, start):
+                    return self._queue_message("Not marked delivered.")
         try:
             new_plan = move_status(self.controller.plan, request.id, status, note)
         except RequestError as exc:
@@ -795,6 +1076,10 @@ class RequestsView(QWidget):
         self._queue_message(f"“{request.title}” is now {label}.")
         return None
 
+    def _production_start(self, request: Request) -> date | None:
+        slot = self.model.queue.slot(request.id) if self.model.queue is not None else None
+        return request.start or (slot.start if slot is not None else None)
+
     def _queue_message(self, text: str) -> str:
         self.queue_status.setText(text)
         return text
@@ -802,6 +1087,8 @@ class RequestsView(QWidget):
     def _update_actions(self) -> None:
         request = self.selected_request()
         allowed = allowed_moves(request.status) if request is not None else ()
+        self.edit_button.setEnabled(request is not None and not self.controller.read_only)
+        self.delete_button.setEnabled(request is not None and not self.controller.read_only)
         for status, button in self.action_buttons.items():
             button.setEnabled(status in allowed)
             if request is None:
@@ -844,6 +1131,10 @@ class RequestsView(QWidget):
 
     def _on_plan_changed(self, _changes: object) -> None:
         selected = self.selected_request()
+        if self.editing is not None and self.controller.plan.request(self.editing) is None:
+            self._leave_edit()  # deleted (or undone) while the form edited it
+        self._shown_plan = self.controller.plan
+        self._update_studio_setup()
         self._fill_form_choices()
         self.model.reset(self.controller.plan)
         if selected is not None:
@@ -851,14 +1142,27 @@ class RequestsView(QWidget):
         self._update_counts()
         self._update_actions()
         self.update_answer()
+        self.fit_title_column()
 
     def _on_navigate(self, target: Any) -> None:
         if getattr(target, "tab", None) == "requests" and getattr(target, "touch", None):
             self.select_request(target.touch)
 
+    def _on_document_changed(self) -> None:
+        if self.controller.plan is self._shown_plan:
+            return  # Save As: the same plan goes on in another file
+        # Nothing typed for one document stays in the form of the next.
+        self._leave_edit()
+        self.form_status.clear()
+        self.queue_status.clear()
+        self.requested_on.setProperty("initialised", False)
+        self._fill_form_choices()
+        self._update_studio_setup()
+        self.reset_form()
+
     def _on_product(self, _index: int) -> None:
         self._fill_stages()
-        self.update_answer()
+        self._on_field_edited()
 
 
 # --- preview --------------------------------------------------------------------------------

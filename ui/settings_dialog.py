@@ -1,4 +1,4 @@
-"""Plan ▸ Plan settings: name, time zone, horizon, working calendar, rules."""
+"""Plan ▸ Plan settings: name, time zone, horizon, working calendar, rules, studio."""
 
 from __future__ import annotations
 
@@ -28,7 +28,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import ROLL_POLICIES, WEEKDAYS, Blackout, HolidayRule, Plan, Rules, WorkCalendar
+from cadence.model import (
+    ROLL_POLICIES,
+    WEEKDAYS,
+    Blackout,
+    HolidayRule,
+    Plan,
+    Rules,
+    Studio,
+    WorkCalendar,
+)
+from ui._cal_common import swatch_icon
 from ui.controller import DocumentController
 from ui.dialog_base import PlanDialog
 from ui.theme import icon
@@ -187,6 +197,58 @@ class PlanSettingsDialog(PlanDialog):
         )
         tabs.addTab(rules, "Rules")
 
+        # Studio: who produces ad-hoc collateral (the Requests tab needs one)
+        studio_page = QWidget()
+        sl = QFormLayout(studio_page)
+        self.studio_team = QComboBox()
+        self.studio_team.addItem("Nobody — requests cannot be answered", None)
+        for team in plan.teams:
+            self.studio_team.addItem(swatch_icon(team.color), team.name, team.id)
+        studio = plan.studio
+        self.studio_team.setCurrentIndex(
+            max(0, self.studio_team.findData(studio.team if studio else None))
+        )
+        self.studio_capacity = QSpinBox()
+        self.studio_capacity.setRange(1, 100)
+        self.studio_capacity.setSuffix("  requests per working day")
+        self.studio_capacity.setValue(studio.capacity_per_day if studio else 1)
+        self.studio_lead = QSpinBox()
+        self.studio_lead.setRange(0, 365)
+        self.studio_lead.setSuffix("  working days after the request, at the earliest")
+        self.studio_lead.setValue(studio.min_lead_days if studio else 2)
+        sl.addRow("Producing team", self.studio_team)
+        sl.addRow("Capacity", self.studio_capacity)
+        sl.addRow("Lead time", self.studio_lead)
+        sl.addRow(
+            muted_label(
+                "The producing team makes the collateral other teams ask for on the Requests "
+                "tab (one-pagers, case studies, slides). Each request gets the first free run "
+                "of working days that starts after the lead time."
+            )
+        )
+        self._toggle_studio_fields()
+        self.studio_team.currentIndexChanged.connect(self._toggle_studio_fields)
+        self.tabs = tabs
+        self.studio_tab_index = tabs.addTab(studio_page, "Studio")
+
+    def show_page(self, name: str) -> None:
+        """Open on one tab: "General", "Working calendar", "Rules" or "Studio"."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i) == name:
+                self.tabs.setCurrentIndex(i)
+
+    def _toggle_studio_fields(self) -> None:
+        on = self.studio_team.currentData() is not None
+        self.studio_capacity.setEnabled(on)
+        self.studio_lead.setEnabled(on)
+
+    def studio(self) -> Studio | None:
+        """The studio the Studio tab describes (None: nobody produces collateral)."""
+        team = self.studio_team.currentData()
+        if team is None:
+            return None
+        return Studio(team, self.studio_capacity.value(), self.studio_lead.value())
+
     @staticmethod
     def _rule_spin(value: int | None, suffix: str) -> QSpinBox:
         spin = QSpinBox()
@@ -250,6 +312,7 @@ class PlanSettingsDialog(PlanDialog):
             end=from_qdate(self.end.date()),
             calendar=calendar,
             rules=Rules(rule(self.min_spacing), rule(self.max_silence), rule(self.handoff)),
+            studio=self.studio(),
         )
 
 

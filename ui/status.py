@@ -30,7 +30,7 @@ def gap_summary(kinds: Counter[str]) -> str:
     if not total:
         return "no gaps"
     parts = ", ".join(f"{_n(kinds[k])} {KIND_WORDS[k]}" for k in GAP_KINDS if kinds.get(k))
-    return f"{WARNING_GLYPH} {_n(total)} gaps ({parts})"
+    return f"{WARNING_GLYPH} {_n(total)} gap{'' if total == 1 else 's'} ({parts})"
 
 
 class StatusBar(QStatusBar):

@@ -37,6 +37,7 @@ from ui import edits
 from ui.controller import DocumentController
 from ui.glyphs import channel_icon, swatch_icon
 from ui.theme import WARNING_GLYPH, colors, team_color
+from ui.words import error_in_words
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 EDITOR_ROLE = Qt.ItemDataRole.UserRole + 1  # an EditorSpec for the cell
@@ -161,13 +162,13 @@ class _ProductTable(QAbstractTableModel):
         plan = edits.with_product(self.controller.plan, product)
         error = self.controller.apply(plan, text)
         if error is not None:
-            self.sig_refused.emit(error, index)
+            self.sig_refused.emit(error_in_words(plan, error), index)
             return False
         self.sig_accepted.emit()
         return True
 
     def _refuse(self, message: str, index: QModelIndex) -> bool:
-        self.sig_refused.emit(message, index)
+        self.sig_refused.emit(error_in_words(self.controller.plan, message), index)
         return False
 
     def _path(self, kind: str, row: int, field: str) -> str:

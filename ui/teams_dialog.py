@@ -1,4 +1,9 @@
-"""Plan ▸ Teams: name, colour and weekly capacity of each team."""
+"""Plan ▸ Teams: name, colour and weekly capacity of each team.
+
+Removing a team that owns stages, touches, broadcasts, requests or the studio
+offers to give them to another team; OK applies the hand-over and the removal
+as one undoable edit.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from PySide6.QtWidgets import (
     QColorDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -20,11 +26,25 @@ from PySide6.QtWidgets import (
 )
 
 from cadence.model import PALETTE, Plan, Team
+from cadence.request_ops import reassign_team
 from ui import edits
 from ui.controller import DocumentController
 from ui.dialog_base import PlanDialog
 from ui.glyphs import swatch_icon
 from ui.theme import icon
+
+
+def ask_reassign(parent: QWidget | None, name: str, owned: str, choices: list[str]) -> str | None:
+    """Ask which team takes over what a removed team owns (patched in tests); None: keep it."""
+    choice, ok = QInputDialog.getItem(
+        parent,
+        "Remove team",
+        f"{name} owns {owned}. Give them to:",
+        choices,
+        0,
+        False,
+    )
+    return choice if ok else None
 
 
 def pick_color(parent: QWidget | None, current: str) -> str | None:
@@ -57,6 +77,8 @@ class TeamsDialog(PlanDialog):
         self.table.setShowGrid(False)
         self.table.verticalHeader().setDefaultSectionSize(32)
         self._ids: list[str | None] = []
+        #: removed team id → the team that takes over its stages, touches and requests
+        self.reassigned: dict[str, str] = {}
         self._colors: list[str] = []
         for team in controller.plan.teams:
             self._add_row(team)
@@ -107,11 +129,20 @@ class TeamsDialog(PlanDialog):
         r = self.table.currentRow()
         if r < 0:
             return
-        owned = self.owned_by(self._ids[r])
-        if owned:
-            name = self.names()[r] or self._ids[r]
-            self.show_error(f"{name} still owns {owned}: give them to another team first.")
-            return
+        team_id = self._ids[r]
+        owned = self.owned_by(team_id)
+        if owned and team_id is not None:
+            name = self.names()[r] or team_id
+            heirs = {
+                self.names()[k]: tid
+                for k, tid in enumerate(self._ids)
+                if tid is not None and k != r
+            }
+            chosen = ask_reassign(self, name, owned, list(heirs)) if heirs else None
+            if chosen is None or chosen not in heirs:
+                self.show_error(f"{name} still owns {owned}: give them to another team first.")
+                return
+            self.reassigned[team_id] = heirs[chosen]
         self.error.hide()
         self.table.removeRow(r)
         del self._ids[r]
@@ -178,4 +209,9 @@ class TeamsDialog(PlanDialog):
                 if old
                 else team
             )
-        return replace(self.controller.plan, teams=tuple(teams))
+        plan = self.controller.plan
+        for old, new in self.reassigned.items():
+            while new in self.reassigned:  # its heir was removed too
+                new = self.reassigned[new]
+            plan = reassign_team(plan, old, new)
+        return replace(plan, teams=tuple(teams))

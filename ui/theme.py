@@ -16,10 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QWidget
+
+from ui.accessibility import name_widget
 
 WARNING_GLYPH = "⚠"
 
@@ -181,6 +183,7 @@ def apply_theme(app: QApplication, choice: str | None = None) -> Colors:
     app.setStyle("Fusion")
     app.setPalette(build_palette(_current))
     app.setStyleSheet(stylesheet(_current))
+    install_popup_fitter(app)
     _icon_cache.clear()
     _refresh_themed_icons()
     return _current
@@ -281,3 +284,71 @@ def soften(color: QColor, amount: float) -> QColor:
         color.greenF() + (base.greenF() - color.greenF()) * amount,
         color.blueF() + (base.blueF() - color.blueF()) * amount,
     )
+
+
+def first_window_size(available: QSize, preferred: QSize | None = None) -> QSize:
+    """The size of a first window (no saved geometry): the preferred 1360 × 840, or less
+    on a smaller screen, leaving room on ``available`` (the screen less its panels) for
+    the window frame and title bar."""
+    preferred = preferred or QSize(1360, 840)
+    return QSize(
+        min(preferred.width(), available.width() - 16),
+        min(preferred.height(), available.height() - 48),
+    )
+
+
+# --- combo popups ------------------------------------------------------------------
+
+
+def popup_width(combo: QComboBox) -> int:
+    """The width (px) a combo's popup needs to show its longest item unelided."""
+    view = combo.view()
+    content = view.sizeHintForColumn(0)
+    scrollbar = combo.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    return content + scrollbar + 2 * view.frameWidth() + 16
+
+
+class _Watcher(QObject):
+    """One app-wide filter (one Python call per event, so only one): widens every combo
+    popup to its longest item ("Sales development", not "Sales d…") and names controls
+    for assistive technology as they are first shown (ui.accessibility)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind == QEvent.Type.Polish:
+            if isinstance(watched, QWidget):
+                name_widget(watched)
+        elif kind == QEvent.Type.Show and isinstance(watched, QWidget):
+            if watched.metaObject().className() == "QComboBoxPrivateContainer":
+                combo = watched.parent()
+                if isinstance(combo, QComboBox):
+                    fit_popup(watched, combo)
+            else:
+                name_widget(watched)
+        return False
+
+
+def fit_popup(container: QWidget, combo: QComboBox) -> None:
+    """Widen ``container`` (a combo's popup) to ``popup_width``, kept on the screen."""
+    needed = popup_width(combo)
+    if container.width() >= needed:
+        return
+    geometry = container.geometry()
+    geometry.setWidth(needed)
+    screen = container.screen()
+    if screen is not None:
+        right = screen.availableGeometry().right()
+        if geometry.right() > right:
+            geometry.moveRight(right)
+    container.setGeometry(geometry)
+
+
+_watcher: _Watcher | None = None
+
+
+def install_popup_fitter(app: QApplication) -> None:
+    """Widen combo popups and name controls app-wide (once per application)."""
+    global _watcher
+    if _watcher is None:
+        _watcher = _Watcher(app)
+        app.installEventFilter(_watcher)

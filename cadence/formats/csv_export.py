@@ -2,9 +2,11 @@
 
 UTF-8 with a header row, RFC 4180 quoting and CRLF rows. The first ten
 columns are the ones the export promises (date, time, product, cohort, stage,
-touch, channel, owner, automated, uid); the rest add what a reader of the
-sheet wants to see. Cells that a spreadsheet would run as a formula (starting
-with ``= + - @``, tab or CR) get a leading apostrophe.
+touch, channel, owner, automated, uid) and name things the way a planner reads
+them (product, stage, touch, channel and team names); the ids follow in their
+own columns at the end (product_id … owner_id) for scripts and lookups. Cells
+that a spreadsheet would run as a formula (starting with ``= + - @``, tab or
+CR) get a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from cadence.formats.export_common import (
     parse_include,
 )
 from cadence.formats.ical import ExportResult, calendar_name
-from cadence.model import Gap, Occurrence, Plan, Schedule
+from cadence.model import CHANNEL_LABELS, Gap, Occurrence, Plan, Schedule
 
 COLUMNS: tuple[str, ...] = (
     "date",
@@ -48,7 +50,20 @@ COLUMNS: tuple[str, ...] = (
     "end",
     "nominal",
     "leads",
+    "product_id",
+    "stage_id",
+    "touch_id",
+    "channel_id",
+    "owner_id",
 )
+#: how a gap kind is named in the touch column
+GAP_KIND_NAMES = {
+    "unowned": "Unowned",
+    "silence": "Silence",
+    "handoff": "Hand-off",
+    "spacing": "Spacing",
+    "capacity": "Capacity",
+}
 # A spreadsheet treats a cell starting with one of these as a formula (or DDE).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -65,17 +80,53 @@ def _leads(value: float) -> str:
     return text or "0"
 
 
-def occurrence_row(occ: Occurrence) -> list[str]:
+class Names:
+    """The names of a plan's ids (product, stage, touch, broadcast, request, team, channel);
+    an id the plan does not know names itself."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.products = {p.id: p.name for p in plan.products}
+        self.stages = {(p.id, s.id): s.name for p in plan.products for s in p.stages}
+        self.touches: dict[tuple[str | None, str], str] = {
+            (p.id, t.id): t.name for p in plan.products for t in p.touches
+        }
+        self.touches.update({(None, b.id): b.name for b in plan.broadcasts})
+        self.requests = {q.id: q.title for q in plan.requests}
+        self.teams = {t.id: t.name for t in plan.teams}
+
+    def product(self, product_id: str | None) -> str:
+        return self.products.get(product_id, product_id) if product_id else ""
+
+    def stage(self, product_id: str | None, stage_id: str | None) -> str:
+        if not stage_id:
+            return ""
+        return self.stages.get((product_id or "", stage_id), stage_id)
+
+    def touch(self, occ: Occurrence) -> str:
+        if occ.kind == "request":
+            return self.requests.get(occ.touch, occ.name)
+        key = (occ.product if occ.kind == "touch" else None, occ.touch)
+        return self.touches.get(key, occ.name)
+
+    def team(self, team_id: str | None) -> str:
+        return self.teams.get(team_id, team_id) if team_id else ""
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel)
+
+
+def occurrence_row(occ: Occurrence, names: Names) -> list[str]:
     """The cells of one occurrence, in COLUMNS order, already neutralised."""
     return [
         occ.date.isoformat(),
         occ.time.strftime("%H:%M") if occ.time is not None else "",
-        neutralise(occ.product or ""),
+        neutralise(names.product(occ.product)),
         occ.cohort.isoformat() if occ.cohort is not None else "",
-        neutralise(occ.stage or ""),
-        neutralise(occ.touch),
-        neutralise(occ.channel),
-        neutralise(occ.owner),
+        neutralise(names.stage(occ.product, occ.stage)),
+        neutralise(names.touch(occ)),
+        neutralise(channel_name(occ.channel)),
+        neutralise(names.team(occ.owner)),
         "yes" if occ.automated else "no",
         neutralise(occ.uid),
         occ.kind,
@@ -83,20 +134,25 @@ def occurrence_row(occ: Occurrence) -> list[str]:
         occ.end.isoformat() if occ.end is not None else "",
         occ.nominal.isoformat(),
         _leads(occ.leads),
+        neutralise(occ.product or ""),
+        neutralise(occ.stage or ""),
+        neutralise(occ.touch),
+        neutralise(occ.channel),
+        neutralise(occ.owner),
     ]
 
 
-def gap_row(gap: Gap, uid: str) -> list[str]:
+def gap_row(gap: Gap, uid: str, names: Names) -> list[str]:
     """A gap as a row: kind "gap", touch = the gap kind, owner = its team, name = its message."""
     return [
         gap.start.isoformat(),
         "",
-        neutralise(gap.product or ""),
+        neutralise(names.product(gap.product)),
         gap.cohort.isoformat() if gap.cohort is not None else "",
-        neutralise(gap.stage or ""),
-        gap.kind,
+        neutralise(names.stage(gap.product, gap.stage)),
+        GAP_KIND_NAMES.get(gap.kind, gap.kind),
         "",
-        neutralise(gap.team or ""),
+        neutralise(names.team(gap.team)),
         "",
         neutralise(uid),
         "gap",
@@ -104,6 +160,11 @@ def gap_row(gap: Gap, uid: str) -> list[str]:
         gap.end.isoformat(),
         "",
         _leads(gap.load) if gap.load is not None else "",
+        neutralise(gap.product or ""),
+        neutralise(gap.stage or ""),
+        gap.kind,
+        "",
+        neutralise(gap.team or ""),
     ]
 
 
@@ -119,6 +180,7 @@ def write_csv(
 ) -> int:
     """Write header and rows to a binary stream; returns the number of rows."""
     total = len(occurrences) + len(gaps)
+    names = Names(plan)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -132,7 +194,7 @@ def write_csv(
         buffer.seek(0)
         buffer.truncate()
         batch = occurrences[first : first + PROGRESS_EVERY]
-        writer.writerows(occurrence_row(o) for o in batch)
+        writer.writerows(occurrence_row(o, names) for o in batch)
         stream.write(buffer.getvalue().encode("utf-8", "replace"))
         done += len(batch)
         if progress is not None:
@@ -142,7 +204,7 @@ def write_csv(
     buffer.seek(0)
     buffer.truncate()
     seen: dict[str, int] = {}
-    writer.writerows(gap_row(g, gap_uid(plan, g, seen)) for g in gaps)
+    writer.writerows(gap_row(g, gap_uid(plan, g, seen), names) for g in gaps)
     stream.write(buffer.getvalue().encode("utf-8", "replace"))
     if progress is not None:
         progress(total, total)

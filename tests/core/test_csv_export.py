@@ -30,27 +30,29 @@ def test_header_and_literal_rows():
     data = export()
     assert data.startswith(
         b"date,time,product,cohort,stage,touch,channel,owner,automated,uid,"
-        b"kind,name,end,nominal,leads\r\n"
+        b"kind,name,end,nominal,leads,product_id,stage_id,touch_id,channel_id,owner_id\r\n"
     )
     table = rows(data)
     assert table[0] == list(COLUMNS)
     assert len(table) == 1 + 9
+    # Names where a planner reads them, the ids in their own columns at the end.
     assert table[1] == [
-        "2027-03-02", "10:00", "", "", "", "newsletter", "newsletter", "mkt", "yes",
-        "t.broadcast.newsletter.0@cadence", "broadcast", "Monthly newsletter", "",
-        "2027-03-02", "0",
+        "2027-03-02", "10:00", "", "", "", "Monthly newsletter", "Newsletter", "Marketing",
+        "yes", "t.broadcast.newsletter.0@cadence", "broadcast", "Monthly newsletter", "",
+        "2027-03-02", "0", "", "", "newsletter", "newsletter", "mkt",
     ]  # fmt: skip
     assert table[6] == [
-        "2027-03-30", "10:00", "analytics", "2027-03-15", "nurture", "call", "call", "sdr", "no",
-        "t.analytics.call.20270315.0@cadence", "touch", "Discovery call", "", "2027-03-29", "80",
+        "2027-03-30", "10:00", "Analytics", "2027-03-15", "Nurture", "Discovery call", "Call",
+        "Sales, development", "no", "t.analytics.call.20270315.0@cadence", "touch",
+        "Discovery call", "", "2027-03-29", "80", "analytics", "nurture", "call", "call", "sdr",
     ]  # fmt: skip
 
 
 def test_utf8_and_newlines_survive_quoting():
     table = rows(export())
-    evil = next(r for r in table if r[5] == "evil")
+    evil = next(r for r in table if r[17] == "evil")
     assert evil[11] == 'Evil, "quoted"; back\\slash\nBEGIN:VEVENT\r\nUID:injected\u2028END:VEVENT'
-    welcome = next(r for r in table if r[5] == "welcome")
+    welcome = next(r for r in table if r[17] == "welcome")
     assert "🎉" in welcome[11] and "persönlicher" in welcome[11]
 
 
@@ -84,9 +86,10 @@ def test_filters_and_gap_rows():
     table = rows(export(include={"gaps"}))
     assert table[1:] == [
         [
-            "2027-04-12", "", "analytics", "2027-03-15", "qualify", "unowned", "", "", "",
+            "2027-04-12", "", "Analytics", "2027-03-15", "Qualification", "Unowned", "", "", "",
             "t.gap.unowned.analytics.20270315.qualify.-.20270412@cadence", "gap",
             "no team owns the lead in Qualification for 10 days", "2027-04-21", "", "",
+            "analytics", "qualify", "unowned", "", "",
         ]
     ]  # fmt: skip
     with pytest.raises(ExportError, match="unknown product"):

@@ -31,7 +31,8 @@ def test_teams_dialog_adds_a_team_with_a_picked_colour(qtbot, controller, monkey
     assert controller.undo_stack.undoText() == "Edit teams"
 
 
-def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, controller):
+def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, controller, monkeypatch):
+    monkeypatch.setattr(teams_dialog, "ask_reassign", lambda *_a: None)  # the user cancels
     dialog = TeamsDialog(controller)
     qtbot.addWidget(dialog)
     dialog.table.setCurrentCell(2, 0)  # Account executives
@@ -80,7 +81,7 @@ def test_settings_dialog_shows_the_validation_message(qtbot, controller):
     dialog.end.setDate(QDate(2026, 12, 1))
     dialog.accept()
     assert dialog.result() != dialog.DialogCode.Accepted
-    assert dialog.error.text() == "⚠  end: must not be before start (2027-01-04)"
+    assert dialog.error.text() == "⚠  Plan: end must not be before start (2027-01-04)"
     assert controller.undo_stack.count() == 0
 
 
@@ -146,7 +147,7 @@ def test_broadcasts_dialog_refuses_a_bad_raw_rule(qtbot, controller):
     assert dialog.preview.text().startswith("⚠ not a valid RRULE")
     dialog.accept()
     assert dialog.result() != dialog.DialogCode.Accepted
-    assert "broadcasts[0].rrule" in dialog.error.text()
+    assert "Broadcast “Monthly newsletter”, repeat rule: invalid RRULE" in dialog.error.text()
 
 
 def test_broadcasts_dialog_shows_the_broadcast_its_error_names(qtbot, controller):
@@ -160,7 +161,7 @@ def test_broadcasts_dialog_shows_the_broadcast_its_error_names(qtbot, controller
     assert dialog.result() != dialog.DialogCode.Accepted
     assert dialog.list.currentRow() == 0
     assert dialog.builder.raw.text() == "FREQ=SOMETIMES"
-    assert "broadcasts[0].rrule" in dialog.error.text()
+    assert "Broadcast “Monthly newsletter”, repeat rule: invalid RRULE" in dialog.error.text()
 
 
 def test_broadcasts_dialog_keeps_a_broadcast_whose_time_is_unreadable(qtbot, controller):
@@ -209,3 +210,48 @@ def test_rrule_preview_matches_dateutil():
         date(2027, 3, 2),
     ]
     assert isinstance(rrule.preview("FREQ=NEVER", date(2027, 1, 5)), str)
+
+
+def test_removing_a_team_offers_to_give_its_work_to_another_team(qtbot, controller, monkeypatch):
+    asked = []
+
+    def choose(_parent, name, owned, choices):
+        asked.append((name, owned, choices))
+        return "Marketing"
+
+    monkeypatch.setattr(teams_dialog, "ask_reassign", choose)
+    dialog = TeamsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.table.setCurrentCell(2, 0)  # Account executives
+    dialog._remove_row()
+    assert asked == [
+        (
+            "Account executives",
+            "4 stages, 6 touches, 2 requests",
+            ["Marketing", "Sales development", "Customer success"],
+        )
+    ]
+    assert dialog.table.rowCount() == 3
+    dialog.accept()
+    plan = controller.plan
+    assert plan.team("ae") is None
+    assert not any(s.owner == "ae" for p in plan.products for s in p.stages)
+    assert sum(q.requested_by == "mkt" for q in plan.requests) >= 2
+    assert controller.undo_stack.undoText() == "Edit teams"
+    controller.undo_stack.undo()
+    assert controller.plan.team("ae") is not None
+
+
+def test_a_dialog_error_goes_when_a_field_changes(qtbot, controller):
+    from datetime import date as day
+
+    from ui.settings_dialog import to_qdate
+
+    dialog = PlanSettingsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.end.setDate(to_qdate(day(2026, 1, 1)))
+    dialog.accept()
+    assert dialog.error.isVisible()
+    dialog.end.setDate(to_qdate(day(2027, 12, 31)))  # the cause is gone
+    assert not dialog.error.isVisible()

@@ -93,7 +93,7 @@ def test_a_bad_edit_is_refused_at_the_field_with_the_message(qtbot, controller, 
     assert editor.error.isVisible()
     assert (
         editor.error.text()
-        == "⚠  Not applied — products[0].stages[0].days: must be an integer ≥ 1, got 0"
+        == "⚠  Not applied — Stage “Awareness” of Analytics Suite: days must be at least 1"
     )
     assert controller.undo_stack.count() == 0
     # The next good edit clears it.
@@ -104,14 +104,18 @@ def test_a_bad_edit_is_refused_at_the_field_with_the_message(qtbot, controller, 
 def test_an_offset_past_the_stage_end_is_refused(qtbot, controller, editor):
     row = editor.touch_model.row_of("welcome")
     edit_cell(qtbot, editor.touch_table, row, TouchTableModel.OFFSET, 14)
-    assert "products[0].touches[0].offset_days" in editor.error.text()
+    assert "Touch “Welcome email” of Analytics Suite: offset (days) must be" in (
+        editor.error.text()
+    )
     assert controller.plan.product("analytics").touches[0].offset_days == 0
 
 
 def test_a_bad_time_is_refused_and_a_good_one_applied(qtbot, controller, editor):
     row = editor.touch_model.row_of("tour")
     edit_cell(qtbot, editor.touch_table, row, TouchTableModel.TIME, "25:00")
-    assert "products[0].touches[1].time" in editor.error.text()
+    assert "Touch “Product tour video” of Analytics Suite: time of day must" in (
+        editor.error.text()
+    )
     edit_cell(qtbot, editor.touch_table, row, TouchTableModel.TIME, "8:15")
     touch = controller.plan.product("analytics").touches[1]
     assert touch.time.strftime("%H:%M") == "08:15"
@@ -264,7 +268,7 @@ def test_product_list_add_rename_duplicate_reorder_delete(qtbot, controller):
     errors = []
     side.sig_refused.connect(errors.append)
     assert not side.model.setData(side.model.index(0), "  ")
-    assert errors == ["products[0].name: must not be empty"]
+    assert errors == ["Product “Analytics Suite”: name must not be empty"]
 
 
 def test_ctrl_wheel_zooms_around_the_cursor(qtbot, editor):

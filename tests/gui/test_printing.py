@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QFileDialog
@@ -13,13 +16,17 @@ from ui._cal_common import CalendarFilter
 from ui.printing import PrintDialog, agenda_document, build_document, export_pdf, month_document
 
 SDR = CalendarFilter(teams=frozenset({"sdr"}))
+REPO = Path(__file__).resolve().parents[2]
 
 
-def pdf_text(path) -> str:
+def pdf_text(path, *pages: str) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     out = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+        ["pdftotext", "-layout", *pages, str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out.stdout
 
@@ -33,9 +40,12 @@ def test_month_document_has_header_grid_and_holidays(controller):
     assert "Month view · Filter: All entries · Dates: 1 Mar 2027 – 31 Mar 2027" in text
     assert "March 2027 · 92 entries" in text
     assert "Good Friday" in text and "Easter Monday" in text
-    # A 5-week month lists up to 8 entries a cell: Mar 25 has 12 → 7 and "+5 more".
-    assert "+5 more" in text
-    assert "■ ✉ Trial nudge · Billing 01…" in text  # elided to one line of the column
+    # The cells list as many entries as keep the grid on one page (6 for this 5-week
+    # month): Mar 25 has 12 → 5 and "+7 more →"; those 7 follow the grid in full.
+    assert "+7 more →" in text
+    assert "Thu 25 Mar · 7 more of 12" in text
+    assert "■ ✉ Trial nudge · Billing 02…" in text  # elided to one line of the column
+    assert "■ ✉ Trial nudge · Billing 02-22" in text  # in full after the grid
 
 
 def test_month_document_names_a_holiday_inside_the_year_end_blackout(controller):
@@ -112,3 +122,71 @@ def test_print_dialog_exports_the_chosen_pdf(controller, tmp_path, qtbot, monkey
     assert written == tmp_path / "chosen.pdf"
     assert dialog.status.text() == "Wrote chosen.pdf"
     assert "SDR intro call" in pdf_text(written)
+
+
+def march_entries(controller):
+    """(name, times listed) of every entry of March 2027, one per day it is on."""
+    from ui.printing import _index
+
+    index = _index(controller.plan, controller.occurrences(), CalendarFilter())
+    return [
+        occ for _d, entries in index.days(date(2027, 3, 1), date(2027, 3, 31)) for occ in entries
+    ]
+
+
+def test_a_printed_month_fits_its_page_and_lists_every_entry(controller, tmp_path):
+    path = export_pdf(
+        controller, tmp_path / "march.pdf", "month", date(2027, 3, 1), date(2027, 3, 31)
+    )
+    first_page = pdf_text(path, "-f", "1", "-l", "1")
+    # The whole grid is on page 1: its last week (29 Mar – 4 Apr) did not spill over.
+    assert "Easter Monday" in first_page
+    assert "continued" not in first_page
+    second_page = pdf_text(path, "-f", "2", "-l", "2")
+    assert second_page.lstrip().startswith("March 2027 (continued)")
+    # Every entry is on paper: one "■" per entry and day, in the grid or after it.
+    text = pdf_text(path)
+    entries = march_entries(controller)
+    assert text.count("■") == len(entries) == 93
+    flat = " ".join(text.split())
+    for occ in entries:
+        assert occ.name[:12] in flat, occ.name
+
+
+def test_print_command_writes_the_month_and_the_agenda(tmp_path, controller):
+    from cadence.formats.plan_json import plan_to_dict
+
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan_to_dict(controller.plan), default=str))
+    main = [sys.executable, str(REPO / "main.py"), "print", str(plan_file)]
+    month = tmp_path / "march.pdf"
+    done = subprocess.run(
+        [*main, "--month", "2027-03", "-o", str(month)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Wrote the month 2027-03-01 – 2027-03-31 to {month}\n"
+    assert pdf_text(month).count("■") == 93
+    sdr = tmp_path / "sdr.pdf"
+    done = subprocess.run(
+        [*main, "--month", "2027-03", "--team", "sdr", "-o", str(sdr)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Filter: Team: Sales development" in pdf_text(sdr)
+    agenda = tmp_path / "agenda.pdf"
+    done = subprocess.run(
+        [*main, "--agenda", "2027-03-01", "2027-03-07", "-o", str(agenda)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Agenda · Filter: All entries · Dates: 1 Mar 2027 – 7 Mar 2027" in pdf_text(agenda)
+    bad = subprocess.run(
+        [*main, "--month", "2027-03", "--team", "ghost", "-o", str(tmp_path / "x.pdf")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith('unknown team "ghost" (teams: mkt, sdr, ae, cs)')
+    assert not (tmp_path / "x.pdf").exists()

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QInputDialog
 
+from ui import requests_view
 from ui.controller import NavTarget
 from ui.requests_view import RequestsView
 
@@ -75,7 +76,7 @@ def test_an_invalid_draft_names_the_field(view):
     view.set_date(view.needed_by, date(2027, 2, 20))
     assert view.proposal is None
     assert view.answer_plain_text() == (
-        "Cannot answer yet:\nneeded by: must not be before the request date (2027-03-01)"
+        "Cannot answer yet:\nNeeded by: must not be before the request date (2027-03-01)"
     )
     assert not view.submit_button.isEnabled()
     view.set_date(view.needed_by, date(2027, 3, 16))
@@ -147,7 +148,11 @@ def enabled(view):
     return {s for s, b in view.action_buttons.items() if b.isEnabled()}
 
 
-def test_workflow_actions_follow_the_status(qtbot, view, controller):
+def test_workflow_actions_follow_the_status(qtbot, view, controller, monkeypatch):
+    asked = []
+    monkeypatch.setattr(
+        requests_view, "ask_early_delivery", lambda _p, title, start: asked.append(start) or True
+    )
     assert enabled(view) == set()
     view.select_request("fleet-one-pager")
     assert enabled(view) == {"scheduled", "declined"}
@@ -169,6 +174,7 @@ def test_workflow_actions_follow_the_status(qtbot, view, controller):
     view.action_buttons["in_production"].click()
     view.action_buttons["delivered"].click()
     assert controller.plan.request("fleet-one-pager").status == "delivered"
+    assert asked == [date(2027, 3, 5)]  # production starts after today (1 Mar): asked first
     assert enabled(view) == set()
     assert view.action_buttons["scheduled"].toolTip() == "Not allowed from delivered (final status)"
     assert view.queue_status.text() == "“Fleet TCO one-pager” is now delivered."
@@ -231,4 +237,75 @@ def test_a_stage_with_no_cohort_in_it_says_so(view):
     view.set_date(view.needed_by, date(2027, 3, 16))
     assert view.answer_plain_text().splitlines()[-1] == (
         "No cohort of Field Mobile is in Closing during production: check the piece is needed then."
+    )
+
+
+def test_edit_a_submitted_request_fixes_its_typo_in_one_undoable_step(qtbot, view, controller):
+    view.select_request("fleet-one-pager")
+    assert view.edit_button.isEnabled()
+    view.edit_button.click()
+    assert view.editing == "fleet-one-pager"
+    assert view.form_box.title() == "Edit request “Fleet TCO one-pager”"
+    assert view.submit_button.text() == "Save changes"
+    assert view.title_edit.text() == "Fleet TCO one-pager"
+    view.title_edit.setText("Fleet TCO one-pager (v2)")
+    view.days_spin.setValue(2)
+    view.submit_button.click()
+    edited = controller.plan.request("fleet-one-pager")
+    assert (edited.title, edited.production_days, edited.status) == (
+        "Fleet TCO one-pager (v2)",
+        2,
+        "requested",
+    )
+    assert len(controller.plan.requests) == 3
+    assert controller.undo_stack.undoText() == "Edit request “Fleet TCO one-pager (v2)”"
+    assert view.editing is None and view.submit_button.text() == "Submit request"
+    assert view.title_edit.text() == ""
+    controller.undo_stack.undo()
+    assert controller.plan.request("fleet-one-pager").title == "Fleet TCO one-pager"
+
+
+def test_delete_a_submitted_request_and_undo_brings_it_back(qtbot, view, controller):
+    view.select_request("fleet-one-pager")
+    view.delete_button.click()
+    assert controller.plan.request("fleet-one-pager") is None
+    assert view.model.rowCount() == 2
+    assert view.queue_status.text() == (
+        "Deleted “Fleet TCO one-pager” (Edit ▸ Undo brings it back)."
+    )
+    assert controller.undo_stack.undoText() == "Delete request “Fleet TCO one-pager”"
+    controller.undo_stack.undo()
+    assert controller.plan.request("fleet-one-pager") is not None
+
+
+def test_mark_delivered_before_production_asks_and_no_keeps_it(
+    qtbot, view, controller, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(
+        requests_view, "ask_early_delivery", lambda _p, title, start: asked.append(title) or False
+    )
+    view.select_request("fleet-one-pager")
+    view.action_buttons["scheduled"].click()
+    view.action_buttons["in_production"].click()
+    assert view.move_selected("delivered") == "Not marked delivered."
+    assert asked == ["Fleet TCO one-pager"]
+    assert controller.plan.request("fleet-one-pager").status == "in_production"
+
+
+def test_a_plan_without_a_studio_says_so_in_words(qtbot, controller):
+    from cadence.model import Plan
+
+    plan: Plan = replace(controller.plan, studio=None, requests=())
+    controller.load(plan)
+    widget = RequestsView(controller, today=TODAY)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.studio_setup.isVisible()
+    widget.title_edit.setText("Battle card")
+    text = widget.answer_plain_text()
+    assert text == (
+        "Cannot answer yet:\nNobody produces collateral in this plan yet: choose the producing "
+        "team above (or in Plan ▸ Plan settings ▸ Studio)."
     )

@@ -1,0 +1,105 @@
+"""Layouts that fit a laptop: 1024 × 700 is usable, columns keep readable widths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QSize
+from PySide6.QtWidgets import QApplication
+
+from cadence.commands.plan import demo_plan
+from cadence.store import create_document
+from ui import app as app_module
+from ui import documents
+from ui.requests_view import TITLE_COLUMN_WIDTH, RequestsView
+from ui.theme import first_window_size
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setattr(documents, "data_dir", lambda: folder)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = app_module.build_window([], settings, open_now=False)
+    qtbot.addWidget(win)
+    path = Path(tmp_path) / "plan.cadence"
+    create_document(path, demo_plan()).close()
+    assert win.open_path(path)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def test_the_first_window_fits_the_screen():
+    assert first_window_size(QSize(1366, 736)) == QSize(1350, 688)
+    assert first_window_size(QSize(1920, 1040)) == QSize(1360, 840)
+    assert first_window_size(QSize(1024, 700)) == QSize(1008, 652)
+
+
+def test_a_1024_by_700_window_is_usable(qtbot, window):
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700))
+    QApplication.processEvents()
+    assert window.minimumSizeHint().width() <= 1024
+    editor = window.editor
+    for table in (editor.stage_table, editor.touch_table):
+        rows = table.verticalHeader().defaultSectionSize()
+        assert table.minimumHeight() >= 4 * rows
+    stage_table = editor.stage_table
+    assert stage_table.viewport().height() >= 4 * stage_table.verticalHeader().defaultSectionSize()
+    # The main tabs fit: no scroll arrows on the tab bar.
+    bar = window.tabs.tabBar()
+    assert bar.sizeHint().width() <= window.tabs.width()
+
+
+def test_the_requests_queue_title_column_is_readable(qtbot, controller):
+    from datetime import date
+
+    view = RequestsView(controller, today=date(2027, 3, 1))
+    qtbot.addWidget(view)
+    view.resize(1366, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.table.columnWidth(1) >= TITLE_COLUMN_WIDTH
+    # The answer panel shows all of its lines above the Submit button.
+    view.title_edit.setText("Security whitepaper for Initech")
+    view.set_date(view.needed_by, date(2027, 3, 12))
+    QApplication.processEvents()
+    answer = view.answer
+    assert answer.height() >= answer.heightForWidth(answer.width())
+    assert answer.geometry().bottom() < view.submit_button.geometry().top()
+
+
+def test_gap_rows_name_stage_and_cohort_in_readable_columns(qtbot, controller):
+    from ui.gaps_panel import GapsPanel
+
+    panel = GapsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    tree = panel.tree
+    assert tree.columnWidth(0) >= 200
+    assert not tree.isColumnHidden(3) and tree.columnWidth(3) >= 100
+    assert not tree.isColumnHidden(4) and tree.columnWidth(4) >= 300
+    first = panel.proxy.index(0, 0, panel.proxy.index(0, 0, panel.proxy.index(0, 0)))
+    assert first.data() == "Qualification · cohort 01-04"
+
+
+def test_in_a_narrow_dock_the_gap_label_takes_the_room(qtbot, controller):
+    from ui.gaps_panel import GAP_LABEL_MIN, GapsPanel
+
+    panel = GapsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.resize(300, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    tree = panel.tree
+    assert tree.isColumnHidden(3) and tree.isColumnHidden(4)
+    assert tree.columnWidth(0) >= GAP_LABEL_MIN
+    panel.resize(1200, 700)
+    qtbot.waitUntil(lambda: not tree.isColumnHidden(4))
+    assert tree.columnWidth(4) >= 300
