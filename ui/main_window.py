@@ -58,7 +58,7 @@ from ui.theme import (
     themed_icon,
 )
 
-TABS = ("map", "calendar", "requests", "workload")
+TABS = ("map", "calendar", "requests", "workload", "actuals")
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -153,11 +153,14 @@ class MainWindow(QMainWindow):
         self.requests: QWidget = QWidget()
         self.workload: QWidget = QWidget()
         self.gaps_panel: QWidget = QWidget()
+        self.actuals: QWidget = QWidget()
+        self.diff_panel: QWidget = QWidget()
         self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         self.tabs.addTab(_scrollable(self.calendar), icon("calendar"), "Calendar")
         self.tabs.addTab(_scrollable(self.requests), icon("requests"), "Requests")
         self.tabs.addTab(_scrollable(self.workload), icon("workload"), "Workload")
+        self.tabs.addTab(_scrollable(self.actuals), icon("actuals"), "Plan vs actual")
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
@@ -193,6 +196,12 @@ class MainWindow(QMainWindow):
         self.history_dock.setWidget(self.history)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
+        # What-if: the open plan against the version opened or a plan file (Plan ▸ Compare with…).
+        self.diff_dock = QDockWidget("What-if", self)
+        self.diff_dock.setObjectName("diffDock")
+        self.diff_dock.setWidget(self.diff_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.diff_dock)
+        self.diff_dock.hide()
 
         self.status = StatusBar(controller)
         self.setStatusBar(self.status)
@@ -237,7 +246,9 @@ class MainWindow(QMainWindow):
             "ui.requests_view", "RequestsView", c, None, "Requests", today=self.today
         )
         self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
-        for index, view in ((1, self.calendar), (2, self.requests), (3, self.workload)):
+        self.actuals = optional_widget("ui.actuals_view", "ActualsView", c, None, "Plan vs actual")
+        views = ((1, self.calendar), (2, self.requests), (3, self.workload), (4, self.actuals))
+        for index, view in views:
             area = self.tabs.widget(index)
             assert isinstance(area, QScrollArea)
             area.setWidget(view)  # deletes the empty page
@@ -246,6 +257,11 @@ class MainWindow(QMainWindow):
         old = self.gaps_dock.widget()
         self.gaps_dock.setWidget(self.gaps_panel)
         self.gaps_panel.show()
+        if old is not None:
+            old.deleteLater()
+        self.diff_panel = optional_widget("ui.diff_panel", "DiffPanel", c, None, "What-if")
+        old = self.diff_dock.widget()
+        self.diff_dock.setWidget(self.diff_panel)
         if old is not None:
             old.deleteLater()
 
@@ -377,6 +393,13 @@ class MainWindow(QMainWindow):
         self.act_add_touch = self.editor.act_add_touch
         self.act_add_touch.setShortcut(QKeySequence("Ctrl+T"))
 
+        self.act_compare = self._action(
+            "&Compare with…",
+            self.show_compare,
+            "compare",
+            QKeySequence("Ctrl+Shift+D"),
+            "What-if: the plan against the version opened or another plan file",
+        )
         self.tab_actions: list[QAction] = []
         for i, name in enumerate(TABS):
             act = self._action(
@@ -436,6 +459,8 @@ class MainWindow(QMainWindow):
         )
         plan.addSeparator()
         plan.addActions([self.act_add_stage, self.act_add_touch])
+        plan.addSeparator()
+        plan.addAction(self.act_compare)
 
         view = bar.addMenu("&View")
         view.addActions(self.tab_actions)
@@ -444,6 +469,7 @@ class MainWindow(QMainWindow):
         gaps_toggle.setShortcut(QKeySequence("Ctrl+Shift+G"))
         view.addAction(gaps_toggle)
         view.addAction(self.history_dock.toggleViewAction())
+        view.addAction(self.diff_dock.toggleViewAction())
         view.addSeparator()
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
         view.addSeparator()
@@ -832,6 +858,15 @@ class MainWindow(QMainWindow):
         apply_theme(app, choice)
         self.settings.setValue("theme", choice)
         self.refresh_theme()
+
+    def show_compare(self) -> None:
+        """Show the what-if panel (comparing with the version opened until a file is chosen)."""
+        self.build_views()
+        self.diff_dock.show()
+        self.diff_dock.raise_()
+        refresh = getattr(self.diff_panel, "refresh", None)
+        if refresh is not None:
+            refresh()
 
     def _on_system_scheme(self, *_args: Any) -> None:
         if theme_choice() == "system":

@@ -397,3 +397,25 @@ def test_export_and_print_open_the_other_widgets(qtbot, window, tmp_path, monkey
     ]
     assert window.act_export.shortcut().toString() == "Ctrl+E"
     assert window.act_print.shortcut().toString() == "Ctrl+P"
+
+
+def test_plan_vs_actual_is_a_tab_and_compare_opens_the_what_if_panel(qtbot, window):
+    from ui.actuals_view import ActualsView
+    from ui.diff_panel import DiffPanel
+
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Cycle map",
+        "Calendar",
+        "Requests",
+        "Workload",
+        "Plan vs actual",
+    ]
+    window.tab_actions[4].trigger()  # Ctrl+5
+    assert window.tab_actions[4].shortcut().toString() == "Ctrl+5"
+    assert window.tabs.currentIndex() == 4
+    assert isinstance(window.actuals, ActualsView)
+    assert not window.diff_dock.isVisible()
+    window.act_compare.trigger()  # Plan ▸ Compare with… (Ctrl+Shift+D)
+    assert window.diff_dock.isVisible()
+    assert isinstance(window.diff_panel, DiffPanel)
+    assert window.diff_panel.summary.text() == "no changes"
