@@ -51,7 +51,8 @@ REQUEST_STATUSES: tuple[str, ...] = (
 # Alias for fields named "date" (the name would shadow the type in the class body).
 Day = date
 
-GAP_KINDS: tuple[str, ...] = ("unowned", "silence", "handoff", "spacing", "capacity")
+# "drift" comes from a CRM export (cadence.actuals), not from the schedule.
+GAP_KINDS: tuple[str, ...] = ("unowned", "silence", "handoff", "spacing", "capacity", "drift")
 
 # Team colours picked in order when a team gives none.
 PALETTE: tuple[str, ...] = (

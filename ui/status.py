@@ -18,6 +18,7 @@ KIND_WORDS = {
     "handoff": "hand-off",
     "spacing": "spacing",
     "capacity": "capacity",
+    "drift": "drift",
 }
 
 

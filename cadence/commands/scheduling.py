@@ -264,11 +264,22 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     plan = read_plan(args.plan)
     announce_work(plan)
     found = Planner().update(plan).gaps
+    if args.actuals is not None:
+        found = [*found, *_drift_gaps(plan, args)]
     if args.json:
         print(json.dumps({"gaps": [gap_json(g) for g in found]}, ensure_ascii=False))
     else:
         print(render_gaps(plan, found))
     return EXIT_GAPS if args.fail_on_gaps and found else 0
+
+
+def _drift_gaps(plan: Plan, args: argparse.Namespace) -> list[Gap]:
+    """Gaps of kind "drift": where the CRM export (``--actuals``) departs from the plan."""
+    from cadence.actuals import actuals_report, drift_gaps
+    from cadence.commands.actuals import load_export
+
+    crm = argparse.Namespace(crm=args.actuals, map=[], stage_map=[], dayfirst=args.dayfirst)
+    return drift_gaps(plan, actuals_report(plan, load_export(crm, plan)))
 
 
 # --- bench ----------------------------------------------------------------------------
@@ -301,6 +312,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--fail-on-gaps",
         action="store_true",
         help=f"exit with {EXIT_GAPS} when any gap is found (for scripts)",
+    )
+    p.add_argument(
+        "--actuals",
+        metavar="CRM.csv",
+        help="also list drift: where this CRM export departs from the plan (see `actuals`)",
+    )
+    p.add_argument(
+        "--dayfirst", action="store_true", help="with --actuals: read 03/04/2027 as 3 April"
     )
     p.set_defaults(func=cmd_gaps)
 

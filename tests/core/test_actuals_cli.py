@@ -211,3 +211,27 @@ def test_min_leads_lowers_the_evidence_drift_and_adopt_need(capsys, tmp_path):
         main(["actuals", PLAN, CRM, "--min-leads", "0"])
     assert usage.value.code == 2
     assert "--min-leads: must be a whole number ≥ 1, got '0'" in capsys.readouterr().err
+
+
+def test_gaps_with_actuals_lists_drift_as_gaps(capsys):
+    code, out, err = run(capsys, "gaps", PLAN, "--actuals", CRM, "--json")
+    assert (code, err) == (0, "")
+    drift = [g for g in json.loads(out)["gaps"] if g["kind"] == "drift"]
+    assert [(g["product"], g["stage"], g["team"], g["start"], g["message"]) for g in drift] == [
+        (
+            "app",
+            "aware",
+            "mkt",
+            "2027-03-01",
+            "Awareness: 13 days (median) in the CRM, planned 10 (+30 %, 20 leads)",
+        ),
+        (
+            "app",
+            "qualify",
+            "sdr",
+            "2027-03-01",
+            "Qualification: conversion 0.33 in the CRM, planned 0.60 (-44 %, 30 leads)",
+        ),
+    ]
+    code, out, err = run(capsys, "gaps", PLAN, "--actuals", "missing.csv")
+    assert (code, out, err) == (2, "", "missing.csv: no such file\n")
