@@ -265,7 +265,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     announce_work(plan)
     found = Planner().update(plan).gaps
     if args.actuals is not None:
-        found = [*found, *_drift_gaps(plan, args)]
+        found = (*found, *_drift_gaps(plan, args))
     if args.json:
         print(json.dumps({"gaps": [gap_json(g) for g in found]}, ensure_ascii=False))
     else:
