@@ -222,7 +222,7 @@ class _locked:
         except lock.LockBusy as exc:
             raise PlanFileError(
                 f"{self.path}: being changed by another Cadence window or command "
-                f"({exc.holder or 'unknown'}). Waited {self.wait:g} s; nothing was written "
+                f"({lock.describe_holder(exc.holder)}). Waited {self.wait:g} s; nothing was written "
                 "(set CADENCE_LOCK_WAIT to wait longer)"
             ) from None
         except lock.LockUnavailable as exc:

@@ -726,7 +726,8 @@ def _lock_document(path: Path, wait: float = 0.0) -> PlanLock:
         return lock.acquire(path, wait)
     except lock.LockBusy as exc:
         raise DocumentLocked(
-            f"{path.name} is open in another Cadence window or command ({exc.holder}); "
+            f"{path.name} is open in another Cadence window or command "
+            f"({lock.describe_holder(exc.holder)}); "
             "close it there, or open a copy read-only"
         ) from None
     except lock.LockUnavailable as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import getpass
 import os
 import socket
 import time
@@ -33,7 +34,7 @@ class LockBusy(Exception):
     """Another holder has the lock; ``holder`` is its ``host:pid`` (or "")."""
 
     def __init__(self, path: Path, holder: str) -> None:
-        super().__init__(f"{path.name} is locked by {holder or 'another program'}")
+        super().__init__(f"{path.name} is locked by {describe_holder(holder)}")
         self.path = path
         self.holder = holder
 
@@ -59,8 +60,28 @@ def default_wait() -> float:
 
 
 def me() -> str:
-    """This process as a lock holder: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a lock holder: ``user@host:pid``."""
+    return f"{_user()}@{socket.gethostname()}:{os.getpid()}"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name for this uid (containers)
+        return f"uid {os.getuid()}"
+
+
+def describe_holder(holder: str) -> str:
+    """A lock holder as people recognise it: "alice on laptop-7 (process 2962)".
+
+    Reads ``user@host:pid`` and the older ``host:pid``; anything else as "another program".
+    """
+    who, sep, pid = holder.rpartition(":")
+    if not sep or not pid.isdigit() or not who:
+        return "another program"
+    user, at, host = who.rpartition("@")
+    person = f"{user} on {host}" if at else host
+    return f"{person} (process {pid})"
 
 
 class PlanLock:
@@ -170,7 +191,8 @@ def _held_elsewhere(holder: str) -> bool:
     Same host: the OS lock is free, so its holder ended (crash, kill) and the
     sidecar is stale, whatever it says (empty, or a dead or reused pid).
     """
-    host, sep, pid = holder.partition(":")
+    who, sep, pid = holder.rpartition(":")
+    host = who.rpartition("@")[2]
     return bool(sep) and pid.isdigit() and host != socket.gethostname()
 
 

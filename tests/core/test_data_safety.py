@@ -7,6 +7,7 @@ locks are exercised for real.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -87,7 +88,7 @@ def test_save_that_cannot_get_the_lock_says_so_and_writes_nothing(studio_plan: P
     finally:
         held.release()
     assert child.returncode == 2
-    assert f"{socket.gethostname()}:{os.getpid()}" in err
+    assert f"({getpass.getuser()} on {socket.gethostname()} (process {os.getpid()}))" in err
     assert "nothing was written" in err
     if studio_plan.suffix == ".json":
         assert studio_plan.read_bytes() == before
@@ -223,7 +224,13 @@ def test_request_status_never_writes_a_start_past_2999(
 
 
 @pytest.mark.parametrize(
-    "content", ["", f"{socket.gethostname()}:999999999", "garbage without a colon"]
+    "content",
+    [
+        "",
+        f"{socket.gethostname()}:999999999",
+        f"someone@{socket.gethostname()}:999999999",
+        "garbage without a colon",
+    ],
 )
 def test_stale_lock_files_are_reclaimed(tmp_path: Path, content: str) -> None:
     path = tmp_path / "p.cadence"
@@ -238,7 +245,10 @@ def test_lock_file_naming_another_host_is_respected(tmp_path: Path) -> None:
     path = tmp_path / "p.cadence"
     save_plan_document(read_plan(PLANS / "requests_studio.json"), path)
     lock_path_for(path).write_text("other-host.example:4242")
-    with pytest.raises(DocumentLocked, match="other-host.example:4242"):
+    with pytest.raises(DocumentLocked, match=r"\(other-host.example \(process 4242\)\)"):
+        open_document(path, lock=True)
+    lock_path_for(path).write_text("dana@other-host.example:4242")
+    with pytest.raises(DocumentLocked, match=r"\(dana on other-host.example \(process 4242\)\)"):
         open_document(path, lock=True)
 
 
@@ -258,11 +268,12 @@ def test_lock_of_a_killed_holder_is_free_at_once(tmp_path: Path) -> None:
         text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-    with pytest.raises(DocumentLocked, match=f":{holder.pid}"):
+    with pytest.raises(DocumentLocked, match=f"\\(process {holder.pid}\\)"):
         open_document(path, lock=True)
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    assert lock_path_for(path).read_text() == f"{socket.gethostname()}:{holder.pid}"
+    expected = f"{getpass.getuser()}@{socket.gethostname()}:{holder.pid}"
+    assert lock_path_for(path).read_text() == expected
     open_document(path, lock=True).close()
     for stream in (holder.stdin, holder.stdout):
         if stream:
@@ -317,3 +328,12 @@ def test_request_save_on_a_document_writes_only_the_new_row(tmp_path: Path) -> N
     assert main(["request-status", str(path), "roi-acme", "declined", "--note", "no"]) == 0
     assert rows() == [*before, (before[-1][0] + 1, "one-more", 3)]
     assert read_plan(path).request("roi-acme").status == "declined"
+
+
+def test_a_lock_holder_reads_as_a_person_and_a_machine() -> None:
+    from cadence.store.lock import describe_holder
+
+    assert describe_holder("alice@laptop-7:2962") == "alice on laptop-7 (process 2962)"
+    assert describe_holder("vm:2962") == "vm (process 2962)"
+    assert describe_holder("") == "another program"
+    assert describe_holder("garbage") == "another program"
