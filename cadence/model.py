@@ -53,6 +53,15 @@ Day = date
 
 # "drift" comes from a CRM export (cadence.actuals), not from the schedule.
 GAP_KINDS: tuple[str, ...] = ("unowned", "silence", "handoff", "spacing", "capacity", "drift")
+#: How each gap kind is titled in views and files.
+GAP_KIND_TITLES: dict[str, str] = {
+    "unowned": "Unowned",
+    "silence": "Silence",
+    "handoff": "Hand-off",
+    "spacing": "Spacing",
+    "capacity": "Capacity",
+    "drift": "Drift",
+}
 
 # Team colours picked in order when a team gives none.
 PALETTE: tuple[str, ...] = (

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import GAP_KINDS, Gap, Plan
+from cadence.model import GAP_KIND_TITLES, GAP_KINDS, Gap, Plan
 from ui._cal_common import (
     WARNING_COLOR,
     WARNING_GLYPH,
@@ -54,13 +54,7 @@ from ui._cal_common import (
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
-KIND_TITLES: dict[str, str] = {
-    "unowned": "Unowned",
-    "silence": "Silence",
-    "handoff": "Hand-off",
-    "spacing": "Spacing",
-    "capacity": "Capacity",
-}
+KIND_TITLES = GAP_KIND_TITLES
 #: One plain-language sentence per kind: what the gap means for a lead.
 KIND_EXPLANATIONS: dict[str, str] = {
     "unowned": "No team owns the lead on these days, so nobody is accountable for it.",
@@ -70,6 +64,10 @@ KIND_EXPLANATIONS: dict[str, str] = {
     "capacity": (
         "A team's manual contacts in one ISO week (the leads its calls and meetings are "
         "expected to reach) exceed its weekly capacity."
+    ),
+    "drift": (
+        "The CRM's leads convert or stay in the stage differently from what the plan assumes "
+        "(Plan vs actual)."
     ),
 }
 
@@ -532,6 +530,8 @@ class GapsPanel(QWidget):
         self.kind_combo.clear()
         self.kind_combo.addItem(f"All kinds ({len(gaps)})", None)
         for kind in GAP_KINDS:
+            if kind == "drift" and not counts.get(kind):
+                continue  # drift needs a CRM export (Plan vs actual): no entry without one
             self.kind_combo.addItem(f"{KIND_TITLES[kind]} ({counts.get(kind, 0)})", kind)
         i = self.kind_combo.findData(current)
         self.kind_combo.setCurrentIndex(max(i, 0))

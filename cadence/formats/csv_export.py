@@ -32,7 +32,7 @@ from cadence.formats.export_common import (
     parse_include,
 )
 from cadence.formats.ical import ExportResult, calendar_name
-from cadence.model import CHANNEL_LABELS, Gap, Occurrence, Plan, Schedule
+from cadence.model import CHANNEL_LABELS, GAP_KIND_TITLES, Gap, Occurrence, Plan, Schedule
 
 COLUMNS: tuple[str, ...] = (
     "date",
@@ -57,13 +57,7 @@ COLUMNS: tuple[str, ...] = (
     "owner_id",
 )
 #: how a gap kind is named in the touch column
-GAP_KIND_NAMES = {
-    "unowned": "Unowned",
-    "silence": "Silence",
-    "handoff": "Hand-off",
-    "spacing": "Spacing",
-    "capacity": "Capacity",
-}
+GAP_KIND_NAMES = GAP_KIND_TITLES
 # A spreadsheet treats a cell starting with one of these as a formula (or DDE).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

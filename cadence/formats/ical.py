@@ -84,6 +84,7 @@ GAP_LABELS: dict[str, str] = {
     "handoff": "Hand-off",
     "spacing": "Spacing",
     "capacity": "Over capacity",
+    "drift": "Drift",
 }
 
 # --- text ---------------------------------------------------------------------------
