@@ -209,6 +209,12 @@ class ActualsView(QWidget):
 
         self.chart = QChart()
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        # The axes live as long as the chart: refilling only changes their labels and range
+        # (axes removed and re-added leave their old drawing behind in QtCharts).
+        self.axis_x = QBarCategoryAxis()
+        self.axis_y = QValueAxis()
+        self.chart.addAxis(self.axis_x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(self.axis_y, Qt.AlignmentFlag.AlignLeft)
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(220)
@@ -332,8 +338,6 @@ class ActualsView(QWidget):
 
     def _fill_chart(self) -> None:
         self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
         stages = self.model.stages
         days = self.measure_combo.currentIndex() == 1
         planned, actual = QBarSet("Planned"), QBarSet("Actual (CRM)")
@@ -350,16 +354,14 @@ class ActualsView(QWidget):
         series.append(planned)
         series.append(actual)
         self.chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
+        axis_x, axis_y = self.axis_x, self.axis_y
+        axis_x.clear()
         axis_x.append([s.stage_name for s in stages] or [""])
-        self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis_x)
-        axis_y = QValueAxis()
         values = [bars.at(i) for bars in (planned, actual) for i in range(bars.count())]
         top = max(values, default=0.0)
         axis_y.setRange(0, (top * 1.15) if days else max(1.0, top))
         axis_y.setTitleText("median days in stage" if days else "conversion")
-        self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_y)
         self.chart.setTitle(
             f"{'Days in stage' if days else 'Conversion'}: planned vs actual"

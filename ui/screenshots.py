@@ -27,6 +27,23 @@ def _settle(app: object, rounds: int = 6) -> None:
         app.processEvents()  # type: ignore[attr-defined]
 
 
+def _lengthen_stage(controller: object, product_id: str, stage_id: str) -> None:
+    """One edit for the what-if picture: the stage one day longer (undone afterwards)."""
+    from dataclasses import replace
+
+    plan = controller.plan  # type: ignore[attr-defined]
+    products = tuple(
+        replace(
+            p,
+            stages=tuple(replace(s, days=s.days + 1) if s.id == stage_id else s for s in p.stages),
+        )
+        if p.id == product_id
+        else p
+        for p in plan.products
+    )
+    controller.apply(replace(plan, products=products), "Stage one day longer")  # type: ignore[attr-defined]
+
+
 def take(out: Path) -> list[Path]:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -69,6 +86,23 @@ def take(out: Path) -> list[Path]:
         for name, tab in SHOTS:
             window.show_tab(tab)
             save(name)
+
+        from ui.actuals_view import ActualsView, sample_export_text
+
+        if isinstance(window.actuals, ActualsView):  # with the bundled sample CRM export
+            window.actuals.load_text(sample_export_text(), "sample_crm.csv")
+            window.actuals.set_product("billing")
+            window.show_tab("actuals")
+            save("main-window-actuals.png")
+        # What-if: the Trial of Billing Cloud one day longer, against the plan as opened.
+        window.side.select_product("billing")
+        window.editor.select(stage="trial")
+        window.show_tab("map")
+        window.show_compare()
+        _lengthen_stage(window.controller, "billing", "trial")
+        save("main-window-what-if.png")
+        window.controller.undo()
+        window.diff_dock.hide()
 
         window.show_tab("map")
         window.side.select_product("billing")
