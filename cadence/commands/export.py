@@ -93,7 +93,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         if to_stdout:  # standard output on a full device or a closed pipe
             _drop_stdout()
-            raise CommandError(f"standard output: cannot write ({exc.strerror or exc})") from None
+            raise CommandError(f"cannot write to standard output ({exc.strerror or exc})") from None
         # full disk, I/O error: the export keeps any old file intact
         raise CommandError(
             f"{args.output}: cannot write ({exc.strerror or exc}); nothing was written"

@@ -326,5 +326,5 @@ def test_standard_output_on_a_full_disk(tmp_path: Path) -> None:
     assert results == [
         (2, "cannot write to standard output (No space left on device)"),
         (2, "cannot write to standard output (No space left on device)"),
-        (2, "-: cannot write (No space left on device); nothing was written"),
+        (2, "cannot write to standard output (No space left on device)"),
     ]

@@ -193,7 +193,10 @@ def test_output_that_is_a_folder_or_a_full_device_is_a_clear_error(
     folder = tmp_path / "calendars"
     folder.mkdir()
     assert main(["export", str(demo_file), "-o", str(folder), "--format", "ics"]) == 2
-    assert f"{folder}: is a folder; name a file to write" in capsys.readouterr().err
+    assert (
+        f"{folder}: is a folder; write to a regular file (or - for standard output)"
+        in capsys.readouterr().err
+    )
     out = tmp_path / "full.ics"
     out.write_bytes(b"previous")
     real_fdopen = os.fdopen
@@ -228,4 +231,6 @@ def test_standard_output_on_a_full_device_is_a_clear_error(demo_file):
             stdout=full, stderr=subprocess.PIPE, cwd=ROOT,
         )  # fmt: skip
     assert done.returncode == 2
-    assert done.stderr.decode().strip() == "standard output: cannot write (No space left on device)"
+    assert (
+        done.stderr.decode().strip() == "cannot write to standard output (No space left on device)"
+    )

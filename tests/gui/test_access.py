@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,14 +21,15 @@ def window(qtbot, tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setattr(documents, "data_dir", lambda: folder)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = app_module.build_window([], settings, open_now=False)
+    win = app_module.build_window([], settings, open_now=False, today=date(2027, 3, 9))
     qtbot.addWidget(win)
-    path = Path(tmp_path) / "plan.cadence"
-    create_document(path, demo_plan()).close()
-    assert win.open_path(path)
     win.resize(1366, 768)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.empty_state is None)  # the views are built after the first paint
+    path = Path(tmp_path) / "plan.cadence"
+    create_document(path, demo_plan()).close()
+    assert win.open_path(path)
     yield win
     win.close()
 

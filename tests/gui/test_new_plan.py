@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -23,11 +25,12 @@ def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(plan_defaults, "system_timezone", lambda: "Europe/Berlin")
     monkeypatch.setattr(plan_defaults, "system_country", lambda: "DE")
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = app_module.build_window([], settings, open_now=False)
+    win = app_module.build_window([], settings, open_now=False, today=date(2027, 3, 9))
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.empty_state is None)  # the views are built after the first paint
     yield win
     win.close()
 
@@ -161,4 +164,5 @@ def test_an_opened_plan_for_next_year_shows_its_first_month(qtbot, window, tmp_p
     create_document(path, demo_plan()).close()
     window.calendar.set_today(date(2026, 12, 6))  # a month before the plan starts
     assert window.open_path(path)
+    window.show_tab("calendar")  # a hidden calendar catches up when shown
     assert window.calendar.state.selected_day == date(2027, 1, 4)

@@ -82,6 +82,7 @@ def test_plan_commands_accept_a_url(pg_db, demo_cadence, tmp_path, capsys) -> No
     assert main(["validate", url]) == 0
     assert capsys.readouterr().out == (
         "OK: Northwind nurture plan 2027 — 3 products, 15 stages, 26 touches\n"
+        "About 968 occurrences in the horizon (a plan may ask for 5,000,000)\n"
     )
     assert main(["schedule", url, "--json"]) == 0
     from_url = json.loads(capsys.readouterr().out)
