@@ -424,6 +424,22 @@ class WorkloadChart(QWidget):
             )
         else:
             self.summary.setText(f"Within capacity ({capacity}/week) every week")
+        self._describe(team.name, measure, capacity, over)
+
+    def _describe(self, team: str, measure: str, capacity: float | None, over: list[int]) -> None:
+        """What the chart shows, in words, for screen readers (the bars say nothing)."""
+        weeks = len(self.loads)
+        text = f"{team}: {measure} per ISO week, {weeks} week{'s' if weeks != 1 else ''}"
+        if capacity is None:
+            text += ", no weekly capacity"
+        elif over:
+            labels = ", ".join(self.loads[i].label for i in over[:5])
+            more = f" and {len(over) - 5} more" if len(over) > 5 else ""
+            text += f"; over capacity ({capacity}/week) in {labels}{more}"
+        else:
+            text += f"; within capacity ({capacity}/week) every week"
+        self.view.setAccessibleDescription(text)
+        self.setAccessibleDescription(text)
 
     def _on_hover(self, status: bool, index: int) -> None:
         if not status or not 0 <= index < len(self.loads):

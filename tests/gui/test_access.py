@@ -144,3 +144,7 @@ def test_custom_views_describe_what_they_show(qtbot, window):
     assert "entries" in grid.accessibleDescription()
     window.show_tab("workload")
     assert window.workload.accessibleName() == "Workload chart"
+    assert window.workload.accessibleDescription() == (
+        "Account executives: contacts per ISO week, 52 weeks; "
+        "over capacity (45/week) in W15, W18, W45"
+    )
