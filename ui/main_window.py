@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -59,6 +59,7 @@ from ui.theme import (
 )
 
 TABS = ("map", "calendar", "requests", "workload", "actuals")
+TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual")
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -147,7 +148,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.editor, icon("map"), "Cycle map")
+        self.tabs.addTab(self.editor, icon("map"), TAB_TITLES[0])
         # Until build_views() runs: empty pages.
         self.calendar: QWidget = QWidget()
         self.requests: QWidget = QWidget()
@@ -157,10 +158,18 @@ class MainWindow(QMainWindow):
         self.diff_panel: QWidget = QWidget()
         self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
-        self.tabs.addTab(_scrollable(self.calendar), icon("calendar"), "Calendar")
-        self.tabs.addTab(_scrollable(self.requests), icon("requests"), "Requests")
-        self.tabs.addTab(_scrollable(self.workload), icon("workload"), "Workload")
-        self.tabs.addTab(_scrollable(self.actuals), icon("actuals"), "Plan vs actual")
+        for name, title, page in zip(
+            TABS[1:],
+            TAB_TITLES[1:],
+            (self.calendar, self.requests, self.workload, self.actuals),
+            strict=True,
+        ):
+            self.tabs.addTab(_scrollable(page), icon(name), title)
+        for i, title in enumerate(TAB_TITLES):
+            self.tabs.setTabToolTip(i, title)
+            self.tabs.tabBar().setAccessibleTabName(i, title)
+        # A narrow window (1024 px) shows the tabs as icons rather than scrolling them.
+        self.tabs.installEventFilter(self)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
@@ -403,7 +412,7 @@ class MainWindow(QMainWindow):
         self.tab_actions: list[QAction] = []
         for i, name in enumerate(TABS):
             act = self._action(
-                self.tabs.tabText(i),
+                TAB_TITLES[i],
                 lambda _=False, n=name: self.show_tab(n),
                 name,
                 QKeySequence(f"Ctrl+{i + 1}"),
@@ -858,6 +867,20 @@ class MainWindow(QMainWindow):
         apply_theme(app, choice)
         self.settings.setValue("theme", choice)
         self.refresh_theme()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802
+        if watched is self.tabs and event.type() == QEvent.Type.Resize:
+            self._fit_tab_titles()
+        return super().eventFilter(watched, event)
+
+    def _fit_tab_titles(self) -> None:
+        """Tab titles when they fit the tab bar, icons only (titles in tooltips) when not."""
+        bar = self.tabs.tabBar()
+        for i, title in enumerate(TAB_TITLES):
+            bar.setTabText(i, title)
+        if bar.sizeHint().width() > self.tabs.width():
+            for i in range(len(TAB_TITLES)):
+                bar.setTabText(i, "")
 
     def show_compare(self) -> None:
         """Show the what-if panel (comparing with the version opened until a file is chosen)."""
