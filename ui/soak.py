@@ -440,7 +440,9 @@ def _plan_document(kind: str, folder: Path) -> Path:
     return path
 
 
-def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResult:
+def run(
+    kind: str, actions: int, seed: int, progress: bool = False, check_every: int = 0
+) -> SoakResult:
     """Open ``kind`` ("demo" or "large") in a main window and play ``actions`` actions."""
     from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QDialog
@@ -508,8 +510,14 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
                     timer.stop()
                     app.quit()
                     return
-                driver.step()
+                name = driver.step()
                 done[0] += 1
+                if check_every and done[0] % check_every == 0:
+                    _check_now(window, opened, done[0], name, failures)
+                    if failures:
+                        timer.stop()
+                        app.quit()
+                        return
                 if done[0] == warm_at:
                     marks["warm"] = rss_mb()
                 if progress and done[0] % 1000 == 0:
@@ -569,6 +577,15 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
             qInstallMessageHandler(previous_handler)
 
 
+def _check_now(window: Any, opened: Any, done: int, name: str, failures: list[str]) -> None:
+    """--check-every: undo all and redo all now; a failure names the action count."""
+    window.editor.lead.commit()
+    edited = window.controller.plan
+    found: list[str] = []
+    _undo_redo_all(window, opened, edited, found)
+    failures += [f"after action {done} ({name}): {f}" for f in found]
+
+
 def _undo_redo_all(window: Any, opened: Any, edited: Any, failures: list[str]) -> int:
     """Undo everything (→ the plan as opened), then redo everything (→ as edited)."""
     from cadence.store import open_document
@@ -584,7 +601,9 @@ def _undo_redo_all(window: Any, opened: Any, edited: Any, failures: list[str]) -
             break
     if c.plan != opened:
         failures.append(f"undo all ({steps} steps) did not give the plan as opened")
-    while stack.canRedo():
+    # Back to where the run left the stack: its last actions may have been undos, whose
+    # steps redo all would replay beyond the plan as edited.
+    while stack.canRedo() and stack.index() < steps:
         before = stack.index()
         c.redo()
         if stack.index() == before:
@@ -626,10 +645,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object per plan")
     parser.add_argument("--progress", action="store_true", help="a line every 1000 actions")
+    parser.add_argument(
+        "--check-every",
+        default="0",
+        help="debugging: undo all / redo all every K actions, stop at the first failure",
+    )
     args = parser.parse_args(argv)
     errors = []
     if not args.actions.isdigit() or int(args.actions) < 1:
         errors.append(f"--actions: must be a whole number ≥ 1, got {args.actions!r}")
+    if not args.check_every.isdigit():
+        errors.append(f"--check-every: must be a whole number ≥ 0, got {args.check_every!r}")
     if args.seed is not None and not args.seed.isdigit():
         errors.append(f"--seed: must be an integer, got {args.seed!r}")
     try:
@@ -653,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = actions
         if len(plans) == 2:
             n = max(1, round(actions * (share if kind == "large" else 1 - share)))
-        result = run(kind, n, seed, progress=args.progress)
+        result = run(kind, n, seed, progress=args.progress, check_every=int(args.check_every))
         print(json.dumps(result.figures()) if args.json else result.render(), flush=True)
         ok = ok and result.passed
     return 0 if ok else 1

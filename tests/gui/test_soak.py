@@ -78,3 +78,35 @@ def test_bad_arguments_are_refused_with_the_field_named(capsys):
 def test_growth_is_measured_after_the_warm_up_per_10000_actions(actions, before, after, growth):
     result = soak.SoakResult("demo", 1, actions, 10.0, 90.0, before, after, 140.0)
     assert round(result.growth_per_10k_mb, 1) == growth
+
+
+def test_undo_all_redo_all_returns_to_the_plan_as_edited_when_the_run_ended_on_an_undo(
+    qtbot, tmp_path
+):
+    # The run's last action was an undo: redo all goes back to where the run left
+    # the stack (the plan as edited), not beyond it to the undone step.
+    from types import SimpleNamespace
+
+    from cadence.commands.plan import demo_plan
+    from cadence.store import create_document
+    from ui import edits
+    from ui.controller import DocumentController
+
+    path = tmp_path / "plan.cadence"
+    doc = create_document(path, demo_plan(), lock=True)
+    controller = DocumentController(doc.plan, path, document=doc)
+    opened = controller.plan
+    for days in (20, 21):
+        product = controller.plan.product("analytics")
+        new = edits.with_product(controller.plan, edits.set_stage(product, "aware", days=days))
+        assert controller.apply(new, f"Resize to {days}") is None
+    controller.undo()
+    edited = controller.plan
+    assert edited.product("analytics").stage("aware").days == 20
+    failures: list[str] = []
+    steps = soak._undo_redo_all(SimpleNamespace(controller=controller), opened, edited, failures)
+    assert failures == []
+    assert steps == 1
+    assert controller.plan.product("analytics").stage("aware").days == 20
+    assert controller.undo_stack.index() == 1
+    controller.close()
