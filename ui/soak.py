@@ -156,13 +156,22 @@ def peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
+ACTION_NAMES = (
+    "tab", "product", "calendar", "drag edge", "drag touch", "undo", "redo", "dialog",
+    "add product", "delete product", "add stage", "delete stage", "add touch", "delete touch",
+    "submit request", "move request", "theme", "export", "print pdf",
+)  # fmt: skip
+
+
 # --- the driver -----------------------------------------------------------------------------
 
 
 class Driver:
     """Plays random user actions on one main window; answers its modal dialogs."""
 
-    def __init__(self, window: Any, rng: random.Random, folder: Path) -> None:
+    def __init__(
+        self, window: Any, rng: random.Random, folder: Path, only: Sequence[str] = ()
+    ) -> None:
         self.window = window
         self.rng = rng
         self.folder = folder
@@ -190,6 +199,8 @@ class Driver:
             (1, "export", self.export),
             (1, "print pdf", self.print_pdf),
         ]
+        if only:
+            self.actions = [a for a in self.actions if a[1] in only]
         self._weights = [w for w, _n, _f in self.actions]
 
     @property
@@ -441,7 +452,12 @@ def _plan_document(kind: str, folder: Path) -> Path:
 
 
 def run(
-    kind: str, actions: int, seed: int, progress: bool = False, check_every: int = 0
+    kind: str,
+    actions: int,
+    seed: int,
+    progress: bool = False,
+    check_every: int = 0,
+    only: Sequence[str] = (),
 ) -> SoakResult:
     """Open ``kind`` ("demo" or "large") in a main window and play ``actions`` actions."""
     from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
@@ -498,7 +514,7 @@ def run(
             window.show()
             app.processEvents()
             opened = window.controller.plan
-            driver = Driver(window, random.Random(seed), folder)
+            driver = Driver(window, random.Random(seed), folder, only)
             QDialog.exec = lambda dialog: driver.answer(dialog)  # type: ignore[method-assign]
             warm_at = min(actions // 5, WARM_UP_MAX)
             marks = {"warm": rss_mb()}
@@ -650,6 +666,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="0",
         help="debugging: undo all / redo all every K actions, stop at the first failure",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="debugging: play only these actions, comma-separated (e.g. 'tab,calendar')",
+    )
     args = parser.parse_args(argv)
     errors = []
     if not args.actions.isdigit() or int(args.actions) < 1:
@@ -664,6 +685,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         share = -1.0
     if not 0 <= share <= 1:
         errors.append(f"--large-share: must be a number from 0 to 1, got {args.large_share!r}")
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(ACTION_NAMES))
+    if unknown:
+        errors.append(f"--only: unknown action {unknown[0]!r}; one of {', '.join(ACTION_NAMES)}")
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 2
@@ -679,7 +704,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = actions
         if len(plans) == 2:
             n = max(1, round(actions * (share if kind == "large" else 1 - share)))
-        result = run(kind, n, seed, progress=args.progress, check_every=int(args.check_every))
+        result = run(
+            kind, n, seed, progress=args.progress, check_every=int(args.check_every), only=only
+        )
         print(json.dumps(result.figures()) if args.json else result.render(), flush=True)
         ok = ok and result.passed
     return 0 if ok else 1

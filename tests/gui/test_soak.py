@@ -62,11 +62,15 @@ def test_bad_arguments_are_refused_with_the_field_named(capsys):
     assert soak.main(["--actions", "many"]) == 2
     assert soak.main(["--plan", "huge"]) == 2
     assert soak.main(["--seed", "abc"]) == 2
+    assert soak.main(["--only", "tab,fly"]) == 2
+    assert soak.main(["--check-every", "-1"]) == 2
     err = capsys.readouterr().err
     assert "--actions: must be a whole number ≥ 1, got '0'" in err
     assert "--actions: must be a whole number ≥ 1, got 'many'" in err
     assert "--plan: must be demo, large or both, got 'huge'" in err
     assert "--seed: must be an integer, got 'abc'" in err
+    assert "--only: unknown action 'fly'; one of tab, product, calendar" in err
+    assert "--check-every: must be a whole number ≥ 0, got '-1'" in err
 
 
 @pytest.mark.parametrize(
