@@ -67,6 +67,8 @@ class SoakResult:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     undo_steps: int = 0
+    #: RSS at the end once the undo history is cleared (what the history held: end − this)
+    rss_without_history_mb: float = 0.0
 
     @property
     def actions_per_s(self) -> float:
@@ -92,6 +94,7 @@ class SoakResult:
             "rss_end_mb": round(self.rss_end_mb, 1),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "rss_growth_per_10k_mb": round(self.growth_per_10k_mb, 1),
+            "rss_without_history_mb": round(self.rss_without_history_mb, 1),
             "undo_steps": self.undo_steps,
             "failures": self.failures,
             "counts": dict(sorted(self.counts.items())),
@@ -105,7 +108,8 @@ class SoakResult:
             f"  RSS {self.rss_start_mb:.0f} MB at start, {self.rss_end_mb:.0f} MB at end, "
             f"peak {self.peak_rss_mb:.0f} MB; growth {self.growth_per_10k_mb:.1f} MB "
             f"per 10 000 actions after warm-up (limit {MAX_GROWTH_MB_PER_10K:.0f})",
-            f"  undo all / redo all over {self.undo_steps} steps",
+            f"  undo all / redo all over {self.undo_steps} steps; the undo history holds "
+            f"{self.rss_end_mb - self.rss_without_history_mb:.0f} MB of RSS at the end",
             "  actions: " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())),
         ]
         lines += [f"  ✗ {failure}" for failure in self.failures]
@@ -560,6 +564,7 @@ def run(
                 failures.append("the reopened document differs from the plan on screen")
             undo_steps = _undo_redo_all(window, opened, edited, failures)
             failures += [f"Qt/Python: {m}" for m in messages]
+            rss_without_history = _rss_without_history(window)
             result = SoakResult(
                 kind,
                 seed,
@@ -572,6 +577,7 @@ def run(
                 driver.counts,
                 failures,
                 undo_steps,
+                rss_without_history,
             )
             if result.growth_per_10k_mb >= MAX_GROWTH_MB_PER_10K:
                 failures.append(
@@ -591,6 +597,15 @@ def run(
 
                 QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             qInstallMessageHandler(previous_handler)
+
+
+def _rss_without_history(window: Any) -> float:
+    """RSS once the undo history (every edit's plans before and after) is cleared."""
+    import gc
+
+    window.controller.undo_stack.clear()
+    gc.collect()
+    return rss_mb()
 
 
 def _check_now(window: Any, opened: Any, done: int, name: str, failures: list[str]) -> None:
