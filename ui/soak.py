@@ -67,6 +67,8 @@ class SoakResult:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     undo_steps: int = 0
+    #: RSS at the end once the undo history is cleared (what the history held: end − this)
+    rss_without_history_mb: float = 0.0
 
     @property
     def actions_per_s(self) -> float:
@@ -92,6 +94,7 @@ class SoakResult:
             "rss_end_mb": round(self.rss_end_mb, 1),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "rss_growth_per_10k_mb": round(self.growth_per_10k_mb, 1),
+            "rss_without_history_mb": round(self.rss_without_history_mb, 1),
             "undo_steps": self.undo_steps,
             "failures": self.failures,
             "counts": dict(sorted(self.counts.items())),
@@ -105,7 +108,8 @@ class SoakResult:
             f"  RSS {self.rss_start_mb:.0f} MB at start, {self.rss_end_mb:.0f} MB at end, "
             f"peak {self.peak_rss_mb:.0f} MB; growth {self.growth_per_10k_mb:.1f} MB "
             f"per 10 000 actions after warm-up (limit {MAX_GROWTH_MB_PER_10K:.0f})",
-            f"  undo all / redo all over {self.undo_steps} steps",
+            f"  undo all / redo all over {self.undo_steps} steps; the undo history holds "
+            f"{self.rss_end_mb - self.rss_without_history_mb:.0f} MB of RSS at the end",
             "  actions: " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())),
         ]
         lines += [f"  ✗ {failure}" for failure in self.failures]
@@ -156,13 +160,22 @@ def peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
+ACTION_NAMES = (
+    "tab", "product", "calendar", "drag edge", "drag touch", "undo", "redo", "dialog",
+    "add product", "delete product", "add stage", "delete stage", "add touch", "delete touch",
+    "submit request", "move request", "theme", "export", "print pdf",
+)  # fmt: skip
+
+
 # --- the driver -----------------------------------------------------------------------------
 
 
 class Driver:
     """Plays random user actions on one main window; answers its modal dialogs."""
 
-    def __init__(self, window: Any, rng: random.Random, folder: Path) -> None:
+    def __init__(
+        self, window: Any, rng: random.Random, folder: Path, only: Sequence[str] = ()
+    ) -> None:
         self.window = window
         self.rng = rng
         self.folder = folder
@@ -190,6 +203,8 @@ class Driver:
             (1, "export", self.export),
             (1, "print pdf", self.print_pdf),
         ]
+        if only:
+            self.actions = [a for a in self.actions if a[1] in only]
         self._weights = [w for w, _n, _f in self.actions]
 
     @property
@@ -440,7 +455,14 @@ def _plan_document(kind: str, folder: Path) -> Path:
     return path
 
 
-def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResult:
+def run(
+    kind: str,
+    actions: int,
+    seed: int,
+    progress: bool = False,
+    check_every: int = 0,
+    only: Sequence[str] = (),
+) -> SoakResult:
     """Open ``kind`` ("demo" or "large") in a main window and play ``actions`` actions."""
     from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QDialog
@@ -496,7 +518,7 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
             window.show()
             app.processEvents()
             opened = window.controller.plan
-            driver = Driver(window, random.Random(seed), folder)
+            driver = Driver(window, random.Random(seed), folder, only)
             QDialog.exec = lambda dialog: driver.answer(dialog)  # type: ignore[method-assign]
             warm_at = min(actions // 5, WARM_UP_MAX)
             marks = {"warm": rss_mb()}
@@ -508,8 +530,14 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
                     timer.stop()
                     app.quit()
                     return
-                driver.step()
+                name = driver.step()
                 done[0] += 1
+                if check_every and done[0] % check_every == 0:
+                    _check_now(window, opened, done[0], name, failures)
+                    if failures:
+                        timer.stop()
+                        app.quit()
+                        return
                 if done[0] == warm_at:
                     marks["warm"] = rss_mb()
                 if progress and done[0] % 1000 == 0:
@@ -536,6 +564,7 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
                 failures.append("the reopened document differs from the plan on screen")
             undo_steps = _undo_redo_all(window, opened, edited, failures)
             failures += [f"Qt/Python: {m}" for m in messages]
+            rss_without_history = _rss_without_history(window)
             result = SoakResult(
                 kind,
                 seed,
@@ -548,6 +577,7 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
                 driver.counts,
                 failures,
                 undo_steps,
+                rss_without_history,
             )
             if result.growth_per_10k_mb >= MAX_GROWTH_MB_PER_10K:
                 failures.append(
@@ -569,6 +599,24 @@ def run(kind: str, actions: int, seed: int, progress: bool = False) -> SoakResul
             qInstallMessageHandler(previous_handler)
 
 
+def _rss_without_history(window: Any) -> float:
+    """RSS once the undo history (every edit's plans before and after) is cleared."""
+    import gc
+
+    window.controller.undo_stack.clear()
+    gc.collect()
+    return rss_mb()
+
+
+def _check_now(window: Any, opened: Any, done: int, name: str, failures: list[str]) -> None:
+    """--check-every: undo all and redo all now; a failure names the action count."""
+    window.editor.lead.commit()
+    edited = window.controller.plan
+    found: list[str] = []
+    _undo_redo_all(window, opened, edited, found)
+    failures += [f"after action {done} ({name}): {f}" for f in found]
+
+
 def _undo_redo_all(window: Any, opened: Any, edited: Any, failures: list[str]) -> int:
     """Undo everything (→ the plan as opened), then redo everything (→ as edited)."""
     from cadence.store import open_document
@@ -584,7 +632,9 @@ def _undo_redo_all(window: Any, opened: Any, edited: Any, failures: list[str]) -
             break
     if c.plan != opened:
         failures.append(f"undo all ({steps} steps) did not give the plan as opened")
-    while stack.canRedo():
+    # Back to where the run left the stack: its last actions may have been undos, whose
+    # steps redo all would replay beyond the plan as edited.
+    while stack.canRedo() and stack.index() < steps:
         before = stack.index()
         c.redo()
         if stack.index() == before:
@@ -626,10 +676,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object per plan")
     parser.add_argument("--progress", action="store_true", help="a line every 1000 actions")
+    parser.add_argument(
+        "--check-every",
+        default="0",
+        help="debugging: undo all / redo all every K actions, stop at the first failure",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="debugging: play only these actions, comma-separated (e.g. 'tab,calendar')",
+    )
     args = parser.parse_args(argv)
     errors = []
     if not args.actions.isdigit() or int(args.actions) < 1:
         errors.append(f"--actions: must be a whole number ≥ 1, got {args.actions!r}")
+    if not args.check_every.isdigit():
+        errors.append(f"--check-every: must be a whole number ≥ 0, got {args.check_every!r}")
     if args.seed is not None and not args.seed.isdigit():
         errors.append(f"--seed: must be an integer, got {args.seed!r}")
     try:
@@ -638,6 +700,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         share = -1.0
     if not 0 <= share <= 1:
         errors.append(f"--large-share: must be a number from 0 to 1, got {args.large_share!r}")
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(ACTION_NAMES))
+    if unknown:
+        errors.append(f"--only: unknown action {unknown[0]!r}; one of {', '.join(ACTION_NAMES)}")
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 2
@@ -653,7 +719,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = actions
         if len(plans) == 2:
             n = max(1, round(actions * (share if kind == "large" else 1 - share)))
-        result = run(kind, n, seed, progress=args.progress)
+        result = run(
+            kind, n, seed, progress=args.progress, check_every=int(args.check_every), only=only
+        )
         print(json.dumps(result.figures()) if args.json else result.render(), flush=True)
         ok = ok and result.passed
     return 0 if ok else 1

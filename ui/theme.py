@@ -180,9 +180,11 @@ def apply_theme(app: QApplication, choice: str | None = None) -> Colors:
         _choice = choice
     dark = system_is_dark() if _choice == "system" else _choice == "dark"
     _current = DARK if dark else LIGHT
-    app.setStyle("Fusion")
-    app.setPalette(build_palette(_current))
-    app.setStyleSheet(stylesheet(_current))
+    sheet = stylesheet(_current)
+    if app.styleSheet() != sheet:  # the same colours ("system" = light): no re-polish of all
+        app.setStyle("Fusion")
+        app.setPalette(build_palette(_current))
+        app.setStyleSheet(sheet)
     install_popup_fitter(app)
     _icon_cache.clear()
     _refresh_themed_icons()

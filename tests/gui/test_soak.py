@@ -47,10 +47,8 @@ def test_thousands_of_user_actions_leave_the_app_alive_and_the_plan_intact(soak_
 
 
 @pytest.mark.xfail(
-    reason="known leak: DocumentController._replan calls gc.freeze() on every edit, which "
-    "moves cyclic garbage (old schedules, wrappers) out of the collector for good. Measured "
-    "(600 drag/undo/redo actions, demo): 1 511 MB per 10 000 actions with it, 61 without; "
-    "navigation alone: 18. Passes once the controller stops freezing garbage.",
+    reason="known growth, not yet found (README, Soak): on the demo RSS grows faster as the "
+    "run goes on (seed 12: 216 MB at 2 000 actions, 283 MB at 6 000)",
     strict=False,
 )
 def test_memory_grows_less_than_50_mb_per_10000_actions(soak_reports):
@@ -64,11 +62,15 @@ def test_bad_arguments_are_refused_with_the_field_named(capsys):
     assert soak.main(["--actions", "many"]) == 2
     assert soak.main(["--plan", "huge"]) == 2
     assert soak.main(["--seed", "abc"]) == 2
+    assert soak.main(["--only", "tab,fly"]) == 2
+    assert soak.main(["--check-every", "-1"]) == 2
     err = capsys.readouterr().err
     assert "--actions: must be a whole number ≥ 1, got '0'" in err
     assert "--actions: must be a whole number ≥ 1, got 'many'" in err
     assert "--plan: must be demo, large or both, got 'huge'" in err
     assert "--seed: must be an integer, got 'abc'" in err
+    assert "--only: unknown action 'fly'; one of tab, product, calendar" in err
+    assert "--check-every: must be a whole number ≥ 0, got '-1'" in err
 
 
 @pytest.mark.parametrize(
@@ -78,3 +80,35 @@ def test_bad_arguments_are_refused_with_the_field_named(capsys):
 def test_growth_is_measured_after_the_warm_up_per_10000_actions(actions, before, after, growth):
     result = soak.SoakResult("demo", 1, actions, 10.0, 90.0, before, after, 140.0)
     assert round(result.growth_per_10k_mb, 1) == growth
+
+
+def test_undo_all_redo_all_returns_to_the_plan_as_edited_when_the_run_ended_on_an_undo(
+    qtbot, tmp_path
+):
+    # The run's last action was an undo: redo all goes back to where the run left
+    # the stack (the plan as edited), not beyond it to the undone step.
+    from types import SimpleNamespace
+
+    from cadence.commands.plan import demo_plan
+    from cadence.store import create_document
+    from ui import edits
+    from ui.controller import DocumentController
+
+    path = tmp_path / "plan.cadence"
+    doc = create_document(path, demo_plan(), lock=True)
+    controller = DocumentController(doc.plan, path, document=doc)
+    opened = controller.plan
+    for days in (20, 21):
+        product = controller.plan.product("analytics")
+        new = edits.with_product(controller.plan, edits.set_stage(product, "aware", days=days))
+        assert controller.apply(new, f"Resize to {days}") is None
+    controller.undo()
+    edited = controller.plan
+    assert edited.product("analytics").stage("aware").days == 20
+    failures: list[str] = []
+    steps = soak._undo_redo_all(SimpleNamespace(controller=controller), opened, edited, failures)
+    assert failures == []
+    assert steps == 1
+    assert controller.plan.product("analytics").stage("aware").days == 20
+    assert controller.undo_stack.index() == 1
+    controller.close()
