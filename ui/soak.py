@@ -502,6 +502,17 @@ def run(
         documents.show_error = lambda _p, *a: messages.append(f"error dialog: {a}")  # type: ignore[assignment]
         documents.show_open_error = lambda _p, e: messages.append(f"open error: {e}")  # type: ignore[assignment]
         documents.ask_unsaved = lambda *_a: "discard"  # type: ignore[assignment]
+        # Questions asked with Qt's static message boxes (their modal loop runs in C++,
+        # past the QDialog.exec patch): answered as a user would, never left open.
+        from ui import requests_view, teams_dialog
+
+        asked = {
+            (requests_view, "ask_early_delivery"): lambda *_a: True,
+            (teams_dialog, "ask_reassign"): lambda _p, _n, _o, choices: choices[0],
+        }
+        saved_questions = {key: getattr(*key) for key in asked}
+        for (module, name), answer in asked.items():
+            setattr(module, name, answer)
         sys.excepthook = on_exception
         previous_handler = qInstallMessageHandler(on_message)
         window = None
@@ -550,7 +561,12 @@ def run(
             timer = QTimer()
             timer.timeout.connect(step)
             timer.start(0)
+            # A modal box nobody answers would stop the run for good: close it and say so.
+            watchdog = QTimer()
+            watchdog.timeout.connect(lambda: _close_unexpected_modal(messages))
+            watchdog.start(MODAL_WATCHDOG_MS)
             app.exec()
+            watchdog.stop()
             seconds = time.perf_counter() - started
             rss_end = rss_mb()
             if warm_at == 0:
@@ -589,6 +605,8 @@ def run(
             QDialog.exec = saved["exec"]  # type: ignore[method-assign]
             for name in ("data_dir", "confirm", "show_error", "show_open_error", "ask_unsaved"):
                 setattr(documents, name, saved[name])
+            for (module, name), original in saved_questions.items():
+                setattr(module, name, original)
             sys.excepthook = saved["excepthook"]  # type: ignore[assignment]
             if window is not None:
                 window.close()
@@ -615,6 +633,24 @@ def _check_now(window: Any, opened: Any, done: int, name: str, failures: list[st
     found: list[str] = []
     _undo_redo_all(window, opened, edited, found)
     failures += [f"after action {done} ({name}): {f}" for f in found]
+
+
+# How long a modal box may stay open before the run closes it as unexpected.
+MODAL_WATCHDOG_MS = 3000
+
+
+def _close_unexpected_modal(messages: list[str]) -> None:
+    """Close a modal dialog the run did not answer (a new question the soak does not know)."""
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    modal = QApplication.activeModalWidget()
+    if modal is None:
+        return
+    messages.append(f"unexpected modal dialog left open: {modal.windowTitle()!r}")
+    if isinstance(modal, QDialog):
+        modal.reject()
+    else:
+        modal.close()
 
 
 def _undo_redo_all(window: Any, opened: Any, edited: Any, failures: list[str]) -> int:

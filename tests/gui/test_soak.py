@@ -112,3 +112,19 @@ def test_undo_all_redo_all_returns_to_the_plan_as_edited_when_the_run_ended_on_a
     assert controller.plan.product("analytics").stage("aware").days == 20
     assert controller.undo_stack.index() == 1
     controller.close()
+
+
+def test_a_modal_box_the_run_does_not_answer_is_closed_and_reported(qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "Mark delivered", "Mark it delivered anyway?")
+    qtbot.addWidget(box)
+    box.setModal(True)
+    box.show()
+    qtbot.waitExposed(box)
+    messages: list[str] = []
+    soak._close_unexpected_modal(messages)
+    assert messages == ["unexpected modal dialog left open: 'Mark delivered'"]
+    assert not box.isVisible()
+    soak._close_unexpected_modal(messages)  # nothing modal now: nothing to say
+    assert len(messages) == 1
