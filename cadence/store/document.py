@@ -15,7 +15,6 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict
 from cadence.model import Plan
+from cadence.ops import Changes, diff_plans
 from cadence.store import lock
 from cadence.store.lock import PlanLock
 from cadence.store.tables import (
@@ -54,70 +54,8 @@ class DocumentLocked(StoreError):
     """Another running Cadence has the document open for editing."""
 
 
-@dataclass(frozen=True)
-class Changes:
-    """What one save touched: the controller re-plans and refreshes only this."""
-
-    settings: bool = False  # name, zone, horizon, calendar, rules, studio
-    teams: bool = False
-    products: frozenset[str] = frozenset()  # ids changed or added
-    removed_products: frozenset[str] = frozenset()
-    product_order: bool = False
-    broadcasts: bool = False
-    requests: bool = False
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.settings
-            or self.teams
-            or self.products
-            or self.removed_products
-            or self.product_order
-            or self.broadcasts
-            or self.requests
-        )
-
-    @property
-    def replan_all(self) -> bool:
-        """Settings, teams and broadcasts reach every product's schedule."""
-        return self.settings or self.teams or self.broadcasts
-
-
-def diff_plans(old: Plan | None, new: Plan) -> Changes:
-    """What differs between two plans, in the terms of :class:`Changes`."""
-    if old is None:
-        return Changes(
-            settings=True,
-            teams=True,
-            products=frozenset(p.id for p in new.products),
-            product_order=True,
-            broadcasts=True,
-            requests=True,
-        )
-    old_products = {p.id: p for p in old.products}
-    new_products = {p.id: p for p in new.products}
-    changed = frozenset(pid for pid, p in new_products.items() if old_products.get(pid) != p)
-    removed = frozenset(old_products) - frozenset(new_products)
-    settings = (
-        old.id,
-        old.name,
-        old.timezone,
-        old.start,
-        old.end,
-        old.calendar,
-        old.rules,
-        old.studio,
-    ) != (new.id, new.name, new.timezone, new.start, new.end, new.calendar, new.rules, new.studio)
-    return Changes(
-        settings=settings,
-        teams=old.teams != new.teams,
-        products=changed,
-        removed_products=removed,
-        product_order=[p.id for p in old.products] != [p.id for p in new.products],
-        broadcasts=old.broadcasts != new.broadcasts,
-        requests=old.requests != new.requests,
-    )
+# What one save touched (Changes) and how it is computed (diff_plans) are the edit
+# operations' own: the store returns them, the controller re-plans only that.
 
 
 # --- rows ⇄ raw plan data ------------------------------------------------------
