@@ -659,3 +659,35 @@ def adopt(
     if not changes:
         return plan, []
     return replace(plan, products=tuple(products)), changes
+
+
+# --- the report's words --------------------------------------------------------------
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def _days(x: float | None) -> str:
+    return "—" if x is None else f"{x:g}"
+
+
+def _dev(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:+.0f} %"
+
+
+def stage_cells(s: StageActual) -> list[str]:
+    """One stage as a row of the report (the `actuals` command's table and the app's)."""
+    return [
+        s.stage_name,
+        str(s.leads),
+        str(s.in_stage),
+        _num(s.conversion),
+        _num(s.planned_conversion),
+        _dev(s.conversion_deviation),
+        _days(s.median_days),
+        _days(s.p80_days),
+        str(s.planned_days),
+        _dev(s.days_deviation),
+        _num(s.quality),
+    ]

@@ -46,6 +46,7 @@ from cadence.actuals import (
     find_drift,
     read_crm,
 )
+from cadence.actuals import stage_cells as report_cells
 from cadence.model import Plan
 from ui.theme import WARNING_GLYPH, colors
 
@@ -69,34 +70,9 @@ DAYS_COLUMNS = (6, 7, 8, 9)
 MEASURES = ("conversion", "days")
 
 
-def _num(x: float | None) -> str:
-    return "—" if x is None else f"{x:.2f}"
-
-
-def _days(x: float | None) -> str:
-    return "—" if x is None else f"{x:g}"
-
-
-def _dev(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:+.0f} %"
-
-
 def stage_cells(s: StageActual) -> list[str]:
-    """The table row of one stage, as the `actuals` command prints it."""
-    return [
-        s.stage_name,
-        str(s.leads),
-        str(s.in_stage),
-        _num(s.conversion),
-        _num(s.planned_conversion),
-        _dev(s.conversion_deviation),
-        _days(s.median_days),
-        _days(s.p80_days),
-        str(s.planned_days),
-        _dev(s.days_deviation),
-        _num(s.quality),
-        "",
-    ]
+    """The table row of one stage, as the `actuals` command prints it, and the Adopt column."""
+    return [*report_cells(s), ""]
 
 
 class ActualsModel(QAbstractTableModel):

@@ -20,6 +20,7 @@ from cadence.actuals import (
     parse_column_map,
     parse_stage_map,
     read_crm,
+    stage_cells,
 )
 from cadence.commands.common import CommandError, positive_int, read_plan, write_plan
 from cadence.model import Plan
@@ -142,18 +143,6 @@ def check_valid(plan: Plan) -> None:
 # --- text -----------------------------------------------------------------------------
 
 
-def _num(x: float | None, digits: int = 2) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
-
-
-def _days(x: float | None) -> str:
-    return "—" if x is None else f"{x:g}"
-
-
-def _dev(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:+.0f} %"
-
-
 def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
@@ -176,23 +165,6 @@ REPORT_HEADER = [
     "Dev d",
     "Quality",
 ]
-
-
-def stage_cells(s: StageActual) -> list[str]:
-    """One row of the report table."""
-    return [
-        s.stage_name,
-        str(s.leads),
-        str(s.in_stage),
-        _num(s.conversion),
-        _num(s.planned_conversion),
-        _dev(s.conversion_deviation),
-        _days(s.median_days),
-        _days(s.p80_days),
-        str(s.planned_days),
-        _dev(s.days_deviation),
-        _num(s.quality),
-    ]
 
 
 def render_report(plan: Plan, report: ActualsReport, rule: DriftRule | None = None) -> str:
