@@ -257,7 +257,7 @@ def create(path: Path, plan: Plan) -> Opened:
 
 def fresh_demo(folder: Path | None = None) -> Path:
     """A fresh copy of the demo plan in the data folder (next free name if in use)."""
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from cadence.store import DocumentLocked, open_document, save_plan_document
 
     folder = folder or data_dir()

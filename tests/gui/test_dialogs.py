@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui import rrule, teams_dialog
 from ui.broadcasts_dialog import BroadcastsDialog
 from ui.cohorts_dialog import CohortsDialog
