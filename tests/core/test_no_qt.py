@@ -41,3 +41,9 @@ def test_the_command_line_loads_no_qt_and_its_commands_do_not_import_the_entry_p
     loaded = _loaded_after_importing(names)
     assert [m for m in loaded if m.split(".")[0] in ("PySide6", "shiboken6", "ui")] == []
     assert "cli.main" not in loaded
+
+
+def test_validation_reads_rrules_without_the_engine():
+    loaded = _loaded_after_importing(["cadence.validate"])
+    assert "cadence.recurrence" in loaded
+    assert "cadence.engine" not in loaded
