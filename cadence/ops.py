@@ -65,6 +65,7 @@ class Changes:
     product_order: bool = False
     broadcasts: bool = False
     requests: bool = False
+    content: bool = False  # the content library
 
     @property
     def empty(self) -> bool:
@@ -72,15 +73,16 @@ class Changes:
 
     @property
     def replan_all(self) -> bool:
-        """Settings, teams and broadcasts reach every product's schedule or gaps."""
-        return self.settings or self.teams or self.broadcasts
+        """Settings, teams, broadcasts and the content library reach every product's
+        schedule or gaps."""
+        return self.settings or self.teams or self.broadcasts or self.content
 
 
 def diff_plans(old: Plan | None, new: Plan) -> Changes:
     """What differs between two plans, in the terms of :class:`Changes` (None: all new)."""
     if old is None:
         return Changes(
-            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True
+            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True, True
         )
     old_products = {p.id: p for p in old.products}
     new_products = {p.id: p for p in new.products}
@@ -112,6 +114,7 @@ def diff_plans(old: Plan | None, new: Plan) -> Changes:
         product_order=[p.id for p in old.products] != [p.id for p in new.products],
         broadcasts=old.broadcasts != new.broadcasts,
         requests=old.requests != new.requests,
+        content=old.content != new.content,
     )
 
 

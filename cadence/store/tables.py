@@ -7,7 +7,7 @@ as ISO text, times as "HH:MM", lists as JSON text: SQLite keeps them exactly.
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the content library (asset table, touch.asset)
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -105,6 +105,7 @@ class TouchRow(SQLModel, table=True):
     time: str | None = None
     automated: bool = True
     roll: str | None = None
+    asset: str | None = None  # schema 2
 
 
 class BroadcastRow(SQLModel, table=True):
@@ -139,3 +140,22 @@ class RequestRow(SQLModel, table=True):
     status: str = "requested"
     start: str | None = None
     note: str = ""
+
+
+class AssetRow(SQLModel, table=True):
+    """One asset of the content library (schema 2)."""
+
+    __tablename__ = "asset"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    position: int
+    asset_id: str = Field(unique=True)
+    title: str
+    kind: str
+    stages: str | None = None  # JSON list; NULL = every stage
+    products: str | None = None  # JSON list; NULL = every product
+    persona: str | None = None
+    owner: str
+    ready_on: str
+    review_by: str | None = None
+    url: str | None = None

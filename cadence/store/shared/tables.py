@@ -166,6 +166,7 @@ class SharedTouchRow(SharedModel, table=True):
     time: str | None = None
     automated: bool = True
     roll: str | None = None
+    asset: str | None = None  # revision 0002_content_library
 
 
 class SharedBroadcastRow(SharedModel, table=True):
@@ -210,6 +211,30 @@ class SharedRequestRow(SharedModel, table=True):
     status: str = "requested"
     start: str | None = None
     note: str = ""
+
+
+class SharedAssetRow(SharedModel, table=True):
+    """One asset of the content library (revision 0002_content_library)."""
+
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("plan_key", "asset_id"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
+    revision: int = 1
+    changed_by: str | None = None
+    changed_at: datetime | None = _changed_at()
+    position: int
+    asset_id: str
+    title: str
+    kind: str
+    stages: str | None = None  # JSON list; NULL = every stage
+    products: str | None = None  # JSON list; NULL = every product
+    persona: str | None = None
+    owner: str
+    ready_on: str
+    review_by: str | None = None
+    url: str | None = None
 
 
 class MemberRow(SharedModel, table=True):
