@@ -17,10 +17,10 @@ period, with the touches that send them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from cadence.model import Asset, Gap, Occurrence, Plan, Product, Request
+from cadence.model import ASSET_KINDS, Asset, Gap, Occurrence, Plan, Product, Request
 
 __all__ = [
     "RunningOut",
@@ -31,8 +31,10 @@ __all__ = [
     "assets_running_out",
     "content_gaps",
     "coverage_gaps",
+    "library_for",
     "personas_of",
     "reusable_assets",
+    "reuse_offer",
     "stage_coverage",
     "touches_using",
 ]
@@ -54,6 +56,28 @@ def personas_of(plan: Plan, product: Product) -> list[str]:
 def touches_using(plan: Plan, asset_id: str) -> list[tuple[str, str]]:
     """(product id, touch id) of every touch that sends the asset, in plan order."""
     return [(p.id, t.id) for p in plan.products for t in p.touches if t.asset == asset_id]
+
+
+def library_for(content: tuple[Asset, ...], products: Iterable[Product]) -> tuple[Asset, ...]:
+    """The library without references to products and stages that are gone (after a
+    product or stage is deleted); an asset left with no product or no stage goes too."""
+    stages_of = {p.id: {s.id for s in p.stages} for p in products}
+    out = []
+    for a in content:
+        kept_products = a.products
+        if a.products is not None:
+            kept_products = tuple(p for p in a.products if p in stages_of)
+            if not kept_products:
+                continue
+        reachable = {s for p in (kept_products or stages_of) for s in stages_of[p]}
+        kept_stages = a.stages
+        if a.stages is not None:
+            kept_stages = tuple(s for s in a.stages if s in reachable)
+            if not kept_stages:
+                continue
+        out.append(a if (kept_products, kept_stages) == (a.products, a.stages) else
+                   replace(a, products=kept_products, stages=kept_stages))  # fmt: skip
+    return tuple(out)
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -190,6 +214,11 @@ def reusable_assets(plan: Plan, request: Request) -> list[Asset]:
         for a in assets_for(plan, request.product, request.stage)
         if a.usable_on(request.needed_by)
     ]
+
+
+def reuse_offer(asset: Asset) -> str:
+    """How a late answer offers a library asset instead: "reuse: ROI calculator, ready"."""
+    return f"reuse: {asset.title}, ready ({asset.id}, {ASSET_KINDS[asset.kind]})"
 
 
 def asset_from_request(plan: Plan, request: Request, kind: str = "other") -> Asset:
