@@ -47,9 +47,7 @@ def assets_for(plan: Plan, product_id: str, stage_id: str) -> list[Asset]:
 
 def personas_of(plan: Plan, product: Product) -> list[str]:
     """The personas the product's assets name, sorted (empty: personas are not used)."""
-    serving = (
-        a for a in plan.content if any(a.serves(product.id, s.id) for s in product.stages)
-    )
+    serving = (a for a in plan.content if any(a.serves(product.id, s.id) for s in product.stages))
     return sorted({a.persona for a in serving if a.persona is not None})
 
 
@@ -115,7 +113,17 @@ def content_gaps(plan: Plan, product: Product, touches: Iterable[Occurrence]) ->
         team = asset.owner if asset is not None else o.owner
         message = f'"{o.name}" ({o.date}) sends {problem}'
         found.append(
-            Gap("content", product.id, o.cohort, o.stage, team, o.date, o.date, message, uids=(o.uid,))
+            Gap(
+                "content",
+                product.id,
+                o.cohort,
+                o.stage,
+                team,
+                o.date,
+                o.date,
+                message,
+                uids=(o.uid,),
+            )
         )
     return found
 
@@ -139,7 +147,16 @@ def coverage_gaps(plan: Plan, product: Product) -> list[Gap]:
             whom = f' for persona "{persona}"' if persona is not None else ""
             message = f'no asset for "{stage.name}" of {product.name}{whom}'
             found.append(
-                Gap("coverage", product.id, None, stage.id, stage.owner, plan.start, plan.end, message)
+                Gap(
+                    "coverage",
+                    product.id,
+                    None,
+                    stage.id,
+                    stage.owner,
+                    plan.start,
+                    plan.end,
+                    message,
+                )
             )
     return found
 
@@ -169,9 +186,7 @@ def stage_coverage(plan: Plan, product: Product) -> list[StageCoverage]:
     for stage in product.stages:
         serving = assets_for(plan, product.id, stage.id)
         if personas:
-            lacks = tuple(
-                p for p in personas if not any(a.persona in (None, p) for a in serving)
-            )
+            lacks = tuple(p for p in personas if not any(a.persona in (None, p) for a in serving))
         else:
             lacks = () if serving else ("",)
         out.append(
@@ -196,9 +211,7 @@ class RunningOut:
 def assets_running_out(plan: Plan, start: date, end: date) -> list[RunningOut]:
     """The assets whose ``review_by`` falls on ``start`` … ``end`` (inclusive), by review
     date then id, each with the touches that send it."""
-    due = [
-        a for a in plan.content if a.review_by is not None and start <= a.review_by <= end
-    ]
+    due = [a for a in plan.content if a.review_by is not None and start <= a.review_by <= end]
     due.sort(key=lambda a: (a.review_by, a.id))
     return [RunningOut(a, tuple(touches_using(plan, a.id))) for a in due]
 
@@ -226,7 +239,6 @@ def asset_from_request(plan: Plan, request: Request, kind: str = "other") -> Ass
     owned by the studio's team, ready on the delivery day (the needed-by day when the
     request has no production start)."""
     from cadence.ops import unique_id
-
     from cadence.requests import plan_requests
 
     ready = request.needed_by

@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -517,9 +517,9 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
         if asset is not None:
             asset = r.ident(asset, _join(tp, "asset"))
         if all(v is not None for v in (tid, tname, channel, owner, stage, offset, automated)):
-            touches.append(
-                Touch(tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll, asset)  # type: ignore[arg-type]
-            )
+            values = (tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll)
+            touch = Touch(*values)  # type: ignore[arg-type]
+            touches.append(replace(touch, asset=asset) if asset is not None else touch)
     r.unique_ids(touch_ids, "touch")
 
     cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
@@ -763,7 +763,9 @@ def _asset(
     if a.get("review_by") is not None:
         review = r.day(a["review_by"], _join(path, "review_by"))
         if review and ready and review < ready:
-            r.error(_join(path, "review_by"), f"must not be before ready_on ({ready}), got {review}")
+            r.error(
+                _join(path, "review_by"), f"must not be before ready_on ({ready}), got {review}"
+            )
             review = None
     url = a.get("url")
     if url is not None:

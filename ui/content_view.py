@@ -63,7 +63,17 @@ from ui.theme import WARNING_GLYPH, colors
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
-COLUMNS = ("Asset", "Kind", "Products", "Stages", "Persona", "Owner", "Ready", "Review by", "Sent by")
+COLUMNS = (
+    "Asset",
+    "Kind",
+    "Products",
+    "Stages",
+    "Persona",
+    "Owner",
+    "Ready",
+    "Review by",
+    "Sent by",
+)
 RUN_OUT_DAYS = 30
 SERVES_MARK = "●"
 
@@ -166,7 +176,9 @@ class AssetDialog(PlanDialog):
         for p in plan.products:
             item = QListWidgetItem(p.name)
             item.setData(Qt.ItemDataRole.UserRole, p.id)
-            chosen = current is not None and current.products is not None and p.id in current.products
+            chosen = (
+                current is not None and current.products is not None and p.id in current.products
+            )
             item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
             self.products.addItem(item)
         self.all_products.setChecked(current is None or current.products is None)
@@ -479,7 +491,11 @@ class ContentView(QWidget):
 
     def selected_asset_id(self) -> str | None:
         index = self.table.currentIndex()
-        return self.model.data(self.model.index(index.row(), 0), Qt.ItemDataRole.UserRole) if index.isValid() else None
+        return (
+            self.model.data(self.model.index(index.row(), 0), Qt.ItemDataRole.UserRole)
+            if index.isValid()
+            else None
+        )
 
     def select_asset(self, asset_id: str) -> bool:
         for row, a in enumerate(self.model.assets):
@@ -519,7 +535,9 @@ class ContentView(QWidget):
         asset = plan.asset(asset_id)
         if asset is None:
             return None
-        error = self.controller.apply(ops.delete_asset(plan, asset.id).plan, f"Delete asset “{asset.title}”")
+        error = self.controller.apply(
+            ops.delete_asset(plan, asset.id).plan, f"Delete asset “{asset.title}”"
+        )
         if error is not None:
             self.status.setText(f"{WARNING_GLYPH} {error}")
             return error
@@ -549,5 +567,7 @@ if __name__ == "__main__":
     from ui.preview import run_preview
 
     raise SystemExit(
-        run_preview("ui.content_view", ContentView, title="content", size=(1100, 640), prepare=_prepare)
+        run_preview(
+            "ui.content_view", ContentView, title="content", size=(1100, 640), prepare=_prepare
+        )
     )

@@ -295,7 +295,9 @@ def test_schema_1_document_gains_the_content_library(tmp_path):
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
         "2",
     )
-    assert con.execute("SELECT asset_id, review_by FROM asset WHERE asset_id='roi-calculator'").fetchone() == (
+    assert con.execute(
+        "SELECT asset_id, review_by FROM asset WHERE asset_id='roi-calculator'"
+    ).fetchone() == (
         "roi-calculator",
         "2027-09-30",
     )

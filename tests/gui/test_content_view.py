@@ -188,7 +188,9 @@ def test_a_late_answer_offers_reuse(qtbot, controller):
     requests.needed_by.setDate(QDate(2027, 3, 9))
     requests.days_spin.setValue(3)
     requests.update_answer()
-    assert "reuse: ROI calculator, ready (roi-calculator, ROI sheet)" in requests.answer_plain_text()
+    assert (
+        "reuse: ROI calculator, ready (roi-calculator, ROI sheet)" in requests.answer_plain_text()
+    )
 
 
 def test_content_tab_in_the_main_window(qtbot, tmp_path, monkeypatch):
