@@ -329,9 +329,10 @@ def product_set_touch(product: Product, touch_id: str, **changes: Any) -> Produc
 
 
 def set_product(plan: Plan, product: Product) -> Op:
-    """The plan with the product of the same id replaced (by an edited copy)."""
+    """The plan with the product of the same id replaced (by an edited copy); library
+    references to stages it no longer has (and no other product has) go too."""
     _product(plan, product.id)
-    return _with_product(plan, product)
+    return _library_pruned(_with_product(plan, product))
 
 
 def add_stage(
@@ -341,13 +342,18 @@ def add_stage(
     return replace(_with_product(plan, product), created=sid)
 
 
+def _library_pruned(op: Op) -> Op:
+    """``op`` with the library's references to stages no product has any more removed."""
+    content = library_for(op.plan.content, op.plan.products)
+    if content == op.plan.content:
+        return op
+    return Op(replace(op.plan, content=content), replace(op.changes, content=True), op.created)
+
+
 def delete_stage(plan: Plan, product_id: str, stage_id: str) -> Op:
     """Without the stage, its touches, and library references no product's stage meets."""
     op = _with_product(plan, product_delete_stage(_product(plan, product_id), stage_id))
-    content = library_for(op.plan.content, op.plan.products)
-    if content == plan.content:
-        return op
-    return Op(replace(op.plan, content=content), replace(op.changes, content=True))
+    return _library_pruned(op)
 
 
 def move_stage(plan: Plan, product_id: str, stage_id: str, delta: int) -> Op:

@@ -326,3 +326,20 @@ def test_gaps_json_counts_content_and_coverage(capsys):
     assert main(["gaps", str(PLAN_FILE), "--json"]) == 0
     kinds = [g["kind"] for g in json.loads(capsys.readouterr().out)["gaps"]]
     assert (kinds.count("content"), kinds.count("coverage")) == (4, 2)
+
+
+def test_editing_a_product_through_set_product_prunes_the_library():
+    plan = demo_plan()
+    billing = plan.product("billing")
+    op = ops.set_product(plan, ops.product_delete_stage(billing, "trial"))
+    assert op.changes == ops.Changes(products=frozenset({"billing"}), content=True)
+    assert op.plan.asset("trial-webinar") is None  # it served no other stage
+    assert len(op.plan.content) == 6
+    build_plan(plan_to_dict(op.plan))
+
+
+def test_reassigning_a_team_hands_over_its_assets():
+    from cadence.request_ops import reassign_team
+
+    plan = reassign_team(demo_plan(), "ae", "sdr")
+    assert [a.id for a in plan.content if a.owner == "sdr"] == ["trial-webinar", "fleet-tco"]
