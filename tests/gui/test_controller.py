@@ -190,9 +190,11 @@ def test_a_drag_preview_has_the_gaps_the_edit_will_have(controller):
     after = [g for g in controller.gaps_of("analytics") if g.cohort == cohort]
     assert preview == after
     # Consideration (40 days from 18 Jan) now ends on 26 Feb: the unowned stage starts 27 Feb.
+    # The case study goes out on 1 Feb, before its asset is ready (8 Feb): a content gap.
     assert [(g.kind, g.start.isoformat()) for g in preview] == [
         ("spacing", "2027-01-04"),
         ("spacing", "2027-01-14"),
+        ("content", "2027-02-01"),
         ("spacing", "2027-02-01"),
         ("unowned", "2027-02-27"),
         ("spacing", "2027-03-02"),
