@@ -59,6 +59,7 @@ from cadence.content import assets_running_out, stage_coverage, touches_using
 from cadence.model import ASSET_KINDS, Asset, Plan
 from ui.dialog_base import PlanDialog
 from ui.theme import WARNING_GLYPH, colors
+from ui.widgets import add_delete_action
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -298,7 +299,7 @@ class ContentView(QWidget):
         self.dialog: AssetDialog | None = None
 
         self.add_button = QPushButton("Add asset…")
-        self.add_button.setToolTip("Add an asset to the content library (Ctrl+Shift+N)")
+        self.add_button.setToolTip("Add an asset to the content library (Ctrl+Shift+L)")
         self.add_button.setAccessibleName("Add asset")
         self.add_button.clicked.connect(lambda: self.add_asset())
         self.edit_button = QPushButton("Edit…")
@@ -370,14 +371,13 @@ class ContentView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
 
-        for keys, slot in (
-            ("Ctrl+Shift+N", self.add_asset),
-            ("Return", self.edit_selected),
-            (QKeySequence.StandardKey.Delete, self.delete_selected),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self.table if keys != "Ctrl+Shift+N" else self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        add = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
+        add.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        add.activated.connect(self.add_asset)
+        edit = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table)
+        edit.setContext(Qt.ShortcutContext.WidgetShortcut)
+        edit.activated.connect(self.edit_selected)
+        self.act_delete = add_delete_action(self.table, "Delete asset", self.delete_selected)
 
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
         controller.sig_plan_changed.connect(lambda _changes: self.refresh())

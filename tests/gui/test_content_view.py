@@ -211,4 +211,23 @@ def test_content_tab_in_the_main_window(qtbot, tmp_path, monkeypatch):
     assert win.tabs.currentIndex() == 5
     assert isinstance(win.content, ContentView)
     assert win.tabs.tabBar().accessibleTabName(5) == "Content"
+    # The Delete key of the library table deletes the asset (no other window action takes it).
+    assert win.content.select_asset("fleet-tco")
+    win.content.table.setFocus()
+    qtbot.keyClick(win.content.table, Qt.Key.Key_Delete)
+    assert win.controller.plan.asset("fleet-tco") is None
+    assert win.controller.undo_stack.undoText() == "Delete asset “Fleet TCO one-pager”"
+    win.controller.undo()
+    assert win.controller.plan.asset("fleet-tco") is not None
     win.close()
+
+
+def test_add_asset_shortcut_opens_the_form(qtbot, view):
+    view.table.setFocus()
+    qtbot.keyClick(
+        view.table,
+        Qt.Key.Key_L,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert view.dialog is not None and view.dialog.windowTitle() == "New asset"
+    view.dialog.reject()
