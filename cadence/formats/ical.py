@@ -85,6 +85,8 @@ GAP_LABELS: dict[str, str] = {
     "spacing": "Spacing",
     "capacity": "Over capacity",
     "drift": "Drift",
+    "content": "Content",
+    "coverage": "Coverage",
 }
 
 # --- text ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ its own); the .cadence tables below and the shared plan's tables
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the content library (asset table, touch.asset)
 
 
 # --- the columns of each plan object (shared with cadence.store.shared.tables) ----------
@@ -80,6 +80,7 @@ class TouchColumns(SQLModel):
     time: str | None = None
     automated: bool = True
     roll: str | None = None
+    asset: str | None = None  # schema 2
 
 
 class BroadcastColumns(SQLModel):
@@ -108,6 +109,22 @@ class RequestColumns(SQLModel):
     status: str = "requested"
     start: str | None = None
     note: str = ""
+
+
+class AssetColumns(SQLModel):
+    """One asset of the content library (schema 2)."""
+
+    position: int
+    asset_id: str
+    title: str
+    kind: str
+    stages: str | None = None  # JSON list; NULL = every stage
+    products: str | None = None  # JSON list; NULL = every product
+    persona: str | None = None
+    owner: str
+    ready_on: str
+    review_by: str | None = None
+    url: str | None = None
 
 
 # --- the keys of the .cadence tables (listed last among the bases: their columns come first)
@@ -174,3 +191,8 @@ class BroadcastRow(BroadcastColumns, RowKey, table=True):
 class RequestRow(RequestColumns, RowKey, table=True):
     __tablename__ = "request"
     __table_args__ = (UniqueConstraint("request_id"),)
+
+
+class AssetRow(AssetColumns, RowKey, table=True):
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("asset_id"),)

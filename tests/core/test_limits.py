@@ -87,6 +87,7 @@ def test_a_thousand_products_of_daily_cohorts_are_refused_before_any_work() -> N
     product["cohorts"] = {"start": "1950-01-01", "every_days": 1, "count": 36_500, "size": 1}
     raw["products"] = [{**product, "id": f"p{n}"} for n in range(1000)]
     raw["broadcasts"], raw["requests"], raw["studio"] = [], [], None
+    raw["content"] = []  # its assets name the demo's products
     raw["start"], raw["end"] = "1950-01-01", "2049-11-30"
     assert errors_of(raw) == [
         "products[0].cohorts: the products have 36,500,000 cohort intakes in all (this one "

@@ -24,6 +24,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from cadence.store.tables import (
+    AssetColumns,
     BroadcastColumns,
     PlanSettingsColumns,
     ProductColumns,
@@ -120,6 +121,13 @@ class SharedBroadcastRow(BroadcastColumns, Revisioned, table=True):
 class SharedRequestRow(RequestColumns, Revisioned, table=True):
     __tablename__ = "request"
     __table_args__ = (UniqueConstraint("plan_key", "request_id"),)
+
+
+class SharedAssetRow(AssetColumns, Revisioned, table=True):
+    """One asset of the content library (revision 0002_content_library)."""
+
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("plan_key", "asset_id"),)
 
 
 class MemberRow(SharedModel, table=True):
