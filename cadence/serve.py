@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cadence.feeds import FeedBody, FeedError, FeedService
+from cadence.feeds import FeedBody, FeedError, FeedSource
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_HEADER_BYTES = 16 * 1024
@@ -85,7 +85,7 @@ def feed_response(request: Request, body: FeedBody) -> Response:
     return Response(content, headers=headers, media_type=CALENDAR_TYPE)
 
 
-def create_app(service: FeedService) -> Starlette:
+def create_app(service: FeedSource) -> Starlette:
     """The ASGI app serving one plan's feeds."""
 
     async def feed(request: Request) -> Response:

@@ -220,3 +220,21 @@ class MemberRow(SharedModel, table=True):
     login: str = Field(primary_key=True)
     role: str
     team: str | None = None
+
+
+class SharedFeedTokenRow(SharedModel, table=True):
+    """A subscription-feed token of a shared plan (``feeds URL add``): only its digest.
+
+    The secret is shown once when the token is added and never stored: ``digest`` is
+    ``sha256:<hex>`` of it, as in the ``.feeds.json`` file beside a plan file."""
+
+    __tablename__ = "feed_token"
+
+    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", primary_key=True)
+    token_id: str = Field(primary_key=True)  # f1, f2, …
+    feed: str  # team id, product id or "all"
+    team: str | None = None
+    product: str | None = None
+    alarm: str | None = None
+    digest: str = Field(unique=True)
+    created: str  # ISO time, UTC
