@@ -149,3 +149,10 @@ def test_serve_command_serves_a_shared_plan(shared_url, pg_db, capsys):
         finally:
             child.terminate()
             child.wait(timeout=30)
+
+
+def test_links_survive_share_replace(shared_url, pg_db, capsys):
+    secret = _add(shared_url, capsys, "--team", "sdr")
+    share_plan(demo_plan(), shared_url, replace=True)
+    assert [row[:2] for row in _rows(pg_db)] == [("northwind", "f1")]
+    assert _rows(pg_db)[0][5] == token_digest(secret)

@@ -226,11 +226,13 @@ class SharedFeedTokenRow(SharedModel, table=True):
     """A subscription-feed token of a shared plan (``feeds URL add``): only its digest.
 
     The secret is shown once when the token is added and never stored: ``digest`` is
-    ``sha256:<hex>`` of it, as in the ``.feeds.json`` file beside a plan file."""
+    ``sha256:<hex>`` of it, as in the ``.feeds.json`` file beside a plan file. No
+    foreign key to ``plan``: ``share --replace`` deletes and re-inserts the plan row, and
+    the links people subscribed to must survive that."""
 
     __tablename__ = "feed_token"
 
-    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", primary_key=True)
+    plan_key: str = Field(primary_key=True)
     token_id: str = Field(primary_key=True)  # f1, f2, …
     feed: str  # team id, product id or "all"
     team: str | None = None

@@ -29,7 +29,6 @@ def upgrade() -> None:
         sa.Column("alarm", sa.String(), nullable=True),
         sa.Column("digest", sa.String(), nullable=False),
         sa.Column("created", sa.String(), nullable=False),
-        sa.ForeignKeyConstraint(["plan_key"], ["plan.plan_key"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("plan_key", "token_id"),
         sa.UniqueConstraint("digest"),
     )
