@@ -245,9 +245,7 @@ def test_a_daily_rule_from_year_one_is_cut_to_the_horizon_and_says_so(plan_json,
         "SUMMARY:Every third day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         encoding="utf-8",
     )
-    found = read_ics_blackouts(
-        source.read_bytes(), first=date(2027, 1, 4), last=date(2027, 12, 31)
-    )
+    found = read_ics_blackouts(source.read_bytes(), first=date(2027, 1, 4), last=date(2027, 12, 31))
     # 0001-01-01 is ordinal 1; every third day from it: 2027-01-06 is 739,987 = 1 + 3 × 246,662.
     assert found.blackouts[:2] == (
         Blackout("Every third day", date(2027, 1, 6), date(2027, 1, 6)),
@@ -261,7 +259,9 @@ def test_a_daily_rule_from_year_one_is_cut_to_the_horizon_and_says_so(plan_json,
     )
 
 
-def test_an_all_day_rule_repeating_every_second_since_1970_is_skipped_at_once(plan_json, tmp_path, capsys):
+def test_an_all_day_rule_repeating_every_second_since_1970_is_skipped_at_once(
+    plan_json, tmp_path, capsys
+):
     source = tmp_path / "seconds.ics"
     source.write_text(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:s\r\n"

@@ -20,6 +20,7 @@ from cadence.serve import create_app
 from cadence.store.shared import cli_io
 from cadence.store.shared.feed_service import SharedFeedService
 from cadence.store.shared.plans import open_shared_plan, share_plan
+from tests.core.ics_readers import read_everywhere
 
 PUBLIC = "https://calendars.example.com"
 EVENTS_OF_BILLING = 225  # the demo plan's billing feed
@@ -89,7 +90,7 @@ def test_a_viewer_may_not_add_tokens(shared_url, pg_db, capsys):
     assert _rows(pg_db) == []
 
 
-def test_a_shared_feed_follows_edits_and_revocation_by_notify(shared_url, capsys):
+def test_a_shared_feed_follows_edits_and_revocation_by_notify(shared_url, capsys, tmp_path):
     secret = _add(shared_url, capsys)
     service = SharedFeedService(shared_url, clock=lambda: CLOCK)
     try:
@@ -116,6 +117,7 @@ def test_a_shared_feed_follows_edits_and_revocation_by_notify(shared_url, capsys
             for e in icalendar.Calendar.from_ical(second.content).walk("VEVENT")
         ]
         assert max(sequences) == 1  # moved events: SEQUENCE + 1
+        assert len(read_everywhere(second.content, tmp_path)) == len(sequences)
 
         with open_shared_plan(shared_url.replace("plan=northwind", "plan=other")) as other:
             other_plan = other.load()
