@@ -140,7 +140,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve subscription feeds (.ics per team, product, all) over HTTP",
         description=(
             "Serve the plan's calendars as read-only iCalendar feeds at "
-            "/feeds/<token>/<feed>.ics, regenerated when the plan file changes. "
+            "/feeds/<token>/<feed>.ics, regenerated when the plan changes (a file, or a "
+            "shared plan's postgresql:// URL: followed by LISTEN/NOTIFY). "
             "Binds 127.0.0.1 unless --host says otherwise; put a TLS reverse proxy in front "
             "to reach it from outside (see docs/export.md)."
         ),

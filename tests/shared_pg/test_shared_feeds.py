@@ -158,3 +158,44 @@ def test_links_survive_share_replace(shared_url, pg_db, capsys):
     share_plan(demo_plan(), shared_url, replace=True)
     assert [row[:2] for row in _rows(pg_db)] == [("northwind", "f1")]
     assert _rows(pg_db)[0][5] == token_digest(secret)
+
+
+def test_a_viewer_login_can_serve_the_feeds(shared_url, pg_db, capsys):
+    secret = _add(shared_url, capsys, "--team", "sdr")
+    login = pg_db.login("feedsrv", "s3cret-feeds")
+    with pg_db.admin() as conn:
+        conn.execute(f"GRANT cadence_viewer TO {login}")
+    service = SharedFeedService(pg_db.url(user=login), clock=lambda: CLOCK)
+    try:
+        answer = TestClient(create_app(service)).get(f"/feeds/{secret}/sdr.ics")
+        assert answer.status_code == 200
+        assert answer.content.count(b"BEGIN:VEVENT") == 143  # the demo plan's sdr feed
+    finally:
+        service.close()
+
+
+def test_a_lost_notification_connection_reloads_everything_when_back(shared_url, pg_db, capsys):
+    import psycopg
+
+    secret = _add(shared_url, capsys)
+    service = SharedFeedService(shared_url, clock=lambda: CLOCK)
+    try:
+        client = TestClient(create_app(service))
+        url = f"/feeds/{secret}/all.ics"
+        etag = client.get(url).headers["etag"]
+        with pg_db.admin() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%%' AND pid <> pg_backend_pid()"
+            )
+        with pytest.raises(psycopg.OperationalError):
+            service.poll(10.0)
+        with open_shared_plan(shared_url) as editor:  # a change nobody announced to us
+            plan = editor.load()
+            editor.save(replace(plan, name="Renamed while not listening"))
+        assert service.poll(0.0) == 0  # listening again; the missed change is assumed
+        second = client.get(url, headers={"If-None-Match": etag})
+        assert second.status_code == 200
+        assert b"X-WR-CALNAME:Renamed while not listening" in second.content
+    finally:
+        service.close()
