@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
@@ -92,13 +92,15 @@ def test_a_viewer_may_not_add_tokens(shared_url, pg_db, capsys):
 
 def test_a_shared_feed_follows_edits_and_revocation_by_notify(shared_url, capsys, tmp_path):
     secret = _add(shared_url, capsys)
-    service = SharedFeedService(shared_url, clock=lambda: CLOCK)
+    times = iter([CLOCK, CLOCK + timedelta(minutes=5)])
+    service = SharedFeedService(shared_url, clock=lambda: next(times))
     try:
         client = TestClient(create_app(service))
         url = f"/feeds/{secret}/all.ics"
         first = client.get(url, headers={"Accept-Encoding": "identity"})
         assert first.status_code == 200
         assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert first.headers["last-modified"] == "Tue, 05 Jan 2027 09:30:00 GMT"
         etag = first.headers["etag"]
         assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
         assert client.get(f"/feeds/{secret}/sdr.ics").status_code == 404
@@ -112,6 +114,10 @@ def test_a_shared_feed_follows_edits_and_revocation_by_notify(shared_url, capsys
         assert service.poll(10.0) == 1  # the stage row's notice
         second = client.get(url, headers={"If-None-Match": etag, "Accept-Encoding": "identity"})
         assert second.status_code == 200 and second.headers["etag"] != etag
+        # The edit did not touch the plan's `updated`: Last-Modified still moves on.
+        assert second.headers["last-modified"] == "Tue, 05 Jan 2027 09:35:00 GMT"
+        since = client.get(url, headers={"If-Modified-Since": first.headers["last-modified"]})
+        assert since.status_code == 200
         sequences = [
             int(e.get("SEQUENCE", 0))
             for e in icalendar.Calendar.from_ical(second.content).walk("VEVENT")

@@ -9,15 +9,15 @@ revoked link answers 404 as soon as the notice arrives). ``poll(timeout)`` handl
 arrived; :meth:`SharedFeedService.start` runs it on a background thread.
 
 The last body of each feed is kept in memory so SEQUENCE grows with each change while
-the server runs. Last-Modified is the plan's ``updated`` stamp (every save sets it), or
-the time the plan was loaded when it has none.
+the server runs. Last-Modified is the plan's ``updated`` stamp (or the time of loading
+when it has none) at start, then the time each change was seen, always increasing.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
@@ -148,9 +148,21 @@ class SharedFeedService:
                 raise FeedError(str(exc)) from None
             return  # keep serving the last good plan
         self.last_error = None
+        self._modified = self._next_modified(plan)
         self._plan = plan
-        self._modified = plan.updated or self._clock().astimezone(UTC).replace(microsecond=0)
         self._bodies.clear()
+
+    def _next_modified(self, plan: Plan) -> datetime:
+        """Last-Modified (and the stamp of changed events) of the plan just loaded.
+
+        At start the plan's ``updated`` (else now). After a change: when it was seen,
+        and always later than before — an edit need not touch ``updated``, and a client
+        that sends only If-Modified-Since must not get 304 for a changed feed.
+        """
+        now = self._clock().astimezone(UTC).replace(microsecond=0)
+        if self._plan is None:
+            return plan.updated or now
+        return max(now, self._modified + timedelta(seconds=1))
 
     def _generate(self, token: FeedToken) -> FeedBody:
         from cadence.engine import schedule
