@@ -205,3 +205,13 @@ def test_a_lost_notification_connection_reloads_everything_when_back(shared_url,
         assert b"X-WR-CALNAME:Renamed while not listening" in second.content
     finally:
         service.close()
+
+
+def test_a_sales_login_cannot_read_the_tokens_so_cannot_serve(shared_url, pg_db, capsys):
+    login = pg_db.login("sales", "s3cret-sales")
+    assert (
+        main(["db", "grant", pg_db.url(plan=None), login, "--role", "sales", "--team", "ae"]) == 0
+    )
+    capsys.readouterr()
+    assert main(["serve", pg_db.url(user=login), "--port", "0"]) == 2
+    assert "not allowed by your role" in capsys.readouterr().err

@@ -53,7 +53,12 @@ class SharedFeedService:
         self._modified = datetime.fromtimestamp(0, UTC)
         self._bodies: dict[tuple[str, str | None, str | None, str | None], FeedBody] = {}
         self._previous: dict[tuple[str, str | None, str | None, str | None], bytes] = {}
-        self._tokens: list[FeedToken] = self._read_tokens()
+        try:
+            self._tokens: list[FeedToken] = self._read_tokens()
+        except FeedError:
+            self._listener.close()
+            self._shared.close()
+            raise
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
