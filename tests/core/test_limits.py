@@ -150,8 +150,9 @@ def test_ics_subdaily_rules_from_1900_are_skipped_not_expanded() -> None:
         first=date(2027, 1, 1),
         last=date(2027, 12, 31),
     )
-    assert (found.blackouts, found.timed_skipped) == (
+    assert (found.blackouts, found.timed_skipped, found.subdaily) == (
         (Blackout("Day", date(2027, 1, 5), date(2027, 1, 5)),),
+        0,
         2,
     )
 

@@ -25,6 +25,7 @@ TABLES = [
     "asset",
     "broadcast",
     "cadence_schema_version",
+    "feed_token",
     "member",
     "plan",
     "plan_stamp",
@@ -36,7 +37,7 @@ TABLES = [
 ]
 
 
-HEAD = "0002_content_library"  # the newest migration (0001 the shared tables, then the library)
+HEAD = "0003_feed_tokens"  # the newest migration (0001 the shared tables, 0002 the library, 0003 feed tokens)
 
 
 def _context(conn) -> MigrationContext:
