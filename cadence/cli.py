@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "feeds",  # serve, feeds (subscription feeds over HTTP)
     "publish",  # publish (to a CalDAV server)
     "shared",  # share, pull, db init, db grant (plans on PostgreSQL)
+    "agenda",  # agenda, actions (internal meetings and their action items)
+    "signoff",  # signoff (marketing and sales sign off products' touches)
 )
 
 

@@ -588,8 +588,11 @@ class _IcsWriter:
         team_color: str | None,
         alarm: timedelta | None = None,
         holiday_language: str | None = None,
+        agendas: Mapping[str, str] | None = None,
     ) -> None:
         self.plan = plan
+        # Agenda text of each internal meeting's occurrence, by UID (cadence.agenda).
+        self.agendas = agendas or {}
         self.name = name
         self.previous = revision.previous
         self.changes_only = revision.changes_only
@@ -711,6 +714,9 @@ class _IcsWriter:
                 audience = "Reaches: leads of " + ", ".join(names)
             summary_base = escape_text(occ.name)
             about = [occ.name, "Broadcast", audience]
+            if broadcast is not None and broadcast.participants:
+                joined = [self._team_name(t) for t in broadcast.participants]
+                about.append("Participants: " + ", ".join([owner, *joined]))
         elif occ.kind == "request":
             summary_base = escape_text(f"{occ.name} — {product_name}" if product_name else occ.name)
             about = [occ.name, "Ad-hoc request"]
@@ -843,6 +849,9 @@ class _IcsWriter:
         elif occ.kind == "broadcast":
             summary = summary_base
             detail = f"\\nExpected leads: {_format_leads(occ.leads)}" if occ.leads else ""
+            agenda = self.agendas.get(occ.uid)
+            if agenda:  # a changed agenda changes the event: SEQUENCE + 1
+                detail += "\\n\\n" + escape_text(agenda)
         else:
             summary = summary_base
             detail = ""
@@ -960,6 +969,7 @@ def write_ics(
     holiday_language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    agendas: Mapping[str, str] | None = None,
 ) -> tuple[int, int, int]:
     """Write one VCALENDAR of these entries to a binary stream.
 
@@ -967,7 +977,9 @@ def write_ics(
     no filtering and no atomic file handling (see :func:`export_ics`).
     """
     revision = revision or Revision()
-    writer = _IcsWriter(plan, name or plan.name, revision, team_color, alarm, holiday_language)
+    writer = _IcsWriter(
+        plan, name or plan.name, revision, team_color, alarm, holiday_language, agendas
+    )
     dates = [o.date for o in occurrences] + [o.end for o in occurrences if o.end]
     dates += [g.start for g in gaps] + [g.end for g in gaps]
     timed = any(o.time is not None for o in occurrences)
@@ -1064,9 +1076,12 @@ def export_ics(
         revision = Revision(read_previous(target), now)
     else:
         revision = Revision({}, now)
+    from cadence.agenda import agenda_descriptions
+
     options = dict(
         name=title, revision=revision, team_color=color, alarm=alarm,
         holiday_language=holiday_language, progress=progress, cancel=cancel,
+        agendas=agenda_descriptions(plan, schedule, occurrences),
     )  # fmt: skip
 
     def result(counts: tuple[int, int, int], path: Path | None) -> ExportResult:

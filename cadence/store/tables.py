@@ -7,7 +7,7 @@ as ISO text, times as "HH:MM", lists as JSON text: SQLite keeps them exactly.
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: broadcast participants, action items, sign-offs
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -121,6 +121,7 @@ class BroadcastRow(SQLModel, table=True):
     time: str | None = None
     automated: bool = True
     products: str | None = None  # JSON list; NULL = every product
+    participants: str | None = None  # JSON list of team ids; NULL = none (schema 2)
 
 
 class RequestRow(SQLModel, table=True):
@@ -139,3 +140,34 @@ class RequestRow(SQLModel, table=True):
     status: str = "requested"
     start: str | None = None
     note: str = ""
+
+
+# --- schema 2: meetings that act, and sign-off ---------------------------------------
+
+
+class ActionItemRow(SQLModel, table=True):
+    __tablename__ = "action_item"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    position: int
+    action_id: str = Field(unique=True)
+    text: str
+    owner: str
+    due: str
+    status: str = "open"
+    meeting: str
+    meeting_date: str
+    done_on: str | None = None
+
+
+class SignoffRow(SQLModel, table=True):
+    __tablename__ = "signoff"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    position: int
+    product: str
+    by: str
+    role: str
+    at: str  # ISO 8601 with Z
+    fingerprint: str
+    touches: str  # JSON list of the signed touches (plan-file shape)

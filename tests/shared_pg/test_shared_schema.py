@@ -22,6 +22,7 @@ from cadence.store.shared.tables import SHARED_METADATA
 from cadence.store.shared.url import parse_shared_url
 
 TABLES = [
+    "action_item",
     "broadcast",
     "cadence_schema_version",
     "member",
@@ -29,6 +30,7 @@ TABLES = [
     "plan_stamp",
     "product",
     "request",
+    "signoff",
     "stage",
     "team",
     "touch",
@@ -47,18 +49,18 @@ def _tables(conn) -> list[str]:
 
 def test_migrations_build_the_sqlmodel_tables_on_sqlite(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
-    assert upgrade_schema(engine) == (None, "0001")
+    assert upgrade_schema(engine) == (None, "0002_meetings")
     with engine.connect() as conn:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []
-        assert current_revision(conn) == "0001"
+        assert current_revision(conn) == "0002_meetings"
     engine.dispose()
 
 
 def test_migrations_build_the_sqlmodel_tables_on_postgresql(pg_db) -> None:
     engine = create_engine(parse_shared_url(pg_db.url()).database)
-    assert upgrade_schema(engine) == (None, "0001")
-    assert upgrade_schema(engine) == ("0001", "0001")  # idempotent
+    assert upgrade_schema(engine) == (None, "0002_meetings")
+    assert upgrade_schema(engine) == ("0002_meetings", "0002_meetings")  # idempotent
     with engine.connect() as conn:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []

@@ -187,6 +187,7 @@ class SharedBroadcastRow(SharedModel, table=True):
     time: str | None = None
     automated: bool = True
     products: str | None = None  # JSON list; NULL = every product
+    participants: str | None = None  # JSON list of team ids (revision 0002_meetings)
 
 
 class SharedRequestRow(SharedModel, table=True):
@@ -210,6 +211,48 @@ class SharedRequestRow(SharedModel, table=True):
     status: str = "requested"
     start: str | None = None
     note: str = ""
+
+
+class SharedActionItemRow(SharedModel, table=True):
+    """An action item of a meeting (revision 0002_meetings)."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (UniqueConstraint("plan_key", "action_id"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
+    revision: int = 1
+    changed_by: str | None = None
+    changed_at: datetime | None = _changed_at()
+    position: int
+    action_id: str
+    text: str
+    owner: str
+    due: str
+    status: str = "open"
+    meeting: str
+    meeting_date: str
+    done_on: str | None = None
+
+
+class SharedSignoffRow(SharedModel, table=True):
+    """A sign-off of one product's touches (revision 0002_meetings)."""
+
+    __tablename__ = "signoff"
+    __table_args__ = (UniqueConstraint("plan_key", "product", "role", "at"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
+    revision: int = 1
+    changed_by: str | None = None
+    changed_at: datetime | None = _changed_at()
+    position: int
+    product: str
+    by: str
+    role: str
+    at: str  # ISO 8601 with Z
+    fingerprint: str
+    touches: str  # JSON list of the signed touches
 
 
 class MemberRow(SharedModel, table=True):
