@@ -20,17 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from cadence.model import SIGNOFF_ROLES, Plan, Product, Signoff, Touch
+from cadence.model import SIGNOFF_ROLES, Gap, Plan, Product, Schedule, Signoff, Touch
 
 __all__ = [
     "SignoffError",
     "SignoffStatus",
     "TouchChange",
+    "changes_since_signoff",
     "sign_off",
+    "signed_off_gaps",
     "signed_off_products",
+    "signed_off_schedule",
     "signoff_status",
     "touch_changes",
     "touches_fingerprint",
@@ -184,3 +188,19 @@ def changes_since_signoff(plan: Plan, product: Product) -> list[TouchChange]:
     stale = [s for s in status.latest if s.fingerprint != now]
     oldest = min(stale, key=lambda s: s.at)
     return touch_changes(oldest.touches, product.touches)
+
+
+def signed_off_schedule(plan: Plan, schedule: Schedule) -> Schedule:
+    """The schedule with only the signed-off products' touches (``--signed-off-only``):
+    broadcasts and requests stay; touches of products not signed off, or changed since,
+    go."""
+    signed = set(signed_off_products(plan))
+    touches = [o for o in schedule.touches if o.kind != "touch" or o.product in signed]
+    skipped = [s for s in schedule.skipped if s.kind != "touch" or s.product in signed]
+    return Schedule(tuple(touches), tuple(skipped))
+
+
+def signed_off_gaps(plan: Plan, gaps: Sequence[Gap]) -> list[Gap]:
+    """The gaps of signed-off products, and those of no product (capacity)."""
+    signed = set(signed_off_products(plan))
+    return [g for g in gaps if g.product is None or g.product in signed]

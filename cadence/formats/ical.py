@@ -1039,6 +1039,7 @@ def export_ics(
     holiday_language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    only_products: Iterable[str] | None = None,
 ) -> ExportResult:
     """Export the schedule (filtered) as an .ics file or to a binary stream.
 
@@ -1057,12 +1058,18 @@ def export_ics(
     changed since, plus removed events as ``STATUS:CANCELLED``. ``alarm`` adds a
     reminder that long before each manual touch. ``holiday_language`` names
     the holidays that moved a touch ("en_US"; default: the country's language).
+    ``only_products`` keeps only these products' touches (``--signed-off-only``).
+    Each internal meeting's occurrence carries its agenda (:mod:`cadence.agenda`).
     """
     selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     check_zone(plan.timezone or "UTC")
     check_holiday_language(plan, holiday_language)
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
+    if only_products is not None:  # --signed-off-only: other products' touches stay out
+        kept = set(only_products)
+        occurrences = [o for o in occurrences if o.kind != "touch" or o.product in kept]
+        chosen_gaps = [g for g in chosen_gaps if g.product is None or g.product in kept]
     title = name or calendar_name(plan, selection)
     selected_team = plan.team(team)
     color = selected_team.color if selected_team else None
