@@ -58,8 +58,8 @@ from ui.theme import (
     themed_icon,
 )
 
-TABS = ("map", "calendar", "requests", "workload", "actuals")
-TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual")
+TABS = ("map", "calendar", "requests", "workload", "actuals", "meetings")
+TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual", "Meetings")
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -155,13 +155,14 @@ class MainWindow(QMainWindow):
         self.workload: QWidget = QWidget()
         self.gaps_panel: QWidget = QWidget()
         self.actuals: QWidget = QWidget()
+        self.meetings: QWidget = QWidget()
         self.diff_panel: QWidget = QWidget()
         self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         for name, title, page in zip(
             TABS[1:],
             TAB_TITLES[1:],
-            (self.calendar, self.requests, self.workload, self.actuals),
+            (self.calendar, self.requests, self.workload, self.actuals, self.meetings),
             strict=True,
         ):
             self.tabs.addTab(_scrollable(page), icon(name), title)
@@ -256,7 +257,13 @@ class MainWindow(QMainWindow):
         )
         self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
         self.actuals = optional_widget("ui.actuals_view", "ActualsView", c, None, "Plan vs actual")
-        views = ((1, self.calendar), (2, self.requests), (3, self.workload), (4, self.actuals))
+        self.meetings = optional_widget(
+            "ui.meetings_view", "MeetingsView", c, None, "Meetings", today=self.today
+        )
+        views = (
+            (1, self.calendar), (2, self.requests), (3, self.workload), (4, self.actuals),
+            (TABS.index("meetings"), self.meetings),
+        )  # fmt: skip
         for index, view in views:
             area = self.tabs.widget(index)
             assert isinstance(area, QScrollArea)
