@@ -381,6 +381,13 @@ class MainWindow(QMainWindow):
             QKeySequence("Ctrl+Shift+B"),
             "Newsletters, meetings and other calendar-fixed touches",
         )
+        self.act_signoff = self._action(
+            "Sign &off…",
+            self.sign_off,
+            "lock",
+            QKeySequence("Ctrl+Shift+O"),
+            "Marketing and sales sign off products' touches; what changed since sign-off",
+        )
         self.act_cohorts = self._action(
             "&Cohorts of this product…",
             self.edit_cohorts,
@@ -477,6 +484,7 @@ class MainWindow(QMainWindow):
         plan.addActions([self.act_add_stage, self.act_add_touch])
         plan.addSeparator()
         plan.addAction(self.act_compare)
+        plan.addAction(self.act_signoff)
 
         view = bar.addMenu("&View")
         view.addActions(self.tab_actions)
@@ -810,6 +818,14 @@ class MainWindow(QMainWindow):
         from ui.teams_dialog import TeamsDialog
 
         return self._run(TeamsDialog(self.controller, self))
+
+    def sign_off(self) -> bool:
+        """Plan ▸ Sign off…: products' sign-off states, the diff since, and signing."""
+        from ui.signoff_dialog import SignoffDialog
+
+        dialog = SignoffDialog(self.controller, self, self.side.current_product())
+        dialog.exec()
+        return True
 
     def edit_broadcasts(self) -> bool:
         from ui.broadcasts_dialog import BroadcastsDialog

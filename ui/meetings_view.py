@@ -162,7 +162,7 @@ class MeetingsView(QWidget):
         self.items.currentItemChanged.connect(lambda *_: self._enable())
         rl.addWidget(self.items, 2)
         buttons = QHBoxLayout()
-        self.add_button = self._button("&Add action item…", "Ctrl+Shift+A", self.add_item)
+        self.add_button = self._button("&Add action item…", "Ctrl+Shift+I", self.add_item)
         self.edit_button = self._button("&Edit…", None, self.edit_item)
         self.done_button = self._button("Mark &done", "Ctrl+Shift+M", self.toggle_done)
         self.delete_button = self._button("De&lete", None, self.delete_item)
@@ -183,7 +183,9 @@ class MeetingsView(QWidget):
         button.clicked.connect(slot)
         if keys:
             button.setToolTip(f"{text.replace('&', '')} ({keys})")
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            shortcut = QShortcut(QKeySequence(keys), self, activated=slot)
+            # Only while the Meetings tab has the focus: the window's own keys stay theirs.
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         return button
 
     # -- reading the plan ----------------------------------------------------------
