@@ -133,7 +133,7 @@ class _DetailsPane(QFrame):
                 self.form.addRow("UID:", uid)
                 continue
             value = QLabel("—")
-            value.setWordWrap(key in ("Product", "Date"))
+            value.setWordWrap(key in ("Product", "Date", "Owner"))
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             self.form.addRow("Nominal:" if key == "Nominal date" else f"{key}:", value)
@@ -155,7 +155,7 @@ class _DetailsPane(QFrame):
         self.agenda_area.setFrameShape(QFrame.Shape.NoFrame)
         self.agenda_area.setWidget(self.agenda)
         self.agenda_area.hide()
-        layout.addWidget(self.agenda_area, 1)
+        layout.addWidget(self.agenda_area, 20)  # takes the room the hint's stretch leaves
         #: the agenda of a meeting's occurrence, or None (set by the view: the controller's)
         self.agenda_of: Any = None
         self.hint = QLabel(
