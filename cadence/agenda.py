@@ -151,7 +151,9 @@ def _period_end(dates: Sequence[date], day: date, plan_end: date) -> date:
 def _names(plan: Plan, product_id: str | None, stage_id: str | None) -> tuple[str, str]:
     product = plan.product(product_id)
     stage = product.stage(stage_id or "") if product else None
-    return (product.name if product else product_id or ""), (stage.name if stage else stage_id or "")
+    return (product.name if product else product_id or ""), (
+        stage.name if stage else stage_id or ""
+    )
 
 
 def _owning_team(plan: Plan, g: Gap) -> str | None:
@@ -382,7 +384,11 @@ def _period(agenda: Agenda) -> str:
 
 def agenda_markdown(agenda: Agenda, plan: Plan) -> str:
     """The agenda as Markdown: a heading, then each section with its entries by team."""
-    lines = [f"# Agenda: {agenda.name}, {agenda.start.isoformat()}", "", f"Covers {_period(agenda)}."]
+    lines = [
+        f"# Agenda: {agenda.name}, {agenda.start.isoformat()}",
+        "",
+        f"Covers {_period(agenda)}.",
+    ]
     for section in agenda.sections:
         lines += ["", f"## {section.title}", ""]
         if not section.entries:

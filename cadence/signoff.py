@@ -64,9 +64,7 @@ def touches_fingerprint(touches: tuple[Touch, ...]) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def sign_off(
-    plan: Plan, by: str, role: str, at: datetime, product_id: str | None = None
-) -> Plan:
+def sign_off(plan: Plan, by: str, role: str, at: datetime, product_id: str | None = None) -> Plan:
     """The plan with ``by`` (role marketing or sales) signing off one product's touches
     at ``at`` — or every product's when ``product_id`` is None."""
     if role not in SIGNOFF_ROLES:

@@ -593,9 +593,8 @@ def _broadcast(
             products = tuple(x for x in refs if x is not None)
     participants = _participants(r, b, path, team_ids)
     if all(v is not None for v in (bid, name, channel, owner, rule, dtstart, automated)):
-        return Broadcast(
-            bid, name, channel, owner, rule, dtstart, at, bool(automated), products, participants  # type: ignore[arg-type]
-        )
+        values = (bid, name, channel, owner, rule, dtstart, at, bool(automated), products)
+        return Broadcast(*values, participants)  # type: ignore[arg-type]
     return None
 
 
@@ -740,7 +739,9 @@ def _action_item(
     due = r.day(r.required(a, "due", path), _join(path, "due"))
     meeting = r.required(a, "meeting", path)
     if meeting is not None:
-        meeting = r.reference(meeting, _join(path, "meeting"), meeting_ids, "broadcast", "broadcasts")
+        meeting = r.reference(
+            meeting, _join(path, "meeting"), meeting_ids, "broadcast", "broadcasts"
+        )
     held = r.day(r.required(a, "meeting_date", path), _join(path, "meeting_date"))
     status = r.choice(a.get("status", "open"), _join(path, "status"), ACTION_STATUSES, "status")
     done_on = None

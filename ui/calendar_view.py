@@ -245,7 +245,7 @@ class _DetailsPane(QFrame):
 
 
 def _participants_text(plan: Plan, occ: Occurrence) -> str:
-    """" (with Sales development, Account executives)" for a meeting with participants."""
+    """ " (with Sales development, Account executives)" for a meeting with participants."""
     if occ.kind != "broadcast":
         return ""
     b = next((b for b in plan.broadcasts if b.id == occ.touch), None)

@@ -107,7 +107,11 @@ class ActionItemDialog(QDialog):
 
     def values(self) -> tuple[str, str, date]:
         d = self.due.date()
-        return self.text.text().strip(), str(self.owner.currentData()), date(d.year(), d.month(), d.day())
+        return (
+            self.text.text().strip(),
+            str(self.owner.currentData()),
+            date(d.year(), d.month(), d.day()),
+        )
 
 
 class MeetingsView(QWidget):
@@ -274,7 +278,13 @@ class MeetingsView(QWidget):
         team = self.plan.team(a.owner)
         status = a.status if a.done_on is None else f"done {a.done_on:%d %b}"
         row = QTreeWidgetItem(
-            [a.text, team.name if team else a.owner, a.due.isoformat(), status, f"{a.meeting_date:%d %b}"]
+            [
+                a.text,
+                team.name if team else a.owner,
+                a.due.isoformat(),
+                status,
+                f"{a.meeting_date:%d %b}",
+            ]
         )
         row.setData(0, DAY_ROLE, a.id)
         if a.status == "done":

@@ -73,7 +73,9 @@ def meetings_shots(window: object, save: object) -> None:
         for row in range(meetings.occurrences.count()):
             if meetings.occurrences.item(row).data(0x0100)[1] == day:
                 meetings.occurrences.setCurrentRow(row)
-        meetings.add_action("Give Qualification of Analytics Suite an owner", "mkt", date(2027, 4, 16))
+        meetings.add_action(
+            "Give Qualification of Analytics Suite an owner", "mkt", date(2027, 4, 16)
+        )
         save("main-window-meetings.png")  # type: ignore[operator]
         controller.undo()
     window.gaps_dock.setVisible(docked)  # type: ignore[attr-defined]

@@ -42,8 +42,10 @@ class SignoffDialog(QDialog):
         self.setAccessibleName("Sign-off")
         layout = QVBoxLayout(self)
         layout.addWidget(
-            QLabel("A product goes out as signed off when marketing and sales have both signed "
-                   "its touches as they are now.")  # fmt: skip
+            QLabel(
+                "A product goes out as signed off when marketing and sales have both signed "
+                "its touches as they are now."
+            )  # fmt: skip
         )
         self.products = QListWidget()
         self.products.setAccessibleName("Products and their sign-off")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from typing import TYPE_CHECKING
 
 from cadence.cli import stamp_now, today
 from cadence.commands.common import (
@@ -15,7 +16,10 @@ from cadence.commands.common import (
     read_plan,
     update_plan,
 )
-from cadence.model import Gap, Plan
+from cadence.model import ActionItem, Gap, Plan
+
+if TYPE_CHECKING:
+    from cadence.agenda import AgendaBook
 
 
 def _drift(plan: Plan, args: argparse.Namespace) -> list[Gap]:
@@ -26,7 +30,7 @@ def _drift(plan: Plan, args: argparse.Namespace) -> list[Gap]:
     return _drift_gaps(plan, args)
 
 
-def build_book(plan: Plan, drift: list[Gap] | None = None):  # type: ignore[no-untyped-def]
+def build_book(plan: Plan, drift: list[Gap] | None = None) -> AgendaBook:
     """The plan's agendas, over its schedule and gaps (and drift, when given)."""
     from cadence.agenda import AgendaBook
     from cadence.planner import Planner
@@ -85,7 +89,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
     return 0
 
 
-def _action_line(plan: Plan, item) -> str:  # type: ignore[no-untyped-def]
+def _action_line(plan: Plan, item: ActionItem) -> str:
     team = plan.team(item.owner)
     done = f" on {item.done_on.isoformat()}" if item.done_on else ""
     status = f"{item.status}{done}"

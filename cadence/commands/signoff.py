@@ -83,7 +83,8 @@ def cmd_signoff(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "signoff", help="marketing and sales sign off products' touches; --status: where each stands"
+        "signoff",
+        help="marketing and sales sign off products' touches; --status: where each stands",
     )
     p.add_argument("plan", help="plan file (.json or .cadence)")
     p.add_argument("--product", metavar="ID", help="the product to sign off (default: every one)")

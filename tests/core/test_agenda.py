@@ -277,9 +277,9 @@ def test_add_action_needs_owner_due_and_save(demo_file, capsys):
     assert _run(capsys, *base, "--add-action", "x")[2] == (
         "--add-action needs --owner TEAM and --due D\n"
     )
-    assert _run(capsys, *base, "--add-action", "x", "--owner", "ops", "--due", "2027-03-05")[
-        2
-    ] == ('--owner: unknown team "ops" (teams: mkt, sdr, ae, cs)\n')
+    assert _run(capsys, *base, "--add-action", "x", "--owner", "ops", "--due", "2027-03-05")[2] == (
+        '--owner: unknown team "ops" (teams: mkt, sdr, ae, cs)\n'
+    )
     assert _run(capsys, *base, "--add-action", "x", "--owner", "ae", "--due", "2027-03-05")[2] == (
         "--add-action: add --save to write it into the plan\n"
     )

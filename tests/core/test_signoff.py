@@ -82,7 +82,12 @@ def test_whole_plan_sign_off_records_every_product():
     [
         ("Ann", "legal", None, "--role: must be one of marketing, sales, got 'legal'"),
         ("  ", "sales", None, "--by: the name of the person signing off must not be empty"),
-        ("Ann", "sales", "crm", '--product: unknown product "crm" (products: analytics, billing, mobile)'),
+        (
+            "Ann",
+            "sales",
+            "crm",
+            '--product: unknown product "crm" (products: analytics, billing, mobile)',
+        ),
     ],
 )
 def test_bad_sign_off_is_refused(by, role, product, message):
@@ -122,7 +127,10 @@ def test_signoff_command_and_signed_off_only_export(tmp_path: Path, capsys):
     assert main(["export", str(path), "--signed-off-only", "-o", str(out)]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith(f"Wrote {out}: 70 events (0 touches, 66 broadcasts")
-    assert captured.err == "--signed-off-only: no product is signed off; only broadcasts are exported\n"
+    assert (
+        captured.err
+        == "--signed-off-only: no product is signed off; only broadcasts are exported\n"
+    )
 
 
 def test_signoff_command_needs_role_and_save(tmp_path: Path, capsys):

@@ -42,9 +42,7 @@ def test_the_details_pane_shows_a_meetings_agenda_and_participants(qtbot, contro
     view.resize(1366, 768)
     view.show()
     qtbot.waitExposed(view)
-    occ = next(
-        o for o in controller.occurrences() if o.touch == "alignment" and o.date == TODAY
-    )
+    occ = next(o for o in controller.occurrences() if o.touch == "alignment" and o.date == TODAY)
     view.select_occurrence(occ)
     details = view.details
     assert details.fields["Owner"].text() == (
@@ -126,4 +124,3 @@ def test_sign_off_marks_the_product_and_a_change_shows_the_diff(qtbot, controlle
     dialog.by.setText("  ")
     assert not dialog.sign(all_products=False)
     assert dialog.message.text() == "The name of the person signing off must not be empty"
-

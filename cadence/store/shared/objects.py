@@ -131,9 +131,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
                 "time": b["time"],
                 "automated": b["automated"],
                 "products": json.dumps(b["products"]) if "products" in b else None,
-                "participants": (
-                    json.dumps(b["participants"]) if "participants" in b else None
-                ),
+                "participants": (json.dumps(b["participants"]) if "participants" in b else None),
             },
         )
     for i, q in enumerate(data["requests"]):
@@ -151,7 +149,10 @@ SIGNOFF_FIELDS = ("product", "by", "role", "at", "fingerprint")
 def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
     for i, a in enumerate(data.get("action_items", [])):
         values = {k: a[k] for k in ACTION_ITEM_FIELDS}
-        put("action_item", {"position": i, "action_id": a["id"], **values, "done_on": a.get("done_on")})
+        put(
+            "action_item",
+            {"position": i, "action_id": a["id"], **values, "done_on": a.get("done_on")},
+        )
     for i, s in enumerate(data.get("signoffs", [])):
         touches = json.dumps(s["touches"], ensure_ascii=False)
         put("signoff", {"position": i, **{k: s[k] for k in SIGNOFF_FIELDS}, "touches": touches})
