@@ -124,3 +124,22 @@ def test_sign_off_marks_the_product_and_a_change_shows_the_diff(qtbot, controlle
     dialog.by.setText("  ")
     assert not dialog.sign(all_products=False)
     assert dialog.message.text() == "The name of the person signing off must not be empty"
+
+
+def test_broadcasts_dialog_edits_participants_in_one_undo_step(qtbot, controller):
+    from ui.broadcasts_dialog import BroadcastsDialog
+
+    dialog = BroadcastsDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.list.setCurrentRow(2)  # Sales & marketing alignment
+    checked = [
+        dialog.participants.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(dialog.participants.count())
+        if dialog.participants.item(i).checkState() == Qt.CheckState.Checked
+    ]
+    assert checked == ["sdr", "ae"]
+    dialog.participants.item(3).setCheckState(Qt.CheckState.Checked)  # Customer success
+    dialog.accept()
+    assert controller.plan.broadcasts[2].participants == ("sdr", "ae", "cs")
+    controller.undo()
+    assert controller.plan.broadcasts[2].participants == ("sdr", "ae")
