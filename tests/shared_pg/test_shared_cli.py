@@ -170,3 +170,30 @@ def test_a_command_writing_a_stale_plan_gets_the_conflict(pg_db, demo_cadence, c
         "(revision 2; your edit was based on revision 1); nothing was saved — reload and edit again"
     )
     assert read_plan(url).name == "Renamed meanwhile"
+
+
+def test_action_items_and_signoffs_round_trip_and_change_on_the_server(
+    pg_db, demo_cadence, tmp_path, capsys
+) -> None:
+    _init(pg_db, capsys)
+    url = pg_db.url()
+    assert main(["share", str(demo_cadence), url]) == 0
+    agenda = ["agenda", url, "--meeting", "alignment", "--date", "2027-03-01"]
+    assert main([*agenda, "--add-action", "Own it", "--owner", "mkt", "--due", "2027-03-05",
+                 "--save"]) == 0  # fmt: skip
+    assert main(["signoff", url, "--product", "billing", "--by", "Sam", "--role", "sales",
+                 "--save"]) == 0  # fmt: skip
+    assert main(["actions", url, "--done", "own-it", "--on", "2027-03-04"]) == 0
+    copy = tmp_path / "copy.cadence"
+    capsys.readouterr()
+    assert main(["pull", url, "-o", str(copy)]) == 0
+    assert capsys.readouterr().out == (
+        f"Pulled {url} into {copy} ({COUNTS}, 1 action_item, 1 signoff)\n"
+    )
+    pulled = read_plan(copy)
+    assert pulled == read_plan(url)
+    assert [(a.id, a.status, str(a.done_on)) for a in pulled.action_items] == [
+        ("own-it", "done", "2027-03-04")
+    ]
+    assert [(s.product, s.by, s.role) for s in pulled.signoffs] == [("billing", "Sam", "sales")]
+    assert pulled.broadcasts[2].participants == ("sdr", "ae")
