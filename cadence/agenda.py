@@ -21,7 +21,7 @@ Pure: no I/O, no clock; the meeting's date is the "today" of its agenda.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -313,6 +313,21 @@ def _request_slots(plan: Plan) -> tuple[Any, ...]:
         return ()
 
 
+class GapIndex:
+    """Gaps by start date, to find the ones overlapping a period without reading them all."""
+
+    def __init__(self, gaps: Iterable[Gap]) -> None:
+        self.gaps = sorted(gaps, key=lambda g: g.start)
+        self.starts = [g.start for g in self.gaps]
+        self.longest = max((g.end - g.start for g in self.gaps), default=timedelta(0))
+
+    def overlapping(self, start: date, end: date) -> list[Gap]:
+        """The gaps with at least one day in ``start`` … ``end``, in start order."""
+        lo = bisect_left(self.starts, start - self.longest)
+        hi = bisect_right(self.starts, end)
+        return [g for g in self.gaps[lo:hi] if g.end >= start]
+
+
 @dataclass
 class AgendaBook:
     """Agendas of a plan's meetings; what every agenda shares is computed once.
@@ -327,6 +342,7 @@ class AgendaBook:
     drift: Sequence[Gap] = ()
     _dates: dict[str, list[date]] = field(default_factory=dict, repr=False)
     _slots: tuple[Any, ...] | None = field(default=None, repr=False)
+    _index: GapIndex | None = field(default=None, repr=False)
 
     def meeting(self, meeting_id: str) -> Broadcast:
         for b in self.plan.broadcasts:
@@ -355,15 +371,12 @@ class AgendaBook:
             raise AgendaError(f'--date: "{meeting.name}" does not meet on {day.isoformat()}{hint}')
         if self._slots is None:
             self._slots = _request_slots(self.plan)
-        ctx = AgendaContext(
-            self.plan,
-            meeting,
-            day,
-            _period_end(dates, day, self.plan.end),
-            self.gaps,
-            self.drift,
-            self._slots,
-        )
+        if self._index is None:
+            self._index = GapIndex(self.gaps)
+        end = _period_end(dates, day, self.plan.end)
+        # Only the gaps of the period reach the sections (a large plan has tens of thousands).
+        gaps = self._index.overlapping(day, end)
+        ctx = AgendaContext(self.plan, meeting, day, end, gaps, self.drift, self._slots)
         sections = tuple(make(ctx) for make in SECTIONS)
         return Agenda(meeting.id, meeting.name, ctx.start, ctx.end, sections)
 
