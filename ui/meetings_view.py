@@ -143,6 +143,7 @@ class MeetingsView(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() + 1)
         self.agenda_title.setFont(font)
+        self.agenda_title.setWordWrap(True)  # a 1024 px window leaves the tab ~530 px
         rl.addWidget(self.agenda_title)
         self.agenda_list = QTreeWidget()
         self.agenda_list.setHeaderLabels(["Agenda", "Team"])
@@ -155,7 +156,9 @@ class MeetingsView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.agenda_list.setWordWrap(True)
         rl.addWidget(self.agenda_list, 3)
-        rl.addWidget(QLabel("<b>Action items</b> (carried to the next agenda until done)"))
+        items_label = QLabel("<b>Action items</b> (carried to the next agenda until done)")
+        items_label.setWordWrap(True)
+        rl.addWidget(items_label)
         self.items = QTreeWidget()
         self.items.setHeaderLabels(["Action item", "Owner", "Due", "Status", "From"])
         self.items.setAccessibleName("Action items")
