@@ -181,8 +181,21 @@ class MeetingsView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([170, 850])
         layout.addWidget(split, 1)
-        controller.sig_schedule_changed.connect(self.refresh)
+        self._stale = True  # the schedule changed while the tab was hidden
+        controller.sig_schedule_changed.connect(self._on_schedule_changed)
         self.refresh()
+
+    def _on_schedule_changed(self) -> None:
+        # Hidden, the tab only notes it: an edit does not pay for agendas nobody sees.
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
 
     def _button(self, text: str, keys: str | None, slot: Any) -> QPushButton:
         button = QPushButton(text)
@@ -207,6 +220,7 @@ class MeetingsView(QWidget):
 
     def refresh(self) -> None:
         """Re-list the occurrences (keeping the selection) and the selected one's details."""
+        self._stale = False
         keep = self.selected()
         book = self.controller.agenda_book()
         meetings = [b for b in self.plan.broadcasts if is_meeting(b)]

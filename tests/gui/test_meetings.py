@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from PySide6.QtCore import Qt
 
-from cadence.ops import set_touch
+from cadence.ops import add_action_item, set_touch
 from ui.calendar_view import CalendarView
 from ui.meetings_view import MeetingsView
 from ui.product_list import FACTS_ROLE, SIGNOFF_ROLE, ProductListModel
@@ -143,3 +143,17 @@ def test_broadcasts_dialog_edits_participants_in_one_undo_step(qtbot, controller
     assert controller.plan.broadcasts[2].participants == ("sdr", "ae", "cs")
     controller.undo()
     assert controller.plan.broadcasts[2].participants == ("sdr", "ae")
+
+
+def test_a_hidden_meetings_tab_refreshes_when_shown(meetings, controller):
+    meetings.hide()
+    controller.apply(
+        add_action_item(
+            controller.plan, "Call Globex", "ae", date(2027, 4, 16), "alignment", TODAY
+        ).plan,
+        "Add action item",
+    )
+    assert meetings.items.topLevelItemCount() == 0  # not refreshed while hidden
+    meetings.show()
+    assert meetings.items.topLevelItemCount() == 1
+    assert meetings.items.topLevelItem(0).text(0) == "Call Globex"
