@@ -289,6 +289,15 @@ class Signoff:
 
 
 @dataclass(frozen=True, slots=True)
+class Review:
+    """A product's touches submitted for review: marketing and sales are asked to sign off."""
+
+    product: str
+    by: str
+    at: datetime  # aware, UTC
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     id: str
     name: str
@@ -307,6 +316,7 @@ class Plan:
     updated: datetime | None = None
     action_items: tuple[ActionItem, ...] = ()
     signoffs: tuple[Signoff, ...] = ()
+    reviews: tuple[Review, ...] = ()
 
     def team(self, team_id: str | None) -> Team | None:
         for t in self.teams:

@@ -55,6 +55,7 @@ __all__ = [
     "set_touch",
     "sign_off_product",
     "stage_ranges",
+    "submit_for_review",
     "touch_at_day",
     "unique_id",
     "unique_name",
@@ -73,7 +74,7 @@ class Changes:
     broadcasts: bool = False
     requests: bool = False
     action_items: bool = False  # the meetings' action items (no re-plan)
-    signoffs: bool = False  # sign-offs of products' touches (no re-plan)
+    signoffs: bool = False  # sign-offs and reviews of products' touches (no re-plan)
 
     @property
     def empty(self) -> bool:
@@ -123,7 +124,7 @@ def diff_plans(old: Plan | None, new: Plan) -> Changes:
         broadcasts=old.broadcasts != new.broadcasts,
         requests=old.requests != new.requests,
         action_items=old.action_items != new.action_items,
-        signoffs=old.signoffs != new.signoffs,
+        signoffs=old.signoffs != new.signoffs or old.reviews != new.reviews,
     )
 
 
@@ -445,3 +446,11 @@ def sign_off_product(
     from cadence.signoff import sign_off
 
     return Op(sign_off(plan, by, role, at, product_id), Changes(signoffs=True))
+
+
+def submit_for_review(plan: Plan, by: str, at: datetime, product_id: str | None = None) -> Op:
+    """``by`` submits one product's touches (or every product's) for marketing's and
+    sales' sign-off."""
+    from cadence.signoff import submit
+
+    return Op(submit(plan, by, at, product_id), Changes(signoffs=True))

@@ -11,7 +11,8 @@ themselves, so that a later change can be shown as a diff. Rules:
 * It is **changed since sign-off** when any of those latest sign-offs has
   another fingerprint; :func:`touch_changes` lists what changed, against the
   touches that sign-off kept.
-* Otherwise it **awaits** the roles that have not signed yet.
+* Otherwise it **awaits** the roles that have not signed yet — "in review" when it
+  was submitted for review (:func:`submit`) after its last sign-off, or never signed.
 
 Pure: no I/O, no clock.
 """
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from cadence.model import SIGNOFF_ROLES, Gap, Plan, Product, Schedule, Signoff, Touch
+from cadence.model import SIGNOFF_ROLES, Gap, Plan, Product, Review, Schedule, Signoff, Touch
 
 __all__ = [
     "SignoffError",
@@ -36,6 +37,7 @@ __all__ = [
     "signed_off_products",
     "signed_off_schedule",
     "signoff_status",
+    "submit",
     "touch_changes",
     "touches_fingerprint",
 ]
@@ -84,6 +86,31 @@ def sign_off(plan: Plan, by: str, role: str, at: datetime, product_id: str | Non
     return replace(plan, signoffs=plan.signoffs + new)
 
 
+def submit(plan: Plan, by: str, at: datetime, product_id: str | None = None) -> Plan:
+    """The plan with one product's touches (every product's: None) submitted for review
+    by ``by`` at ``at``: marketing and sales are asked to sign off."""
+    if not by.strip():
+        raise SignoffError("--by: the name of the person submitting must not be empty")
+    if at.tzinfo is None:
+        raise SignoffError("the time of a submission must carry a zone (UTC)")
+    if product_id is not None and plan.product(product_id) is None:
+        known = ", ".join(p.id for p in plan.products) or "none"
+        raise SignoffError(f'--product: unknown product "{product_id}" (products: {known})')
+    chosen = [p for p in plan.products if product_id is None or p.id == product_id]
+    return replace(plan, reviews=plan.reviews + tuple(Review(p.id, by.strip(), at) for p in chosen))
+
+
+def _open_review(plan: Plan, product_id: str, signed: tuple[Signoff, ...]) -> Review | None:
+    """The latest submission of the product, when no sign-off came after it."""
+    mine = [q for q in plan.reviews if q.product == product_id]
+    latest = max(mine, key=lambda q: q.at, default=None)
+    if latest is None:
+        return None
+    if len(signed) == len(SIGNOFF_ROLES) and all(s.at >= latest.at for s in signed):
+        return None  # both roles signed after it
+    return latest
+
+
 @dataclass(frozen=True, slots=True)
 class SignoffStatus:
     """Where one product stands: ``state`` is signed_off, changed, awaiting or none."""
@@ -92,6 +119,7 @@ class SignoffStatus:
     state: str
     latest: tuple[Signoff, ...]  # the latest sign-off of each role that signed, by role
     missing: tuple[str, ...]  # roles that have not signed (or whose sign-off is stale)
+    review: Review | None = None  # the submission for review still waiting for sign-off
 
     @property
     def label(self) -> str:
@@ -99,9 +127,16 @@ class SignoffStatus:
             return "signed off by " + ", ".join(f"{s.by} ({s.role})" for s in self.latest)
         if self.state == "changed":
             return "changed since sign-off"
+        submitted = (
+            f"in review (submitted by {self.review.by} on {self.review.at:%Y-%m-%d}), "
+            if self.review is not None
+            else ""
+        )
         if self.state == "awaiting":
             signed = ", ".join(f"{s.by} ({s.role})" for s in self.latest)
-            return f"awaiting {' and '.join(self.missing)} (signed: {signed})"
+            return f"{submitted}awaiting {' and '.join(self.missing)} (signed: {signed})"
+        if submitted:
+            return f"{submitted}awaiting {' and '.join(self.missing)}"
         return "not signed off"
 
 
@@ -121,9 +156,12 @@ def signoff_status(plan: Plan, product: Product) -> SignoffStatus:
     if any(s.fingerprint != now for s in signed):
         return SignoffStatus(product.id, "changed", signed, ())
     missing = tuple(r for r in SIGNOFF_ROLES if r not in latest)
+    review = _open_review(plan, product.id, signed)
     if not signed:
-        return SignoffStatus(product.id, "none", (), missing)
-    return SignoffStatus(product.id, "awaiting" if missing else "signed_off", signed, missing)
+        return SignoffStatus(product.id, "none", (), missing, review)
+    if not missing:
+        return SignoffStatus(product.id, "signed_off", signed, missing)
+    return SignoffStatus(product.id, "awaiting", signed, missing, review)
 
 
 def signed_off_products(plan: Plan) -> tuple[str, ...]:

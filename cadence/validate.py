@@ -35,6 +35,7 @@ from cadence.model import (
     Plan,
     Product,
     Request,
+    Review,
     Rules,
     Signoff,
     Stage,
@@ -804,6 +805,22 @@ def _signoff(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Signoff
     return None
 
 
+def _review(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Review | None:
+    q = r.obj(raw, path, ("product", "by", "at"))
+    if q is None:
+        return None
+    product = r.required(q, "product", path)
+    if product is not None:
+        product = r.reference(product, _join(path, "product"), product_ids, "product", "products")
+    by = r.text(r.required(q, "by", path), _join(path, "by"))
+    at = r.required(q, "at", path)
+    if at is not None:
+        at = _timestamp(r, at, _join(path, "at"))
+    if product is not None and by is not None and at is not None:
+        return Review(product, by, at)
+    return None
+
+
 # --- the work a plan asks for --------------------------------------------------------
 
 
@@ -970,6 +987,7 @@ def _unicode_ok(text: str) -> bool:
 PLAN_KEYS = (
     "cadence", "id", "name", "timezone", "start", "end", "calendar", "rules", "teams",
     "products", "broadcasts", "studio", "requests", "updated", "action_items", "signoffs",
+    "reviews",
 )  # fmt: skip
 
 
@@ -1070,6 +1088,11 @@ def build_plan(raw: Any) -> Plan:
         so = _signoff(r, item, path, known_products)
         if so is not None:
             signoffs.append(so)
+    reviews = []
+    for path, item in _items(r, data, "reviews", ""):
+        rv = _review(r, item, path, known_products)
+        if rv is not None:
+            reviews.append(rv)
 
     if r.errors:
         raise PlanInvalid(r.errors)
@@ -1090,6 +1113,7 @@ def build_plan(raw: Any) -> Plan:
         updated=updated,
         action_items=tuple(action_items),
         signoffs=tuple(signoffs),
+        reviews=tuple(reviews),
     )
     limits = _work_limits(plan)
     if limits:

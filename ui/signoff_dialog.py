@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from cadence.model import SIGNOFF_ROLES
-from cadence.ops import sign_off_product
+from cadence.ops import sign_off_product, submit_for_review
 from cadence.signoff import SignoffError, changes_since_signoff, signoff_status
 
 STATE_GLYPHS = {"signed_off": "✔", "changed": "⚠", "awaiting": "…", "none": "○"}
+REVIEW_GLYPH = "✉"  # submitted for review, waiting for sign-off
 
 
 class SignoffDialog(QDialog):
@@ -76,6 +77,11 @@ class SignoffDialog(QDialog):
         self.sign_button.setAccessibleName("Sign off this product")
         self.sign_all_button = QPushButton("Sign off &every product")
         self.sign_all_button.setAccessibleName("Sign off every product")
+        self.submit_button = QPushButton("Su&bmit for review")
+        self.submit_button.setAccessibleName("Submit for review")
+        self.submit_button.setToolTip("Ask marketing and sales to sign off this product")
+        self.submit_button.clicked.connect(self.submit)
+        buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.sign_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.sign_all_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.sign_button.clicked.connect(lambda: self.sign(all_products=False))
@@ -85,7 +91,13 @@ class SignoffDialog(QDialog):
         self.resize(520, 460)
         self._fill(product_id)
         if controller.read_only:
-            for w in (self.sign_button, self.sign_all_button, self.by, self.role):
+            for w in (
+                self.sign_button,
+                self.sign_all_button,
+                self.submit_button,
+                self.by,
+                self.role,
+            ):
                 w.setEnabled(False)
             self.message.setText(controller.read_only_reason or "The plan is open read-only.")
 
@@ -94,7 +106,8 @@ class SignoffDialog(QDialog):
         self.products.clear()
         for p in plan.products:
             status = signoff_status(plan, p)
-            item = QListWidgetItem(f"{STATE_GLYPHS[status.state]} {p.name} — {status.label}")
+            mark = REVIEW_GLYPH if status.review is not None else STATE_GLYPHS[status.state]
+            item = QListWidgetItem(f"{mark} {p.name} — {status.label}")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             self.products.addItem(item)
             if p.id == select:
@@ -130,4 +143,22 @@ class SignoffDialog(QDialog):
             return False
         self.message.setText(f"Signed off {what} as {role}.")
         self._fill(self.current_product())
+        return True
+
+    def submit(self) -> bool:
+        """Submit the selected product for review by the name in "By" (one undo step)."""
+        product = self.current_product()
+        try:
+            op = submit_for_review(
+                self.controller.plan, self.by.text(), self.controller.clock(), product
+            )
+        except SignoffError as exc:
+            self.message.setText(str(exc).split(": ", 1)[-1].capitalize())
+            return False
+        error = self.controller.apply(op.plan, f"Submit {product} for review")
+        if error:
+            self.message.setText(error)
+            return False
+        self.message.setText(f"Submitted {product} for review.")
+        self._fill(product)
         return True

@@ -45,7 +45,7 @@ def object_counts(plan: Any) -> str:
 
     counts = Counter(kind for kind, _ in plan_objects(plan_to_dict(plan)))
     # Action items and sign-offs are named only when the plan has some.
-    optional = ("action_item", "signoff")
+    optional = ("action_item", "signoff", "review")
     return ", ".join(f"{counts[k]} {k}" for k in WRITE_ORDER if counts[k] or k not in optional)
 
 

@@ -27,6 +27,14 @@ def _status_json(plan: Plan) -> dict[str, Any]:
                     for s in status.latest
                 ],
                 "missing": list(status.missing),
+                "in_review": (
+                    {
+                        "by": status.review.by,
+                        "at": status.review.at.isoformat().replace("+00:00", "Z"),
+                    }
+                    if status.review is not None
+                    else None
+                ),
                 "changes": [c.text for c in changes_since_signoff(plan, p)],
             }
         )
@@ -46,10 +54,35 @@ def render_status(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _submit(args: argparse.Namespace) -> int:
+    """``--submit``: ask marketing and sales to sign off (recorded with the time, UTC)."""
+    from cadence.ops import submit_for_review
+    from cadence.signoff import SignoffError
+
+    if args.by is None or not args.save:
+        raise CommandError("--submit: give --by NAME and --save")
+    at = datetime.now(UTC).replace(microsecond=0)  # the clock is read here, at the edge
+
+    def submit(current: Plan) -> Plan:
+        try:
+            return stamp_now(submit_for_review(current, args.by, at, args.product).plan)
+        except SignoffError as exc:
+            raise CommandError(str(exc)) from None
+
+    saved = update_plan(args.plan, submit)
+    assert saved is not None
+    what = args.product or "every product"
+    print(f"Submitted {what} for review by {args.by.strip()} in {plan_label(args.plan)}")
+    print(render_status(saved))
+    return 0
+
+
 def cmd_signoff(args: argparse.Namespace) -> int:
     from cadence.ops import sign_off_product
     from cadence.signoff import SignoffError
 
+    if args.submit:
+        return _submit(args)
     if args.status or args.by is None:
         if args.by is None and not args.status:
             raise CommandError("signoff: give --by NAME --role ROLE --save, or --status")
@@ -90,6 +123,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--product", metavar="ID", help="the product to sign off (default: every one)")
     p.add_argument("--by", metavar="NAME", help="the person signing off")
     p.add_argument("--role", choices=SIGNOFF_ROLES, help="the role they sign for")
+    p.add_argument(
+        "--submit",
+        action="store_true",
+        help="submit the product (default: every one) for review: marketing and sales sign off",
+    )
     p.add_argument("--save", action="store_true", help="record the sign-off in the plan")
     p.add_argument(
         "--status", action="store_true", help="each product: signed off, awaiting, or changed since"

@@ -19,6 +19,7 @@ from cadence.model import (
     Plan,
     Product,
     Request,
+    Review,
     Signoff,
     Stage,
     Touch,
@@ -156,6 +157,11 @@ def request_to_dict(q: Request) -> dict[str, Any]:
     }
 
 
+def review_to_dict(q: Review) -> dict[str, Any]:
+    """A submission for review as JSON-ready data."""
+    return {"product": q.product, "by": q.by, "at": q.at.isoformat().replace("+00:00", "Z")}
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data (format version 1)."""
     cal = plan.calendar
@@ -207,6 +213,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         out["action_items"] = [action_item_to_dict(a) for a in plan.action_items]
     if plan.signoffs:
         out["signoffs"] = [signoff_to_dict(s) for s in plan.signoffs]
+    if plan.reviews:
+        out["reviews"] = [review_to_dict(q) for q in plan.reviews]
     return out
 
 

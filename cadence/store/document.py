@@ -39,6 +39,7 @@ from cadence.store.tables import (
     PlanRow,
     ProductRow,
     RequestRow,
+    ReviewRow,
     SchemaInfo,
     SignoffRow,
     StageRow,
@@ -209,6 +210,9 @@ def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
             }
             for s in signoffs
         ]
+    reviews = session.exec(select(ReviewRow).order_by(col(ReviewRow.position))).all()
+    if reviews:
+        raw["reviews"] = [{"product": q.product, "by": q.by, "at": q.at} for q in reviews]
 
 
 def _write_meeting_records(session: Session, data: dict[str, Any], changes: Changes) -> None:
@@ -240,12 +244,16 @@ def _write_meeting_records(session: Session, data: dict[str, Any], changes: Chan
                     touches=json.dumps(s["touches"], ensure_ascii=False),
                 )
             )
+        session.exec(delete(ReviewRow))
+        for i, q in enumerate(data.get("reviews", [])):
+            session.add(ReviewRow(position=i, product=q["product"], by=q["by"], at=q["at"]))
 
 
 def _upgrade_1_to_2(conn: sqlite3.Connection) -> None:
-    """Schema 2: broadcast participants, action items, sign-offs."""
+    """Schema 2: broadcast participants, action items, sign-offs, reviews."""
     conn.execute("ALTER TABLE broadcast ADD COLUMN participants VARCHAR")
-    for table in (ActionItemRow.__table__, SignoffRow.__table__):  # type: ignore[attr-defined]
+    tables = (ActionItemRow.__table__, SignoffRow.__table__, ReviewRow.__table__)  # type: ignore[attr-defined]
+    for table in tables:
         ddl = str(CreateTable(table).compile(dialect=sqlite_dialect()))
         conn.execute(ddl)
 

@@ -7,7 +7,7 @@ as ISO text, times as "HH:MM", lists as JSON text: SQLite keeps them exactly.
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # 2: broadcast participants, action items, sign-offs
+SCHEMA_VERSION = 2  # 2: broadcast participants, action items, sign-offs, reviews
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -171,3 +171,13 @@ class SignoffRow(SQLModel, table=True):
     at: str  # ISO 8601 with Z
     fingerprint: str
     touches: str  # JSON list of the signed touches (plan-file shape)
+
+
+class ReviewRow(SQLModel, table=True):
+    __tablename__ = "review"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    position: int
+    product: str
+    by: str
+    at: str  # ISO 8601 with Z

@@ -198,4 +198,8 @@ def _meeting_records(draw, team_ids, broadcasts, products):
                 "touches": product["touches"],
             }
         ]
+        if draw(st.booleans()):
+            out["reviews"] = [
+                {"product": product["id"], "by": draw(names), "at": "2027-01-02T08:00:00Z"}
+            ]
     return out

@@ -150,3 +150,47 @@ def test_signed_touches_survive_a_product_losing_a_stage():
     fewer = replace(billing, touches=billing.touches[:-1])
     edited = replace(plan, products=(plan.products[0], fewer, plan.products[2]))
     assert [c.text for c in changes_since_signoff(edited, fewer)] == ["proposal: removed"]
+
+
+def test_submitted_for_review_until_both_roles_sign():
+    from cadence.ops import submit_for_review
+
+    plan = submit_for_review(demo_plan(), "Priya Shah", AT, "billing").plan
+    billing = plan.product("billing")
+    assert billing is not None
+    assert signoff_status(plan, billing).label == (
+        "in review (submitted by Priya Shah on 2027-01-02), awaiting marketing and sales"
+    )
+    later = AT.replace(hour=10)
+    one = sign_off_product(plan, "Maria Lopez", "marketing", later, "billing").plan
+    assert signoff_status(one, billing).label == (
+        "in review (submitted by Priya Shah on 2027-01-02), awaiting sales "
+        "(signed: Maria Lopez (marketing))"
+    )
+    both = sign_off_product(one, "Sam Okafor", "sales", later, "billing").plan
+    status = signoff_status(both, billing)
+    assert (status.state, status.review) == ("signed_off", None)
+    assert [
+        (q.product, q.by) for q in submit_for_review(demo_plan(), "Priya", AT).plan.reviews
+    ] == [
+        ("analytics", "Priya"),
+        ("billing", "Priya"),
+        ("mobile", "Priya"),
+    ]
+
+
+def test_submit_command_and_review_round_trip(tmp_path: Path, capsys):
+    path = tmp_path / "demo.cadence"
+    write_plan_file(demo_plan(), path)
+    assert main(["signoff", str(path), "--submit", "--product", "mobile", "--by", "Priya"]) == 2
+    assert capsys.readouterr().err == "--submit: give --by NAME and --save\n"
+    args = ["signoff", str(path), "--submit", "--product", "mobile", "--by", "Priya", "--save"]
+    assert main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"Submitted mobile for review by Priya in {path}"
+    assert out[3].startswith("mobile: in review (submitted by Priya on ")
+    assert out[3].endswith("), awaiting marketing and sales")
+    plan = read_plan_file(path)
+    assert [(q.product, q.by) for q in plan.reviews] == [("mobile", "Priya")]
+    write_plan_file(plan, tmp_path / "back.json")
+    assert read_plan_file(tmp_path / "back.json") == plan

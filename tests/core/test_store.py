@@ -311,6 +311,7 @@ def _as_schema_1(path: Path) -> None:
     con = sqlite3.connect(path)
     con.execute("DROP TABLE action_item")
     con.execute("DROP TABLE signoff")
+    con.execute("DROP TABLE review")
     con.execute("ALTER TABLE broadcast DROP COLUMN participants")
     con.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
     con.commit()

@@ -121,6 +121,14 @@ def test_sign_off_marks_the_product_and_a_change_shows_the_diff(qtbot, controlle
     assert row.data(Qt.ItemDataRole.AccessibleTextRole).endswith(", changed since sign-off")
     dialog._fill("billing")
     assert dialog.changes.toPlainText() == "proposal: offset_days 4 → 2"
+    dialog.by.setText("Priya Shah")
+    dialog.products.setCurrentRow(2)  # Field Mobile
+    assert dialog.submit()
+    assert dialog.products.currentItem().text() == (
+        "✉ Field Mobile — in review (submitted by Priya Shah on 2027-01-04), "
+        "awaiting marketing and sales"
+    )
+    dialog.products.setCurrentRow(1)
     dialog.by.setText("  ")
     assert not dialog.sign(all_products=False)
     assert dialog.message.text() == "The name of the person signing off must not be empty"

@@ -184,11 +184,12 @@ def test_action_items_and_signoffs_round_trip_and_change_on_the_server(
     assert main(["signoff", url, "--product", "billing", "--by", "Sam", "--role", "sales",
                  "--save"]) == 0  # fmt: skip
     assert main(["actions", url, "--done", "own-it", "--on", "2027-03-04"]) == 0
+    assert main(["signoff", url, "--submit", "--product", "mobile", "--by", "Priya", "--save"]) == 0
     copy = tmp_path / "copy.cadence"
     capsys.readouterr()
     assert main(["pull", url, "-o", str(copy)]) == 0
     assert capsys.readouterr().out == (
-        f"Pulled {url} into {copy} ({COUNTS}, 1 action_item, 1 signoff)\n"
+        f"Pulled {url} into {copy} ({COUNTS}, 1 action_item, 1 signoff, 1 review)\n"
     )
     pulled = read_plan(copy)
     assert pulled == read_plan(url)
@@ -196,4 +197,5 @@ def test_action_items_and_signoffs_round_trip_and_change_on_the_server(
         ("own-it", "done", "2027-03-04")
     ]
     assert [(s.product, s.by, s.role) for s in pulled.signoffs] == [("billing", "Sam", "sales")]
+    assert [(q.product, q.by) for q in pulled.reviews] == [("mobile", "Priya")]
     assert pulled.broadcasts[2].participants == ("sdr", "ae")

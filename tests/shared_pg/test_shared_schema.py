@@ -30,6 +30,7 @@ TABLES = [
     "plan_stamp",
     "product",
     "request",
+    "review",
     "signoff",
     "stage",
     "team",

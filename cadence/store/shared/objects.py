@@ -20,6 +20,7 @@ from cadence.store.shared.tables import (
     SharedPlanRow,
     SharedProductRow,
     SharedRequestRow,
+    SharedReviewRow,
     SharedSignoffRow,
     SharedStageRow,
     SharedTeamRow,
@@ -55,12 +56,13 @@ KINDS = {
         Kind("request", SharedRequestRow, ("request_id",)),
         Kind("action_item", SharedActionItemRow, ("action_id",)),
         Kind("signoff", SharedSignoffRow, ("product", "role", "at")),
+        Kind("review", SharedReviewRow, ("product", "at")),
     )
 }
 # Parents before children when adding; the reverse when removing.
 WRITE_ORDER = (
     "settings", "team", "product", "stage", "touch", "broadcast", "request",
-    "action_item", "signoff",
+    "action_item", "signoff", "review",
 )  # fmt: skip
 BOOKKEEPING = frozenset({"pk", "plan_key", "revision", "changed_by", "changed_at"})
 
@@ -156,6 +158,8 @@ def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
     for i, s in enumerate(data.get("signoffs", [])):
         touches = json.dumps(s["touches"], ensure_ascii=False)
         put("signoff", {"position": i, **{k: s[k] for k in SIGNOFF_FIELDS}, "touches": touches})
+    for i, q in enumerate(data.get("reviews", [])):
+        put("review", {"position": i, "product": q["product"], "by": q["by"], "at": q["at"]})
 
 
 def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) -> None:
@@ -171,6 +175,9 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
             {**{k: s[k] for k in SIGNOFF_FIELDS}, "touches": json.loads(s["touches"])}
             for s in signoffs
         ]
+    reviews = objects.get("review", [])
+    if reviews:
+        raw["reviews"] = [{k: q[k] for k in ("product", "by", "at")} for q in reviews]
 
 
 def _request_fields(q: dict[str, Any]) -> Values:

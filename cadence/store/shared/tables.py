@@ -255,6 +255,23 @@ class SharedSignoffRow(SharedModel, table=True):
     touches: str  # JSON list of the signed touches
 
 
+class SharedReviewRow(SharedModel, table=True):
+    """A product submitted for review (revision 0002_meetings)."""
+
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("plan_key", "product", "at"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
+    revision: int = 1
+    changed_by: str | None = None
+    changed_at: datetime | None = _changed_at()
+    position: int
+    product: str
+    by: str
+    at: str  # ISO 8601 with Z
+
+
 class MemberRow(SharedModel, table=True):
     """Which team a sales login belongs to (``db grant … --role sales --team ae``)."""
 

@@ -1,10 +1,10 @@
-"""Meetings that act and sign-off: broadcast participants, action items, sign-offs.
+"""Meetings that act and sign-off: broadcast participants, action items, sign-offs, reviews.
 
 Revision ID: 0002_meetings
 Revises: 0001
 
 Adds ``broadcast.participants`` (JSON list of team ids, NULL = none) and the tables
-``action_item`` and ``signoff``. On PostgreSQL the new tables get the same row stamps
+``action_item``, ``signoff`` and ``review``. On PostgreSQL the new tables get the same row stamps
 and NOTIFY triggers as the other object tables; planners edit them, sales may record
 sign-offs and add or close action items, everyone reads them.
 """
@@ -17,7 +17,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-NEW_TABLES = (("action_item", "action_id"), ("signoff", "product"))
+NEW_TABLES = (("action_item", "action_id"), ("signoff", "product"), ("review", "product"))
 
 
 def _bookkeeping() -> list[sa.Column]:
@@ -64,6 +64,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("plan_key", "product", "role", "at"),
     )
     op.create_index(op.f("ix_signoff_plan_key"), "signoff", ["plan_key"], unique=False)
+    op.create_table(
+        "review",
+        *_bookkeeping(),
+        sa.Column("product", sa.String(), nullable=False),
+        sa.Column("by", sa.String(), nullable=False),
+        sa.Column("at", sa.String(), nullable=False),
+        sa.ForeignKeyConstraint(["plan_key"], ["plan.plan_key"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("pk"),
+        sa.UniqueConstraint("plan_key", "product", "at"),
+    )
+    op.create_index(op.f("ix_review_plan_key"), "review", ["plan_key"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRESQL_SECURITY:
             op.execute(statement)
@@ -73,6 +84,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRESQL_SECURITY_DOWN:
             op.execute(statement)
+    op.drop_index(op.f("ix_review_plan_key"), table_name="review")
+    op.drop_table("review")
     op.drop_index(op.f("ix_signoff_plan_key"), table_name="signoff")
     op.drop_table("signoff")
     op.drop_index(op.f("ix_action_item_plan_key"), table_name="action_item")
@@ -92,8 +105,9 @@ POSTGRESQL_SECURITY = [
         f"FOR EACH ROW EXECUTE FUNCTION cadence_notify_row('{id_column}')"
         for table, id_column in NEW_TABLES
     ),
-    "GRANT SELECT ON action_item, signoff TO cadence_planner, cadence_sales, cadence_viewer",
-    "GRANT INSERT, UPDATE, DELETE ON action_item, signoff TO cadence_planner",
+    "GRANT SELECT ON action_item, signoff, review "
+    "TO cadence_planner, cadence_sales, cadence_viewer",
+    "GRANT INSERT, UPDATE, DELETE ON action_item, signoff, review TO cadence_planner",
     "GRANT INSERT, UPDATE ON action_item TO cadence_sales",
     "GRANT INSERT ON signoff TO cadence_sales",
     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO cadence_planner",
