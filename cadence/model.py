@@ -224,6 +224,18 @@ class Broadcast:
     automated: bool = True
     # None: every product's leads; (): an internal event that reaches no lead.
     products: tuple[str, ...] | None = None
+    # Teams whose calendars, exports and feeds show it beside the owner's
+    # (an alignment meeting): it reaches no more leads because of them.
+    participants: tuple[str, ...] = ()
+
+    @property
+    def internal(self) -> bool:
+        """An internal event (``products: []``): a contact for none of the leads."""
+        return self.products == ()
+
+    def shown_to(self, team_id: str) -> bool:
+        """Whether the broadcast is in this team's calendar: its owner or a participant."""
+        return team_id == self.owner or team_id in self.participants
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +312,51 @@ class Asset:
         return self.ready_on <= day and (self.review_by is None or day <= self.review_by)
 
 
+# --- meetings that act, and sign-off ---------------------------------------------------
+
+ACTION_STATUSES: tuple[str, ...] = ("open", "done")
+SIGNOFF_ROLES: tuple[str, ...] = ("marketing", "sales")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    """A task agreed at one occurrence of an internal meeting, carried until done."""
+
+    id: str
+    text: str
+    owner: str  # team id
+    due: date
+    meeting: str  # broadcast id
+    meeting_date: date  # the occurrence it came from
+    status: str = "open"
+    done_on: date | None = None  # agendas after this day no longer carry it
+
+
+@dataclass(frozen=True, slots=True)
+class Signoff:
+    """A named person of marketing or sales signed off one product's touches.
+
+    ``touches`` keeps what was signed so a later change can be shown as a diff;
+    ``fingerprint`` is :func:`cadence.signoff.touches_fingerprint` of them.
+    """
+
+    product: str
+    by: str
+    role: str  # "marketing" | "sales"
+    at: datetime  # aware, UTC
+    fingerprint: str
+    touches: tuple[Touch, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A product's touches submitted for review: marketing and sales are asked to sign off."""
+
+    product: str
+    by: str
+    at: datetime  # aware, UTC
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     id: str
@@ -318,6 +375,9 @@ class Plan:
     # When the plan last changed (aware, UTC); exports use it as DTSTAMP so that
     # re-exporting an unchanged plan gives identical bytes.
     updated: datetime | None = None
+    action_items: tuple[ActionItem, ...] = ()
+    signoffs: tuple[Signoff, ...] = ()
+    reviews: tuple[Review, ...] = ()
 
     def team(self, team_id: str | None) -> Team | None:
         for t in self.teams:

@@ -15,27 +15,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from cadence.content import library_for
-from cadence.model import Asset, Cohorts, Plan, Product, Stage, Team, Touch
+from cadence.model import ActionItem, Asset, Cohorts, Plan, Product, Stage, Team, Touch
 from cadence.validate import slugify
 
 __all__ = [
     "Changes",
     "Op",
     "add_asset",
+    "add_action_item",
     "add_product",
     "add_stage",
     "add_team",
     "add_touch",
     "delete_asset",
+    "delete_action_item",
     "delete_product",
     "delete_stage",
     "delete_touch",
     "diff_plans",
     "duplicate_product",
     "duplicate_touch",
+    "mark_action_done",
     "move_product",
     "move_stage",
     "product_add_stage",
@@ -48,10 +52,14 @@ __all__ = [
     "product_set_touch",
     "rename_product",
     "set_asset",
+    "reopen_action_item",
+    "set_action_item",
     "set_product",
     "set_stage",
     "set_touch",
+    "sign_off_product",
     "stage_ranges",
+    "submit_for_review",
     "touch_at_day",
     "unique_id",
     "unique_name",
@@ -70,6 +78,8 @@ class Changes:
     broadcasts: bool = False
     requests: bool = False
     content: bool = False  # the content library
+    action_items: bool = False  # the meetings' action items (no re-plan)
+    signoffs: bool = False  # sign-offs and reviews of products' touches (no re-plan)
 
     @property
     def empty(self) -> bool:
@@ -86,8 +96,9 @@ def diff_plans(old: Plan | None, new: Plan) -> Changes:
     """What differs between two plans, in the terms of :class:`Changes` (None: all new)."""
     if old is None:
         return Changes(
-            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True, True
-        )
+            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True,
+            content=True, action_items=True, signoffs=True,
+        )  # fmt: skip
     old_products = {p.id: p for p in old.products}
     new_products = {p.id: p for p in new.products}
     settings = (
@@ -119,6 +130,8 @@ def diff_plans(old: Plan | None, new: Plan) -> Changes:
         broadcasts=old.broadcasts != new.broadcasts,
         requests=old.requests != new.requests,
         content=old.content != new.content,
+        action_items=old.action_items != new.action_items,
+        signoffs=old.signoffs != new.signoffs or old.reviews != new.reviews,
     )
 
 
@@ -446,3 +459,60 @@ def delete_asset(plan: Plan, asset_id: str) -> Op:
     if plan.asset(asset_id) is None:
         raise KeyError(asset_id)
     return _with_content(plan, tuple(a for a in plan.content if a.id != asset_id))
+
+
+# --- meetings' action items and sign-offs -------------------------------------------------
+
+
+def _action_items_op(plan: Plan, items: tuple[ActionItem, ...], created: str | None = None) -> Op:
+    return Op(replace(plan, action_items=items), Changes(action_items=True), created)
+
+
+def add_action_item(
+    plan: Plan, text: str, owner: str, due: date, meeting: str, meeting_date: date
+) -> Op:
+    """A new open action item of the meeting's occurrence on ``meeting_date``."""
+    taken = [a.id for a in plan.action_items]
+    item_id = unique_id(text[:40], taken, "action")
+    item = ActionItem(item_id, text, owner, due, meeting, meeting_date)
+    return _action_items_op(plan, (*plan.action_items, item), item_id)
+
+
+def set_action_item(plan: Plan, item_id: str, **changes: Any) -> Op:
+    """The action item with some fields changed (text, owner, due, status, done_on)."""
+    if not any(a.id == item_id for a in plan.action_items):
+        raise KeyError(item_id)
+    items = tuple(replace(a, **changes) if a.id == item_id else a for a in plan.action_items)
+    return _action_items_op(plan, items)
+
+
+def mark_action_done(plan: Plan, item_id: str, on: date) -> Op:
+    """The action item done on ``on``: agendas after that day no longer carry it."""
+    return set_action_item(plan, item_id, status="done", done_on=on)
+
+
+def reopen_action_item(plan: Plan, item_id: str) -> Op:
+    return set_action_item(plan, item_id, status="open", done_on=None)
+
+
+def delete_action_item(plan: Plan, item_id: str) -> Op:
+    if not any(a.id == item_id for a in plan.action_items):
+        raise KeyError(item_id)
+    return _action_items_op(plan, tuple(a for a in plan.action_items if a.id != item_id))
+
+
+def sign_off_product(
+    plan: Plan, by: str, role: str, at: datetime, product_id: str | None = None
+) -> Op:
+    """``by`` (marketing or sales) signs off one product's touches, or every product's."""
+    from cadence.signoff import sign_off
+
+    return Op(sign_off(plan, by, role, at, product_id), Changes(signoffs=True))
+
+
+def submit_for_review(plan: Plan, by: str, at: datetime, product_id: str | None = None) -> Op:
+    """``by`` submits one product's touches (or every product's) for marketing's and
+    sales' sign-off."""
+    from cadence.signoff import submit
+
+    return Op(submit(plan, by, at, product_id), Changes(signoffs=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cadence.model import Plan, Product, Request
+from cadence.model import Broadcast, Plan, Product, Request
 from cadence.requests import DraftInvalid, RequestError, UnknownRequest, draft_errors
 
 #: the fields of a request a planner may change after submitting it
@@ -74,8 +74,9 @@ def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
     if old_team == new_team:
         raise RequestError(f'cannot reassign team "{old_team}" to itself')
     products = tuple(_reassign_product(p, old_team, new_team) for p in plan.products)
-    broadcasts = tuple(
-        replace(b, owner=new_team) if b.owner == old_team else b for b in plan.broadcasts
+    broadcasts = tuple(_reassign_broadcast(b, old_team, new_team) for b in plan.broadcasts)
+    action_items = tuple(
+        replace(a, owner=new_team) if a.owner == old_team else a for a in plan.action_items
     )
     requests = tuple(
         replace(q, requested_by=new_team) if q.requested_by == old_team else q
@@ -92,4 +93,17 @@ def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
         requests=requests,
         studio=studio,
         content=content,
+        action_items=action_items,
     )
+
+
+def _reassign_broadcast(b: Broadcast, old: str, new: str) -> Broadcast:
+    """The broadcast with ``old`` replaced by ``new`` as owner and among its participants
+    (each team once; the owner is not also a participant)."""
+    owner = new if b.owner == old else b.owner
+    participants: list[str] = []
+    for team in b.participants:
+        team = new if team == old else team
+        if team != owner and team not in participants:
+            participants.append(team)
+    return replace(b, owner=owner, participants=tuple(participants))

@@ -18,14 +18,17 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.model import (
+    ACTION_STATUSES,
     ASSET_KINDS,
     CHANNELS,
     FORMAT_VERSION,
     PALETTE,
     REQUEST_STATUSES,
     ROLL_POLICIES,
+    SIGNOFF_ROLES,
     SUPPORTED_VERSIONS,
     WEEKDAYS,
+    ActionItem,
     Asset,
     Blackout,
     Broadcast,
@@ -34,7 +37,9 @@ from cadence.model import (
     Plan,
     Product,
     Request,
+    Review,
     Rules,
+    Signoff,
     Stage,
     Studio,
     Team,
@@ -575,7 +580,10 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
 def _broadcast(
     r: _Reader, raw: Any, path: str, team_ids: list[str], product_ids: list[str]
 ) -> Broadcast | None:
-    keys = ("id", "name", "channel", "owner", "rrule", "dtstart", "time", "automated", "products")
+    keys = (
+        "id", "name", "channel", "owner", "rrule", "dtstart", "time", "automated", "products",
+        "participants",
+    )  # fmt: skip
     b = r.obj(raw, path, keys)
     if b is None:
         return None
@@ -600,9 +608,25 @@ def _broadcast(
                 for i, x in enumerate(lst)
             ]
             products = tuple(x for x in refs if x is not None)
+    participants = _participants(r, b, path, team_ids)
     if all(v is not None for v in (bid, name, channel, owner, rule, dtstart, automated)):
-        return Broadcast(bid, name, channel, owner, rule, dtstart, at, bool(automated), products)  # type: ignore[arg-type]
+        values = (bid, name, channel, owner, rule, dtstart, at, bool(automated), products)
+        return Broadcast(*values, participants)  # type: ignore[arg-type]
     return None
+
+
+def _participants(r: _Reader, b: dict[str, Any], path: str, team_ids: list[str]) -> tuple[str, ...]:
+    """A broadcast's participant teams: known team ids, each once."""
+    lst = r.array(b.get("participants", []), _join(path, "participants"))
+    out: list[str] = []
+    for i, x in enumerate(lst or []):
+        where = f"{path}.participants[{i}]"
+        team = r.reference(x, where, team_ids, "team", "teams")
+        if team is not None and team in out:
+            r.error(where, f"lists team {show(team)} twice")
+        elif team is not None:
+            out.append(team)
+    return tuple(out)
 
 
 def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | None:
@@ -779,6 +803,120 @@ def _asset(
     return None
 
 
+# --- meetings that act, and sign-off ------------------------------------------------------
+
+
+def _action_item(
+    r: _Reader, raw: Any, path: str, team_ids: list[str], meeting_ids: list[str]
+) -> ActionItem | None:
+    keys = ("id", "text", "owner", "due", "status", "meeting", "meeting_date", "done_on")
+    a = r.obj(raw, path, keys)
+    if a is None:
+        return None
+    aid = r.ident(r.required(a, "id", path), _join(path, "id"))
+    text = r.text(r.required(a, "text", path), _join(path, "text"), limit=MAX_TEXT)
+    owner = r.required(a, "owner", path)
+    if owner is not None:
+        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
+    due = r.day(r.required(a, "due", path), _join(path, "due"))
+    meeting = r.required(a, "meeting", path)
+    if meeting is not None:
+        meeting = r.reference(
+            meeting, _join(path, "meeting"), meeting_ids, "broadcast", "broadcasts"
+        )
+    held = r.day(r.required(a, "meeting_date", path), _join(path, "meeting_date"))
+    status = r.choice(a.get("status", "open"), _join(path, "status"), ACTION_STATUSES, "status")
+    done_on = None
+    if a.get("done_on") is not None:
+        done_on = r.day(a["done_on"], _join(path, "done_on"))
+    if done_on is not None and status == "open":
+        r.error(_join(path, "done_on"), 'only an action item with status "done" has done_on')
+    values = (aid, text, owner, due, meeting, held, status)
+    if all(v is not None for v in values):
+        return ActionItem(aid, text, owner, due, meeting, held, status, done_on)  # type: ignore[arg-type]
+    return None
+
+
+SIGNED_TOUCH_KEYS = (
+    "id", "name", "channel", "owner", "stage", "offset_days", "every_days", "time",
+    "automated", "roll", "asset",
+)  # fmt: skip
+
+
+def _signed_touch(r: _Reader, raw: Any, path: str) -> Touch | None:
+    """A touch as it was signed off: its fields checked, its references not (they are history)."""
+    t = r.obj(raw, path, SIGNED_TOUCH_KEYS)
+    if t is None:
+        return None
+    tid = r.ident(r.required(t, "id", path), _join(path, "id"))
+    name = r.text(r.required(t, "name", path), _join(path, "name"))
+    channel = r.choice(r.required(t, "channel", path), _join(path, "channel"), CHANNELS, "channel")
+    owner = r.ident(r.required(t, "owner", path), _join(path, "owner"))
+    stage = r.ident(r.required(t, "stage", path), _join(path, "stage"))
+    offset = r.integer(t.get("offset_days", 0), _join(path, "offset_days"), 0, MAX_DAYS)
+    every = r.optional_integer(t.get("every_days"), _join(path, "every_days"), 1, MAX_DAYS)
+    at = r.clock(t.get("time"), _join(path, "time"))
+    automated = r.boolean(t.get("automated", True), _join(path, "automated"))
+    roll = t.get("roll")
+    if roll is not None:
+        roll = r.choice(roll, _join(path, "roll"), ROLL_POLICIES, "roll policy")
+    asset = t.get("asset")
+    if asset is not None:
+        asset = r.ident(asset, _join(path, "asset"))
+    if all(v is not None for v in (tid, name, channel, owner, stage, offset, automated)):
+        return Touch(
+            tid,
+            name,
+            channel,
+            owner,
+            stage,
+            offset,
+            every,
+            at,
+            bool(automated),
+            roll,
+            asset,  # type: ignore[arg-type]
+        )
+    return None
+
+
+def _signoff(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Signoff | None:
+    keys = ("product", "by", "role", "at", "fingerprint", "touches")
+    s = r.obj(raw, path, keys)
+    if s is None:
+        return None
+    product = r.required(s, "product", path)
+    if product is not None:
+        product = r.reference(product, _join(path, "product"), product_ids, "product", "products")
+    by = r.text(r.required(s, "by", path), _join(path, "by"))
+    role = r.choice(r.required(s, "role", path), _join(path, "role"), SIGNOFF_ROLES, "role")
+    at = r.required(s, "at", path)
+    if at is not None:
+        at = _timestamp(r, at, _join(path, "at"))
+    fingerprint = r.text(r.required(s, "fingerprint", path), _join(path, "fingerprint"))
+    touches = [_signed_touch(r, item, tp) for tp, item in _items(r, s, "touches", path)]
+    if all(v is not None for v in (product, by, role, at, fingerprint)):
+        signed = tuple(t for t in touches if t is not None)
+        return Signoff(product, by, role, at, fingerprint, signed)  # type: ignore[arg-type]
+    return None
+
+
+def _review(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Review | None:
+    q = r.obj(raw, path, ("product", "by", "at"))
+    if q is None:
+        return None
+    product = r.required(q, "product", path)
+    if product is not None:
+        product = r.reference(product, _join(path, "product"), product_ids, "product", "products")
+    by = r.text(r.required(q, "by", path), _join(path, "by"))
+    at = r.required(q, "at", path)
+    if at is not None:
+        at = _timestamp(r, at, _join(path, "at"))
+    if product is not None and by is not None and at is not None:
+        return Review(product, by, at)
+    return None
+
+
 # --- the work a plan asks for --------------------------------------------------------
 
 
@@ -944,7 +1082,8 @@ def _unicode_ok(text: str) -> bool:
 
 PLAN_KEYS = (
     "cadence", "id", "name", "timezone", "start", "end", "calendar", "rules", "teams",
-    "products", "broadcasts", "studio", "requests", "content", "updated",
+    "products", "broadcasts", "studio", "requests", "content", "updated", "action_items",
+    "signoffs", "reviews",
 )  # fmt: skip
 
 
@@ -1039,6 +1178,25 @@ def build_plan(raw: Any) -> Plan:
         if asset is not None:
             content.append(asset)
     r.unique_ids(aids, "asset")
+    meeting_ids = [b.id for b in broadcasts]
+    action_items = []
+    action_ids: list[tuple[str, str | None]] = []
+    for path, item in _items(r, data, "action_items", ""):
+        a = _action_item(r, item, path, team_ids, meeting_ids)
+        action_ids.append((_join(path, "id"), item.get("id") if isinstance(item, dict) else None))
+        if a is not None:
+            action_items.append(a)
+    r.unique_ids(action_ids, "action item")
+    signoffs = []
+    for path, item in _items(r, data, "signoffs", ""):
+        so = _signoff(r, item, path, known_products)
+        if so is not None:
+            signoffs.append(so)
+    reviews = []
+    for path, item in _items(r, data, "reviews", ""):
+        rv = _review(r, item, path, known_products)
+        if rv is not None:
+            reviews.append(rv)
 
     if r.errors:
         raise PlanInvalid(r.errors)
@@ -1058,6 +1216,9 @@ def build_plan(raw: Any) -> Plan:
         requests=tuple(requests),
         content=tuple(content),
         updated=updated,
+        action_items=tuple(action_items),
+        signoffs=tuple(signoffs),
+        reviews=tuple(reviews),
     )
     limits = _work_limits(plan)
     if limits:

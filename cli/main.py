@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from cli.commands import (
     actuals,
+    agenda,
     content,
     diff,
     export,
@@ -24,6 +25,7 @@ from cli.commands import (
     requests,
     scheduling,
     shared,
+    signoff,
 )
 from cli.commands.common import CommandError
 
@@ -36,6 +38,8 @@ COMMAND_MODULES = (
     requests,  # request, requests, request-status
     actuals,  # actuals (plan versus a CRM export)
     content,  # content (the content library: coverage and run-out)
+    agenda,  # agenda, actions (internal meetings and their action items)
+    signoff,  # signoff (marketing and sales sign off products' touches)
     diff,  # diff (what-if: plan A against plan B)
     feeds,  # serve, feeds (subscription feeds over HTTP)
     publish,  # publish (to a CalDAV server)

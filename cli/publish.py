@@ -19,7 +19,7 @@ what it stores does not make every event look changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -181,6 +181,7 @@ def planned_events(
     server: dict[str, ServerEvent],
     now: datetime,
     alarm: timedelta | None = None,
+    only_products: Iterable[str] | None = None,
 ) -> list[PlannedEvent]:
     """The team's events as resources, revised against what the server holds."""
     from cadence.formats.ical import EPOCH_STAMP, PRODID, PreviousEvent, event_key, ics_bytes
@@ -190,7 +191,10 @@ def planned_events(
         uid: PreviousEvent(key=held.key, sequence=held.sequence, stamp=held.stamp or EPOCH_STAMP)
         for uid, held in server.items()
     }
-    data = ics_bytes(plan, schedule, (), team=team, now=now, previous=previous, alarm=alarm)
+    data = ics_bytes(
+        plan, schedule, (), team=team, now=now, previous=previous, alarm=alarm,
+        only_products=only_products,
+    )  # fmt: skip
     text = data.decode("utf-8")
     head, _, rest = text.partition("BEGIN:VEVENT\r\n")
     zone = ""

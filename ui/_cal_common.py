@@ -204,10 +204,17 @@ class CalendarFilter:
 class _Matcher:
     """A filter compiled against one plan (names for the search, broadcast reach)."""
 
+    def _joins(self, occ: Occurrence, teams: Iterable[str]) -> bool:
+        """Whether one of these teams takes part in a broadcast (a meeting's participants)."""
+        joined = self.participants.get(occ.touch, ()) if occ.kind == "broadcast" else ()
+        return any(t in joined for t in teams)
+
     def __init__(self, plan: Plan, selection: CalendarFilter) -> None:
         self.f = selection
         self.plan = plan
         self.reach = {b.id: b.products for b in plan.broadcasts}
+        # A meeting's participant teams see it in their calendar, as its owner does.
+        self.participants = {b.id: b.participants for b in plan.broadcasts if b.participants}
         self.needle = selection.text.strip().casefold()
         self._haystack: dict[str, str] = {}
         if self.needle:
@@ -219,7 +226,7 @@ class _Matcher:
         f = self.f
         if f.kinds and occ.kind not in f.kinds:
             return False
-        if f.teams and occ.owner not in f.teams:
+        if f.teams and occ.owner not in f.teams and not self._joins(occ, f.teams):
             return False
         if f.channels and occ.channel not in f.channels:
             return False

@@ -206,10 +206,24 @@ class BroadcastsDialog(PlanDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.products.addItem(item)
+        # Teams that see it in their calendars beside the owner (a meeting's participants).
+        self.participants = QListWidget()
+        self.participants.setAccessibleName("Participant teams")
+        self.participants.setToolTip(
+            "Teams whose calendars, exports and feeds show it too; it reaches no more leads"
+        )
+        self.participants.setMaximumHeight(96)
+        for team in plan.teams:
+            item = QListWidgetItem(swatch_icon(team.color), team.name)
+            item.setData(Qt.ItemDataRole.UserRole, team.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.participants.addItem(item)
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Channel", self.channel)
         form.addRow("Owner", self.owner)
+        form.addRow("Participants", self.participants)
         form.addRow("First date", self.dtstart)
         form.addRow("Time", self.time)
         form.addRow("", self.automated)
@@ -333,6 +347,10 @@ class BroadcastsDialog(PlanDialog):
             else self.reach_some
         ).setChecked(True)
         self.products.setEnabled(self.reach_some.isChecked())
+        for i in range(self.participants.count()):
+            item = self.participants.item(i)
+            joined = item.data(Qt.ItemDataRole.UserRole) in b.participants
+            item.setCheckState(Qt.CheckState.Checked if joined else Qt.CheckState.Unchecked)
         self._update_preview()
 
     def _store(self) -> str | None:
@@ -365,6 +383,11 @@ class BroadcastsDialog(PlanDialog):
             automated=self.automated.isChecked(),
             rrule=self.builder.rule(),
             products=products,
+            participants=tuple(
+                self.participants.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.participants.count())
+                if self.participants.item(i).checkState() == Qt.CheckState.Checked
+            ),
         )
         item = self.list.item(self._current)
         if item is not None:

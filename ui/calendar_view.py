@@ -139,7 +139,7 @@ class _DetailsPane(QFrame):
                 self.form.addRow("UID:", uid)
                 continue
             value = QLabel("—")
-            value.setWordWrap(key in ("Product", "Date"))
+            value.setWordWrap(key in ("Product", "Date", "Owner"))
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             self.form.addRow("Nominal:" if key == "Nominal date" else f"{key}:", value)
@@ -148,6 +148,22 @@ class _DetailsPane(QFrame):
         self.show_button.setEnabled(False)
         self.show_button.clicked.connect(self._show_source)
         layout.addWidget(self.show_button)
+        # An internal meeting's agenda (cadence.agenda), built from the plan.
+        self.agenda = QLabel()
+        self.agenda.setObjectName("calendarAgenda")
+        self.agenda.setAccessibleName("Meeting agenda")
+        self.agenda.setTextFormat(Qt.TextFormat.RichText)
+        self.agenda.setWordWrap(True)
+        self.agenda.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.agenda.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.agenda_area = QScrollArea()
+        self.agenda_area.setWidgetResizable(True)
+        self.agenda_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.agenda_area.setWidget(self.agenda)
+        self.agenda_area.hide()
+        layout.addWidget(self.agenda_area, 20)  # takes the room the hint's stretch leaves
+        #: the agenda of a meeting's occurrence, or None (set by the view: the controller's)
+        self.agenda_of: Any = None
         self.hint = QLabel(
             "Click an entry to see its details. Keys: ← → ↑ ↓ move, PgUp/PgDn page, T today."
         )
@@ -164,6 +180,7 @@ class _DetailsPane(QFrame):
                 value.setText("—")
             self.swatch.setStyleSheet("")
             self.show_button.setEnabled(False)
+            self.agenda_area.hide()
             return
         self.title.setText(f"{glyph(occ.channel)} {occ.name}")
         self.swatch.setStyleSheet(
@@ -191,7 +208,8 @@ class _DetailsPane(QFrame):
         f["Stage"].setText(stage_name(plan, occ.product, occ.stage) if occ.stage else "—")
         f["Cohort"].setText(f"{occ.cohort:%Y-%m-%d}" if occ.cohort else "—")
         f["Touch"].setText(occ.touch + (f" (repeat {occ.repeat})" if occ.repeat else ""))
-        f["Owner"].setText(team_name(plan, occ.owner))
+        f["Owner"].setText(team_name(plan, occ.owner) + _participants_text(plan, occ))
+        self._show_agenda(plan, occ)
         f["Channel"].setText(
             f"{glyph(occ.channel)} {channel_label(occ.channel)} · "
             f"{'automated' if occ.automated else 'manual'}"
@@ -221,6 +239,25 @@ class _DetailsPane(QFrame):
     def _show_source(self) -> None:
         if self.occurrence is not None:
             self.sig_show_source.emit(self.occurrence)
+
+    def _show_agenda(self, plan: Plan, occ: Occurrence) -> None:
+        """A meeting's occurrence shows its agenda under the fields; other entries hide it."""
+        from ui.meetings_view import agenda_html
+
+        agenda = self.agenda_of(occ) if self.agenda_of and occ.kind == "broadcast" else None
+        self.agenda.setText(agenda_html(agenda, plan))
+        self.agenda_area.setVisible(agenda is not None)
+        self.hint.setVisible(agenda is None)
+
+
+def _participants_text(plan: Plan, occ: Occurrence) -> str:
+    """ " (with Sales development, Account executives)" for a meeting with participants."""
+    if occ.kind != "broadcast":
+        return ""
+    b = next((b for b in plan.broadcasts if b.id == occ.touch), None)
+    if b is None or not b.participants:
+        return ""
+    return " (with " + ", ".join(team_name(plan, t) for t in b.participants) + ")"
 
 
 class _DayPopup(QFrame):
@@ -465,6 +502,7 @@ class CalendarView(QWidget):
         self.stack.addWidget(self.agenda)
 
         self.details = _DetailsPane()
+        self.details.agenda_of = getattr(self.controller, "agenda_of", None)
         self.details.sig_show_source.connect(self._show_source)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.stack)

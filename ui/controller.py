@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -145,6 +145,7 @@ class DocumentController(QObject):
         self._kind_counts: Mapping[str, int] = {}
         self._occurrences: list[Occurrence] | None = None
         self._request_entries: tuple[Occurrence, ...] | None = None
+        self._agendas: Any = None  # cadence.agenda.AgendaBook of this schedule
         self.replan_ms: float = 0.0
         # The whole last edit (save, re-plan, every view's refresh): the map drags
         # live below ~60 ms and previews locally (applying on release) above.
@@ -277,6 +278,24 @@ class DocumentController(QObject):
         """Gaps per kind, summed from the products' counts (no gap list is walked)."""
         return self._kind_counts
 
+    def agenda_book(self) -> Any:
+        """The agendas of the plan's internal meetings (:class:`cadence.agenda.AgendaBook`),
+        over the current schedule and gaps; built once per re-plan."""
+        if self._agendas is None:
+            from cadence.agenda import AgendaBook
+
+            self._agendas = AgendaBook(self.plan, self.schedule, self.gaps)
+        return self._agendas
+
+    def agenda_of(self, occ: Occurrence) -> Any:
+        """The agenda of a meeting's occurrence (None for any other entry)."""
+        from cadence.agenda import AgendaError
+
+        try:
+            return self.agenda_book().for_occurrence(occ)
+        except AgendaError:
+            return None
+
     def occurrence_count(self) -> int:
         """How many calendar entries ``occurrences()`` holds, without merging them."""
         if self._occurrences is not None:
@@ -338,6 +357,7 @@ class DocumentController(QObject):
         self._by_product = result.gaps_by_product
         self._kind_counts = result.kind_counts
         self._occurrences = None
+        self._agendas = None
         self.sig_schedule_changed.emit()
 
 

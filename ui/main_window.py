@@ -59,8 +59,16 @@ from ui.theme import (
     themed_icon,
 )
 
-TABS = ("map", "calendar", "requests", "workload", "actuals", "content")
-TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual", "Content")
+TABS = ("map", "calendar", "requests", "workload", "actuals", "content", "meetings")
+TAB_TITLES = (
+    "Cycle map",
+    "Calendar",
+    "Requests",
+    "Workload",
+    "Plan vs actual",
+    "Content",
+    "Meetings",
+)
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -175,13 +183,21 @@ class MainWindow(QMainWindow):
         self.gaps_panel: QWidget = QWidget()
         self.actuals: QWidget = QWidget()
         self.content: QWidget = QWidget()
+        self.meetings: QWidget = QWidget()
         self.diff_panel: QWidget = QWidget()
         self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         for name, title, page in zip(
             TABS[1:],
             TAB_TITLES[1:],
-            (self.calendar, self.requests, self.workload, self.actuals, self.content),
+            (
+                self.calendar,
+                self.requests,
+                self.workload,
+                self.actuals,
+                self.content,
+                self.meetings,
+            ),
             strict=True,
         ):
             self.tabs.addTab(_scrollable(page), icon(name), title)
@@ -280,12 +296,16 @@ class MainWindow(QMainWindow):
         self.content = optional_widget(
             "ui.content_view", "ContentView", c, None, "Content", today=self.today
         )
+        self.meetings = optional_widget(
+            "ui.meetings_view", "MeetingsView", c, None, "Meetings", today=self.today
+        )
         views = (
             (1, self.calendar),
             (2, self.requests),
             (3, self.workload),
             (4, self.actuals),
             (5, self.content),
+            (6, self.meetings),
         )
         for index, view in views:
             area = self.tabs.widget(index)
@@ -404,6 +424,13 @@ class MainWindow(QMainWindow):
             QKeySequence("Ctrl+Shift+B"),
             "Newsletters, meetings and other calendar-fixed touches",
         )
+        self.act_signoff = self._action(
+            "Sign &off…",
+            self.sign_off,
+            "lock",
+            QKeySequence("Ctrl+Shift+O"),
+            "Marketing and sales sign off products' touches; what changed since sign-off",
+        )
         self.act_cohorts = self._action(
             "&Cohorts of this product…",
             self.edit_cohorts,
@@ -500,6 +527,7 @@ class MainWindow(QMainWindow):
         plan.addActions([self.act_add_stage, self.act_add_touch])
         plan.addSeparator()
         plan.addAction(self.act_compare)
+        plan.addAction(self.act_signoff)
 
         view = bar.addMenu("&View")
         view.addActions(self.tab_actions)
@@ -831,6 +859,14 @@ class MainWindow(QMainWindow):
         from ui.teams_dialog import TeamsDialog
 
         return self._run(TeamsDialog(self.controller, self))
+
+    def sign_off(self) -> bool:
+        """Plan ▸ Sign off…: products' sign-off states, the diff since, and signing."""
+        from ui.signoff_dialog import SignoffDialog
+
+        dialog = SignoffDialog(self.controller, self, self.side.current_product)
+        dialog.exec()
+        return True
 
     def edit_broadcasts(self) -> bool:
         from ui.broadcasts_dialog import BroadcastsDialog

@@ -49,6 +49,9 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 GAPS_ROLE = Qt.ItemDataRole.UserRole + 3
 FACTS_ROLE = Qt.ItemDataRole.UserRole + 4
+#: the product's sign-off state (cadence.signoff): signed_off, changed, awaiting or none
+SIGNOFF_ROLE = Qt.ItemDataRole.UserRole + 5
+SIGNOFF_MARKS = {"signed_off": "✔ signed off", "changed": "⚠ changed since sign-off"}
 MIME = "application/x-cadence-product"
 _NO_INDEX = QModelIndex()
 
@@ -72,7 +75,7 @@ class ProductListModel(QAbstractListModel):
             self.beginResetModel()
             self._ids = ids
             self.endResetModel()
-        elif ids and changes.products:
+        elif ids and (changes.products or changes.signoffs):
             self.dataChanged.emit(self.index(0), self.index(len(ids) - 1))
 
     def _on_schedule_changed(self) -> None:
@@ -102,8 +105,11 @@ class ProductListModel(QAbstractListModel):
             return product.id
         if role == GAPS_ROLE:
             return gaps
+        if role == SIGNOFF_ROLE:
+            return self._signoff_state(product)
         if role == FACTS_ROLE:
-            return (
+            mark = SIGNOFF_MARKS.get(self._signoff_state(product))
+            return (mark + " · " if mark else "") + (
                 f"{product.cycle_days} d · {plural(len(product.stages), 'stage')} · "
                 f"{plural(len(product.touches), 'touch')}"
             )
@@ -114,10 +120,25 @@ class ProductListModel(QAbstractListModel):
                 f"{plural(len(product.touches), 'touch')}<br>"
                 f"{edits.cohort_span(product)}<br>"
                 + (f"{WARNING_GLYPH} {plural(gaps, 'gap')}" if gaps else "no gaps")
+                + (
+                    f"<br>{SIGNOFF_MARKS[state]} (Plan ▸ Sign off… shows what changed)"
+                    if (state := self._signoff_state(product)) in SIGNOFF_MARKS
+                    else ""
+                )
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{product.name}, {plural(gaps, 'gap')}"
+            mark = SIGNOFF_MARKS.get(self._signoff_state(product), "")
+            return f"{product.name}, {plural(gaps, 'gap')}" + (f", {mark[2:]}" if mark else "")
         return None
+
+    def _signoff_state(self, product: Any) -> str:
+        """Where the product stands with sign-off (no sign-off at all: "none")."""
+        plan = self.controller.plan
+        if not plan.signoffs:
+            return "none"
+        from cadence.signoff import signoff_status
+
+        return signoff_status(plan, product).state
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():  # the space between rows accepts drops

@@ -45,6 +45,43 @@ def _lengthen_stage(controller: object, product_id: str, stage_id: str) -> None:
     controller.apply(replace(plan, products=products), "Stage one day longer")  # type: ignore[attr-defined]
 
 
+MEETING_DAY = (2027, 4, 12)  # a week with an unowned stage and a week over capacity
+
+
+def meetings_shots(window: object, save: object) -> None:
+    """The alignment meeting of 12 Apr 2027 at 1366×768: its agenda in the calendar's
+    details pane, and the Meetings tab with an action item made from an agenda line."""
+    from datetime import date
+
+    from ui.calendar_view import CalendarView
+    from ui.meetings_view import MeetingsView
+
+    day = date(*MEETING_DAY)
+    calendar, meetings = window.calendar, window.meetings  # type: ignore[attr-defined]
+    controller = window.controller  # type: ignore[attr-defined]
+    docked = window.gaps_dock.isVisible()  # type: ignore[attr-defined]
+    window.gaps_dock.hide()  # type: ignore[attr-defined]  # room for the details pane
+    if isinstance(calendar, CalendarView):
+        window.show_tab("calendar")  # type: ignore[attr-defined]
+        calendar.set_view("week")
+        calendar.go_to(day)
+        occ = next(o for o in controller.occurrences() if o.touch == "alignment" and o.date == day)
+        calendar.details_button.setChecked(True)
+        calendar.select_occurrence(occ)
+        save("main-window-calendar-agenda.png")  # type: ignore[operator]
+    if isinstance(meetings, MeetingsView):
+        window.show_tab("meetings")  # type: ignore[attr-defined]
+        for row in range(meetings.occurrences.count()):
+            if meetings.occurrences.item(row).data(0x0100)[1] == day:
+                meetings.occurrences.setCurrentRow(row)
+        meetings.add_action(
+            "Give Qualification of Analytics Suite an owner", "mkt", date(2027, 4, 16)
+        )
+        save("main-window-meetings.png")  # type: ignore[operator]
+        controller.undo()
+    window.gaps_dock.setVisible(docked)  # type: ignore[attr-defined]
+
+
 def take(out: Path, only: tuple[str, ...] = ()) -> list[Path]:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -138,6 +175,7 @@ def take(out: Path, only: tuple[str, ...] = ()) -> list[Path]:
         _settle(app)
         window.editor.fit_map_height()
         save("main-window-1366x768.png")
+        meetings_shots(window, save)
         window.resize(1440, 900)
 
         from ui.broadcasts_dialog import BroadcastsDialog

@@ -105,6 +105,18 @@ def _broadcast_reaches(plan: Plan) -> dict[str, tuple[str, ...] | None]:
     return {b.id: b.products for b in plan.broadcasts}
 
 
+def broadcast_participants(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Each broadcast's participant teams: a team's calendar shows it beside its owner's."""
+    return {b.id: b.participants for b in plan.broadcasts if b.participants}
+
+
+def in_team_calendar(occ: Occurrence, team: str, participants: dict[str, tuple[str, ...]]) -> bool:
+    """Whether an entry belongs in ``team``'s calendar: it owns it, or joins the broadcast."""
+    if occ.owner == team:
+        return True
+    return occ.kind == "broadcast" and team in participants.get(occ.touch, ())
+
+
 def select_occurrences(
     plan: Plan,
     occurrences: Iterable[Occurrence],
@@ -114,12 +126,13 @@ def select_occurrences(
     kinds = {KIND_OF_PART[p] for p in selection.include if p in KIND_OF_PART}
     team, product, first, last = selection.team, selection.product, selection.start, selection.end
     reaches = _broadcast_reaches(plan) if product is not None else {}
+    participants = broadcast_participants(plan)
     out: list[Occurrence] = []
     append = out.append
     for occ in occurrences:
         if occ.kind not in kinds:
             continue
-        if team is not None and occ.owner != team:
+        if team is not None and not in_team_calendar(occ, team, participants):
             continue
         if product is not None:
             if occ.kind == "broadcast":

@@ -601,8 +601,11 @@ class _IcsWriter:
         team_color: str | None,
         alarm: timedelta | None = None,
         holiday_language: str | None = None,
+        agendas: Mapping[str, str] | None = None,
     ) -> None:
         self.plan = plan
+        # Agenda text of each internal meeting's occurrence, by UID (cadence.agenda).
+        self.agendas = agendas or {}
         self.name = name
         self.previous = revision.previous
         self.changes_only = revision.changes_only
@@ -724,6 +727,9 @@ class _IcsWriter:
                 audience = "Reaches: leads of " + ", ".join(names)
             summary_base = escape_text(occ.name)
             about = [occ.name, "Broadcast", audience]
+            if broadcast is not None and broadcast.participants:
+                joined = [self._team_name(t) for t in broadcast.participants]
+                about.append("Participants: " + ", ".join([owner, *joined]))
         elif occ.kind == "request":
             summary_base = escape_text(f"{occ.name} — {product_name}" if product_name else occ.name)
             about = [occ.name, "Ad-hoc request"]
@@ -856,6 +862,9 @@ class _IcsWriter:
         elif occ.kind == "broadcast":
             summary = summary_base
             detail = f"\\nExpected leads: {_format_leads(occ.leads)}" if occ.leads else ""
+            agenda = self.agendas.get(occ.uid)
+            if agenda:  # a changed agenda changes the event: SEQUENCE + 1
+                detail += "\\n\\n" + escape_text(agenda)
         else:
             summary = summary_base
             detail = ""
@@ -973,6 +982,7 @@ def write_ics(
     holiday_language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    agendas: Mapping[str, str] | None = None,
 ) -> tuple[int, int, int]:
     """Write one VCALENDAR of these entries to a binary stream.
 
@@ -980,7 +990,9 @@ def write_ics(
     no filtering and no atomic file handling (see :func:`export_ics`).
     """
     revision = revision or Revision()
-    writer = _IcsWriter(plan, name or plan.name, revision, team_color, alarm, holiday_language)
+    writer = _IcsWriter(
+        plan, name or plan.name, revision, team_color, alarm, holiday_language, agendas
+    )
     dates = [o.date for o in occurrences] + [o.end for o in occurrences if o.end]
     dates += [g.start for g in gaps] + [g.end for g in gaps]
     timed = any(o.time is not None for o in occurrences)
@@ -1040,6 +1052,7 @@ def export_ics(
     holiday_language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    only_products: Iterable[str] | None = None,
 ) -> ExportResult:
     """Export the schedule (filtered) as an .ics file or to a binary stream.
 
@@ -1058,12 +1071,18 @@ def export_ics(
     changed since, plus removed events as ``STATUS:CANCELLED``. ``alarm`` adds a
     reminder that long before each manual touch. ``holiday_language`` names
     the holidays that moved a touch ("en_US"; default: the country's language).
+    ``only_products`` keeps only these products' touches (``--signed-off-only``).
+    Each internal meeting's occurrence carries its agenda (:mod:`cadence.agenda`).
     """
     selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
     check_zone(plan.timezone or "UTC")
     check_holiday_language(plan, holiday_language)
     occurrences, chosen_gaps = entries_for(plan, schedule, gaps, selection)
+    if only_products is not None:  # --signed-off-only: other products' touches stay out
+        kept = set(only_products)
+        occurrences = [o for o in occurrences if o.kind != "touch" or o.product in kept]
+        chosen_gaps = [g for g in chosen_gaps if g.product is None or g.product in kept]
     title = name or calendar_name(plan, selection)
     selected_team = plan.team(team)
     color = selected_team.color if selected_team else None
@@ -1077,9 +1096,12 @@ def export_ics(
         revision = Revision(read_previous(target), now)
     else:
         revision = Revision({}, now)
+    from cadence.agenda import agenda_descriptions
+
     options = dict(
         name=title, revision=revision, team_color=color, alarm=alarm,
         holiday_language=holiday_language, progress=progress, cancel=cancel,
+        agendas=agenda_descriptions(plan, schedule, occurrences),
     )  # fmt: skip
 
     def result(counts: tuple[int, int, int], path: Path | None) -> ExportResult:

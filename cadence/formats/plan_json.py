@@ -13,12 +13,15 @@ from typing import Any
 
 from cadence.model import (
     FORMAT_VERSION,
+    ActionItem,
     Asset,
     Broadcast,
     Cohorts,
     Plan,
     Product,
     Request,
+    Review,
+    Signoff,
     Stage,
     Touch,
 )
@@ -102,7 +105,42 @@ def _broadcast(b: Broadcast) -> dict[str, Any]:
     }
     if b.products is not None:
         out["products"] = list(b.products)
+    if b.participants:
+        out["participants"] = list(b.participants)
     return out
+
+
+def action_item_to_dict(a: ActionItem) -> dict[str, Any]:
+    """An action item as JSON-ready data (the plan file's shape)."""
+    out: dict[str, Any] = {
+        "id": a.id,
+        "text": a.text,
+        "owner": a.owner,
+        "due": a.due.isoformat(),
+        "status": a.status,
+        "meeting": a.meeting,
+        "meeting_date": a.meeting_date.isoformat(),
+    }
+    if a.done_on is not None:
+        out["done_on"] = a.done_on.isoformat()
+    return out
+
+
+def touch_to_dict(t: Touch) -> dict[str, Any]:
+    """A touch as JSON-ready data (the plan file's shape)."""
+    return _touch(t)
+
+
+def signoff_to_dict(s: Signoff) -> dict[str, Any]:
+    """A sign-off as JSON-ready data, with the touches it signed."""
+    return {
+        "product": s.product,
+        "by": s.by,
+        "role": s.role,
+        "at": s.at.isoformat().replace("+00:00", "Z"),
+        "fingerprint": s.fingerprint,
+        "touches": [_touch(t) for t in s.touches],
+    }
 
 
 def request_to_dict(q: Request) -> dict[str, Any]:
@@ -138,6 +176,11 @@ def asset_to_dict(a: Asset) -> dict[str, Any]:
     if a.url is not None:
         out["url"] = a.url
     return out
+
+
+def review_to_dict(q: Review) -> dict[str, Any]:
+    """A submission for review as JSON-ready data."""
+    return {"product": q.product, "by": q.by, "at": q.at.isoformat().replace("+00:00", "Z")}
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -189,6 +232,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         out["content"] = [asset_to_dict(a) for a in plan.content]
     if plan.updated is not None:
         out["updated"] = plan.updated.isoformat().replace("+00:00", "Z")
+    if plan.action_items:
+        out["action_items"] = [action_item_to_dict(a) for a in plan.action_items]
+    if plan.signoffs:
+        out["signoffs"] = [signoff_to_dict(s) for s in plan.signoffs]
+    if plan.reviews:
+        out["reviews"] = [review_to_dict(q) for q in plan.reviews]
     return out
 
 

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, insert, update
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.schema import CreateTable
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
 from cadence.files import keep_mode
@@ -31,13 +33,16 @@ from cadence.store import lock
 from cadence.store.lock import PlanLock
 from cadence.store.tables import (
     SCHEMA_VERSION,
+    ActionItemRow,
     AssetRow,
     BlackoutRow,
     BroadcastRow,
     PlanRow,
     ProductRow,
     RequestRow,
+    ReviewRow,
     SchemaInfo,
+    SignoffRow,
     StageRow,
     TeamRow,
     TouchRow,
@@ -153,6 +158,8 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         }
         if b.products is not None:
             item["products"] = json.loads(b.products)
+        if b.participants is not None:
+            item["participants"] = json.loads(b.participants)
         raw["broadcasts"].append(item)
     for q in session.exec(select(RequestRow).order_by(col(RequestRow.position))).all():
         raw["requests"].append(
@@ -173,6 +180,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
     if assets:
         raw["content"] = [_asset_raw(a) for a in assets]
+    _meeting_records_raw(session, raw)
     return raw
 
 
@@ -214,6 +222,84 @@ def _write_content(session: Session, data: dict[str, Any]) -> None:
                 url=a.get("url"),
             )
         )
+
+
+def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
+    """Action items and sign-offs (schema 2) into the raw plan data."""
+    items = session.exec(select(ActionItemRow).order_by(col(ActionItemRow.position))).all()
+    if items:
+        raw["action_items"] = [
+            {
+                "id": a.action_id,
+                "text": a.text,
+                "owner": a.owner,
+                "due": a.due,
+                "status": a.status,
+                "meeting": a.meeting,
+                "meeting_date": a.meeting_date,
+                "done_on": a.done_on,
+            }
+            for a in items
+        ]
+    signoffs = session.exec(select(SignoffRow).order_by(col(SignoffRow.position))).all()
+    if signoffs:
+        raw["signoffs"] = [
+            {
+                "product": s.product,
+                "by": s.by,
+                "role": s.role,
+                "at": s.at,
+                "fingerprint": s.fingerprint,
+                "touches": json.loads(s.touches),
+            }
+            for s in signoffs
+        ]
+    reviews = session.exec(select(ReviewRow).order_by(col(ReviewRow.position))).all()
+    if reviews:
+        raw["reviews"] = [{"product": q.product, "by": q.by, "at": q.at} for q in reviews]
+
+
+def _write_meeting_records(session: Session, data: dict[str, Any], changes: Changes) -> None:
+    """Rewrite the action items and sign-offs when they changed (few rows each)."""
+    if changes.action_items:
+        session.exec(delete(ActionItemRow))
+        for i, a in enumerate(data.get("action_items", [])):
+            values = {k: a.get(k) for k in ("text", "owner", "due", "status", "meeting")}
+            session.add(
+                ActionItemRow(
+                    position=i,
+                    action_id=a["id"],
+                    meeting_date=a["meeting_date"],
+                    done_on=a.get("done_on"),
+                    **values,
+                )
+            )
+    if changes.signoffs:
+        session.exec(delete(SignoffRow))
+        for i, s in enumerate(data.get("signoffs", [])):
+            session.add(
+                SignoffRow(
+                    position=i,
+                    product=s["product"],
+                    by=s["by"],
+                    role=s["role"],
+                    at=s["at"],
+                    fingerprint=s["fingerprint"],
+                    touches=json.dumps(s["touches"], ensure_ascii=False),
+                )
+            )
+        session.exec(delete(ReviewRow))
+        for i, q in enumerate(data.get("reviews", [])):
+            session.add(ReviewRow(position=i, product=q["product"], by=q["by"], at=q["at"]))
+
+
+def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
+    """Schema 2: broadcast participants, action items, sign-offs, reviews."""
+    conn.execute("ALTER TABLE broadcast ADD COLUMN participants VARCHAR")
+    tables = (ActionItemRow.__table__, SignoffRow.__table__, ReviewRow.__table__)  # type: ignore[attr-defined]
+    for table in tables:
+        ddl = str(CreateTable(table).compile(dialect=sqlite_dialect()))
+        conn.execute(ddl)
 
 
 def _stage_raw(s: StageRow) -> dict[str, Any]:
@@ -359,6 +445,7 @@ def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
                 time=b["time"],
                 automated=b["automated"],
                 products=json.dumps(b["products"]) if "products" in b else None,
+                participants=json.dumps(b["participants"]) if "participants" in b else None,
             )
         )
 
@@ -439,7 +526,14 @@ def _upgrade_1_content_library(conn: sqlite3.Connection) -> None:
     )
 
 
-UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: _upgrade_1_content_library}
+def _upgrade_1_to_2(conn: sqlite3.Connection) -> None:
+    """Schema 2: the content library, and meetings that act (participants, action items,
+    sign-offs)."""
+    _upgrade_1_content_library(conn)
+    _upgrade_1_meetings(conn)
+
+
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: _upgrade_1_to_2}
 
 
 def _schema_version(conn: Connection) -> int | None:
@@ -659,6 +753,7 @@ def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Chan
             _update_requests(session, old, plan, data)
     if changes.content:
         _write_content(session, data)
+    _write_meeting_records(session, data, changes)
 
 
 def _explain(exc: SQLAlchemyError) -> str:

@@ -12,7 +12,9 @@ its own); the .cadence tables below and the shared plan's tables
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # 2: the content library (asset table, touch.asset)
+# 2: the content library (asset table, touch.asset); broadcast participants, action
+# items, sign-offs, reviews
+SCHEMA_VERSION = 2
 
 
 # --- the columns of each plan object (shared with cadence.store.shared.tables) ----------
@@ -94,6 +96,7 @@ class BroadcastColumns(SQLModel):
     time: str | None = None
     automated: bool = True
     products: str | None = None  # JSON list; NULL = every product
+    participants: str | None = None  # JSON list of team ids; NULL = none (schema 2)
 
 
 class RequestColumns(SQLModel):
@@ -125,6 +128,41 @@ class AssetColumns(SQLModel):
     ready_on: str
     review_by: str | None = None
     url: str | None = None
+
+
+class ActionItemColumns(SQLModel):
+    """An action item of a meeting (schema 2)."""
+
+    position: int
+    action_id: str
+    text: str
+    owner: str
+    due: str
+    status: str = "open"
+    meeting: str
+    meeting_date: str
+    done_on: str | None = None
+
+
+class SignoffColumns(SQLModel):
+    """A sign-off of one product's touches (schema 2)."""
+
+    position: int
+    product: str
+    by: str
+    role: str
+    at: str  # ISO 8601 with Z
+    fingerprint: str
+    touches: str  # JSON list of the signed touches (plan-file shape)
+
+
+class ReviewColumns(SQLModel):
+    """A product submitted for review (schema 2)."""
+
+    position: int
+    product: str
+    by: str
+    at: str  # ISO 8601 with Z
 
 
 # --- the keys of the .cadence tables (listed last among the bases: their columns come first)
@@ -196,3 +234,16 @@ class RequestRow(RequestColumns, RowKey, table=True):
 class AssetRow(AssetColumns, RowKey, table=True):
     __tablename__ = "asset"
     __table_args__ = (UniqueConstraint("asset_id"),)
+
+
+class ActionItemRow(ActionItemColumns, RowKey, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (UniqueConstraint("action_id"),)
+
+
+class SignoffRow(SignoffColumns, RowKey, table=True):
+    __tablename__ = "signoff"
+
+
+class ReviewRow(ReviewColumns, RowKey, table=True):
+    __tablename__ = "review"

@@ -78,6 +78,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         options = dict(team=args.team, product=args.product, start=args.start, end=args.end)
         if fmt == "csv":
             _only_for_ics(args)
+            if args.signed_off_only:
+                from cadence.signoff import signed_off_gaps, signed_off_schedule
+
+                planned, gaps = signed_off_schedule(plan, planned), signed_off_gaps(plan, gaps)
             result = export_csv(
                 plan, planned, gaps, target, include=include, bom=args.bom, **options
             )
@@ -85,6 +89,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             result = export_ics(
                 plan, planned, gaps, target, include=include, name=args.name,
                 keep_sequence=not args.no_sequence, **_ics_options(args), **options,
+                only_products=_signed_off_products(plan) if args.signed_off_only else None,
             )  # fmt: skip
         if to_stdout:
             sys.stdout.buffer.flush()
@@ -115,6 +120,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"Wrote {args.output}: {result.events} {noun} ({', '.join(parts)}) — {result.calendar_name}"
         )
     return 0
+
+
+def _signed_off_products(plan: Plan) -> tuple[str, ...]:
+    """``--signed-off-only``: the products signed off by both roles and unchanged since."""
+    from cadence.signoff import signed_off_products
+
+    signed = signed_off_products(plan)
+    if not signed:
+        print("--signed-off-only: no product is signed off; only broadcasts are exported",
+              file=sys.stderr)  # fmt: skip
+    return signed
 
 
 def _ics_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -247,7 +263,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("plan", help="plan file (.json or .cadence)")
     p.add_argument("-o", "--output", required=True, help="file to write (.ics or .csv), or -")
     p.add_argument("--format", choices=FORMATS, help="override the format given by the extension")
-    p.add_argument("--team", metavar="ID", help="only entries owned by this team")
+    p.add_argument(
+        "--team", metavar="ID", help="only entries owned by this team (and meetings it joins)"
+    )
+    p.add_argument(
+        "--signed-off-only",
+        action="store_true",
+        help="only the touches of products signed off by marketing and sales, unchanged since",
+    )
     p.add_argument("--product", metavar="ID", help="only entries of this product")
     p.add_argument(
         "--from", dest="start", type=iso_date, metavar="D", help="first day (YYYY-MM-DD)"

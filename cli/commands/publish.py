@@ -88,7 +88,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
         server = read_collection(client, bare)
         # The clock is read here, at the edge: new and changed events are stamped now.
         now = datetime.now(UTC).replace(microsecond=0)
-        planned = planned_events(plan, schedule(plan), args.team, server, now, alarm)
+        only = None
+        if args.signed_off_only:
+            from cadence.signoff import signed_off_products
+
+            only = signed_off_products(plan)
+        planned = planned_events(plan, schedule(plan), args.team, server, now, alarm, only)
         changes = change_set(server, planned)
         summary = (
             f"{len(changes.added)} added, {len(changes.changed)} changed, "
@@ -130,6 +135,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("plan", help="plan file (.json or .cadence)")
     p.add_argument("--caldav", required=True, metavar="URL", help="the calendar collection's URL")
     p.add_argument("--team", required=True, metavar="ID", help="the team whose events to publish")
+    p.add_argument(
+        "--signed-off-only",
+        action="store_true",
+        help="only the touches of products signed off by marketing and sales, unchanged since",
+    )
     p.add_argument(
         "--user", metavar="NAME", help="user name (the password comes from netrc or a prompt)"
     )

@@ -99,6 +99,7 @@ def select(
     ``product`` keeps that product's touches and the broadcasts reaching its leads.
     """
     out = []
+    participants = {b.id: b.participants for b in plan.broadcasts}
     for e in entries:
         day = e.date if isinstance(e, Occurrence) else e.nominal
         if first is not None and day < first:
@@ -106,7 +107,8 @@ def select(
         if last is not None and day > last:
             continue
         if team is not None and e.owner != team:
-            continue
+            if e.kind != "broadcast" or team not in participants.get(e.touch, ()):
+                continue
         if product is not None and e.product != product:
             if e.kind != "broadcast" or not _reaches(plan, e.touch, product):
                 continue

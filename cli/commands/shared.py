@@ -44,7 +44,9 @@ def object_counts(plan: Any) -> str:
     from cadence.store.shared.objects import WRITE_ORDER, plan_objects
 
     counts = Counter(kind for kind, _ in plan_objects(plan_to_dict(plan)))
-    return ", ".join(f"{counts[k]} {k}" for k in WRITE_ORDER)
+    # Action items and sign-offs are named only when the plan has some.
+    optional = ("action_item", "signoff", "review")
+    return ", ".join(f"{counts[k]} {k}" for k in WRITE_ORDER if counts[k] or k not in optional)
 
 
 def cmd_share(args: argparse.Namespace) -> int:

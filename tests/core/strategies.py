@@ -105,6 +105,9 @@ def raw_plans(draw):
             b["products"] = (
                 draw(st.lists(st.sampled_from(product_ids), unique=True)) if product_ids else []
             )
+        participants = draw(st.lists(st.sampled_from(team_ids), unique=True, max_size=3))
+        if participants:
+            b["participants"] = participants
         broadcasts.append(b)
     requests = []
     if products:
@@ -154,7 +157,9 @@ def raw_plans(draw):
         if draw(st.booleans()):
             asset["url"] = "https://example.com/" + aid
         content.append(asset)
+    extra = _meeting_records(draw, team_ids, broadcasts, products)
     return {
+        **extra,
         "cadence": 1,
         "id": draw(ids),
         "name": draw(names),
@@ -190,3 +195,42 @@ def raw_plans(draw):
         "requests": requests,
         "content": content,
     }
+
+
+def _meeting_records(draw, team_ids, broadcasts, products):
+    """Optional action items (of a broadcast) and sign-offs (of a product's touches)."""
+    out = {}
+    if broadcasts and draw(st.booleans()):
+        items = []
+        for i, status in enumerate(draw(st.lists(st.sampled_from(["open", "done"]), max_size=2))):
+            held = draw(days)
+            item = {
+                "id": f"a{i}",
+                "text": draw(names),
+                "owner": draw(st.sampled_from(team_ids)),
+                "due": (held + timedelta(days=draw(st.integers(0, 30)))).isoformat(),
+                "status": status,
+                "meeting": draw(st.sampled_from(broadcasts))["id"],
+                "meeting_date": held.isoformat(),
+            }
+            if status == "done" and draw(st.booleans()):
+                item["done_on"] = held.isoformat()
+            items.append(item)
+        out["action_items"] = items
+    if products and draw(st.booleans()):
+        product = draw(st.sampled_from(products))
+        out["signoffs"] = [
+            {
+                "product": product["id"],
+                "by": draw(names),
+                "role": draw(st.sampled_from(["marketing", "sales"])),
+                "at": f"{draw(days).isoformat()}T10:00:00Z",
+                "fingerprint": "sha256:0123456789abcdef",
+                "touches": product["touches"],
+            }
+        ]
+        if draw(st.booleans()):
+            out["reviews"] = [
+                {"product": product["id"], "by": draw(names), "at": "2027-01-02T08:00:00Z"}
+            ]
+    return out

@@ -272,3 +272,20 @@ def test_credentials_come_from_the_url_netrc_or_nowhere(tmp_path, monkeypatch):
     assert caught.value.message == (
         "publish: no password for carol@other.example.com in ~/.netrc and no terminal to ask on"
     )
+
+
+def test_signed_off_only_publishes_the_signed_products_and_the_meetings(
+    radicale, demo_file, capsys
+):
+    collection = f"{radicale.url}/{USER}/sdr/"
+    for role, who in (("marketing", "Maria Lopez"), ("sales", "Sam Okafor")):
+        assert main(["signoff", str(demo_file), "--product", "billing", "--by", who,
+                     "--role", role, "--save"]) == 0  # fmt: skip
+    message = _publish(demo_file, collection, capsys, "--dry-run", "--signed-off-only")
+    lines = message.splitlines()[1:]
+    assert sum("Sales & marketing alignment" in x for x in lines) == 50
+    assert sum("Billing Cloud" in x for x in lines) == 138 == len(lines) - 50
+    # sdr's billing touches and the alignment meetings sdr takes part in; no other product.
+    assert lines and all(("Billing Cloud" in x) or ("alignment" in x) for x in lines)
+    assert any("Sales & marketing alignment" in x for x in lines)
+    assert not any(("Analytics Suite" in x) or ("Field Mobile" in x) for x in lines)

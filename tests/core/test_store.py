@@ -271,6 +271,7 @@ def test_schema_1_document_gains_the_content_library(tmp_path):
     without = dataclasses.replace(
         plan,
         content=(),
+        broadcasts=tuple(dataclasses.replace(b, participants=()) for b in plan.broadcasts),
         products=tuple(
             dataclasses.replace(
                 p, touches=tuple(dataclasses.replace(t, asset=None) for t in p.touches)
@@ -280,17 +281,13 @@ def test_schema_1_document_gains_the_content_library(tmp_path):
     )
     path = tmp_path / "old.cadence"
     save_plan_document(without, path)
-    con = sqlite3.connect(path)
-    con.execute("DROP TABLE asset")
-    con.execute("ALTER TABLE touch DROP COLUMN asset")
-    con.commit()
-    con.close()
-    _mark_schema(path, 1)
+    _as_schema_1(path)
     with open_document(path) as doc:
         assert doc.load() == without
-        changes = doc.save(plan)
+        with_library = dataclasses.replace(plan, broadcasts=without.broadcasts)
+        changes = doc.save(with_library)
         assert changes.content
-    assert read_plan_file(path) == plan
+    assert read_plan_file(path) == with_library
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
         "2",
@@ -309,7 +306,7 @@ def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
 
     path = tmp_path / "p.cadence"
     save_plan_document(demo_plan(), path)
-    _mark_schema(path, 1)
+    _mark_schema(path, 2)
     steps = []
 
     def one_to_two(conn):
@@ -319,14 +316,15 @@ def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
     def two_to_three(conn):
         steps.append(2)
 
-    monkeypatch.setattr(document, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(document, "UPGRADES", {1: one_to_two, 2: two_to_three})
+    # The document is at schema 2 (the current one): steps 2 and 3 run, in order.
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 4)
+    monkeypatch.setattr(document, "UPGRADES", {2: one_to_two, 3: two_to_three})
     with open_document(path) as doc:
         assert doc.load() == demo_plan()
     assert steps == [1, 2]
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "3",
+        "4",
     )
     assert "notes" in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
@@ -337,22 +335,102 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
 
     path = tmp_path / "p.cadence"
     save_plan_document(demo_plan(), path)
-    _mark_schema(path, 1)
+    _mark_schema(path, 2)
 
     def broken(conn):
         conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")
         raise sqlite3.OperationalError("simulated")
 
-    monkeypatch.setattr(document, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(document, "UPGRADES", {1: broken})
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(document, "UPGRADES", {2: broken})
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        "upgrading the document from schema 1 to 2 failed (simulated); the file was not changed"
+        "upgrading the document from schema 2 to 3 failed (simulated); the file was not changed"
     )
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "1",
+        "2",
     )
     assert "notes" not in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
+
+
+def _as_schema_1(path: Path) -> None:
+    """Turn a schema-2 document back into what Cadence wrote before the content library
+    and meetings (schema 1)."""
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE asset")
+    con.execute("ALTER TABLE touch DROP COLUMN asset")
+    con.execute("DROP TABLE action_item")
+    con.execute("DROP TABLE signoff")
+    con.execute("DROP TABLE review")
+    con.execute("ALTER TABLE broadcast DROP COLUMN participants")
+    con.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+
+
+def test_schema_1_document_is_upgraded_to_meetings_and_signoffs(tmp_path):
+    import datetime as dt
+
+    path = tmp_path / "old.cadence"
+    plan = demo_plan()
+    old = dataclasses.replace(
+        plan,
+        broadcasts=tuple(dataclasses.replace(b, participants=()) for b in plan.broadcasts),
+        content=(),
+        products=tuple(
+            dataclasses.replace(
+                p, touches=tuple(dataclasses.replace(t, asset=None) for t in p.touches)
+            )
+            for p in plan.products
+        ),
+    )
+    save_plan_document(old, path)
+    _as_schema_1(path)
+    with open_document(path) as doc:
+        assert doc.load() == old
+        from cadence.ops import add_action_item, sign_off_product
+
+        added = add_action_item(
+            old, "Own qualification", "sdr", dt.date(2027, 1, 15), "alignment", dt.date(2027, 1, 11)
+        ).plan
+        at = dt.datetime(2027, 1, 12, 9, 30, tzinfo=dt.UTC)
+        signed = sign_off_product(added, "Sam Okafor", "sales", at, "billing").plan
+        changes = doc.save(signed)
+        assert changes.action_items and changes.signoffs and not changes.replan_all
+    back = read_plan_file(path)
+    assert back == signed
+    assert [a.id for a in back.action_items] == ["own-qualification"]
+    assert [(s.product, s.by, s.role) for s in back.signoffs] == [
+        ("billing", "Sam Okafor", "sales")
+    ]
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "2",
+    )
+    con.close()
+
+
+def test_participants_action_items_signoffs_round_trip(tmp_path):
+    import datetime as dt
+
+    from cadence.ops import add_action_item, mark_action_done, sign_off_product
+
+    plan = demo_plan()
+    assert plan.broadcasts[2].participants == ("sdr", "ae")
+    op = add_action_item(
+        plan, "Give Qualification an owner", "mkt", dt.date(2027, 3, 5), "alignment",
+        dt.date(2027, 3, 1),
+    )  # fmt: skip
+    done = mark_action_done(op.plan, op.created, dt.date(2027, 3, 4)).plan
+    at = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)
+    signed = sign_off_product(done, "Maria Lopez", "marketing", at).plan
+    assert len(signed.signoffs) == 3  # every product
+    write_plan_file(signed, tmp_path / "p.cadence")
+    back = read_plan_file(tmp_path / "p.cadence")
+    assert back == signed
+    write_plan_file(back, tmp_path / "p.json")
+    assert (tmp_path / "p.json").read_text() == dumps_plan(signed)
+    assert loads_plan(dumps_plan(signed)) == signed

@@ -47,7 +47,8 @@ def test_opens_on_today_in_month_view(view):
     ("selection", "expected"),
     [
         (CalendarFilter(), 92),
-        (CalendarFilter(teams=frozenset({"sdr"})), 12),
+        # sdr's 12 entries + the 5 alignment meetings it takes part in (participants)
+        (CalendarFilter(teams=frozenset({"sdr"})), 12 + 5),
         (CalendarFilter(teams=frozenset({"mkt"})), 59),
         (CalendarFilter(channels=frozenset({"call"})), 16),
         (CalendarFilter(automation="manual"), 29),
@@ -71,8 +72,8 @@ def test_filter_widgets_drive_the_filter(view, qtbot):
     with qtbot.waitSignal(view.sig_filter_changed):
         view.team_combo.setCurrentIndex(view.team_combo.findData("sdr"))
     assert view.filter().teams == {"sdr"}
-    assert count(view) == 12
-    assert view.count_label.text() == "12 entries (filtered)"
+    assert count(view) == 17  # 12 of its own + 5 alignment meetings it takes part in
+    assert view.count_label.text() == "17 entries (filtered)"
     view.channel_combo.setCurrentIndex(view.channel_combo.findData("call"))
     assert count(view) == 4
     qtbot.keyClicks(view.search, "intro")
@@ -107,7 +108,7 @@ def test_product_filter_offers_that_products_cohorts(view):
 def test_a_filter_of_several_teams_shows_in_the_combo(view):
     view.set_filter(CalendarFilter(teams=frozenset({"sdr", "ae"})))
     assert view.team_combo.currentText() == "2 selected"
-    assert count(view) == 28
+    assert count(view) == 28 + 5  # + the 5 alignment meetings both take part in
 
 
 def test_week_and_agenda_views(view, qtbot):
@@ -272,8 +273,9 @@ def test_workload_hint_filters_to_a_team_week(view, controller):
     assert view.view() == "week"
     assert view.period() == (date(2027, 3, 1), date(2027, 3, 7))
     assert view.team_combo.currentData() == "ae"
-    assert {o.owner for o in view.visible_occurrences()} == {"ae"}
-    assert count(view) == 5
+    # ae's own entries, and marketing's alignment meeting ae takes part in
+    assert {o.owner for o in view.visible_occurrences()} == {"ae", "mkt"}
+    assert count(view) == 5 + 1
 
 
 def test_updates_right_after_an_edit(view, controller, qtbot):

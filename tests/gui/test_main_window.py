@@ -405,7 +405,15 @@ def test_plan_vs_actual_is_a_tab_and_compare_opens_the_what_if_panel(qtbot, wind
     from ui.actuals_view import ActualsView
     from ui.diff_panel import DiffPanel
 
-    titles = ["Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual", "Content"]
+    titles = [
+        "Cycle map",
+        "Calendar",
+        "Requests",
+        "Workload",
+        "Plan vs actual",
+        "Content",
+        "Meetings",
+    ]
     window.resize(1440, 900)
     qtbot.waitUntil(lambda: window.size().toTuple() == (1440, 900))
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == titles

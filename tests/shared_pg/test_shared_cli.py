@@ -38,10 +38,10 @@ def test_db_init_creates_the_schema(pg_db, capsys) -> None:
     out = capsys.readouterr().out
     assert out == (
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}: Cadence schema "
-        "at revision 0003_feed_tokens (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
+        "at revision 0004_meetings (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
     )
     assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    assert "(was 0003_feed_tokens)" in capsys.readouterr().out
+    assert "(was 0004_meetings)" in capsys.readouterr().out
 
 
 def test_share_then_pull_gives_the_same_plan(pg_db, demo_cadence, tmp_path, capsys) -> None:
@@ -170,3 +170,32 @@ def test_a_command_writing_a_stale_plan_gets_the_conflict(pg_db, demo_cadence, c
         "(revision 2; your edit was based on revision 1); nothing was saved — reload and edit again"
     )
     assert read_plan(url).name == "Renamed meanwhile"
+
+
+def test_action_items_and_signoffs_round_trip_and_change_on_the_server(
+    pg_db, demo_cadence, tmp_path, capsys
+) -> None:
+    _init(pg_db, capsys)
+    url = pg_db.url()
+    assert main(["share", str(demo_cadence), url]) == 0
+    agenda = ["agenda", url, "--meeting", "alignment", "--date", "2027-03-01"]
+    assert main([*agenda, "--add-action", "Own it", "--owner", "mkt", "--due", "2027-03-05",
+                 "--save"]) == 0  # fmt: skip
+    assert main(["signoff", url, "--product", "billing", "--by", "Sam", "--role", "sales",
+                 "--save"]) == 0  # fmt: skip
+    assert main(["actions", url, "--done", "own-it", "--on", "2027-03-04"]) == 0
+    assert main(["signoff", url, "--submit", "--product", "mobile", "--by", "Priya", "--save"]) == 0
+    copy = tmp_path / "copy.cadence"
+    capsys.readouterr()
+    assert main(["pull", url, "-o", str(copy)]) == 0
+    assert capsys.readouterr().out == (
+        f"Pulled {url} into {copy} ({COUNTS}, 1 action_item, 1 signoff, 1 review)\n"
+    )
+    pulled = read_plan(copy)
+    assert pulled == read_plan(url)
+    assert [(a.id, a.status, str(a.done_on)) for a in pulled.action_items] == [
+        ("own-it", "done", "2027-03-04")
+    ]
+    assert [(s.product, s.by, s.role) for s in pulled.signoffs] == [("billing", "Sam", "sales")]
+    assert [(q.product, q.by) for q in pulled.reviews] == [("mobile", "Priya")]
+    assert pulled.broadcasts[2].participants == ("sdr", "ae")

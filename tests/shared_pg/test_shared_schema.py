@@ -22,6 +22,7 @@ from cadence.store.shared.tables import SHARED_METADATA
 from cadence.store.shared.url import parse_shared_url
 
 TABLES = [
+    "action_item",
     "asset",
     "broadcast",
     "cadence_schema_version",
@@ -31,13 +32,15 @@ TABLES = [
     "plan_stamp",
     "product",
     "request",
+    "review",
+    "signoff",
     "stage",
     "team",
     "touch",
 ]
 
 
-HEAD = "0003_feed_tokens"  # the newest migration (0001 the shared tables, 0002 the library, 0003 feed tokens)
+HEAD = "0004_meetings"  # the newest migration: 0001 shared tables, 0002 library, 0003 feed tokens, 0004 meetings
 
 
 def _context(conn) -> MigrationContext:

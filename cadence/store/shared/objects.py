@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence.store.shared.tables import (
+    SharedActionItemRow,
     SharedAssetRow,
     SharedBroadcastRow,
     SharedModel,
     SharedPlanRow,
     SharedProductRow,
     SharedRequestRow,
+    SharedReviewRow,
+    SharedSignoffRow,
     SharedStageRow,
     SharedTeamRow,
     SharedTouchRow,
@@ -53,11 +56,15 @@ KINDS = {
         Kind("broadcast", SharedBroadcastRow, ("broadcast_id",)),
         Kind("request", SharedRequestRow, ("request_id",)),
         Kind("asset", SharedAssetRow, ("asset_id",)),
+        Kind("action_item", SharedActionItemRow, ("action_id",)),
+        Kind("signoff", SharedSignoffRow, ("product", "role", "at")),
+        Kind("review", SharedReviewRow, ("product", "at")),
     )
 }
 # Parents before children when adding; the reverse when removing.
 WRITE_ORDER = (
     "settings", "team", "product", "stage", "touch", "broadcast", "request", "asset",
+    "action_item", "signoff", "review",
 )  # fmt: skip
 BOOKKEEPING = frozenset({"pk", "plan_key", "revision", "changed_by", "changed_at"})
 
@@ -129,12 +136,14 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
                 "time": b["time"],
                 "automated": b["automated"],
                 "products": json.dumps(b["products"]) if "products" in b else None,
+                "participants": (json.dumps(b["participants"]) if "participants" in b else None),
             },
         )
     for i, q in enumerate(data["requests"]):
         put("request", {"position": i, "request_id": q["id"], **_request_fields(q)})
     for i, a in enumerate(data.get("content", [])):
         put("asset", asset_values(i, a))
+    _put_meeting_records(data, put)
     return out
 
 
@@ -164,6 +173,44 @@ def _asset_raw(a: Values) -> dict[str, Any]:
         if a[key] is not None:
             out[key] = a[key]
     return out
+
+
+# --- action items and sign-offs (revision 0004_meetings) --------------------------------
+
+ACTION_ITEM_FIELDS = ("text", "owner", "due", "status", "meeting", "meeting_date")
+SIGNOFF_FIELDS = ("product", "by", "role", "at", "fingerprint")
+
+
+def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
+    for i, a in enumerate(data.get("action_items", [])):
+        values = {k: a[k] for k in ACTION_ITEM_FIELDS}
+        put(
+            "action_item",
+            {"position": i, "action_id": a["id"], **values, "done_on": a.get("done_on")},
+        )
+    for i, s in enumerate(data.get("signoffs", [])):
+        touches = json.dumps(s["touches"], ensure_ascii=False)
+        put("signoff", {"position": i, **{k: s[k] for k in SIGNOFF_FIELDS}, "touches": touches})
+    for i, q in enumerate(data.get("reviews", [])):
+        put("review", {"position": i, "product": q["product"], "by": q["by"], "at": q["at"]})
+
+
+def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) -> None:
+    items = objects.get("action_item", [])
+    if items:
+        raw["action_items"] = [
+            {"id": a["action_id"], **{k: a[k] for k in ACTION_ITEM_FIELDS}, "done_on": a["done_on"]}
+            for a in items
+        ]
+    signoffs = objects.get("signoff", [])
+    if signoffs:
+        raw["signoffs"] = [
+            {**{k: s[k] for k in SIGNOFF_FIELDS}, "touches": json.loads(s["touches"])}
+            for s in signoffs
+        ]
+    reviews = objects.get("review", [])
+    if reviews:
+        raw["reviews"] = [{k: q[k] for k in ("product", "by", "at")} for q in reviews]
 
 
 def _request_fields(q: dict[str, Any]) -> Values:
@@ -289,9 +336,12 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
         }
         if b["products"] is not None:
             item["products"] = json.loads(b["products"])
+        if b.get("participants") is not None:
+            item["participants"] = json.loads(b["participants"])
         raw["broadcasts"].append(item)
     if objects.get("asset"):
         raw["content"] = [_asset_raw(a) for a in objects["asset"]]
+    _meeting_records_raw(objects, raw)
     return raw
 
 

@@ -24,11 +24,14 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from cadence.store.tables import (
+    ActionItemColumns,
     AssetColumns,
     BroadcastColumns,
     PlanSettingsColumns,
     ProductColumns,
     RequestColumns,
+    ReviewColumns,
+    SignoffColumns,
     StageColumns,
     TeamColumns,
     TouchColumns,
@@ -128,6 +131,27 @@ class SharedAssetRow(AssetColumns, Revisioned, table=True):
 
     __tablename__ = "asset"
     __table_args__ = (UniqueConstraint("plan_key", "asset_id"),)
+
+
+class SharedActionItemRow(ActionItemColumns, Revisioned, table=True):
+    """An action item of a meeting (revision 0004_meetings)."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (UniqueConstraint("plan_key", "action_id"),)
+
+
+class SharedSignoffRow(SignoffColumns, Revisioned, table=True):
+    """A sign-off of one product's touches (revision 0004_meetings)."""
+
+    __tablename__ = "signoff"
+    __table_args__ = (UniqueConstraint("plan_key", "product", "role", "at"),)
+
+
+class SharedReviewRow(ReviewColumns, Revisioned, table=True):
+    """A product submitted for review (revision 0004_meetings)."""
+
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("plan_key", "product", "at"),)
 
 
 class MemberRow(SharedModel, table=True):
