@@ -51,13 +51,14 @@ class NavTarget:
     tab: str | None = None  # "map" | "calendar" | "requests" | "workload"
 
 
-def first_error(plan: Plan) -> str | None:
-    """The validation layer's first message for ``plan``, or None when it is valid."""
-    from cadence.formats.plan_json import plan_to_dict
-    from cadence.validate import PlanInvalid, build_plan
+def first_error(plan: Plan, since: Plan | None = None) -> str | None:
+    """The validation layer's first message for ``plan``, or None when it is valid
+    (``since``: the valid plan it was edited from; only what differs is checked)."""
+    from cadence.formats.plan_json import validate_plan
+    from cadence.validate import PlanInvalid
 
     try:
-        build_plan(plan_to_dict(plan))
+        validate_plan(plan, since)
     except PlanInvalid as exc:
         return str(exc.errors[0]) if exc.errors else str(exc)
     return None
@@ -310,7 +311,7 @@ class DocumentController(QObject):
                 changes = self.document.save(plan)  # validates, one transaction
                 self.last_saved = self.clock()
             else:
-                error = first_error(plan)
+                error = first_error(plan, since=self.plan)
                 if error is not None:
                     self.last_error = error
                     return False

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
 from cadence.files import keep_mode
-from cadence.formats.plan_json import plan_to_dict
+from cadence.formats.plan_json import plan_to_dict, validate_plan
 from cadence.model import Plan
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
@@ -487,9 +487,10 @@ class Document:
         if self.read_only:
             raise StoreError(f"{self.path.name} is open read-only")
         # One validation path: a plan edited with dataclasses.replace is checked
-        # here too, so nothing invalid reaches the document.
-        build_plan(plan_to_dict(plan))
+        # here too, so nothing invalid reaches the document (what differs from the
+        # stored plan, which was checked when it was read or saved).
         old = self._plan
+        validate_plan(plan, since=old)
         changes = diff_plans(old, plan)
         if changes.empty and old is not None and old.updated == plan.updated:
             return changes
@@ -524,7 +525,7 @@ class Document:
                     session.rollback()
                     self._plan = old
                     return old, None
-                build_plan(plan_to_dict(new))
+                validate_plan(new, since=old)
                 changes = diff_plans(old, new)
                 if not changes.empty or old.updated != new.updated:
                     _write_changes(session, old, new, changes)
