@@ -11,7 +11,7 @@ checks this after random edits), keeping per product:
 
 Broadcast leads and capacity gaps are re-summed on every update (they are
 cheap and depend on every product); the calendar and the gap list are merged
-from the per-product pieces.
+from the per-product pieces when first read (their lengths are known at once).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ class Replan:
     """What :meth:`Planner.update` returns."""
 
     schedule: Schedule
-    gaps: tuple[Gap, ...]
+    # Every gap in report order; put in order when first read (its length at once).
+    gaps: Sequence[Gap]
     # Ids of the products whose occurrences were recomputed (added, edited or removed).
     rescheduled: tuple[str, ...] = ()
     # Ids of the products whose gaps were recomputed.
@@ -289,9 +290,11 @@ class Planner:
         for g in capacity:
             wide.setdefault(gaps.gap_bucket(g), []).append(g)
         ids = [p.id for p in products]
-        self._gap_list.update(
-            [("", wide), *zip(ids, (part.buckets for part in parts), strict=True)]
-        )
+        sources: Sources[Gap] = [
+            ("", wide),
+            *zip(ids, (part.buckets for part in parts), strict=True),
+        ]
+        self._gap_list.update(sources)
         by_product: dict[str | None, Sequence[Gap]] = {
             pid: part.gaps for pid, part in zip(ids, parts, strict=True) if part.gaps
         }
@@ -301,5 +304,6 @@ class Planner:
         for part in parts:
             for kind, n in part.kinds.items():
                 kinds[kind] = kinds.get(kind, 0) + n
-        found = tuple(self._gap_list.entries())
+        count = len(capacity) + sum(len(part.gaps) for part in parts)
+        found = MergedEntries(self._gap_list, sources, count)
         return Replan(result, found, rescheduled, rechecked, by_product, kinds)

@@ -141,7 +141,8 @@ class DocumentController(QObject):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._replanner = replanner or Replanner()
         self.schedule: Schedule = Schedule(())
-        self.gaps: list[Gap] = []
+        #: every gap in report order (put in order when first read)
+        self.gaps: Sequence[Gap] = []
         self._by_product: Mapping[str | None, Sequence[Gap]] = {}
         self._kind_counts: Mapping[str, int] = {}
         self._occurrences: list[Occurrence] | None = None
@@ -335,7 +336,7 @@ class DocumentController(QObject):
     def _replan(self) -> None:
         result, self.replan_ms = self._replanner.update(self.plan)
         self.schedule = result.schedule
-        self.gaps = list(result.gaps)
+        self.gaps = result.gaps
         self._by_product = result.gaps_by_product
         self._kind_counts = result.kind_counts
         self._occurrences = None
