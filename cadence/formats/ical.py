@@ -26,12 +26,12 @@ import io
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.formats.export_common import (
@@ -475,33 +475,73 @@ def read_previous(
         return {}
 
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            out, cadence_export, bad_event = _previous_events(file)
     except IsADirectoryError:
         return unusable("is a folder, not an .ics file")
     except OSError as exc:
         return unusable(f"cannot read ({exc.strerror or exc})")
-    try:
-        text = raw.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
     except UnicodeDecodeError:
         return unusable("not UTF-8 text")
-    if f"\r\nPRODID:{PRODID}\r\n" not in text:
+    if not cadence_export:
         return unusable("not a calendar exported by Cadence (PRODID differs)")
+    if bad_event:
+        return unusable("an event has no UID or a SEQUENCE that is not a number")
+    return out
+
+
+def _previous_events(file: BinaryIO) -> tuple[dict[str, PreviousEvent], bool, bool]:
+    """(UID → event, whether a line names Cadence's PRODID, whether an event was
+    unusable) of an .ics file, read one line at a time (a large export is never
+    held in memory whole)."""
     out: dict[str, PreviousEvent] = {}
+    cadence_export = bad_event = False
     body: list[str] | None = None
-    for line in text.split("\r\n"):
+    for n, line in enumerate(unfolded_lines(file)):
         if line == "BEGIN:VEVENT":
             body = []
         elif line == "END:VEVENT" and body is not None:
             event = _previous_event(body)
             if event is None:
-                return unusable("an event has no UID or a SEQUENCE that is not a number")
-            uid, previous, cancelled = event
-            if not cancelled:
-                out[uid] = previous
+                bad_event = True
+            else:
+                uid, previous, cancelled = event
+                if not cancelled:
+                    out[uid] = previous
             body = None
         elif body is not None:
             body.append(line)
-    return out
+        elif n > 0 and line == f"PRODID:{PRODID}":
+            cadence_export = True
+    return out, cadence_export, bad_event
+
+
+def unfolded_lines(file: BinaryIO) -> Iterator[str]:
+    """The content lines of an .ics file, read one line at a time: a line that starts
+    with a space or a tab continues the one before (RFC 5545 folding).
+    Raises UnicodeDecodeError when the text is not UTF-8."""
+    current: str | None = None
+    for piece in _crlf_lines(file):
+        if current is not None and piece[:1] in (" ", "\t"):
+            current += piece[1:]
+            continue
+        if current is not None:
+            yield current
+        current = piece
+    if current is not None:
+        yield current
+
+
+def _crlf_lines(file: BinaryIO) -> Iterator[str]:
+    """The file's text split at CRLF (a bare LF stays inside its line)."""
+    carry = ""
+    for raw in file:
+        carry += raw.decode("utf-8")
+        if carry.endswith("\r\n"):
+            yield carry[:-2]
+            carry = ""
+    if carry:
+        yield carry
 
 
 def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
