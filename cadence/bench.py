@@ -264,7 +264,8 @@ _RSS_PROBE = (
     "out = sys.argv.pop(1)\n"
     "def note():\n"
     "    with open(out, 'w') as f:\n"
-    "        f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "        use = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "        f.write(f'{use.ru_maxrss} {use.ru_utime + use.ru_stime}')\n"
     "atexit.register(note)\n"
     "sys.argv[0] = 'cadence'\n"
     "from cadence.cli import main\n"
@@ -273,9 +274,10 @@ _RSS_PROBE = (
 
 
 def command_figures(plan: Plan) -> dict[str, Any]:
-    """Wall seconds and peak RSS (MB) of ``cadence schedule --json`` and ``cadence export``
-    (to .ics, then again over the previous export) on ``plan``, each run as a subprocess
-    of this interpreter (``resource`` ru_maxrss of the child, read as it exits)."""
+    """Wall seconds, CPU seconds and peak RSS (MB) of ``cadence schedule --json`` and
+    ``cadence export`` (to .ics, then again over the previous export) on ``plan``, each
+    run as a subprocess of this interpreter (``resource`` ru_maxrss and user + system
+    time of the child, read as it exits)."""
     import subprocess
     import tempfile
     from pathlib import Path
@@ -306,8 +308,10 @@ def command_figures(plan: Plan) -> dict[str, Any]:
             if done.returncode != 0:
                 figures[f"{name}_error"] = done.stderr.strip().splitlines()[-1:] or done.returncode
                 continue
+            rss_kb, cpu_s = Path(rss_file).read_text().split()
             figures[f"{name}_s"] = round(wall, 2)
-            figures[f"{name}_peak_rss_mb"] = round(int(Path(rss_file).read_text()) / 1024, 1)
+            figures[f"{name}_cpu_s"] = round(float(cpu_s), 2)
+            figures[f"{name}_peak_rss_mb"] = round(int(rss_kb) / 1024, 1)
     return figures
 
 
@@ -410,10 +414,13 @@ LABELS = (
     ("peak_mb", "peak memory (tracemalloc)", " MB"),
     ("ics_events_per_s", "iCalendar export", " events/s"),
     ("schedule_json_s", "schedule --json (40 products)", " s"),
+    ("schedule_json_cpu_s", "  its CPU time", " s"),
     ("schedule_json_peak_rss_mb", "  its peak RSS", " MB"),
     ("export_s", "export .ics (40 products)", " s"),
+    ("export_cpu_s", "  its CPU time", " s"),
     ("export_peak_rss_mb", "  its peak RSS", " MB"),
     ("reexport_s", "export again over it", " s"),
+    ("reexport_cpu_s", "  its CPU time", " s"),
     ("reexport_peak_rss_mb", "  its peak RSS", " MB"),
     ("edit_ms", "edit to painted (p50/p95)", " ms"),
     ("undo_ms", "undo to painted (p50/p95)", " ms"),

@@ -21,6 +21,7 @@ A fast serializer written for our few event shapes, proven against libical, `ica
 from __future__ import annotations
 
 import calendar as calendar_module
+import codecs
 import hashlib
 import io
 import os
@@ -516,32 +517,51 @@ def _previous_events(file: BinaryIO) -> tuple[dict[str, PreviousEvent], bool, bo
     return out, cadence_export, bad_event
 
 
+#: bytes read at a time from a previous export
+READ_BLOCK = 1 << 20
+
+
 def unfolded_lines(file: BinaryIO) -> Iterator[str]:
-    """The content lines of an .ics file, read one line at a time: a line that starts
-    with a space or a tab continues the one before (RFC 5545 folding).
+    """The content lines of an .ics file, read a block at a time: the text split at
+    CRLF once each CRLF followed by a space or a tab is removed (RFC 5545 folding).
     Raises UnicodeDecodeError when the text is not UTF-8."""
-    current: str | None = None
-    for piece in _crlf_lines(file):
-        if current is not None and piece[:1] in (" ", "\t"):
-            current += piece[1:]
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    # Text not yet split: from a CRLF whose line may still continue in the next block.
+    tail = ""
+    first = True
+    while block := file.read(READ_BLOCK):
+        text = tail + decoder.decode(block)
+        cut = _last_line_end(text)
+        if cut < 0:
+            tail = text
             continue
-        if current is not None:
-            yield current
-        current = piece
-    if current is not None:
-        yield current
+        lines = _unfold(text[:cut]).split("\r\n")
+        yield from lines if first else lines[1:]  # the tail starts with its CRLF
+        first = False
+        tail = text[cut:]
+    lines = _unfold(tail + decoder.decode(b"", final=True)).split("\r\n")
+    if not first:
+        del lines[0]
+    if lines and lines[-1] == "":
+        del lines[-1]  # the file's last CRLF ends a line, it does not start one
+    yield from lines
 
 
-def _crlf_lines(file: BinaryIO) -> Iterator[str]:
-    """The file's text split at CRLF (a bare LF stays inside its line)."""
-    carry = ""
-    for raw in file:
-        carry += raw.decode("utf-8")
-        if carry.endswith("\r\n"):
-            yield carry[:-2]
-            carry = ""
-    if carry:
-        yield carry
+def _last_line_end(text: str) -> int:
+    """Where the last CRLF of ``text`` is that ends a line for sure (the text after it
+    shows it is not folded: no space or tab follows), or -1."""
+    cut = text.rfind("\r\n")
+    while cut >= 0 and text[cut + 2 : cut + 3] in ("", " ", "\t"):
+        cut = text.rfind("\r\n", 0, cut)
+    return cut
+
+
+def _unfold(text: str) -> str:
+    return text.replace("\r\n ", "").replace("\r\n\t", "")
+
+
+# The properties of a previous event the next export needs.
+_KEPT_FIELDS = frozenset({"UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"})
 
 
 def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
@@ -550,9 +570,9 @@ def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
     for line in body:
         if line.startswith("BEGIN:VALARM"):
             break  # the alarm's lines are content, not the event's own fields
-        for name in ("UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"):
-            if line.startswith((f"{name}:", f"{name};")):
-                fields.setdefault(name, line)
+        name = line.partition(":")[0].partition(";")[0]
+        if name in _KEPT_FIELDS:
+            fields.setdefault(name, line)
     uid = fields.get("UID", "")[4:]
     try:
         sequence = int(fields.get("SEQUENCE", "SEQUENCE:0")[9:])
