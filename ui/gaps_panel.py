@@ -371,12 +371,17 @@ class GapTreeModel(QAbstractItemModel):
         return self._nodes[key >> _LEAF_SHIFT], key & _LEAF_MASK
 
     def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
+        # The view's layout asks for every shown row after rows come or go: checked
+        # here directly rather than through hasIndex (three calls back into Python).
         node = self._node(parent)
-        assert node is not None
+        if node is None or not 0 <= column < len(COLUMNS) or parent.column() > 0:
+            return QModelIndex()
         if node.level == "kind":
+            if not 0 <= row < len(node.gaps):
+                return QModelIndex()
             return self.createIndex(row, column, (node.id << _LEAF_SHIFT) + row)
+        if not 0 <= row < len(node.children):
+            return QModelIndex()
         return self.createIndex(row, column, node.children[row].id)
 
     def parent(self, child: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
