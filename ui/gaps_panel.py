@@ -314,6 +314,11 @@ class GapTreeModel(QAbstractItemModel):
                 return False
             if pnode is not None:
                 changed[pid] = grouped
+        renamed = {
+            p.id
+            for p, q in zip(plan.products, self._plan.products, strict=True)
+            if p.name != q.name
+        }
         self._plan = plan
         self._shown = dict(by_product)
         for pid, grouped in changed.items():
@@ -322,7 +327,7 @@ class GapTreeModel(QAbstractItemModel):
                 self._replace_rows(knode, grouped[knode.key or ""])
             pnode.count = sum(k.count for k in pnode.children)
         self.total = sum(p.count for p in self._root.children)
-        self._group_labels_changed()
+        self._group_labels_changed({*changed, *renamed})
         return True
 
     def _replace_rows(self, knode: _Node, found: list[Gap]) -> None:
@@ -344,9 +349,11 @@ class GapTreeModel(QAbstractItemModel):
             last = self.index(min(before, after) - 1, len(COLUMNS) - 1, parent)
             self.dataChanged.emit(self.index(0, 0, parent), last)
 
-    def _group_labels_changed(self) -> None:
-        """The group rows' labels carry names and counts: announce them all (a few dozen)."""
+    def _group_labels_changed(self, product_ids: set[str | None]) -> None:
+        """The group rows' labels carry names and counts: announce those of these products."""
         for pnode in self._root.children:
+            if pnode.key not in product_ids:
+                continue
             self.dataChanged.emit(
                 self.createIndex(pnode.row, 0, pnode.id), self.createIndex(pnode.row, 0, pnode.id)
             )
