@@ -16,7 +16,6 @@ import io
 import json
 import sys
 import time as clock
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +34,7 @@ def _events(schedule: Schedule, count: int) -> tuple[Occurrence, ...]:
     out = list(touches)
     round_ = 1
     while len(out) < count:
-        out.extend(replace(o, uid=f"r{round_}.{o.uid}") for o in touches[: count - len(out)])
+        out.extend(o._replace(uid=f"r{round_}.{o.uid}") for o in touches[: count - len(out)])
         round_ += 1
     return tuple(out)
 

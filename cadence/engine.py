@@ -194,7 +194,8 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
     horizon = _Horizon.of(plan)
     spans = {product.stages[s.index].id: s for s in journey(product)}
     out = ProductSchedule(product)
-    intake = product.cohorts.intake_dates()
+    # Each cohort with its date as UIDs spell it (20270301): made once, not per touch.
+    intake = [(d, d.isoformat().replace("-", "")) for d in product.cohorts.intake_dates()]
     for touch in sorted(product.touches, key=lambda t: t.id):
         span = spans.get(touch.stage)
         if span is None or touch.offset_days >= span.days:
@@ -203,8 +204,8 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
         tk = time_key(touch.time)
         offsets = repeat_offsets(span, touch)
         stage_id = product.stages[span.index].id
-        for cohort in intake:
-            head = f"{plan.id}.{product.id}.{touch.id}.{cohort:%Y%m%d}."
+        for cohort, stamp in intake:
+            head = f"{plan.id}.{product.id}.{touch.id}.{stamp}."
             shared = (
                 touch.time,
                 product.id,

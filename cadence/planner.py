@@ -5,13 +5,14 @@
 checks this after random edits), keeping per product:
 
 * its occurrences (:func:`cadence.engine.product_schedule`), reused while the
-  product is equal and the plan id, horizon and calendar are unchanged;
+  product is equal and the plan id, horizon and calendar are unchanged (the last
+  few versions of each product are kept: an undo finds its results again);
 * its gaps and weekly loads (:func:`cadence.gaps.product_gaps`), which also need
   the same rules, teams and broadcasts.
 
 Broadcast leads and capacity gaps are re-summed on every update (they are
 cheap and depend on every product); the calendar and the gap list are merged
-from the per-product pieces.
+from the per-product pieces when first read (their lengths are known at once).
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ class Replan:
     """What :meth:`Planner.update` returns."""
 
     schedule: Schedule
-    gaps: tuple[Gap, ...]
-    # Ids of the products whose occurrences were recomputed (added, edited or removed).
+    # Every gap in report order; put in order when first read (its length at once).
+    gaps: Sequence[Gap]
+    # Ids of the products whose occurrences changed since the last update (added, edited,
+    # removed, or brought back as they were before: an undo).
     rescheduled: tuple[str, ...] = ()
-    # Ids of the products whose gaps were recomputed.
+    # Ids of the products whose gaps changed since the last update.
     rechecked: tuple[str, ...] = ()
     # The gaps of each product id (None: the plan-wide capacity gaps), in report order.
     gaps_by_product: Mapping[str | None, Sequence[Gap]] = field(default_factory=dict)
@@ -166,16 +169,36 @@ def _same(a: Product, b: Product) -> bool:
     return a is b or a == b
 
 
+#: results kept per product: the current one and the ones before (an undo brings a
+#: product back as it was, and finds its schedule and gaps still here)
+KEEP = 3
+
+
+def _lookup(kept: list[_Cached], key: Any, product: Product) -> _Cached | None:
+    """The kept result computed for ``product`` under ``key``, if any."""
+    for cached in kept:
+        if cached.key == key and _same(cached.product, product):
+            return cached
+    return None
+
+
+def _keep(kept: list[_Cached] | None, cached: _Cached) -> list[_Cached]:
+    """``cached`` first, then the others kept before it (at most KEEP in all)."""
+    rest = [c for c in kept or () if c is not cached]
+    return [cached, *rest[: KEEP - 1]]
+
+
 class Planner:
     """Keeps each product's schedule and gaps between updates. Not thread-safe."""
 
     def __init__(self) -> None:
-        self._schedules: dict[str, _Cached] = {}
+        # Per product id, its latest results first (see KEEP).
+        self._schedules: dict[str, list[_Cached]] = {}
         self._calendar: KeyedMerge[Occurrence] = KeyedMerge()
         self._skipped: KeyedMerge[Skipped] = KeyedMerge()
         self._gap_list: KeyedMerge[Gap] = KeyedMerge()
         self._leads: dict[str, _Cached] = {}
-        self._gaps: dict[str, _Cached] = {}
+        self._gaps: dict[str, list[_Cached]] = {}
         self._broadcast_key: Any = None
         self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
 
@@ -204,15 +227,17 @@ class Planner:
         """Each product's own occurrences (recomputed when it or the calendar changed)."""
         cal_key = engine.calendar_key(plan)
         rescheduled = {pid for pid in self._schedules if plan.product(pid) is None}
-        schedules: dict[str, _Cached] = {}
+        schedules: dict[str, list[_Cached]] = {}
         for p in products:
-            cached = self._schedules.get(p.id)
-            if cached is None or cached.key != cal_key or not _same(cached.product, p):
+            kept = self._schedules.get(p.id, [])
+            cached = _lookup(kept, cal_key, p)
+            if cached is None:
                 cached = _Cached(cal_key, p, engine.product_schedule(plan, p))
+            if not kept or cached is not kept[0]:
                 rescheduled.add(p.id)
-            schedules[p.id] = cached
+            schedules[p.id] = _keep(kept, cached)
         self._schedules = schedules
-        return [schedules[p.id].value for p in products], tuple(sorted(rescheduled))
+        return [schedules[p.id][0].value for p in products], tuple(sorted(rescheduled))
 
     def _broadcasts(self, plan: Plan, products: list[Product]) -> engine.BroadcastSchedule:
         """The broadcasts' occurrences; their leads sum over the products they reach."""
@@ -263,17 +288,19 @@ class Planner:
         """Each product's gaps (recomputed when it, the calendar, the broadcasts, the
         rules, the teams or the content library changed)."""
         g_key = (engine.calendar_key(plan), plan.broadcasts, plan.rules, plan.teams, plan.content)
-        checked: dict[str, _Cached] = {}
+        checked: dict[str, list[_Cached]] = {}
         rechecked = []
         for p, piece in zip(products, pieces, strict=True):
-            cached = self._gaps.get(p.id)
-            if cached is None or cached.key != g_key or not _same(cached.product, p):
+            kept = self._gaps.get(p.id, [])
+            cached = _lookup(kept, g_key, p)
+            if cached is None:
                 own = list(piece.occurrences())
                 cached = _Cached(g_key, p, gaps.product_gaps(plan, p, own, sent.sent))
+            if not kept or cached is not kept[0]:
                 rechecked.append(p.id)
-            checked[p.id] = cached
+            checked[p.id] = _keep(kept, cached)
         self._gaps = checked
-        return [checked[p.id].value for p in products], tuple(rechecked)
+        return [checked[p.id][0].value for p in products], tuple(rechecked)
 
     def _gap_result(
         self,
@@ -289,9 +316,11 @@ class Planner:
         for g in capacity:
             wide.setdefault(gaps.gap_bucket(g), []).append(g)
         ids = [p.id for p in products]
-        self._gap_list.update(
-            [("", wide), *zip(ids, (part.buckets for part in parts), strict=True)]
-        )
+        sources: Sources[Gap] = [
+            ("", wide),
+            *zip(ids, (part.buckets for part in parts), strict=True),
+        ]
+        self._gap_list.update(sources)
         by_product: dict[str | None, Sequence[Gap]] = {
             pid: part.gaps for pid, part in zip(ids, parts, strict=True) if part.gaps
         }
@@ -301,5 +330,6 @@ class Planner:
         for part in parts:
             for kind, n in part.kinds.items():
                 kinds[kind] = kinds.get(kind, 0) + n
-        found = tuple(self._gap_list.entries())
+        count = len(capacity) + sum(len(part.gaps) for part in parts)
+        found = MergedEntries(self._gap_list, sources, count)
         return Replan(result, found, rescheduled, rechecked, by_product, kinds)

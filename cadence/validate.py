@@ -864,19 +864,8 @@ def _signed_touch(r: _Reader, raw: Any, path: str) -> Touch | None:
     if asset is not None:
         asset = r.ident(asset, _join(path, "asset"))
     if all(v is not None for v in (tid, name, channel, owner, stage, offset, automated)):
-        return Touch(
-            tid,
-            name,
-            channel,
-            owner,
-            stage,
-            offset,
-            every,
-            at,
-            bool(automated),
-            roll,
-            asset,  # type: ignore[arg-type]
-        )
+        fields = (tid, name, channel, owner, stage, offset, every, at, bool(automated), roll, asset)
+        return Touch(*fields)  # type: ignore[arg-type]
     return None
 
 
@@ -1025,12 +1014,13 @@ def _work_limits(plan: Plan) -> list[PlanError]:
 # --- the raw data as a whole ---------------------------------------------------------
 
 
-def scan_raw(raw: Any) -> list[PlanError]:
+def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
     """Problems of the raw data as a whole, before any field is read: nesting too
     deep, duplicate keys, texts that are not Unicode or too long (each integer
-    field has its own maximum). Iterative, so any depth is safe."""
+    field has its own maximum). Iterative, so any depth is safe. ``path`` and
+    ``depth``: where ``raw`` sits in the plan (a product: ``products[3]``, 2)."""
     errors: list[PlanError] = []
-    stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
+    stack: list[tuple[Any, str, int]] = [(raw, path, depth)]
     while stack and len(errors) < 50:
         value, path, depth = stack.pop()
         if isinstance(value, dict):
@@ -1224,6 +1214,39 @@ def build_plan(raw: Any) -> Plan:
     if limits:
         raise PlanInvalid(limits)
     return plan
+
+
+def build_products(plan: Plan, products: dict[int, Any], requests: dict[int, Any]) -> None:
+    """Validate the parts of ``plan`` an edit of some products changed, as
+    :func:`build_plan` would.
+
+    ``products`` maps the index in ``plan.products`` of each changed product to its
+    raw data (the plan file's shape); ``requests`` the same for the requests that
+    name one of them. The rest of ``plan`` must be as in a plan that passed
+    :func:`build_plan` (same settings, teams, broadcasts and requests, no product
+    removed): only what a changed product can break is read again — its own fields
+    (:func:`_product`), the product ids, the requests naming it (their stage must
+    still exist) and the limits on the work. Raises PlanInvalid with the messages
+    and paths :func:`build_plan` gives.
+    """
+    errors: list[PlanError] = []
+    for i, raw in products.items():
+        errors += scan_raw(raw, f"products[{i}]", 2)
+    if errors:
+        raise PlanInvalid(errors)
+    r = _Reader()
+    team_ids = [t.id for t in plan.teams]
+    for i, raw in sorted(products.items()):
+        _product(r, raw, f"products[{i}]", team_ids)
+    r.unique_ids([(f"products[{i}].id", p.id) for i, p in enumerate(plan.products)], "product")
+    stages_of = {p.id: [s.id for s in p.stages] for p in plan.products}
+    for i, raw in sorted(requests.items()):
+        _request(r, raw, f"requests[{i}]", team_ids, stages_of)
+    if r.errors:
+        raise PlanInvalid(r.errors)
+    limits = _work_limits(plan)
+    if limits:
+        raise PlanInvalid(limits)
 
 
 def _versions() -> str:

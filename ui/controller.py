@@ -51,13 +51,14 @@ class NavTarget:
     tab: str | None = None  # "map" | "calendar" | "requests" | "workload"
 
 
-def first_error(plan: Plan) -> str | None:
-    """The validation layer's first message for ``plan``, or None when it is valid."""
-    from cadence.formats.plan_json import plan_to_dict
-    from cadence.validate import PlanInvalid, build_plan
+def first_error(plan: Plan, since: Plan | None = None) -> str | None:
+    """The validation layer's first message for ``plan``, or None when it is valid
+    (``since``: the valid plan it was edited from; only what differs is checked)."""
+    from cadence.formats.plan_json import validate_plan
+    from cadence.validate import PlanInvalid
 
     try:
-        build_plan(plan_to_dict(plan))
+        validate_plan(plan, since)
     except PlanInvalid as exc:
         return str(exc.errors[0]) if exc.errors else str(exc)
     return None
@@ -140,7 +141,8 @@ class DocumentController(QObject):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._replanner = replanner or Replanner()
         self.schedule: Schedule = Schedule(())
-        self.gaps: list[Gap] = []
+        #: every gap in report order (put in order when first read)
+        self.gaps: Sequence[Gap] = []
         self._by_product: Mapping[str | None, Sequence[Gap]] = {}
         self._kind_counts: Mapping[str, int] = {}
         self._occurrences: list[Occurrence] | None = None
@@ -329,7 +331,7 @@ class DocumentController(QObject):
                 changes = self.document.save(plan)  # validates, one transaction
                 self.last_saved = self.clock()
             else:
-                error = first_error(plan)
+                error = first_error(plan, since=self.plan)
                 if error is not None:
                     self.last_error = error
                     return False
@@ -353,7 +355,7 @@ class DocumentController(QObject):
     def _replan(self) -> None:
         result, self.replan_ms = self._replanner.update(self.plan)
         self.schedule = result.schedule
-        self.gaps = list(result.gaps)
+        self.gaps = result.gaps
         self._by_product = result.gaps_by_product
         self._kind_counts = result.kind_counts
         self._occurrences = None

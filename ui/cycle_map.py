@@ -437,13 +437,28 @@ class CycleMapView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self.setMinimumHeight(160)
         controller.sig_plan_changed.connect(self._on_plan_changed)
-        controller.sig_schedule_changed.connect(self.rebuild)
+        controller.sig_schedule_changed.connect(self._on_schedule_changed)
+        # What the scene was built from (see _scene_inputs): an edit of another
+        # product leaves the scene as it is.
+        self._built_from: tuple[object, ...] | None = None
 
     def _on_plan_changed(self, _changes: object) -> None:
         # The controller re-plans right after and emits sig_schedule_changed, which
         # rebuilds: one rebuild per edit.
         if self.product_id is not None and self.controller.plan.product(self.product_id) is None:
             self.product_id = None
+
+    def _on_schedule_changed(self) -> None:
+        if self._scene_inputs() != self._built_from:
+            self.rebuild()
+
+    def _scene_inputs(self) -> tuple[object, ...]:
+        """What the scene shows comes from: the product, its gaps (the planner keeps
+        the same list while the product is unchanged), the teams' colours and the horizon."""
+        plan = self.controller.plan
+        product = self.product
+        found = self.controller.gaps_by_product().get(product.id) if product else None
+        return (product, found, plan.teams, plan.start, self._preview is not None)
 
     # -- public ------------------------------------------------------------------
 
@@ -561,6 +576,7 @@ class CycleMapView(QGraphicsView):
     # -- building the scene ----------------------------------------------------------
 
     def rebuild(self) -> None:
+        self._built_from = self._scene_inputs()
         scene = self.scene()
         scene.clear()
         self._stage_items.clear()

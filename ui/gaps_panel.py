@@ -12,6 +12,7 @@ Preview: ``python -m ui.gaps_panel demo [out.png]``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -254,42 +255,131 @@ class GapTreeModel(QAbstractItemModel):
         self._nodes: dict[int, _Node] = {}
         self._root = _Node(0, "root", None, 0)
         self._kinds: frozenset[str] = frozenset()
+        # The gap list of each product id last shown (the planner's, to tell changed ones
+        # by identity), and the product group nodes by product id.
+        self._shown: dict[str | None, Sequence[Gap]] = {}
+        self._products: dict[str | None, _Node] = {}
         self._icons: dict[str, QIcon] = {}
         self._bold = QFont()
         self._bold.setBold(True)
         self._warning = QColor(WARNING_COLOR)
         self.total = 0
 
-    def reset(self, plan: Plan, gaps: list[Gap], kinds: frozenset[str] = frozenset()) -> None:
-        """Show ``gaps`` (only those of ``kinds`` when given)."""
+    def reset(
+        self,
+        plan: Plan,
+        by_product: Mapping[str | None, Sequence[Gap]],
+        kinds: frozenset[str] = frozenset(),
+    ) -> None:
+        """Show the gaps of each product id (None: team capacity), only those of
+        ``kinds`` when given."""
         self.beginResetModel()
         self._plan = plan
         self._kinds = kinds
+        self._shown = dict(by_product)
         self._icons = {t.id: swatch_icon(t.color) for t in plan.teams}
         self._root = _Node(0, "root", None, 0)
         self._nodes = {0: self._root}
+        self._products = {}
         order = {p.id: i for i, p in enumerate(plan.products)}
-        grouped: dict[str | None, dict[str, list[Gap]]] = {}
-        for gap in gaps:
-            if kinds and gap.kind not in kinds:
-                continue
-            grouped.setdefault(gap.product, {}).setdefault(gap.kind, []).append(gap)
         next_id = 1
-        for product in sorted(grouped, key=lambda p: (p is None, order.get(p or "", 1 << 30))):
+        for product in sorted(by_product, key=lambda p: (p is None, order.get(p or "", 1 << 30))):
+            grouped = self._by_kind(by_product[product])
+            if not grouped:
+                continue
             pnode = _Node(next_id, "product", self._root, len(self._root.children), key=product)
             next_id += 1
             self._root.children.append(pnode)
             self._nodes[pnode.id] = pnode
-            for kind in sorted(grouped[product], key=GAP_KINDS.index):
+            self._products[product] = pnode
+            for kind, found in grouped.items():
                 knode = _Node(next_id, "kind", pnode, len(pnode.children), key=kind)
                 next_id += 1
-                knode.gaps = grouped[product][kind]
-                knode.count = len(knode.gaps)
+                knode.gaps = found
+                knode.count = len(found)
                 pnode.children.append(knode)
                 self._nodes[knode.id] = knode
             pnode.count = sum(k.count for k in pnode.children)
         self.total = sum(p.count for p in self._root.children)
         self.endResetModel()
+
+    def _by_kind(self, found: Sequence[Gap]) -> dict[str, list[Gap]]:
+        """One product's gaps by kind (GAP_KINDS order), only the kinds shown."""
+        grouped: dict[str, list[Gap]] = {}
+        for gap in found:
+            if not self._kinds or gap.kind in self._kinds:
+                grouped.setdefault(gap.kind, []).append(gap)
+        return {kind: grouped[kind] for kind in sorted(grouped, key=GAP_KINDS.index)}
+
+    def update(self, plan: Plan, by_product: Mapping[str | None, Sequence[Gap]]) -> bool:
+        """Show new gaps where only the rows inside the groups change (an edit of a few
+        products): the changed products' kind groups get their rows replaced, every
+        other row stays as it is. False, changing nothing, when a group would appear
+        or go, or the products' order or the teams changed: then :meth:`reset`."""
+        if self._plan is None or plan.teams != self._plan.teams:
+            return False
+        if [p.id for p in plan.products] != [p.id for p in self._plan.products]:
+            return False
+        changed: dict[str | None, dict[str, list[Gap]]] = {}
+        for pid in {*by_product, *self._shown}:
+            found = by_product.get(pid, ())
+            if found is self._shown.get(pid, ()):
+                continue  # the planner kept this product's gaps
+            grouped = self._by_kind(found)
+            pnode = self._products.get(pid)
+            shown_kinds = [k.key for k in pnode.children] if pnode is not None else []
+            if list(grouped) != shown_kinds:
+                return False
+            if pnode is not None:
+                changed[pid] = grouped
+        renamed = {
+            p.id
+            for p, q in zip(plan.products, self._plan.products, strict=True)
+            if p.name != q.name
+        }
+        self._plan = plan
+        self._shown = dict(by_product)
+        for pid, grouped in changed.items():
+            pnode = self._products[pid]
+            for knode in pnode.children:
+                self._replace_rows(knode, grouped[knode.key or ""])
+            pnode.count = sum(k.count for k in pnode.children)
+        self.total = sum(p.count for p in self._root.children)
+        self._group_labels_changed({*changed, *renamed})
+        return True
+
+    def _replace_rows(self, knode: _Node, found: list[Gap]) -> None:
+        """A kind group's rows become ``found``: rows removed or added at the end, the
+        others announced as changed."""
+        parent = self.createIndex(knode.row, 0, knode.id)
+        before, after = len(knode.gaps), len(found)
+        if after < before:
+            self.beginRemoveRows(parent, after, before - 1)
+            knode.gaps = knode.gaps[:after]
+            self.endRemoveRows()
+        elif after > before:
+            self.beginInsertRows(parent, before, after - 1)
+            knode.gaps = found
+            self.endInsertRows()
+        knode.gaps = found
+        knode.count = after
+        if min(before, after):
+            last = self.index(min(before, after) - 1, len(COLUMNS) - 1, parent)
+            self.dataChanged.emit(self.index(0, 0, parent), last)
+
+    def _group_labels_changed(self, product_ids: set[str | None]) -> None:
+        """The group rows' labels carry names and counts: announce those of these products."""
+        for pnode in self._root.children:
+            if pnode.key not in product_ids:
+                continue
+            self.dataChanged.emit(
+                self.createIndex(pnode.row, 0, pnode.id), self.createIndex(pnode.row, 0, pnode.id)
+            )
+            if pnode.children:
+                first, last = pnode.children[0], pnode.children[-1]
+                self.dataChanged.emit(
+                    self.createIndex(first.row, 0, first.id), self.createIndex(last.row, 0, last.id)
+                )
 
     # -- structure ---------------------------------------------------------------------
 
@@ -306,12 +396,17 @@ class GapTreeModel(QAbstractItemModel):
         return self._nodes[key >> _LEAF_SHIFT], key & _LEAF_MASK
 
     def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
+        # The view's layout asks for every shown row after rows come or go: checked
+        # here directly rather than through hasIndex (three calls back into Python).
         node = self._node(parent)
-        assert node is not None
+        if node is None or not 0 <= column < len(COLUMNS) or parent.column() > 0:
+            return QModelIndex()
         if node.level == "kind":
+            if not 0 <= row < len(node.gaps):
+                return QModelIndex()
             return self.createIndex(row, column, (node.id << _LEAF_SHIFT) + row)
+        if not 0 <= row < len(node.children):
+            return QModelIndex()
         return self.createIndex(row, column, node.children[row].id)
 
     def parent(self, child: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
@@ -535,18 +630,27 @@ class GapsPanel(QWidget):
     # -- public ---------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read ``controller.gaps`` (after re-planning), keeping the kind filter."""
+        """Re-read the controller's gaps (after re-planning), keeping the kind filter.
+
+        After an edit of a few products only their rows change (their gap lists are
+        new objects; the planner keeps the others'): expansion, scrolling and the
+        selection stay. Anything else rebuilds the tree."""
         self._stale = False
         plan: Plan = self.controller.plan
-        gaps: list[Gap] = list(self.controller.gaps)
-        self.model.reset(plan, gaps, self._kinds)
-        counts = {k: 0 for k in GAP_KINDS}
-        for g in gaps:
-            counts[g.kind] = counts.get(g.kind, 0) + 1
+        by_product = self.controller.gaps_by_product()
+        if self.model.update(plan, by_product):
+            self._on_current(self.tree.currentIndex(), QModelIndex())
+        else:
+            self.model.reset(plan, by_product, self._kinds)
+            self._span_groups()
+            self.tree.expandToDepth(0)
+            self._show_explanation(None, None)
+        counts = self.controller.gap_kind_counts()
+        total = sum(counts.values())
         self.kind_combo.blockSignals(True)
         current = self.kind_combo.currentData()
         self.kind_combo.clear()
-        self.kind_combo.addItem(f"All kinds ({len(gaps)})", None)
+        self.kind_combo.addItem(f"All kinds ({total})", None)
         for kind in GAP_KINDS:
             if kind == "drift" and not counts.get(kind):
                 continue  # drift needs a CRM export (Plan vs actual): no entry without one
@@ -554,13 +658,10 @@ class GapsPanel(QWidget):
         i = self.kind_combo.findData(current)
         self.kind_combo.setCurrentIndex(max(i, 0))
         self.kind_combo.blockSignals(False)
-        self.title.setText(f"{WARNING_GLYPH} Gaps ({len(gaps)})" if gaps else "No gaps")
+        self.title.setText(f"{WARNING_GLYPH} Gaps ({total})" if total else "No gaps")
         hint = rules_off_text(plan)
         self.rules_hint.setText(hint)
         self.rules_hint.setVisible(bool(hint))
-        self._span_groups()
-        self.tree.expandToDepth(0)
-        self._show_explanation(None, None)
 
     def _on_schedule_changed(self) -> None:
         # A closed or tabified dock catches up when shown again.
@@ -627,7 +728,7 @@ class GapsPanel(QWidget):
     def _on_kind(self, _index: int) -> None:
         kind = self.kind_combo.currentData()
         self._kinds = frozenset([kind]) if kind else frozenset()
-        self.model.reset(self.controller.plan, list(self.controller.gaps), self._kinds)
+        self.model.reset(self.controller.plan, self.controller.gaps_by_product(), self._kinds)
         self._span_groups()
         self.tree.expandAll() if kind else self.tree.expandToDepth(0)
         self._show_explanation(None, kind)

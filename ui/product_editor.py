@@ -33,7 +33,7 @@ from ui import edits
 from ui.controller import DocumentController
 from ui.cycle_map import CycleMapView
 from ui.tables import FieldDelegate, StageTableModel, TouchTableModel
-from ui.theme import WARNING_GLYPH, icon, themed_icon
+from ui.theme import WARNING_GLYPH, colors, icon, themed_icon
 from ui.widgets import ElidedLabel, add_delete_action, delete_keys
 from ui.words import error_in_words, plural
 
@@ -418,6 +418,7 @@ class ProductEditor(QWidget):
         self.lead.sig_refused.connect(self.show_error)
         controller.sig_plan_changed.connect(self._on_plan_changed)
         controller.sig_schedule_changed.connect(self._update_header)
+        self._header_shown: tuple[object, ...] | None = None  # what _update_header showed
         self.set_product(None)
 
     def _titled(self, title: str, table: QTableView, actions: list[QAction]) -> QWidget:
@@ -495,6 +496,18 @@ class ProductEditor(QWidget):
         self._update_actions()
 
     def _update_header(self) -> None:
+        # An edit of another product changes nothing shown here: setting the same
+        # texts and icons again would re-lay out and repaint the tabs and tables.
+        shown = (
+            self.product,
+            self.controller.plan.teams,
+            self.controller.gap_counts().get(self.product_id, 0),
+            self.map.cohort,
+            colors().text,  # the tabs' icons follow the theme
+        )
+        if shown == self._header_shown:
+            return
+        self._header_shown = shown
         product = self.product
         if product is None:
             self.title.setText("No product")

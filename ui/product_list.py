@@ -75,13 +75,20 @@ class ProductListModel(QAbstractListModel):
             self.beginResetModel()
             self._ids = ids
             self.endResetModel()
-        elif ids and (changes.products or changes.signoffs):
-            self.dataChanged.emit(self.index(0), self.index(len(ids) - 1))
+        elif changes.signoffs:
+            self._rows_changed(set(ids))  # sign-off badges
+        else:
+            self._rows_changed(set(changes.products))
 
     def _on_schedule_changed(self) -> None:
-        self._gaps = self.controller.gap_counts()
-        if self._ids:
-            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+        before, self._gaps = self._gaps, self.controller.gap_counts()
+        self._rows_changed({pid for pid in self._ids if before.get(pid) != self._gaps.get(pid)})
+
+    def _rows_changed(self, product_ids: set[str]) -> None:
+        """Repaint the rows of these products only (an edit changes one or two)."""
+        for row, pid in enumerate(self._ids):
+            if pid in product_ids:
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     def row_of(self, product_id: str | None) -> int:
         return self._ids.index(product_id) if product_id in self._ids else -1

@@ -67,9 +67,11 @@ class StatusBar(QStatusBar):
         )
         kinds = Counter(c.gap_kind_counts())
         self.gaps.setText(gap_summary(kinds))
-        self.gaps.setProperty("role", "warning" if kinds else "")
-        self.gaps.style().unpolish(self.gaps)
-        self.gaps.style().polish(self.gaps)
+        role = "warning" if kinds else ""
+        if self.gaps.property("role") != role:  # re-polishing restyles: only on a change
+            self.gaps.setProperty("role", role)
+            self.gaps.style().unpolish(self.gaps)
+            self.gaps.style().polish(self.gaps)
         self.read_only.setVisible(c.read_only)
         self._show_saved()
 

@@ -187,8 +187,12 @@ class StageTableModel(_ProductTable):
         return product.stages if product is not None else ()
 
     _stage_gaps: dict[str, int] | None = None  # counted once per re-plan (see stage_gaps)
+    _gaps_counted: object = None  # the product's gap list they were counted from
 
     def _on_schedule_changed(self) -> None:
+        found = self.controller.gaps_by_product().get(self.product_id)
+        if found is self._gaps_counted and self._stage_gaps is not None:
+            return  # the planner kept this product's gaps: the counts stand
         self._stage_gaps = None
         if self._ids:
             self.dataChanged.emit(
@@ -204,10 +208,12 @@ class StageTableModel(_ProductTable):
         cached = self._stage_gaps
         if cached is None:
             cached = {}
-            for g in self.controller.gaps_by_product().get(self.product_id, ()):
+            found = self.controller.gaps_by_product().get(self.product_id)
+            for g in found or ():
                 if g.stage is not None:
                     cached[g.stage] = cached.get(g.stage, 0) + 1
             self._stage_gaps = cached
+            self._gaps_counted = found
         return cached
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:

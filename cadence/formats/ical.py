@@ -21,17 +21,18 @@ A fast serializer written for our few event shapes, proven against libical, `ica
 from __future__ import annotations
 
 import calendar as calendar_module
+import codecs
 import hashlib
 import io
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.formats.export_common import (
@@ -477,44 +478,101 @@ def read_previous(
         return {}
 
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            out, cadence_export, bad_event = _previous_events(file)
     except IsADirectoryError:
         return unusable("is a folder, not an .ics file")
     except OSError as exc:
         return unusable(f"cannot read ({exc.strerror or exc})")
-    return _parse_previous(raw, unusable)
+    except UnicodeDecodeError:
+        return unusable("not UTF-8 text")
+    if not cadence_export:
+        return unusable("not a calendar exported by Cadence (PRODID differs)")
+    if bad_event:
+        return unusable("an event has no UID or a SEQUENCE that is not a number")
+    return out
 
 
 def read_previous_bytes(raw: bytes) -> dict[str, PreviousEvent]:
     """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
-    return _parse_previous(raw, lambda _why: {})
-
-
-def _parse_previous(
-    raw: bytes, unusable: Callable[[str], dict[str, PreviousEvent]]
-) -> dict[str, PreviousEvent]:
     try:
-        text = raw.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
+        out, cadence_export, bad_event = _previous_events(io.BytesIO(raw))
     except UnicodeDecodeError:
-        return unusable("not UTF-8 text")
-    if f"\r\nPRODID:{PRODID}\r\n" not in text:
-        return unusable("not a calendar exported by Cadence (PRODID differs)")
+        return {}
+    return out if cadence_export and not bad_event else {}
+
+
+def _previous_events(file: BinaryIO) -> tuple[dict[str, PreviousEvent], bool, bool]:
+    """(UID → event, whether a line names Cadence's PRODID, whether an event was
+    unusable) of an .ics file, read one line at a time (a large export is never
+    held in memory whole)."""
     out: dict[str, PreviousEvent] = {}
+    cadence_export = bad_event = False
     body: list[str] | None = None
-    for line in text.split("\r\n"):
+    for n, line in enumerate(unfolded_lines(file)):
         if line == "BEGIN:VEVENT":
             body = []
         elif line == "END:VEVENT" and body is not None:
             event = _previous_event(body)
             if event is None:
-                return unusable("an event has no UID or a SEQUENCE that is not a number")
-            uid, previous, cancelled = event
-            if not cancelled:
-                out[uid] = previous
+                bad_event = True
+            else:
+                uid, previous, cancelled = event
+                if not cancelled:
+                    out[uid] = previous
             body = None
         elif body is not None:
             body.append(line)
-    return out
+        elif n > 0 and line == f"PRODID:{PRODID}":
+            cadence_export = True
+    return out, cadence_export, bad_event
+
+
+#: bytes read at a time from a previous export
+READ_BLOCK = 1 << 20
+
+
+def unfolded_lines(file: BinaryIO) -> Iterator[str]:
+    """The content lines of an .ics file, read a block at a time: the text split at
+    CRLF once each CRLF followed by a space or a tab is removed (RFC 5545 folding).
+    Raises UnicodeDecodeError when the text is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    # Text not yet split: from a CRLF whose line may still continue in the next block.
+    tail = ""
+    first = True
+    while block := file.read(READ_BLOCK):
+        text = tail + decoder.decode(block)
+        cut = _last_line_end(text)
+        if cut < 0:
+            tail = text
+            continue
+        lines = _unfold(text[:cut]).split("\r\n")
+        yield from lines if first else lines[1:]  # the tail starts with its CRLF
+        first = False
+        tail = text[cut:]
+    lines = _unfold(tail + decoder.decode(b"", final=True)).split("\r\n")
+    if not first:
+        del lines[0]
+    if lines and lines[-1] == "":
+        del lines[-1]  # the file's last CRLF ends a line, it does not start one
+    yield from lines
+
+
+def _last_line_end(text: str) -> int:
+    """Where the last CRLF of ``text`` is that ends a line for sure (the text after it
+    shows it is not folded: no space or tab follows), or -1."""
+    cut = text.rfind("\r\n")
+    while cut >= 0 and text[cut + 2 : cut + 3] in ("", " ", "\t"):
+        cut = text.rfind("\r\n", 0, cut)
+    return cut
+
+
+def _unfold(text: str) -> str:
+    return text.replace("\r\n ", "").replace("\r\n\t", "")
+
+
+# The properties of a previous event the next export needs.
+_KEPT_FIELDS = frozenset({"UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"})
 
 
 def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
@@ -523,9 +581,9 @@ def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
     for line in body:
         if line.startswith("BEGIN:VALARM"):
             break  # the alarm's lines are content, not the event's own fields
-        for name in ("UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"):
-            if line.startswith((f"{name}:", f"{name};")):
-                fields.setdefault(name, line)
+        name = line.partition(":")[0].partition(";")[0]
+        if name in _KEPT_FIELDS:
+            fields.setdefault(name, line)
     uid = fields.get("UID", "")[4:]
     try:
         sequence = int(fields.get("SEQUENCE", "SEQUENCE:0")[9:])

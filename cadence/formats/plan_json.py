@@ -25,7 +25,7 @@ from cadence.model import (
     Stage,
     Touch,
 )
-from cadence.validate import PlanError, PlanInvalid, build_plan, json_object
+from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
 
 
 def _d(value: date | None) -> str | None:
@@ -239,6 +239,61 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     if plan.reviews:
         out["reviews"] = [review_to_dict(q) for q in plan.reviews]
     return out
+
+
+def validate_plan(plan: Plan, since: Plan | None = None) -> None:
+    """Raise PlanInvalid when ``plan`` is not valid: ``build_plan(plan_to_dict(plan))``.
+
+    ``since``: a valid plan ``plan`` was edited from (the one stored). When the edit
+    changed or added products and nothing else (a stage's length, a touch), only
+    those products and what refers to them are checked again, through the same
+    functions (:func:`cadence.validate.build_products`); any other edit is checked
+    whole.
+    """
+    if since is None or not _products_only(since, plan):
+        build_plan(plan_to_dict(plan))
+        return
+    before = {p.id: p for p in since.products}
+    changed = {i: p for i, p in enumerate(plan.products) if before.get(p.id) != p}
+    ids = {p.id for p in changed.values()}
+    build_products(
+        plan,
+        {i: _product(p) for i, p in changed.items()},
+        {i: request_to_dict(q) for i, q in enumerate(plan.requests) if q.product in ids},
+    )
+
+
+def _products_only(old: Plan, new: Plan) -> bool:
+    """Whether ``new`` differs from ``old`` only in changed or added products (and the
+    save stamp, when it is an aware time)."""
+    same_parts = (
+        (old.id, old.name, old.timezone, old.start, old.end, old.calendar, old.rules)
+        == (new.id, new.name, new.timezone, new.start, new.end, new.calendar, new.rules)
+        and old.studio == new.studio
+        and old.teams == new.teams
+        and old.broadcasts == new.broadcasts
+        and old.requests == new.requests
+        and old.content == new.content
+        and old.action_items == new.action_items
+        and old.signoffs == new.signoffs
+        and old.reviews == new.reviews
+    )
+    kept = {p.id for p in new.products}
+    stamp_ok = new.updated is None or new.updated.tzinfo is not None
+    return (
+        same_parts
+        and stamp_ok
+        and all(p.id in kept for p in old.products)
+        and (not new.content or _same_stage_ids(old, new))
+    )
+
+
+def _same_stage_ids(old: Plan, new: Plan) -> bool:
+    """Whether every product keeps its stage ids (the content library names them)."""
+    before = {p.id: [s.id for s in p.stages] for p in old.products}
+    return all(
+        before.get(p.id, [s.id for s in p.stages]) == [s.id for s in p.stages] for p in new.products
+    )
 
 
 def dumps_plan(plan: Plan) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.schema import CreateTable
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
 from cadence.files import keep_mode
-from cadence.formats.plan_json import plan_to_dict
+from cadence.formats.plan_json import plan_to_dict, validate_plan
 from cadence.model import Plan
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
@@ -397,37 +397,43 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
     session.add(row)
     session.flush()
     assert row.pk is not None
-    for i, s in enumerate(p["stages"]):
-        session.add(
-            StageRow(
-                product_pk=row.pk,
-                position=i,
-                stage_id=s["id"],
-                name=s["name"],
-                days=s["days"],
-                owner=s["owner"],
-                conversion=s["conversion"],
-                max_silence_days=s.get("max_silence_days"),
-            )
-        )
-    for i, t in enumerate(p["touches"]):
-        session.add(
-            TouchRow(
-                product_pk=row.pk,
-                position=i,
-                touch_id=t["id"],
-                name=t["name"],
-                channel=t["channel"],
-                owner=t["owner"],
-                stage_id=t["stage"],
-                offset_days=t["offset_days"],
-                every_days=t["every_days"],
-                time=t["time"],
-                automated=t["automated"],
-                roll=t.get("roll"),
-                asset=t.get("asset"),
-            )
-        )
+    # Stages and touches in one statement each (no ORM object per row: an edit
+    # rewrites one product, and this is the part of the save the user waits for).
+    stages = [
+        {
+            "product_pk": row.pk,
+            "position": i,
+            "stage_id": s["id"],
+            "name": s["name"],
+            "days": s["days"],
+            "owner": s["owner"],
+            "conversion": s["conversion"],
+            "max_silence_days": s.get("max_silence_days"),
+        }
+        for i, s in enumerate(p["stages"])
+    ]
+    touches = [
+        {
+            "product_pk": row.pk,
+            "position": i,
+            "touch_id": t["id"],
+            "name": t["name"],
+            "channel": t["channel"],
+            "owner": t["owner"],
+            "stage_id": t["stage"],
+            "offset_days": t["offset_days"],
+            "every_days": t["every_days"],
+            "time": t["time"],
+            "automated": t["automated"],
+            "roll": t.get("roll"),
+            "asset": t.get("asset"),
+        }
+        for i, t in enumerate(p["touches"])
+    ]
+    if stages:
+        session.execute(insert(StageRow), stages)
+    if touches:
+        session.execute(insert(TouchRow), touches)
 
 
 def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
@@ -641,9 +647,10 @@ class Document:
         if self.read_only:
             raise StoreError(f"{self.path.name} is open read-only")
         # One validation path: a plan edited with dataclasses.replace is checked
-        # here too, so nothing invalid reaches the document.
-        build_plan(plan_to_dict(plan))
+        # here too, so nothing invalid reaches the document (what differs from the
+        # stored plan, which was checked when it was read or saved).
         old = self._plan
+        validate_plan(plan, since=old)
         changes = diff_plans(old, plan)
         if changes.empty and old is not None and old.updated == plan.updated:
             return changes
@@ -678,7 +685,7 @@ class Document:
                     session.rollback()
                     self._plan = old
                     return old, None
-                build_plan(plan_to_dict(new))
+                validate_plan(new, since=old)
                 changes = diff_plans(old, new)
                 if not changes.empty or old.updated != new.updated:
                     _write_changes(session, old, new, changes)

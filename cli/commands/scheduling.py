@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 from typing import Any
 
+from cadence.formats.json_stream import write_json_lists
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Skipped
 from cli.commands.common import (
     CommandError,
@@ -190,12 +192,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     filters = (args.first, args.last, args.team, args.product)
     touches = select(plan, result.touches, *filters)
     skipped = select(plan, result.skipped, *filters)
-    if args.json:
-        out = {
-            "touches": [occurrence_json(o) for o in touches],
-            "skipped": [skipped_json(s) for s in skipped],
-        }
-        print(json.dumps(out, ensure_ascii=False))
+    if args.json:  # written as produced: no list of 125 k dicts, no giant text
+        touches_json = (occurrence_json(o) for o in touches)
+        skipped_json_ = (skipped_json(s) for s in skipped)
+        write_json_lists(sys.stdout, {"touches": touches_json, "skipped": skipped_json_})
+        sys.stdout.write("\n")
     else:
         print(render_schedule(touches, skipped))
     return 0

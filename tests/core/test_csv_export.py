@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -75,7 +74,7 @@ def test_neutralise(cell, safe):
 
 
 def test_formula_names_are_neutralised_in_the_file():
-    hostile = replace(OCCURRENCES[1], name="=cmd|' /C calc'!A0")
+    hostile = OCCURRENCES[1]._replace(name="=cmd|' /C calc'!A0")
     table = rows(export(Schedule((hostile,))))
     assert table[1][11] == "'=cmd|' /C calc'!A0"
 

@@ -264,6 +264,22 @@ def test_planner_recomputes_only_the_changed_product():
     assert fewer.schedule == engine.schedule(replace(p, products=p.products[:1]))
 
 
+def test_planner_finds_a_product_brought_back_as_it_was(monkeypatch):
+    p = plan("engine_broadcasts")
+    planner = Planner()
+    before = planner.update(p)
+    web = replace(p.products[1], touches=p.products[0].touches[:1])
+    planner.update(replace(p, products=(p.products[0], web)))
+    calls = []
+    monkeypatch.setattr(engine, "product_schedule", lambda *a: calls.append(a))
+    undone = planner.update(p)  # an undo: "web" as it was, its results still kept
+    assert calls == []
+    assert undone.rescheduled == ("web",)
+    assert undone.rechecked == ("web",)
+    assert undone.gaps_by_product.get("web") is before.gaps_by_product.get("web")
+    assert undone.schedule == before.schedule
+
+
 def test_planner_rechecks_every_product_when_the_rules_change():
     p = plan("engine_broadcasts")
     planner = Planner()

@@ -271,3 +271,84 @@ def test_garbage_rrule_says_what_an_rrule_looks_like():
         'broadcasts[0].rrule: invalid RRULE "BYDAY=MO": FREQ is missing '
         '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")'
     ]
+
+
+# --- validating an edit: only what it changed, with the whole check's messages ------------
+
+
+def _errors_of_edit(old, new) -> tuple[list[str], list[str]]:
+    """The errors of the edit checked from ``old``, and of the whole plan."""
+    from cadence.formats.plan_json import plan_to_dict, validate_plan
+
+    with pytest.raises(PlanInvalid) as part:
+        validate_plan(new, since=old)
+    with pytest.raises(PlanInvalid) as whole:
+        build_plan(plan_to_dict(new))
+    return [str(e) for e in part.value.errors], [str(e) for e in whole.value.errors]
+
+
+def _with_product(plan, index, **fields):
+    import dataclasses
+
+    products = list(plan.products)
+    products[index] = dataclasses.replace(products[index], **fields)
+    return dataclasses.replace(plan, products=tuple(products))
+
+
+def test_an_edited_stage_is_checked_with_the_whole_checks_message():
+    import dataclasses
+
+    from cadence.commands.plan import demo_plan
+
+    plan = demo_plan()
+    stages = list(plan.products[1].stages)
+    stages[2] = dataclasses.replace(stages[2], days=-3)
+    part, whole = _errors_of_edit(plan, _with_product(plan, 1, stages=tuple(stages)))
+    assert part == whole
+    assert part[0] == "products[1].stages[2].days: must be an integer ≥ 1, got -3"
+
+
+def test_a_shortened_stage_checks_its_touches_offsets():
+    import dataclasses
+
+    from cadence.commands.plan import demo_plan
+
+    plan = demo_plan()
+    stages = list(plan.products[0].stages)
+    stages[0] = dataclasses.replace(stages[0], days=5)  # "benchmark" is on day 10 of it
+    part, whole = _errors_of_edit(plan, _with_product(plan, 0, stages=tuple(stages)))
+    assert (
+        part
+        == whole
+        == [
+            'products[0].touches[2].offset_days: must be an integer from 0 to 4 (stage "aware" '
+            "has 5 days), got 10"
+        ]
+    )
+
+
+def test_removing_a_stage_a_request_names_is_an_error_of_the_request():
+    from cadence.commands.plan import demo_plan
+
+    plan = demo_plan()
+    product = plan.products[2]  # the request "fleet-one-pager" is for its stage "demo"
+    kept = tuple(s for s in product.stages if s.id != "demo")
+    touches = tuple(t for t in product.touches if t.stage != "demo")
+    part, whole = _errors_of_edit(plan, _with_product(plan, 2, stages=kept, touches=touches))
+    assert (
+        part
+        == whole
+        == ['requests[2].stage: unknown stage "demo" (stages: aware, nurture, mql, sql, close)']
+    )
+
+
+def test_an_added_product_with_a_taken_id_is_a_duplicate():
+    import dataclasses
+
+    from cadence.commands.plan import demo_plan
+
+    plan = demo_plan()
+    copy_ = dataclasses.replace(plan.products[0], name="Analytics again")
+    new = dataclasses.replace(plan, products=(*plan.products, copy_))
+    part, whole = _errors_of_edit(plan, new)
+    assert part == whole == ['products[3].id: duplicate product id "analytics"']

@@ -198,3 +198,41 @@ def test_refreshes_after_an_edit(panel, controller, qtbot):
     assert panel.kind_combo.currentText() == "Unowned (5)"
     controller.undo_stack.undo()
     assert labels(panel) == ["Analytics Suite (40)", "Field Mobile (5)"]
+
+
+def test_an_edit_replaces_only_the_changed_products_rows(panel, controller):
+    from ui import edits
+
+    QAbstractItemModelTester(panel.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    QAbstractItemModelTester(panel.proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    mobile_unowned = child(panel, 2, 0)
+    panel.tree.expand(mobile_unowned)
+    mobile_first = child(panel, 2, 0, 0).data(GAP_ROLE)
+    billing = controller.plan.products[1]
+    longer = edits.set_stage(billing, "aware", days=40)
+    assert controller.apply(edits.with_product(controller.plan, longer), "Resize") is None
+
+    assert panel.title.text() == "⚠ Gaps (234)"
+    assert labels(panel) == [
+        "Analytics Suite (106)",
+        "Billing Cloud (103)",
+        "Field Mobile (19)",
+        "Team capacity (6)",
+    ]
+    assert labels(panel, child(panel, 1)) == ["Silence (29)", "Hand-off (24)", "Spacing (50)"]
+    assert panel.kind_combo.itemText(0) == "All kinds (234)"
+    # Field Mobile's rows were not rebuilt: its open group stays open.
+    assert panel.tree.isExpanded(child(panel, 2, 0))
+    assert child(panel, 2, 0, 0).data(GAP_ROLE) == mobile_first
+    billing_rows = [
+        child(panel, 1, k, r).data(GAP_ROLE)
+        for k in range(3)
+        for r in range(panel.proxy.rowCount(child(panel, 1, k)))
+    ]
+    assert sorted(billing_rows, key=str) == sorted(controller.gaps_of("billing"), key=str)
+
+    controller.undo()
+    assert panel.title.text() == "⚠ Gaps (183)"
+    assert labels(panel, child(panel, 1)) == ["Silence (3)", "Hand-off (23)", "Spacing (29)"]
+    assert labels(panel)[3] == "Team capacity (3)"
+    assert len(panel.visible_gaps()) == 183
