@@ -187,6 +187,16 @@ def _broadcast_leads(plan: Plan, b: Broadcast, d: date) -> float:
     return total
 
 
+def _answering(product: Product, k: int, rules) -> str | None:
+    """Who answers in stage k: its owner, else the lead desk, else the last earlier owner."""
+    if product.stages[k].owner is not None:
+        return product.stages[k].owner
+    if rules.lead_desk is not None:
+        return rules.lead_desk
+    owners = [s.owner for s in product.stages[:k] if s.owner is not None]
+    return owners[-1] if owners else None
+
+
 def _runs(days: list[date]) -> list[list[date]]:
     runs: list[list[date]] = []
     for d in days:
@@ -235,8 +245,9 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
 
             unowned = [d for d in days if p.stages[_stage_on(p, cohort, d)].owner is None]
             for run in _runs(unowned):
-                stage = p.stages[_stage_on(p, cohort, run[0])]
-                found.append(("unowned", p.id, cohort, stage.id, None, run[0], run[-1]))
+                k = _stage_on(p, cohort, run[0])
+                team = _answering(p, k, rules)
+                found.append(("unowned", p.id, cohort, p.stages[k].id, team, run[0], run[-1]))
 
             silent = [d for d in days if d not in contact_days]
             for run in _runs(silent):
@@ -245,7 +256,8 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
                 if allowed is None:
                     allowed = rules.max_silence_days
                 if allowed is not None and len(run) > allowed:
-                    found.append(("silence", p.id, cohort, stage.id, stage.owner, run[0], run[-1]))
+                    team = _answering(p, _stage_on(p, cohort, run[0]), rules)
+                    found.append(("silence", p.id, cohort, stage.id, team, run[0], run[-1]))
 
             if rules.handoff_sla_days is not None:
                 for k in range(1, len(p.stages)):
@@ -263,9 +275,13 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
         if o.kind == "touch" and not o.automated and o.owner in capacity:
             monday = o.date - timedelta(days=o.date.weekday())
             weeks.setdefault((o.owner, monday), []).append(o.leads)
+    wd = WorkingDays(plan.calendar, plan.start, plan.end)
     for (team, monday), loads in weeks.items():
         load = round(math.fsum(loads), 2)
-        if load > capacity[team]:
+        # A week's capacity: per workday of a full week, times the week's working days.
+        working = sum(wd.is_working(monday + timedelta(days=i)) for i in range(7))
+        full = len(plan.calendar.workdays)
+        if load > capacity[team] * min(working, full) / full:
             sunday = monday + timedelta(days=6)
             found.append(("capacity", None, None, None, team, monday, sunday, load))
     return sorted(found, key=repr)
