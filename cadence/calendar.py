@@ -84,9 +84,7 @@ def team_working_days(plan: Plan, team_id: str | None) -> WorkingDays:
 
 def team_calendars_key(plan: Plan) -> tuple[tuple[str, WorkCalendar], ...]:
     """Each team with a calendar of its own and that calendar (what rolls depend on)."""
-    return tuple(
-        (t.id, team_calendar(plan.calendar, t)) for t in plan.teams if t.has_own_calendar
-    )
+    return tuple((t.id, team_calendar(plan.calendar, t)) for t in plan.teams if t.has_own_calendar)
 
 
 def time_key(t: time | None) -> int:

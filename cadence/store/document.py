@@ -92,14 +92,11 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             "min_spacing_days": plan_row.min_spacing_days,
             "max_silence_days": plan_row.max_silence_days,
             "handoff_sla_days": plan_row.handoff_sla_days,
+            "count_days": plan_row.count_days,
+            "lead_desk": plan_row.lead_desk,
         },
         "teams": [
-            {
-                "id": t.team_id,
-                "name": t.name,
-                "color": t.color,
-                "weekly_capacity": t.weekly_capacity,
-            }
+            _team_raw(t)
             for t in session.exec(select(TeamRow).order_by(col(TeamRow.position))).all()
         ],
         "products": [],
@@ -172,6 +169,20 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     return raw
 
 
+def _team_raw(t: TeamRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": t.team_id,
+        "name": t.name,
+        "color": t.color,
+        "weekly_capacity": t.weekly_capacity,
+    }
+    if t.holiday_country is not None:
+        out["holidays"] = {"country": t.holiday_country, "subdivision": t.holiday_subdivision}
+    if t.blackouts is not None:
+        out["blackouts"] = json.loads(t.blackouts)
+    return out
+
+
 def _stage_raw(s: StageRow) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": s.stage_id,
@@ -221,6 +232,8 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
             min_spacing_days=rules["min_spacing_days"],
             max_silence_days=rules["max_silence_days"],
             handoff_sla_days=rules["handoff_sla_days"],
+            count_days=rules.get("count_days", "calendar"),
+            lead_desk=rules.get("lead_desk"),
             studio_team=studio.get("team"),
             studio_capacity_per_day=studio.get("capacity_per_day"),
             studio_min_lead_days=studio.get("min_lead_days"),
@@ -241,6 +254,9 @@ def _write_teams(session: Session, data: dict[str, Any]) -> None:
                 name=t["name"],
                 color=t["color"],
                 weekly_capacity=t["weekly_capacity"],
+                holiday_country=(t.get("holidays") or {}).get("country"),
+                holiday_subdivision=(t.get("holidays") or {}).get("subdivision"),
+                blackouts=json.dumps(t["blackouts"]) if "blackouts" in t else None,
             )
         )
 
@@ -379,7 +395,18 @@ def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any
 
 # UPGRADES[n] turns a schema-n document into schema n+1 (run in order, in one
 # transaction). Schema 1 is the first; add steps here when the tables change.
-UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def _upgrade_1_to_2(conn: sqlite3.Connection) -> None:
+    """Schema 2: rules.count_days and rules.lead_desk; a team's own holidays and blackouts."""
+    conn.execute("ALTER TABLE plan ADD COLUMN count_days VARCHAR NOT NULL DEFAULT 'calendar'")
+    conn.execute("ALTER TABLE plan ADD COLUMN lead_desk VARCHAR")
+    conn.execute("ALTER TABLE team ADD COLUMN holiday_country VARCHAR")
+    conn.execute("ALTER TABLE team ADD COLUMN holiday_subdivision VARCHAR")
+    conn.execute("ALTER TABLE team ADD COLUMN blackouts VARCHAR")
+
+
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: _upgrade_1_to_2}
 
 
 def _schema_version(conn: Connection) -> int | None:

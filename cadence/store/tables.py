@@ -7,7 +7,7 @@ as ISO text, times as "HH:MM", lists as JSON text: SQLite keeps them exactly.
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rules.count_days, rules.lead_desk, teams' own calendars
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -37,6 +37,9 @@ class PlanRow(SQLModel, table=True):
     studio_capacity_per_day: int | None = None
     studio_min_lead_days: int | None = None
     updated: str | None = None  # ISO 8601 with Z
+    # Schema 2: working days and the lead desk.
+    count_days: str = "calendar"
+    lead_desk: str | None = None
 
 
 class TeamRow(SQLModel, table=True):
@@ -48,6 +51,10 @@ class TeamRow(SQLModel, table=True):
     name: str
     color: str
     weekly_capacity: int | None = None
+    # Schema 2: the team's own calendar (NULL: the plan's).
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    blackouts: str | None = None  # JSON list of {name, start, end}
 
 
 class BlackoutRow(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """The .cadence document: round trips, transactions, schema versions, damaged files."""
 
 import dataclasses
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from cadence.commands.plan import demo_plan
 from cadence.formats.plan_io import PlanFileError, read_plan_file, write_plan_file
 from cadence.formats.plan_json import dumps_plan, loads_plan
+from cadence.model import HolidayRule
 from cadence.store import (
     DocumentLocked,
     StoreError,
@@ -100,7 +102,7 @@ def test_newer_schema_is_refused_and_untouched(tmp_path):
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        "written by a newer Cadence (document schema 7; this version reads up to 1). "
+        "written by a newer Cadence (document schema 7; this version reads up to 2). "
         "Update Cadence to open it; the file was not changed."
     )
     assert path.read_bytes() == before
@@ -267,14 +269,15 @@ def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
     def two_to_three(conn):
         steps.append(2)
 
-    monkeypatch.setattr(document, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(document, "UPGRADES", {1: one_to_two, 2: two_to_three})
+    n = document.SCHEMA_VERSION  # the steps are pretend ones after the real last one
+    monkeypatch.setattr(document, "SCHEMA_VERSION", n + 2)
+    monkeypatch.setattr(document, "UPGRADES", {n: one_to_two, n + 1: two_to_three})
     with open_document(path) as doc:
         assert doc.load() == demo_plan()
     assert steps == [1, 2]
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "3",
+        str(n + 2),
     )
     assert "notes" in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
@@ -290,16 +293,62 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
         conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")
         raise sqlite3.OperationalError("simulated")
 
-    monkeypatch.setattr(document, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(document, "UPGRADES", {1: broken})
+    n = document.SCHEMA_VERSION
+    monkeypatch.setattr(document, "SCHEMA_VERSION", n + 1)
+    monkeypatch.setattr(document, "UPGRADES", {n: broken})
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        "upgrading the document from schema 1 to 2 failed (simulated); the file was not changed"
+        f"upgrading the document from schema {n} to {n + 1} failed (simulated); "
+        "the file was not changed"
     )
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "1",
+        str(n),
     )
     assert "notes" not in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
+
+
+def test_schema_1_document_gains_the_rules_and_team_calendar_columns(tmp_path):
+    # A document written before count_days, lead_desk and team calendars (schema 1).
+    path = tmp_path / "old.cadence"
+    save_plan_document(demo_plan(), path)
+    con = sqlite3.connect(path)
+    for table, column in [
+        ("plan", "count_days"),
+        ("plan", "lead_desk"),
+        ("team", "holiday_country"),
+        ("team", "holiday_subdivision"),
+        ("team", "blackouts"),
+    ]:
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    con.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    with open_document(path) as doc:
+        plan = doc.load()
+    assert plan == demo_plan()
+    assert (plan.rules.count_days, plan.rules.lead_desk) == ("calendar", None)
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "2",
+    )
+    con.close()
+
+
+def test_rules_and_team_calendars_round_trip_json_cadence_json(tmp_path):
+    raw = json.loads(dumps_plan(demo_plan()))
+    raw["rules"] |= {"count_days": "working", "lead_desk": "sdr"}
+    raw["teams"][0]["holidays"] = {"country": "US", "subdivision": "CA"}
+    raw["teams"][0]["blackouts"] = [{"name": "Offsite", "start": "2027-06-07", "end": "2027-06-11"}]
+    raw["teams"][1]["blackouts"] = []
+    plan = build_plan(raw)
+    assert plan.teams[0].holidays == HolidayRule("US", "CA")
+    assert plan.teams[1].blackouts == () and plan.teams[1].holidays is None
+    write_plan_file(plan, tmp_path / "p.cadence")
+    back = read_plan_file(tmp_path / "p.cadence")
+    assert back == plan
+    write_plan_file(back, tmp_path / "p.json")
+    assert (tmp_path / "p.json").read_text() == dumps_plan(plan)
+    assert json.loads(dumps_plan(plan))["rules"]["lead_desk"] == "sdr"

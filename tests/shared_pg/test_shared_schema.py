@@ -21,6 +21,8 @@ from cadence.store.shared.schema import (
 from cadence.store.shared.tables import SHARED_METADATA
 from cadence.store.shared.url import parse_shared_url
 
+HEAD = "0002_rules_team_calendars"  # the newest migration (this Cadence's schema)
+
 TABLES = [
     "broadcast",
     "cadence_schema_version",
@@ -47,18 +49,42 @@ def _tables(conn) -> list[str]:
 
 def test_migrations_build_the_sqlmodel_tables_on_sqlite(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
-    assert upgrade_schema(engine) == (None, "0001")
+    assert upgrade_schema(engine) == (None, HEAD)
     with engine.connect() as conn:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []
-        assert current_revision(conn) == "0001"
+        assert current_revision(conn) == HEAD
+    engine.dispose()
+
+
+def test_revision_0002_upgrades_a_0001_database_keeping_its_plans(tmp_path: Path) -> None:
+    from alembic import command
+
+    from cadence.store.shared.schema import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(
+            text(
+                "INSERT INTO plan (plan_key, revision, plan_id, name, timezone, start, \"end\","
+                " workdays, roll, blackouts) VALUES ('demo', 1, 'demo', 'Demo', 'UTC',"
+                " '2027-01-01', '2027-12-31', '[]', 'forward', '[]')"
+            )
+        )
+    assert upgrade_schema(engine) == ("0001", HEAD)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT plan_key, count_days, lead_desk FROM plan")).all() == [
+            ("demo", "calendar", None)
+        ]
+        assert compare_metadata(_context(conn), SHARED_METADATA) == []
     engine.dispose()
 
 
 def test_migrations_build_the_sqlmodel_tables_on_postgresql(pg_db) -> None:
     engine = create_engine(parse_shared_url(pg_db.url()).database)
-    assert upgrade_schema(engine) == (None, "0001")
-    assert upgrade_schema(engine) == ("0001", "0001")  # idempotent
+    assert upgrade_schema(engine) == (None, HEAD)
+    assert upgrade_schema(engine) == (HEAD, HEAD)  # idempotent
     with engine.connect() as conn:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []

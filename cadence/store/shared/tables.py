@@ -62,6 +62,9 @@ class SharedPlanRow(SharedModel, table=True):
     studio_capacity_per_day: int | None = None
     studio_min_lead_days: int | None = None
     blackouts: str = "[]"  # JSON list of {name, start, end}: part of the settings object
+    # Revision 0002: working days and the lead desk.
+    count_days: str = "calendar"
+    lead_desk: str | None = None
 
 
 class SharedStampRow(SharedModel, table=True):
@@ -90,6 +93,10 @@ class SharedTeamRow(SharedModel, table=True):
     name: str
     color: str
     weekly_capacity: int | None = None
+    # Revision 0002: the team's own calendar (NULL: the plan's).
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    blackouts: str | None = None  # JSON list of {name, start, end}
 
 
 class SharedProductRow(SharedModel, table=True):
