@@ -67,7 +67,7 @@ def test_revision_0002_upgrades_a_0001_database_keeping_its_plans(tmp_path: Path
         command.upgrade(alembic_config(connection), "0001")
         connection.execute(
             text(
-                "INSERT INTO plan (plan_key, revision, plan_id, name, timezone, start, \"end\","
+                'INSERT INTO plan (plan_key, revision, plan_id, name, timezone, start, "end",'
                 " workdays, roll, blackouts) VALUES ('demo', 1, 'demo', 'Demo', 'UTC',"
                 " '2027-01-01', '2027-12-31', '[]', 'forward', '[]')"
             )
