@@ -215,11 +215,17 @@ def handoff_window_end(plan: Plan, team: str, first: int) -> int:
 
 
 def week_capacity(plan: Plan, team: Team, days: WorkingDays, monday: int) -> float:
-    """A team's capacity in the ISO week starting on ``monday``: its ``weekly_capacity``
-    per working day of the plan's week (``weekly_capacity`` ÷ number of workdays) times
-    the team's working days that week (its own holidays and blackouts skipped), 2
-    decimals. A full week gives ``weekly_capacity`` itself."""
+    """A team's capacity in the ISO week starting on ``monday``.
+
+    A team with a calendar of its own has its ``weekly_capacity`` per working day of
+    the plan's week (``weekly_capacity`` ÷ number of workdays) times its working days
+    that week (its holidays and blackouts skipped), 2 decimals; a full week gives
+    ``weekly_capacity`` itself. A team on the plan's calendar keeps ``weekly_capacity``
+    every week (as plans did before teams had calendars).
+    """
     assert team.weekly_capacity is not None
+    if not team.has_own_calendar:
+        return team.weekly_capacity
     first = date.fromordinal(monday)
     working = days.count_working(first, date.fromordinal(monday + 6))
     full = len(plan.calendar.workdays)

@@ -62,8 +62,8 @@ def _reassign_product(product: Product, old: str, new: str) -> Product:
 
 
 def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
-    """The plan with team ``old_team``'s stages, touches, broadcasts, requests and studio
-    given to ``new_team`` (the old team itself stays; remove it afterwards).
+    """The plan with team ``old_team``'s stages, touches, broadcasts, requests, studio
+    and lead desk given to ``new_team`` (the old team itself stays; remove it afterwards).
 
     Raises RequestError when either team is unknown or both are the same.
     """
@@ -84,4 +84,14 @@ def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
     studio = plan.studio
     if studio is not None and studio.team == old_team:
         studio = replace(studio, team=new_team)
-    return replace(plan, products=products, broadcasts=broadcasts, requests=requests, studio=studio)
+    rules = plan.rules
+    if rules.lead_desk == old_team:  # the lead desk's duty goes along
+        rules = replace(rules, lead_desk=new_team)
+    return replace(
+        plan,
+        products=products,
+        broadcasts=broadcasts,
+        requests=requests,
+        studio=studio,
+        rules=rules,
+    )

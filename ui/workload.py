@@ -109,6 +109,21 @@ def weekly_load(plan: Plan, occurrences: Iterable[Occurrence], team: str) -> lis
     return out
 
 
+def unowned_alert(gaps: Iterable[Gap], team: str) -> str:
+    """The alert of a team that answers for days no team owns the lead (the lead desk,
+    else the previous owner: ``cadence.gaps.answering_team``); "" when it has none."""
+    mine = [g for g in gaps if g.kind == "unowned" and g.team == team]
+    if not mine:
+        return ""
+    days = sum(g.days for g in mine)
+    first = min(mine, key=lambda g: g.start)
+    runs = f"{len(mine)} unowned run{'s' if len(mine) != 1 else ''}"
+    return (
+        f"⚠ Answers for {runs} ({days} lead-day{'s' if days != 1 else ''} no team owns); "
+        f"first {first.start.isoformat()} to {first.end.isoformat()}"
+    )
+
+
 def over_capacity(gaps: Iterable[Gap], team: str) -> set[date]:
     """The Mondays of the weeks the capacity check flagged for the team."""
     return {g.start for g in gaps if g.kind == "capacity" and g.team == team}
@@ -162,6 +177,12 @@ class WorkloadChart(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        # Unowned days this team answers for (rules.lead_desk, else the previous owner).
+        self.unowned_label = QLabel()
+        self.unowned_label.setWordWrap(True)
+        self.unowned_label.setAccessibleName("Unowned days alert")
+        self.unowned_label.setVisible(False)
+        layout.addWidget(self.unowned_label)
 
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -313,6 +334,9 @@ class WorkloadChart(QWidget):
             chart.setTitle("No teams in this plan")
             self.summary.setText("")
             return
+        alert = unowned_alert(self.controller.gaps, team.id)
+        self.unowned_label.setText(alert)
+        self.unowned_label.setVisible(bool(alert))
         self.loads = weekly_load(plan, self.controller.occurrences(), team.id)
         measure = self._measure
         capacity = team.weekly_capacity if measure == "contacts" else None

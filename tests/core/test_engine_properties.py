@@ -306,6 +306,8 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
         # A week's capacity: per workday of a full week, times the week's working days.
         working = sum(wd.is_working(monday + timedelta(days=i)) for i in range(7))
         full = len(plan.calendar.workdays)
+        if not plan.team(team).has_own_calendar:
+            working = full  # the plan's calendar: the whole weekly capacity every week
         if load > capacity[team] * min(working, full) / full:
             sunday = monday + timedelta(days=6)
             found.append(("capacity", None, None, None, team, monday, sunday, load))
