@@ -124,8 +124,7 @@ def test_workload_alerts_the_team_that_answers_for_unowned_days(qtbot, controlle
     assert controller.apply(replace(plan, rules=replace(plan.rules, lead_desk="cs")), "x") is None
     assert chart.unowned_label.isVisible()
     assert chart.unowned_label.text() == (
-        "⚠ Answers for 45 unowned runs (425 lead-days no team owns); "
-        "first 2027-02-08 to 2027-02-17"
+        "⚠ Answers for 45 unowned runs (425 lead-days no team owns); first 2027-02-08 to 2027-02-17"
     )
     assert chart.unowned_label.accessibleName() == "Unowned days alert"
     chart.set_team("mkt")  # answered before the desk existed; not any more
