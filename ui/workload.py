@@ -42,8 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.gaps import weekly_loads
-from cadence.model import Gap, Occurrence, Plan
+from cadence.calendar import team_working_days
+from cadence.gaps import week_capacity, weekly_loads
+from cadence.model import Gap, Occurrence, Plan, Team
 from ui._cal_common import (
     OVER_CAPACITY_COLOR,
     CalendarFilter,
@@ -122,6 +123,21 @@ def unowned_alert(gaps: Iterable[Gap], team: str) -> str:
         f"⚠ Answers for {runs} ({days} lead-day{'s' if days != 1 else ''} no team owns); "
         f"first {first.start.isoformat()} to {first.end.isoformat()}"
     )
+
+
+def capacity_line(plan: Plan, team: Team, loads: list[WeekLoad]) -> list[tuple[float, float]]:
+    """The capacity line's points over the weeks' bars: flat at ``weekly_capacity``, or for
+    a team with a calendar of its own a step per week (``cadence.gaps.week_capacity``:
+    the weeks with its days off are lower)."""
+    assert team.weekly_capacity is not None
+    if not team.has_own_calendar:
+        return [(-0.5, team.weekly_capacity), (len(loads) - 0.5, team.weekly_capacity)]
+    days = team_working_days(plan, team.id)
+    points: list[tuple[float, float]] = []
+    for i, week in enumerate(loads):
+        cap = float(week_capacity(plan, team, days, week.monday.toordinal()))
+        points += [(i - 0.5, cap), (i + 0.5, cap)]
+    return points
 
 
 def over_capacity(gaps: Iterable[Gap], team: str) -> set[date]:
@@ -429,8 +445,8 @@ class WorkloadChart(QWidget):
             line.setName(f"Capacity {capacity}/week")
             pen = QPen(QColor(OVER_CAPACITY_COLOR).darker(130), 2, Qt.PenStyle.DashLine)
             line.setPen(pen)
-            line.append(QPointF(-0.5, capacity))
-            line.append(QPointF(len(self.loads) - 0.5, capacity))
+            for x, y in capacity_line(plan, team, self.loads):
+                line.append(QPointF(x, y))
             chart.addSeries(line)
             line.attachAxis(axis_x)
             line.attachAxis(axis_y)

@@ -129,3 +129,19 @@ def test_workload_alerts_the_team_that_answers_for_unowned_days(qtbot, controlle
     assert chart.unowned_label.accessibleName() == "Unowned days alert"
     chart.set_team("mkt")  # answered before the desk existed; not any more
     assert not chart.unowned_label.isVisible()
+
+
+def test_workload_capacity_line_steps_down_in_a_team_calendar_week_off(qtbot, controller):
+    plan = controller.plan
+    teams = tuple(replace(t, holidays=HolidayRule("US")) if t.id == "ae" else t for t in plan.teams)
+    assert controller.apply(replace(plan, teams=teams), "US holidays") is None
+    chart = WorkloadChart(controller)
+    qtbot.addWidget(chart)
+    chart.set_team("ae")
+    points = [(p.x(), p.y()) for p in chart.capacity_series.points()]
+    assert len(points) == 2 * 52
+    assert points[0:2] == [(-0.5, 45.0), (0.5, 45.0)]  # W01: a full week
+    assert points[4:6] == [(1.5, 36.0), (2.5, 36.0)]  # W03: Martin Luther King Jr. Day
+    assert points[92:94] == [(45.5, 36.0), (46.5, 36.0)]  # W47: Thanksgiving
+    # W24: the plan's offsite (Mon–Wed) and Juneteenth (observed Fri 18 June) leave Thursday.
+    assert points[46:48] == [(22.5, 9.0), (23.5, 9.0)]
