@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from cadence.calendar import WorkingDays
+from cadence.calendar import WorkingDays, team_calendar
 from cadence.model import Occurrence, Plan
 from ui._cal_common import (
     BLACKOUT_FILL,
@@ -74,6 +74,7 @@ class CalendarState:
         self.working: WorkingDays | None = None
         #: the What-if comparison drawn on the chips (None: Mark changes is off)
         self.marks: ChangeMarks | None = None
+        self.shading_team: str | None = None
         self.set_plan(plan)
 
     def entries(self, d: date) -> list[Occurrence]:
@@ -86,12 +87,20 @@ class CalendarState:
 
     def set_plan(self, plan: Plan) -> None:
         old = getattr(self, "_calendar_key", None)
-        key = (plan.calendar, plan.start, plan.end)
+        # Filtered to one team with a calendar of its own: its holidays and time off shade.
+        calendar = team_calendar(plan.calendar, plan.team(self.shading_team))
+        key = (calendar, plan.start, plan.end)
         self.plan = plan
         self.colors = team_colors(plan)
         if key != old:
-            self.working = WorkingDays(plan.calendar, plan.start, plan.end)
+            self.working = WorkingDays(calendar, plan.start, plan.end)
             self._calendar_key = key
+
+    def set_shading_team(self, team_id: str | None) -> None:
+        """Shade the days off of this team (None: the plan's calendar)."""
+        if team_id != self.shading_team:
+            self.shading_team = team_id
+            self.set_plan(self.plan)
 
     def column_edges(self, left: float, width: float) -> list[int]:
         """x of the 8 edges of Monday … Sunday: days off (e.g. the weekend) get less room."""

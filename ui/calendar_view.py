@@ -559,6 +559,8 @@ class CalendarView(QWidget):
             return
         self._filter = selection
         self.state.index.set_filter(selection)
+        only = next(iter(selection.teams)) if len(selection.teams) == 1 else None
+        self.state.set_shading_team(only)
         self._sync_filter_widgets()
         self._repaint()
         self.sig_filter_changed.emit(selection)

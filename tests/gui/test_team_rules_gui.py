@@ -145,3 +145,22 @@ def test_workload_capacity_line_steps_down_in_a_team_calendar_week_off(qtbot, co
     assert points[92:94] == [(45.5, 36.0), (46.5, 36.0)]  # W47: Thanksgiving
     # W24: the plan's offsite (Mon–Wed) and Juneteenth (observed Fri 18 June) leave Thursday.
     assert points[46:48] == [(22.5, 9.0), (23.5, 9.0)]
+
+
+def test_calendar_filtered_to_one_team_shades_its_own_holidays(qtbot, controller):
+    from ui._cal_common import CalendarFilter
+    from ui.calendar_view import CalendarView
+
+    plan = controller.plan
+    teams = tuple(replace(t, holidays=HolidayRule("US")) if t.id == "ae" else t for t in plan.teams)
+    assert controller.apply(replace(plan, teams=teams), "US holidays") is None
+    view = CalendarView(controller, today=date(2027, 3, 9))
+    qtbot.addWidget(view)
+    thanksgiving, easter_monday = date(2027, 11, 25), date(2027, 3, 29)
+    assert view.state.day_note(thanksgiving) == ("working", None)  # the plan's (Berlin)
+    assert view.state.day_note(easter_monday)[0] == "holiday"
+    view.set_filter(CalendarFilter(teams=frozenset({"ae"})))
+    assert view.state.day_note(thanksgiving) == ("holiday", "Thanksgiving Day")
+    assert view.state.day_note(easter_monday) == ("working", None)
+    view.set_filter(CalendarFilter(teams=frozenset({"ae", "sdr"})))  # two teams: the plan's
+    assert view.state.day_note(thanksgiving) == ("working", None)
