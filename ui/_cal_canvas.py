@@ -233,7 +233,7 @@ class _Canvas(QWidget):
         opacity = painter.opacity()
         if change == "removed":
             painter.setOpacity(opacity * 0.45)
-        self._paint_plain_chip(painter, rect, occ, colors)
+        self._paint_plain_chip(painter, rect, occ, colors, right_margin=14)
         painter.setOpacity(opacity)
         r = QRectF(rect).adjusted(0.75, 0.75, -0.75, -0.75)
         style = Qt.PenStyle.DashLine if change == "removed" else Qt.PenStyle.SolidLine
@@ -248,7 +248,12 @@ class _Canvas(QWidget):
         )
 
     def _paint_plain_chip(
-        self, painter: QPainter, rect: QRect, occ: Occurrence, colors: dict[str, QColor]
+        self,
+        painter: QPainter,
+        rect: QRect,
+        occ: Occurrence,
+        colors: dict[str, QColor],
+        right_margin: int = 3,
     ) -> None:
         team = self.state.color(occ.owner)
         selected = occ.uid == self.state.selected_uid
@@ -271,7 +276,7 @@ class _Canvas(QWidget):
         if occ.time is not None and rect.width() >= 130:
             # In narrow cells the name matters more than the time (tooltip, details).
             text = f"{occ.time:%H:%M} {text}"
-        inner = rect.adjusted(7, 0, -3, 0)
+        inner = rect.adjusted(7, 0, -right_margin, 0)
         elided = QFontMetrics(self.chip_font).elidedText(
             text, Qt.TextElideMode.ElideRight, inner.width()
         )

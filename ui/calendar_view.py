@@ -625,6 +625,7 @@ class CalendarView(QWidget):
         if marks is self.state.marks:
             return
         self.state.marks = marks
+        self._fill_legend(self.state.plan)
         self._repaint()
 
     def marking(self) -> bool:
@@ -752,6 +753,10 @@ class CalendarView(QWidget):
             "↻&nbsp;rolled&nbsp;off&nbsp;a&nbsp;non-working&nbsp;day",
             "shaded:&nbsp;weekend,&nbsp;holiday,&nbsp;blackout",
         ]
+        marks = self.state.marks
+        if marks is not None:
+            name = html.escape(marks.baseline_name).replace(" ", "&nbsp;")
+            items.append(f"+&nbsp;added, ↷&nbsp;moved, ✕&nbsp;removed since&nbsp;{name}")
         self.legend.setText(" &nbsp; ".join(items))
 
     def _fill_cohorts(self) -> None:

@@ -47,6 +47,9 @@ def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller):
     assert view.week_body.chip_rect(REMOVED) is None
     qtbot.keyClick(view.week_body, Qt.Key.Key_M)
     assert view.marking() and view.marks_button.isChecked()
+    assert view.legend.text().endswith(
+        "+&nbsp;added, ↷&nbsp;moved, ✕&nbsp;removed since&nbsp;the&nbsp;plan&nbsp;as&nbsp;opened"
+    )
 
     ghost = view.week_body.chip_rect(REMOVED)  # drawn on its old date, Tue 09 Mar
     assert ghost is not None
@@ -64,6 +67,7 @@ def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller):
 
     view.marks_button.click()  # off: no ghost, plain tooltips
     assert not view.marking()
+    assert "removed since" not in view.legend.text()
     assert view.week_body.chip_rect(REMOVED) is None
     assert "Moved" not in view.week_body.tooltip_at(view.week_body.chip_rect(MOVED).center())
 
