@@ -1,6 +1,6 @@
 """Subscription feeds: secret tokens and the .ics body each one serves.
 
-Edge code (the HTTP server in :mod:`cadence.serve` and the ``feeds`` command use
+Edge code (the HTTP server in :mod:`cli.serve` and the ``feeds`` command use
 it); the core never imports it. Nothing here reads the clock: callers pass it.
 
 Tokens live beside the plan in ``<plan file>.feeds.json`` (mode 0600), for a

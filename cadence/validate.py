@@ -40,6 +40,13 @@ from cadence.model import (
     Touch,
     WorkCalendar,
 )
+from cadence.recurrence import (
+    RRULE_FREQUENCIES,
+    RRULE_SUBDAILY_PARTS,
+    normalise_rrule,
+    parse_rrule,
+    rrule_parts,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -63,9 +70,6 @@ MAX_ITEMS = 100_000  # entries in any list (products, requests, blackouts, dates
 MAX_HORIZON_DAYS = MAX_DAYS  # start … end: a hundred years
 MAX_OCCURRENCES = 5_000_000  # touch and broadcast occurrences in the horizon
 MAX_INTAKES = 1_000_000  # cohort intake dates of all products together
-# Broadcasts happen on days; a time of day comes from their "time" field.
-RRULE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-RRULE_SUBDAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 
 
 class DuplicateKeys(dict[str, Any]):
@@ -628,14 +632,10 @@ def _broadcast(
 
 
 def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | None:
-    from cadence.engine import parse_rrule
-
     if not isinstance(value, str) or not value.strip():
         r.error(path, f'must be an RRULE text such as "FREQ=WEEKLY;BYDAY=MO", got {show(value)}')
         return None
-    text = value.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
+    text = normalise_rrule(value)
     if "DTSTART" in text.upper() or "\n" in text:
         r.error(
             path,
@@ -652,8 +652,8 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
             '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")',
         )
         return None
-    names = {p.split("=", 1)[0].strip().upper(): p.split("=", 1)[1] for p in parts}
-    freq = names.get("FREQ", "").strip().upper()
+    names = rrule_parts(text)
+    freq = names.get("FREQ", "")
     if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
         r.error(
             path,
@@ -772,7 +772,7 @@ def product_occurrences(product: Product, start: date, end: date) -> int:
 def broadcast_occurrences(broadcast: Broadcast, start: date, end: date) -> int:
     """Upper bound of a broadcast's occurrences in start … end (by FREQ, INTERVAL,
     the BY… lists and COUNT; never more than one a day)."""
-    parts = dict(p.split("=", 1) for p in broadcast.rrule.upper().split(";") if "=" in p)
+    parts = rrule_parts(broadcast.rrule)
     first = max(start, broadcast.dtstart)
     days = max(0, (end - first).days + 1)
     try:

@@ -72,6 +72,7 @@ class CalendarState:
         self.selected_uid: str | None = None
         self.colors: dict[str, QColor] = team_colors(plan)
         self.working: WorkingDays | None = None
+        self._calendar_key: tuple[object, ...] | None = None
         #: the What-if comparison drawn on the chips (None: Mark changes is off)
         self.marks: ChangeMarks | None = None
         self.shading_team: str | None = None
@@ -86,7 +87,7 @@ class CalendarState:
         return entries + ghosts if ghosts else entries
 
     def set_plan(self, plan: Plan) -> None:
-        old = getattr(self, "_calendar_key", None)
+        old = self._calendar_key
         # Filtered to one team with a calendar of its own: its holidays and time off shade.
         calendar = team_calendar(plan.calendar, plan.team(self.shading_team))
         key = (calendar, plan.start, plan.end)

@@ -596,15 +596,15 @@ class RequestsView(QWidget):
         ):
             grid.addWidget(label(text, widget), 1, 2 * col)
             grid.addWidget(widget, 1, 2 * col + 1)
-        for col, (text, widget) in enumerate(
+        for col, (text, field) in enumerate(
             (
                 ("Requested on:", self.requested_on),
                 ("Needed by:", self.needed_by),
                 ("Production:", self.days_spin),
             )
         ):
-            grid.addWidget(label(text, widget), 2, 2 * col)
-            grid.addWidget(widget, 2, 2 * col + 1)
+            grid.addWidget(label(text, field), 2, 2 * col)
+            grid.addWidget(field, 2, 2 * col + 1)
         for col in (1, 3, 5):
             grid.setColumnStretch(col, 1)
         self.answer = QLabel()
@@ -665,8 +665,8 @@ class RequestsView(QWidget):
         queue_layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.action_buttons: dict[str, QPushButton] = {}
-        for status, label in ACTIONS.items():
-            button = QPushButton(label)
+        for status, title in ACTIONS.items():  # not "label": that is the helper above
+            button = QPushButton(title)
             button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
             self.action_buttons[status] = button
             actions.addWidget(button)

@@ -269,8 +269,8 @@ class TeamsDialog(PlanDialog):
             fields = ("name", "color", "weekly_capacity", "holidays", "blackouts")
             teams.append(replace(old, **{f: getattr(team, f) for f in fields}) if old else team)
         plan = self.controller.plan
-        for old, new in self.reassigned.items():
-            while new in self.reassigned:  # its heir was removed too
-                new = self.reassigned[new]
-            plan = reassign_team(plan, old, new)
+        for gone, heir in self.reassigned.items():
+            while heir in self.reassigned:  # its heir was removed too
+                heir = self.reassigned[heir]
+            plan = reassign_team(plan, gone, heir)
         return replace(plan, teams=tuple(teams))

@@ -14,9 +14,9 @@ import icalendar
 import pytest
 from starlette.testclient import TestClient
 
-from cadence.cli import main
 from cadence.feeds import FeedService, find_token, load_tokens, token_digest, tokens_path
-from cadence.serve import create_app, serve_on
+from cli.main import main
+from cli.serve import create_app, serve_on
 from tests.core.ics_readers import read_everywhere
 
 
@@ -223,7 +223,7 @@ def test_real_uvicorn_serves_a_feed_on_loopback(sdr_feed):
 
 
 def test_bench_feeds_runs_a_small_burst_and_reports_every_figure():
-    from cadence.bench_feeds import run
+    from cli.bench_feeds import run
 
     figures = run(total=6, products=1)
     assert figures["requests"] == 6
@@ -241,8 +241,8 @@ def test_core_and_exports_load_no_server_library():
     code = (
         "import sys\n"
         "import cadence.model, cadence.validate, cadence.calendar, cadence.engine, cadence.gaps\n"
-        "import cadence.formats.ical, cadence.formats.csv_export, cadence.cli\n"
-        "cadence.cli.build_parser()\n"
+        "import cadence.formats.ical, cadence.formats.csv_export, cli.main\n"
+        "cli.main.build_parser()\n"
         "bad = ('starlette', 'uvicorn', 'caldav', 'radicale', 'httpx', 'httpx2', 'niquests')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in bad))\n"
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
 from cadence.formats.ics_import import (
     IcsImportError,
     merge_blackouts,
@@ -18,6 +17,7 @@ from cadence.formats.ics_import import (
 from cadence.formats.plan_io import read_plan_file, write_plan_file
 from cadence.model import Blackout
 from cadence.validate import build_plan
+from cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

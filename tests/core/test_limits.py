@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from cadence.bench import build_large_plan
-from cadence.cli import main
-from cadence.commands.common import announce_work
-from cadence.commands.plan import demo_plan_text
+from cadence.demo import demo_plan_text
 from cadence.formats.ics_import import merge_blackouts, read_ics_blackouts
 from cadence.formats.plan_json import loads_plan, plan_to_dict
 from cadence.model import Blackout
 from cadence.validate import PlanInvalid, build_plan, estimate_occurrences
+from cli.commands.common import announce_work
+from cli.main import main
 
 
 def demo() -> dict[str, Any]:

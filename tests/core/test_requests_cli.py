@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.common import read_plan, write_plan
+from cli.commands.common import read_plan, write_plan
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.formats.plan_io import PlanFileError, read_plan_file, write_plan_file
 from cadence.formats.plan_json import dumps_plan, loads_plan
 from cadence.model import HolidayRule

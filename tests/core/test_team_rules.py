@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from cadence import engine, gaps
-from cadence.cli import main
-from cadence.commands.plan import demo_plan
+from cli.main import main
+from cadence.demo import demo_plan
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Blackout, Gap, HolidayRule, Plan
 from cadence.planner import Planner

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.engine import occurrence_sort_key, schedule
 from cadence.gaps import check
 from cadence.store import create_document, open_document

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.formats.plan_json import dumps_plan, load_plan_json
 from cadence.store import create_document, open_document
 from ui import app as app_module

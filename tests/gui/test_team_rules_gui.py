@@ -9,7 +9,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.model import Blackout, HolidayRule
 from ui import teams_dialog
 from ui.settings_dialog import PlanSettingsDialog

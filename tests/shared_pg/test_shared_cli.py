@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.common import read_plan
-from cadence.store.shared import cli_io
+from cli import shared_io
+from cli.commands.common import read_plan
+from cli.main import main
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo_plan.json"
 COUNTS = "1 settings, 4 team, 3 product, 15 stage, 26 touch, 3 broadcast, 3 request"
@@ -18,7 +18,7 @@ COUNTS = "1 settings, 4 team, 3 product, 15 stage, 26 touch, 3 broadcast, 3 requ
 @pytest.fixture(autouse=True)
 def _close_open_plans():
     yield
-    cli_io.close_all()
+    shared_io.close_all()
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_working_days_lead_desk_and_team_calendars_round_trip(pg_db, tmp_path, c
     from dataclasses import replace
     from datetime import date
 
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from cadence.formats.plan_io import write_plan_file
     from cadence.model import Blackout, HolidayRule
 
@@ -184,8 +184,8 @@ def test_a_missing_plan_is_named(pg_db, capsys) -> None:
 def test_a_command_writing_a_stale_plan_gets_the_conflict(pg_db, demo_cadence, capsys) -> None:
     from dataclasses import replace
 
-    from cadence.commands.common import CommandError, write_plan
     from cadence.store.shared.plans import open_shared_plan
+    from cli.commands.common import CommandError, write_plan
 
     _init(pg_db, capsys)
     url = pg_db.url()

@@ -7,7 +7,7 @@ import socket
 import sys
 from datetime import UTC, datetime
 
-from cadence.commands.common import CommandError, read_plan
+from cli.commands.common import CommandError, read_plan
 
 DEFAULT_PORT = 8080
 
@@ -81,7 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from cadence.serve import create_app, server_config
+        from cli.serve import create_app, server_config
     except ModuleNotFoundError as exc:
         raise CommandError(
             f"serve needs the server packages ({exc.name} is missing): pip install -e '.[server]'"

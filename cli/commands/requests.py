@@ -8,14 +8,6 @@ import sys
 from datetime import date
 from typing import Any
 
-from cadence.cli import stamp_now, today
-from cadence.commands.common import (
-    CommandError,
-    iso_date,
-    plan_label,
-    read_plan,
-    update_plan,
-)
 from cadence.formats.plan_json import request_to_dict
 from cadence.model import REQUEST_STATUSES, Plan, Request
 from cadence.requests import (
@@ -28,6 +20,14 @@ from cadence.requests import (
     move_status,
     plan_requests,
     propose,
+)
+from cli.clock import stamp_now, today
+from cli.commands.common import (
+    CommandError,
+    iso_date,
+    plan_label,
+    read_plan,
+    update_plan,
 )
 
 # Draft fields as the user typed them on the command line.

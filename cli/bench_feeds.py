@@ -104,7 +104,7 @@ def run(total: int = 200, products: int = 5) -> dict[str, float]:
         sock.listen(1024)
         port = sock.getsockname()[1]
         child = subprocess.Popen(
-            [sys.executable, "-m", "cadence.bench_feeds", "--serve-fd", str(sock.fileno()),
+            [sys.executable, "-m", "cli.bench_feeds", "--serve-fd", str(sock.fileno()),
              str(plan_path)],
             pass_fds=[sock.fileno()],
         )  # fmt: skip
@@ -143,14 +143,14 @@ def run(total: int = 200, products: int = 5) -> dict[str, float]:
 def _serve(fd: int, plan_path: str) -> None:
     """The child: the real server on the socket the parent bound."""
     from cadence.feeds import FeedService
-    from cadence.serve import create_app, serve_on
+    from cli.serve import create_app, serve_on
 
     sock = socket.socket(fileno=fd)
     serve_on(create_app(FeedService(plan_path)), sock, max_connections=1024).run(sockets=[sock])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cadence.bench_feeds", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cli.bench_feeds", description=__doc__)
     parser.add_argument("--requests", type=int, default=200, help="concurrent fetches (200)")
     parser.add_argument("--products", type=int, default=5, help="plan size (5: ~12k events)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cadence.cli import stamp_now
-from cadence.commands.common import (
+from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
+from cadence.model import Gap, Plan, Schedule
+from cli.clock import stamp_now
+from cli.commands.common import (
     CommandError,
     announce_work,
     check_output,
@@ -18,8 +20,6 @@ from cadence.commands.common import (
     read_plan,
     update_plan,
 )
-from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
-from cadence.model import Gap, Plan, Schedule
 
 FORMATS = ("ics", "csv")
 
