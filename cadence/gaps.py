@@ -421,8 +421,6 @@ def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
     for (team_id, monday), leads in sorted(total.items()):
         load = round(math.fsum(leads), 2)
         team = capacity[team_id]
-        if load <= (team.weekly_capacity or 0):
-            continue  # within a full week's capacity: within any week's
         cap = week_capacity(plan, team, team_working_days(plan, team_id), monday)
         if load <= cap:
             continue
