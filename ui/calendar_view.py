@@ -376,7 +376,7 @@ class CalendarView(QWidget):
         self.details_button.setAccessibleName("Show details")
         nav.addWidget(self.details_button)
         # What-if: entries added, moved and removed since the compared plan (ui.change_marks).
-        self.marks_button = QToolButton(text="Mark changes")
+        self.marks_button = text_tool_button("Mark changes")
         self.marks_button.setCheckable(True)
         self.marks_button.setEnabled(False)
         self.marks_button.setAccessibleName("Mark changes")

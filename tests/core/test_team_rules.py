@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from cadence import engine, gaps
-from cli.main import main
 from cadence.demo import demo_plan
 from cadence.formats.plan_json import load_plan_json
 from cadence.model import Blackout, Gap, HolidayRule, Plan
 from cadence.planner import Planner
 from cadence.validate import PlanInvalid, build_plan
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
 EXAMPLE = PLANS / "rules_example.json"
