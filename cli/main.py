@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from cli.commands import (
     actuals,
+    content,
     diff,
     export,
     feeds,
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     export,  # export, calendar import-ics
     requests,  # request, requests, request-status
     actuals,  # actuals (plan versus a CRM export)
+    content,  # content (the content library: coverage and run-out)
     diff,  # diff (what-if: plan A against plan B)
     feeds,  # serve, feeds (subscription feeds over HTTP)
     publish,  # publish (to a CalDAV server)

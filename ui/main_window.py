@@ -59,8 +59,8 @@ from ui.theme import (
     themed_icon,
 )
 
-TABS = ("map", "calendar", "requests", "workload", "actuals")
-TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual")
+TABS = ("map", "calendar", "requests", "workload", "actuals", "content")
+TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual", "Content")
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -174,13 +174,14 @@ class MainWindow(QMainWindow):
         self.workload: QWidget = QWidget()
         self.gaps_panel: QWidget = QWidget()
         self.actuals: QWidget = QWidget()
+        self.content: QWidget = QWidget()
         self.diff_panel: QWidget = QWidget()
         self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         for name, title, page in zip(
             TABS[1:],
             TAB_TITLES[1:],
-            (self.calendar, self.requests, self.workload, self.actuals),
+            (self.calendar, self.requests, self.workload, self.actuals, self.content),
             strict=True,
         ):
             self.tabs.addTab(_scrollable(page), icon(name), title)
@@ -276,7 +277,16 @@ class MainWindow(QMainWindow):
         )
         self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
         self.actuals = optional_widget("ui.actuals_view", "ActualsView", c, None, "Plan vs actual")
-        views = ((1, self.calendar), (2, self.requests), (3, self.workload), (4, self.actuals))
+        self.content = optional_widget(
+            "ui.content_view", "ContentView", c, None, "Content", today=self.today
+        )
+        views = (
+            (1, self.calendar),
+            (2, self.requests),
+            (3, self.workload),
+            (4, self.actuals),
+            (5, self.content),
+        )
         for index, view in views:
             area = self.tabs.widget(index)
             assert isinstance(area, QScrollArea)

@@ -189,6 +189,7 @@ class TeamsDialog(PlanDialog):
             "touch": sum(t.owner == team_id for p in plan.products for t in p.touches),
             "broadcast": sum(b.owner == team_id for b in plan.broadcasts),
             "request": sum(q.requested_by == team_id for q in plan.requests),
+            "asset": sum(a.owner == team_id for a in plan.content),
         }
         words = [
             f"{n} {kind if n == 1 else kind + ('es' if kind == 'touch' else 's')}"

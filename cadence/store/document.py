@@ -31,6 +31,7 @@ from cadence.store import lock
 from cadence.store.lock import PlanLock
 from cadence.store.tables import (
     SCHEMA_VERSION,
+    AssetRow,
     BlackoutRow,
     BroadcastRow,
     PlanRow,
@@ -166,6 +167,9 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
                 "note": q.note,
             }
         )
+    assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
+    if assets:
+        raw["content"] = [_asset_raw(a) for a in assets]
     return raw
 
 
@@ -181,6 +185,46 @@ def _team_raw(t: TeamRow) -> dict[str, Any]:
     if t.blackouts is not None:
         out["blackouts"] = json.loads(t.blackouts)
     return out
+
+
+def _asset_raw(a: AssetRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": a.asset_id,
+        "title": a.title,
+        "kind": a.kind,
+        "owner": a.owner,
+        "ready_on": a.ready_on,
+    }
+    for key, value in (
+        ("stages", _json_or_none(a.stages)),
+        ("products", _json_or_none(a.products)),
+        ("persona", a.persona),
+        ("review_by", a.review_by),
+        ("url", a.url),
+    ):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _write_content(session: Session, data: dict[str, Any]) -> None:
+    session.exec(delete(AssetRow))
+    for i, a in enumerate(data.get("content", [])):
+        session.add(
+            AssetRow(
+                position=i,
+                asset_id=a["id"],
+                title=a["title"],
+                kind=a["kind"],
+                stages=json.dumps(a["stages"]) if "stages" in a else None,
+                products=json.dumps(a["products"]) if "products" in a else None,
+                persona=a.get("persona"),
+                owner=a["owner"],
+                ready_on=a["ready_on"],
+                review_by=a.get("review_by"),
+                url=a.get("url"),
+            )
+        )
 
 
 def _stage_raw(s: StageRow) -> dict[str, Any]:
@@ -210,6 +254,8 @@ def _touch_raw(t: TouchRow) -> dict[str, Any]:
     }
     if t.roll is not None:
         out["roll"] = t.roll
+    if t.asset is not None:
+        out["asset"] = t.asset
     return out
 
 
@@ -309,6 +355,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
                 time=t["time"],
                 automated=t["automated"],
                 roll=t.get("roll"),
+                asset=t.get("asset"),
             )
         )
 
@@ -397,8 +444,19 @@ def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any
 # transaction). Schema 1 is the first; add steps here when the tables change.
 
 
-def _upgrade_1_to_2(conn: sqlite3.Connection) -> None:
-    """Schema 2: rules.count_days and rules.lead_desk; a team's own holidays and blackouts."""
+def _upgrade_1_content_library(conn: sqlite3.Connection) -> None:
+    """Schema 2: the content library (table asset) and the asset a touch sends."""
+    conn.execute("ALTER TABLE touch ADD COLUMN asset VARCHAR")
+    conn.execute(
+        "CREATE TABLE asset (pk INTEGER NOT NULL PRIMARY KEY, position INTEGER NOT NULL, "
+        "asset_id VARCHAR NOT NULL UNIQUE, title VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+        "stages VARCHAR, products VARCHAR, persona VARCHAR, owner VARCHAR NOT NULL, "
+        "ready_on VARCHAR NOT NULL, review_by VARCHAR, url VARCHAR)"
+    )
+
+
+def _upgrade_2_rules_team_calendars(conn: sqlite3.Connection) -> None:
+    """Schema 3: rules.count_days and rules.lead_desk; a team's own holidays and blackouts."""
     conn.execute("ALTER TABLE plan ADD COLUMN count_days VARCHAR NOT NULL DEFAULT 'calendar'")
     conn.execute("ALTER TABLE plan ADD COLUMN lead_desk VARCHAR")
     conn.execute("ALTER TABLE team ADD COLUMN holiday_country VARCHAR")
@@ -406,7 +464,10 @@ def _upgrade_1_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE team ADD COLUMN blackouts VARCHAR")
 
 
-UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: _upgrade_1_to_2}
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _upgrade_1_content_library,
+    2: _upgrade_2_rules_team_calendars,
+}
 
 
 def _schema_version(conn: Connection) -> int | None:
@@ -624,6 +685,8 @@ def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Chan
             _write_requests(session, data)
         else:
             _update_requests(session, old, plan, data)
+    if changes.content:
+        _write_content(session, data)
 
 
 def _explain(exc: SQLAlchemyError) -> str:

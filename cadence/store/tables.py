@@ -12,7 +12,9 @@ its own); the .cadence tables below and the shared plan's tables
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # 2: rules.count_days, rules.lead_desk, teams' own calendars
+# 2: the content library (asset table, touch.asset);
+# 3: rules.count_days, rules.lead_desk, teams' own calendars
+SCHEMA_VERSION = 3
 
 
 # --- the columns of each plan object (shared with cadence.store.shared.tables) ----------
@@ -36,7 +38,7 @@ class PlanSettingsColumns(SQLModel):
     studio_team: str | None = None
     studio_capacity_per_day: int | None = None
     studio_min_lead_days: int | None = None
-    # Schema 2 (shared: revision 0002): working days and the lead desk.
+    # Schema 3 (shared: revision 0004): working days and the lead desk.
     count_days: str = "calendar"
     lead_desk: str | None = None
 
@@ -47,7 +49,7 @@ class TeamColumns(SQLModel):
     name: str
     color: str
     weekly_capacity: int | None = None
-    # Schema 2: the team's own calendar (NULL: the plan's).
+    # Schema 3: the team's own calendar (NULL: the plan's).
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
     blackouts: str | None = None  # JSON list of {name, start, end}
@@ -87,6 +89,7 @@ class TouchColumns(SQLModel):
     time: str | None = None
     automated: bool = True
     roll: str | None = None
+    asset: str | None = None  # schema 2
 
 
 class BroadcastColumns(SQLModel):
@@ -115,6 +118,22 @@ class RequestColumns(SQLModel):
     status: str = "requested"
     start: str | None = None
     note: str = ""
+
+
+class AssetColumns(SQLModel):
+    """One asset of the content library (schema 2)."""
+
+    position: int
+    asset_id: str
+    title: str
+    kind: str
+    stages: str | None = None  # JSON list; NULL = every stage
+    products: str | None = None  # JSON list; NULL = every product
+    persona: str | None = None
+    owner: str
+    ready_on: str
+    review_by: str | None = None
+    url: str | None = None
 
 
 # --- the keys of the .cadence tables (listed last among the bases: their columns come first)
@@ -181,3 +200,8 @@ class BroadcastRow(BroadcastColumns, RowKey, table=True):
 class RequestRow(RequestColumns, RowKey, table=True):
     __tablename__ = "request"
     __table_args__ = (UniqueConstraint("request_id"),)
+
+
+class AssetRow(AssetColumns, RowKey, table=True):
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("asset_id"),)

@@ -189,10 +189,17 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
         notes.append(f"{len(merged.already_there)} already in the plan")
     if found.timed_skipped:
         notes.append(f"{_events(found.timed_skipped, 'timed ')} skipped (not whole days)")
+    if found.subdaily:
+        notes.append(
+            f"{_events(found.subdaily)} repeating more often than daily skipped (not whole days)"
+        )
     if found.cancelled:
         notes.append(f"{_events(found.cancelled, 'cancelled ')} skipped")
     if found.outside:
         notes.append(f"{_events(found.outside)} outside the plan's horizon")
+    if found.cut:
+        horizon = f"{merged.plan.start.isoformat()} – {merged.plan.end.isoformat()}"
+        notes.append(f"{_events(found.cut, 'recurring ')} cut to the plan's horizon {horizon}")
     tail = f" ({'; '.join(notes)})" if notes else ""
     count = len(merged.added)
     noun = "blackout" if count == 1 else "blackouts"

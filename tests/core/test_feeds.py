@@ -117,7 +117,7 @@ def test_feed_is_gzipped_when_asked(sdr_feed):
     plain = client.get(url, headers={"Accept-Encoding": "identity"})
     raw = client.get(url, headers={"Accept-Encoding": "gzip"}, extensions={})
     assert raw.headers["content-encoding"] == "gzip"
-    assert raw.headers["vary"] == "Accept-Encoding"
+    assert raw.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
     assert raw.content == plain.content  # httpx decodes; the wire carried gzip
     assert raw.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
     assert int(raw.headers["content-length"]) < len(plain.content) // 5
@@ -225,12 +225,15 @@ def test_real_uvicorn_serves_a_feed_on_loopback(sdr_feed):
 def test_bench_feeds_runs_a_small_burst_and_reports_every_figure():
     from cli.bench_feeds import run
 
-    figures = run(total=6, products=1)
+    figures = run(total=6, products=1, rounds=2)
     assert figures["requests"] == 6
+    assert figures["rounds"] == 2
     assert figures["events"] == 2427  # the one-product benchmark plan's "all" feed
     assert set(figures) == {
         "events", "feed_bytes", "first_fetch_ms", "requests", "p50_304_ms", "p95_304_ms",
         "p50_full_ms", "p95_full_ms", "requests_per_s", "alone_304_ms", "alone_full_ms",
+        "rounds", "server_cpu_ms_per_request", "client_cpu_ms_per_request", "load_average",
+        "cores",
     }  # fmt: skip
 
 

@@ -62,7 +62,11 @@ def test_removing_and_reordering_products(tmp_path):
     plan = demo_plan()
     doc = create_document(tmp_path / "p.cadence", plan)
     edited = dataclasses.replace(
-        plan, products=(plan.products[2], plan.products[0]), broadcasts=(), requests=()
+        plan,
+        products=(plan.products[2], plan.products[0]),
+        broadcasts=(),
+        requests=(),
+        content=(),
     )
     changes = doc.save(edited)
     assert changes.removed_products == frozenset({"billing"})
@@ -102,7 +106,7 @@ def test_newer_schema_is_refused_and_untouched(tmp_path):
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        "written by a newer Cadence (document schema 7; this version reads up to 2). "
+        "written by a newer Cadence (document schema 7; this version reads up to 3). "
         "Update Cadence to open it; the file was not changed."
     )
     assert path.read_bytes() == before
@@ -255,11 +259,59 @@ def test_invalid_plan_never_reaches_the_document(tmp_path):
     assert read_plan_file(path) == plan
 
 
+def _mark_schema(path: Path, version: int) -> None:
+    con = sqlite3.connect(path)
+    con.execute("UPDATE schema_info SET value=? WHERE key='schema_version'", (str(version),))
+    con.commit()
+    con.close()
+
+
+def test_schema_1_document_gains_the_content_library(tmp_path):
+    """A document written before the content library (schema 1: no asset table, no
+    touch.asset) opens, upgrades to schema 2 and then stores a library."""
+    plan = demo_plan()
+    without = dataclasses.replace(
+        plan,
+        content=(),
+        products=tuple(
+            dataclasses.replace(
+                p, touches=tuple(dataclasses.replace(t, asset=None) for t in p.touches)
+            )
+            for p in plan.products
+        ),
+    )
+    path = tmp_path / "old.cadence"
+    save_plan_document(without, path)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE asset")
+    con.execute("ALTER TABLE touch DROP COLUMN asset")
+    con.commit()
+    con.close()
+    _mark_schema(path, 1)
+    with open_document(path) as doc:
+        assert doc.load() == without
+        changes = doc.save(plan)
+        assert changes.content
+    assert read_plan_file(path) == plan
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "2",
+    )
+    assert con.execute(
+        "SELECT asset_id, review_by FROM asset WHERE asset_id='roi-calculator'"
+    ).fetchone() == (
+        "roi-calculator",
+        "2027-09-30",
+    )
+    con.close()
+
+
 def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
     import cadence.store.document as document
 
     path = tmp_path / "p.cadence"
     save_plan_document(demo_plan(), path)
+    _mark_schema(path, 1)
     steps = []
 
     def one_to_two(conn):
@@ -288,6 +340,7 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
 
     path = tmp_path / "p.cadence"
     save_plan_document(demo_plan(), path)
+    _mark_schema(path, 1)
 
     def broken(conn):
         conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")
@@ -310,8 +363,8 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     con.close()
 
 
-def test_schema_1_document_gains_the_rules_and_team_calendar_columns(tmp_path):
-    # A document written before count_days, lead_desk and team calendars (schema 1).
+def test_schema_2_document_gains_the_rules_and_team_calendar_columns(tmp_path):
+    # A document written before count_days, lead_desk and team calendars (schema 2).
     path = tmp_path / "old.cadence"
     save_plan_document(demo_plan(), path)
     con = sqlite3.connect(path)
@@ -323,7 +376,7 @@ def test_schema_1_document_gains_the_rules_and_team_calendar_columns(tmp_path):
         ("team", "blackouts"),
     ]:
         con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    con.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
+    con.execute("UPDATE schema_info SET value='2' WHERE key='schema_version'")
     con.commit()
     con.close()
     with open_document(path) as doc:
@@ -332,7 +385,7 @@ def test_schema_1_document_gains_the_rules_and_team_calendar_columns(tmp_path):
     assert (plan.rules.count_days, plan.rules.lead_desk) == ("calendar", None)
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "2",
+        "3",
     )
     con.close()
 

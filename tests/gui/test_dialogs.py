@@ -40,7 +40,7 @@ def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, contro
     assert dialog.table.rowCount() == 4  # the row stays
     assert dialog.error.isVisibleTo(dialog)
     assert dialog.error.text() == (
-        "⚠  Account executives still owns 4 stages, 6 touches, 2 requests: give them to another team first."
+        "⚠  Account executives still owns 4 stages, 6 touches, 2 requests, 1 asset: give them to another team first."
     )
     dialog._add_row(None)
     dialog._remove_row()  # a team that owns nothing goes
@@ -232,7 +232,7 @@ def test_removing_a_team_offers_to_give_its_work_to_another_team(qtbot, controll
     assert asked == [
         (
             "Account executives",
-            "4 stages, 6 touches, 2 requests",
+            "4 stages, 6 touches, 2 requests, 1 asset",
             ["Marketing", "Sales development", "Customer success"],
         )
     ]

@@ -12,7 +12,7 @@ from cli.commands.common import read_plan
 from cli.main import main
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo_plan.json"
-COUNTS = "1 settings, 4 team, 3 product, 15 stage, 26 touch, 3 broadcast, 3 request"
+COUNTS = "1 settings, 4 team, 3 product, 15 stage, 26 touch, 3 broadcast, 3 request, 7 asset"
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +38,10 @@ def test_db_init_creates_the_schema(pg_db, capsys) -> None:
     out = capsys.readouterr().out
     assert out == (
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}: Cadence schema "
-        "at revision 0002_rules_team_calendars (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
+        "at revision 0004_rules_team_calendars (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
     )
     assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    assert "(was 0002_rules_team_calendars)" in capsys.readouterr().out
+    assert "(was 0004_rules_team_calendars)" in capsys.readouterr().out
 
 
 def test_share_then_pull_gives_the_same_plan(pg_db, demo_cadence, tmp_path, capsys) -> None:

@@ -21,11 +21,11 @@ from cadence.store.shared.schema import (
 from cadence.store.shared.tables import SHARED_METADATA
 from cadence.store.shared.url import parse_shared_url
 
-HEAD = "0002_rules_team_calendars"  # the newest migration (this Cadence's schema)
-
 TABLES = [
+    "asset",
     "broadcast",
     "cadence_schema_version",
+    "feed_token",
     "member",
     "plan",
     "plan_stamp",
@@ -35,6 +35,10 @@ TABLES = [
     "team",
     "touch",
 ]
+
+
+HEAD = "0004_rules_team_calendars"  # the newest migration (0001 the shared tables, 0002 the
+# library, 0003 feed tokens, 0004 working days, lead desk and team calendars)
 
 
 def _context(conn) -> MigrationContext:
@@ -57,7 +61,7 @@ def test_migrations_build_the_sqlmodel_tables_on_sqlite(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_revision_0002_upgrades_a_0001_database_keeping_its_plans(tmp_path: Path) -> None:
+def test_revision_0004_adds_the_rules_columns_to_an_older_plan(tmp_path: Path) -> None:
     from alembic import command
 
     from cadence.store.shared.schema import alembic_config
@@ -128,3 +132,21 @@ def test_a_database_without_schema_says_to_run_db_init(pg_db) -> None:
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}?plan=northwind: "
         "the database holds no Cadence schema; a database owner runs `cadence db init URL`"
     )
+
+
+def test_a_0001_database_gains_the_content_library(tmp_path: Path) -> None:
+    """A shared database made before the content library upgrades in place (SQLite here;
+    the same migration runs on PostgreSQL in the tests above)."""
+    from alembic import command
+
+    from cadence.store.shared.schema import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        assert "asset" not in _tables(conn)
+    assert upgrade_schema(engine) == ("0001", HEAD)
+    with engine.connect() as conn:
+        assert _tables(conn) == TABLES
+        assert compare_metadata(_context(conn), SHARED_METADATA) == []
+    engine.dispose()

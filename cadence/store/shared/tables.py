@@ -24,6 +24,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from cadence.store.tables import (
+    AssetColumns,
     BroadcastColumns,
     PlanSettingsColumns,
     ProductColumns,
@@ -122,6 +123,13 @@ class SharedRequestRow(RequestColumns, Revisioned, table=True):
     __table_args__ = (UniqueConstraint("plan_key", "request_id"),)
 
 
+class SharedAssetRow(AssetColumns, Revisioned, table=True):
+    """One asset of the content library (revision 0002_content_library)."""
+
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("plan_key", "asset_id"),)
+
+
 class MemberRow(SharedModel, table=True):
     """Which team a sales login belongs to (``db grant … --role sales --team ae``)."""
 
@@ -130,3 +138,23 @@ class MemberRow(SharedModel, table=True):
     login: str = Field(primary_key=True)
     role: str
     team: str | None = None
+
+
+class SharedFeedTokenRow(SharedModel, table=True):
+    """A subscription-feed token of a shared plan (``feeds URL add``): only its digest.
+
+    The secret is shown once when the token is added and never stored: ``digest`` is
+    ``sha256:<hex>`` of it, as in the ``.feeds.json`` file beside a plan file. No
+    foreign key to ``plan``: ``share --replace`` deletes and re-inserts the plan row, and
+    the links people subscribed to must survive that."""
+
+    __tablename__ = "feed_token"
+
+    plan_key: str = Field(primary_key=True)
+    token_id: str = Field(primary_key=True)  # f1, f2, …
+    feed: str  # team id, product id or "all"
+    team: str | None = None
+    product: str | None = None
+    alarm: str | None = None
+    digest: str = Field(unique=True)
+    created: str  # ISO time, UTC

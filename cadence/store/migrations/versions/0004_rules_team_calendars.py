@@ -1,7 +1,7 @@
 """Shared plans: working days, the lead desk and teams' own calendars.
 
-Revision ID: 0002_rules_team_calendars
-Revises: 0001
+Revision ID: 0004_rules_team_calendars
+Revises: 0003_feed_tokens
 
 - ``plan.count_days`` ("calendar" or "working") and ``plan.lead_desk`` (a team id or
   NULL): ``rules.count_days`` and ``rules.lead_desk`` of the plan format;
@@ -14,8 +14,8 @@ Existing plans keep today's behaviour: calendar days, no lead desk, no team cale
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_rules_team_calendars"
-down_revision = "0001"
+revision = "0004_rules_team_calendars"
+down_revision = "0003_feed_tokens"
 branch_labels = None
 depends_on = None
 
