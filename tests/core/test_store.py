@@ -285,6 +285,7 @@ def test_schema_1_document_gains_the_content_library(tmp_path):
     con = sqlite3.connect(path)
     con.execute("DROP TABLE asset")
     con.execute("ALTER TABLE touch DROP COLUMN asset")
+    _drop_schema_3_columns(con)  # nor the rules and team calendar columns
     con.commit()
     con.close()
     _mark_schema(path, 1)
@@ -295,7 +296,7 @@ def test_schema_1_document_gains_the_content_library(tmp_path):
     assert read_plan_file(path) == plan
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "2",
+        "3",
     )
     assert con.execute(
         "SELECT asset_id, review_by FROM asset WHERE asset_id='roi-calculator'"
@@ -321,15 +322,14 @@ def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
     def two_to_three(conn):
         steps.append(2)
 
-    n = document.SCHEMA_VERSION  # the steps are pretend ones after the real last one
-    monkeypatch.setattr(document, "SCHEMA_VERSION", n + 2)
-    monkeypatch.setattr(document, "UPGRADES", {n: one_to_two, n + 1: two_to_three})
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(document, "UPGRADES", {1: one_to_two, 2: two_to_three})
     with open_document(path) as doc:
         assert doc.load() == demo_plan()
     assert steps == [1, 2]
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        str(n + 2),
+        "3",
     )
     assert "notes" in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
@@ -346,28 +346,21 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
         conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")
         raise sqlite3.OperationalError("simulated")
 
-    n = document.SCHEMA_VERSION
-    monkeypatch.setattr(document, "SCHEMA_VERSION", n + 1)
-    monkeypatch.setattr(document, "UPGRADES", {n: broken})
+    monkeypatch.setattr(document, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(document, "UPGRADES", {1: broken})
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        f"upgrading the document from schema {n} to {n + 1} failed (simulated); "
-        "the file was not changed"
+        "upgrading the document from schema 1 to 2 failed (simulated); the file was not changed"
     )
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        str(n),
+        "1",
     )
     assert "notes" not in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
-
-
-def test_schema_2_document_gains_the_rules_and_team_calendar_columns(tmp_path):
-    # A document written before count_days, lead_desk and team calendars (schema 2).
-    path = tmp_path / "old.cadence"
-    save_plan_document(demo_plan(), path)
-    con = sqlite3.connect(path)
+def _drop_schema_3_columns(con: sqlite3.Connection) -> None:
+    """Make a document's tables those of schema 2 (before the rules and team calendars)."""
     for table, column in [
         ("plan", "count_days"),
         ("plan", "lead_desk"),
@@ -376,6 +369,14 @@ def test_schema_2_document_gains_the_rules_and_team_calendar_columns(tmp_path):
         ("team", "blackouts"),
     ]:
         con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def test_schema_2_document_gains_the_rules_and_team_calendar_columns(tmp_path):
+    # A document written before count_days, lead_desk and team calendars (schema 2).
+    path = tmp_path / "old.cadence"
+    save_plan_document(demo_plan(), path)
+    con = sqlite3.connect(path)
+    _drop_schema_3_columns(con)
     con.execute("UPDATE schema_info SET value='2' WHERE key='schema_version'")
     con.commit()
     con.close()

@@ -52,9 +52,12 @@ def test_demo_working_day_sla_drops_most_weekend_handoffs():
     before = check(plan)
     assert kinds(before) == {
         "spacing": 97, "unowned": 45, "handoff": 29, "silence": 9, "capacity": 3,
+        "content": 7, "coverage": 4,
     }  # fmt: skip
     after = check(replace(plan, rules=replace(plan.rules, count_days="working")))
-    assert kinds(after) == {"spacing": 97, "unowned": 45, "handoff": 7, "capacity": 3}
+    assert kinds(after) == {
+        "spacing": 97, "unowned": 45, "handoff": 7, "capacity": 3, "content": 7, "coverage": 4,
+    }  # fmt: skip
     first = next(g for g in after if g.kind == "handoff")
     assert (first.product, first.cohort, first.start, first.end) == (
         "mobile", date(2027, 2, 22), date(2027, 4, 3), date(2027, 4, 6),
