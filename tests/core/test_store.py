@@ -359,6 +359,8 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     )
     assert "notes" not in [row[1] for row in con.execute("PRAGMA table_info(plan)")]
     con.close()
+
+
 def _drop_schema_3_columns(con: sqlite3.Connection) -> None:
     """Make a document's tables those of schema 2 (before the rules and team calendars)."""
     for table, column in [
