@@ -8,13 +8,14 @@ why not, and where does a date roll to.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import date, time, timedelta
 from functools import cache, lru_cache
 
 import holidays as holidays_pkg
 from holidays.registry import EntityLoader
 
-from cadence.model import WEEKDAYS, HolidayRule, WorkCalendar
+from cadence.model import WEEKDAYS, HolidayRule, Plan, Team, WorkCalendar
 
 # Rolling may step out of the horizon; a long blackout plus holidays never
 # exceeds this many days on either side.
@@ -50,7 +51,7 @@ def default_holiday_language(country: str) -> str | None:
     return getattr(table, "default_language", None)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def working_days(calendar: WorkCalendar, start: date, end: date) -> WorkingDays:
     """The :class:`WorkingDays` of a calendar around a horizon, shared between calls.
 
@@ -58,6 +59,32 @@ def working_days(calendar: WorkCalendar, start: date, end: date) -> WorkingDays:
     per (calendar, horizon) instead of rebuilding it (and re-reading the holidays).
     """
     return WorkingDays(calendar, start, end)
+
+
+# --- a team's own calendar (docs/scheduling.md, "Working days of a team") ---------
+
+
+def team_calendar(calendar: WorkCalendar, team: Team | None) -> WorkCalendar:
+    """The calendar a team works by: the plan's, with the team's own holidays and
+    its own blackouts in place of the plan's when the team gives them (workdays and
+    the roll policy stay the plan's)."""
+    if team is None or not team.has_own_calendar:
+        return calendar
+    return replace(
+        calendar,
+        holidays=team.holidays if team.holidays is not None else calendar.holidays,
+        blackouts=team.blackouts if team.blackouts is not None else calendar.blackouts,
+    )
+
+
+def team_working_days(plan: Plan, team_id: str | None) -> WorkingDays:
+    """The working days of a team (the plan's for None or an unknown team), around the horizon."""
+    return working_days(team_calendar(plan.calendar, plan.team(team_id)), plan.start, plan.end)
+
+
+def team_calendars_key(plan: Plan) -> tuple[tuple[str, WorkCalendar], ...]:
+    """Each team with a calendar of its own and that calendar (what rolls depend on)."""
+    return tuple((t.id, team_calendar(plan.calendar, t)) for t in plan.teams if t.has_own_calendar)
 
 
 def time_key(t: time | None) -> int:
@@ -240,6 +267,22 @@ class WorkingDays:
         for _ in range(n):
             current = self.next_working(current + timedelta(days=1))
         return current
+
+    def count_working(self, a: date, b: date) -> int:
+        """Working days from a to b inclusive (0 when b is before a)."""
+        i, j = self._index(a), self._index(b)
+        return sum(self._working[i : j + 1]) if j >= i else 0
+
+    def working_day_after(self, d: date, n: int, limit: date) -> date:
+        """The n-th working day after d (n = 0: d itself when working, else the next
+        working day), or ``limit`` when that lies after ``limit``."""
+        current = d
+        if n == 0 and not self.is_working(d):
+            n = 1
+        while n > 0 and current < limit:
+            current += timedelta(days=1)
+            n -= self._working[self._index(current)]
+        return min(current, limit)
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in (a, b]: how many working days b lies after a (negative if before)."""

@@ -22,7 +22,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from cadence.calendar import WorkingDays, time_key, working_days
+from cadence.calendar import WorkingDays, team_calendars_key, time_key, working_days
 from cadence.gcpause import gc_paused
 from cadence.model import (
     Broadcast,
@@ -80,8 +80,9 @@ def skipped_sort_key(s: Skipped) -> tuple[Any, ...]:
 
 
 def calendar_key(plan: Plan) -> tuple[Any, ...]:
-    """What every product's occurrences depend on besides the product itself."""
-    return (plan.id, plan.start, plan.end, plan.calendar)
+    """What every product's occurrences depend on besides the product itself (the
+    plan's calendar and the teams' own calendars, by which their touches roll)."""
+    return (plan.id, plan.start, plan.end, plan.calendar, team_calendars_key(plan))
 
 
 @dataclass(frozen=True)
@@ -93,20 +94,36 @@ class _Horizon:
     end: int
     days: WorkingDays
     default_roll: str
+    # The working days of each team with a calendar of its own (team id -> days).
+    team_days: Mapping[str, WorkingDays] = field(default_factory=dict)
 
     @staticmethod
     def of(plan: Plan) -> _Horizon:
-        days = working_days(plan.calendar, plan.start, plan.end)
+        return _Horizon.of_key(calendar_key(plan))
+
+    @staticmethod
+    def of_key(key: tuple[Any, ...]) -> _Horizon:
+        plan_id, start, end, calendar, team_calendars = key
         return _Horizon(
-            plan.id, plan.start.toordinal(), plan.end.toordinal(), days, plan.calendar.roll
+            plan_id,
+            start.toordinal(),
+            end.toordinal(),
+            working_days(calendar, start, end),
+            calendar.roll,
+            {team: working_days(cal, start, end) for team, cal in team_calendars},
         )
+
+    def days_of(self, owner: str) -> WorkingDays:
+        """The working days an owner's entries roll by: its team's own, else the plan's."""
+        return self.team_days.get(owner, self.days)
 
     def inside(self, ordinal: int) -> bool:
         return self.start <= ordinal <= self.end
 
-    def reason(self, ordinal: int) -> str:
-        """Why a nominal date was not sent (its day is not a working day)."""
-        return self.days.reason(date.fromordinal(ordinal)) or "no working day"
+    def reason(self, ordinal: int, owner: str | None = None) -> str:
+        """Why a nominal date was not sent (its day is not a working day of the owner)."""
+        days = self.days if owner is None else self.days_of(owner)
+        return days.reason(date.fromordinal(ordinal)) or "no working day"
 
 
 # --- one product ---------------------------------------------------------------------
@@ -201,6 +218,7 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
         if span is None or touch.offset_days >= span.days:
             continue
         policy = touch.roll or horizon.default_roll
+        days = horizon.days_of(touch.owner)
         tk = time_key(touch.time)
         offsets = repeat_offsets(span, touch)
         stage_id = product.stages[span.index].id
@@ -221,11 +239,11 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
             first_day = cohort.toordinal()
             for repeat, offset in enumerate(offsets):
                 nominal = first_day + offset
-                final = horizon.days.land(nominal, policy)
+                final = days.land(nominal, policy)
                 if final is None:
                     if policy == "skip" and horizon.inside(nominal):
                         uid = f"{head}{repeat}@cadence"
-                        reason = horizon.reason(nominal)
+                        reason = horizon.reason(nominal, touch.owner)
                         skip = Skipped(uid, day(nominal), *shared, reason, repeat)
                         out.skipped_by_slot.setdefault(slot_key(nominal, tk), []).append(skip)
                 elif horizon.inside(final):
@@ -276,20 +294,14 @@ def broadcast_dates(plan: Plan) -> tuple[BroadcastDate, ...]:
 def _broadcast_dates(
     key: tuple[Any, ...], broadcasts: tuple[Broadcast, ...]
 ) -> tuple[BroadcastDate, ...]:
-    plan_id, start, end, calendar = key
-    horizon = _Horizon(
-        plan_id,
-        start.toordinal(),
-        end.toordinal(),
-        working_days(calendar, start, end),
-        calendar.roll,
-    )
+    horizon = _Horizon.of_key(key)
     policy = horizon.default_roll
     out: list[BroadcastDate] = []
     for b in sorted(broadcasts, key=lambda b: b.id):
+        days = horizon.days_of(b.owner)
         for index, nominal_date in enumerate(expand_rrule(b.rrule, b.dtstart)):
             nominal = nominal_date.toordinal()
-            final = horizon.days.land(nominal, policy)
+            final = days.land(nominal, policy)
             if nominal > horizon.end and (final is None or final > horizon.end):
                 break  # rolling keeps the order: later dates land later still
             if final is None:
@@ -347,7 +359,7 @@ def broadcast_schedule(
         uid = broadcast_uid(plan.id, b.id, d.index)
         shared = (b.time, None, None, None, b.id, b.name, b.channel, b.owner, b.automated, total)
         if d.final is None:
-            reason = horizon.reason(d.nominal)
+            reason = horizon.reason(d.nominal, b.owner)
             skip = Skipped(uid, day(d.nominal), *shared, reason, d.index, "broadcast")
             out.skipped_by_slot.setdefault(slot_key(d.nominal, time_key(b.time)), []).append(skip)
             continue

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cadence.calendar import time_key
+from cadence.calendar import WorkingDays, team_working_days, time_key
 from cadence.content import content_gaps, coverage_gaps
 from cadence.engine import merge_by_key
 from cadence.gcpause import gc_paused
-from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Rules, Schedule
+from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Rules, Schedule, Team
 
 __all__ = [
     "CohortJourney",
@@ -52,6 +52,10 @@ __all__ = [
     "spacing_gaps",
     "unowned_gaps",
     "weekly_loads",
+    "answering_team",
+    "counted_days",
+    "handoff_window_end",
+    "week_capacity",
 ]
 
 # Leads of non-automated touch occurrences per (team id, ordinal of the ISO week's Monday).
@@ -174,13 +178,82 @@ def cohort_journeys(
     return out
 
 
+# --- who answers, and how days are counted (rules.lead_desk, rules.count_days) ----------------
+
+
+def answering_team(j: CohortJourney, k: int, rules: Rules) -> str | None:
+    """The team that should answer for a lead in stage k: the stage's owner; for a
+    stage no team owns, the plan's lead desk, else the owner of the nearest earlier
+    stage that has one (None when no earlier stage has an owner)."""
+    stages = j.product.stages
+    if stages[k].owner is not None:
+        return stages[k].owner
+    if rules.lead_desk is not None:
+        return rules.lead_desk
+    for earlier in reversed(stages[:k]):
+        if earlier.owner is not None:
+            return earlier.owner
+    return None
+
+
+def counted_days(plan: Plan, team: str | None, first: int, last: int) -> int:
+    """How many days the rules count from ``first`` to ``last`` (ordinals, inclusive):
+    every day with ``count_days`` "calendar"; with "working", the working days of
+    ``team`` (the plan calendar's for no team)."""
+    if plan.rules.count_days != "working":
+        return last - first + 1
+    days = team_working_days(plan, team)
+    return days.count_working(date.fromordinal(first), date.fromordinal(last))
+
+
+def handoff_window_end(plan: Plan, team: str, first: int) -> int:
+    """The last day (ordinal) of a hand-off window opening on ``first``: ``first`` +
+    ``handoff_sla_days``; with ``count_days`` "working", the ``handoff_sla_days``-th
+    working day of the receiving team after ``first``. Cut at the horizon's end."""
+    sla = plan.rules.handoff_sla_days or 0
+    end = plan.end.toordinal()
+    if plan.rules.count_days != "working":
+        return min(first + sla, end)
+    days = team_working_days(plan, team)
+    return days.working_day_after(date.fromordinal(first), sla, plan.end).toordinal()
+
+
+def week_capacity(plan: Plan, team: Team, days: WorkingDays, monday: int) -> float:
+    """A team's capacity in the ISO week starting on ``monday``.
+
+    A team with a calendar of its own has its ``weekly_capacity`` per working day of
+    the plan's week (``weekly_capacity`` ÷ number of workdays) times its working days
+    that week (its holidays and blackouts skipped), 2 decimals; a full week gives
+    ``weekly_capacity`` itself. A team on the plan's calendar keeps ``weekly_capacity``
+    every week (as plans did before teams had calendars).
+    """
+    assert team.weekly_capacity is not None
+    if not team.has_own_calendar:
+        return team.weekly_capacity
+    first = date.fromordinal(monday)
+    working = days.count_working(first, date.fromordinal(monday + 6))
+    full = len(plan.calendar.workdays)
+    if working >= full:
+        return team.weekly_capacity
+    value = round(team.weekly_capacity * working / full, 2)
+    return int(value) if value == int(value) else value
+
+
+def _days_counted(plan: Plan, n: int) -> str:
+    if plan.rules.count_days == "working":
+        return f"{n} working day" if n == 1 else f"{n} working days"
+    return _days(n)
+
+
 # --- the rules, one function each -------------------------------------------------------------
 
 
-def unowned_gaps(j: CohortJourney) -> list[Gap]:
+def unowned_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
     """Each maximal run of journey days (in the horizon) in stages whose owner is null.
 
-    Consecutive unowned stages make one gap; its stage is where the run starts.
+    Consecutive unowned stages make one gap; its stage is where the run starts, its
+    team the one that answers there (:func:`answering_team`: the lead desk, else the
+    previous owner).
     """
     if j.window is None:
         return []
@@ -204,18 +277,22 @@ def unowned_gaps(j: CohortJourney) -> list[Gap]:
         d0, d1 = date.fromordinal(r0), date.fromordinal(r1)
         names = _quoted(s.name for s in stages[k0 : k1 + 1])
         message = f"no team owns the lead in {names} for {_days(r1 - r0 + 1)} ({d0} to {d1})"
-        found.append(Gap("unowned", j.product.id, j.cohort, stages[k0].id, None, d0, d1, message))
+        team = answering_team(j, k0, rules)
+        found.append(Gap("unowned", j.product.id, j.cohort, stages[k0].id, team, d0, d1, message))
     return found
 
 
-def silence_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
+def silence_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
     """Each maximal run of journey days (in the horizon) without a contact, longer than allowed.
 
     Allowed: the ``max_silence_days`` of the stage where the run starts, else the
-    plan's; null: off. Runs at the start and end of the journey count.
+    plan's; null: off. Runs at the start and end of the journey count. The run's
+    length is :func:`counted_days` for the team that should answer where it starts
+    (:func:`answering_team`), which the gap names.
     """
     if j.window is None:
         return []
+    rules = plan.rules
     a, b = j.window
     found = []
     quiet_from = a  # first day of the current quiet run
@@ -229,15 +306,18 @@ def silence_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
             allowed = stage.max_silence_days
             if allowed is None:
                 allowed = rules.max_silence_days
+            team = answering_team(j, k, rules)
             length = d - quiet_from
+            if allowed is not None and length > allowed:
+                length = counted_days(plan, team, quiet_from, d - 1)
             if allowed is not None and length > allowed:
                 d0, d1 = date.fromordinal(quiet_from), date.fromordinal(d - 1)
                 message = (
-                    f"no contact for {_days(length)} ({d0} to {d1})"
+                    f"no contact for {_days_counted(plan, length)} ({d0} to {d1})"
                     f' from "{stage.name}"; allowed {allowed}'
                 )
                 found.append(
-                    Gap("silence", j.product.id, j.cohort, stage.id, stage.owner, d0, d1, message)
+                    Gap("silence", j.product.id, j.cohort, stage.id, team, d0, d1, message)
                 )
         quiet_from = d + 1
         if quiet_from > b:
@@ -250,7 +330,9 @@ def handoff_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
     contact by the new owner on days 0 … ``handoff_sla_days`` of the stage.
 
     The first stage is never a hand-off; no team → team is one. Not checked when
-    the stage starts outside the horizon; the window is cut at the horizon end.
+    the stage starts outside the horizon; the window is cut at the horizon end. With
+    ``count_days`` "working" the SLA counts the new owner's working days
+    (:func:`handoff_window_end`).
     """
     sla = plan.rules.handoff_sla_days
     if sla is None:
@@ -264,7 +346,7 @@ def handoff_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
         first = j.stage_firsts[k]
         if not plan.start.toordinal() <= first <= plan.end.toordinal():
             continue
-        last = min(first + sla, plan.end.toordinal())
+        last = handoff_window_end(plan, owner, first)
         window = j.contacts[bisect_left(j.contact_days, first) : bisect_right(j.contact_days, last)]
         if any(o.owner == owner for o in window):
             continue
@@ -273,7 +355,7 @@ def handoff_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
         d0, d1 = date.fromordinal(first), date.fromordinal(last)
         message = (
             f'hand-off to {name} at "{stages[k].name}": no contact by {name}'
-            f" from {d0} to {d1} (within {_days(sla)})"
+            f" from {d0} to {d1} (within {_days_counted(plan, sla)})"
         )
         found.append(Gap("handoff", j.product.id, j.cohort, stages[k].id, owner, d0, d1, message))
     return found
@@ -333,7 +415,7 @@ def weekly_loads(touches: Iterable[Occurrence]) -> Loads:
 def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
     """Per team and ISO week: the load of its non-automated touches (the sum of their
     expected leads, 2 decimals) when above the team's ``weekly_capacity``."""
-    capacity = {t.id: t.weekly_capacity for t in plan.teams if t.weekly_capacity is not None}
+    capacity = {t.id: t for t in plan.teams if t.weekly_capacity is not None}
     total: dict[tuple[str, int], list[float]] = {}
     for product_loads in loads:
         for key, leads in product_loads.items():
@@ -342,14 +424,14 @@ def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
     found = []
     for (team_id, monday), leads in sorted(total.items()):
         load = round(math.fsum(leads), 2)
-        cap = capacity[team_id]
+        team = capacity[team_id]
+        cap = week_capacity(plan, team, team_working_days(plan, team_id), monday)
         if load <= cap:
             continue
         first, last = date.fromordinal(monday), date.fromordinal(monday + 6)
         year, week, _ = first.isocalendar()
-        team = plan.team(team_id)
-        name = team.name if team is not None else team_id
-        message = f"{name}: {load:g} leads in week {year}-W{week:02d}, capacity {cap}"
+        name = team.name
+        message = f"{name}: {load:g} leads in week {year}-W{week:02d}, capacity {cap:g}"
         found.append(Gap("capacity", None, None, None, team_id, first, last, message, load, cap))
     return found
 
@@ -382,8 +464,8 @@ def product_gaps(
     reaching = [o for o in broadcasts if o.touch in reaches]
     found: list[Gap] = []
     for j in cohort_journeys(plan, product, touches, reaching):
-        found += unowned_gaps(j)
-        found += silence_gaps(j, plan.rules)
+        found += unowned_gaps(j, plan.rules)
+        found += silence_gaps(j, plan)
         found += handoff_gaps(j, plan)
         found += spacing_gaps(j, plan.rules)
     found += content_gaps(plan, product, touches)

@@ -42,6 +42,9 @@ CHANNEL_LABELS: dict[str, str] = {
     "other": "Other",
 }
 ROLL_POLICIES: tuple[str, ...] = ("forward", "backward", "skip")
+# How the hand-off SLA and the maximum silence count days (rules.count_days):
+# every calendar day, or the working days of the team that should answer.
+COUNT_DAYS: tuple[str, ...] = ("calendar", "working")
 REQUEST_STATUSES: tuple[str, ...] = (
     "requested",
     "scheduled",
@@ -122,6 +125,9 @@ class Rules:
     min_spacing_days: int | None = None
     max_silence_days: int | None = None
     handoff_sla_days: int | None = None
+    # Working days and the lead desk (docs/scheduling.md, "Working days of a team").
+    count_days: str = "calendar"  # one of COUNT_DAYS
+    lead_desk: str | None = None  # team answering for days no team owns the lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,13 @@ class Team:
     name: str
     color: str
     weekly_capacity: int | None = None
+    # The team's own days off; None: the plan calendar's (docs/scheduling.md).
+    holidays: HolidayRule | None = None
+    blackouts: tuple[Blackout, ...] | None = None
+
+    @property
+    def has_own_calendar(self) -> bool:
+        return self.holidays is not None or self.blackouts is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,7 +509,7 @@ class Gap:
     end: Day
     message: str
     load: float | None = None
-    capacity: int | None = None
+    capacity: float | None = None  # a whole number unless the week has days off
     uids: tuple[str, ...] = ()
 
     @property

@@ -62,8 +62,9 @@ def _reassign_product(product: Product, old: str, new: str) -> Product:
 
 
 def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
-    """The plan with team ``old_team``'s stages, touches, broadcasts, requests, studio and
-    content library assets given to ``new_team`` (the old team itself stays; remove it afterwards).
+    """The plan with team ``old_team``'s stages, touches, broadcasts, requests, studio,
+    content library assets and lead desk given to ``new_team`` (the old team itself
+    stays; remove it afterwards).
 
     Raises RequestError when either team is unknown or both are the same.
     """
@@ -85,6 +86,9 @@ def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
     studio = plan.studio
     if studio is not None and studio.team == old_team:
         studio = replace(studio, team=new_team)
+    rules = plan.rules
+    if rules.lead_desk == old_team:  # the lead desk's duty goes along
+        rules = replace(rules, lead_desk=new_team)
     content = tuple(replace(a, owner=new_team) if a.owner == old_team else a for a in plan.content)
     return replace(
         plan,
@@ -92,6 +96,7 @@ def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
         broadcasts=broadcasts,
         requests=requests,
         studio=studio,
+        rules=rules,
         content=content,
         action_items=action_items,
     )

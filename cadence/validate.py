@@ -21,6 +21,7 @@ from cadence.model import (
     ACTION_STATUSES,
     ASSET_KINDS,
     CHANNELS,
+    COUNT_DAYS,
     FORMAT_VERSION,
     PALETTE,
     REQUEST_STATUSES,
@@ -339,6 +340,13 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
         hdata = r.obj(hol, hpath, ("country", "subdivision"))
         if hdata is not None:
             rule = _holiday_rule(r, hdata, hpath)
+    blackouts = _blackouts(r, data, path)
+    roll = r.choice(data.get("roll", "forward"), _join(path, "roll"), ROLL_POLICIES, "roll policy")
+    return WorkCalendar(workdays, rule, blackouts, roll or "forward")
+
+
+def _blackouts(r: _Reader, data: dict[str, Any], path: str) -> tuple[Blackout, ...]:
+    """The ``blackouts`` list of a calendar (the plan's or a team's)."""
     blackouts = []
     for bpath, item in _items(r, data, "blackouts", path):
         bdata = r.obj(item, bpath, ("name", "start", "end"))
@@ -351,8 +359,7 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
             r.error(_join(bpath, "end"), f"must not be before start ({start.isoformat()})")
         elif name is not None and start and end:
             blackouts.append(Blackout(name, start, end))
-    roll = r.choice(data.get("roll", "forward"), _join(path, "roll"), ROLL_POLICIES, "roll policy")
-    return WorkCalendar(workdays, rule, tuple(blackouts), roll or "forward")
+    return tuple(blackouts)
 
 
 def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | None:
@@ -379,11 +386,19 @@ def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | 
 def _rules(r: _Reader, raw: Any, path: str) -> Rules:
     if raw is None:
         return Rules()
-    keys = ("min_spacing_days", "max_silence_days", "handoff_sla_days")
+    keys = ("min_spacing_days", "max_silence_days", "handoff_sla_days", "count_days", "lead_desk")
     data = r.obj(raw, path, keys)
     if data is None:
         return Rules()
+    count_days = r.choice(
+        data.get("count_days", "calendar"), _join(path, "count_days"), COUNT_DAYS, "day count"
+    )
+    lead_desk = data.get("lead_desk")
+    if lead_desk is not None:
+        lead_desk = r.ident(lead_desk, _join(path, "lead_desk"))
     return Rules(
+        count_days=count_days or "calendar",
+        lead_desk=lead_desk,
         min_spacing_days=r.optional_integer(
             data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1, MAX_DAYS
         ),
@@ -402,7 +417,7 @@ def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
     teams = []
     ids = []
     for i, (path, item) in enumerate(_items(r, data, "teams", "")):
-        t = r.obj(item, path, ("id", "name", "color", "weekly_capacity"))
+        t = r.obj(item, path, ("id", "name", "color", "weekly_capacity", "holidays", "blackouts"))
         if t is None:
             continue
         tid = r.ident(r.required(t, "id", path), _join(path, "id"))
@@ -417,10 +432,33 @@ def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
         cap = r.optional_integer(
             t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0, MAX_COUNT
         )
+        holidays, blackouts = _team_days_off(r, t, path)
         if tid and name is not None and color:
-            teams.append(Team(tid, name, color.lower(), cap))
+            teams.append(Team(tid, name, color.lower(), cap, holidays, blackouts))
     r.unique_ids(ids, "team")
     return teams, [tid for _, tid in ids if tid]
+
+
+def _team_days_off(
+    r: _Reader, t: dict[str, Any], path: str
+) -> tuple[HolidayRule | None, tuple[Blackout, ...] | None]:
+    """A team's own holidays and blackouts (absent or null: the plan calendar's)."""
+    holidays = None
+    if t.get("holidays") is not None:
+        hpath = _join(path, "holidays")
+        hdata = r.obj(t["holidays"], hpath, ("country", "subdivision"))
+        if hdata is not None:
+            holidays = _holiday_rule(r, hdata, hpath)
+    blackouts = None
+    if t.get("blackouts") is not None:
+        blackouts = _blackouts(r, t, path)
+    return holidays, blackouts
+
+
+def _lead_desk(r: _Reader, rules: Rules, team_ids: list[str]) -> None:
+    """``rules.lead_desk`` must name a team of the plan."""
+    if rules.lead_desk is not None and rules.lead_desk not in team_ids:
+        r.reference(rules.lead_desk, "rules.lead_desk", team_ids, "team", "teams")
 
 
 def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | None:
@@ -1122,6 +1160,7 @@ def build_plan(raw: Any) -> Plan:
     calendar = _calendar(r, data.get("calendar"), "calendar")
     rules = _rules(r, data.get("rules"), "rules")
     teams, team_ids = _teams(r, data)
+    _lead_desk(r, rules, team_ids)
 
     products: list[Product] = []
     product_ids: list[tuple[str, str | None]] = []

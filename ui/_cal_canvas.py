@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from cadence.calendar import WorkingDays
+from cadence.calendar import WorkingDays, team_calendar
 from cadence.model import Occurrence, Plan
 from ui._cal_common import (
     BLACKOUT_FILL,
@@ -44,6 +44,7 @@ from ui._cal_common import (
     time_text,
     week_monday,
 )
+from ui.change_marks import MARK_COLORS, MARK_GLYPHS, ChangeMarks, mark_tooltip
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -72,16 +73,35 @@ class CalendarState:
         self.colors: dict[str, QColor] = team_colors(plan)
         self.working: WorkingDays | None = None
         self._calendar_key: tuple[object, ...] | None = None
+        #: the What-if comparison drawn on the chips (None: Mark changes is off)
+        self.marks: ChangeMarks | None = None
+        self.shading_team: str | None = None
         self.set_plan(plan)
+
+    def entries(self, d: date) -> list[Occurrence]:
+        """A day's entries that pass the filter, and its removed ones (ghosts) when marking."""
+        entries = self.index.day(d)
+        if self.marks is None:
+            return entries
+        ghosts = [o for o in self.marks.ghosts_on(d) if self.index.matches(o)]
+        return entries + ghosts if ghosts else entries
 
     def set_plan(self, plan: Plan) -> None:
         old = self._calendar_key
-        key = (plan.calendar, plan.start, plan.end)
+        # Filtered to one team with a calendar of its own: its holidays and time off shade.
+        calendar = team_calendar(plan.calendar, plan.team(self.shading_team))
+        key = (calendar, plan.start, plan.end)
         self.plan = plan
         self.colors = team_colors(plan)
         if key != old:
-            self.working = WorkingDays(plan.calendar, plan.start, plan.end)
+            self.working = WorkingDays(calendar, plan.start, plan.end)
             self._calendar_key = key
+
+    def set_shading_team(self, team_id: str | None) -> None:
+        """Shade the days off of this team (None: the plan's calendar)."""
+        if team_id != self.shading_team:
+            self.shading_team = team_id
+            self.set_plan(self.plan)
 
     def column_edges(self, left: float, width: float) -> list[int]:
         """x of the 8 edges of Monday … Sunday: days off (e.g. the weekend) get less room."""
@@ -194,6 +214,48 @@ class _Canvas(QWidget):
     def paint_chip(
         self, painter: QPainter, rect: QRect, occ: Occurrence, colors: dict[str, QColor]
     ) -> None:
+        change = self.state.marks.change(occ.uid) if self.state.marks is not None else None
+        if change is None:
+            self._paint_plain_chip(painter, rect, occ, colors)
+        else:
+            self.paint_marked_chip(painter, rect, occ, colors, change.change)
+
+    def paint_marked_chip(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        occ: Occurrence,
+        colors: dict[str, QColor],
+        change: str,
+    ) -> None:
+        """A chip marked by the What-if comparison: added and moved ones outlined, a removed
+        one a faded ghost with a dashed outline; a glyph (+, ↷, ✕) at its right end."""
+        mark = QColor(MARK_COLORS[change])
+        opacity = painter.opacity()
+        if change == "removed":
+            painter.setOpacity(opacity * 0.45)
+        self._paint_plain_chip(painter, rect, occ, colors, right_margin=14)
+        painter.setOpacity(opacity)
+        r = QRectF(rect).adjusted(0.75, 0.75, -0.75, -0.75)
+        style = Qt.PenStyle.DashLine if change == "removed" else Qt.PenStyle.SolidLine
+        painter.setPen(QPen(mark, 1.5, style))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(r, 3, 3)
+        painter.setFont(self.chip_font)
+        painter.drawText(
+            rect.adjusted(0, 0, -3, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            MARK_GLYPHS[change],
+        )
+
+    def _paint_plain_chip(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        occ: Occurrence,
+        colors: dict[str, QColor],
+        right_margin: int = 3,
+    ) -> None:
         team = self.state.color(occ.owner)
         selected = occ.uid == self.state.selected_uid
         r = QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5)
@@ -215,7 +277,7 @@ class _Canvas(QWidget):
         if occ.time is not None and rect.width() >= 130:
             # In narrow cells the name matters more than the time (tooltip, details).
             text = f"{occ.time:%H:%M} {text}"
-        inner = rect.adjusted(7, 0, -3, 0)
+        inner = rect.adjusted(7, 0, -right_margin, 0)
         elided = QFontMetrics(self.chip_font).elidedText(
             text, Qt.TextElideMode.ElideRight, inner.width()
         )
@@ -317,7 +379,12 @@ class _Canvas(QWidget):
     def tooltip_at(self, pos: QPoint) -> str | None:
         occ = self.occurrence_at(pos)
         if occ is not None:
-            return occurrence_tooltip(self.state.plan, occ)
+            text = occurrence_tooltip(self.state.plan, occ)
+            marks = self.state.marks
+            change = marks.change(occ.uid) if marks is not None else None
+            if change is not None and marks is not None:
+                text += "\n" + mark_tooltip(change, marks.baseline_name)
+            return text
         cell = self.cell_at(pos)
         if cell is None:
             return None
@@ -372,7 +439,7 @@ class MonthGrid(_Canvas):
             y0 = round(self.HEADER + row * row_h)
             y1 = round(self.HEADER + (row + 1) * row_h)
             rect = QRect(x0, y0, x1 - x0, y1 - y0)
-            entries = self.state.index.day(d)
+            entries = self.state.entries(d)
             cell = _Cell(d, rect, entries)
             room = max(0, (rect.height() - day_header - 2) // (ch + 1))
             shown = len(entries) if len(entries) <= room else max(0, room - 1)
@@ -526,7 +593,7 @@ class WeekHeader(_Canvas):
                 painter.drawText(
                     top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label
                 )
-            count = len(self.state.index.day(d))
+            count = len(self.state.entries(d))
             sub = name or ("" if kind == "working" else "not a working day")
             sub_text = f"{count} entr{'y' if count == 1 else 'ies'}" + (f" · {sub}" if sub else "")
             painter.setFont(self.small_font)
@@ -565,7 +632,7 @@ class WeekBody(_Canvas):
         self.invalidate()
 
     def invalidate(self) -> None:
-        most = max(len(self.state.index.day(self.monday + timedelta(days=i))) for i in range(7))
+        most = max(len(self.state.entries(self.monday + timedelta(days=i))) for i in range(7))
         self.setMinimumHeight(max(200, 8 + most * (self.chip_height + 3)))
         super().invalidate()
 
@@ -576,7 +643,7 @@ class WeekBody(_Canvas):
         for i in range(7):
             d = self.monday + timedelta(days=i)
             x0, x1 = edges[i], edges[i + 1]
-            cell = _Cell(d, QRect(x0, 0, x1 - x0, self.height()), self.state.index.day(d))
+            cell = _Cell(d, QRect(x0, 0, x1 - x0, self.height()), self.state.entries(d))
             y = 6
             for occ in cell.entries:
                 cell.chips.append((QRect(x0 + 4, y, x1 - x0 - 8, ch), occ))

@@ -326,6 +326,10 @@ class OccurrenceIndex:
     def filter(self) -> CalendarFilter:
         return self._filter
 
+    def matches(self, occ: Occurrence) -> bool:
+        """Whether an entry (also one not in the index: a removed one) passes the filter."""
+        return self._matcher is None or self._matcher(occ)
+
     def day(self, d: date) -> list[Occurrence]:
         """The entries of one day that pass the filter, all-day first then by time."""
         entries = self._unfiltered(d)
@@ -435,6 +439,8 @@ class CalendarBus(QObject):
     """
 
     sig_show = Signal(object)  # a CalendarHint
+    #: the What-if panel's comparison (ui.change_marks.ChangeMarks), None: no comparison
+    sig_changes = Signal(object)
 
 
 _buses: weakref.WeakKeyDictionary[QObject, CalendarBus] = weakref.WeakKeyDictionary()

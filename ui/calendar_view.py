@@ -66,12 +66,14 @@ from ui._cal_common import (
     time_text,
     week_monday,
 )
+from ui.change_marks import ChangeMarks
 
 VIEWS = ("month", "week", "agenda")
 #: narrower than this (px), the details pane starts hidden so the day cells keep their chips
 #: readable (a 1366 px window leaves the calendar about 790 px); the Details button shows it
 DETAILS_MIN_VIEW_WIDTH = 1000
 _ALL = "__all__"
+MARKS_TIP_OFF = "Mark changes (M): compare with another plan in the What-if panel first"
 
 
 def text_tool_button(text: str) -> QToolButton:
@@ -347,6 +349,7 @@ class CalendarView(QWidget):
         controller.sig_document_changed.connect(self._on_document_changed)
         controller.sig_navigate.connect(self._on_navigate)
         calendar_bus(controller).sig_show.connect(self.show_hint)
+        calendar_bus(controller).sig_changes.connect(self.set_change_marks)
 
     # -- building -----------------------------------------------------------------------
 
@@ -409,6 +412,15 @@ class CalendarView(QWidget):
         self.details_button.setToolTip("Show or hide the details of the selected entry")
         self.details_button.setAccessibleName("Show details")
         nav.addWidget(self.details_button)
+        # What-if: entries added, moved and removed since the compared plan (ui.change_marks).
+        self.marks_button = text_tool_button("Mark changes")
+        self.marks_button.setCheckable(True)
+        self.marks_button.setEnabled(False)
+        self.marks_button.setAccessibleName("Mark changes")
+        self.marks_button.setToolTip(MARKS_TIP_OFF)
+        self.marks_button.toggled.connect(self.set_marking)
+        nav.addWidget(self.marks_button)
+        self._marks: ChangeMarks | None = None
         self._narrow: bool | None = None
         outer.addLayout(nav)
 
@@ -591,6 +603,8 @@ class CalendarView(QWidget):
             return
         self._filter = selection
         self.state.index.set_filter(selection)
+        only = next(iter(selection.teams)) if len(selection.teams) == 1 else None
+        self.state.set_shading_team(only)
         self._sync_filter_widgets()
         self._repaint()
         self.sig_filter_changed.emit(selection)
@@ -628,6 +642,38 @@ class CalendarView(QWidget):
         if at is None:
             at = self.mapToGlobal(self.rect().center())
         self.popup.show_day(self.state.plan, day, entries, note, at)
+
+    # -- What-if marks ---------------------------------------------------------------
+
+    def set_change_marks(self, marks: ChangeMarks | None) -> None:
+        """The What-if panel's latest comparison (None: it compares nothing now)."""
+        self._marks = marks if marks is not None and marks.by_uid else None
+        self.marks_button.setEnabled(self._marks is not None)
+        if self._marks is None:
+            self.marks_button.setToolTip(MARKS_TIP_OFF)
+            self.marks_button.setChecked(False)
+        else:
+            n = self._marks.counts
+            self.marks_button.setToolTip(
+                f"Mark entries changed since {self._marks.baseline_name} (M): "
+                f"{n['added']} added, {n['moved']} moved, {n['removed']} removed"
+            )
+        self.set_marking(self.marks_button.isChecked())
+
+    def set_marking(self, on: bool) -> None:
+        """Mark changes on or off: outlines, "old → new" tooltips and ghosts of removed entries."""
+        if self.marks_button.isChecked() != on:
+            self.marks_button.setChecked(on)  # toggled calls back here
+            return
+        marks = self._marks if on else None
+        if marks is self.state.marks:
+            return
+        self.state.marks = marks
+        self._fill_legend(self.state.plan)
+        self._repaint()
+
+    def marking(self) -> bool:
+        return self.state.marks is not None
 
     def show_hint(self, hint: CalendarHint) -> None:
         """Apply a hint from another widget: filter, then view, then day."""
@@ -751,6 +797,10 @@ class CalendarView(QWidget):
             "↻&nbsp;rolled&nbsp;off&nbsp;a&nbsp;non-working&nbsp;day",
             "shaded:&nbsp;weekend,&nbsp;holiday,&nbsp;blackout",
         ]
+        marks = self.state.marks
+        if marks is not None:
+            name = html.escape(marks.baseline_name).replace(" ", "&nbsp;")
+            items.append(f"+&nbsp;added, ↷&nbsp;moved, ✕&nbsp;removed since&nbsp;{name}")
         self.legend.setText(" &nbsp; ".join(items))
 
     def _fill_cohorts(self) -> None:
@@ -956,7 +1006,8 @@ class CalendarView(QWidget):
             super().keyPressEvent(event)
 
     def handle_key(self, event: QKeyEvent) -> bool:
-        """Arrows move the selected day, PgUp/PgDn page, T goes to today, Enter opens."""
+        """Arrows move the selected day, PgUp/PgDn page, T goes to today, M marks the
+        What-if changes, Enter opens."""
         key = event.key()
         if event.modifiers() & (
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -968,6 +1019,9 @@ class CalendarView(QWidget):
             self.page(1)
         elif key == Qt.Key.Key_T and not self.search.hasFocus():
             self.go_today()
+        elif key == Qt.Key.Key_M and not self.search.hasFocus():
+            if self.marks_button.isEnabled():
+                self.marks_button.toggle()
         elif self._view == "agenda":
             return False
         elif key == Qt.Key.Key_Left:

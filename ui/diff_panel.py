@@ -14,6 +14,7 @@ the bundled sample CRM export).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import GAP_KINDS, Plan
+from cadence import engine
+from cadence.model import GAP_KINDS, Occurrence, Plan
 from cadence.plan_diff import EntryChange, PlanDiff, diff_plans
+from ui._cal_common import calendar_bus
+from ui.change_marks import change_marks
 
 # Sections with more rows than this start collapsed.
 EXPANDED_UP_TO = 40
@@ -67,6 +71,8 @@ class DiffPanel(QWidget):
         self.baseline_name = "the plan as opened"
         self.result = PlanDiff()
         self.last_error: str | None = None
+        self._ghost_source: Plan | None = None
+        self._ghost_entries: Sequence[Occurrence] = ()
 
         self.opened_button = QPushButton("Compare with opened version")
         self.opened_button.clicked.connect(self.compare_with_opened)
@@ -100,6 +106,8 @@ class DiffPanel(QWidget):
             self.refresh()
         else:
             self._stale = True
+            # The calendar's marks would be out of date until the panel compares again.
+            calendar_bus(self.controller).sig_changes.emit(None)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         if self._stale:
@@ -157,6 +165,24 @@ class DiffPanel(QWidget):
         self._add_load()
         self._add_leads()
         self.sig_compared.emit(self.result.summary())
+        self.send_marks()
+
+    # -- the calendar's marks (Calendar ▸ Mark changes) -------------------------------------
+
+    def baseline_occurrences(self) -> Sequence[Occurrence]:
+        """The baseline's calendar (scheduled once per baseline): removed entries' ghosts."""
+        if self._ghost_source is not self.baseline:
+            self._ghost_source = self.baseline
+            self._ghost_entries = engine.schedule(self.baseline).touches
+        return self._ghost_entries
+
+    def send_marks(self) -> None:
+        """Tell the calendar what changed (ui.change_marks), or that nothing is compared."""
+        entries = self.result.entries
+        removed = any(e.change == "removed" for e in entries)
+        source = self.baseline_occurrences() if removed else ()
+        marks = change_marks(self.result, source, self.baseline_name) if entries else None
+        calendar_bus(self.controller).sig_changes.emit(marks)
 
     def section(self, title: str) -> QTreeWidgetItem | None:
         """The top-level item titled ``title`` (tests, navigation)."""

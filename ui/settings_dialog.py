@@ -43,6 +43,10 @@ from ui.controller import DocumentController
 from ui.dialog_base import PlanDialog
 from ui.theme import icon
 
+COUNT_DAYS_LABELS = {
+    "calendar": "Calendar days",
+    "working": "Working days of the team that answers",
+}
 ROLL_LABELS = {
     "forward": "Forward — the next working day",
     "backward": "Backward — the previous working day",
@@ -189,10 +193,25 @@ class PlanSettingsDialog(PlanDialog):
         rl.addRow("Spacing", self.min_spacing)
         rl.addRow("Silence", self.max_silence)
         rl.addRow("Hand-off", self.handoff)
+        self.count_days = QComboBox()
+        self.count_days.setAccessibleName("Count days")
+        for value, label in COUNT_DAYS_LABELS.items():
+            self.count_days.addItem(label, value)
+        self.count_days.setCurrentIndex(max(0, self.count_days.findData(plan.rules.count_days)))
+        self.lead_desk = QComboBox()
+        self.lead_desk.setAccessibleName("Lead desk")
+        self.lead_desk.addItem("None — the previous owner answers", None)
+        for team in plan.teams:
+            self.lead_desk.addItem(swatch_icon(team.color), team.name, team.id)
+        self.lead_desk.setCurrentIndex(max(0, self.lead_desk.findData(plan.rules.lead_desk)))
+        rl.addRow("Count days", self.count_days)
+        rl.addRow("Lead desk", self.lead_desk)
         rl.addRow(
             muted_label(
                 "“off” switches a rule off. Stages can set their own maximum silence "
-                "in the stage table."
+                "in the stage table. Working days are those of the team that should "
+                "answer (its own holidays and time off, see Teams). The lead desk answers "
+                "for days no team owns the lead."
             )
         )
         tabs.addTab(rules, "Rules")
@@ -311,7 +330,13 @@ class PlanSettingsDialog(PlanDialog):
             start=from_qdate(self.start.date()),
             end=from_qdate(self.end.date()),
             calendar=calendar,
-            rules=Rules(rule(self.min_spacing), rule(self.max_silence), rule(self.handoff)),
+            rules=Rules(
+                rule(self.min_spacing),
+                rule(self.max_silence),
+                rule(self.handoff),
+                count_days=self.count_days.currentData(),
+                lead_desk=self.lead_desk.currentData(),
+            ),
             studio=self.studio(),
         )
 

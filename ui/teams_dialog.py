@@ -1,4 +1,7 @@
-"""Plan ▸ Teams: name, colour and weekly capacity of each team.
+"""Plan ▸ Teams: name, colour, weekly capacity and own calendar of each team.
+
+A team's calendar (its own holidays and time off) is edited in
+:class:`ui.team_calendar_dialog.TeamCalendarDialog`, opened from its row.
 
 Removing a team that owns stages, touches, broadcasts, requests or the studio
 offers to give them to another team; OK applies the hand-over and the removal
@@ -25,13 +28,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.model import PALETTE, Plan, Team
+from cadence.model import PALETTE, Blackout, HolidayRule, Plan, Team
 from cadence.request_ops import reassign_team
 from ui import edits
 from ui.controller import DocumentController
 from ui.dialog_base import PlanDialog
 from ui.glyphs import swatch_icon
+from ui.team_calendar_dialog import TeamCalendarDialog, describe_team_calendar
 from ui.theme import icon
+
+#: A team's own holidays and time off (None: the plan's).
+OwnCalendar = tuple[HolidayRule | None, tuple[Blackout, ...] | None]
+
+
+def edit_team_calendar(parent: QWidget | None, team: Team, plan: Plan) -> OwnCalendar | None:
+    """Ask for a team's own holidays and time off (patched in tests); None: cancelled."""
+    dialog = TeamCalendarDialog(team, plan.start, parent)
+    try:
+        if dialog.exec() != TeamCalendarDialog.DialogCode.Accepted:
+            return None
+        return dialog.holidays(), dialog.time_off()
+    finally:
+        dialog.deleteLater()
 
 
 def ask_reassign(parent: QWidget | None, name: str, owned: str, choices: list[str]) -> str | None:
@@ -55,12 +73,12 @@ def pick_color(parent: QWidget | None, current: str) -> str | None:
 
 class TeamsDialog(PlanDialog):
     undo_text = "Edit teams"
-    NAME, COLOR, CAPACITY, ID = range(4)
+    NAME, COLOR, CAPACITY, CALENDAR, ID = range(5)
 
     def __init__(self, controller: DocumentController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
         self.setWindowTitle("Teams")
-        self.resize(560, 380)
+        self.resize(720, 380)
         intro = QLabel(
             "Teams own stages and touches. Their colour marks their work in every view; "
             "capacity is how many manual contacts a week they can handle (the leads their "
@@ -68,8 +86,10 @@ class TeamsDialog(PlanDialog):
         )
         intro.setWordWrap(True)
         intro.setProperty("role", "hint")
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Team", "Colour", "Capacity / week", "Id"])
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(
+            ["Team", "Colour", "Capacity / week", "Calendar", "Id"]
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(
             self.NAME, QHeaderView.ResizeMode.Stretch
@@ -80,6 +100,7 @@ class TeamsDialog(PlanDialog):
         #: removed team id → the team that takes over its stages, touches and requests
         self.reassigned: dict[str, str] = {}
         self._colors: list[str] = []
+        self._calendars: list[OwnCalendar] = []
         for team in controller.plan.teams:
             self._add_row(team)
         add = QPushButton(icon("add"), "Add team")
@@ -113,13 +134,22 @@ class TeamsDialog(PlanDialog):
         cap.setSpecialValueText("no limit")
         cap.setValue(team.weekly_capacity or 0 if team else 0)
         self.table.setCellWidget(r, self.CAPACITY, cap)
+        own: OwnCalendar = (team.holidays, team.blackouts) if team else (None, None)
+        cal = QToolButton()
+        cal.setAccessibleName("Team calendar")
+        cal.setToolTip("Own public holidays and time off (Teams ▸ Calendar)")
+        cal.clicked.connect(lambda _=False, b=cal: self._edit_calendar(b))
+        self.table.setCellWidget(r, self.CALENDAR, cal)
+        self._calendars.append(own)
         ident = QLabel(team.id if team else "(new)")
         ident.setProperty("role", "hint")
         self.table.setCellWidget(r, self.ID, ident)
         self._ids.append(team.id if team else None)
         self._colors.append(color)
+        self._show_calendar(r)
         self.table.resizeColumnToContents(self.COLOR)
         self.table.resizeColumnToContents(self.CAPACITY)
+        self.table.resizeColumnToContents(self.CALENDAR)
         if team is None:
             self.table.setCurrentCell(r, self.NAME)
             name.setFocus()
@@ -147,6 +177,7 @@ class TeamsDialog(PlanDialog):
         self.table.removeRow(r)
         del self._ids[r]
         del self._colors[r]
+        del self._calendars[r]
 
     def owned_by(self, team_id: str | None) -> str:
         """What ``team_id`` owns in the plan, in words ("4 stages, 6 touches"), or ""."""
@@ -167,7 +198,37 @@ class TeamsDialog(PlanDialog):
         ]
         if plan.studio is not None and plan.studio.team == team_id:
             words.append("the content studio")
+        if plan.rules.lead_desk == team_id:
+            words.append("the lead desk")
         return ", ".join(words)
+
+    def _row_team(self, row: int) -> Team:
+        """The team a row describes now (unsaved name, colour and calendar)."""
+        name_w = self.table.cellWidget(row, self.NAME)
+        name = name_w.text() if isinstance(name_w, QLineEdit) else ""
+        holidays, blackouts = self._calendars[row]
+        tid = self._ids[row] or "new"
+        return Team(tid, name or tid, self._colors[row], None, holidays, blackouts)
+
+    def _show_calendar(self, row: int) -> None:
+        button = self.table.cellWidget(row, self.CALENDAR)
+        assert isinstance(button, QToolButton)
+        button.setText(describe_team_calendar(self._row_team(row), self.controller.plan.calendar))
+
+    def _edit_calendar(self, button: QToolButton) -> None:
+        for r in range(self.table.rowCount()):
+            if self.table.cellWidget(r, self.CALENDAR) is button:
+                chosen = edit_team_calendar(self, self._row_team(r), self.controller.plan)
+                if chosen is not None:
+                    self.set_calendar(r, *chosen)
+
+    def set_calendar(
+        self, row: int, holidays: HolidayRule | None, blackouts: tuple[Blackout, ...] | None
+    ) -> None:
+        """Give the team in ``row`` its own holidays and time off (None: the plan's)."""
+        self._calendars[row] = (holidays, blackouts)
+        self._show_calendar(row)
+        self.table.resizeColumnToContents(self.CALENDAR)
 
     def _pick(self, button: QToolButton) -> None:
         for r in range(self.table.rowCount()):
@@ -204,12 +265,10 @@ class TeamsDialog(PlanDialog):
                 tid = edits.unique_id(name, taken, "team")
                 taken.append(tid)
             old = self.controller.plan.team(tid)
-            team = Team(tid, name, self._colors[r], cap_w.value() or None)
-            teams.append(
-                replace(old, **{f: getattr(team, f) for f in ("name", "color", "weekly_capacity")})
-                if old
-                else team
-            )
+            holidays, blackouts = self._calendars[r]
+            team = Team(tid, name, self._colors[r], cap_w.value() or None, holidays, blackouts)
+            fields = ("name", "color", "weekly_capacity", "holidays", "blackouts")
+            teams.append(replace(old, **{f: getattr(team, f) for f in fields}) if old else team)
         plan = self.controller.plan
         for gone, heir in self.reassigned.items():
             while heir in self.reassigned:  # its heir was removed too

@@ -42,8 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.gaps import weekly_loads
-from cadence.model import Gap, Occurrence, Plan
+from cadence.calendar import team_working_days
+from cadence.gaps import week_capacity, weekly_loads
+from cadence.model import Gap, Occurrence, Plan, Team
 from ui._cal_common import (
     OVER_CAPACITY_COLOR,
     CalendarFilter,
@@ -109,6 +110,36 @@ def weekly_load(plan: Plan, occurrences: Iterable[Occurrence], team: str) -> lis
     return out
 
 
+def unowned_alert(gaps: Iterable[Gap], team: str) -> str:
+    """The alert of a team that answers for days no team owns the lead (the lead desk,
+    else the previous owner: ``cadence.gaps.answering_team``); "" when it has none."""
+    mine = [g for g in gaps if g.kind == "unowned" and g.team == team]
+    if not mine:
+        return ""
+    days = sum(g.days for g in mine)
+    first = min(mine, key=lambda g: g.start)
+    runs = f"{len(mine)} unowned run{'s' if len(mine) != 1 else ''}"
+    return (
+        f"⚠ Answers for {runs} ({days} lead-day{'s' if days != 1 else ''} no team owns); "
+        f"first {first.start.isoformat()} to {first.end.isoformat()}"
+    )
+
+
+def capacity_line(plan: Plan, team: Team, loads: list[WeekLoad]) -> list[tuple[float, float]]:
+    """The capacity line's points over the weeks' bars: flat at ``weekly_capacity``, or for
+    a team with a calendar of its own a step per week (``cadence.gaps.week_capacity``:
+    the weeks with its days off are lower)."""
+    assert team.weekly_capacity is not None
+    if not team.has_own_calendar:
+        return [(-0.5, team.weekly_capacity), (len(loads) - 0.5, team.weekly_capacity)]
+    days = team_working_days(plan, team.id)
+    points: list[tuple[float, float]] = []
+    for i, week in enumerate(loads):
+        cap = float(week_capacity(plan, team, days, week.monday.toordinal()))
+        points += [(i - 0.5, cap), (i + 0.5, cap)]
+    return points
+
+
 def over_capacity(gaps: Iterable[Gap], team: str) -> set[date]:
     """The Mondays of the weeks the capacity check flagged for the team."""
     return {g.start for g in gaps if g.kind == "capacity" and g.team == team}
@@ -162,6 +193,12 @@ class WorkloadChart(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        # Unowned days this team answers for (rules.lead_desk, else the previous owner).
+        self.unowned_label = QLabel()
+        self.unowned_label.setWordWrap(True)
+        self.unowned_label.setAccessibleName("Unowned days alert")
+        self.unowned_label.setVisible(False)
+        layout.addWidget(self.unowned_label)
 
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -313,6 +350,9 @@ class WorkloadChart(QWidget):
             chart.setTitle("No teams in this plan")
             self.summary.setText("")
             return
+        alert = unowned_alert(self.controller.gaps, team.id)
+        self.unowned_label.setText(alert)
+        self.unowned_label.setVisible(bool(alert))
         self.loads = weekly_load(plan, self.controller.occurrences(), team.id)
         measure = self._measure
         capacity = team.weekly_capacity if measure == "contacts" else None
@@ -405,8 +445,8 @@ class WorkloadChart(QWidget):
             line.setName(f"Capacity {capacity}/week")
             pen = QPen(QColor(OVER_CAPACITY_COLOR).darker(130), 2, Qt.PenStyle.DashLine)
             line.setPen(pen)
-            line.append(QPointF(-0.5, capacity))
-            line.append(QPointF(len(self.loads) - 0.5, capacity))
+            for x, y in capacity_line(plan, team, self.loads):
+                line.append(QPointF(x, y))
             chart.addSeries(line)
             line.attachAxis(axis_x)
             line.attachAxis(axis_y)

@@ -15,14 +15,18 @@ from cadence.model import (
     FORMAT_VERSION,
     ActionItem,
     Asset,
+    Blackout,
     Broadcast,
     Cohorts,
+    HolidayRule,
     Plan,
     Product,
     Request,
     Review,
+    Rules,
     Signoff,
     Stage,
+    Team,
     Touch,
 )
 from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
@@ -160,6 +164,45 @@ def request_to_dict(q: Request) -> dict[str, Any]:
     }
 
 
+def _blackouts(blackouts: tuple[Blackout, ...]) -> list[dict[str, Any]]:
+    return [
+        {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat()} for b in blackouts
+    ]
+
+
+def _holidays(rule: HolidayRule | None) -> dict[str, Any] | None:
+    return None if rule is None else {"country": rule.country, "subdivision": rule.subdivision}
+
+
+def rules_to_dict(rules: Rules) -> dict[str, Any]:
+    """The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
+    out: dict[str, Any] = {
+        "min_spacing_days": rules.min_spacing_days,
+        "max_silence_days": rules.max_silence_days,
+        "handoff_sla_days": rules.handoff_sla_days,
+    }
+    if rules.count_days != "calendar":
+        out["count_days"] = rules.count_days
+    if rules.lead_desk is not None:
+        out["lead_desk"] = rules.lead_desk
+    return out
+
+
+def team_to_dict(t: Team) -> dict[str, Any]:
+    """A team; its own ``holidays`` and ``blackouts`` only when it has them."""
+    out: dict[str, Any] = {
+        "id": t.id,
+        "name": t.name,
+        "color": t.color,
+        "weekly_capacity": t.weekly_capacity,
+    }
+    if t.holidays is not None:
+        out["holidays"] = _holidays(t.holidays)
+    if t.blackouts is not None:
+        out["blackouts"] = _blackouts(t.blackouts)
+    return out
+
+
 def asset_to_dict(a: Asset) -> dict[str, Any]:
     """A content library asset as JSON-ready data (optional fields only when set)."""
     out: dict[str, Any] = {"id": a.id, "title": a.title, "kind": a.kind}
@@ -206,15 +249,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             ],
             "roll": cal.roll,
         },
-        "rules": {
-            "min_spacing_days": plan.rules.min_spacing_days,
-            "max_silence_days": plan.rules.max_silence_days,
-            "handoff_sla_days": plan.rules.handoff_sla_days,
-        },
-        "teams": [
-            {"id": t.id, "name": t.name, "color": t.color, "weekly_capacity": t.weekly_capacity}
-            for t in plan.teams
-        ],
+        "rules": rules_to_dict(plan.rules),
+        "teams": [team_to_dict(t) for t in plan.teams],
         "products": [_product(p) for p in plan.products],
         "broadcasts": [_broadcast(b) for b in plan.broadcasts],
         "studio": (

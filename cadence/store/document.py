@@ -98,14 +98,11 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             "min_spacing_days": plan_row.min_spacing_days,
             "max_silence_days": plan_row.max_silence_days,
             "handoff_sla_days": plan_row.handoff_sla_days,
+            "count_days": plan_row.count_days,
+            "lead_desk": plan_row.lead_desk,
         },
         "teams": [
-            {
-                "id": t.team_id,
-                "name": t.name,
-                "color": t.color,
-                "weekly_capacity": t.weekly_capacity,
-            }
+            _team_raw(t)
             for t in session.exec(select(TeamRow).order_by(col(TeamRow.position))).all()
         ],
         "products": [],
@@ -182,6 +179,20 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         raw["content"] = [_asset_raw(a) for a in assets]
     _meeting_records_raw(session, raw)
     return raw
+
+
+def _team_raw(t: TeamRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": t.team_id,
+        "name": t.name,
+        "color": t.color,
+        "weekly_capacity": t.weekly_capacity,
+    }
+    if t.holiday_country is not None:
+        out["holidays"] = {"country": t.holiday_country, "subdivision": t.holiday_subdivision}
+    if t.blackouts is not None:
+        out["blackouts"] = json.loads(t.blackouts)
+    return out
 
 
 def _asset_raw(a: AssetRow) -> dict[str, Any]:
@@ -353,6 +364,8 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
             min_spacing_days=rules["min_spacing_days"],
             max_silence_days=rules["max_silence_days"],
             handoff_sla_days=rules["handoff_sla_days"],
+            count_days=rules.get("count_days", "calendar"),
+            lead_desk=rules.get("lead_desk"),
             studio_team=studio.get("team"),
             studio_capacity_per_day=studio.get("capacity_per_day"),
             studio_min_lead_days=studio.get("min_lead_days"),
@@ -373,6 +386,9 @@ def _write_teams(session: Session, data: dict[str, Any]) -> None:
                 name=t["name"],
                 color=t["color"],
                 weekly_capacity=t["weekly_capacity"],
+                holiday_country=(t.get("holidays") or {}).get("country"),
+                holiday_subdivision=(t.get("holidays") or {}).get("subdivision"),
+                blackouts=json.dumps(t["blackouts"]) if "blackouts" in t else None,
             )
         )
 
@@ -539,7 +555,19 @@ def _upgrade_1_to_2(conn: sqlite3.Connection) -> None:
     _upgrade_1_meetings(conn)
 
 
-UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: _upgrade_1_to_2}
+def _upgrade_2_rules_team_calendars(conn: sqlite3.Connection) -> None:
+    """Schema 3: rules.count_days and rules.lead_desk; a team's own holidays and blackouts."""
+    conn.execute("ALTER TABLE plan ADD COLUMN count_days VARCHAR NOT NULL DEFAULT 'calendar'")
+    conn.execute("ALTER TABLE plan ADD COLUMN lead_desk VARCHAR")
+    conn.execute("ALTER TABLE team ADD COLUMN holiday_country VARCHAR")
+    conn.execute("ALTER TABLE team ADD COLUMN holiday_subdivision VARCHAR")
+    conn.execute("ALTER TABLE team ADD COLUMN blackouts VARCHAR")
+
+
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _upgrade_1_to_2,
+    2: _upgrade_2_rules_team_calendars,
+}
 
 
 def _schema_version(conn: Connection) -> int | None:

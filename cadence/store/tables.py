@@ -14,7 +14,8 @@ from sqlmodel import Field, SQLModel
 
 # 2: the content library (asset table, touch.asset); broadcast participants, action
 # items, sign-offs, reviews
-SCHEMA_VERSION = 2
+# 3: rules.count_days, rules.lead_desk, teams' own calendars
+SCHEMA_VERSION = 3
 
 
 # --- the columns of each plan object (shared with cadence.store.shared.tables) ----------
@@ -38,6 +39,9 @@ class PlanSettingsColumns(SQLModel):
     studio_team: str | None = None
     studio_capacity_per_day: int | None = None
     studio_min_lead_days: int | None = None
+    # Schema 3 (shared: revision 0004): working days and the lead desk.
+    count_days: str = "calendar"
+    lead_desk: str | None = None
 
 
 class TeamColumns(SQLModel):
@@ -46,6 +50,10 @@ class TeamColumns(SQLModel):
     name: str
     color: str
     weekly_capacity: int | None = None
+    # Schema 3: the team's own calendar (NULL: the plan's).
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    blackouts: str | None = None  # JSON list of {name, start, end}
 
 
 class ProductColumns(SQLModel):

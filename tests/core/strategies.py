@@ -27,6 +27,22 @@ def raw_plans(draw):
             "name": draw(names),
             "color": draw(st.from_regex(r"#[0-9a-f]{6}", fullmatch=True)),
             "weekly_capacity": draw(st.one_of(st.none(), st.integers(0, 500))),
+            # A team's own calendar (absent: the plan's).
+            **draw(
+                st.sampled_from(
+                    [
+                        {},
+                        {"holidays": {"country": "US", "subdivision": None}},
+                        {"blackouts": []},
+                        {
+                            "holidays": {"country": "DE", "subdivision": "BY"},
+                            "blackouts": [
+                                {"name": "Time off", "start": "2027-03-08", "end": "2027-03-12"}
+                            ],
+                        },
+                    ]
+                )
+            ),
         }
         for t in team_ids
     ]
@@ -185,6 +201,8 @@ def raw_plans(draw):
             "min_spacing_days": draw(st.one_of(st.none(), st.integers(1, 5))),
             "max_silence_days": draw(st.one_of(st.none(), st.integers(1, 30))),
             "handoff_sla_days": draw(st.one_of(st.none(), st.integers(0, 5))),
+            "count_days": draw(st.sampled_from(["calendar", "working"])),
+            "lead_desk": draw(st.one_of(st.none(), st.sampled_from(team_ids))),
         },
         "teams": teams,
         "products": products,

@@ -53,6 +53,18 @@ def _roll(wd: WorkingDays, d: date, policy: str) -> date | None:
         return None
 
 
+def _team_days(plan: Plan, owner: str | None) -> WorkingDays:
+    """The owner's working days: the plan calendar with the team's own holidays and
+    blackouts in place of the plan's when it has them."""
+    cal = plan.calendar
+    team = plan.team(owner)
+    if team is not None and team.holidays is not None:
+        cal = replace(cal, holidays=team.holidays)
+    if team is not None and team.blackouts is not None:
+        cal = replace(cal, blackouts=team.blackouts)
+    return WorkingDays(cal, plan.start, plan.end)
+
+
 def _stage_bounds(product: Product, cohort: date) -> list[tuple[date, date]]:
     out, day = [], cohort
     for s in product.stages:
@@ -77,6 +89,7 @@ def _reaches(b: Broadcast, product_id: str) -> bool:
 
 
 def reference_schedule(plan: Plan) -> tuple[list[Occurrence], list[Skipped]]:
+    days_of = {t.id: _team_days(plan, t.id) for t in plan.teams}
     wd = WorkingDays(plan.calendar, plan.start, plan.end)
     inside = lambda d: plan.start <= d <= plan.end  # noqa: E731
     touches: list[Occurrence] = []
@@ -88,6 +101,7 @@ def reference_schedule(plan: Plan) -> tuple[list[Occurrence], list[Skipped]]:
                 k = [s.id for s in p.stages].index(t.stage)
                 stage_start, stage_end = bounds[k]
                 policy = t.roll or plan.calendar.roll
+                wd = days_of.get(t.owner, wd)
                 leads = _stage_leads(p, k)
                 j = 0
                 while True:
@@ -111,6 +125,7 @@ def reference_schedule(plan: Plan) -> tuple[list[Occurrence], list[Skipped]]:
                             )
                     j += 1
     for b in plan.broadcasts:
+        wd = days_of[b.owner]
         for index, d in enumerate(engine.expand_rrule(b.rrule, b.dtstart)):
             if d > plan.end + timedelta(days=30):
                 break
@@ -187,6 +202,16 @@ def _broadcast_leads(plan: Plan, b: Broadcast, d: date) -> float:
     return total
 
 
+def _answering(product: Product, k: int, rules) -> str | None:
+    """Who answers in stage k: its owner, else the lead desk, else the last earlier owner."""
+    if product.stages[k].owner is not None:
+        return product.stages[k].owner
+    if rules.lead_desk is not None:
+        return rules.lead_desk
+    owners = [s.owner for s in product.stages[:k] if s.owner is not None]
+    return owners[-1] if owners else None
+
+
 def _runs(days: list[date]) -> list[list[date]]:
     runs: list[list[date]] = []
     for d in days:
@@ -235,8 +260,9 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
 
             unowned = [d for d in days if p.stages[_stage_on(p, cohort, d)].owner is None]
             for run in _runs(unowned):
-                stage = p.stages[_stage_on(p, cohort, run[0])]
-                found.append(("unowned", p.id, cohort, stage.id, None, run[0], run[-1]))
+                k = _stage_on(p, cohort, run[0])
+                team = _answering(p, k, rules)
+                found.append(("unowned", p.id, cohort, p.stages[k].id, team, run[0], run[-1]))
 
             silent = [d for d in days if d not in contact_days]
             for run in _runs(silent):
@@ -244,8 +270,12 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
                 allowed = stage.max_silence_days
                 if allowed is None:
                     allowed = rules.max_silence_days
-                if allowed is not None and len(run) > allowed:
-                    found.append(("silence", p.id, cohort, stage.id, stage.owner, run[0], run[-1]))
+                team = _answering(p, _stage_on(p, cohort, run[0]), rules)
+                length = len(run)
+                if rules.count_days == "working":
+                    length = sum(_team_days(plan, team).is_working(d) for d in run)
+                if allowed is not None and length > allowed:
+                    found.append(("silence", p.id, cohort, stage.id, team, run[0], run[-1]))
 
             if rules.handoff_sla_days is not None:
                 for k in range(1, len(p.stages)):
@@ -254,6 +284,13 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
                     if owner is None or owner == before or not plan.start <= start <= plan.end:
                         continue
                     end = min(start + timedelta(days=rules.handoff_sla_days), plan.end)
+                    if rules.count_days == "working":  # the SLA-th working day after start
+                        owner_days, end, n = _team_days(plan, owner), start, 0
+                        while end < plan.end and (
+                            n < rules.handoff_sla_days or not owner_days.is_working(end)
+                        ):
+                            end += ONE
+                            n += owner_days.is_working(end)
                     if not any(o.owner == owner and start <= o.date <= end for o in contacts):
                         found.append(("handoff", p.id, cohort, p.stages[k].id, owner, start, end))
 
@@ -265,8 +302,14 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
             monday = o.date - timedelta(days=o.date.weekday())
             weeks.setdefault((o.owner, monday), []).append(o.leads)
     for (team, monday), loads in weeks.items():
+        wd = _team_days(plan, team)
         load = round(math.fsum(loads), 2)
-        if load > capacity[team]:
+        # A week's capacity: per workday of a full week, times the week's working days.
+        working = sum(wd.is_working(monday + timedelta(days=i)) for i in range(7))
+        full = len(plan.calendar.workdays)
+        if not plan.team(team).has_own_calendar:
+            working = full  # the plan's calendar: the whole weekly capacity every week
+        if load > capacity[team] * min(working, full) / full:
             sunday = monday + timedelta(days=6)
             found.append(("capacity", None, None, None, team, monday, sunday, load))
     return sorted(found, key=repr)
@@ -364,7 +407,17 @@ def small_plans(draw: st.DrawFn) -> Plan:
         min_spacing_days=draw(small),
         max_silence_days=draw(st.one_of(st.none(), st.integers(1, 12))),
         handoff_sla_days=draw(small),
+        count_days=draw(st.sampled_from(["calendar", "working"])),
+        lead_desk=draw(st.sampled_from([None, "mkt", "ae"])),
     )
+    # Teams with calendars of their own: US holidays, a week off around Easter.
+    own = draw(st.sampled_from(["none", "us", "time-off"]))
+    teams = TEAMS
+    if own == "us":
+        teams = (TEAMS[0], replace(TEAMS[1], holidays=HolidayRule("US")), TEAMS[2])
+    elif own == "time-off":
+        off = (Blackout("Time off", date(2027, 3, 22), date(2027, 3, 31)),)
+        teams = (replace(TEAMS[0], blackouts=off), TEAMS[1], TEAMS[2])
     products = []
     for pi in range(draw(st.integers(1, 3))):
         stages = tuple(
@@ -432,7 +485,7 @@ def small_plans(draw: st.DrawFn) -> Plan:
         "Europe/Berlin",
         calendar,
         rules,
-        TEAMS,
+        teams,
         tuple(products),
         broadcasts,
     )
@@ -473,10 +526,10 @@ def test_validated_plans_agree_with_the_reference(raw: dict) -> None:
 @SETTINGS
 @given(small_plans())
 def test_every_emitted_date_is_a_working_day_inside_the_horizon(plan: Plan) -> None:
-    wd = WorkingDays(plan.calendar, plan.start, plan.end)
+    # A working day of the entry's owner (its team's own calendar when it has one).
     for o in engine.schedule(plan).touches:
         assert plan.start <= o.date <= plan.end
-        assert wd.is_working(o.date)
+        assert _team_days(plan, o.owner).is_working(o.date)
 
 
 @SETTINGS

@@ -280,10 +280,10 @@ def test_floor_emits_the_engine_touch_pairs():
 DOC = Path(__file__).parents[2] / "docs" / "scheduling.md"
 
 
-def doc_output(command: str) -> list[str]:
-    """The lines the doc shows under ``$ cadence <command> example.json``."""
+def doc_output(command: str, file: str = "example.json") -> list[str]:
+    """The lines the doc shows under ``$ cadence <command> <file>``."""
     lines = DOC.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"$ cadence {command} example.json") + 1
+    start = lines.index(f"$ cadence {command} {file}") + 1
     return lines[start : lines.index("```", start)]
 
 
@@ -291,3 +291,9 @@ def doc_output(command: str) -> list[str]:
 def test_the_documented_example_is_what_the_commands_print(capsys, command):
     out = run(capsys, command, plan_file("engine_example"))[1]
     assert out.splitlines() == doc_output(command)
+
+
+@pytest.mark.parametrize("command", ["schedule", "gaps"])
+def test_the_documented_team_calendar_example_is_what_the_commands_print(capsys, command):
+    out = run(capsys, command, plan_file("rules_example"))[1]
+    assert out.splitlines() == doc_output(command, "rules.json")

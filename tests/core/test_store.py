@@ -1,6 +1,7 @@
 """The .cadence document: round trips, transactions, schema versions, damaged files."""
 
 import dataclasses
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from cadence.demo import demo_plan
 from cadence.formats.plan_io import PlanFileError, read_plan_file, write_plan_file
 from cadence.formats.plan_json import dumps_plan, loads_plan
+from cadence.model import HolidayRule
 from cadence.store import (
     DocumentLocked,
     StoreError,
@@ -104,7 +106,7 @@ def test_newer_schema_is_refused_and_untouched(tmp_path):
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        "written by a newer Cadence (document schema 7; this version reads up to 2). "
+        "written by a newer Cadence (document schema 7; this version reads up to 3). "
         "Update Cadence to open it; the file was not changed."
     )
     assert path.read_bytes() == before
@@ -290,7 +292,7 @@ def test_schema_1_document_gains_the_content_library(tmp_path):
     assert read_plan_file(path) == with_library
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "2",
+        "3",
     )
     assert con.execute(
         "SELECT asset_id, review_by FROM asset WHERE asset_id='roi-calculator'"
@@ -316,7 +318,7 @@ def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
     def two_to_three(conn):
         steps.append(2)
 
-    # The document is at schema 2 (the current one): steps 2 and 3 run, in order.
+    # The document is marked schema 2: steps 2 and 3 run, in order.
     monkeypatch.setattr(document, "SCHEMA_VERSION", 4)
     monkeypatch.setattr(document, "UPGRADES", {2: one_to_two, 3: two_to_three})
     with open_document(path) as doc:
@@ -366,6 +368,7 @@ def _as_schema_1(path: Path) -> None:
     con.execute("DROP TABLE signoff")
     con.execute("DROP TABLE review")
     con.execute("ALTER TABLE broadcast DROP COLUMN participants")
+    _drop_schema_3_columns(con)  # nor the rules and team calendar columns
     con.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
     con.commit()
     con.close()
@@ -408,7 +411,39 @@ def test_schema_1_document_is_upgraded_to_meetings_and_signoffs(tmp_path):
     ]
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
-        "2",
+        "3",
+    )
+    con.close()
+
+
+def _drop_schema_3_columns(con: sqlite3.Connection) -> None:
+    """Make a document's tables those of schema 2 (before the rules and team calendars)."""
+    for table, column in [
+        ("plan", "count_days"),
+        ("plan", "lead_desk"),
+        ("team", "holiday_country"),
+        ("team", "holiday_subdivision"),
+        ("team", "blackouts"),
+    ]:
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def test_schema_2_document_gains_the_rules_and_team_calendar_columns(tmp_path):
+    # A document written before count_days, lead_desk and team calendars (schema 2).
+    path = tmp_path / "old.cadence"
+    save_plan_document(demo_plan(), path)
+    con = sqlite3.connect(path)
+    _drop_schema_3_columns(con)
+    con.execute("UPDATE schema_info SET value='2' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    with open_document(path) as doc:
+        plan = doc.load()
+    assert plan == demo_plan()
+    assert (plan.rules.count_days, plan.rules.lead_desk) == ("calendar", None)
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "3",
     )
     con.close()
 
@@ -434,3 +469,20 @@ def test_participants_action_items_signoffs_round_trip(tmp_path):
     write_plan_file(back, tmp_path / "p.json")
     assert (tmp_path / "p.json").read_text() == dumps_plan(signed)
     assert loads_plan(dumps_plan(signed)) == signed
+
+
+def test_rules_and_team_calendars_round_trip_json_cadence_json(tmp_path):
+    raw = json.loads(dumps_plan(demo_plan()))
+    raw["rules"] |= {"count_days": "working", "lead_desk": "sdr"}
+    raw["teams"][0]["holidays"] = {"country": "US", "subdivision": "CA"}
+    raw["teams"][0]["blackouts"] = [{"name": "Offsite", "start": "2027-06-07", "end": "2027-06-11"}]
+    raw["teams"][1]["blackouts"] = []
+    plan = build_plan(raw)
+    assert plan.teams[0].holidays == HolidayRule("US", "CA")
+    assert plan.teams[1].blackouts == () and plan.teams[1].holidays is None
+    write_plan_file(plan, tmp_path / "p.cadence")
+    back = read_plan_file(tmp_path / "p.cadence")
+    assert back == plan
+    write_plan_file(back, tmp_path / "p.json")
+    assert (tmp_path / "p.json").read_text() == dumps_plan(plan)
+    assert json.loads(dumps_plan(plan))["rules"]["lead_desk"] == "sdr"

@@ -110,12 +110,14 @@ def test_every_control_of_the_dialogs_has_an_accessible_name(qtbot, window):
     from ui.cohorts_dialog import CohortsDialog
     from ui.export_dialog import ExportDialog
     from ui.settings_dialog import PlanSettingsDialog
+    from ui.team_calendar_dialog import TeamCalendarDialog
     from ui.teams_dialog import TeamsDialog
 
     c = window.controller
     dialogs = [
         PlanSettingsDialog(c, window),
         TeamsDialog(c, window),
+        TeamCalendarDialog(c.plan.team("mkt"), c.plan.start, window),
         BroadcastsDialog(c, window),
         CohortsDialog(c, "analytics", window),
         ExportDialog(c, window),

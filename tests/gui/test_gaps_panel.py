@@ -65,7 +65,7 @@ def test_groups_by_product_then_kind_with_counts(panel):
         "Qualification · cohort 01-04",
         "8–17 Feb",
         10,
-        "—",
+        "Marketing",  # no lead desk: the previous owner answers (docs/scheduling.md)
     ]
 
 

@@ -38,10 +38,10 @@ def test_db_init_creates_the_schema(pg_db, capsys) -> None:
     out = capsys.readouterr().out
     assert out == (
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}: Cadence schema "
-        "at revision 0004_meetings (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
+        "at revision 0005_rules_team_calendars (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
     )
     assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    assert "(was 0004_meetings)" in capsys.readouterr().out
+    assert "(was 0005_rules_team_calendars)" in capsys.readouterr().out
 
 
 def test_share_then_pull_gives_the_same_plan(pg_db, demo_cadence, tmp_path, capsys) -> None:
@@ -56,6 +56,38 @@ def test_share_then_pull_gives_the_same_plan(pg_db, demo_cadence, tmp_path, caps
     assert pulled == original
     assert (len(pulled.products), pulled.stage_count, pulled.touch_count) == (3, 15, 26)
     assert (len(pulled.teams), len(pulled.broadcasts), len(pulled.requests)) == (4, 3, 3)
+
+
+def test_working_days_lead_desk_and_team_calendars_round_trip(pg_db, tmp_path, capsys) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from cadence.demo import demo_plan
+    from cadence.formats.plan_io import write_plan_file
+    from cadence.model import Blackout, HolidayRule
+
+    plan = demo_plan()
+    off = (Blackout("Offsite", date(2027, 6, 7), date(2027, 6, 11)),)
+    teams = (
+        replace(plan.teams[0], holidays=HolidayRule("US", "NY"), blackouts=off),
+        replace(plan.teams[1], blackouts=()),
+        *plan.teams[2:],
+    )
+    rules = replace(plan.rules, count_days="working", lead_desk="sdr")
+    plan = replace(plan, teams=teams, rules=rules)
+    source = tmp_path / "rules.cadence"
+    write_plan_file(plan, source)
+    _init(pg_db, capsys)
+    url = pg_db.url()
+    assert main(["share", str(source), url]) == 0
+    copy = tmp_path / "copy.json"
+    assert main(["pull", url, "-o", str(copy)]) == 0
+    capsys.readouterr()
+    pulled = read_plan(copy)
+    assert pulled == read_plan(source)
+    assert (pulled.rules.count_days, pulled.rules.lead_desk) == ("working", "sdr")
+    assert (pulled.teams[0].holidays, pulled.teams[0].blackouts) == (HolidayRule("US", "NY"), off)
+    assert (pulled.teams[1].holidays, pulled.teams[1].blackouts) == (None, ())
 
 
 def test_one_server_holds_several_plans(pg_db, demo_cadence, capsys) -> None:

@@ -40,7 +40,8 @@ TABLES = [
 ]
 
 
-HEAD = "0004_meetings"  # the newest migration: 0001 shared tables, 0002 library, 0003 feed tokens, 0004 meetings
+HEAD = "0005_rules_team_calendars"  # the newest migration: 0001 shared tables, 0002 library,
+# 0003 feed tokens, 0004 meetings, 0005 working days, lead desk and team calendars
 
 
 def _context(conn) -> MigrationContext:
@@ -60,6 +61,30 @@ def test_migrations_build_the_sqlmodel_tables_on_sqlite(tmp_path: Path) -> None:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []
         assert current_revision(conn) == HEAD
+    engine.dispose()
+
+
+def test_revision_0004_adds_the_rules_columns_to_an_older_plan(tmp_path: Path) -> None:
+    from alembic import command
+
+    from cadence.store.shared.schema import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(
+            text(
+                'INSERT INTO plan (plan_key, revision, plan_id, name, timezone, start, "end",'
+                " workdays, roll, blackouts) VALUES ('demo', 1, 'demo', 'Demo', 'UTC',"
+                " '2027-01-01', '2027-12-31', '[]', 'forward', '[]')"
+            )
+        )
+    assert upgrade_schema(engine) == ("0001", HEAD)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT plan_key, count_days, lead_desk FROM plan")).all() == [
+            ("demo", "calendar", None)
+        ]
+        assert compare_metadata(_context(conn), SHARED_METADATA) == []
     engine.dispose()
 
 

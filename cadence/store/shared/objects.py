@@ -85,6 +85,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
                 "name": t["name"],
                 "color": t["color"],
                 "weekly_capacity": t["weekly_capacity"],
+                **team_calendar_values(t),
             },
         )
     for i, p in enumerate(data["products"]):
@@ -213,6 +214,26 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
         raw["reviews"] = [{k: q[k] for k in ("product", "by", "at")} for q in reviews]
 
 
+def team_calendar_values(t: dict[str, Any]) -> Values:
+    """A team's own holidays and blackouts as columns (NULL: the plan's)."""
+    holidays = t.get("holidays") or {}
+    return {
+        "holiday_country": holidays.get("country"),
+        "holiday_subdivision": holidays.get("subdivision"),
+        "blackouts": json.dumps(t["blackouts"]) if "blackouts" in t else None,
+    }
+
+
+def team_calendar_raw(t: Values) -> dict[str, Any]:
+    """The team's own holidays and blackouts (JSON shape) from its columns."""
+    out: dict[str, Any] = {}
+    if t.get("holiday_country") is not None:
+        out["holidays"] = {"country": t["holiday_country"], "subdivision": t["holiday_subdivision"]}
+    if t.get("blackouts") is not None:
+        out["blackouts"] = json.loads(t["blackouts"])
+    return out
+
+
 def _request_fields(q: dict[str, Any]) -> Values:
     keys = ("title", "product", "stage", "requested_by", "requested_on", "needed_by")
     more = ("production_days", "status", "start", "note")
@@ -235,6 +256,8 @@ def settings_values(data: dict[str, Any]) -> Values:
         "min_spacing_days": rules["min_spacing_days"],
         "max_silence_days": rules["max_silence_days"],
         "handoff_sla_days": rules["handoff_sla_days"],
+        "count_days": rules.get("count_days", "calendar"),
+        "lead_desk": rules.get("lead_desk"),
         "studio_team": studio.get("team"),
         "studio_capacity_per_day": studio.get("capacity_per_day"),
         "studio_min_lead_days": studio.get("min_lead_days"),
@@ -281,6 +304,8 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
             "min_spacing_days": s["min_spacing_days"],
             "max_silence_days": s["max_silence_days"],
             "handoff_sla_days": s["handoff_sla_days"],
+            "count_days": s.get("count_days") or "calendar",
+            "lead_desk": s.get("lead_desk"),
         },
         "teams": [
             {
@@ -288,6 +313,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
                 "name": t["name"],
                 "color": t["color"],
                 "weekly_capacity": t["weekly_capacity"],
+                **team_calendar_raw(t),
             }
             for t in objects["team"]
         ],
