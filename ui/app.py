@@ -43,6 +43,14 @@ def application() -> QApplication:
     return app
 
 
+def keep_caches() -> None:
+    """What the app keeps between runs to start sooner: the holiday facts (no import
+    of the `holidays` package's ~250 countries at every start)."""
+    from cadence import holiday_cache
+
+    holiday_cache.use_folder(documents.cache_dir())
+
+
 def empty_plan(today: date) -> Plan:
     """The placeholder a window holds until its document opens (it takes no edits)."""
     return Plan(id="opening", name="Opening…", start=today, end=today)
@@ -158,6 +166,7 @@ def main(args: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     app = application()
+    keep_caches()
     window = build_window(args, open_now=False, today=date.today())
     window.show()  # type: ignore[attr-defined]
     return int(app.exec())
