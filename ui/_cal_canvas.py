@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from cadence.calendar import WorkingDays
+from cadence.calendar import WorkingDays, working_days
 from cadence.model import Occurrence, Plan
 from ui._cal_common import (
     BLACKOUT_FILL,
@@ -79,7 +79,7 @@ class CalendarState:
         self.plan = plan
         self.colors = team_colors(plan)
         if key != old:
-            self.working = WorkingDays(plan.calendar, plan.start, plan.end)
+            self.working = working_days(plan.calendar, plan.start, plan.end)
             self._calendar_key = key
 
     def column_edges(self, left: float, width: float) -> list[int]:
