@@ -913,6 +913,9 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> bool:
         from ui.shortcuts_dialog import ShortcutsDialog
 
+        for name in TAB_VIEWS:  # their own shortcuts (e.g. Esc clears the calendar's search)
+            self.tab_view(name)
+
         return self._run(ShortcutsDialog(self))
 
     def about(self) -> None:
