@@ -86,11 +86,11 @@ def open_initial(window: object, args: list[str]) -> bool:
     from ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
-    window.build_views()
-    if _open_initial(window, args):
-        return True
-    window.show_no_plan()
-    return False
+    opened = _open_initial(window, args)
+    window.build_views()  # with the document open: the gaps are listed once, not twice
+    if not opened:
+        window.show_no_plan()
+    return opened
 
 
 def _open_initial(window: object, args: list[str]) -> bool:
