@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -30,13 +31,15 @@ MAX_TABLES = 64
 
 _folder: Path | None = None
 _facts: dict[str, Any] | None = None
+_lock = threading.RLock()  # the export runs on a worker thread
 
 
 def use_folder(folder: Path | None) -> None:
     """Keep the facts in ``folder`` (None: keep nothing on disk)."""
     global _folder, _facts
-    _folder = folder
-    _facts = None
+    with _lock:
+        _folder = folder
+        _facts = None
 
 
 def package_release() -> str:
@@ -83,18 +86,19 @@ def remembered(section: str, key: str, compute: Callable[[], Any]) -> Any:
 
     ``compute`` must return JSON data (lists, strings, dicts with string keys).
     """
-    facts = _load()
-    if facts is None:
-        return compute()
-    table = facts.setdefault(section, {})
-    if key in table:
-        return table[key]
-    value = compute()
-    table[key] = value
-    while len(table) > MAX_TABLES:
-        del table[next(iter(table))]
-    _save(facts)
-    return value
+    with _lock:
+        facts = _load()
+        if facts is None:
+            return compute()
+        table = facts.setdefault(section, {})
+        if key in table:
+            return table[key]
+        value = compute()
+        table[key] = value
+        while len(table) > MAX_TABLES:
+            del table[next(iter(table))]
+        _save(facts)
+        return value
 
 
 def holiday_table(key: str, compute: Callable[[], dict[date, str]]) -> dict[date, str]:
