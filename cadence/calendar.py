@@ -3,6 +3,9 @@
 A :class:`WorkingDays` table is built once per plan calendar over a window of
 dates (the horizon plus a margin) and answers in O(1): is a day a working day,
 why not, and where does a date roll to.
+
+The `holidays` package is imported only when a holiday fact is not already known
+(in this process, or in :mod:`cadence.holiday_cache`'s file when the app keeps one).
 """
 
 from __future__ import annotations
@@ -12,9 +15,7 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 from functools import cache, lru_cache
 
-import holidays as holidays_pkg
-from holidays.registry import EntityLoader
-
+from cadence import holiday_cache
 from cadence.model import WEEKDAYS, HolidayRule, Plan, Team, WorkCalendar
 
 # Rolling may step out of the horizon; a long blackout plus holidays never
@@ -34,10 +35,24 @@ def holiday_names(
     the same names everywhere.
     """
     chosen = language or default_holiday_language(rule.country)
-    table = holidays_pkg.country_holidays(
-        rule.country, subdiv=rule.subdivision, years=years, language=chosen
-    )
-    return {d: str(name) for d, name in sorted(table.items())}
+
+    def read() -> dict[date, str]:
+        import holidays as holidays_pkg
+
+        table = holidays_pkg.country_holidays(
+            rule.country, subdiv=rule.subdivision, years=years, language=chosen
+        )
+        return {d: str(name) for d, name in sorted(table.items())}
+
+    key = f"{rule.country}/{rule.subdivision or ''}/{chosen or ''}/{_years_key(years)}"
+    return holiday_cache.holiday_table(key, read)
+
+
+def _years_key(years: tuple[int, ...]) -> str:
+    """ "2025-2029" for a run of years, else the years listed ("2025,2027")."""
+    if years and years == tuple(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ",".join(map(str, years))
 
 
 @lru_cache(maxsize=64)
@@ -45,10 +60,17 @@ def default_holiday_language(country: str) -> str | None:
     """The language holiday names take when the plan sets none: "en_US" when the
     country offers it, else the country's own ("de"); None for a country whose
     names exist in one language only (they never depend on the locale)."""
-    table = holidays_pkg.country_holidays(country, years=())
-    if "en_US" in (getattr(table, "supported_languages", None) or ()):
-        return "en_US"
-    return getattr(table, "default_language", None)
+
+    def read() -> str | None:
+        import holidays as holidays_pkg
+
+        table = holidays_pkg.country_holidays(country, years=())
+        if "en_US" in (getattr(table, "supported_languages", None) or ()):
+            return "en_US"
+        return getattr(table, "default_language", None)
+
+    language: str | None = holiday_cache.remembered("languages", country, read)
+    return language
 
 
 @lru_cache(maxsize=64)
@@ -102,14 +124,16 @@ class SupportedCountries(Mapping[str, list[str]]):
     """
 
     def __init__(self) -> None:
-        self._codes = frozenset(EntityLoader.get_country_codes())
+        self._codes = frozenset(holiday_cache.remembered("countries", "codes", _country_codes))
         self._subdivisions: dict[str, list[str]] = {}
 
     def __getitem__(self, code: str) -> list[str]:
         if code not in self._codes:
             raise KeyError(code)
         if code not in self._subdivisions:
-            self._subdivisions[code] = list(getattr(holidays_pkg, code).subdivisions)
+            self._subdivisions[code] = list(
+                holiday_cache.remembered("subdivisions", code, lambda: _subdivisions(code))
+            )
         return self._subdivisions[code]
 
     def __contains__(self, code: object) -> bool:
@@ -120,6 +144,18 @@ class SupportedCountries(Mapping[str, list[str]]):
 
     def __len__(self) -> int:
         return len(self._codes)
+
+
+def _country_codes() -> list[str]:
+    from holidays.registry import EntityLoader
+
+    return sorted(EntityLoader.get_country_codes())
+
+
+def _subdivisions(code: str) -> list[str]:
+    import holidays as holidays_pkg
+
+    return list(getattr(holidays_pkg, code).subdivisions)
 
 
 @cache

@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from cadence.calendar import WorkingDays, team_calendar
+from cadence.calendar import WorkingDays, team_calendar, working_days
 from cadence.model import Occurrence, Plan
 from ui._cal_common import (
     BLACKOUT_FILL,
@@ -94,7 +94,7 @@ class CalendarState:
         self.plan = plan
         self.colors = team_colors(plan)
         if key != old:
-            self.working = WorkingDays(calendar, plan.start, plan.end)
+            self.working = working_days(calendar, plan.start, plan.end)
             self._calendar_key = key
 
     def set_shading_team(self, team_id: str | None) -> None:

@@ -47,6 +47,14 @@ def application() -> QApplication:
     return app
 
 
+def keep_caches() -> None:
+    """What the app keeps between runs to start sooner: the holiday facts (no import
+    of the `holidays` package's ~250 countries at every start)."""
+    from cadence import holiday_cache
+
+    holiday_cache.use_folder(documents.cache_dir())
+
+
 def empty_plan(today: date) -> Plan:
     """The placeholder a window holds until its document opens (it takes no edits)."""
     return Plan(id="opening", name="Opening…", start=today, end=today)
@@ -82,11 +90,11 @@ def open_initial(window: object, args: list[str]) -> bool:
     from ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
-    window.build_views()
-    if _open_initial(window, args):
-        return True
-    window.show_no_plan()
-    return False
+    opened = _open_initial(window, args)
+    window.build_views()  # with the document open: the gaps are listed once, not twice
+    if not opened:
+        window.show_no_plan()
+    return opened
 
 
 def _open_initial(window: object, args: list[str]) -> bool:
@@ -162,6 +170,7 @@ def main(args: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     app = application()
+    keep_caches()
     window = build_window(args, open_now=False, today=date.today())
     window.show()
     return int(app.exec())

@@ -97,7 +97,8 @@ class DiffPanel(QWidget):
         self._stale = False
         controller.sig_plan_changed.connect(lambda _changes: self._plan_changed())
         controller.sig_document_changed.connect(self._document_changed)
-        self.refresh()
+        # Built after edits (the window builds it when first shown): still the plan as opened.
+        self.compare_with_opened()
 
     # Comparing schedules both plans (~20 ms on the demo, seconds on a 50-product
     # plan): a hidden panel only notes that it is stale and compares when shown.

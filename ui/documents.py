@@ -104,6 +104,12 @@ def data_dir() -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    """The app's cache folder (not created here): facts it can always compute again."""
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return Path(location or Path.home() / ".cache" / "cadence")
+
+
 def settings() -> QSettings:
     return QSettings()
 

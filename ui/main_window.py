@@ -69,6 +69,16 @@ TAB_TITLES = (
     "Content",
     "Meetings",
 )
+# The views of the tabs after the map, built when first shown: module, class, placeholder title.
+TAB_VIEWS = {
+    "calendar": ("ui.calendar_view", "CalendarView", "Calendar"),
+    "requests": ("ui.requests_view", "RequestsView", "Requests"),
+    "workload": ("ui.workload", "WorkloadChart", "Workload"),
+    "actuals": ("ui.actuals_view", "ActualsView", "Plan vs actual"),
+    "content": ("ui.content_view", "ContentView", "Content"),
+    "meetings": ("ui.meetings_view", "MeetingsView", "Meetings"),
+}
+DATED_VIEWS = {"calendar", "requests", "content", "meetings"}  # they open on ``today``
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -176,31 +186,14 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.editor, icon("map"), TAB_TITLES[0])
-        # Until build_views() runs: empty pages.
-        self.calendar: QWidget = QWidget()
-        self.requests: QWidget = QWidget()
-        self.workload: QWidget = QWidget()
-        self.gaps_panel: QWidget = QWidget()
-        self.actuals: QWidget = QWidget()
-        self.content: QWidget = QWidget()
-        self.meetings: QWidget = QWidget()
-        self.diff_panel: QWidget = QWidget()
+        # The other tabs' views are built the first time they are shown (or asked for);
+        # until then their pages are empty. Scroll areas keep a wide page from widening
+        # the whole window (1366 px screens).
+        self._views: dict[str, QWidget] = {}
         self._views_built = False
-        # Scroll areas keep a wide page from widening the whole window (1366 px screens).
-        for name, title, page in zip(
-            TABS[1:],
-            TAB_TITLES[1:],
-            (
-                self.calendar,
-                self.requests,
-                self.workload,
-                self.actuals,
-                self.content,
-                self.meetings,
-            ),
-            strict=True,
-        ):
-            self.tabs.addTab(_scrollable(page), icon(name), title)
+        for name, title in zip(TABS[1:], TAB_TITLES[1:], strict=True):
+            self.tabs.addTab(_scrollable(QWidget()), icon(name), title)
+        self.tabs.currentChanged.connect(self._on_tab_shown)
         for i, title in enumerate(TAB_TITLES):
             self.tabs.setTabToolTip(i, title)
             self.tabs.tabBar().setAccessibleTabName(i, title)
@@ -228,7 +221,7 @@ class MainWindow(QMainWindow):
 
         self.gaps_dock = QDockWidget("Gaps", self)
         self.gaps_dock.setObjectName("gapsDock")
-        self.gaps_dock.setWidget(self.gaps_panel)
+        self.gaps_dock.setWidget(QWidget())
         self.gaps_dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -244,9 +237,10 @@ class MainWindow(QMainWindow):
         # What-if: the open plan against the version opened or a plan file (Plan ▸ Compare with…).
         self.diff_dock = QDockWidget("What-if", self)
         self.diff_dock.setObjectName("diffDock")
-        self.diff_dock.setWidget(self.diff_panel)
+        self.diff_dock.setWidget(QWidget())
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.diff_dock)
         self.diff_dock.hide()
+        self.diff_dock.visibilityChanged.connect(self._on_diff_dock_shown)
 
         self.status = StatusBar(controller)
         self.setStatusBar(self.status)
@@ -280,49 +274,103 @@ class MainWindow(QMainWindow):
         self._on_document_changed()
 
     def build_views(self) -> None:
-        """Build the calendar, requests, workload and gaps views (once)."""
+        """Build the views the window shows now: the gaps panel and the current tab's view.
+
+        The other tabs' views (calendar, requests, workload, plan vs actual, content) and the
+        what-if panel are built the first time they are shown or asked for
+        (``window.calendar``…): a start builds only what is on screen.
+        """
         if self._views_built:
             return
         self._views_built = True
-        c = self.controller
-        self.calendar = optional_widget(
-            "ui.calendar_view", "CalendarView", c, None, "Calendar", today=self.today
-        )
-        self.requests = optional_widget(
-            "ui.requests_view", "RequestsView", c, None, "Requests", today=self.today
-        )
-        self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
-        self.actuals = optional_widget("ui.actuals_view", "ActualsView", c, None, "Plan vs actual")
-        self.content = optional_widget(
-            "ui.content_view", "ContentView", c, None, "Content", today=self.today
-        )
-        self.meetings = optional_widget(
-            "ui.meetings_view", "MeetingsView", c, None, "Meetings", today=self.today
-        )
-        views = (
-            (1, self.calendar),
-            (2, self.requests),
-            (3, self.workload),
-            (4, self.actuals),
-            (5, self.content),
-            (6, self.meetings),
-        )
-        for index, view in views:
-            area = self.tabs.widget(index)
-            assert isinstance(area, QScrollArea)
-            area.setWidget(view)  # deletes the empty page
-            view.show()
-        self.gaps_panel = optional_widget("ui.gaps_panel", "GapsPanel", c, None, "Gaps")
-        old = self.gaps_dock.widget()
-        self.gaps_dock.setWidget(self.gaps_panel)
-        self.gaps_panel.show()
-        if old is not None:
-            old.deleteLater()
-        self.diff_panel = optional_widget("ui.diff_panel", "DiffPanel", c, None, "What-if")
-        old = self.diff_dock.widget()
-        self.diff_dock.setWidget(self.diff_panel)
-        if old is not None:
-            old.deleteLater()
+        from ui._cal_common import calendar_bus
+
+        calendar_bus(self.controller).sig_show.connect(self._on_calendar_hint)
+        self._on_tab_shown(self.tabs.currentIndex())
+        self.gaps_panel  # noqa: B018 - builds it
+
+    def tab_view(self, name: str) -> QWidget:
+        """The view of tab ``name`` ("calendar", "requests", "workload", "actuals", "content",
+        "meetings"),
+        built now if it has not been shown yet."""
+        view = self._views.get(name)
+        if view is not None:
+            return view
+        module, cls, title = TAB_VIEWS[name]
+        options: dict[str, Any] = {"today": self.today} if name in DATED_VIEWS else {}
+        view = optional_widget(module, cls, self.controller, None, title, **options)
+        self._views[name] = view
+        area = self.tabs.widget(TABS.index(name))
+        assert isinstance(area, QScrollArea)
+        area.setWidget(view)  # deletes the empty page
+        view.show()
+        return view
+
+    def _on_tab_shown(self, index: int) -> None:
+        if 0 < index < len(TABS) and self._views_built:
+            self.tab_view(TABS[index])
+
+    def _on_calendar_hint(self, hint: object) -> None:
+        """A view asks the calendar to show a filter and a week: build it if it is not yet
+        (built during this signal, it would miss the hint)."""
+        if "calendar" not in self._views:
+            show_hint = getattr(self.tab_view("calendar"), "show_hint", None)
+            if callable(show_hint):
+                show_hint(hint)
+
+    @property
+    def calendar(self) -> QWidget:
+        return self.tab_view("calendar")
+
+    @property
+    def requests(self) -> QWidget:
+        return self.tab_view("requests")
+
+    @property
+    def workload(self) -> QWidget:
+        return self.tab_view("workload")
+
+    @property
+    def actuals(self) -> QWidget:
+        return self.tab_view("actuals")
+
+    @property
+    def content(self) -> QWidget:
+        return self.tab_view("content")
+
+    @property
+    def meetings(self) -> QWidget:
+        return self.tab_view("meetings")
+
+    @property
+    def gaps_panel(self) -> QWidget:
+        panel = self._views.get("gaps")
+        if panel is None:
+            panel = optional_widget("ui.gaps_panel", "GapsPanel", self.controller, None, "Gaps")
+            self._views["gaps"] = panel
+            old = self.gaps_dock.widget()
+            self.gaps_dock.setWidget(panel)
+            panel.show()
+            if old is not None:
+                old.deleteLater()
+        return panel
+
+    @property
+    def diff_panel(self) -> QWidget:
+        """The what-if panel, built when first shown (Plan ▸ Compare with…) or asked for."""
+        panel = self._views.get("diff")
+        if panel is None:
+            panel = optional_widget("ui.diff_panel", "DiffPanel", self.controller, None, "What-if")
+            self._views["diff"] = panel
+            old = self.diff_dock.widget()
+            self.diff_dock.setWidget(panel)
+            if old is not None:
+                old.deleteLater()
+        return panel
+
+    def _on_diff_dock_shown(self, visible: bool) -> None:
+        if visible:
+            self.diff_panel  # noqa: B018 - builds it
 
     # -- actions and menus -----------------------------------------------------------
 
@@ -698,7 +746,13 @@ class MainWindow(QMainWindow):
         if target.stage is not None or target.touch is not None:
             self.editor.select(target.stage, target.touch)
         if tab is not None:
+            unbuilt = tab in TAB_VIEWS and tab not in self._views
             self.show_tab(tab)
+            if unbuilt:
+                # Built just now, during this signal: the view missed the target.
+                on_navigate = getattr(self.tab_view(tab), "_on_navigate", None)
+                if callable(on_navigate):
+                    on_navigate(target)
         if target.day is not None:
             go_to = getattr(self.calendar, "go_to", None)
             if callable(go_to):
@@ -912,6 +966,9 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> bool:
         from ui.shortcuts_dialog import ShortcutsDialog
 
+        for name in TAB_VIEWS:  # their own shortcuts (e.g. Esc clears the calendar's search)
+            self.tab_view(name)
+
         return self._run(ShortcutsDialog(self))
 
     def about(self) -> None:
@@ -943,10 +1000,11 @@ class MainWindow(QMainWindow):
     def show_compare(self) -> None:
         """Show the what-if panel (comparing with the version opened until a file is chosen)."""
         self.build_views()
+        built = "diff" in self._views  # else it is built, and compares, as it is shown
         self.diff_dock.show()
         self.diff_dock.raise_()
         refresh = getattr(self.diff_panel, "refresh", None)
-        if refresh is not None:
+        if built and refresh is not None:
             refresh()
 
     def _on_system_scheme(self, *_args: Any) -> None:

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.calendar import WorkingDays
+from cadence.calendar import working_days
 from cadence.model import Occurrence, Plan
 from ui._cal_common import (
     CalendarFilter,
@@ -85,7 +85,7 @@ def _esc(text: str) -> str:
 
 def _day_notes(plan: Plan, first: date, last: date) -> dict[date, str]:
     """Names of the non-working days (holidays, blackouts; weekends unnamed) in a range."""
-    wd = WorkingDays(plan.calendar, plan.start, plan.end)
+    wd = working_days(plan.calendar, plan.start, plan.end)
     notes: dict[date, str] = {}
     d = first
     while d <= last:

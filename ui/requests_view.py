@@ -38,7 +38,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -62,7 +62,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cadence.calendar import WorkingDays
+from cadence.calendar import working_days
 from cadence.content import reuse_offer
 from cadence.model import REQUEST_STATUSES, Plan, Request, Studio
 from cadence.request_ops import delete_request, edit_request
@@ -403,7 +403,7 @@ class StudioLoadStrip(QWidget):
         last = around + timedelta(days=35)
         if proposal is not None:
             last = max(last, proposal.slot.delivery + timedelta(days=3), proposal.draft.needed_by)
-        wd = WorkingDays(plan.calendar, min(first, plan.start), max(last, plan.end))
+        wd = working_days(plan.calendar, min(first, plan.start), max(last, plan.end))
         self.days = wd.working_days(first, last)
         self.update()
 
@@ -538,6 +538,7 @@ class RequestsView(QWidget):
         #: the id of the submitted request the form is editing (None: a new request)
         self.editing: str | None = None
         self._shown_plan: Plan = controller.plan
+        self._plan_stale = False  # the plan changed while the view was hidden
         self._build_ui()
         self._fill_form_choices()
         self._update_studio_setup()
@@ -810,7 +811,7 @@ class RequestsView(QWidget):
         plan: Plan = self.controller.plan
         if plan.start <= self.today <= plan.end:
             return self.today
-        days = WorkingDays(plan.calendar, plan.start, plan.end).working_days(
+        days = working_days(plan.calendar, plan.start, plan.end).working_days(
             plan.start, min(plan.end, plan.start + timedelta(days=31))
         )
         return days[0] if days else plan.start
@@ -1158,10 +1159,24 @@ class RequestsView(QWidget):
 
     # -- controller --------------------------------------------------------------------------------
 
+    # Refilling the form, the queue and the strip costs ~20 ms an edit: a hidden view
+    # only notes that the plan changed and catches up when it is shown.
     def _on_plan_changed(self, _changes: object) -> None:
-        selected = self.selected_request()
         if self.editing is not None and self.controller.plan.request(self.editing) is None:
             self._leave_edit()  # deleted (or undone) while the form edited it
+        if self.isVisible():
+            self._show_plan()
+        else:
+            self._plan_stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        if self._plan_stale:
+            self._show_plan()
+        super().showEvent(event)
+
+    def _show_plan(self) -> None:
+        self._plan_stale = False
+        selected = self.selected_request()
         self._shown_plan = self.controller.plan
         self._update_studio_setup()
         self._fill_form_choices()

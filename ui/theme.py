@@ -201,10 +201,13 @@ def _svg_text(name: str) -> str:
     return resources.files("resources").joinpath("icons", f"{name}.svg").read_text(encoding="utf-8")
 
 
-def svg_pixmap(name: str, size: int, color: str | None = None, ratio: float = 2.0) -> QPixmap:
-    """An icon from resources/icons drawn at ``size`` logical pixels (currentColor = color)."""
-    svg = _svg_text(name).replace("currentColor", color or colors().text)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+def _svg_renderer(name: str, color: str) -> QSvgRenderer:
+    """resources/icons/<name>.svg parsed once, its currentColor set to ``color``."""
+    svg = _svg_text(name).replace("currentColor", color)
+    return QSvgRenderer(QByteArray(svg.encode("utf-8")))
+
+
+def _render(renderer: QSvgRenderer, size: int, ratio: float) -> QPixmap:
     pix = QPixmap(QSize(round(size * ratio), round(size * ratio)))
     pix.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pix)
@@ -215,17 +218,39 @@ def svg_pixmap(name: str, size: int, color: str | None = None, ratio: float = 2.
     return pix
 
 
+def svg_pixmap(name: str, size: int, color: str | None = None, ratio: float = 2.0) -> QPixmap:
+    """An icon from resources/icons drawn at ``size`` logical pixels (currentColor = color)."""
+    return _render(_svg_renderer(name, color or colors().text), size, ratio)
+
+
+def screen_ratio() -> float:
+    """The highest device pixel ratio of the screens (2.0 on a HiDPI screen, else 1.0)."""
+    screens = QGuiApplication.screens()
+    return max((s.devicePixelRatio() for s in screens), default=1.0)
+
+
+ICON_SIZES = (16, 20, 24, 32)
+
+
 def icon(name: str, color: str | None = None) -> QIcon:
-    """A themed icon from resources/icons/<name>.svg (monochrome, in the text colour)."""
+    """A themed icon from resources/icons/<name>.svg (monochrome, in the text colour).
+
+    Drawn at the screens' pixel ratio: a 1× screen needs a quarter of the pixels
+    of a 2× one (icons are a good part of the window's first paint).
+    """
     c = colors()
     key = (name, color or c.text)
     cached = _icon_cache.get(key)
     if cached is not None:
         return cached
     result = QIcon()
-    for size in (16, 20, 24, 32):
-        result.addPixmap(svg_pixmap(name, size, key[1]), QIcon.Mode.Normal)
-        result.addPixmap(svg_pixmap(name, size, c.muted), QIcon.Mode.Disabled)
+    ratio = screen_ratio()
+    for mode, renderer in (
+        (QIcon.Mode.Normal, _svg_renderer(name, key[1])),
+        (QIcon.Mode.Disabled, _svg_renderer(name, c.muted)),
+    ):
+        for size in ICON_SIZES:
+            result.addPixmap(_render(renderer, size, ratio), mode)
     _icon_cache[key] = result
     return result
 
@@ -253,10 +278,12 @@ def _refresh_themed_icons() -> None:
     _themed[:] = alive
 
 
+@cache
 def app_icon() -> QIcon:
+    renderer = _svg_renderer("cadence", colors().text)
     result = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
-        result.addPixmap(svg_pixmap("cadence", size, None, 1.0))
+        result.addPixmap(_render(renderer, size, 1.0))
     return result
 
 
