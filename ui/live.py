@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QToolBar
 
@@ -106,6 +106,7 @@ class LiveLink(QObject):
         self.controller.sig_store_error.connect(self._on_store_error)
         self.controller.sig_document_changed.connect(self._on_document_changed)
         window.side.sig_product_selected.connect(self._limit_actions)
+        window.installEventFilter(self)
 
     # -- life ---------------------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class LiveLink(QObject):
         self._stopped = True
         self._retry.stop()
         self._drop_listener()
+        self.window.removeEventFilter(self)
         self.banner.hide()
         self.window.removeToolBar(self.banner)
         self.banner.deleteLater()
@@ -145,6 +147,12 @@ class LiveLink(QObject):
         if getattr(self.window, "live", None) is self:
             self.window.live = None  # type: ignore[attr-defined]
         self.deleteLater()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self._retry.stop()  # the window closes its document; the listener goes too
+            self._drop_listener()
+        return False
 
     def _listen(self) -> None:
         location = self.document.shared.location
@@ -261,7 +269,7 @@ class LiveLink(QObject):
         bar.toggleViewAction().setVisible(False)
         self.banner_label = QLabel()
         self.banner_label.setObjectName("sharedBannerText")
-        self.banner_label.setProperty("role", "warning")
+        self.banner_label.setProperty("role", "error")  # themed: both palettes
         self.banner_label.setTextFormat(Qt.TextFormat.PlainText)
         self.banner_label.setAccessibleName("Connection state")
         bar.addWidget(self.banner_label)

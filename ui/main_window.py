@@ -560,7 +560,8 @@ class MainWindow(QMainWindow):
         """Nothing open (opening failed or was cancelled): empty, read-only, nothing to lose."""
         self._show_empty(NO_PLAN)
         self.state_label.setText(
-            f"<h3>{NO_PLAN}</h3><p>File ▸ Open, File ▸ New or File ▸ Open Recent.</p>"
+            f"<h3>{NO_PLAN}</h3><p>File ▸ Open, File ▸ New, File ▸ Open Shared Plan… "
+            "or File ▸ Open Recent.</p>"
         )
 
     def _show_empty(self, text: str) -> None:

@@ -67,7 +67,7 @@ class OpenSharedDialog(QDialog):
         layout.addLayout(form)
         self.error_label = QLabel(error)
         self.error_label.setObjectName("openSharedError")
-        self.error_label.setProperty("role", "warning")
+        self.error_label.setProperty("role", "error")
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setVisible(bool(error))
