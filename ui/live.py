@@ -38,20 +38,36 @@ if TYPE_CHECKING:
 
 FIRST_RETRY_MS = 500
 LAST_RETRY_MS = 15000
-# The window's edit actions a sales login does not get (it works in the Requests tab).
-PLAN_ACTIONS = (
-    "act_settings",
-    "act_teams",
-    "act_broadcasts",
-    "act_cohorts",
-    "act_add_product",
-    "act_duplicate_product",
-    "act_delete_product",
-    "act_product_up",
-    "act_product_down",
-    "act_add_stage",
-    "act_add_touch",
-)
+# The plan's edit actions (window, map editor, product list): off for a sales login
+# (it works in the Requests tab) and while disconnected, whoever else turns them on.
+PLAN_ACTIONS = {
+    "window": (
+        "act_settings",
+        "act_teams",
+        "act_broadcasts",
+        "act_cohorts",
+        "act_add_product",
+        "act_duplicate_product",
+        "act_delete_product",
+        "act_product_up",
+        "act_product_down",
+    ),
+    "editor": (
+        "act_add_stage",
+        "act_add_touch",
+        "act_delete_stage",
+        "act_delete_touch",
+        "act_duplicate_touch",
+        "act_stage_up",
+        "act_stage_down",
+        "act_delete_stage_key",
+        "act_delete_touch_key",
+        "act_delete_map_key",
+    ),
+    "side": ("act_delete_key",),
+}
+# Dialogs a read-only plan still opens (read-only): only a sales login loses them.
+VIEWABLE = {"act_settings", "act_teams", "act_broadcasts", "act_cohorts"}
 
 
 def stale_keys(document: SharedDocument, notices: Iterable[ChangeNotice]) -> set[tuple[str, str]]:
@@ -105,8 +121,10 @@ class LiveLink(QObject):
         window.status.addPermanentWidget(self.role_label)
         self.controller.sig_store_error.connect(self._on_store_error)
         self.controller.sig_document_changed.connect(self._on_document_changed)
-        window.side.sig_product_selected.connect(self._limit_actions)
         window.installEventFilter(self)
+        self._guarded = self._plan_actions()
+        for name, action in self._guarded:
+            action.changed.connect(lambda n=name, a=action: self._keep_off(n, a))
 
     # -- life ---------------------------------------------------------------------------
 
@@ -141,7 +159,6 @@ class LiveLink(QObject):
         for signal, slot in (
             (self.controller.sig_store_error, self._on_store_error),
             (self.controller.sig_document_changed, self._on_document_changed),
-            (self.window.side.sig_product_selected, self._limit_actions),
         ):
             signal.disconnect(slot)
         if getattr(self.window, "live", None) is self:
@@ -232,7 +249,7 @@ class LiveLink(QObject):
         self.state = "disconnected"
         self._drop_listener()
         self.retry_ms = FIRST_RETRY_MS
-        self.controller.set_read_only(
+        self._set_read_only(
             True,
             f"Disconnected from {self.document.label}: edits are off until Cadence reconnects.",
         )
@@ -305,12 +322,15 @@ class LiveLink(QObject):
         )
         self.role_label.setToolTip(member.reason or f"{member.login}: planner (edits the plan)")
         if member.role == "viewer":
-            c.set_read_only(True, member.reason)
+            self._set_read_only(True, member.reason)
             return
         if member.role == "sales":
             team = member.team
             c.edit_policy = lambda old, new: sales_refusal(old, new, team)
-        c.set_read_only(False)
+            for _, action in self._guarded:
+                action.setToolTip(member.reason)
+                action.setStatusTip(member.reason)
+        self._set_read_only(False)
         if member.role == "sales":
             self.window.show_tab("requests")
             self.window.status.showMessage(member.reason, 10000)
@@ -322,19 +342,32 @@ class LiveLink(QObject):
         if self.controller.document is not self.document:
             self.stop()
             return
-        self._limit_actions()
+        for name, action in self._guarded:
+            self._keep_off(name, action)
 
-    def _limit_actions(self, *_args: object) -> None:
-        """A sales login: the plan's edit actions off, the reason in their tooltips."""
-        if self.document.membership.role != "sales":
+    def _plan_actions(self) -> list[tuple[str, QAction]]:
+        owners = {"window": self.window, "editor": self.window.editor, "side": self.window.side}
+        found: list[tuple[str, QAction]] = []
+        for owner, names in PLAN_ACTIONS.items():
+            for name in names:
+                action = getattr(owners[owner], name, None)
+                if isinstance(action, QAction) and all(a is not action for _, a in found):
+                    found.append((name, action))
+        return found
+
+    def _keep_off(self, name: str, action: QAction) -> None:
+        """Whoever turns a plan edit action on: off again for sales, and while disconnected."""
+        if self._stopped or not action.isEnabled():
             return
-        reason = self.document.membership.reason
-        for name in PLAN_ACTIONS:
-            action = getattr(self.window, name, None)
-            if isinstance(action, QAction):
-                action.setEnabled(False)
-                action.setToolTip(reason)
-                action.setStatusTip(reason)
+        sales = self.document.membership.role == "sales"
+        if sales or (self.state == "disconnected" and name not in VIEWABLE):
+            action.setEnabled(False)
+
+    def _set_read_only(self, read_only: bool, reason: str = "") -> None:
+        """The controller's read-only state, and the map editor's actions re-evaluated."""
+        self.controller.set_read_only(read_only, reason)
+        editor = self.window.editor
+        editor.set_product(editor.product_id)
 
 
 def _reason(exc: BaseException) -> str:

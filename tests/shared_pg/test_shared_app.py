@@ -236,6 +236,8 @@ def test_a_lost_server_shows_a_banner_refuses_edits_then_reconnects_and_reloads(
         )
         assert win.controller.read_only
         assert not win.act_add_product.isEnabled()
+        assert not win.act_add_stage.isEnabled()
+        assert win.act_settings.isEnabled()  # its dialog opens read-only
         assert rename_stage(win, "While down") == (
             "the document is open read-only; use File ▸ Save As to edit a copy"
         )
@@ -249,6 +251,7 @@ def test_a_lost_server_shows_a_banner_refuses_edits_then_reconnects_and_reloads(
     assert first_stage(win) == "Changed meanwhile"
     assert not win.controller.read_only
     assert win.act_add_product.isEnabled()
+    assert win.act_add_stage.isEnabled()
     assert rename_stage(win, "Back") is None
     assert errors == []
 
@@ -299,7 +302,10 @@ def test_a_sales_login_works_in_requests_on_its_own_team_only(
     )
     assert win.tabs.currentIndex() == 2  # Requests
     assert not win.controller.read_only
-    for action in (win.act_add_product, win.act_settings, win.act_add_stage):
+    win.side.select_product("billing")  # selecting re-evaluates the editor's actions
+    win.show_tab("map")
+    actions = (win.act_add_product, win.act_settings, win.act_add_stage, win.editor.act_add_touch)
+    for action in (*actions, win.side.act_delete_key, win.act_delete_product):
         assert not action.isEnabled()
         assert action.toolTip() == reason
     assert rename_stage(win, "Sales rename") == (
