@@ -306,9 +306,10 @@ class LiveLink(QObject):
     def _show_banner(self, reason: str) -> None:
         seconds = self.retry_ms / 1000
         self.banner_label.setText(
-            f"⚠ Disconnected from the server — edits are off, nothing is queued. "
-            f"Retrying in {seconds:g} s. ({reason})"
+            "⚠ Disconnected from the server — edits are off, nothing is queued. "
+            f"Retrying in {seconds:g} s."
         )
+        self.banner_label.setToolTip(reason)  # the whole reason; the line fits 1024 px
         self.banner.show()
 
     # -- roles ------------------------------------------------------------------------------

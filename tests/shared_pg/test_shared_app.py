@@ -231,9 +231,10 @@ def test_a_lost_server_shows_a_banner_refuses_edits_then_reconnects_and_reloads(
     try:
         qtbot.waitUntil(lambda: win.live.state == "disconnected", timeout=10000)
         assert win.live.banner.isVisible()
-        assert win.live.banner_label.text().startswith(
+        assert win.live.banner_label.text() == (
             "⚠ Disconnected from the server — edits are off, nothing is queued. Retrying in 0.5 s."
         )
+        assert win.live.banner_label.toolTip().startswith("the connection to the server was lost (")
         assert win.controller.read_only
         assert not win.act_add_product.isEnabled()
         assert not win.act_add_stage.isEnabled()
