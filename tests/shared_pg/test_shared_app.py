@@ -181,20 +181,43 @@ def test_a_commit_in_one_window_reaches_the_other_and_a_sales_request_both(
     assert first_stage(two) == "Aware!"
     assert two.controller._replanner.rescheduled == ("analytics",)
     assert one.controller.undo_stack.count() == 1
-    # A sales lead on another machine submits a request from the command line.
+
+
+def test_two_windows_and_a_sales_request_from_the_command_line_at_once(
+    qtbot, pg_db, team, settings
+) -> None:
+    one = open_window(qtbot, settings, pg_db.url(user=team["maria"]))
+    two = open_window(qtbot, settings, pg_db.url(user=team["jon"]))
+    # A sales lead on another machine submits a request while both windows edit.
     env = dict(os.environ, PGPASSFILE=str(pg_db.passfile))
     command = [sys.executable, "main.py", "request", pg_db.url(user=team["tom"])]
     command += ["--product", "billing", "--stage", "close", "--title", "Press kit"]
     command += ["--requested-by", "ae", "--needed-by", "2027-05-28", "--days", "1"]
     command += ["--on", "2027-05-03", "--save"]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    sales = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert rename_stage(one, "Aware!") is None
+    plan = two.controller.plan
+    teams = (replace(plan.teams[0], name="Marketing EMEA"), *plan.teams[1:])
+    assert two.controller.apply(replace(plan, teams=teams), "Rename team") is None
+    out, _ = sales.communicate(timeout=120)
+    assert sales.returncode == 0, out
     for win in (one, two):
-        qtbot.waitUntil(lambda w=win: "Press kit" in [r.title for r in w.controller.plan.requests])
-    assert [r.title for r in one.controller.plan.requests] == [
-        r.title for r in two.controller.plan.requests
-    ]
+        qtbot.waitUntil(
+            lambda w=win: (
+                (
+                    first_stage(w),
+                    w.controller.plan.teams[0].name,
+                    "Press kit" in [r.title for r in w.controller.plan.requests],
+                )
+                == ("Aware!", "Marketing EMEA", True)
+            ),
+            timeout=10000,
+        )
     assert one.controller.plan == two.controller.plan
+    with pg_db.admin() as conn:
+        assert conn.execute(
+            "SELECT title, requested_by, changed_by FROM request ORDER BY position DESC LIMIT 1"
+        ).fetchone() == ("Press kit", "ae", team["tom"])
 
 
 def test_a_conflict_is_shown_not_kept_and_the_object_reloaded(
