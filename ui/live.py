@@ -162,7 +162,7 @@ class LiveLink(QObject):
         ):
             signal.disconnect(slot)
         if getattr(self.window, "live", None) is self:
-            self.window.live = None  # type: ignore[attr-defined]
+            self.window.live = None
         self.deleteLater()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name

@@ -165,7 +165,7 @@ def open_shared(window: MainWindow, url: str, password: str | None = None) -> st
         return "The shared plan has errors:\n" + "\n".join(str(e) for e in exc.errors)
     finally:
         QGuiApplication.restoreOverrideCursor()
-    window.controller.load(document.plan, None, document)
+    window.controller.load(document.plan, None, document)  # type: ignore[arg-type]  # same facade
     LiveLink.attach(window, document)
     address = document.shared.location.address
     documents.add_recent(window.settings, address)

@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QSettings  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit  # noqa: E402
 
 from cadence.cli import main  # noqa: E402
@@ -165,6 +165,25 @@ def test_main_py_opens_a_shared_plan_and_the_recent_menu_lists_it(
     assert win.controller.read_only is False
     win._fill_recent()
     assert [a.text() for a in win.recent_menu.actions()][:1] == [url]
+
+
+def test_open_recent_reopens_a_shared_plan_by_its_url(
+    qtbot, pg_db, team, settings, tmp_path
+) -> None:
+    from cadence.store import save_plan_document
+
+    url = pg_db.url(user=team["maria"])
+    documents.add_recent(settings, url)
+    path = tmp_path / "mine.cadence"
+    save_plan_document(replace(demo_plan(), name="Mine"), path)
+    win = open_window(qtbot, settings, str(path))
+    assert win.controller.plan.name == "Mine"
+    win._fill_recent()
+    entries = {a.text(): a for a in win.recent_menu.actions()}
+    entries[url].trigger()
+    assert win.controller.plan.name == "Northwind nurture plan 2027"
+    assert win.live.document.label == url
+    assert documents.recent_files(settings)[:2] == [url, path.resolve()]
 
 
 # -- live ----------------------------------------------------------------------------------
@@ -342,6 +361,16 @@ def test_a_sales_login_works_in_requests_on_its_own_team_only(
     assert win.controller.apply(replace(plan, requests=tuple(theirs)), "Notes") == (
         "request 'fleet-one-pager': sales logins change the requests of their own team (ae) only"
     )
+    # The Requests tab: the team is preselected; Submit sends the request to the server.
+    view = win.requests
+    assert view.requester_combo.currentData() == "ae"
+    qtbot.keyClicks(view.title_edit, "Battle card")
+    qtbot.mouseClick(view.submit_button, Qt.MouseButton.LeftButton)
+    assert [r.title for r in win.controller.plan.requests][-1] == "Battle card"
+    with pg_db.admin() as conn:
+        assert conn.execute(
+            "SELECT title, requested_by, changed_by FROM request ORDER BY position DESC LIMIT 1"
+        ).fetchone() == ("Battle card", "ae", team["tom"])
     with pg_db.admin() as conn:
         notes = conn.execute(
             "SELECT request_id, note, changed_by FROM request WHERE requested_by = 'ae' "
@@ -350,4 +379,5 @@ def test_a_sales_login_works_in_requests_on_its_own_team_only(
     assert notes == [
         ("acme-case-study", "call back", team["tom"]),
         ("roi-sheet-globex", "call back", team["tom"]),
+        ("battle-card", "", team["tom"]),
     ]
