@@ -123,6 +123,7 @@ class LiveLink(QObject):
         self.controller.sig_document_changed.connect(self._on_document_changed)
         window.installEventFilter(self)
         self._guarded = self._plan_actions()
+        self._tips = {id(a): (a.toolTip(), a.statusTip()) for _, a in self._guarded}
         for name, action in self._guarded:
             action.changed.connect(lambda n=name, a=action: self._keep_off(n, a))
 
@@ -148,6 +149,10 @@ class LiveLink(QObject):
         if self._stopped:
             return
         self._stopped = True
+        for _, action in self._guarded:  # the tooltips a sales login's reason replaced
+            tip, status_tip = self._tips[id(action)]
+            action.setToolTip(tip)
+            action.setStatusTip(status_tip)
         self._retry.stop()
         self._drop_listener()
         self.window.removeEventFilter(self)
@@ -358,8 +363,8 @@ class LiveLink(QObject):
 
     def _keep_off(self, name: str, action: QAction) -> None:
         """Whoever turns a plan edit action on: off again for sales, and while disconnected."""
-        if self._stopped or not action.isEnabled():
-            return
+        if self._stopped or not action.isEnabled() or self.controller.document is not self.document:
+            return  # another document is taking over the window
         sales = self.document.membership.role == "sales"
         if sales or (self.state == "disconnected" and name not in VIEWABLE):
             action.setEnabled(False)

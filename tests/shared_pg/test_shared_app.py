@@ -381,3 +381,20 @@ def test_a_sales_login_works_in_requests_on_its_own_team_only(
         ("roi-sheet-globex", "call back", team["tom"]),
         ("battle-card", "", team["tom"]),
     ]
+
+
+def test_opening_a_file_lets_go_of_the_server(qtbot, pg_db, team, settings, tmp_path) -> None:
+    from cadence.store import save_plan_document
+
+    win = open_window(qtbot, settings, pg_db.url(user=team["tom"]))
+    link = win.live
+    assert win.controller.edit_policy is not None
+    path = tmp_path / "mine.cadence"
+    save_plan_document(demo_plan(), path)
+    assert win.open_path(path)
+    assert win.live is None
+    assert link._listener is None
+    assert win.controller.edit_policy is None
+    assert win.act_add_product.isEnabled()
+    assert win.act_add_product.toolTip() == "Add a product with a starter cycle"
+    assert rename_stage(win, "Mine again") is None
