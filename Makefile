@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check cadence ui tests main.py
-	$(BIN)/ruff format --check cadence ui tests main.py
+	$(BIN)/ruff check cadence cli ui tests main.py
+	$(BIN)/ruff format --check cadence cli ui tests main.py
 	$(BIN)/mypy
 
 bench: $(STAMP)
@@ -36,7 +36,7 @@ soak: $(STAMP)
 
 # Feed server load test on loopback: 200 concurrent fetches of a 12k-event feed, half 304.
 bench-feeds: $(STAMP)
-	$(BIN)/python -m cadence.bench_feeds
+	$(BIN)/python -m cli.bench_feeds
 
 # Hostile input and crashes (issue 13): COUNT mutated plans through every command,
 # then KILLS SIGKILLs during save loops and concurrent writers; prints the figures.

@@ -21,10 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import main as gui_main
 
         return gui_main(args)
-    from cadence.cli import main as cli_main
+    from cli.main import main as cli_main
 
-    # `print` lays pages out with the app's printing code (Qt), so it lives in ui/.
-    return cli_main(args, extra_modules=("ui.print_command",))
+    return cli_main(args)
 
 
 if __name__ == "__main__":

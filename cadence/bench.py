@@ -29,7 +29,6 @@ from typing import Any
 
 from cadence import engine, gaps
 from cadence.calendar import WorkingDays
-from cadence.commands.common import positive_int
 from cadence.model import (
     Blackout,
     Broadcast,
@@ -267,7 +266,7 @@ _RSS_PROBE = (
     "        f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
     "atexit.register(note)\n"
     "sys.argv[0] = 'cadence'\n"
-    "from cadence.cli import main\n"
+    "from cli.main import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
 
@@ -456,6 +455,17 @@ def run(
         figures.update(gui_figures(GUI_PRODUCTS))
     print(json.dumps(figures) if as_json else render(figures))
     return 0
+
+
+def positive_int(text: str) -> int:
+    """argparse type for a count of at least 1 (as the command line's own)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1, got {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,11 +18,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
-
-from dateutil.rrule import rrule, rruleset, rrulestr
 
 from cadence.calendar import WorkingDays, time_key, working_days
 from cadence.gcpause import gc_paused
@@ -36,6 +34,7 @@ from cadence.model import (
     Touch,
     broadcast_uid,
 )
+from cadence.recurrence import expand_rrule, parse_rrule
 
 T = TypeVar("T")
 
@@ -75,38 +74,6 @@ def occurrence_sort_key(o: Occurrence) -> tuple[Any, ...]:
 def skipped_sort_key(s: Skipped) -> tuple[Any, ...]:
     """The order of ``Schedule.skipped``: like :func:`occurrence_sort_key` on the nominal date."""
     return (s.nominal, time_key(s.time), s.product or "", s.touch, s.cohort or date.min, s.repeat)
-
-
-# --- RRULEs -------------------------------------------------------------------
-
-
-def expand_rrule(rule: str, dtstart: date) -> Iterator[date]:
-    """The dates dateutil's rrule yields for ``rule`` from ``dtstart``, in order.
-
-    A dtstart that does not match the rule is not an occurrence (dateutil's
-    behaviour). An ``UNTIL`` given in UTC (``…Z``) is accepted: dateutil needs an
-    aware dtstart then, so the rule is re-read from midnight UTC.
-    """
-    for moment in parse_rrule(rule, dtstart):
-        yield moment.date()
-
-
-def parse_rrule(rule: str, dtstart: date) -> rrule | rruleset:
-    """Read an RRULE from midnight of ``dtstart``; raises ValueError for a bad rule.
-
-    An ``UNTIL`` in UTC (``…Z``) needs an aware dtstart in dateutil, so such a
-    rule is re-read from midnight UTC. Validation uses this too: one reading.
-    """
-    text = rule.strip()
-    start = datetime.combine(dtstart, time())
-    try:
-        return rrulestr(text, dtstart=start)
-    except ValueError:
-        try:
-            return rrulestr(text, dtstart=start.replace(tzinfo=UTC))
-        except ValueError:
-            pass
-        raise
 
 
 # --- the calendar a plan is scheduled on -------------------------------------------

@@ -1,10 +1,12 @@
 """Subscription feeds: secret tokens and the .ics body each one serves.
 
-Edge code (the HTTP server in :mod:`cadence.serve` and the ``feeds`` command use
+Edge code (the HTTP server in :mod:`cli.serve` and the ``feeds`` command use
 it); the core never imports it. Nothing here reads the clock: callers pass it.
 
 Tokens live beside the plan in ``<plan file>.feeds.json`` (mode 0600), for a
-``.json`` and a ``.cadence`` plan alike, so saving the plan never drops them.
+``.json`` and a ``.cadence`` plan alike, so saving the plan never drops them; those of
+a shared plan (a ``postgresql://`` URL) live in its database's ``feed_token`` table
+(:mod:`cadence.store.shared.feed_tokens`).
 Only a SHA-256 digest of each token is stored: a token is 32 random bytes, so a
 fast digest cannot be reversed by guessing, and a stolen file grants nothing.
 Each token grants one feed — a team's, a product's, or ``all`` — and may carry
@@ -27,11 +29,12 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Protocol
 
 from cadence.model import Plan
 
@@ -56,6 +59,13 @@ class FeedToken:
     created: str  # ISO time, UTC
 
 
+def _is_shared(plan: object) -> bool:
+    """Whether the plan is a shared plan's ``postgresql://`` URL (tokens in its database)."""
+    from cadence.store.shared.url import is_shared_url
+
+    return is_shared_url(plan)
+
+
 def tokens_path(plan_path: str | os.PathLike[str]) -> Path:
     """Where a plan's feed tokens are stored: ``<plan file>.feeds.json``."""
     path = Path(plan_path)
@@ -75,6 +85,10 @@ def token_digest(secret: str) -> str:
 
 def load_tokens(plan_path: str | os.PathLike[str]) -> list[FeedToken]:
     """The plan's feed tokens ([] when none were ever added)."""
+    if _is_shared(plan_path):
+        from cadence.store.shared.feed_tokens import load_shared_tokens
+
+        return load_shared_tokens(str(plan_path))
     path = tokens_path(plan_path)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -147,24 +161,36 @@ def add_token(
             parse_alarm(alarm)
         except ExportError as exc:
             raise FeedError(str(exc)) from None
-    tokens = load_tokens(plan_path)
-    number = max((int(t.id[1:]) for t in tokens if t.id[1:].isdigit()), default=0) + 1
     secret = secrets.token_urlsafe(32)
-    token = FeedToken(
-        id=f"f{number}",
-        feed=name,
-        team=team,
-        product=product,
-        alarm=alarm,
-        digest=token_digest(secret),
-        created=created.astimezone(UTC).replace(microsecond=0).isoformat(),
-    )
+
+    def next_token(tokens: Sequence[FeedToken]) -> FeedToken:
+        number = max((int(t.id[1:]) for t in tokens if t.id[1:].isdigit()), default=0) + 1
+        return FeedToken(
+            id=f"f{number}",
+            feed=name,
+            team=team,
+            product=product,
+            alarm=alarm,
+            digest=token_digest(secret),
+            created=created.astimezone(UTC).replace(microsecond=0).isoformat(),
+        )
+
+    if _is_shared(plan_path):
+        from cadence.store.shared.feed_tokens import save_shared_token
+
+        return save_shared_token(str(plan_path), next_token), secret
+    tokens = load_tokens(plan_path)
+    token = next_token(tokens)
     save_tokens(plan_path, [*tokens, token])
     return token, secret
 
 
 def revoke_token(plan_path: str | os.PathLike[str], token_id: str) -> FeedToken:
     """Remove a token: its links answer 404 from the next request on."""
+    if _is_shared(plan_path):
+        from cadence.store.shared.feed_tokens import revoke_shared_token
+
+        return revoke_shared_token(str(plan_path), token_id)
     tokens = load_tokens(plan_path)
     gone = next((t for t in tokens if t.id == token_id), None)
     if gone is None:
@@ -208,6 +234,24 @@ class FeedBody:
     @property
     def last_modified_http(self) -> str:
         return format_datetime(self.last_modified, usegmt=True)
+
+
+def feed_body(data: bytes, modified: datetime) -> FeedBody:
+    """A generated feed with its gzip form (compressed once, here) and validators."""
+    return FeedBody(
+        data=data,
+        # Level 9: 10 % fewer bytes to every subscriber than 6 (339 vs 375 KB for a
+        # 12k-event feed), for 0.13 s more once per change.
+        gzipped=gzip.compress(data, compresslevel=9, mtime=0),
+        etag='"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"',
+        last_modified=modified,
+        events=data.count(b"\r\nBEGIN:VEVENT\r\n"),
+    )
+
+
+def token_key(token: FeedToken) -> tuple[str, str | None, str | None, str | None]:
+    """What makes two tokens serve the same bytes."""
+    return (token.feed, token.team, token.product, token.alarm)
 
 
 def plan_signature(path: Path) -> tuple[int, ...]:
@@ -301,6 +345,9 @@ class FeedService:
         with self._lock:
             return self._plan().plan
 
+    def close(self) -> None:
+        """Nothing to release: the file is read on demand."""
+
     # -- feeds ----------------------------------------------------------------------
 
     def current_body(self, token: FeedToken) -> FeedBody | None:
@@ -351,10 +398,29 @@ class FeedService:
                 atomic_write_bytes(state, data)
         except OSError:
             pass  # the state only keeps SEQUENCE growing across restarts
-        return FeedBody(
-            data=data,
-            gzipped=gzip.compress(data, compresslevel=6, mtime=0),
-            etag='"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"',
-            last_modified=loaded.modified,
-            events=data.count(b"\r\nBEGIN:VEVENT\r\n"),
-        )
+        return feed_body(data, loaded.modified)
+
+
+class FeedSource(Protocol):
+    """What the HTTP server asks of a plan's feeds (a file's or a shared plan's)."""
+
+    def lookup(self, secret: str, name: str) -> FeedToken | None: ...
+
+    def current_body(self, token: FeedToken) -> FeedBody | None: ...
+
+    def body(self, token: FeedToken) -> FeedBody: ...
+
+    def close(self) -> None: ...
+
+
+def open_feed_service(plan: str | os.PathLike[str], clock: Callable[[], datetime]) -> FeedSource:
+    """The feeds of a plan file, or of a shared plan's ``postgresql://`` URL (following
+    its changes on a background thread until ``close()``). ``clock`` is read only for a
+    shared plan without an ``updated`` stamp."""
+    if _is_shared(plan):
+        from cadence.store.shared.feed_service import SharedFeedService
+
+        service = SharedFeedService(str(plan), clock)
+        service.start()
+        return service
+    return FeedService(plan)

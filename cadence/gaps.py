@@ -9,7 +9,10 @@ the way docs/scheduling.md states the rule:
 * :func:`silence_gaps` — quiet runs longer than the stage (or plan) allows;
 * :func:`handoff_gaps` — a new owner without a contact within the hand-off SLA;
 * :func:`spacing_gaps` — two consecutive contacts closer than the minimum spacing;
-* :func:`capacity_gaps` — a team's weekly load above its capacity.
+* :func:`capacity_gaps` — a team's weekly load above its capacity;
+* :func:`cadence.content.content_gaps` — a touch whose asset is missing, not ready
+  or past review on its date;
+* :func:`cadence.content.coverage_gaps` — a stage (per persona) without any asset.
 
 The first four look at one cohort at a time (:class:`CohortJourney`: its stages
 as dates, and its contacts sorted once); :func:`product_gaps` runs them over a
@@ -27,6 +30,7 @@ from datetime import date
 from typing import Any
 
 from cadence.calendar import time_key
+from cadence.content import content_gaps, coverage_gaps
 from cadence.engine import merge_by_key
 from cadence.gcpause import gc_paused
 from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Product, Rules, Schedule
@@ -368,7 +372,8 @@ class ProductGaps:
 def product_gaps(
     plan: Plan, product: Product, touches: Sequence[Occurrence], broadcasts: Sequence[Occurrence]
 ) -> ProductGaps:
-    """The unowned, silence, handoff and spacing gaps of one product, and its weekly loads.
+    """The unowned, silence, handoff, spacing, content and coverage gaps of one product,
+    and its weekly loads.
 
     ``touches``: the product's occurrences in the horizon; ``broadcasts``: every
     sent broadcast occurrence in the horizon, in date order.
@@ -381,6 +386,8 @@ def product_gaps(
         found += silence_gaps(j, plan.rules)
         found += handoff_gaps(j, plan)
         found += spacing_gaps(j, plan.rules)
+    found += content_gaps(plan, product, touches)
+    found += coverage_gaps(plan, product)
     found = sort_gaps(found)
     buckets: dict[int, list[Gap]] = {}
     kinds: dict[str, int] = {}

@@ -52,7 +52,16 @@ REQUEST_STATUSES: tuple[str, ...] = (
 Day = date
 
 # "drift" comes from a CRM export (cadence.actuals), not from the schedule.
-GAP_KINDS: tuple[str, ...] = ("unowned", "silence", "handoff", "spacing", "capacity", "drift")
+GAP_KINDS: tuple[str, ...] = (
+    "unowned",
+    "silence",
+    "handoff",
+    "spacing",
+    "capacity",
+    "drift",
+    "content",
+    "coverage",
+)
 #: How each gap kind is titled in views and files.
 GAP_KIND_TITLES: dict[str, str] = {
     "unowned": "Unowned",
@@ -61,6 +70,8 @@ GAP_KIND_TITLES: dict[str, str] = {
     "spacing": "Spacing",
     "capacity": "Capacity",
     "drift": "Drift",
+    "content": "Content",
+    "coverage": "Coverage",
 }
 
 # Team colours picked in order when a team gives none.
@@ -142,6 +153,7 @@ class Touch:
     time: time | None = None
     automated: bool = True
     roll: str | None = None  # None: the calendar's policy
+    asset: str | None = None  # the content library asset it sends (Plan.content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +252,54 @@ class Request:
     note: str = ""
 
 
+# --- content library ----------------------------------------------------------------
+
+#: Kinds of content asset, in the order pickers list them, and how each is named.
+ASSET_KINDS: dict[str, str] = {
+    "case_study": "Case study",
+    "roi_sheet": "ROI sheet",
+    "webinar": "Webinar",
+    "email": "Email",
+    "whitepaper": "White paper",
+    "datasheet": "Datasheet",
+    "video": "Video",
+    "guide": "Guide",
+    "deck": "Deck",
+    "blog_post": "Blog post",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A piece of content in the plan's library, for some stages of some products.
+
+    ``stages`` None: every stage (product-wide); ``products`` None: every product.
+    Usable from ``ready_on``; due for review (not to be sent) after ``review_by``.
+    """
+
+    id: str
+    title: str
+    kind: str
+    owner: str
+    ready_on: date
+    stages: tuple[str, ...] | None = None
+    products: tuple[str, ...] | None = None
+    persona: str | None = None
+    review_by: date | None = None
+    url: str | None = None
+
+    def serves(self, product_id: str, stage_id: str) -> bool:
+        """Whether the asset is meant for this stage of this product."""
+        return (self.products is None or product_id in self.products) and (
+            self.stages is None or stage_id in self.stages
+        )
+
+    def usable_on(self, day: date) -> bool:
+        """Ready on ``day`` and not past its review date."""
+        return self.ready_on <= day and (self.review_by is None or day <= self.review_by)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     id: str
@@ -254,6 +314,7 @@ class Plan:
     broadcasts: tuple[Broadcast, ...] = ()
     studio: Studio | None = None
     requests: tuple[Request, ...] = ()
+    content: tuple[Asset, ...] = ()  # the content library
     # When the plan last changed (aware, UTC); exports use it as DTSTAMP so that
     # re-exporting an unchanged plan gives identical bytes.
     updated: datetime | None = None
@@ -274,6 +335,12 @@ class Plan:
         for r in self.requests:
             if r.id == request_id:
                 return r
+        return None
+
+    def asset(self, asset_id: str | None) -> Asset | None:
+        for a in self.content:
+            if a.id == asset_id:
+                return a
         return None
 
     @property

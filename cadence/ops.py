@@ -17,16 +17,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cadence.model import Cohorts, Plan, Product, Stage, Team, Touch
+from cadence.content import library_for
+from cadence.model import Asset, Cohorts, Plan, Product, Stage, Team, Touch
 from cadence.validate import slugify
 
 __all__ = [
     "Changes",
     "Op",
+    "add_asset",
     "add_product",
     "add_stage",
     "add_team",
     "add_touch",
+    "delete_asset",
     "delete_product",
     "delete_stage",
     "delete_touch",
@@ -44,6 +47,7 @@ __all__ = [
     "product_set_stage",
     "product_set_touch",
     "rename_product",
+    "set_asset",
     "set_product",
     "set_stage",
     "set_touch",
@@ -65,6 +69,7 @@ class Changes:
     product_order: bool = False
     broadcasts: bool = False
     requests: bool = False
+    content: bool = False  # the content library
 
     @property
     def empty(self) -> bool:
@@ -72,15 +77,16 @@ class Changes:
 
     @property
     def replan_all(self) -> bool:
-        """Settings, teams and broadcasts reach every product's schedule or gaps."""
-        return self.settings or self.teams or self.broadcasts
+        """Settings, teams, broadcasts and the content library reach every product's
+        schedule or gaps."""
+        return self.settings or self.teams or self.broadcasts or self.content
 
 
 def diff_plans(old: Plan | None, new: Plan) -> Changes:
     """What differs between two plans, in the terms of :class:`Changes` (None: all new)."""
     if old is None:
         return Changes(
-            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True
+            True, True, frozenset(p.id for p in new.products), frozenset(), True, True, True, True
         )
     old_products = {p.id: p for p in old.products}
     new_products = {p.id: p for p in new.products}
@@ -112,6 +118,7 @@ def diff_plans(old: Plan | None, new: Plan) -> Changes:
         product_order=[p.id for p in old.products] != [p.id for p in new.products],
         broadcasts=old.broadcasts != new.broadcasts,
         requests=old.requests != new.requests,
+        content=old.content != new.content,
     )
 
 
@@ -218,12 +225,16 @@ def delete_product(plan: Plan, product_id: str) -> Op:
         for b in plan.broadcasts
     )
     requests = tuple(q for q in plan.requests if q.product != product_id)
-    new = replace(plan, products=products, broadcasts=broadcasts, requests=requests)
+    content = library_for(plan.content, products)
+    new = replace(
+        plan, products=products, broadcasts=broadcasts, requests=requests, content=content
+    )
     changes = Changes(
         removed_products=frozenset([product_id]),
         product_order=True,
         broadcasts=broadcasts != plan.broadcasts,
         requests=requests != plan.requests,
+        content=content != plan.content,
     )
     return Op(new, changes)
 
@@ -318,9 +329,10 @@ def product_set_touch(product: Product, touch_id: str, **changes: Any) -> Produc
 
 
 def set_product(plan: Plan, product: Product) -> Op:
-    """The plan with the product of the same id replaced (by an edited copy)."""
+    """The plan with the product of the same id replaced (by an edited copy); library
+    references to stages it no longer has (and no other product has) go too."""
     _product(plan, product.id)
-    return _with_product(plan, product)
+    return _library_pruned(_with_product(plan, product))
 
 
 def add_stage(
@@ -330,8 +342,18 @@ def add_stage(
     return replace(_with_product(plan, product), created=sid)
 
 
+def _library_pruned(op: Op) -> Op:
+    """``op`` with the library's references to stages no product has any more removed."""
+    content = library_for(op.plan.content, op.plan.products)
+    if content == op.plan.content:
+        return op
+    return Op(replace(op.plan, content=content), replace(op.changes, content=True), op.created)
+
+
 def delete_stage(plan: Plan, product_id: str, stage_id: str) -> Op:
-    return _with_product(plan, product_delete_stage(_product(plan, product_id), stage_id))
+    """Without the stage, its touches, and library references no product's stage meets."""
+    op = _with_product(plan, product_delete_stage(_product(plan, product_id), stage_id))
+    return _library_pruned(op)
 
 
 def move_stage(plan: Plan, product_id: str, stage_id: str, delta: int) -> Op:
@@ -384,3 +406,43 @@ def add_team(plan: Plan, name: str, color: str) -> Op:
     """A new team at the end, with an id made from its name."""
     team = Team(unique_id(name, (t.id for t in plan.teams), "team"), name, color)
     return Op(replace(plan, teams=(*plan.teams, team)), Changes(teams=True), team.id)
+
+
+# --- the content library ------------------------------------------------------------------------
+
+
+def _with_content(plan: Plan, content: tuple[Asset, ...], created: str | None = None) -> Op:
+    return Op(replace(plan, content=content), Changes(content=True), created)
+
+
+def add_asset(plan: Plan, asset: Asset) -> Op:
+    """The asset at the end of the library (its id made unique when taken)."""
+    aid = unique_id(asset.id, (a.id for a in plan.content), "asset")
+    return _with_content(plan, (*plan.content, replace(asset, id=aid)), aid)
+
+
+def set_asset(plan: Plan, asset_id: str, asset: Asset) -> Op:
+    """The library with the asset ``asset_id`` replaced by ``asset`` (a new id renames it,
+    and the touches that send it follow)."""
+    if plan.asset(asset_id) is None:
+        raise KeyError(asset_id)
+    content = tuple(asset if a.id == asset_id else a for a in plan.content)
+    if asset.id == asset_id:
+        return _with_content(plan, content)
+    products = tuple(
+        replace(p, touches=tuple(
+            replace(t, asset=asset.id) if t.asset == asset_id else t for t in p.touches
+        ))
+        for p in plan.products
+    )  # fmt: skip
+    changed = frozenset(p.id for p, q in zip(products, plan.products, strict=True) if p != q)
+    new = replace(plan, content=content, products=products)
+    return Op(new, Changes(products=changed, content=True))
+
+
+def delete_asset(plan: Plan, asset_id: str) -> Op:
+    """The library without the asset; touches that name it keep the id (a "content" gap
+    says the asset is missing, and undo brings it back)."""
+    if plan.asset(asset_id) is None:
+        raise KeyError(asset_id)
+    return _with_content(plan, tuple(a for a in plan.content if a.id != asset_id))

@@ -261,8 +261,8 @@ class Planner:
         sent: engine.BroadcastSchedule,
     ) -> tuple[list[gaps.ProductGaps], tuple[str, ...]]:
         """Each product's gaps (recomputed when it, the calendar, the broadcasts, the
-        rules or the teams changed)."""
-        g_key = (engine.calendar_key(plan), plan.broadcasts, plan.rules, plan.teams)
+        rules, the teams or the content library changed)."""
+        g_key = (engine.calendar_key(plan), plan.broadcasts, plan.rules, plan.teams, plan.content)
         checked: dict[str, _Cached] = {}
         rechecked = []
         for p, piece in zip(products, pieces, strict=True):

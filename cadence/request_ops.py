@@ -62,8 +62,8 @@ def _reassign_product(product: Product, old: str, new: str) -> Product:
 
 
 def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
-    """The plan with team ``old_team``'s stages, touches, broadcasts, requests and studio
-    given to ``new_team`` (the old team itself stays; remove it afterwards).
+    """The plan with team ``old_team``'s stages, touches, broadcasts, requests, studio and
+    content library assets given to ``new_team`` (the old team itself stays; remove it afterwards).
 
     Raises RequestError when either team is unknown or both are the same.
     """
@@ -84,4 +84,12 @@ def reassign_team(plan: Plan, old_team: str, new_team: str) -> Plan:
     studio = plan.studio
     if studio is not None and studio.team == old_team:
         studio = replace(studio, team=new_team)
-    return replace(plan, products=products, broadcasts=broadcasts, requests=requests, studio=studio)
+    content = tuple(replace(a, owner=new_team) if a.owner == old_team else a for a in plan.content)
+    return replace(
+        plan,
+        products=products,
+        broadcasts=broadcasts,
+        requests=requests,
+        studio=studio,
+        content=content,
+    )

@@ -39,8 +39,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from cadence.calendar import WorkingDays
+from cadence.content import reusable_assets
 from cadence.model import (
     REQUEST_STATUSES,
+    Asset,
     Cohorts,
     Occurrence,
     Plan,
@@ -214,6 +216,8 @@ class Proposal:
     # Requests that fit without the draft and would be late with it.
     displaced: tuple[str, ...]
     queue: RequestsPlan  # the whole queue including the draft
+    # When late: library assets for the same product and stage, usable on needed_by.
+    reuse: tuple[Asset, ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -552,7 +556,8 @@ def propose(plan: Plan, draft: Request) -> Proposal:
             displaced.append(old.request)
     slot = after.slot(draft.id)
     assert slot is not None
-    return Proposal(draft, slot, tuple(displaced), after)
+    reuse = () if slot.fits else tuple(reusable_assets(plan, draft))
+    return Proposal(draft, slot, tuple(displaced), after, reuse)
 
 
 def add_request(plan: Plan, draft: Request) -> Plan:

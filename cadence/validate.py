@@ -12,12 +12,13 @@ import difflib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.model import (
+    ASSET_KINDS,
     CHANNELS,
     FORMAT_VERSION,
     PALETTE,
@@ -25,6 +26,7 @@ from cadence.model import (
     ROLL_POLICIES,
     SUPPORTED_VERSIONS,
     WEEKDAYS,
+    Asset,
     Blackout,
     Broadcast,
     Cohorts,
@@ -38,6 +40,13 @@ from cadence.model import (
     Team,
     Touch,
     WorkCalendar,
+)
+from cadence.recurrence import (
+    RRULE_FREQUENCIES,
+    RRULE_SUBDAILY_PARTS,
+    normalise_rrule,
+    parse_rrule,
+    rrule_parts,
 )
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -62,9 +71,6 @@ MAX_ITEMS = 100_000  # entries in any list (products, requests, blackouts, dates
 MAX_HORIZON_DAYS = MAX_DAYS  # start … end: a hundred years
 MAX_OCCURRENCES = 5_000_000  # touch and broadcast occurrences in the horizon
 MAX_INTAKES = 1_000_000  # cohort intake dates of all products together
-# Broadcasts happen on days; a time of day comes from their "time" field.
-RRULE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-RRULE_SUBDAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 
 
 class DuplicateKeys(dict[str, Any]):
@@ -274,6 +280,10 @@ class _Reader:
             return None
         return str(value)
 
+    def errors_at(self, path: str) -> int:
+        """How many errors were found at ``path`` or inside it."""
+        return sum(1 for e in self.errors if e.path == path or e.path.startswith(path + "."))
+
     def unique_ids(self, items: list[tuple[str, str | None]], what: str) -> None:
         seen: set[str] = set()
         for path, ident in items:
@@ -468,6 +478,7 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
         "time",
         "automated",
         "roll",
+        "asset",
     )
     for tp, item in _items(r, p, "touches", path):
         t = r.obj(item, tp, touch_keys)
@@ -504,10 +515,15 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
         roll = t.get("roll")
         if roll is not None:
             roll = r.choice(roll, _join(tp, "roll"), ROLL_POLICIES, "roll policy")
+        # An id the library does not hold is a "content" gap, not an error (see
+        # docs/scheduling.md): a touch may name an asset before it is catalogued.
+        asset = t.get("asset")
+        if asset is not None:
+            asset = r.ident(asset, _join(tp, "asset"))
         if all(v is not None for v in (tid, tname, channel, owner, stage, offset, automated)):
-            touches.append(
-                Touch(tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll)  # type: ignore[arg-type]
-            )
+            values = (tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll)
+            touch = Touch(*values)  # type: ignore[arg-type]
+            touches.append(replace(touch, asset=asset) if asset is not None else touch)
     r.unique_ids(touch_ids, "touch")
 
     cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
@@ -590,14 +606,10 @@ def _broadcast(
 
 
 def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | None:
-    from cadence.engine import parse_rrule
-
     if not isinstance(value, str) or not value.strip():
         r.error(path, f'must be an RRULE text such as "FREQ=WEEKLY;BYDAY=MO", got {show(value)}')
         return None
-    text = value.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
+    text = normalise_rrule(value)
     if "DTSTART" in text.upper() or "\n" in text:
         r.error(
             path,
@@ -614,8 +626,8 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
             '(e.g. "FREQ=WEEKLY;BYDAY=MO" or "FREQ=MONTHLY;BYDAY=1TU")',
         )
         return None
-    names = {p.split("=", 1)[0].strip().upper(): p.split("=", 1)[1] for p in parts}
-    freq = names.get("FREQ", "").strip().upper()
+    names = rrule_parts(text)
+    freq = names.get("FREQ", "")
     if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
         r.error(
             path,
@@ -698,6 +710,75 @@ def _request(
     return None
 
 
+# --- the content library ------------------------------------------------------------
+
+URL_SCHEMES = ("http://", "https://")
+ASSET_KEYS = (
+    "id", "title", "kind", "stages", "products", "persona", "owner", "ready_on",
+    "review_by", "url",
+)  # fmt: skip
+
+
+def _id_list(
+    r: _Reader, raw: Any, path: str, known: list[str], what: str, plural: str
+) -> tuple[str, ...] | None:
+    """An optional, non-empty list of known ids (None: omitted or null)."""
+    if raw is None:
+        return None
+    lst = r.array(raw, path)
+    if lst is None:
+        return None
+    if not lst:
+        r.error(path, f"must list at least one {what} (leave it out to mean every {what})")
+        return None
+    refs = [r.reference(x, f"{path}[{i}]", known, what, plural) for i, x in enumerate(lst)]
+    if len(set(lst)) != len(lst) and all(isinstance(x, str) for x in lst):
+        r.error(path, f"lists a {what} twice: {show(lst)}")
+    return tuple(x for x in refs if x is not None)
+
+
+def _asset(
+    r: _Reader, raw: Any, path: str, team_ids: list[str], stages_of: dict[str, list[str]]
+) -> Asset | None:
+    """One asset of the content library (``content[i]``)."""
+    a = r.obj(raw, path, ASSET_KEYS)
+    if a is None:
+        return None
+    aid = r.ident(r.required(a, "id", path), _join(path, "id"))
+    title = r.text(r.required(a, "title", path), _join(path, "title"))
+    kind = r.choice(r.required(a, "kind", path), _join(path, "kind"), tuple(ASSET_KINDS), "kind")
+    products = _id_list(
+        r, a.get("products"), _join(path, "products"), list(stages_of), "product", "products"
+    )
+    reachable = sorted({s for p in (products or stages_of) for s in stages_of.get(p, [])})
+    stages = _id_list(r, a.get("stages"), _join(path, "stages"), reachable, "stage", "stages")
+    persona = a.get("persona")
+    if persona is not None:
+        persona = r.text(persona, _join(path, "persona"))
+    owner = r.required(a, "owner", path)
+    if owner is not None:
+        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
+    ready = r.day(r.required(a, "ready_on", path), _join(path, "ready_on"))
+    review = None
+    if a.get("review_by") is not None:
+        review = r.day(a["review_by"], _join(path, "review_by"))
+        if review and ready and review < ready:
+            r.error(
+                _join(path, "review_by"), f"must not be before ready_on ({ready}), got {review}"
+            )
+            review = None
+    url = a.get("url")
+    if url is not None:
+        url = r.text(url, _join(path, "url"), limit=2000)
+        if url is not None and (not url.startswith(URL_SCHEMES) or any(c.isspace() for c in url)):
+            r.error(_join(path, "url"), f"must be an http:// or https:// address, got {show(url)}")
+            url = None
+    values = (aid, title, kind, owner, ready)
+    if all(v is not None for v in values) and r.errors_at(path) == 0:
+        return Asset(aid, title, kind, owner, ready, stages, products, persona, review, url)  # type: ignore[arg-type]
+    return None
+
+
 # --- the work a plan asks for --------------------------------------------------------
 
 
@@ -734,7 +815,7 @@ def product_occurrences(product: Product, start: date, end: date) -> int:
 def broadcast_occurrences(broadcast: Broadcast, start: date, end: date) -> int:
     """Upper bound of a broadcast's occurrences in start … end (by FREQ, INTERVAL,
     the BY… lists and COUNT; never more than one a day)."""
-    parts = dict(p.split("=", 1) for p in broadcast.rrule.upper().split(";") if "=" in p)
+    parts = rrule_parts(broadcast.rrule)
     first = max(start, broadcast.dtstart)
     days = max(0, (end - first).days + 1)
     try:
@@ -863,7 +944,7 @@ def _unicode_ok(text: str) -> bool:
 
 PLAN_KEYS = (
     "cadence", "id", "name", "timezone", "start", "end", "calendar", "rules", "teams",
-    "products", "broadcasts", "studio", "requests", "updated",
+    "products", "broadcasts", "studio", "requests", "content", "updated",
 )  # fmt: skip
 
 
@@ -950,6 +1031,15 @@ def build_plan(raw: Any) -> Plan:
             requests.append(q)
     r.unique_ids(rids, "request")
 
+    content = []
+    aids: list[tuple[str, str | None]] = []
+    for path, item in _items(r, data, "content", ""):
+        asset = _asset(r, item, path, team_ids, stages_of)
+        aids.append((_join(path, "id"), item.get("id") if isinstance(item, dict) else None))
+        if asset is not None:
+            content.append(asset)
+    r.unique_ids(aids, "asset")
+
     if r.errors:
         raise PlanInvalid(r.errors)
     assert start is not None and end is not None and name is not None and pid is not None
@@ -966,6 +1056,7 @@ def build_plan(raw: Any) -> Plan:
         broadcasts=tuple(broadcasts),
         studio=studio,
         requests=tuple(requests),
+        content=tuple(content),
         updated=updated,
     )
     limits = _work_limits(plan)

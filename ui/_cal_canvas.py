@@ -71,10 +71,11 @@ class CalendarState:
         self.selected_uid: str | None = None
         self.colors: dict[str, QColor] = team_colors(plan)
         self.working: WorkingDays | None = None
+        self._calendar_key: tuple[object, ...] | None = None
         self.set_plan(plan)
 
     def set_plan(self, plan: Plan) -> None:
-        old = getattr(self, "_calendar_key", None)
+        old = self._calendar_key
         key = (plan.calendar, plan.start, plan.end)
         self.plan = plan
         self.colors = team_colors(plan)

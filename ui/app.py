@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -29,6 +30,9 @@ from cadence.model import Plan
 from ui import documents
 from ui.controller import DocumentController
 from ui.theme import app_icon, apply_theme
+
+if TYPE_CHECKING:  # imported when the window is built, after the first paint matters
+    from ui.main_window import MainWindow
 
 USAGE = "usage: python main.py [--demo | PLAN.cadence | PLAN.json | postgresql://…?plan=NAME]"
 
@@ -131,7 +135,7 @@ def build_window(
     open_now: bool = True,
     *,
     today: date | None = None,
-) -> object:
+) -> MainWindow:
     """The main window; its document opens now, or once the window's first paint is done.
 
     ``today`` is the day the calendar and the requests open on (the real clock
@@ -170,7 +174,7 @@ def main(args: list[str]) -> int:
         return 2
     app = application()
     window = build_window(args, open_now=False, today=date.today())
-    window.show()  # type: ignore[attr-defined]
+    window.show()
     return int(app.exec())
 
 

@@ -33,10 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
-    from cadence.cli import main as cli_main
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from cadence.store.shared.localserver import ADMIN, start_local_server
-    from cadence.store.shared.plans import open_shared_plan, share_plan
+    from cadence.store.shared.plans import make_engine, open_shared_plan, share_plan
+    from cadence.store.shared.schema import upgrade_schema
+    from cadence.store.shared.url import parse_shared_url
     from ui import app as app_module
 
     server = start_local_server()
@@ -50,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
         with psycopg.connect(server.admin_conninfo(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE bench")
-        cli_main(["db", "init", server.url(ADMIN, "bench")])
+        engine = make_engine(parse_shared_url(server.url(ADMIN, "bench"), need_plan=False))
+        upgrade_schema(engine)  # what `db init` does
+        engine.dispose()
         url = server.url(ADMIN, "bench", "northwind")
         share_plan(demo_plan(), url)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)

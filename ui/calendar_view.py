@@ -74,6 +74,12 @@ DETAILS_MIN_VIEW_WIDTH = 1000
 _ALL = "__all__"
 
 
+def text_tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
+
+
 def _nav_target(**fields: Any) -> Any:
     from ui.controller import NavTarget
 
@@ -315,11 +321,11 @@ class CalendarView(QWidget):
         # navigation row
         nav = QHBoxLayout()
         nav.setSpacing(6)
-        self.prev_button = QToolButton(text="◀")
+        self.prev_button = text_tool_button("◀")
         self.prev_button.setToolTip("Previous period (PgUp)")
         self.today_button = QPushButton("Today")
         self.today_button.setToolTip("Go to today (T)")
-        self.next_button = QToolButton(text="▶")
+        self.next_button = text_tool_button("▶")
         self.next_button.setToolTip("Next period (PgDn)")
         self.prev_button.clicked.connect(lambda: self.page(-1))
         self.next_button.clicked.connect(lambda: self.page(1))
@@ -340,7 +346,7 @@ class CalendarView(QWidget):
         views = QHBoxLayout()
         views.setSpacing(0)
         for name in VIEWS:
-            button = QToolButton(text=name.capitalize())
+            button = text_tool_button(name.capitalize())
             button.setCheckable(True)
             button.setMinimumWidth(56)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -360,7 +366,7 @@ class CalendarView(QWidget):
         nav.addWidget(self.jump)
         nav.addSpacing(8)
         nav.addLayout(views)
-        self.details_button = QToolButton(text="Details")
+        self.details_button = text_tool_button("Details")
         self.details_button.setCheckable(True)
         self.details_button.setChecked(True)
         self.details_button.setToolTip("Show or hide the details of the selected entry")
@@ -412,7 +418,7 @@ class CalendarView(QWidget):
         clear_search.triggered.connect(self.search.clear)
         self.search.addAction(clear_search)
         bar.addWidget(self.search, 1)
-        self.clear_button = QToolButton(text="Clear")
+        self.clear_button = text_tool_button("Clear")
         self.clear_button.setToolTip("Show everything again")
         self.clear_button.clicked.connect(lambda: self.set_filter(CalendarFilter()))
         bar.addWidget(self.clear_button)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -86,10 +87,10 @@ class CohortsDialog(PlanDialog):
         dl.addWidget(self.dates)
         dl.addLayout(drow)
 
-        self.size = QSpinBox()
-        self.size.setRange(1, 10_000_000)
-        self.size.setSuffix(" leads per cohort")
-        self.size.setValue(c.size)
+        self.cohort_size = QSpinBox()
+        self.cohort_size.setRange(1, 10_000_000)
+        self.cohort_size.setSuffix(" leads per cohort")
+        self.cohort_size.setValue(c.size)
         self.summary = QLabel()
         self.summary.setProperty("role", "hint")
 
@@ -98,7 +99,7 @@ class CohortsDialog(PlanDialog):
         self.body.addWidget(self.series_box)
         self.body.addWidget(self.explicit)
         self.body.addWidget(self.dates_box, 1)
-        self.body.addWidget(self.size)
+        self.body.addWidget(self.cohort_size)
         self.body.addWidget(self.summary)
         (self.explicit if c.dates is not None else self.series).setChecked(True)
         for signal in (
@@ -106,13 +107,13 @@ class CohortsDialog(PlanDialog):
             self.start.dateChanged,
             self.every.valueChanged,
             self.count.valueChanged,
-            self.size.valueChanged,
+            self.cohort_size.valueChanged,
         ):
             signal.connect(self._update)
         self._update()
 
-    def _add_date(self, d: object, update: bool = True) -> None:
-        item = QListWidgetItem(f"{d:%Y-%m-%d   %A}")  # type: ignore[str-format]
+    def _add_date(self, d: date, update: bool = True) -> None:
+        item = QListWidgetItem(f"{d:%Y-%m-%d   %A}")
         item.setData(Qt.ItemDataRole.UserRole, d)
         self.dates.addItem(item)
         self.dates.sortItems()
@@ -125,14 +126,14 @@ class CohortsDialog(PlanDialog):
                 start=from_qdate(self.start.date()),
                 every_days=self.every.value(),
                 count=self.count.value(),
-                size=self.size.value(),
+                size=self.cohort_size.value(),
             )
         dates = tuple(
             sorted(
                 self.dates.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.dates.count())
             )
         )
-        return Cohorts(dates=dates, size=self.size.value())
+        return Cohorts(dates=dates, size=self.cohort_size.value())
 
     def _update(self) -> None:
         series = self.series.isChecked()

@@ -1019,7 +1019,7 @@ def main(argv: list[str]) -> int:
     """Preview: ``python -m ui.cycle_map demo [PRODUCT] [out.png]``."""
     from PySide6.QtWidgets import QApplication
 
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(argv)

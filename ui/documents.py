@@ -121,7 +121,9 @@ def recent_files(store: QSettings) -> list[Path | str]:
     value = store.value("recent_files", [])
     if isinstance(value, str):
         value = [value]
-    return [v if is_shared_address(v) else Path(v) for v in (value or []) if v]
+    if not isinstance(value, list | tuple):  # nothing stored yet (None)
+        return []
+    return [v if is_shared_address(v) else Path(v) for v in value if v]
 
 
 def add_recent(store: QSettings, path: Path | str) -> None:
@@ -269,8 +271,8 @@ def create(path: Path, plan: Plan) -> Opened:
 
 def fresh_demo(folder: Path | None = None) -> Path:
     """A fresh copy of the demo plan in the data folder (next free name if in use)."""
-    from cadence.commands.plan import demo_plan
-    from cadence.store import DocumentLocked, open_document, save_plan_document
+    from cadence.demo import demo_plan
+    from cadence.store import DocumentLocked, StoreError, open_document, save_plan_document
 
     folder = folder or data_dir()
     path = folder / DEMO_NAME
@@ -282,7 +284,7 @@ def fresh_demo(folder: Path | None = None) -> Path:
         except DocumentLocked:
             path = folder / f"Northwind demo {n}.cadence"
             n += 1
-        except Exception:  # damaged demo: replace it
+        except (StoreError, OSError):  # damaged, or not a Cadence document: replace it
             break
     save_plan_document(demo_plan(), path)
     return path

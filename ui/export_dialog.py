@@ -95,7 +95,7 @@ def run_export(
         if progress is not None:
             progress(1, 1)
         return f"Wrote the plan to {job.path.name}"
-    options = dict(
+    options: dict[str, Any] = dict(
         team=job.team,
         product=job.product,
         start=job.start,

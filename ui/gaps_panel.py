@@ -69,6 +69,14 @@ KIND_EXPLANATIONS: dict[str, str] = {
         "The CRM's leads convert or stay in the stage differently from what the plan assumes "
         "(Plan vs actual)."
     ),
+    "content": (
+        "A touch sends a content asset that is not in the library, not ready yet, "
+        "or past its review date on the day it goes out (Content tab)."
+    ),
+    "coverage": (
+        "A stage of the funnel has no content asset at all (for one persona, when the "
+        "product's assets name personas) (Content tab)."
+    ),
 }
 
 #: Qt.ItemDataRole.UserRole: the Gap of a leaf row; group rows give None.
@@ -145,6 +153,13 @@ def suggested_fix(plan: Plan, gap: Gap) -> str:
             f"{_iso_week(gap.start)}; capacity {gap.capacity}. Automate a touch, spread the "
             "cohorts, or raise the capacity."
         )
+    if gap.kind == "content":
+        return (
+            "Pick a ready asset for the touch (cycle map ▸ touch ▸ Asset), or move the "
+            "asset's ready or review date (Content tab)."
+        )
+    if gap.kind == "coverage":
+        return f"Add an asset for {stage} of {pname}, or widen an asset's stages (Content tab)."
     return gap.message
 
 
@@ -202,7 +217,10 @@ def rules_off_text(plan: Plan) -> str:
 
 
 def nav_tab(gap: Gap) -> str:
-    """Where a double-click on a gap goes: the cycle map for product gaps, else the calendar."""
+    """Where a double-click on a gap goes: the Content tab for coverage, the cycle map for
+    other product gaps, else the calendar."""
+    if gap.kind == "coverage":
+        return "content"
     return "map" if gap.product is not None and gap.stage is not None else "calendar"
 
 

@@ -15,14 +15,14 @@ read-only file) is watched: when the other window saves, this one reloads it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
-import traceback
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QSettings, QSize, Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QUndoView,
     QVBoxLayout,
     QWidget,
@@ -58,8 +59,8 @@ from ui.theme import (
     themed_icon,
 )
 
-TABS = ("map", "calendar", "requests", "workload", "actuals")
-TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual")
+TABS = ("map", "calendar", "requests", "workload", "actuals", "content")
+TAB_TITLES = ("Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual", "Content")
 NO_PLAN = "No plan open"
 # A save in another window touches the file several times: reload once it settles.
 RELOAD_DELAY_MS = 150
@@ -93,17 +94,35 @@ def optional_widget(
     title: str,
     **options: Any,
 ) -> QWidget:
-    """``module.cls(controller, parent, **options)``, or a placeholder when it is missing or fails."""
+    """``module.cls(controller, parent, **options)``, or a placeholder when ``module`` is
+    not in this build. A widget that fails to build, or a module that misses another
+    module, is a bug: it raises (and fails the tests) instead of hiding behind a placeholder."""
     try:
         mod = importlib.import_module(module)
-        return getattr(mod, cls)(controller, parent, **options)
     except ModuleNotFoundError as exc:
         if exc.name != module:
-            traceback.print_exc()
+            raise
         return _placeholder(title, "Not installed in this build.")
-    except Exception as exc:  # another engineer's widget in progress must not stop the app
-        traceback.print_exc()
-        return _placeholder(title, f"Could not be loaded: {exc}")
+    return getattr(mod, cls)(controller, parent, **options)
+
+
+def about_text() -> str:
+    """The About box: what Cadence is, and the versions of Cadence, Python and Qt."""
+    app = QApplication.instance()
+    version = app.applicationVersion() if app is not None else ""
+    return (
+        "<h3>Cadence</h3><p>Plan the touches your company sends its leads over each "
+        "product's sales cycle — and see where a lead falls through the cracks.</p>"
+        f"<p>Cadence {version or '(development)'} · Python {sys.version.split()[0]} · "
+        f"Qt {qVersion()}</p>"
+    )
+
+
+def _icon_only(bar: QToolBar, action: QAction) -> None:
+    """Show ``action``'s tool button with its icon alone (its text stays its tooltip)."""
+    button = bar.widgetForAction(action)
+    if isinstance(button, QToolButton):
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
 
 class MainWindow(QMainWindow):
@@ -155,13 +174,14 @@ class MainWindow(QMainWindow):
         self.workload: QWidget = QWidget()
         self.gaps_panel: QWidget = QWidget()
         self.actuals: QWidget = QWidget()
+        self.content: QWidget = QWidget()
         self.diff_panel: QWidget = QWidget()
         self._views_built = False
         # Scroll areas keep a wide page from widening the whole window (1366 px screens).
         for name, title, page in zip(
             TABS[1:],
             TAB_TITLES[1:],
-            (self.calendar, self.requests, self.workload, self.actuals),
+            (self.calendar, self.requests, self.workload, self.actuals, self.content),
             strict=True,
         ):
             self.tabs.addTab(_scrollable(page), icon(name), title)
@@ -238,6 +258,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         self._state_restored = state is not None and self.restoreState(state)
+        self._docks_sized = False  # without a saved state, the docks are sized on first show
         if not defer_views:
             self.build_views()
         self._on_document_changed()
@@ -256,7 +277,16 @@ class MainWindow(QMainWindow):
         )
         self.workload = optional_widget("ui.workload", "WorkloadChart", c, None, "Workload")
         self.actuals = optional_widget("ui.actuals_view", "ActualsView", c, None, "Plan vs actual")
-        views = ((1, self.calendar), (2, self.requests), (3, self.workload), (4, self.actuals))
+        self.content = optional_widget(
+            "ui.content_view", "ContentView", c, None, "Content", today=self.today
+        )
+        views = (
+            (1, self.calendar),
+            (2, self.requests),
+            (3, self.workload),
+            (4, self.actuals),
+            (5, self.content),
+        )
         for index, view in views:
             area = self.tabs.widget(index)
             assert isinstance(area, QScrollArea)
@@ -514,11 +544,11 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         for act in (self.act_undo, self.act_redo):
             bar.addAction(act)
-            bar.widgetForAction(act).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            _icon_only(bar, act)
         bar.addSeparator()
         for act in (self.act_new, self.act_open):
             bar.addAction(act)
-            bar.widgetForAction(act).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            _icon_only(bar, act)
         bar.addSeparator()
         for act in (self.act_add_product, self.act_add_stage, self.act_add_touch):
             bar.addAction(act)
@@ -532,9 +562,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(spacer)
         bar.addAction(self.act_export)
         bar.addAction(self.act_print)
-        bar.widgetForAction(self.act_print).setToolButtonStyle(
-            Qt.ToolButtonStyle.ToolButtonIconOnly
-        )
+        _icon_only(bar, self.act_print)
         self.toolbar = bar
         # Short labels in the toolbar, full ones in the menus.
         for act, short in (
@@ -798,9 +826,10 @@ class MainWindow(QMainWindow):
         files = documents.recent_files(self.settings)
         for path in files:
             if isinstance(path, str):  # a shared plan, by its URL (never with a password)
-                menu.addAction(path, lambda u=path: self.open_shared(u)).setToolTip(path)
+                shared = menu.addAction(path, functools.partial(self.open_shared, path))
+                shared.setToolTip(path)
                 continue
-            act = menu.addAction(path.name, lambda p=path: self.open_path(p))
+            act = menu.addAction(path.name, functools.partial(self.open_path, path))
             act.setToolTip(str(path))
             act.setStatusTip(str(path))
             act.setEnabled(path.exists())
@@ -874,13 +903,7 @@ class MainWindow(QMainWindow):
         return self._run(ShortcutsDialog(self))
 
     def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Cadence",
-            "<h3>Cadence</h3><p>Plan the touches your company sends its leads over each "
-            "product's sales cycle — and see where a lead falls through the cracks.</p>"
-            f"<p>Python {sys.version.split()[0]} · Qt {QApplication.instance().applicationVersion() or ''}</p>",
-        )
+        QMessageBox.about(self, "About Cadence", about_text())
 
     # -- theme ---------------------------------------------------------------------------------------
 
@@ -929,7 +952,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
-        if not self._state_restored and not getattr(self, "_docks_sized", False):
+        if not self._state_restored and not self._docks_sized:
             self._docks_sized = True
             # The map needs the width more than the gaps list does.
             width = max(250, min(300, self.width() // 5))

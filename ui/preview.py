@@ -34,7 +34,7 @@ def run_preview(
         return 2
     if len(argv) > 1 and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from ui.controller import DocumentController
     from ui.theme import apply_theme
 

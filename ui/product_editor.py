@@ -253,6 +253,7 @@ class ProductEditor(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.product_id: str | None = None
+        self._sized = False  # the map's height is fitted once, on the first show
 
         # Header: name, facts, cohorts, zoom.
         self.title = QLabel()
@@ -472,7 +473,7 @@ class ProductEditor(QWidget):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
-        if not getattr(self, "_sized", False):
+        if not self._sized:
             self._sized = True
             self.fit_map_height()
 

@@ -283,6 +283,8 @@ class SidePanel(QWidget):
         self.setObjectName("sidePanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.controller = controller
+        self._last: str | None = None  # the product selected last, kept across a reset
+        self._last_row = 0
         self.model = ProductListModel(controller, self)
         self.model.sig_refused.connect(self.sig_refused)
 
@@ -396,10 +398,9 @@ class SidePanel(QWidget):
         self.sig_product_selected.emit(self._last)
 
     def _restore_selection(self) -> None:
-        last = getattr(self, "_last", None)
-        row = self.model.row_of(last)
+        row = self.model.row_of(self._last)
         if row < 0:
-            row = min(max(0, getattr(self, "_last_row", 0)), self.model.rowCount() - 1)
+            row = min(max(0, self._last_row), self.model.rowCount() - 1)
         if row >= 0:
             self.products.setCurrentIndex(self.model.index(row))
         else:

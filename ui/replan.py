@@ -47,4 +47,5 @@ def preview_gaps(plan: Plan, product: Product, cohort: date) -> list[Gap]:
     dates = [d for d in engine.broadcast_dates(plan) if engine.reaches(d.broadcast, product.id)]
     sent = engine.broadcast_schedule(plan, dates, {product.id: {}})
     touches = list(engine.product_schedule(plan, alone).occurrences())
-    return gaps.product_gaps(plan, alone, touches, sent.sent).gaps
+    found = gaps.product_gaps(plan, alone, touches, sent.sent).gaps
+    return [g for g in found if g.cohort == cohort]  # not the product-wide coverage gaps

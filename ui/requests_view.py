@@ -63,6 +63,7 @@ from PySide6.QtWidgets import (
 )
 
 from cadence.calendar import WorkingDays
+from cadence.content import reuse_offer
 from cadence.model import REQUEST_STATUSES, Plan, Request, Studio
 from cadence.request_ops import delete_request, edit_request
 from cadence.requests import (
@@ -190,6 +191,7 @@ def answer_text(plan: Plan, proposal: Proposal) -> str:
             f"or move the deadline to {day_text(slot.earliest_needed_by)} "
             f"(the earliest the queue allows)"
         )
+        options += [f"or {html.escape(reuse_offer(a))}" for a in proposal.reuse]
         lines.append("Options: " + "; ".join(options) + ".")
     if stage is not None and product is not None:
         n = slot.cohorts_in_stage
@@ -596,15 +598,15 @@ class RequestsView(QWidget):
         ):
             grid.addWidget(label(text, widget), 1, 2 * col)
             grid.addWidget(widget, 1, 2 * col + 1)
-        for col, (text, widget) in enumerate(
+        for col, (text, field) in enumerate(
             (
                 ("Requested on:", self.requested_on),
                 ("Needed by:", self.needed_by),
                 ("Production:", self.days_spin),
             )
         ):
-            grid.addWidget(label(text, widget), 2, 2 * col)
-            grid.addWidget(widget, 2, 2 * col + 1)
+            grid.addWidget(label(text, field), 2, 2 * col)
+            grid.addWidget(field, 2, 2 * col + 1)
         for col in (1, 3, 5):
             grid.setColumnStretch(col, 1)
         self.answer = QLabel()
@@ -665,8 +667,8 @@ class RequestsView(QWidget):
         queue_layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.action_buttons: dict[str, QPushButton] = {}
-        for status, label in ACTIONS.items():
-            button = QPushButton(label)
+        for status, title in ACTIONS.items():  # not "label": that is the helper above
+            button = QPushButton(title)
             button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
             self.action_buttons[status] = button
             actions.addWidget(button)
@@ -677,6 +679,14 @@ class RequestsView(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Remove the selected request from the plan (Edit ▸ Undo)")
         self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.library_button = QPushButton("Add to library…")
+        self.library_button.setAccessibleName("Add to content library")
+        self.library_button.setToolTip(
+            "Make the delivered piece an asset of the content library (Content tab): "
+            "title, product, stage, owner and ready date filled in"
+        )
+        self.library_button.clicked.connect(lambda: self.add_to_library())
+        actions.addWidget(self.library_button)
         actions.addWidget(self.edit_button)
         actions.addWidget(self.delete_button)
         queue_layout.addLayout(actions)
@@ -1076,6 +1086,22 @@ class RequestsView(QWidget):
         self._queue_message(f"“{request.title}” is now {label}.")
         return None
 
+    def add_to_library(self) -> Any:
+        """Open the asset form prefilled from the selected delivered request (OK adds the
+        asset as one undo step); the form, or None with the reason in the status line."""
+        request = self.selected_request()
+        if request is None or request.status != "delivered":
+            self._queue_message("⚠ Select a delivered request first.")
+            return None
+        from ui.content_view import AssetDialog, asset_for_request
+
+        dialog = AssetDialog(
+            self.controller, self, prefill=asset_for_request(self.controller.plan, request.id)
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def _production_start(self, request: Request) -> date | None:
         slot = self.model.queue.slot(request.id) if self.model.queue is not None else None
         return request.start or (slot.start if slot is not None else None)
@@ -1089,6 +1115,9 @@ class RequestsView(QWidget):
         allowed = allowed_moves(request.status) if request is not None else ()
         self.edit_button.setEnabled(request is not None and not self.controller.read_only)
         self.delete_button.setEnabled(request is not None and not self.controller.read_only)
+        self.library_button.setEnabled(
+            request is not None and request.status == "delivered" and not self.controller.read_only
+        )
         for status, button in self.action_buttons.items():
             button.setEnabled(status in allowed)
             if request is None:

@@ -123,13 +123,11 @@ def describe(text: str) -> str:
 
 
 def preview(text: str, dtstart: date, count: int = 6) -> list[date] | str:
-    """The first ``count`` dates of the rule from ``dtstart``, or the parser's error."""
-    from datetime import datetime
-
-    from dateutil.rrule import rrulestr
+    """The first ``count`` dates of the rule from ``dtstart``, or the parser's error
+    (read by the engine's own reader, so an UNTIL in UTC previews as it schedules)."""
+    from cadence.recurrence import expand_rrule
 
     try:
-        rule = rrulestr(text.strip(), dtstart=datetime(dtstart.year, dtstart.month, dtstart.day))
+        return list(islice(expand_rrule(text, dtstart), count))
     except (ValueError, TypeError) as exc:
         return f"not a valid RRULE: {exc}"
-    return [d.date() for d in islice(iter(rule), count)]  # type: ignore[call-overload]

@@ -1,4 +1,5 @@
-"""Screenshots of the main window on the demo plan: ``python -m ui.screenshots docs``.
+"""Screenshots of the main window on the demo plan: ``python -m ui.screenshots docs``
+(``python -m ui.screenshots docs main-window-content.png`` writes only the files named).
 
 Re-runnable, headless (offscreen when there is no display, or under Xvfb):
 every tab in the light palette at 1440×900, the cycle map in the dark palette,
@@ -44,7 +45,7 @@ def _lengthen_stage(controller: object, product_id: str, stage_id: str) -> None:
     controller.apply(replace(plan, products=products), "Stage one day longer")  # type: ignore[attr-defined]
 
 
-def take(out: Path) -> list[Path]:
+def take(out: Path, only: tuple[str, ...] = ()) -> list[Path]:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if "XDG_RUNTIME_DIR" not in os.environ:
@@ -78,6 +79,8 @@ def take(out: Path) -> list[Path]:
         _settle(app)
 
         def save(name: str) -> None:
+            if only and name not in only:
+                return
             _settle(app)
             path = out / name
             window.grab().save(str(path))
@@ -94,6 +97,19 @@ def take(out: Path) -> list[Path]:
             window.actuals.set_product("billing")
             window.show_tab("actuals")
             save("main-window-actuals.png")
+        from ui.content_view import ContentView
+
+        if isinstance(window.content, ContentView):  # at 1366×768, with an asset running out
+            from datetime import date
+
+            window.resize(1366, 768)
+            window.content.today = date(2027, 9, 15)
+            window.content.refresh()
+            window.content.set_product("mobile")
+            window.content.select_asset("roi-calculator")
+            window.show_tab("content")
+            save("main-window-content.png")
+            window.resize(1440, 900)
         # What-if: the Trial of Billing Cloud one day longer, against the plan as opened.
         window.side.select_product("billing")
         window.editor.select(stage="trial")
@@ -131,6 +147,9 @@ def take(out: Path) -> list[Path]:
             ("dialog-broadcasts.png", BroadcastsDialog(window.controller, window)),
             ("dialog-plan-settings.png", PlanSettingsDialog(window.controller, window)),
         ):
+            if only and name not in only:
+                dialog.deleteLater()
+                continue
             dialog.show()
             _settle(app)
             path = out / name
@@ -146,7 +165,7 @@ def take(out: Path) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path("docs")
-    for path in take(out):
+    for path in take(out, tuple(argv[1:])):
         print(path)
     sys.stdout.flush()
     # Skip interpreter teardown: PySide6 6.12 can crash while garbage-collecting

@@ -36,8 +36,9 @@ def keys_text(action: QAction) -> str:
 def _menu_actions(menu: QMenu) -> list[QAction]:
     found: list[QAction] = []
     for action in menu.actions():
-        if action.menu() is not None:
-            found.extend(_menu_actions(action.menu()))
+        submenu = action.menu()
+        if isinstance(submenu, QMenu):
+            found.extend(_menu_actions(submenu))
         elif not action.isSeparator():
             found.append(action)
     return found
@@ -53,7 +54,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     seen: set[int] = set()
     for top in window.menuBar().actions():
         menu = top.menu()
-        if menu is None:
+        if not isinstance(menu, QMenu):
             continue
         for action in _menu_actions(menu):
             if action.shortcuts() and id(action) not in seen:
@@ -106,8 +107,10 @@ class ShortcutsDialog(QDialog):
         found = []
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
+            assert group is not None  # i < topLevelItemCount()
             for j in range(group.childCount()):
                 item = group.child(j)
+                assert item is not None  # j < childCount()
                 found.append((group.text(0), item.text(0), item.text(1)))
         return found
 

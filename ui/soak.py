@@ -482,13 +482,14 @@ def run(
     def on_exception(kind_: type, value: BaseException, tb: Any) -> None:
         text = "".join(traceback.format_exception(kind_, value, tb))
         messages.append(f"exception in a slot: {text.strip().splitlines()[-1]}")
-        sys.__stderr__.write(text)
+        if sys.__stderr__ is not None:  # None under pythonw
+            sys.__stderr__.write(text)
 
     # In memory when the system has one (/dev/shm): the run measures the app, not fsync.
     shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix=f"cadence-soak-{kind}-", dir=shm) as tmp:
         folder = Path(tmp)
-        saved = {
+        saved: dict[str, Any] = {
             "data_dir": documents.data_dir,
             "confirm": documents.confirm,
             "show_error": documents.show_error,
@@ -497,11 +498,11 @@ def run(
             "exec": QDialog.exec,
             "excepthook": sys.excepthook,
         }
-        documents.data_dir = lambda: folder  # type: ignore[assignment]
-        documents.confirm = lambda *_a, **_k: True  # type: ignore[assignment]
-        documents.show_error = lambda _p, *a: messages.append(f"error dialog: {a}")  # type: ignore[assignment]
+        documents.data_dir = lambda: folder
+        documents.confirm = lambda *_a, **_k: True
+        documents.show_error = lambda _p, *a: messages.append(f"error dialog: {a}")
         documents.show_open_error = lambda _p, e: messages.append(f"open error: {e}")  # type: ignore[assignment]
-        documents.ask_unsaved = lambda *_a: "discard"  # type: ignore[assignment]
+        documents.ask_unsaved = lambda *_a: "discard"
         # Questions asked with Qt's static message boxes (their modal loop runs in C++,
         # past the QDialog.exec patch): answered as a user would, never left open.
         from ui import requests_view, teams_dialog
@@ -607,7 +608,7 @@ def run(
                 setattr(documents, name, saved[name])
             for (module, name), original in saved_questions.items():
                 setattr(module, name, original)
-            sys.excepthook = saved["excepthook"]  # type: ignore[assignment]
+            sys.excepthook = saved["excepthook"]
             if window is not None:
                 window.close()
                 window.deleteLater()

@@ -19,6 +19,8 @@ KIND_WORDS = {
     "spacing": "spacing",
     "capacity": "capacity",
     "drift": "drift",
+    "content": "content",
+    "coverage": "coverage",
 }
 
 

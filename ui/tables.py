@@ -340,7 +340,7 @@ class StageTableModel(_ProductTable):
 
 
 class TouchTableModel(_ProductTable):
-    NAME, CHANNEL, OWNER, STAGE, OFFSET, EVERY, TIME, AUTOMATED, ROLL, DAY = range(10)
+    NAME, CHANNEL, OWNER, STAGE, OFFSET, EVERY, TIME, AUTOMATED, ROLL, DAY, ASSET = range(11)
     COLUMNS = (
         "Touch",
         "Channel",
@@ -352,6 +352,7 @@ class TouchTableModel(_ProductTable):
         "Automated",
         "Roll",
         "Journey",
+        "Asset",
     )
 
     def _rows(self) -> tuple[Touch, ...]:
@@ -404,6 +405,8 @@ class TouchTableModel(_ProductTable):
                 if stage is None:
                     return ""
                 return f"d{product.stage_start(stage.id) + touch.offset_days}"
+            if col == self.ASSET:
+                return asset_label(plan, touch.asset)
         if role == Qt.ItemDataRole.EditRole:
             return {
                 self.NAME: touch.name,
@@ -414,6 +417,7 @@ class TouchTableModel(_ProductTable):
                 self.EVERY: touch.every_days or 0,
                 self.TIME: hhmm(touch.time) if touch.time else "",
                 self.ROLL: touch.roll,
+                self.ASSET: touch.asset,
             }.get(col)
         if role == Qt.ItemDataRole.CheckStateRole and col == self.AUTOMATED:
             return Qt.CheckState.Checked if touch.automated else Qt.CheckState.Unchecked
@@ -433,6 +437,10 @@ class TouchTableModel(_ProductTable):
                 return QColor(colors().muted)
             if col == self.ROLL and touch.roll is None:
                 return QColor(colors().muted)
+            if col == self.ASSET and touch.asset is None:
+                return QColor(colors().muted)
+            if col == self.ASSET and plan.asset(touch.asset) is None:
+                return QColor(colors().warning_text)
         if role == Qt.ItemDataRole.FontRole and col == self.NAME:
             font = QFont()
             font.setBold(True)
@@ -446,6 +454,8 @@ class TouchTableModel(_ProductTable):
                 return "Where the touch goes when its day is not a working day"
             if col == self.DAY:
                 return "Day of the lead's journey (0 = intake)"
+            if col == self.ASSET:
+                return "The content library asset this touch sends (Content tab)"
         if role == EDITOR_ROLE:
             if col == self.NAME:
                 return EditorSpec("text")
@@ -483,6 +493,8 @@ class TouchTableModel(_ProductTable):
                         *((p, p, None) for p in ROLL_POLICIES),
                     ),
                 )
+            if col == self.ASSET:
+                return EditorSpec("choice", choices=asset_choices(plan, product, touch))
         return None
 
     def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
@@ -547,7 +559,33 @@ class TouchTableModel(_ProductTable):
             return self._apply(
                 edits.set_touch(product, touch.id, roll=value), f"Set roll of {label}", idx
             )
+        if col == self.ASSET:
+            if value == touch.asset:
+                return False
+            return self._apply(
+                edits.set_touch(product, touch.id, asset=value), f"Set asset of {label}", idx
+            )
         return False
+
+
+def asset_label(plan: Plan, asset_id: str | None) -> str:
+    """How a touch's asset reads in the table: its title, "—", or the missing id."""
+    if asset_id is None:
+        return "—"
+    asset = plan.asset(asset_id)
+    return asset.title if asset is not None else f"{WARNING_GLYPH} {asset_id} (not in library)"
+
+
+def asset_choices(plan: Plan, product: Product, touch: Touch) -> tuple[tuple[str, Any, Any], ...]:
+    """The asset picker of a touch: none, the assets meant for its stage, then the others."""
+    meant = [a for a in plan.content if a.serves(product.id, touch.stage)]
+    others = [a for a in plan.content if a not in meant]
+    out: list[tuple[str, Any, Any]] = [("No asset", None, None)]
+    out += [(a.title, a.id, None) for a in meant]
+    out += [(f"{a.title} (not for this stage)", a.id, None) for a in others]
+    if touch.asset is not None and plan.asset(touch.asset) is None:
+        out.append((asset_label(plan, touch.asset), touch.asset, None))
+    return tuple(out)
 
 
 def hhmm(value: time) -> str:

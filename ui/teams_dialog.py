@@ -158,6 +158,7 @@ class TeamsDialog(PlanDialog):
             "touch": sum(t.owner == team_id for p in plan.products for t in p.touches),
             "broadcast": sum(b.owner == team_id for b in plan.broadcasts),
             "request": sum(q.requested_by == team_id for q in plan.requests),
+            "asset": sum(a.owner == team_id for a in plan.content),
         }
         words = [
             f"{n} {kind if n == 1 else kind + ('es' if kind == 'touch' else 's')}"
@@ -210,8 +211,8 @@ class TeamsDialog(PlanDialog):
                 else team
             )
         plan = self.controller.plan
-        for old, new in self.reassigned.items():
-            while new in self.reassigned:  # its heir was removed too
-                new = self.reassigned[new]
-            plan = reassign_team(plan, old, new)
+        for gone, heir in self.reassigned.items():
+            while heir in self.reassigned:  # its heir was removed too
+                heir = self.reassigned[heir]
+            plan = reassign_team(plan, gone, heir)
         return replace(plan, teams=tuple(teams))

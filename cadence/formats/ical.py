@@ -26,7 +26,7 @@ import io
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -85,6 +85,8 @@ GAP_LABELS: dict[str, str] = {
     "spacing": "Spacing",
     "capacity": "Over capacity",
     "drift": "Drift",
+    "content": "Content",
+    "coverage": "Coverage",
 }
 
 # --- text ---------------------------------------------------------------------------
@@ -480,6 +482,17 @@ def read_previous(
         return unusable("is a folder, not an .ics file")
     except OSError as exc:
         return unusable(f"cannot read ({exc.strerror or exc})")
+    return _parse_previous(raw, unusable)
+
+
+def read_previous_bytes(raw: bytes) -> dict[str, PreviousEvent]:
+    """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
+    return _parse_previous(raw, lambda _why: {})
+
+
+def _parse_previous(
+    raw: bytes, unusable: Callable[[str], dict[str, PreviousEvent]]
+) -> dict[str, PreviousEvent]:
     try:
         text = raw.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
     except UnicodeDecodeError:

@@ -48,6 +48,8 @@ class IcsImport:
     timed_skipped: int  # timed events that are not whole days
     cancelled: int
     outside: int  # events (or recurrence instances) entirely outside the horizon
+    cut: int = 0  # recurring events with instances outside the horizon (left out)
+    subdaily: int = 0  # rules repeating more often than daily: not days off, skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +236,7 @@ def read_ics_blackouts(
             overridden.add((uid, day))
 
     ranges: list[Blackout] = []
-    timed = cancelled = outside = 0
+    timed = cancelled = outside = cut = subdaily = 0
     for index, ev in enumerate(events, 1):
         summary = _short(" ".join(str(ev.get("SUMMARY", "")[: MAX_NAME * 4]).split()))
         uid = str(ev.get("UID", ""))
@@ -288,26 +290,25 @@ def read_ics_blackouts(
             except Exception as exc:
                 raise IcsImportError(f"{label}: unreadable RRULE ({exc})") from None
             if any(f"FREQ={freq}" in rule_text.upper() for freq in SUBDAILY):
-                timed += 1  # repeats within a day: not days off
+                subdaily += 1  # repeats within a day: not days off
                 continue
-            try:
-                check_rule_values(rule_text)
-                anchor = datetime.combine(span[0], time(0))
-                rule = rrulestr(f"RRULE:{rule_text}", dtstart=anchor, ignoretz=True)
-            except Exception as exc:
-                raise IcsImportError(f"{label}: unreadable RRULE ({exc})") from None
-            skipped = set(_property_dates(ev, "EXDATE", zone))
             earliest = _shift(first, -length.days) or date.min
             window_start = datetime.combine(earliest, time(0))
             window_end = datetime.combine(last, time(0))
-            starts = []
             try:
-                for moment in rule.xafter(window_start, count=MAX_INSTANCES, inc=True):
-                    if moment > window_end:
-                        break
-                    starts.append(moment.date())
-            except (ValueError, OverflowError) as exc:  # a rule running past year 9999
-                raise IcsImportError(f"{label}: the RRULE cannot be expanded ({exc})") from None
+                check_rule_values(rule_text)
+                anchor = datetime.combine(span[0], time(0))
+                rule = rrulestr(
+                    f"RRULE:{rule_text}",
+                    dtstart=_skip_ahead(rule_text, anchor, window_start),
+                    ignoretz=True,
+                )
+            except Exception as exc:
+                raise IcsImportError(f"{label}: unreadable RRULE ({exc})") from None
+            skipped = set(_property_dates(ev, "EXDATE", zone))
+            starts, beyond = _expand(rule, window_start, window_end, label)
+            if anchor < window_start or beyond:
+                cut += 1
             starts += [d for d in _property_dates(ev, "RDATE", zone) if earliest <= d <= last]
             for day in sorted(set(starts)):
                 if day in skipped or (uid, day) in overridden:
@@ -328,7 +329,45 @@ def read_ics_blackouts(
         timed_skipped=timed,
         cancelled=cancelled,
         outside=outside,
+        cut=cut,
+        subdaily=subdaily,
     )
+
+
+def _expand(rule, window_start: datetime, window_end: datetime, label: str):
+    """(start days of the rule's instances inside the window, whether any lie beyond it)."""
+    starts: list[date] = []
+    try:
+        for moment in rule.xafter(window_start, count=MAX_INSTANCES, inc=True):
+            if moment > window_end:
+                return starts, True
+            starts.append(moment.date())
+    except (ValueError, OverflowError) as exc:  # a rule running past year 9999
+        raise IcsImportError(f"{label}: the RRULE cannot be expanded ({exc})") from None
+    return starts, len(starts) == MAX_INSTANCES
+
+
+_STEP_DAYS = {"DAILY": 1, "WEEKLY": 7}
+
+
+def _skip_ahead(rule_text: str, anchor: datetime, window_start: datetime) -> datetime:
+    """A DTSTART for the rule, moved forward by whole periods to just before the window.
+
+    A daily rule from year 1 would otherwise be stepped through 739,000 times before
+    the plan's horizon. Moving DTSTART by whole intervals keeps every instance from the
+    window on (a DAILY or WEEKLY rule's days are counted from DTSTART in steps of
+    INTERVAL days or weeks); a COUNT counts from the real DTSTART, so such rules stay.
+    """
+    parts = dict(part.partition("=")[::2] for part in rule_text.upper().split(";"))
+    step = _STEP_DAYS.get(parts.get("FREQ", ""))
+    if step is None or "COUNT" in parts or anchor >= window_start:
+        return anchor
+    try:
+        step *= max(1, int(parts.get("INTERVAL", "1")))
+    except ValueError:
+        return anchor
+    periods = (window_start - anchor).days // step - 1
+    return anchor + timedelta(days=max(0, periods) * step)
 
 
 def _short(name: str) -> str:

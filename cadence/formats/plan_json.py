@@ -13,6 +13,7 @@ from typing import Any
 
 from cadence.model import (
     FORMAT_VERSION,
+    Asset,
     Broadcast,
     Cohorts,
     Plan,
@@ -56,6 +57,8 @@ def _touch(t: Touch) -> dict[str, Any]:
     }
     if t.roll is not None:
         out["roll"] = t.roll
+    if t.asset is not None:
+        out["asset"] = t.asset
     return out
 
 
@@ -119,6 +122,24 @@ def request_to_dict(q: Request) -> dict[str, Any]:
     }
 
 
+def asset_to_dict(a: Asset) -> dict[str, Any]:
+    """A content library asset as JSON-ready data (optional fields only when set)."""
+    out: dict[str, Any] = {"id": a.id, "title": a.title, "kind": a.kind}
+    if a.products is not None:
+        out["products"] = list(a.products)
+    if a.stages is not None:
+        out["stages"] = list(a.stages)
+    if a.persona is not None:
+        out["persona"] = a.persona
+    out["owner"] = a.owner
+    out["ready_on"] = a.ready_on.isoformat()
+    if a.review_by is not None:
+        out["review_by"] = a.review_by.isoformat()
+    if a.url is not None:
+        out["url"] = a.url
+    return out
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data (format version 1)."""
     cal = plan.calendar
@@ -164,6 +185,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ),
         "requests": [request_to_dict(q) for q in plan.requests],
     }
+    if plan.content:  # left out when empty: plans without a library keep their bytes
+        out["content"] = [asset_to_dict(a) for a in plan.content]
     if plan.updated is not None:
         out["updated"] = plan.updated.isoformat().replace("+00:00", "Z")
     return out

@@ -31,6 +31,7 @@ from cadence.store import lock
 from cadence.store.lock import PlanLock
 from cadence.store.tables import (
     SCHEMA_VERSION,
+    AssetRow,
     BlackoutRow,
     BroadcastRow,
     PlanRow,
@@ -169,7 +170,50 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
                 "note": q.note,
             }
         )
+    assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
+    if assets:
+        raw["content"] = [_asset_raw(a) for a in assets]
     return raw
+
+
+def _asset_raw(a: AssetRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": a.asset_id,
+        "title": a.title,
+        "kind": a.kind,
+        "owner": a.owner,
+        "ready_on": a.ready_on,
+    }
+    for key, value in (
+        ("stages", _json_or_none(a.stages)),
+        ("products", _json_or_none(a.products)),
+        ("persona", a.persona),
+        ("review_by", a.review_by),
+        ("url", a.url),
+    ):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _write_content(session: Session, data: dict[str, Any]) -> None:
+    session.exec(delete(AssetRow))
+    for i, a in enumerate(data.get("content", [])):
+        session.add(
+            AssetRow(
+                position=i,
+                asset_id=a["id"],
+                title=a["title"],
+                kind=a["kind"],
+                stages=json.dumps(a["stages"]) if "stages" in a else None,
+                products=json.dumps(a["products"]) if "products" in a else None,
+                persona=a.get("persona"),
+                owner=a["owner"],
+                ready_on=a["ready_on"],
+                review_by=a.get("review_by"),
+                url=a.get("url"),
+            )
+        )
 
 
 def _stage_raw(s: StageRow) -> dict[str, Any]:
@@ -199,6 +243,8 @@ def _touch_raw(t: TouchRow) -> dict[str, Any]:
     }
     if t.roll is not None:
         out["roll"] = t.roll
+    if t.asset is not None:
+        out["asset"] = t.asset
     return out
 
 
@@ -293,6 +339,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
                 time=t["time"],
                 automated=t["automated"],
                 roll=t.get("roll"),
+                asset=t.get("asset"),
             )
         )
 
@@ -379,7 +426,20 @@ def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any
 
 # UPGRADES[n] turns a schema-n document into schema n+1 (run in order, in one
 # transaction). Schema 1 is the first; add steps here when the tables change.
-UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def _upgrade_1_content_library(conn: sqlite3.Connection) -> None:
+    """Schema 2: the content library (table asset) and the asset a touch sends."""
+    conn.execute("ALTER TABLE touch ADD COLUMN asset VARCHAR")
+    conn.execute(
+        "CREATE TABLE asset (pk INTEGER NOT NULL PRIMARY KEY, position INTEGER NOT NULL, "
+        "asset_id VARCHAR NOT NULL UNIQUE, title VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+        "stages VARCHAR, products VARCHAR, persona VARCHAR, owner VARCHAR NOT NULL, "
+        "ready_on VARCHAR NOT NULL, review_by VARCHAR, url VARCHAR)"
+    )
+
+
+UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {1: _upgrade_1_content_library}
 
 
 def _schema_version(conn: Connection) -> int | None:
@@ -597,6 +657,8 @@ def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Chan
             _write_requests(session, data)
         else:
             _update_requests(session, old, plan, data)
+    if changes.content:
+        _write_content(session, data)
 
 
 def _explain(exc: SQLAlchemyError) -> str:

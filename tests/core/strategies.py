@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from cadence.model import CHANNELS, REQUEST_STATUSES, ROLL_POLICIES, WEEKDAYS
+from cadence.model import ASSET_KINDS, CHANNELS, REQUEST_STATUSES, ROLL_POLICIES, WEEKDAYS
 
 ids = st.from_regex(r"[a-z][a-z0-9_-]{0,6}", fullmatch=True)
 names = st.text(
@@ -19,6 +19,8 @@ def raw_plans(draw):
     start = draw(days)
     end = start + timedelta(days=draw(st.integers(0, 400)))
     team_ids = draw(st.lists(ids, min_size=1, max_size=4, unique=True))
+    # The content library's ids; a touch may also name one the library lacks ("missing").
+    asset_ids = draw(st.lists(ids, max_size=3, unique=True))
     teams = [
         {
             "id": t,
@@ -60,6 +62,9 @@ def raw_plans(draw):
             roll = draw(st.one_of(st.none(), st.sampled_from(ROLL_POLICIES)))
             if roll is not None:
                 touch["roll"] = roll
+            asset = draw(st.one_of(st.none(), st.sampled_from([*asset_ids, "gone"])))
+            if asset is not None:
+                touch["asset"] = asset
             touches.append(touch)
         if draw(st.booleans()):
             cohorts = {
@@ -124,6 +129,31 @@ def raw_plans(draw):
                     "note": draw(st.text(max_size=20)),
                 }
             )
+    content = []
+    for aid in asset_ids:
+        ready = draw(days)
+        asset = {
+            "id": aid,
+            "title": draw(names),
+            "kind": draw(st.sampled_from(list(ASSET_KINDS))),
+            "owner": draw(st.sampled_from(team_ids)),
+            "ready_on": ready.isoformat(),
+        }
+        if products and draw(st.booleans()):
+            chosen = draw(st.lists(st.sampled_from(products), min_size=1, max_size=2))
+            asset["products"] = sorted({p["id"] for p in chosen})
+            stage_ids = sorted({s["id"] for p in chosen for s in p["stages"]})
+            if draw(st.booleans()):
+                asset["stages"] = draw(
+                    st.lists(st.sampled_from(stage_ids), min_size=1, max_size=2, unique=True)
+                )
+        if draw(st.booleans()):
+            asset["persona"] = draw(st.sampled_from(["CFO", "IT"]))
+        if draw(st.booleans()):
+            asset["review_by"] = (ready + timedelta(days=draw(st.integers(0, 200)))).isoformat()
+        if draw(st.booleans()):
+            asset["url"] = "https://example.com/" + aid
+        content.append(asset)
     return {
         "cadence": 1,
         "id": draw(ids),
@@ -158,4 +188,5 @@ def raw_plans(draw):
         if draw(st.booleans())
         else None,
         "requests": requests,
+        "content": content,
     }

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
 from cadence.formats.plan_json import load_plan_json
+from cli.main import main
 
 HERE = Path(__file__).parent
 PLAN = str(HERE / "plans" / "actuals_funnel.json")

@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cadence.cli import main
 from cadence.formats.plan_json import load_plan_json
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
 ROOT = Path(__file__).resolve().parents[2]

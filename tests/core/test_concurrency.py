@@ -29,7 +29,7 @@ PLANS = Path(__file__).parent / "plans"
 # The child that saves in a loop and prints "ack <title>" after each save returned.
 SAVE_LOOP = r"""
 import sys
-from cadence.cli import main
+from cli.main import main
 
 path, tag, count, app_style = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 
@@ -67,8 +67,8 @@ def _env() -> dict[str, str]:
 
 
 def new_plan(folder: Path, suffix: str) -> Path:
-    from cadence.commands.common import read_plan
     from cadence.store import save_plan_document
+    from cli.commands.common import read_plan
 
     target = folder / f"plan{suffix}"
     target.unlink(missing_ok=True)

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.common import read_plan
 from cadence.store import DocumentLocked, open_document, save_plan_document
 from cadence.store.lock import lock_path_for
+from cli.commands.common import read_plan
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
-RUN_CLI = "import sys; from cadence.cli import main; sys.exit(main(sys.argv[1:]))"
+RUN_CLI = "import sys; from cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def cli_process(*args: str, wait: str = "60") -> subprocess.Popen[str]:

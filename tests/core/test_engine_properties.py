@@ -257,6 +257,7 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
                     if not any(o.owner == owner and start <= o.date <= end for o in contacts):
                         found.append(("handoff", p.id, cohort, p.stages[k].id, owner, start, end))
 
+    found += reference_library_gaps(plan, touches)
     capacity = {t.id: t.weekly_capacity for t in plan.teams if t.weekly_capacity is not None}
     weeks: dict[tuple[str, date], list[float]] = {}
     for o in touches:
@@ -269,6 +270,44 @@ def reference_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
             sunday = monday + timedelta(days=6)
             found.append(("capacity", None, None, None, team, monday, sunday, load))
     return sorted(found, key=repr)
+
+
+def reference_library_gaps(plan: Plan, touches: list[Occurrence]) -> list[tuple]:
+    """The content and coverage gaps, as docs/scheduling.md words them."""
+    found: list[tuple] = []
+    library = {a.id: a for a in plan.content}
+    for p in plan.products:
+        sends = {t.id: t.asset for t in p.touches}
+        for o in touches:
+            if o.kind != "touch" or o.product != p.id or not plan.start <= o.date <= plan.end:
+                continue
+            if sends.get(o.touch) is None:
+                continue
+            a = library.get(sends[o.touch])
+            missing = a is None
+            not_ready = a is not None and o.date < a.ready_on
+            past = a is not None and a.review_by is not None and o.date > a.review_by
+            if missing or not_ready or past:
+                team = o.owner if a is None else a.owner
+                found.append(("content", p.id, o.cohort, o.stage, team, o.date, o.date))
+        if not plan.content:
+            continue
+
+        def serves(a, stage_id, product_id=p.id):
+            return (a.products is None or product_id in a.products) and (
+                a.stages is None or stage_id in a.stages
+            )
+
+        personas = {
+            a.persona
+            for a in plan.content
+            if a.persona is not None and any(serves(a, s.id) for s in p.stages)
+        }
+        for s in p.stages:
+            for persona in sorted(personas) or [None]:
+                if not any(serves(a, s.id) and a.persona in (None, persona) for a in plan.content):
+                    found.append(("coverage", p.id, None, s.id, s.owner, plan.start, plan.end))
+    return found
 
 
 def as_tuples(found: list) -> list[tuple]:

@@ -51,7 +51,7 @@ ODD_VALUES: tuple[Any, ...] = (
 
 
 def demo_raw() -> dict[str, Any]:
-    from cadence.commands.plan import demo_plan_text
+    from cadence.demo import demo_plan_text
 
     data: dict[str, Any] = json.loads(demo_plan_text())
     return data
@@ -269,7 +269,7 @@ def _alarm(_signum: int, _frame: Any) -> None:
 
 def run_command(argv: list[str]) -> str | None:
     """Run one command in-process; None when it ended properly, else what went wrong."""
-    from cadence.cli import main
+    from cli.main import main
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     err = io.StringIO()

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.common import read_plan
-from cadence.commands.plan import demo_plan_text
+from cadence.demo import demo_plan_text
 from cadence.store import save_plan_document
+from cli.commands.common import read_plan
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
 
@@ -310,7 +310,7 @@ def test_standard_output_on_a_full_disk(tmp_path: Path) -> None:
     import sys
 
     path = write(tmp_path, demo())
-    run_cli = "import sys; from cadence.cli import main; sys.exit(main(sys.argv[1:]))"
+    run_cli = "import sys; from cli.main import main; sys.exit(main(sys.argv[1:]))"
     results = []
     with open("/dev/full", "w") as full:
         for command in (["validate"], ["schedule"], ["export", "-o", "-"]):

@@ -11,7 +11,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from cadence.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from cadence.cli import main
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.formats.export_common import ExportFilter, entries_for
 from cadence.formats.ical import ics_bytes
+from cli.main import main
 from tests.core.test_ical_export import (
     OCCURRENCES,
     PLAN,

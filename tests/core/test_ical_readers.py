@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.formats.ical import export_ics, ics_bytes, read_previous
 from tests.core.ics_readers import libical_report, read_everywhere
 from tests.core.test_ical_export import GAPS, PLAN, SCHEDULE, sample

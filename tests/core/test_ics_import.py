@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
 from cadence.formats.ics_import import (
     IcsImportError,
     merge_blackouts,
@@ -18,6 +17,7 @@ from cadence.formats.ics_import import (
 from cadence.formats.plan_io import read_plan_file, write_plan_file
 from cadence.model import Blackout
 from cadence.validate import build_plan
+from cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -176,7 +176,8 @@ def test_cli_import_into_json_then_reimport_changes_nothing(plan_json, capsys):
         "  + 2027-07-02 – 2027-07-02  Summer party",
         "  + 2027-12-24 – 2027-12-31  Christmas break",
         f"Added 3 blackouts to {plan_json} (1 cancelled event skipped; "
-        "1 event outside the plan's horizon)",
+        "1 event outside the plan's horizon; "
+        "1 recurring event cut to the plan's horizon 2027-01-04 – 2027-12-31)",
     ]
     plan = read_plan_file(plan_json)
     assert [b.name for b in plan.calendar.blackouts] == [
@@ -190,7 +191,8 @@ def test_cli_import_into_json_then_reimport_changes_nothing(plan_json, capsys):
     assert main(["calendar", "import-ics", str(plan_json), ics]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"Added 0 blackouts to {plan_json} (3 already in the plan; 1 cancelled event skipped; "
-        "1 event outside the plan's horizon)"
+        "1 event outside the plan's horizon; "
+        "1 recurring event cut to the plan's horizon 2027-01-04 – 2027-12-31)"
     )
     assert plan_json.read_bytes() == after_first
 
@@ -233,3 +235,42 @@ def test_cli_dry_run_and_missing_file(plan_json, capsys):
     assert plan_json.read_bytes() == before
     assert main(["calendar", "import-ics", str(plan_json), "nope.ics"]) == 2
     assert "nope.ics: cannot read (No such file or directory)" in capsys.readouterr().err
+
+
+def test_a_daily_rule_from_year_one_is_cut_to_the_horizon_and_says_so(plan_json, tmp_path, capsys):
+    source = tmp_path / "forever.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:d\r\n"
+        "DTSTART;VALUE=DATE:00010101\r\nRRULE:FREQ=DAILY;INTERVAL=3\r\n"
+        "SUMMARY:Every third day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    found = read_ics_blackouts(source.read_bytes(), first=date(2027, 1, 4), last=date(2027, 12, 31))
+    # 0001-01-01 is ordinal 1; every third day from it: 2027-01-06 is 739,987 = 1 + 3 × 246,662.
+    assert found.blackouts[:2] == (
+        Blackout("Every third day", date(2027, 1, 6), date(2027, 1, 6)),
+        Blackout("Every third day", date(2027, 1, 9), date(2027, 1, 9)),
+    )
+    assert (len(found.blackouts), found.cut) == (120, 1)
+    assert main(["calendar", "import-ics", str(plan_json), str(source), "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Would add 120 blackouts to {plan_json} (1 recurring event cut to the plan's "
+        "horizon 2027-01-04 – 2027-12-31); nothing written (--dry-run)"
+    )
+
+
+def test_an_all_day_rule_repeating_every_second_since_1970_is_skipped_at_once(
+    plan_json, tmp_path, capsys
+):
+    source = tmp_path / "seconds.ics"
+    source.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:s\r\n"
+        "DTSTART;VALUE=DATE:19700101\r\nRRULE:FREQ=SECONDLY\r\n"
+        "SUMMARY:Tick\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    assert main(["calendar", "import-ics", str(plan_json), str(source)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"Added 0 blackouts to {plan_json} (1 event repeating more often than daily skipped "
+        "(not whole days))"
+    ]

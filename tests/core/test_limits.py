@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from cadence.bench import build_large_plan
-from cadence.cli import main
-from cadence.commands.common import announce_work
-from cadence.commands.plan import demo_plan_text
+from cadence.demo import demo_plan_text
 from cadence.formats.ics_import import merge_blackouts, read_ics_blackouts
 from cadence.formats.plan_json import loads_plan, plan_to_dict
 from cadence.model import Blackout
 from cadence.validate import PlanInvalid, build_plan, estimate_occurrences
+from cli.commands.common import announce_work
+from cli.main import main
 
 
 def demo() -> dict[str, Any]:
@@ -87,6 +87,7 @@ def test_a_thousand_products_of_daily_cohorts_are_refused_before_any_work() -> N
     product["cohorts"] = {"start": "1950-01-01", "every_days": 1, "count": 36_500, "size": 1}
     raw["products"] = [{**product, "id": f"p{n}"} for n in range(1000)]
     raw["broadcasts"], raw["requests"], raw["studio"] = [], [], None
+    raw["content"] = []  # its assets name the demo's products
     raw["start"], raw["end"] = "1950-01-01", "2049-11-30"
     assert errors_of(raw) == [
         "products[0].cohorts: the products have 36,500,000 cohort intakes in all (this one "
@@ -149,8 +150,9 @@ def test_ics_subdaily_rules_from_1900_are_skipped_not_expanded() -> None:
         first=date(2027, 1, 1),
         last=date(2027, 12, 31),
     )
-    assert (found.blackouts, found.timed_skipped) == (
+    assert (found.blackouts, found.timed_skipped, found.subdaily) == (
         (Blackout("Day", date(2027, 1, 5), date(2027, 1, 5)),),
+        0,
         2,
     )
 

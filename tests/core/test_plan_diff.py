@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from cadence import actuals, plan_diff
-from cadence.cli import main
 from cadence.formats.plan_json import dumps_plan, load_plan_json
 from cadence.model import Plan, Touch
+from cli.main import main
 
 HERE = Path(__file__).parent
 PLAN = HERE / "plans" / "actuals_funnel.json"

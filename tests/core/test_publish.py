@@ -10,7 +10,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from cadence.cli import main
+from cli.main import main
 from tests.core.ics_readers import read_everywhere
 
 USER, PASSWORD = "alice", "s3cret-Pa55"
@@ -68,7 +68,7 @@ class Radicale:
 
     def events(self, collection: str) -> dict[str, icalendar.Event]:
         """UID → event, with its ETag, read back from the server."""
-        from cadence.publish import read_collection
+        from cli.publish import read_collection
 
         held = read_collection(self.client(), collection)
         out = {}
@@ -254,8 +254,8 @@ def test_bad_credentials_and_unreachable_server_are_clear_errors(
 
 
 def test_credentials_come_from_the_url_netrc_or_nowhere(tmp_path, monkeypatch):
-    from cadence.commands.common import CommandError
-    from cadence.commands.publish import credentials
+    from cli.commands.common import CommandError
+    from cli.commands.publish import credentials
 
     netrc_file = tmp_path / "netrc"
     netrc_file.write_text("machine dav.example.com login bob password pw1\n", encoding="utf-8")

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.request_ops import delete_request, edit_request, reassign_team
 from cadence.requests import DraftInvalid, RequestError, UnknownRequest
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.common import read_plan, write_plan
+from cli.commands.common import read_plan, write_plan
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
 
@@ -67,6 +67,7 @@ def test_request_json_fits_on_an_empty_queue(
         "days_late": None,
         "max_days_for_deadline": 6,
         "cohorts_in_stage": 3,
+        "reuse": [],
     }
 
 
@@ -89,6 +90,7 @@ def test_request_late_with_options(queue_file: Path, capsys: pytest.CaptureFixtu
         "days_late": 1,
         "max_days_for_deadline": 2,
         "cohorts_in_stage": 4,
+        "reuse": [],
     }
     assert main(ask(queue_file, needed_by="2027-03-08", days="3")) == 0
     assert capsys.readouterr().out == (

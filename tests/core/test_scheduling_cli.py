@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cadence import bench
-from cadence.cli import main
 from cadence.formats.plan_json import dumps_plan, load_plan_json
+from cli.main import main
 
 PLANS = Path(__file__).parent / "plans"
 

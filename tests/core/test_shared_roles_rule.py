@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.model import Request
 from cadence.store.shared.document import Membership, sales_refusal
 from cadence.store.shared.url import parse_shared_url

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.formats.plan_io import PlanFileError, read_plan_file, write_plan_file
 from cadence.formats.plan_json import dumps_plan, loads_plan
 from cadence.model import Plan
@@ -46,9 +46,9 @@ def backend(request, tmp_path) -> Backend:
         return Backend(
             "sqlite", lambda plan: create_document(path, plan), lambda: read_plan_file(path)
         )
-    from cadence.cli import main
     from cadence.store.shared.document import open_shared_document
     from cadence.store.shared.plans import read_shared_plan, share_plan
+    from cli.main import main
 
     pg_db = request.getfixturevalue("pg_db")
     assert main(["db", "init", pg_db.url(plan=None)]) == 0
@@ -108,7 +108,11 @@ def test_removing_and_reordering_products(backend):
     plan = demo_plan()
     doc = backend.create(plan)
     edited = dataclasses.replace(
-        plan, products=(plan.products[2], plan.products[0]), broadcasts=(), requests=()
+        plan,
+        products=(plan.products[2], plan.products[0]),
+        broadcasts=(),
+        requests=(),
+        content=(),
     )
     changes = doc.save(edited)
     assert changes.removed_products == frozenset({"billing"})
@@ -148,7 +152,7 @@ def test_newer_schema_is_refused_and_untouched(tmp_path):
     with pytest.raises(StoreError) as info:
         open_document(path)
     assert str(info.value) == (
-        "written by a newer Cadence (document schema 7; this version reads up to 1). "
+        "written by a newer Cadence (document schema 7; this version reads up to 2). "
         "Update Cadence to open it; the file was not changed."
     )
     assert path.read_bytes() == before
@@ -300,11 +304,59 @@ def test_invalid_plan_never_reaches_the_document(backend):
     assert backend.read_back() == plan
 
 
+def _mark_schema(path: Path, version: int) -> None:
+    con = sqlite3.connect(path)
+    con.execute("UPDATE schema_info SET value=? WHERE key='schema_version'", (str(version),))
+    con.commit()
+    con.close()
+
+
+def test_schema_1_document_gains_the_content_library(tmp_path):
+    """A document written before the content library (schema 1: no asset table, no
+    touch.asset) opens, upgrades to schema 2 and then stores a library."""
+    plan = demo_plan()
+    without = dataclasses.replace(
+        plan,
+        content=(),
+        products=tuple(
+            dataclasses.replace(
+                p, touches=tuple(dataclasses.replace(t, asset=None) for t in p.touches)
+            )
+            for p in plan.products
+        ),
+    )
+    path = tmp_path / "old.cadence"
+    save_plan_document(without, path)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE asset")
+    con.execute("ALTER TABLE touch DROP COLUMN asset")
+    con.commit()
+    con.close()
+    _mark_schema(path, 1)
+    with open_document(path) as doc:
+        assert doc.load() == without
+        changes = doc.save(plan)
+        assert changes.content
+    assert read_plan_file(path) == plan
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (
+        "2",
+    )
+    assert con.execute(
+        "SELECT asset_id, review_by FROM asset WHERE asset_id='roi-calculator'"
+    ).fetchone() == (
+        "roi-calculator",
+        "2027-09-30",
+    )
+    con.close()
+
+
 def test_older_schema_is_upgraded_in_order(tmp_path, monkeypatch):
     import cadence.store.document as document
 
     path = tmp_path / "p.cadence"
     save_plan_document(demo_plan(), path)
+    _mark_schema(path, 1)
     steps = []
 
     def one_to_two(conn):
@@ -332,6 +384,7 @@ def test_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
 
     path = tmp_path / "p.cadence"
     save_plan_document(demo_plan(), path)
+    _mark_schema(path, 1)
 
     def broken(conn):
         conn.execute("ALTER TABLE plan ADD COLUMN notes TEXT")

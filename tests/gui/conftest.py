@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui import documents
 from ui.controller import DocumentController
 from ui.product_editor import ProductEditor

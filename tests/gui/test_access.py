@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabWidget, QWidget
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.store import create_document
 from ui import app as app_module
 from ui import documents

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.engine import occurrence_sort_key, schedule
 from cadence.gaps import check
 from cadence.store import create_document, open_document
@@ -158,7 +158,7 @@ def test_load_resets_undo_and_announces_everything(qtbot, controller):
 
 def test_gap_counts_per_product(controller):
     counts = controller.gap_counts()
-    assert counts == {"analytics": 106, "billing": 55, "mobile": 19, None: 3}
+    assert counts == {"analytics": 114, "billing": 55, "mobile": 22, None: 3}
 
 
 def test_re_planning_after_an_edit_recomputes_only_the_changed_product(controller):
@@ -176,7 +176,7 @@ def test_counts_for_the_status_bar_need_no_merged_calendar(controller):
         k: sum(1 for g in controller.gaps if g.kind == k) for k in {g.kind for g in controller.gaps}
     }
     assert dict(controller.gap_kind_counts()) == kinds
-    assert sum(controller.gap_counts().values()) == len(controller.gaps) == 183
+    assert sum(controller.gap_counts().values()) == len(controller.gaps) == 194
 
 
 def test_a_drag_preview_has_the_gaps_the_edit_will_have(controller):
@@ -190,9 +190,11 @@ def test_a_drag_preview_has_the_gaps_the_edit_will_have(controller):
     after = [g for g in controller.gaps_of("analytics") if g.cohort == cohort]
     assert preview == after
     # Consideration (40 days from 18 Jan) now ends on 26 Feb: the unowned stage starts 27 Feb.
+    # The case study goes out on 1 Feb, before its asset is ready (8 Feb): a content gap.
     assert [(g.kind, g.start.isoformat()) for g in preview] == [
         ("spacing", "2027-01-04"),
         ("spacing", "2027-01-14"),
+        ("content", "2027-02-01"),
         ("spacing", "2027-02-01"),
         ("unowned", "2027-02-27"),
         ("spacing", "2027-03-02"),

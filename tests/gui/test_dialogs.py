@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui import rrule, teams_dialog
 from ui.broadcasts_dialog import BroadcastsDialog
 from ui.cohorts_dialog import CohortsDialog
@@ -40,7 +40,7 @@ def test_removing_a_team_that_owns_stages_is_refused_in_the_dialog(qtbot, contro
     assert dialog.table.rowCount() == 4  # the row stays
     assert dialog.error.isVisibleTo(dialog)
     assert dialog.error.text() == (
-        "⚠  Account executives still owns 4 stages, 6 touches, 2 requests: give them to another team first."
+        "⚠  Account executives still owns 4 stages, 6 touches, 2 requests, 1 asset: give them to another team first."
     )
     dialog._add_row(None)
     dialog._remove_row()  # a team that owns nothing goes
@@ -100,7 +100,7 @@ def test_cohorts_dialog_switches_to_explicit_dates(qtbot, controller):
     dialog.explicit.setChecked(True)
     for d in (date(2027, 3, 1), date(2027, 2, 1)):
         dialog._add_date(d)
-    dialog.size.setValue(120)
+    dialog.cohort_size.setValue(120)
     assert dialog.summary.text() == "2 dated cohorts × 120 leads · 01 Feb – 01 Mar 2027"
     dialog.accept()
     cohorts = controller.plan.product("billing").cohorts
@@ -212,6 +212,11 @@ def test_rrule_preview_matches_dateutil():
     assert isinstance(rrule.preview("FREQ=NEVER", date(2027, 1, 5)), str)
 
 
+def test_rrule_preview_reads_an_until_in_utc_as_the_engine_does():
+    rule = "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270309T000000Z"
+    assert rrule.preview(rule, date(2027, 3, 1)) == [date(2027, 3, 2), date(2027, 3, 9)]
+
+
 def test_removing_a_team_offers_to_give_its_work_to_another_team(qtbot, controller, monkeypatch):
     asked = []
 
@@ -227,7 +232,7 @@ def test_removing_a_team_offers_to_give_its_work_to_another_team(qtbot, controll
     assert asked == [
         (
             "Account executives",
-            "4 stages, 6 touches, 2 requests",
+            "4 stages, 6 touches, 2 requests, 1 asset",
             ["Marketing", "Sales development", "Customer success"],
         )
     ]

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QSpinBox
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui.cycle_map import LEFT
 from ui.product_list import GAPS_ROLE, ProductListModel, SidePanel
 from ui.tables import StageTableModel, TouchTableModel

@@ -38,22 +38,28 @@ def child(panel, *rows):
 
 
 def test_groups_by_product_then_kind_with_counts(panel):
-    assert panel.title.text() == "⚠ Gaps (183)"
+    assert panel.title.text() == "⚠ Gaps (194)"
     assert labels(panel) == [
-        "Analytics Suite (106)",
+        "Analytics Suite (114)",
         "Billing Cloud (55)",
-        "Field Mobile (19)",
+        "Field Mobile (22)",
         "Team capacity (3)",
     ]
-    assert labels(panel, child(panel, 0)) == ["Unowned (40)", "Spacing (66)"]
+    assert labels(panel, child(panel, 0)) == [
+        "Unowned (40)",
+        "Spacing (66)",
+        "Content (7)",
+        "Coverage (1)",
+    ]
     assert labels(panel, child(panel, 1)) == ["Silence (3)", "Hand-off (23)", "Spacing (29)"]
     assert labels(panel, child(panel, 2)) == [
         "Unowned (5)",
         "Silence (6)",
         "Hand-off (6)",
         "Spacing (2)",
+        "Coverage (3)",
     ]
-    assert len(panel.visible_gaps()) == 183
+    assert len(panel.visible_gaps()) == 194
     first = child(panel, 0, 0, 0)
     assert [first.siblingAtColumn(c).data() for c in range(4)] == [
         "Qualification · cohort 01-04",
@@ -73,12 +79,14 @@ def test_models_pass_the_model_tester(panel):
 def test_filter_by_kind(panel):
     combo = panel.kind_combo
     assert [combo.itemText(i) for i in range(combo.count())] == [
-        "All kinds (183)",
+        "All kinds (194)",
         "Unowned (45)",
         "Silence (9)",
         "Hand-off (29)",
         "Spacing (97)",
         "Capacity (3)",
+        "Content (7)",
+        "Coverage (4)",
     ]
     panel.set_kind_filter("unowned")
     assert labels(panel) == ["Analytics Suite (40)", "Field Mobile (5)"]
@@ -88,7 +96,7 @@ def test_filter_by_kind(panel):
     panel.set_kind_filter("silence")
     assert labels(panel) == ["Billing Cloud (3)", "Field Mobile (6)"]
     panel.set_kind_filter(None)
-    assert len(panel.visible_gaps()) == 183
+    assert len(panel.visible_gaps()) == 194
 
 
 def test_sorting_sorts_gaps_inside_their_kind(panel):

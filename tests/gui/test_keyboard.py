@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui import app as app_module
 from ui import documents, edits
 from ui.product_list import SidePanel

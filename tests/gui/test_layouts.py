@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings, QSize
 from PySide6.QtWidgets import QApplication
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.store import create_document
 from ui import app as app_module
 from ui import documents

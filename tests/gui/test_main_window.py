@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.formats.plan_json import dumps_plan, load_plan_json
 from cadence.store import create_document, open_document
 from ui import app as app_module
@@ -343,7 +343,8 @@ def test_status_bar_counts(qtbot, window, tmp_path):
     window.open_path(demo_file(tmp_path))
     assert window.status.occurrences.text() == "894 occurrences"
     assert window.status.gaps.text() == (
-        "⚠ 183 gaps (45 unowned, 9 silence, 29 hand-off, 97 spacing, 3 capacity)"
+        "⚠ 194 gaps (45 unowned, 9 silence, 29 hand-off, 97 spacing, 3 capacity, "
+        "7 content, 4 coverage)"
     )
     resize_aware(window, 15)
     assert window.status.saved.text().startswith("saved ")
@@ -404,13 +405,13 @@ def test_plan_vs_actual_is_a_tab_and_compare_opens_the_what_if_panel(qtbot, wind
     from ui.actuals_view import ActualsView
     from ui.diff_panel import DiffPanel
 
-    titles = ["Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual"]
+    titles = ["Cycle map", "Calendar", "Requests", "Workload", "Plan vs actual", "Content"]
     window.resize(1440, 900)
     qtbot.waitUntil(lambda: window.size().toTuple() == (1440, 900))
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == titles
     window.resize(1024, 700)  # too narrow for the titles: icons, titles in tooltips
     qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700))
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [""] * 5
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [""] * 6
     assert [window.tabs.tabToolTip(i) for i in range(window.tabs.count())] == titles
     bar = window.tabs.tabBar()
     assert [bar.accessibleTabName(i) for i in range(bar.count())] == titles

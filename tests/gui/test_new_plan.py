@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QSettings
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.model import HolidayRule
 from cadence.store import create_document
 from ui import app as app_module

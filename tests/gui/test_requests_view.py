@@ -45,7 +45,8 @@ def test_the_live_answer_changes_when_the_deadline_changes(qtbot, view):
     assert view.answer_plain_text() == (
         "Late by 1 working day: production Thu 11 Mar → Mon 15 Mar (needed by Fri 12 Mar)\n"
         "Options: cut it to 2 production days to deliver by Fri 12 Mar; or move the deadline "
-        "to Mon 15 Mar (the earliest the queue allows).\n"
+        "to Mon 15 Mar (the earliest the queue allows); or reuse: Case study: Contoso "
+        "analytics, ready (contoso-case-study, Case study).\n"
         "3 cohorts of Analytics Suite are in Negotiation during production."
     )
     # Fewer production days: it fits again.

@@ -89,7 +89,7 @@ def test_undo_all_redo_all_returns_to_the_plan_as_edited_when_the_run_ended_on_a
     # the stack (the plan as edited), not beyond it to the undone step.
     from types import SimpleNamespace
 
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from cadence.store import create_document
     from ui import edits
     from ui.controller import DocumentController

@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.store import create_document, open_document
 from ui import app as app_module
 from ui import documents, edits

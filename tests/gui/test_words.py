@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui.words import error_in_words, plural
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from PySide6.QtGui import QPalette
 
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from ui.calendar_view import CalendarView
 from ui.controller import NavTarget
 from ui.theme import apply_theme

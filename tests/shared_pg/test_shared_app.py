@@ -22,9 +22,9 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit  # noqa: E402
 
-from cadence.cli import main  # noqa: E402
-from cadence.commands.plan import demo_plan  # noqa: E402
+from cadence.demo import demo_plan  # noqa: E402
 from cadence.store.shared.plans import share_plan  # noqa: E402
+from cli.main import main  # noqa: E402
 from ui import app as app_module  # noqa: E402
 from ui import documents, shared_open  # noqa: E402
 from ui.shared_open import OpenSharedDialog  # noqa: E402

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.common import read_plan
-from cadence.store.shared import cli_io
+from cli import shared_io
+from cli.commands.common import read_plan
+from cli.main import main
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo_plan.json"
-COUNTS = "1 settings, 4 team, 3 product, 15 stage, 26 touch, 3 broadcast, 3 request"
+COUNTS = "1 settings, 4 team, 3 product, 15 stage, 26 touch, 3 broadcast, 3 request, 7 asset"
 
 
 @pytest.fixture(autouse=True)
 def _close_open_plans():
     yield
-    cli_io.close_all()
+    shared_io.close_all()
 
 
 @pytest.fixture
@@ -38,10 +38,10 @@ def test_db_init_creates_the_schema(pg_db, capsys) -> None:
     out = capsys.readouterr().out
     assert out == (
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}: Cadence schema "
-        "at revision 0001 (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
+        "at revision 0003_feed_tokens (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
     )
     assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    assert "(was 0001)" in capsys.readouterr().out
+    assert "(was 0003_feed_tokens)" in capsys.readouterr().out
 
 
 def test_share_then_pull_gives_the_same_plan(pg_db, demo_cadence, tmp_path, capsys) -> None:
@@ -152,8 +152,8 @@ def test_a_missing_plan_is_named(pg_db, capsys) -> None:
 def test_a_command_writing_a_stale_plan_gets_the_conflict(pg_db, demo_cadence, capsys) -> None:
     from dataclasses import replace
 
-    from cadence.commands.common import CommandError, write_plan
     from cadence.store.shared.plans import open_shared_plan
+    from cli.commands.common import CommandError, write_plan
 
     _init(pg_db, capsys)
     url = pg_db.url()

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.model import Plan
 from cadence.store.shared.plans import Conflict, SharedPlan, open_shared_plan, share_plan
+from cli.main import main
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.store.shared.bench import run_load
 from cadence.store.shared.plans import SharedError, open_shared_plan, share_plan
+from cli.main import main
 
 KILLED_WRITER = """
 import sys, psycopg

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from cadence.cli import main
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.store.shared.live import ChangeNotice, PlanListener, parse_notice
 from cadence.store.shared.plans import Conflict, open_shared_plan, share_plan
+from cli.main import main
 
 
 @pytest.fixture

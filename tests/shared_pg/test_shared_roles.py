@@ -8,11 +8,11 @@ from datetime import date
 import psycopg
 import pytest
 
-from cadence.cli import main
-from cadence.commands.plan import demo_plan
+from cadence.demo import demo_plan
 from cadence.model import Request
-from cadence.store.shared import cli_io
 from cadence.store.shared.plans import NotAllowed, open_shared_plan, share_plan
+from cli import shared_io
+from cli.main import main
 
 NEW_REQUEST = (
     "INSERT INTO request (plan_key, position, request_id, title, product, stage, "
@@ -38,7 +38,7 @@ def shared(pg_db, capsys):
     out = capsys.readouterr().out
     assert f"{sales}: role sales (team ae) on " in out
     yield {"sales": sales, "viewer": viewer, "planner": planner}
-    cli_io.close_all()
+    shared_io.close_all()
 
 
 def _requests_by_team(pg_db) -> list[tuple[str, str]]:

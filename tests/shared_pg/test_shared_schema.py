@@ -22,8 +22,10 @@ from cadence.store.shared.tables import SHARED_METADATA
 from cadence.store.shared.url import parse_shared_url
 
 TABLES = [
+    "asset",
     "broadcast",
     "cadence_schema_version",
+    "feed_token",
     "member",
     "plan",
     "plan_stamp",
@@ -33,6 +35,9 @@ TABLES = [
     "team",
     "touch",
 ]
+
+
+HEAD = "0003_feed_tokens"  # the newest migration (0001 the shared tables, 0002 the library, 0003 feed tokens)
 
 
 def _context(conn) -> MigrationContext:
@@ -47,18 +52,18 @@ def _tables(conn) -> list[str]:
 
 def test_migrations_build_the_sqlmodel_tables_on_sqlite(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
-    assert upgrade_schema(engine) == (None, "0001")
+    assert upgrade_schema(engine) == (None, HEAD)
     with engine.connect() as conn:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []
-        assert current_revision(conn) == "0001"
+        assert current_revision(conn) == HEAD
     engine.dispose()
 
 
 def test_migrations_build_the_sqlmodel_tables_on_postgresql(pg_db) -> None:
     engine = create_engine(parse_shared_url(pg_db.url()).database)
-    assert upgrade_schema(engine) == (None, "0001")
-    assert upgrade_schema(engine) == ("0001", "0001")  # idempotent
+    assert upgrade_schema(engine) == (None, HEAD)
+    assert upgrade_schema(engine) == (HEAD, HEAD)  # idempotent
     with engine.connect() as conn:
         assert _tables(conn) == TABLES
         assert compare_metadata(_context(conn), SHARED_METADATA) == []
@@ -102,3 +107,21 @@ def test_a_database_without_schema_says_to_run_db_init(pg_db) -> None:
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}?plan=northwind: "
         "the database holds no Cadence schema; a database owner runs `cadence db init URL`"
     )
+
+
+def test_a_0001_database_gains_the_content_library(tmp_path: Path) -> None:
+    """A shared database made before the content library upgrades in place (SQLite here;
+    the same migration runs on PostgreSQL in the tests above)."""
+    from alembic import command
+
+    from cadence.store.shared.schema import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        assert "asset" not in _tables(conn)
+    assert upgrade_schema(engine) == ("0001", HEAD)
+    with engine.connect() as conn:
+        assert _tables(conn) == TABLES
+        assert compare_metadata(_context(conn), SHARED_METADATA) == []
+    engine.dispose()

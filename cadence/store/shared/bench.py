@@ -193,7 +193,7 @@ def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
 
 
 def run(writers: int, edits: int, readers: int) -> None:
-    from cadence.commands.plan import demo_plan
+    from cadence.demo import demo_plan
     from cadence.store.shared.localserver import start_local_server
     from cadence.store.shared.plans import make_engine, share_plan
     from cadence.store.shared.schema import upgrade_schema

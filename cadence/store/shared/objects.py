@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence.store.shared.tables import (
+    SharedAssetRow,
     SharedBroadcastRow,
     SharedModel,
     SharedPlanRow,
@@ -51,10 +52,13 @@ KINDS = {
         Kind("touch", SharedTouchRow, ("product_id", "touch_id")),
         Kind("broadcast", SharedBroadcastRow, ("broadcast_id",)),
         Kind("request", SharedRequestRow, ("request_id",)),
+        Kind("asset", SharedAssetRow, ("asset_id",)),
     )
 }
 # Parents before children when adding; the reverse when removing.
-WRITE_ORDER = ("settings", "team", "product", "stage", "touch", "broadcast", "request")
+WRITE_ORDER = (
+    "settings", "team", "product", "stage", "touch", "broadcast", "request", "asset",
+)  # fmt: skip
 BOOKKEEPING = frozenset({"pk", "plan_key", "revision", "changed_by", "changed_at"})
 
 
@@ -108,6 +112,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
                     "time": t["time"],
                     "automated": t["automated"],
                     "roll": t.get("roll"),
+                    "asset": t.get("asset"),
                 },
             )
     for i, b in enumerate(data["broadcasts"]):
@@ -128,6 +133,36 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
         )
     for i, q in enumerate(data["requests"]):
         put("request", {"position": i, "request_id": q["id"], **_request_fields(q)})
+    for i, a in enumerate(data.get("content", [])):
+        put("asset", asset_values(i, a))
+    return out
+
+
+def asset_values(position: int, a: dict[str, Any]) -> Values:
+    """The columns of one content library asset (lists as JSON text, NULL = every)."""
+    return {
+        "position": position,
+        "asset_id": a["id"],
+        "title": a["title"],
+        "kind": a["kind"],
+        "stages": json.dumps(a["stages"]) if "stages" in a else None,
+        "products": json.dumps(a["products"]) if "products" in a else None,
+        "persona": a.get("persona"),
+        "owner": a["owner"],
+        "ready_on": a["ready_on"],
+        "review_by": a.get("review_by"),
+        "url": a.get("url"),
+    }
+
+
+def _asset_raw(a: Values) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": a["asset_id"], "title": a["title"], "kind": a["kind"]}
+    for key in ("stages", "products"):
+        if a[key] is not None:
+            out[key] = json.loads(a[key])
+    for key in ("persona", "owner", "ready_on", "review_by", "url"):
+        if a[key] is not None:
+            out[key] = a[key]
     return out
 
 
@@ -255,6 +290,8 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
         if b["products"] is not None:
             item["products"] = json.loads(b["products"])
         raw["broadcasts"].append(item)
+    if objects.get("asset"):
+        raw["content"] = [_asset_raw(a) for a in objects["asset"]]
     return raw
 
 
@@ -280,4 +317,6 @@ def _touch_raw(t: Values) -> dict[str, Any]:
     }
     if t["roll"] is not None:
         out["roll"] = t["roll"]
+    if t.get("asset") is not None:
+        out["asset"] = t["asset"]
     return out

@@ -1,6 +1,7 @@
 """SQLModel tables of a shared plan on a database server (PostgreSQL).
 
-The same tables as the .cadence document (:mod:`cadence.store.tables`), with
+The same tables as the .cadence document (:mod:`cadence.store.tables`): each
+subclasses the same ``…Columns`` base there, so a plan field is declared once. With
 three additions so that one database holds several plans edited by many people:
 
 - ``plan_key`` on every row: which plan it belongs to (the URL's ``?plan=``);
@@ -18,9 +19,20 @@ these tables on SQLite and on PostgreSQL.
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKeyConstraint, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from cadence.store.tables import (
+    AssetColumns,
+    BroadcastColumns,
+    PlanSettingsColumns,
+    ProductColumns,
+    RequestColumns,
+    StageColumns,
+    TeamColumns,
+    TouchColumns,
+)
 
 _registry = registry()
 
@@ -32,35 +44,40 @@ class SharedModel(SQLModel, registry=_registry):
 SHARED_METADATA = _registry.metadata
 
 
-def _changed_at() -> datetime | None:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+class Revisioned(SharedModel):
+    """The key and the bookkeeping of every shared object row (listed last among the
+    bases: these columns come first). ``plan_key`` names the plan the row belongs to
+    (the row goes with it); ``plan`` and the product parts declare it otherwise."""
+
+    pk: int | None = Field(default=None, primary_key=True)
+    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
+    revision: int = 1
+    changed_by: str | None = None
+    changed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-class SharedPlanRow(SharedModel, table=True):
+class ProductPartRevisioned(Revisioned):
+    """A stage or touch row: its product is (plan_key, product_id), see _product_part."""
+
+    plan_key: str = Field(index=True)
+    product_id: str
+
+
+def _product_part() -> ForeignKeyConstraint:
+    """Stages and touches belong to a product: (plan_key, product_id) refers to it."""
+    return ForeignKeyConstraint(
+        ["plan_key", "product_id"],
+        ["product.plan_key", "product.product_id"],
+        ondelete="CASCADE",
+    )
+
+
+class SharedPlanRow(PlanSettingsColumns, Revisioned, table=True):
     """The plan's settings: one row per plan (the ``settings`` object)."""
 
     __tablename__ = "plan"
 
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(unique=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    plan_id: str
-    name: str
-    timezone: str
-    start: str
-    end: str
-    workdays: str  # JSON list
-    holiday_country: str | None = None
-    holiday_subdivision: str | None = None
-    roll: str = "forward"
-    min_spacing_days: int | None = None
-    max_silence_days: int | None = None
-    handoff_sla_days: int | None = None
-    studio_team: str | None = None
-    studio_capacity_per_day: int | None = None
-    studio_min_lead_days: int | None = None
+    plan_key: str = Field(unique=True)  # the plan itself: no plan to refer to
     blackouts: str = "[]"  # JSON list of {name, start, end}: part of the settings object
 
 
@@ -76,140 +93,41 @@ class SharedStampRow(SharedModel, table=True):
     updated: str | None = None  # ISO 8601 with Z
 
 
-class SharedTeamRow(SharedModel, table=True):
+class SharedTeamRow(TeamColumns, Revisioned, table=True):
     __tablename__ = "team"
     __table_args__ = (UniqueConstraint("plan_key", "team_id"),)
 
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    position: int
-    team_id: str
-    name: str
-    color: str
-    weekly_capacity: int | None = None
 
-
-class SharedProductRow(SharedModel, table=True):
+class SharedProductRow(ProductColumns, Revisioned, table=True):
     __tablename__ = "product"
     __table_args__ = (UniqueConstraint("plan_key", "product_id"),)
 
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    position: int
-    product_id: str
-    name: str
-    lead_definition: str = ""
-    cohort_start: str | None = None
-    cohort_every_days: int | None = None
-    cohort_count: int | None = None
-    cohort_dates: str | None = None  # JSON list, when given as dates
-    cohort_size: int = 1
 
-
-class SharedStageRow(SharedModel, table=True):
+class SharedStageRow(StageColumns, ProductPartRevisioned, table=True):
     __tablename__ = "stage"
-    __table_args__ = (
-        UniqueConstraint("plan_key", "product_id", "stage_id"),
-        ForeignKeyConstraint(
-            ["plan_key", "product_id"],
-            ["product.plan_key", "product.product_id"],
-            ondelete="CASCADE",
-        ),
-    )
-
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(index=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    product_id: str
-    position: int
-    stage_id: str
-    name: str
-    days: int
-    owner: str | None = None
-    conversion: float = 1.0
-    max_silence_days: int | None = None
+    __table_args__ = (UniqueConstraint("plan_key", "product_id", "stage_id"), _product_part())
 
 
-class SharedTouchRow(SharedModel, table=True):
+class SharedTouchRow(TouchColumns, ProductPartRevisioned, table=True):
     __tablename__ = "touch"
-    __table_args__ = (
-        UniqueConstraint("plan_key", "product_id", "touch_id"),
-        ForeignKeyConstraint(
-            ["plan_key", "product_id"],
-            ["product.plan_key", "product.product_id"],
-            ondelete="CASCADE",
-        ),
-    )
-
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(index=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    product_id: str
-    position: int
-    touch_id: str
-    name: str
-    channel: str
-    owner: str
-    stage_id: str
-    offset_days: int = 0
-    every_days: int | None = None
-    time: str | None = None
-    automated: bool = True
-    roll: str | None = None
+    __table_args__ = (UniqueConstraint("plan_key", "product_id", "touch_id"), _product_part())
 
 
-class SharedBroadcastRow(SharedModel, table=True):
+class SharedBroadcastRow(BroadcastColumns, Revisioned, table=True):
     __tablename__ = "broadcast"
     __table_args__ = (UniqueConstraint("plan_key", "broadcast_id"),)
 
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    position: int
-    broadcast_id: str
-    name: str
-    channel: str
-    owner: str
-    rrule: str
-    dtstart: str
-    time: str | None = None
-    automated: bool = True
-    products: str | None = None  # JSON list; NULL = every product
 
-
-class SharedRequestRow(SharedModel, table=True):
+class SharedRequestRow(RequestColumns, Revisioned, table=True):
     __tablename__ = "request"
     __table_args__ = (UniqueConstraint("plan_key", "request_id"),)
 
-    pk: int | None = Field(default=None, primary_key=True)
-    plan_key: str = Field(foreign_key="plan.plan_key", ondelete="CASCADE", index=True)
-    revision: int = 1
-    changed_by: str | None = None
-    changed_at: datetime | None = _changed_at()
-    position: int
-    request_id: str
-    title: str
-    product: str
-    stage: str
-    requested_by: str  # team id: row-level security lets sales edit their team's rows
-    requested_on: str
-    needed_by: str
-    production_days: int = 1
-    status: str = "requested"
-    start: str | None = None
-    note: str = ""
+
+class SharedAssetRow(AssetColumns, Revisioned, table=True):
+    """One asset of the content library (revision 0002_content_library)."""
+
+    __tablename__ = "asset"
+    __table_args__ = (UniqueConstraint("plan_key", "asset_id"),)
 
 
 class MemberRow(SharedModel, table=True):
@@ -220,3 +138,23 @@ class MemberRow(SharedModel, table=True):
     login: str = Field(primary_key=True)
     role: str
     team: str | None = None
+
+
+class SharedFeedTokenRow(SharedModel, table=True):
+    """A subscription-feed token of a shared plan (``feeds URL add``): only its digest.
+
+    The secret is shown once when the token is added and never stored: ``digest`` is
+    ``sha256:<hex>`` of it, as in the ``.feeds.json`` file beside a plan file. No
+    foreign key to ``plan``: ``share --replace`` deletes and re-inserts the plan row, and
+    the links people subscribed to must survive that."""
+
+    __tablename__ = "feed_token"
+
+    plan_key: str = Field(primary_key=True)
+    token_id: str = Field(primary_key=True)  # f1, f2, …
+    feed: str  # team id, product id or "all"
+    team: str | None = None
+    product: str | None = None
+    alarm: str | None = None
+    digest: str = Field(unique=True)
+    created: str  # ISO time, UTC

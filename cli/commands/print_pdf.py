@@ -15,7 +15,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from cadence.commands.common import CommandError, iso_date, read_plan
+from cli.commands.common import CommandError, iso_date, read_plan
 
 
 def month_arg(text: str) -> date:

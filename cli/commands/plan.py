@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import resources
 from pathlib import Path
 
-from cadence.commands.common import CommandError, check_output, read_plan, write_plan
+from cadence.demo import demo_plan
 from cadence.model import Plan
-
-
-def demo_plan_text() -> str:
-    """The bundled demo plan (resources/demo_plan.json) as JSON text."""
-    return resources.files("resources").joinpath("demo_plan.json").read_text(encoding="utf-8")
-
-
-def demo_plan() -> Plan:
-    """The bundled demo plan, validated."""
-    from cadence.formats.plan_json import loads_plan
-
-    return loads_plan(demo_plan_text(), "demo_plan.json")
+from cli.commands.common import CommandError, check_output, read_plan, write_plan
 
 
 def summary(plan: Plan) -> str:

@@ -7,7 +7,7 @@ import socket
 import sys
 from datetime import UTC, datetime
 
-from cadence.commands.common import CommandError, read_plan
+from cli.commands.common import CommandError, plan_label, read_plan
 
 DEFAULT_PORT = 8080
 
@@ -29,7 +29,8 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
     except FeedError as exc:
         raise CommandError(str(exc)) from None
     if not tokens:
-        print(f"No feed tokens for {args.plan} (add one: feeds {args.plan} add --team ID)")
+        shown = plan_label(args.plan)
+        print(f"No feed tokens for {shown} (add one: feeds {shown} add --team ID)")
         return 0
     for token in tokens:
         what = (
@@ -81,12 +82,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from cadence.serve import create_app, server_config
+        from cli.serve import create_app, server_config
     except ModuleNotFoundError as exc:
         raise CommandError(
             f"serve needs the server packages ({exc.name} is missing): pip install -e '.[server]'"
         ) from None
-    from cadence.feeds import FeedError, FeedService, load_tokens
+    from cadence.feeds import FeedError, load_tokens, open_feed_service
 
     read_plan(args.plan)  # a clear error before the server starts
     try:
@@ -101,11 +102,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CommandError(
             f"serve: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})"
         ) from None
+    try:
+        service = open_feed_service(args.plan, clock=lambda: datetime.now(UTC))
+    except FeedError as exc:
+        sock.close()
+        raise CommandError(str(exc)) from None
     args.port = sock.getsockname()[1]
     base = _base_url(args)
-    print(f"Serving the feeds of {args.plan} on http://{args.host}:{args.port} (Ctrl+C stops)")
+    shown = plan_label(args.plan)
+    print(f"Serving the feeds of {shown} on http://{args.host}:{args.port} (Ctrl+C stops)")
     if not tokens:
-        print(f"No feed tokens yet: add one with  feeds {args.plan} add --team ID")
+        print(f"No feed tokens yet: add one with  feeds {shown} add --team ID")
     for token in tokens:
         link = f"{base}/feeds/<token {token.id}>/{token.feed}.ics"
         print(f"  {token.id}: webcal://{link.partition('://')[2]}  {link}")
@@ -113,14 +120,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("(the full links were printed by 'feeds add'; lost one? revoke it and add another)")
     sys.stdout.flush()
     config = server_config(
-        create_app(FeedService(args.plan)),
+        create_app(service),
         args.host,
         args.port,
         args.max_connections,
         args.forwarded_allow_ips,
     )
-    with sock:
-        uvicorn.Server(config).run(sockets=[sock])
+    try:
+        with sock:
+            uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        service.close()
     return 0
 
 
@@ -130,12 +140,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve subscription feeds (.ics per team, product, all) over HTTP",
         description=(
             "Serve the plan's calendars as read-only iCalendar feeds at "
-            "/feeds/<token>/<feed>.ics, regenerated when the plan file changes. "
+            "/feeds/<token>/<feed>.ics, regenerated when the plan changes (a file, or a "
+            "shared plan's postgresql:// URL: followed by LISTEN/NOTIFY). "
             "Binds 127.0.0.1 unless --host says otherwise; put a TLS reverse proxy in front "
             "to reach it from outside (see docs/export.md)."
         ),
     )
-    p.add_argument("plan", help="plan file (.json or .cadence)")
+    p.add_argument("plan", help="plan file (.json or .cadence) or postgresql://…?plan=KEY")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument(
@@ -158,7 +169,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_serve)
 
     feeds = sub.add_parser("feeds", help="list, add or revoke the secret links of feeds")
-    feeds.add_argument("plan", help="plan file (.json or .cadence)")
+    feeds.add_argument("plan", help="plan file (.json or .cadence) or postgresql://…?plan=KEY")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="SUB")
     p = feeds_sub.add_parser("list", help="the feed tokens (never the secrets)")
     p.set_defaults(func=cmd_feeds_list)

@@ -8,14 +8,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from cadence.cli import stamp_now, today
-from cadence.commands.common import (
-    CommandError,
-    iso_date,
-    plan_label,
-    read_plan,
-    update_plan,
-)
+from cadence.content import reuse_offer
 from cadence.formats.plan_json import request_to_dict
 from cadence.model import REQUEST_STATUSES, Plan, Request
 from cadence.requests import (
@@ -28,6 +21,14 @@ from cadence.requests import (
     move_status,
     plan_requests,
     propose,
+)
+from cli.clock import stamp_now, today
+from cli.commands.common import (
+    CommandError,
+    iso_date,
+    plan_label,
+    read_plan,
+    update_plan,
 )
 
 # Draft fields as the user typed them on the command line.
@@ -120,7 +121,9 @@ def cmd_request(args: argparse.Namespace) -> int:
         saved = answer(read_plan(args.plan))
     plan, proposal = answered[-1]
     if args.json:
-        print(json.dumps(answer_json(proposal.slot), ensure_ascii=False))
+        out = answer_json(proposal.slot)
+        out["reuse"] = [{"id": a.id, "title": a.title, "kind": a.kind} for a in proposal.reuse]
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(describe_proposal(plan, proposal))
     if saved is not None:
@@ -184,6 +187,7 @@ def describe_proposal(plan: Plan, proposal: Proposal) -> str:
         lines.append(
             f"  - move the deadline to {_day(slot.earliest_needed_by)} (what the queue allows)"
         )
+        lines += [f"  - {reuse_offer(a)}" for a in proposal.reuse]
     product = plan.product(draft.product)
     stage = product.stage(draft.stage) if product else None
     if product and stage:

@@ -7,9 +7,9 @@ import json
 from datetime import date, time
 from typing import Any
 
-from cadence.commands.common import CommandError, read_plan
 from cadence.model import GAP_KINDS, Gap, Plan
 from cadence.plan_diff import EntryChange, PlanDiff, diff_plans
+from cli.commands.common import CommandError, gap_json, read_plan
 
 # Exit code of `diff --exit-code` when the plans differ (as `git diff --exit-code`).
 EXIT_DIFFERENT = 1
@@ -166,8 +166,6 @@ def entry_json(e: EntryChange) -> dict[str, Any]:
 
 def diff_json(d: PlanDiff) -> dict[str, Any]:
     """The whole answer of `diff --json`."""
-    from cadence.commands.scheduling import gap_json
-
     return {
         "equal": d.empty,
         "touches": [entry_json(e) for e in d.entries],

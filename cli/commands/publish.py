@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from cadence.commands.common import CommandError, read_plan
+from cli.commands.common import CommandError, read_plan
 
 
 def credentials(
@@ -59,7 +59,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from cadence.engine import schedule
     from cadence.formats.export_common import ExportError, ExportFilter
     from cadence.formats.ical import parse_alarm
-    from cadence.publish import (
+    from cli.publish import (
         PublishError,
         apply,
         change_set,

@@ -9,14 +9,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 from typing import Any
 
-from cadence.commands.common import (
+from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Skipped
+from cli.commands.common import (
     CommandError,
     announce_work,
+    gap_json,
     iso_date,
     positive_int,
     read_plan,
 )
-from cadence.model import GAP_KINDS, Gap, Occurrence, Plan, Skipped
 
 # Exit code of `gaps --fail-on-gaps` when the plan has gaps.
 EXIT_GAPS = 3
@@ -67,26 +68,6 @@ def skipped_json(s: Skipped) -> dict[str, Any]:
         "nominal": s.nominal.isoformat(),
         "reason": s.reason,
     }
-
-
-def gap_json(g: Gap) -> dict[str, Any]:
-    """One gap as `gaps --json` prints it (load/capacity for capacity, uids for spacing)."""
-    out: dict[str, Any] = {
-        "kind": g.kind,
-        "product": g.product,
-        "cohort": _text(g.cohort),
-        "stage": g.stage,
-        "team": g.team,
-        "start": g.start.isoformat(),
-        "end": g.end.isoformat(),
-        "message": g.message,
-    }
-    if g.kind == "capacity":
-        out["load"] = g.load
-        out["capacity"] = g.capacity
-    if g.uids:
-        out["uids"] = list(g.uids)
-    return out
 
 
 # --- schedule -------------------------------------------------------------------------
@@ -276,7 +257,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def _drift_gaps(plan: Plan, args: argparse.Namespace) -> list[Gap]:
     """Gaps of kind "drift": where the CRM export (``--actuals``) departs from the plan."""
     from cadence.actuals import actuals_report, drift_gaps
-    from cadence.commands.actuals import load_export
+    from cli.commands.actuals import load_export
 
     crm = argparse.Namespace(crm=args.actuals, map=[], stage_map=[], dayfirst=args.dayfirst)
     return drift_gaps(plan, actuals_report(plan, load_export(crm, plan)))

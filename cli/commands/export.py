@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cadence.cli import stamp_now
-from cadence.commands.common import (
+from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
+from cadence.model import Gap, Plan, Schedule
+from cli.clock import stamp_now
+from cli.commands.common import (
     CommandError,
     announce_work,
     check_output,
@@ -18,8 +20,6 @@ from cadence.commands.common import (
     read_plan,
     update_plan,
 )
-from cadence.formats.export_common import INCLUDE_CHOICES, ExportError, parse_include
-from cadence.model import Gap, Plan, Schedule
 
 FORMATS = ("ics", "csv")
 
@@ -189,10 +189,17 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
         notes.append(f"{len(merged.already_there)} already in the plan")
     if found.timed_skipped:
         notes.append(f"{_events(found.timed_skipped, 'timed ')} skipped (not whole days)")
+    if found.subdaily:
+        notes.append(
+            f"{_events(found.subdaily)} repeating more often than daily skipped (not whole days)"
+        )
     if found.cancelled:
         notes.append(f"{_events(found.cancelled, 'cancelled ')} skipped")
     if found.outside:
         notes.append(f"{_events(found.outside)} outside the plan's horizon")
+    if found.cut:
+        horizon = f"{merged.plan.start.isoformat()} – {merged.plan.end.isoformat()}"
+        notes.append(f"{_events(found.cut, 'recurring ')} cut to the plan's horizon {horizon}")
     tail = f" ({'; '.join(notes)})" if notes else ""
     count = len(merged.added)
     noun = "blackout" if count == 1 else "blackouts"

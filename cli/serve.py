@@ -5,9 +5,10 @@ a wrong token, or a token for another feed is the same plain 404. Responses
 carry a strong ``ETag`` per representation (plain or gzip), ``Last-Modified``
 (when the plan file changed) and ``Cache-Control: no-cache`` so clients
 revalidate; ``If-None-Match`` (or, without it, ``If-Modified-Since``) answers
-304. The gzip form is compressed once per plan change, not per request;
-``GZipMiddleware`` covers any other response. Requests with a body are refused
-(413), headers are capped by uvicorn, and the number of connections is limited.
+304. The gzip form is compressed once per plan change, not per request (every
+other answer is a few bytes: nothing else to compress). Requests with a body are
+refused (413), headers are capped by uvicorn, and the number of connections is
+limited.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from email.utils import parsedate_to_datetime
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cadence.feeds import FeedBody, FeedError, FeedService
+from cadence.feeds import FeedBody, FeedError, FeedSource
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_HEADER_BYTES = 16 * 1024
@@ -68,6 +68,7 @@ def feed_response(request: Request, body: FeedBody) -> Response:
         "Cache-Control": "private, no-cache",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
+        "Vary": "Accept-Encoding",  # plain and gzip are two representations
     }
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
@@ -77,15 +78,12 @@ def feed_response(request: Request, body: FeedBody) -> Response:
     if fresh:
         return Response(status_code=304, headers=headers)
     if wants_gzip:
-        # Already compressed (once per plan change): GZipMiddleware passes it through,
-        # so the Vary it adds to other responses is ours to add here.
-        headers["Content-Encoding"] = "gzip"
-        headers["Vary"] = "Accept-Encoding"
+        headers["Content-Encoding"] = "gzip"  # compressed once per plan change
     content = body.gzipped if wants_gzip else body.data
     return Response(content, headers=headers, media_type=CALENDAR_TYPE)
 
 
-def create_app(service: FeedService) -> Starlette:
+def create_app(service: FeedSource) -> Starlette:
     """The ASGI app serving one plan's feeds."""
 
     async def feed(request: Request) -> Response:
@@ -110,10 +108,7 @@ def create_app(service: FeedService) -> Starlette:
 
     return Starlette(
         routes=[Route("/feeds/{token}/{name}.ics", feed, methods=["GET", "HEAD"])],
-        middleware=[
-            Middleware(RefuseBodies),
-            Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
-        ],
+        middleware=[Middleware(RefuseBodies)],
         exception_handlers={404: missing},
     )
 

@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from cadence.model import Plan
+from cadence.model import Gap, Plan
 
 
 class CommandError(Exception):
@@ -102,6 +103,26 @@ def check_output(output: str | Path, *inputs: str | Path) -> None:
             )
 
 
+def gap_json(g: Gap) -> dict[str, Any]:
+    """One gap as `gaps --json` prints it (load/capacity for capacity, uids for spacing)."""
+    out: dict[str, Any] = {
+        "kind": g.kind,
+        "product": g.product,
+        "cohort": g.cohort.isoformat() if g.cohort is not None else None,
+        "stage": g.stage,
+        "team": g.team,
+        "start": g.start.isoformat(),
+        "end": g.end.isoformat(),
+        "message": g.message,
+    }
+    if g.kind == "capacity":
+        out["load"] = g.load
+        out["capacity"] = g.capacity
+    if g.uids:
+        out["uids"] = list(g.uids)
+    return out
+
+
 # From this many occurrences on, a command says what it is about to compute.
 ANNOUNCE_FROM = 200_000
 
@@ -134,8 +155,8 @@ def plan_label(path: str | Path) -> str:
 
 
 def _read_url(url: str) -> Plan:
-    from cadence.store.shared.cli_io import read_url_plan
     from cadence.store.shared.plans import SharedError
+    from cli.shared_io import read_url_plan
 
     try:
         return read_url_plan(url)
@@ -144,8 +165,8 @@ def _read_url(url: str) -> Plan:
 
 
 def _write_url(plan: Plan, url: str) -> None:
-    from cadence.store.shared.cli_io import write_url_plan
     from cadence.store.shared.plans import SharedError
+    from cli.shared_io import write_url_plan
 
     try:
         write_url_plan(plan, url)

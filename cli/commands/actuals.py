@@ -22,8 +22,8 @@ from cadence.actuals import (
     read_crm,
     stage_cells,
 )
-from cadence.commands.common import CommandError, positive_int, read_plan, write_plan
 from cadence.model import Plan
+from cli.commands.common import CommandError, gap_json, positive_int, read_plan, write_plan
 
 # Malformed rows listed before "… and N more".
 MAX_PROBLEMS_SHOWN = 20
@@ -107,7 +107,7 @@ def load_export(args: argparse.Namespace, plan: Plan) -> CrmExport:
 
 
 def cmd_actuals(args: argparse.Namespace) -> int:
-    from cadence.cli import stamp_now
+    from cli.clock import stamp_now
 
     plan = read_plan(args.plan)
     report = actuals_report(plan, load_export(args, plan))
@@ -250,8 +250,6 @@ def report_json(
     rule: DriftRule | None = None,
 ) -> dict[str, Any]:
     """The whole answer of `actuals --json` (``adopted`` only with --adopt)."""
-    from cadence.commands.scheduling import gap_json
-
     out: dict[str, Any] = {
         "rows": report.rows,
         "stages": [stage_json(s) for s in report.stages],

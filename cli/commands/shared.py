@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from cadence.commands.common import CommandError, read_plan, write_plan
+from cli.commands.common import CommandError, read_plan, write_plan
 
 ROLES = ("planner", "sales", "viewer")
 LOGIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
