@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         share_plan(demo_plan(), url)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         window = app_module.build_window([url], settings, today=date(2027, 3, 9))
-        window.show()  # type: ignore[attr-defined]
+        window.show()
         link = window.live  # type: ignore[attr-defined]
         whole: list[float] = []
         in_window: list[float] = []
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 guard.stop()
                 whole.append((time.perf_counter() - committed) * 1000)
                 in_window.append(link.refresh_ms)
-        window.close()  # type: ignore[attr-defined]
+        window.close()
         print(f"edits: {len(whole)}")
         print(
             f"commit → window re-planned: p50 {statistics.median(whole):.1f} ms, "
