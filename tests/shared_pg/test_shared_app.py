@@ -285,6 +285,10 @@ def test_a_lost_server_shows_a_banner_refuses_edits_then_reconnects_and_reloads(
             "the document is open read-only; use File ▸ Save As to edit a copy"
         )
         assert win.controller.undo_stack.count() == 0
+        assert win.live.reconnect() is False  # still down: the next try waits twice as long
+        assert win.live.banner_label.text() == (
+            "⚠ Disconnected from the server — edits are off, nothing is queued. Retrying in 1 s."
+        )
     finally:
         pg_db.server.resume()
     with pg_db.admin() as conn:  # someone changed the plan while this window was away
