@@ -13,6 +13,8 @@ import tempfile
 
 import pytest
 
+from tests.pg_fixtures import PgDatabase, pg_db, pg_server  # noqa: F401 - fixtures
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if "XDG_RUNTIME_DIR" not in os.environ or not os.path.isdir(os.environ["XDG_RUNTIME_DIR"]):
     _runtime = tempfile.mkdtemp(prefix="cadence-xdg-")

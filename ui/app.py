@@ -4,7 +4,9 @@
   as "Northwind demo.cadence" in the app's data folder);
 * ``--demo``: a fresh copy of the demo plan;
 * a ``.cadence`` file: open it; a ``.json`` plan: import it into a new
-  ``.cadence`` beside it.
+  ``.cadence`` beside it;
+* a ``postgresql://user@host:port/db?plan=NAME`` URL: the shared plan (a password
+  is asked for when PGPASSWORD and ~/.pgpass have none; see ui/shared_open.py).
 
 The window paints first — frame, menus and an "Opening Northwind demo…" state,
 read-only, on a placeholder plan that takes no edits — and the document (the
@@ -32,7 +34,7 @@ from ui.theme import app_icon, apply_theme
 if TYPE_CHECKING:  # imported when the window is built, after the first paint matters
     from ui.main_window import MainWindow
 
-USAGE = "usage: python main.py [--demo | PLAN.cadence | PLAN.json]"
+USAGE = "usage: python main.py [--demo | PLAN.cadence | PLAN.json | postgresql://…?plan=NAME]"
 
 
 def application() -> QApplication:
@@ -64,6 +66,8 @@ def opening_name(args: list[str], settings: QSettings) -> str:
     """What the window says it is opening, known without touching the store."""
     if args and args[0] == "--demo":
         return "Northwind demo"
+    if args and documents.is_shared_address(args[0]):
+        return "shared plan"
     if args:
         return Path(args[0]).stem
     last = documents.last_file(settings)
@@ -101,6 +105,8 @@ def _open_initial(window: object, args: list[str]) -> bool:
     from ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
+    if args and documents.is_shared_address(args[0]):
+        return window.open_shared(args[0])
     try:
         path = initial_path(args, window.settings)
     except Exception as exc:  # no data folder, disk full…
@@ -166,7 +172,12 @@ def main(args: list[str]) -> int:
     if len(args) > 1 or (args and args[0].startswith("-") and args[0] != "--demo"):
         print(USAGE, file=sys.stderr)
         return 2
-    if args and args[0] != "--demo" and not args[0].lower().endswith((".cadence", ".json")):
+    if (
+        args
+        and args[0] != "--demo"
+        and not args[0].lower().endswith((".cadence", ".json"))
+        and not documents.is_shared_address(args[0])
+    ):
         print(USAGE, file=sys.stderr)
         return 2
     app = application()

@@ -37,7 +37,7 @@ from cadence.model import Gap, Occurrence, Plan, Product, Schedule
 from ui.replan import Replanner, preview_gaps
 
 if TYPE_CHECKING:  # the store imports sqlmodel (~600 ms): only when needed
-    from cadence.store import Document
+    from cadence.store import Changes, Document
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,8 @@ class DocumentController(QObject):
         self.read_only: bool = bool(document is not None and document.read_only)
         #: why the plan is read-only, in one line (the window sets it; dialogs show it)
         self.read_only_reason: str = ""
+        #: (plan, new plan) -> why this login may not make the edit, or None (shared-plan roles)
+        self.edit_policy: Callable[[Plan, Plan], str | None] | None = None
         self.last_saved: datetime | None = None
         self.last_error: str | None = None
         # Injectable so tests need no real clock.
@@ -168,6 +170,8 @@ class DocumentController(QObject):
             return "the document is open read-only; use File ▸ Save As to edit a copy"
         if new_plan == self.plan:
             return None
+        if self.edit_policy is not None and (refusal := self.edit_policy(self.plan, new_plan)):
+            return refusal
         self.last_error = None
         stamped = replace(new_plan, updated=self.clock())
         # redo() validates (the store facade re-validates every save; without a
@@ -233,6 +237,7 @@ class DocumentController(QObject):
             self.document.close()
         self.document = document
         self.read_only = bool(document is not None and document.read_only)
+        self.edit_policy = None  # a shared plan's window sets its login's policy again
         self.path = Path(path) if path is not None else None
         self.plan = plan
         self.last_saved = None
@@ -250,6 +255,7 @@ class DocumentController(QObject):
             self.document.close()
         self.document = document
         self.read_only = document.read_only
+        self.edit_policy = None
         self.path = Path(path)
         self.undo_stack.setClean()
         self.sig_document_changed.emit()
@@ -261,7 +267,34 @@ class DocumentController(QObject):
 
     @property
     def display_name(self) -> str:
-        return self.path.name if self.path is not None else f"{self.plan.name} (not saved)"
+        if self.path is not None:
+            return self.path.name
+        shared = getattr(self.document, "label", None)  # a shared plan: its URL
+        return f"{self.plan.name} ({shared})" if shared else f"{self.plan.name} (not saved)"
+
+    def set_read_only(self, read_only: bool, reason: str = "") -> None:
+        """Turn edits off (with the one-line reason dialogs show) or back on."""
+        self.read_only = read_only
+        self.read_only_reason = reason if read_only else ""
+        self.sig_document_changed.emit()
+
+    def show_remote(self, plan: Plan) -> Changes:
+        """Show ``plan`` as someone else saved it (a shared plan): re-plan only what differs.
+
+        The undo history is cleared: undoing across another person's edit would
+        overwrite it."""
+        from cadence.store import diff_plans
+
+        changes = diff_plans(self.plan, plan)
+        self.plan = plan
+        if changes.empty:
+            return changes
+        self.undo_stack.clear()
+        if changes.requests or changes.settings or changes.teams or changes.products:
+            self._request_entries = None
+        self.sig_plan_changed.emit(changes)
+        self._replan()
+        return changes
 
     # -- lookups the views share -------------------------------------------------
 

@@ -114,21 +114,33 @@ def settings() -> QSettings:
     return QSettings()
 
 
-def recent_files(store: QSettings) -> list[Path]:
+SHARED_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_shared_address(text: object) -> bool:
+    """A shared plan's URL (``postgresql://…?plan=``) rather than a file path."""
+    return isinstance(text, str) and text.lower().startswith(SHARED_SCHEMES)
+
+
+def recent_files(store: QSettings) -> list[Path | str]:
+    """Recent documents: paths, and shared plans as their URL (never with a password)."""
     value = store.value("recent_files", [])
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple):  # nothing stored yet (None)
         return []
-    return [Path(v) for v in value if v]
+    return [v if is_shared_address(v) else Path(v) for v in value if v]
 
 
-def add_recent(store: QSettings, path: Path) -> None:
-    path = Path(path).resolve()
-    files = [p for p in recent_files(store) if p != path]
-    files.insert(0, path)
+def add_recent(store: QSettings, path: Path | str) -> None:
+    """Put a document first in the recent list. A shared plan is given by its address
+    (``SharedLocation.address``: no password); only files become the "last file"."""
+    entry: Path | str = path if is_shared_address(path) else Path(path).resolve()
+    files = [p for p in recent_files(store) if p != entry]
+    files.insert(0, entry)
     store.setValue("recent_files", [str(p) for p in files[:MAX_RECENT]])
-    store.setValue("last_file", str(path))
+    if isinstance(entry, Path):
+        store.setValue("last_file", str(entry))
 
 
 def clear_recent(store: QSettings) -> None:

@@ -403,6 +403,13 @@ class MainWindow(QMainWindow):
         self.act_open = self._action(
             "&Open…", self.open_dialog, "open", QKeySequence.StandardKey.Open
         )
+        self.act_open_shared = self._action(
+            "Open S&hared Plan…",
+            self.open_shared_dialog,
+            "open",
+            QKeySequence("Ctrl+Shift+O"),
+            "Open a plan on a PostgreSQL server (postgresql://…?plan=NAME)",
+        )
         self.act_save_as = self._action(
             "Save &As…",
             self.save_as,
@@ -476,7 +483,7 @@ class MainWindow(QMainWindow):
             "Sign &off…",
             self.sign_off,
             "lock",
-            QKeySequence("Ctrl+Shift+O"),
+            QKeySequence("Ctrl+Shift+K"),
             "Marketing and sales sign off products' touches; what changed since sign-off",
         )
         self.act_cohorts = self._action(
@@ -542,7 +549,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        file.addActions([self.act_new, self.act_open])
+        file.addActions([self.act_new, self.act_open, self.act_open_shared])
         self.recent_menu = file.addMenu("Open &Recent")
         themed_icon(self.recent_menu, "recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -657,7 +664,8 @@ class MainWindow(QMainWindow):
         """Nothing open (opening failed or was cancelled): empty, read-only, nothing to lose."""
         self._show_empty(NO_PLAN)
         self.state_label.setText(
-            f"<h3>{NO_PLAN}</h3><p>File ▸ Open, File ▸ New or File ▸ Open Recent.</p>"
+            f"<h3>{NO_PLAN}</h3><p>File ▸ Open, File ▸ New, File ▸ Open Shared Plan… "
+            "or File ▸ Open Recent.</p>"
         )
 
     def _show_empty(self, text: str) -> None:
@@ -671,7 +679,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_changed(self) -> None:
         c = self.controller
-        if c.path is not None or self.empty_state is None:
+        if c.path is not None or c.document is not None or self.empty_state is None:
             # A plan is shown (open, new, save as; or the controller's own plan).
             self.empty_state = None
             self.pages.setCurrentIndex(0)
@@ -806,6 +814,18 @@ class MainWindow(QMainWindow):
         note = f" ({opened.note})" if opened.note else ""
         self.status.showMessage(f"Opened {opened.path.name}{note}", 6000)
 
+    def open_shared_dialog(self) -> bool:
+        """File ▸ Open shared plan… (ui/shared_open.py)."""
+        from ui.shared_open import open_shared_dialog
+
+        return open_shared_dialog(self)
+
+    def open_shared(self, url: str) -> bool:
+        """Open the shared plan at ``url`` (a password is asked for only when needed)."""
+        from ui.shared_open import open_shared_address
+
+        return open_shared_address(self, url)
+
     def open_dialog(self) -> None:
         path = documents.ask_open_path(self, "Open a plan", self._start_dir())
         if path is not None:
@@ -887,6 +907,10 @@ class MainWindow(QMainWindow):
         menu.clear()
         files = documents.recent_files(self.settings)
         for path in files:
+            if isinstance(path, str):  # a shared plan, by its URL (never with a password)
+                shared = menu.addAction(path, functools.partial(self.open_shared, path))
+                shared.setToolTip(path)
+                continue
             act = menu.addAction(path.name, functools.partial(self.open_path, path))
             act.setToolTip(str(path))
             act.setStatusTip(str(path))
@@ -1071,7 +1095,12 @@ class MainWindow(QMainWindow):
     def has_unsaved_edits(self) -> bool:
         """Edits that are in no file: a plan never opened from a file, then changed."""
         c = self.controller
-        return self.empty_state is None and c.path is None and not c.undo_stack.isClean()
+        return (
+            self.empty_state is None
+            and c.path is None
+            and c.document is None
+            and not c.undo_stack.isClean()
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.editor.lead.commit()

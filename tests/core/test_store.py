@@ -1,9 +1,16 @@
-"""The .cadence document: round trips, transactions, schema versions, damaged files."""
+"""The .cadence document: round trips, transactions, schema versions, damaged files.
+
+The tests of the facade both backends share (``save`` → what changed, ``load``,
+refusing invalid plans) run on SQLite (a .cadence file) and on PostgreSQL (a shared
+plan on the test server; skipped with the reason when the server binaries are missing).
+"""
 
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from cadence.demo import demo_plan
 from cadence.formats.plan_io import PlanFileError, read_plan_file, write_plan_file
 from cadence.formats.plan_json import dumps_plan, loads_plan
-from cadence.model import HolidayRule
+from cadence.model import HolidayRule, Plan
 from cadence.store import (
     DocumentLocked,
     StoreError,
@@ -21,6 +28,46 @@ from cadence.store import (
 )
 from cadence.validate import PlanInvalid, build_plan
 from tests.core.strategies import raw_plans
+
+
+@dataclasses.dataclass
+class Backend:
+    """Where a test's plan lives: ``create(plan)`` opens a document holding it,
+    ``read_back()`` reads the stored plan afresh (a new connection)."""
+
+    name: str
+    create: Callable[[Plan], Any]
+    read_back: Callable[[], Plan]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path) -> Backend:
+    if request.param == "sqlite":
+        path = tmp_path / "p.cadence"
+        return Backend(
+            "sqlite", lambda plan: create_document(path, plan), lambda: read_plan_file(path)
+        )
+    from cadence.store.shared.document import open_shared_document
+    from cadence.store.shared.plans import read_shared_plan, share_plan
+    from cli.main import main
+
+    pg_db = request.getfixturevalue("pg_db")
+    assert main(["db", "init", pg_db.url(plan=None)]) == 0
+    url = pg_db.url()
+
+    def create(plan: Plan) -> Any:
+        share_plan(plan, url)
+        return open_shared_document(url)
+
+    return Backend("postgresql", create, lambda: read_shared_plan(url))
+
+
+def test_demo_round_trip_on_both_backends(backend):
+    plan = demo_plan()
+    doc = backend.create(plan)
+    assert doc.load() == plan
+    doc.close()
+    assert backend.read_back() == plan
 
 
 def test_demo_round_trip_json_cadence_json(tmp_path):
@@ -43,9 +90,9 @@ def test_generated_plans_round_trip(tmp_path_factory, raw):
         assert doc.load() == plan
 
 
-def test_save_reports_what_changed(tmp_path):
+def test_save_reports_what_changed(backend):
     plan = demo_plan()
-    doc = create_document(tmp_path / "p.cadence", plan)
+    doc = backend.create(plan)
     billing = plan.products[1]
     longer = dataclasses.replace(
         billing, stages=(dataclasses.replace(billing.stages[0], days=12),) + billing.stages[1:]
@@ -55,12 +102,12 @@ def test_save_reports_what_changed(tmp_path):
     assert changes.products == frozenset({"billing"})
     assert not changes.teams and not changes.settings and not changes.replan_all
     doc.close()
-    assert read_plan_file(tmp_path / "p.cadence").products[1].stages[0].days == 12
+    assert backend.read_back().products[1].stages[0].days == 12
 
 
-def test_removing_and_reordering_products(tmp_path):
+def test_removing_and_reordering_products(backend):
     plan = demo_plan()
-    doc = create_document(tmp_path / "p.cadence", plan)
+    doc = backend.create(plan)
     edited = dataclasses.replace(
         plan,
         products=(plan.products[2], plan.products[0]),
@@ -72,7 +119,7 @@ def test_removing_and_reordering_products(tmp_path):
     assert changes.removed_products == frozenset({"billing"})
     assert changes.product_order
     doc.close()
-    back = read_plan_file(tmp_path / "p.cadence")
+    back = backend.read_back()
     assert [p.id for p in back.products] == ["mobile", "analytics"]
     assert back.products[0] == plan.products[2]
 
@@ -245,10 +292,9 @@ def test_convert_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
     assert [p.name for p in Path(tmp_path).iterdir()] == ["p.cadence"]
 
 
-def test_invalid_plan_never_reaches_the_document(tmp_path):
+def test_invalid_plan_never_reaches_the_document(backend):
     plan = demo_plan()
-    path = tmp_path / "p.cadence"
-    doc = create_document(path, plan)
+    doc = backend.create(plan)
     dangling = dataclasses.replace(plan, products=plan.products[:1])
     with pytest.raises(PlanInvalid) as info:
         doc.save(dangling)
@@ -256,7 +302,7 @@ def test_invalid_plan_never_reaches_the_document(tmp_path):
         'broadcasts[0].products[1]: unknown product "billing" (products: analytics)'
     )
     doc.close()
-    assert read_plan_file(path) == plan
+    assert backend.read_back() == plan
 
 
 def _mark_schema(path: Path, version: int) -> None:

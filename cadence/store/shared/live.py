@@ -77,8 +77,8 @@ class PlanListener:
     call ``poll(0)`` when it becomes readable, so nothing blocks the event loop.
     """
 
-    def __init__(self, url: str) -> None:
-        self.location = parse_shared_url(url)
+    def __init__(self, url: str, *, password: str | None = None) -> None:
+        self.location = parse_shared_url(url).with_password(password)
         self._conn = psycopg.connect(conninfo(self.location), autocommit=True)
         self._conn.execute(f"LISTEN {CHANNEL}")
 

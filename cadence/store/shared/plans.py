@@ -280,10 +280,12 @@ class SharedPlan:
         kind = KINDS[key[0]]
         table = kind.model.__table__  # type: ignore[attr-defined]
         base = self._revisions[key]
+        # The id columns are the key (unchanged): not SET, so a role needs no right on them.
+        changed = {k: v for k, v in values.items() if k not in kind.id_columns}
         result = conn.execute(
             update(table)
             .where(self._where(kind, key, values), table.c.revision == base)
-            .values(**values, revision=base + 1)
+            .values(**changed, revision=base + 1)
         )
         if result.rowcount != 1:
             raise self._refusal(conn, key, base)
@@ -357,16 +359,21 @@ def _is_permission_error(exc: DBAPIError) -> bool:
     return code == "42501"  # insufficient_privilege (also row-level security on INSERT)
 
 
-def _location(url: str) -> SharedLocation:
+def _location(url: str, password: str | None = None) -> SharedLocation:
     try:
-        return parse_shared_url(url)
+        location = parse_shared_url(url)
     except SharedUrlError as exc:
         raise SharedError(str(exc)) from None
+    return location.with_password(password)
 
 
-def open_shared_plan(url: str) -> SharedPlan:
-    """Connect to the plan named by ``url`` (schema checked); SharedError says why not."""
-    location = _location(url)
+def open_shared_plan(url: str, *, password: str | None = None) -> SharedPlan:
+    """Connect to the plan named by ``url`` (schema checked); SharedError says why not.
+
+    ``password`` (typed into a prompt) is kept in memory for this connection only;
+    without it libpq takes the one in the URL, PGPASSWORD or ~/.pgpass.
+    """
+    location = _location(url, password)
     engine = make_engine(location)
     try:
         with engine.connect() as conn:

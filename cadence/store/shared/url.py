@@ -40,6 +40,21 @@ class SharedLocation:
     database: URL
     plan: str | None
 
+    def with_password(self, password: str | None) -> SharedLocation:
+        """The same location connecting with ``password`` (unchanged when None)."""
+        if password is None:
+            return self
+        return SharedLocation(self.database.set(password=password), self.plan)
+
+    @property
+    def address(self) -> str:
+        """The URL to remember (recent files, window title): no password at all."""
+        url = self.database
+        shown = URL.create(
+            "postgresql", url.username, None, url.host, url.port, url.database, url.query
+        )
+        return SharedLocation(shown, self.plan).label
+
     @property
     def label(self) -> str:
         """The URL for messages: no password, the plan as ``?plan=``."""

@@ -1,4 +1,8 @@
-"""A real PostgreSQL server for the shared-plan tests (initdb + pg_ctl, loopback only).
+"""A real PostgreSQL server for the tests (initdb + pg_ctl, loopback only).
+
+Used by tests/shared_pg and by the store tests that run on both backends
+(tests/core/test_store.py); tests/conftest.py imports the fixtures, so one
+session starts at most one server.
 
 Skipped, with the reason, only when the server binaries are not installed. Passwords
 reach libpq the usual way: a private ``PGPASSFILE`` (the ``~/.pgpass`` format).
