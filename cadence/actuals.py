@@ -676,6 +676,22 @@ def _dev(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:+.0f} %"
 
 
+#: The titles of :func:`stage_cells`' columns (the command's table and the app's).
+STAGE_COLUMNS: tuple[str, ...] = (
+    "Stage",
+    "Leads",
+    "Open",
+    "Conv",
+    "Plan",
+    "Dev",
+    "Median d",
+    "P80 d",
+    "Plan d",
+    "Dev d",
+    "Quality",
+)
+
+
 def stage_cells(s: StageActual) -> list[str]:
     """One stage as a row of the report (the `actuals` command's table and the app's)."""
     return [

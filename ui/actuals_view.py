@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from cadence.actuals import (
+    STAGE_COLUMNS,
     ActualsReport,
     CrmFormatError,
     Drift,
@@ -50,20 +51,7 @@ from cadence.actuals import stage_cells as report_cells
 from cadence.model import Plan
 from ui.theme import WARNING_GLYPH, colors
 
-COLUMNS = (
-    "Stage",
-    "Leads",
-    "Open",
-    "Conv",
-    "Plan",
-    "Dev",
-    "Median d",
-    "P80 d",
-    "Plan d",
-    "Dev d",
-    "Quality",
-    "",
-)
+COLUMNS = (*STAGE_COLUMNS, "")  # the last: Adopt
 ADOPT_COLUMN = len(COLUMNS) - 1
 CONVERSION_COLUMNS = (3, 4, 5)
 DAYS_COLUMNS = (6, 7, 8, 9)

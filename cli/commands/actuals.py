@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.actuals import (
+    STAGE_COLUMNS,
     ActualsReport,
     Adoption,
     CrmExport,
@@ -152,26 +153,13 @@ def _table(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-REPORT_HEADER = [
-    "Stage",
-    "Leads",
-    "Open",
-    "Conv",
-    "Plan",
-    "Dev",
-    "Median d",
-    "P80 d",
-    "Plan d",
-    "Dev d",
-    "Quality",
-]
-
-
 def render_report(plan: Plan, report: ActualsReport, rule: DriftRule | None = None) -> str:
     """The readable report: a table per product, the drift, the names not in the plan."""
     lines = [f"Plan versus actual: {plan.name} ({report.rows} CRM rows)"]
     for product in plan.products:
-        rows = [REPORT_HEADER] + [stage_cells(s) for s in report.stages if s.product == product.id]
+        rows = [list(STAGE_COLUMNS)] + [
+            stage_cells(s) for s in report.stages if s.product == product.id
+        ]
         lines += ["", f"{product.name} ({product.id})"]
         lines += [f"  {line}" for line in _table(rows)]
     found = drift_gaps(plan, report, rule)

@@ -204,7 +204,7 @@ def test_content_tab_in_the_main_window(qtbot, tmp_path, monkeypatch):
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win.empty_state is None)
-    assert TABS[-1] == "content" and TABS[-2] == "actuals"
+    assert TABS[-2] == "content" and TABS[-3] == "actuals"
     action = win.tab_actions[TABS.index("content")]
     assert action.shortcut().toString() == "Ctrl+6"
     action.trigger()

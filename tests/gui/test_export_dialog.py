@@ -74,11 +74,13 @@ def test_team_export_with_requests_and_gaps(qtbot, dialog, tmp_path):
     for part in ("touches", "broadcasts", "requests", "gaps"):
         dialog.include_checks[part].setChecked(True)
     dialog.path_edit.setText(str(target))
-    assert dialog.summary.text() == "193 events will be written."
+    assert dialog.summary.text() == "243 events will be written."
     export(qtbot, dialog)
     cal = icalendar.Calendar.from_ical(target.read_bytes())
     events = cal.walk("VEVENT")
-    assert len(events) == 165 + 28
+    # Its touches and requests, 28 gaps, and the 50 alignment meetings it takes part in.
+    assert len(events) == 165 + 28 + 50
+    assert sum(".broadcast.alignment." in str(e["UID"]) for e in events) == 50
     assert str(cal["X-WR-CALNAME"]) == "Northwind nurture plan 2027 — Account executives"
     assert sum(str(e["UID"]).startswith("northwind-2027.gap.") for e in events) == 28
 

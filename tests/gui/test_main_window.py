@@ -419,7 +419,7 @@ def test_plan_vs_actual_is_a_tab_and_compare_opens_the_what_if_panel(qtbot, wind
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == titles
     window.resize(1024, 700)  # too narrow for the titles: icons, titles in tooltips
     qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700))
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [""] * 6
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [""] * 7
     assert [window.tabs.tabToolTip(i) for i in range(window.tabs.count())] == titles
     bar = window.tabs.tabBar()
     assert [bar.accessibleTabName(i) for i in range(bar.count())] == titles

@@ -61,12 +61,17 @@ def test_meetings_tab_lists_occurrences_and_the_agenda(meetings):
     assert meetings.occurrences.count() == 50
     assert meetings.selected() == ("alignment", TODAY)  # the first one from today
     assert _agenda_lines(meetings) == [
-        "Open gaps by team (2)",
-        "  Nurture of Field Mobile: silence over the limit for 1 cohort",
+        "Open gaps by team (6)",
         "  Qualification of Analytics Suite unowned for 2 cohorts",
+        "  Nurture of Field Mobile: silence over the limit for 1 cohort",
+        "  Nurture of Field Mobile: no asset in the content library",
+        "  Sales qualified of Field Mobile: no asset in the content library",
+        "  Onboarding of Analytics Suite: no asset in the content library",
+        "  Marketing qualified of Field Mobile: no asset in the content library",
         "Requests late or at risk (0)",
         "Weeks over capacity (1)",
         "  Account executives: week 2027-W15, 48.9 leads for capacity 45",
+        "Assets running out (0)",
         "Plan versus actuals (0)",
     ]
 

@@ -81,7 +81,7 @@ def test_clicking_a_bar_shows_the_teams_week_in_the_calendar(qtbot, chart, contr
     assert calendar.view() == "week"
     assert calendar.period() == (date(2027, 3, 1), date(2027, 3, 7))
     assert calendar.filter().teams == {"ae"}
-    assert len(calendar.visible_occurrences()) == 5
+    assert len(calendar.visible_occurrences()) == 6  # 5 touches and the alignment meeting
 
 
 def test_follows_edits(qtbot, chart, controller):

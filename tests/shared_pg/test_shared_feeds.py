@@ -175,7 +175,7 @@ def test_a_viewer_login_can_serve_the_feeds(shared_url, pg_db, capsys):
     try:
         answer = TestClient(create_app(service)).get(f"/feeds/{secret}/sdr.ics")
         assert answer.status_code == 200
-        assert answer.content.count(b"BEGIN:VEVENT") == 143  # the demo plan's sdr feed
+        assert answer.content.count(b"BEGIN:VEVENT") == 193  # the sdr feed: 143 + 50 meetings
     finally:
         service.close()
 
