@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
 from sqlmodel import create_engine
 
-from cadence.formats.plan_json import plan_to_dict
+from cadence.formats.plan_json import plan_to_dict, validate_plan
 from cadence.model import Plan
 from cadence.store.shared.objects import (
     BOOKKEEPING,
@@ -233,7 +233,9 @@ class SharedPlan:
         if self._plan is None:
             self.load()
         data = plan_to_dict(plan)
-        build_plan(data)  # one validation path: nothing invalid reaches the server
+        # One validation path: nothing invalid reaches the server. An edit of some
+        # products only re-checks those (as the .cadence document does).
+        validate_plan(plan, since=self._plan)
         new = plan_objects(data)
         old = self._base
         added = frozenset(new.keys() - old.keys())
