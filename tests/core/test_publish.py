@@ -176,16 +176,23 @@ def test_radicale_follows_the_plan_through_add_move_delete(radicale, demo_file, 
             assert int(event["SEQUENCE"]) == 1 and etag != held[uid][0]
         elif uid in held:
             assert int(event["SEQUENCE"]) == 0 and etag == held[uid][0]
-    # 4. Delete a touch: its events are gone from the server.
+    # 4. Delete a touch: its events are gone from the server; the alignment meetings
+    # whose agenda lists other gaps without it are replaced (the agenda is their text).
+    before = _sdr_contents(demo_file, tmp_path)
     _edit(demo_file, lambda d: d["products"][1].update(
         touches=[t for t in d["products"][1]["touches"] if t["id"] != "intro-call"]
     ))  # fmt: skip
     gone = {uid for uid in after if ".billing.intro-call." in uid}
     assert gone
+    agendas = {
+        uid for uid, content in _sdr_contents(demo_file, tmp_path).items()
+        if before.get(uid) not in (None, content)
+    }  # fmt: skip
+    assert agendas and all(".broadcast.alignment." in uid for uid in agendas)
     radicale.methods.clear()
     message = _publish(demo_file, collection, capsys)
-    assert f": 0 added, 0 changed, {len(gone)} removed," in message
-    assert radicale.writes() == ["DELETE"] * len(gone)
+    assert f": 0 added, {len(agendas)} changed, {len(gone)} removed," in message
+    assert sorted(radicale.writes()) == ["DELETE"] * len(gone) + ["PUT"] * len(agendas)
     assert set(radicale.events(collection)) == set(after) - gone
     # 5. And again: no writes.
     radicale.methods.clear()
