@@ -51,10 +51,12 @@ def application() -> QApplication:
 
 def keep_caches() -> None:
     """What the app keeps between runs to start sooner: the holiday facts (no import
-    of the `holidays` package's ~250 countries at every start)."""
+    of the `holidays` package's ~250 countries at every start) and the built demo
+    document (copied, not rebuilt, for each fresh demo)."""
     from cadence import holiday_cache
 
     holiday_cache.use_folder(documents.cache_dir())
+    documents.demo_template_folder = documents.cache_dir()
 
 
 def empty_plan(today: date) -> Plan:

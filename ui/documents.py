@@ -275,10 +275,56 @@ def create(path: Path, plan: Plan) -> Opened:
     return Opened(plan, path, doc)
 
 
+#: Where a built demo document is kept between starts (None: build it each time); set by
+#: ``ui.app.keep_caches`` for the app, left None in tests and the command line.
+demo_template_folder: Path | None = None
+
+
+def _demo_template() -> Path | None:
+    """The cached demo document of this demo plan and store schema (None: no cache kept)."""
+    if demo_template_folder is None:
+        return None
+    import hashlib
+
+    from cadence.demo import demo_plan_text
+    from cadence.store.tables import SCHEMA_VERSION
+
+    key = hashlib.sha256(f"{SCHEMA_VERSION}\n{demo_plan_text()}".encode()).hexdigest()[:16]
+    return demo_template_folder / f"demo-{key}.cadence"
+
+
+def _write_demo(path: Path) -> None:
+    """Write the demo document at ``path``: a copy of the cached one when there is one
+    (building it costs a fifth of a start), else built, then kept for the next start.
+    The copy goes through a temporary file, so ``path`` is never half-written."""
+    import shutil
+
+    from cadence.demo import demo_plan
+    from cadence.store import save_plan_document
+
+    template = _demo_template()
+    if template is not None and template.is_file():
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            shutil.copyfile(template, partial)
+            os.replace(partial, path)
+            return
+        except OSError:
+            partial.unlink(missing_ok=True)
+    save_plan_document(demo_plan(), path)
+    if template is not None:
+        try:  # a cache: when it cannot be kept, the next start builds the demo again
+            template.parent.mkdir(parents=True, exist_ok=True)
+            partial = template.with_name(f".{template.name}.partial")
+            shutil.copyfile(path, partial)
+            os.replace(partial, template)
+        except OSError:
+            pass
+
+
 def fresh_demo(folder: Path | None = None) -> Path:
     """A fresh copy of the demo plan in the data folder (next free name if in use)."""
-    from cadence.demo import demo_plan
-    from cadence.store import DocumentLocked, StoreError, open_document, save_plan_document
+    from cadence.store import DocumentLocked, StoreError, open_document
 
     folder = folder or data_dir()
     path = folder / DEMO_NAME
@@ -292,7 +338,7 @@ def fresh_demo(folder: Path | None = None) -> Path:
             n += 1
         except (StoreError, OSError):  # damaged, or not a Cadence document: replace it
             break
-    save_plan_document(demo_plan(), path)
+    _write_demo(path)
     return path
 
 
