@@ -137,6 +137,8 @@ class DocumentController(QObject):
         self.read_only_reason: str = ""
         #: (plan, new plan) -> why this login may not make the edit, or None (shared-plan roles)
         self.edit_policy: Callable[[Plan, Plan], str | None] | None = None
+        #: why this login may change requests only, not the plan's structure ("" : it may)
+        self.structure_locked: str = ""
         self.last_saved: datetime | None = None
         self.last_error: str | None = None
         # Injectable so tests need no real clock.
@@ -238,6 +240,7 @@ class DocumentController(QObject):
         self.document = document
         self.read_only = bool(document is not None and document.read_only)
         self.edit_policy = None  # a shared plan's window sets its login's policy again
+        self.structure_locked = ""
         self.path = Path(path) if path is not None else None
         self.plan = plan
         self.last_saved = None
@@ -256,6 +259,7 @@ class DocumentController(QObject):
         self.document = document
         self.read_only = document.read_only
         self.edit_policy = None
+        self.structure_locked = ""
         self.path = Path(path)
         self.undo_stack.setClean()
         self.sig_document_changed.emit()

@@ -333,6 +333,7 @@ class LiveLink(QObject):
         if member.role == "sales":
             team = member.team
             c.edit_policy = lambda old, new: sales_refusal(old, new, team)
+            c.structure_locked = member.reason
             for _, action in self._guarded:
                 action.setToolTip(member.reason)
                 action.setStatusTip(member.reason)

@@ -338,6 +338,16 @@ class SidePanel(QWidget):
         self.delete_button = _small_button("delete", "Delete the selected product…")
         self.up_button = _small_button("up", "Move the product up (Alt+Up)")
         self.down_button = _small_button("down", "Move the product down (Alt+Down)")
+        self._button_tips = {
+            b: b.toolTip()
+            for b in (
+                self.add_button,
+                self.duplicate_button,
+                self.delete_button,
+                self.up_button,
+                self.down_button,
+            )
+        }
         self.add_button.clicked.connect(self.add_product)
         self.duplicate_button.clicked.connect(self.duplicate_product)
         self.delete_button.clicked.connect(self.confirm_delete_product)
@@ -392,6 +402,7 @@ class SidePanel(QWidget):
             lst.setUniformItemSizes(True)
 
         controller.sig_plan_changed.connect(self._on_plan_changed)
+        controller.sig_document_changed.connect(self._update_buttons)
         self._fill_side_lists()
         self._update_buttons()
 
@@ -437,7 +448,12 @@ class SidePanel(QWidget):
     def _update_buttons(self) -> None:
         row = self.products.currentIndex().row()
         self._last_row = row
-        editable = not self.controller.read_only
+        c = self.controller
+        editable = not c.read_only and not c.structure_locked
+        # Off for a reason (read-only, disconnected, a sales login): the tooltip says it.
+        reason = c.read_only_reason if c.read_only else c.structure_locked
+        for button, tip in self._button_tips.items():
+            button.setToolTip(reason or tip)
         has = row >= 0
         self.add_button.setEnabled(editable)
         self.duplicate_button.setEnabled(editable and has)

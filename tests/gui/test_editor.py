@@ -337,3 +337,22 @@ def test_header_labels_take_the_width_before_the_blank_between_them(qtbot, edito
     qtbot.waitUntil(lambda: facts.width() == facts.sizeHint().width())
     assert chip.width() == chip.sizeHint().width()
     assert blank() > 100
+
+
+def test_product_buttons_are_off_with_the_reason_while_edits_are_not_allowed(qtbot, controller):
+    side = SidePanel(controller)
+    qtbot.addWidget(side)
+    side.select_product("billing")
+    buttons = (side.add_button, side.duplicate_button, side.delete_button, side.up_button)
+    assert all(b.isEnabled() for b in buttons)
+    controller.set_read_only(True, "Disconnected from the server: edits are off")
+    assert not any(b.isEnabled() for b in buttons)
+    assert side.add_button.toolTip() == "Disconnected from the server: edits are off"
+    controller.set_read_only(False)
+    assert all(b.isEnabled() for b in buttons)
+    assert side.add_button.toolTip() == "Add a product"
+    # A sales login on a shared plan: requests only (the window sets the reason).
+    controller.structure_locked = "ae (sales): you edit your team's requests only"
+    controller.sig_document_changed.emit()
+    assert not any(b.isEnabled() for b in buttons)
+    assert side.delete_button.toolTip() == "ae (sales): you edit your team's requests only"
