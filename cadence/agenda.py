@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from cadence.content import assets_running_out
@@ -124,6 +125,11 @@ class AgendaContext:
         team = self.plan.team(team_id)
         return team.name if team else "No team"
 
+    @cached_property
+    def stage_owners(self) -> dict[tuple[str, str], str | None]:
+        """The owning team of each (product id, stage id): looked up once, not per gap."""
+        return {(p.id, s.id): s.owner for p in self.plan.products for s in p.stages}
+
 
 # --- which broadcasts are meetings, and when ---------------------------------------------
 
@@ -157,13 +163,11 @@ def _names(plan: Plan, product_id: str | None, stage_id: str | None) -> tuple[st
     )
 
 
-def _owning_team(plan: Plan, g: Gap) -> str | None:
+def _owning_team(ctx: AgendaContext, g: Gap) -> str | None:
     """The gap's team, else the team that owns its stage (None: unowned)."""
     if g.team is not None or g.kind == "unowned":
         return g.team
-    product = plan.product(g.product)
-    stage = product.stage(g.stage or "") if product else None
-    return stage.owner if stage else None
+    return ctx.stage_owners.get((g.product or "", g.stage or ""))
 
 
 def _cohorts(n: int) -> str:
@@ -194,7 +198,7 @@ def gaps_section(ctx: AgendaContext) -> AgendaSection:
     for g in ctx.overlapping(ctx.gaps):
         if g.kind not in OPEN_GAP_KINDS:
             continue
-        team = _owning_team(ctx.plan, g) or ""
+        team = _owning_team(ctx, g) or ""
         groups.setdefault((team, g.product or "", g.stage or "", g.kind), []).append(g)
     order = {t.id: i for i, t in enumerate(ctx.plan.teams)}
     entries = []
