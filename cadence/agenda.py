@@ -26,10 +26,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from cadence.content import assets_running_out
-from cadence.model import ActionItem, Broadcast, Gap, Occurrence, Plan, Schedule
+from cadence.gcpause import gc_paused
+from cadence.model import ActionItem, Broadcast, Gap, Occurrence, Plan, Product, Schedule
 
 __all__ = [
     "SECTIONS",
@@ -124,6 +126,16 @@ class AgendaContext:
         team = self.plan.team(team_id)
         return team.name if team else "No team"
 
+    @cached_property
+    def products(self) -> dict[str, Product]:
+        """The plan's products by id: looked up once per agenda, not per gap."""
+        return {p.id: p for p in self.plan.products}
+
+    @cached_property
+    def stage_owners(self) -> dict[tuple[str, str], str | None]:
+        """The owning team of each (product id, stage id): looked up once, not per gap."""
+        return {(p.id, s.id): s.owner for p in self.plan.products for s in p.stages}
+
 
 # --- which broadcasts are meetings, and when ---------------------------------------------
 
@@ -149,21 +161,19 @@ def _period_end(dates: Sequence[date], day: date, plan_end: date) -> date:
 # --- the sections ----------------------------------------------------------------------
 
 
-def _names(plan: Plan, product_id: str | None, stage_id: str | None) -> tuple[str, str]:
-    product = plan.product(product_id)
+def _names(ctx: AgendaContext, product_id: str | None, stage_id: str | None) -> tuple[str, str]:
+    product = ctx.products.get(product_id or "")
     stage = product.stage(stage_id or "") if product else None
     return (product.name if product else product_id or ""), (
         stage.name if stage else stage_id or ""
     )
 
 
-def _owning_team(plan: Plan, g: Gap) -> str | None:
+def _owning_team(ctx: AgendaContext, g: Gap) -> str | None:
     """The gap's team, else the team that owns its stage (None: unowned)."""
     if g.team is not None or g.kind == "unowned":
         return g.team
-    product = plan.product(g.product)
-    stage = product.stage(g.stage or "") if product else None
-    return stage.owner if stage else None
+    return ctx.stage_owners.get((g.product or "", g.stage or ""))
 
 
 def _cohorts(n: int) -> str:
@@ -194,7 +204,7 @@ def gaps_section(ctx: AgendaContext) -> AgendaSection:
     for g in ctx.overlapping(ctx.gaps):
         if g.kind not in OPEN_GAP_KINDS:
             continue
-        team = _owning_team(ctx.plan, g) or ""
+        team = _owning_team(ctx, g) or ""
         groups.setdefault((team, g.product or "", g.stage or "", g.kind), []).append(g)
     order = {t.id: i for i, t in enumerate(ctx.plan.teams)}
     entries = []
@@ -202,7 +212,7 @@ def gaps_section(ctx: AgendaContext) -> AgendaSection:
         groups, key=lambda k: (order.get(k[0], len(order)), k[1], k[2], OPEN_GAP_KINDS.index(k[3]))
     ):
         group = groups[(team, product_id, stage_id, kind)]
-        product, stage = _names(ctx.plan, product_id, stage_id)
+        product, stage = _names(ctx, product_id, stage_id)
         entries.append(
             AgendaEntry(
                 text=_gap_text(ctx, kind, product, stage, group),
@@ -219,7 +229,7 @@ def _request_entry(ctx: AgendaContext, slot: Any) -> AgendaEntry | None:
     q = ctx.plan.request(slot.request)
     if q is None or q.status not in OPEN_STATUSES:
         return None
-    product, stage = _names(ctx.plan, q.product, q.stage)
+    product, stage = _names(ctx, q.product, q.stage)
     where = f"{q.title} ({product}, {stage})"
     if not slot.fits and slot.delivery >= ctx.start:
         text = (
@@ -495,4 +505,5 @@ def agenda_descriptions(
 
         gaps = check(plan, schedule)
     book = AgendaBook(plan, schedule, gaps)
-    return {o.uid: agenda_text(book.agenda(o.touch, o.date), plan) for o in chosen}
+    with gc_paused():  # tens of thousands of entries, no cycles (see cadence.gcpause)
+        return {o.uid: agenda_text(book.agenda(o.touch, o.date), plan) for o in chosen}

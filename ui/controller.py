@@ -33,6 +33,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cadence.engine import occurrence_sort_key
+from cadence.gcpause import LongLivedFreezer
 from cadence.model import Gap, Occurrence, Plan, Product, Schedule
 from ui.replan import Replanner, preview_gaps
 
@@ -157,6 +158,8 @@ class DocumentController(QObject):
         # live below ~60 ms and previews locally (applying on release) above.
         self.edit_ms: float = 0.0
         self._merge_serial = 1000
+        # A large plan's results stay out of full collections (no 200 ms pause mid-edit).
+        self._freezer = LongLivedFreezer()
         self._replan()
 
     # -- the contract ----------------------------------------------------------
@@ -268,6 +271,7 @@ class DocumentController(QObject):
         if self.document is not None:
             self.document.close()
             self.document = None
+        self._freezer.thaw()
 
     @property
     def display_name(self) -> str:
@@ -398,6 +402,7 @@ class DocumentController(QObject):
         self._occurrences = None
         self._agendas = None
         self.sig_schedule_changed.emit()
+        self._freezer.settle(len(self.schedule.touches))
 
 
 __all__ = ["DocumentController", "NavTarget", "PlanEdit", "first_error"]

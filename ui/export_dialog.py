@@ -109,7 +109,10 @@ def run_export(
 
         # The UI may read the clock: new and changed events are stamped now (RFC 5545).
         now = datetime.now(UTC).replace(microsecond=0)
-        result = export_ics(job.plan, job.schedule, job.gaps, job.path, now=now, **options)
+        # The window's gaps are the plan's whole check: the agendas need not check again.
+        result = export_ics(
+            job.plan, job.schedule, job.gaps, job.path, now=now, plan_gaps=job.gaps, **options
+        )
         noun = "event"
     elif job.format == "csv":
         from cadence.formats.csv_export import export_csv

@@ -1111,6 +1111,7 @@ def export_ics(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     only_products: Iterable[str] | None = None,
+    plan_gaps: Sequence[Gap] | None = None,
 ) -> ExportResult:
     """Export the schedule (filtered) as an .ics file or to a binary stream.
 
@@ -1130,7 +1131,9 @@ def export_ics(
     reminder that long before each manual touch. ``holiday_language`` names
     the holidays that moved a touch ("en_US"; default: the country's language).
     ``only_products`` keeps only these products' touches (``--signed-off-only``).
-    Each internal meeting's occurrence carries its agenda (:mod:`cadence.agenda`).
+    Each internal meeting's occurrence carries its agenda (:mod:`cadence.agenda`), made
+    from ``plan_gaps``: every gap of the plan (:func:`cadence.gaps.check`) when the
+    caller has them (None: checked here, only when meetings are exported).
     """
     selection = ExportFilter(team, product, start, end, parse_include(include))
     selection.check(plan)
@@ -1159,7 +1162,7 @@ def export_ics(
     options = dict(
         name=title, revision=revision, team_color=color, alarm=alarm,
         holiday_language=holiday_language, progress=progress, cancel=cancel,
-        agendas=agenda_descriptions(plan, schedule, occurrences),
+        agendas=agenda_descriptions(plan, schedule, occurrences, plan_gaps),
     )  # fmt: skip
 
     def result(counts: tuple[int, int, int], path: Path | None) -> ExportResult:

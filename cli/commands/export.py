@@ -90,6 +90,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 plan, planned, gaps, target, include=include, name=args.name,
                 keep_sequence=not args.no_sequence, **_ics_options(args), **options,
                 only_products=_signed_off_products(plan) if args.signed_off_only else None,
+                plan_gaps=gaps if "gaps" in include else None,  # the agendas need not check again
             )  # fmt: skip
         if to_stdout:
             sys.stdout.buffer.flush()

@@ -199,6 +199,24 @@ def test_participants_see_the_meeting_with_its_agenda_in_their_exports():
     ) in week_15
 
 
+def test_an_export_that_has_the_gaps_gives_them_to_the_agendas():
+    plan = demo_plan()
+    planned = schedule(plan)
+    gaps = check(plan, planned)
+    checked_here = ics_bytes(plan, planned, team="sdr")
+    assert ics_bytes(plan, planned, team="sdr", plan_gaps=gaps) == checked_here
+    # The agendas read the gaps given (none here), not a second check of their own.
+    week_15 = next(
+        e
+        for e in _alignment_events(ics_bytes(plan, planned, team="sdr", plan_gaps=[]))
+        if "UID:northwind-2027.broadcast.alignment.14@" in e
+    )
+    assert (
+        "Participants: Marketing\\, Sales development\\, Account executives\\n"
+        "\\nAgenda (2027-04-12 to 2027-04-18)\\nNothing open.\\n"
+    ) in week_15
+
+
 def test_participants_are_no_contact_for_any_lead():
     plan = demo_plan()
     alone = replace(

@@ -1,0 +1,42 @@
+"""The collector policy for a large plan's results (cadence.gcpause)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from cadence.gcpause import FREEZE_FROM_OCCURRENCES, THAW_EVERY, LongLivedFreezer
+
+
+@pytest.fixture
+def thawed():
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_a_small_plan_freezes_nothing(thawed):
+    freezer = LongLivedFreezer()
+    freezer.settle(FREEZE_FROM_OCCURRENCES - 1)
+    assert (freezer.frozen, gc.get_freeze_count()) == (0, 0)
+
+
+def test_a_large_plan_keeps_what_is_alive_out_of_collections_until_thawed(thawed):
+    freezer = LongLivedFreezer()
+    kept = [[i] for i in range(1000)]  # 1000 tracked lists alive
+    freezer.settle(100_000)
+    assert freezer.frozen == 1
+    assert gc.get_freeze_count() > 1000
+    freezer.thaw()
+    assert (freezer.frozen, gc.get_freeze_count()) == (0, 0)
+    assert len(kept) == 1000
+
+
+def test_everything_is_thawed_once_every_hundred_freezes(thawed):
+    freezer = LongLivedFreezer()
+    for _ in range(THAW_EVERY):
+        freezer.settle(100_000)
+    assert freezer.frozen == 100
+    freezer.settle(100_000)  # thaws, then freezes again
+    assert freezer.frozen == 1
