@@ -350,12 +350,15 @@ def broadcast_schedule(
     (in plan order) of ``leads[product id][day]`` (see :func:`leads_on`)."""
     horizon = _Horizon.of(plan)
     out = BroadcastSchedule()
+    # The leads of the products each broadcast reaches, in plan order (the sum's order).
+    reached: dict[str, list[Mapping[int, float]]] = {}
     for d in dates:
         b = d.broadcast
+        if b.id not in reached:
+            reached[b.id] = [leads[p.id] for p in plan.products if reaches(b, p.id)]
         total = 0.0
-        for p in plan.products:
-            if reaches(b, p.id):
-                total += leads[p.id].get(d.day, 0.0)
+        for leads_of in reached[b.id]:
+            total += leads_of.get(d.day, 0.0)
         uid = broadcast_uid(plan.id, b.id, d.index)
         shared = (b.time, None, None, None, b.id, b.name, b.channel, b.owner, b.automated, total)
         if d.final is None:

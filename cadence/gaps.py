@@ -39,7 +39,9 @@ __all__ = [
     "CohortJourney",
     "Loads",
     "ProductGaps",
+    "capacity_gap",
     "capacity_gaps",
+    "capacity_teams",
     "check",
     "cohort_journeys",
     "gap_bucket",
@@ -412,10 +414,29 @@ def weekly_loads(touches: Iterable[Occurrence]) -> Loads:
     return loads
 
 
+def capacity_gap(plan: Plan, team: Team, monday: int, leads: Iterable[float]) -> Gap | None:
+    """One team's ISO week starting on ``monday``: a gap when its load (the sum of the
+    ``leads`` of its non-automated touches, 2 decimals) is above the team's capacity
+    that week (:func:`week_capacity`)."""
+    load = round(math.fsum(leads), 2)
+    cap = week_capacity(plan, team, team_working_days(plan, team.id), monday)
+    if load <= cap:
+        return None
+    first, last = date.fromordinal(monday), date.fromordinal(monday + 6)
+    year, week, _ = first.isocalendar()
+    message = f"{team.name}: {load:g} leads in week {year}-W{week:02d}, capacity {cap:g}"
+    return Gap("capacity", None, None, None, team.id, first, last, message, load, cap)
+
+
+def capacity_teams(plan: Plan) -> dict[str, Team]:
+    """The teams with a ``weekly_capacity`` (only their weeks are checked), by id."""
+    return {t.id: t for t in plan.teams if t.weekly_capacity is not None}
+
+
 def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
-    """Per team and ISO week: the load of its non-automated touches (the sum of their
-    expected leads, 2 decimals) when above the team's ``weekly_capacity``."""
-    capacity = {t.id: t for t in plan.teams if t.weekly_capacity is not None}
+    """Per team and ISO week (in that order): :func:`capacity_gap` of the products'
+    ``loads`` (see :func:`weekly_loads`) summed."""
+    capacity = capacity_teams(plan)
     total: dict[tuple[str, int], list[float]] = {}
     for product_loads in loads:
         for key, leads in product_loads.items():
@@ -423,16 +444,9 @@ def capacity_gaps(plan: Plan, loads: Iterable[Loads]) -> list[Gap]:
                 total.setdefault(key, []).extend(leads)
     found = []
     for (team_id, monday), leads in sorted(total.items()):
-        load = round(math.fsum(leads), 2)
-        team = capacity[team_id]
-        cap = week_capacity(plan, team, team_working_days(plan, team_id), monday)
-        if load <= cap:
-            continue
-        first, last = date.fromordinal(monday), date.fromordinal(monday + 6)
-        year, week, _ = first.isocalendar()
-        name = team.name
-        message = f"{name}: {load:g} leads in week {year}-W{week:02d}, capacity {cap:g}"
-        found.append(Gap("capacity", None, None, None, team_id, first, last, message, load, cap))
+        gap = capacity_gap(plan, capacity[team_id], monday, leads)
+        if gap is not None:
+            found.append(gap)
     return found
 
 

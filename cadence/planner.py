@@ -10,9 +10,11 @@ checks this after random edits), keeping per product:
 * its gaps and weekly loads (:func:`cadence.gaps.product_gaps`), which also need
   the same rules, teams and broadcasts.
 
-Broadcast leads and capacity gaps are re-summed on every update (they are
-cheap and depend on every product); the calendar and the gap list are merged
-from the per-product pieces when first read (their lengths are known at once).
+Broadcast leads are re-summed on every update (they depend on every product);
+the capacity gaps are kept per team and week (:class:`CapacityWeeks`): an edit
+re-sums only the weeks the changed products' loads touch. The calendar and the
+gap list are merged from the per-product pieces when first read (their lengths
+are known at once).
 """
 
 from __future__ import annotations
@@ -158,6 +160,64 @@ class MergedEntries(Sequence[T]):
         return f"MergedEntries({self._length} entries)"
 
 
+class CapacityWeeks:
+    """The capacity gaps (:func:`cadence.gaps.capacity_gap`), kept per (team, week).
+
+    After an edit only the weeks in the loads of the products whose loads changed
+    (before or after the edit) are summed and checked again, over every product;
+    a change of the teams or the calendar checks every week. The gap list and its
+    buckets stay the same objects while no week's gap changed (views compare them
+    by identity).
+    """
+
+    def __init__(self) -> None:
+        self._key: Any = None
+        self._loads: dict[str, gaps.Loads] = {}
+        self._weeks: dict[tuple[str, int], Gap] = {}
+        self.gaps: list[Gap] = []
+        self.buckets: dict[int, list[Gap]] = {}
+
+    def update(self, plan: Plan, loads: dict[str, gaps.Loads]) -> list[Gap]:
+        """The capacity gaps of ``plan`` given each product's weekly loads (by product id)."""
+        key = (engine.calendar_key(plan), plan.teams)
+        changed = key != self._key
+        if changed:
+            self._key, self._weeks = key, {}
+            weeks = {week for product_loads in loads.values() for week in product_loads}
+        else:
+            weeks = self._changed_weeks(loads)
+        self._loads = loads
+        teams = gaps.capacity_teams(plan)
+        for week in weeks:
+            team = teams.get(week[0])
+            gap = None
+            if team is not None:
+                leads = [x for product_loads in loads.values() for x in product_loads.get(week, ())]
+                gap = gaps.capacity_gap(plan, team, week[1], leads)
+            if gap != self._weeks.get(week):
+                changed = True
+                if gap is None:
+                    del self._weeks[week]
+                else:
+                    self._weeks[week] = gap
+        if changed:
+            self.gaps = [self._weeks[week] for week in sorted(self._weeks)]
+            self.buckets = {}
+            for g in self.gaps:
+                self.buckets.setdefault(gaps.gap_bucket(g), []).append(g)
+        return self.gaps
+
+    def _changed_weeks(self, loads: dict[str, gaps.Loads]) -> set[tuple[str, int]]:
+        """The weeks of the products whose loads are other objects than last time."""
+        weeks: set[tuple[str, int]] = set()
+        for pid in {*loads, *self._loads}:
+            before, after = self._loads.get(pid), loads.get(pid)
+            if before is not after:
+                weeks.update(before or ())
+                weeks.update(after or ())
+        return weeks
+
+
 @dataclass
 class _Cached:
     key: Any
@@ -201,6 +261,7 @@ class Planner:
         self._gaps: dict[str, list[_Cached]] = {}
         self._broadcast_key: Any = None
         self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
+        self._capacity = CapacityWeeks()
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""
@@ -210,6 +271,7 @@ class Planner:
     def _update(self, plan: Plan, with_gaps: bool) -> Replan:
         if plan.end < plan.start:
             self._schedules, self._leads, self._gaps = {}, {}, {}
+            self._capacity = CapacityWeeks()
             return Replan(Schedule(()), ())
         products = sorted(plan.products, key=lambda p: p.id)
         pieces, rescheduled = self._product_schedules(plan, products)
@@ -218,7 +280,8 @@ class Planner:
         if not with_gaps:
             return Replan(result, (), rescheduled)
         parts, rechecked = self._product_gaps(plan, products, pieces, sent)
-        capacity = gaps.capacity_gaps(plan, [part.loads for part in parts])
+        loads = {p.id: part.loads for p, part in zip(products, parts, strict=True)}
+        capacity = self._capacity.update(plan, loads)
         return self._gap_result(result, products, parts, capacity, rescheduled, rechecked)
 
     def _product_schedules(
@@ -312,12 +375,9 @@ class Planner:
         rechecked: tuple[str, ...],
     ) -> Replan:
         """The gap list merged from the products' and the capacity gaps, with the counts."""
-        wide: dict[int, list[Gap]] = {}
-        for g in capacity:
-            wide.setdefault(gaps.gap_bucket(g), []).append(g)
         ids = [p.id for p in products]
         sources: Sources[Gap] = [
-            ("", wide),
+            ("", self._capacity.buckets),
             *zip(ids, (part.buckets for part in parts), strict=True),
         ]
         self._gap_list.update(sources)

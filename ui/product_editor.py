@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QFocusEvent, QFont, QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -242,6 +242,39 @@ class ToolRow(QWidget):
         for button in self.buttons:
             button.setToolButtonStyle(style)
         super().resizeEvent(event)
+
+
+#: text this much narrower than the widest (px) may still need the widest cell
+TEXT_SLACK = 4
+
+
+def content_width(table: QTableView, column: int) -> int:
+    """The width ``table.sizeHintForColumn(column)`` gives, from a few delegate size hints.
+
+    A column's cells differ in their text (icons and check boxes are the same on
+    each row of a column), so only the cells whose text is the widest (within
+    :data:`TEXT_SLACK` px: the delegate lays text out a little differently) are
+    measured by the delegate; Qt's own hint asks every cell for every role (~2,000
+    calls to ``data()`` for a product's touches, half of a product switch).
+    """
+    model = table.model()
+    widths: dict[int, int] = {}
+    for row in range(model.rowCount()):
+        if table.isRowHidden(row):
+            continue
+        index = model.index(row, column)
+        font = index.data(Qt.ItemDataRole.FontRole)
+        metrics = QFontMetrics(font) if isinstance(font, QFont) else table.fontMetrics()
+        widths[row] = metrics.horizontalAdvance(str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+    if not widths:
+        return 0
+    widest = max(widths.values())
+    hint = max(
+        table.sizeHintForIndex(model.index(row, column)).width()
+        for row, width in widths.items()
+        if width >= widest - TEXT_SLACK
+    )
+    return hint + 1 if table.showGrid() else hint
 
 
 class ProductEditor(QWidget):
@@ -485,7 +518,7 @@ class ProductEditor(QWidget):
             # width left, and feeding that back in widened it on every product switch
             # until its right-aligned gap counts scrolled out of view.
             for col in range(header.count() - 1):
-                hint = max(table.sizeHintForColumn(col), header.sectionSizeHint(col))
+                hint = max(content_width(table, col), header.sectionSizeHint(col))
                 header.resizeSection(col, max(56, min(260, hint + 14)))
 
     def _on_plan_changed(self, changes: Any) -> None:

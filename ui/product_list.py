@@ -320,6 +320,9 @@ class SidePanel(QWidget):
         self.products.setObjectName("productList")
         self.products.setModel(self.model)
         self.products.setItemDelegate(ProductDelegate(self.products))
+        # Every row has the delegate's one size: an edit repaints its product's row,
+        # not the whole list after laying every row out again.
+        self.products.setUniformItemSizes(True)
         self.products.setMouseTracking(True)
         self.products.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed
