@@ -20,6 +20,7 @@ are known at once).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -163,16 +164,18 @@ class MergedEntries(Sequence[T]):
 class CapacityWeeks:
     """The capacity gaps (:func:`cadence.gaps.capacity_gap`), kept per (team, week).
 
-    After an edit only the weeks in the loads of the products whose loads changed
-    (before or after the edit) are summed and checked again, over every product;
-    a change of the teams or the calendar checks every week. The gap list and its
-    buckets stay the same objects while no week's gap changed (views compare them
-    by identity).
+    The products' weekly loads are indexed by week; after an edit only the weeks in
+    the loads of the products whose loads changed (before or after the edit) are
+    summed and checked again; a change of the teams or the calendar checks every
+    week. The gap list and its buckets stay the same objects while no week's gap
+    changed (views compare them by identity).
     """
 
     def __init__(self) -> None:
         self._key: Any = None
         self._loads: dict[str, gaps.Loads] = {}
+        # (team id, Monday's ordinal) -> product id -> that product's leads that week
+        self._by_week: dict[tuple[str, int], dict[str, list[float]]] = {}
         self._weeks: dict[tuple[str, int], Gap] = {}
         self.gaps: list[Gap] = []
         self.buckets: dict[int, list[Gap]] = {}
@@ -182,17 +185,14 @@ class CapacityWeeks:
         key = (engine.calendar_key(plan), plan.teams)
         changed = key != self._key
         if changed:
-            self._key, self._weeks = key, {}
-            weeks = {week for product_loads in loads.values() for week in product_loads}
-        else:
-            weeks = self._changed_weeks(loads)
-        self._loads = loads
+            self._key, self._loads, self._by_week, self._weeks = key, {}, {}, {}
+        weeks = self._index(loads)
         teams = gaps.capacity_teams(plan)
-        for week in weeks:
+        for week in weeks if not changed else list(self._by_week):
             team = teams.get(week[0])
             gap = None
-            if team is not None:
-                leads = [x for product_loads in loads.values() for x in product_loads.get(week, ())]
+            if team is not None and week in self._by_week:
+                leads = chain.from_iterable(self._by_week[week].values())
                 gap = gaps.capacity_gap(plan, team, week[1], leads)
             if gap != self._weeks.get(week):
                 changed = True
@@ -207,14 +207,23 @@ class CapacityWeeks:
                 self.buckets.setdefault(gaps.gap_bucket(g), []).append(g)
         return self.gaps
 
-    def _changed_weeks(self, loads: dict[str, gaps.Loads]) -> set[tuple[str, int]]:
-        """The weeks of the products whose loads are other objects than last time."""
+    def _index(self, loads: dict[str, gaps.Loads]) -> set[tuple[str, int]]:
+        """Index the loads of the products whose loads are other objects than last time;
+        returns the weeks they had or have."""
         weeks: set[tuple[str, int]] = set()
         for pid in {*loads, *self._loads}:
             before, after = self._loads.get(pid), loads.get(pid)
-            if before is not after:
-                weeks.update(before or ())
-                weeks.update(after or ())
+            if before is after:
+                continue
+            for week in before or ():
+                weeks.add(week)
+                del self._by_week[week][pid]
+                if not self._by_week[week]:
+                    del self._by_week[week]
+            for week, leads in (after or {}).items():
+                weeks.add(week)
+                self._by_week.setdefault(week, {})[pid] = leads
+        self._loads = loads
         return weeks
 
 

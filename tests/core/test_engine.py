@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cadence import engine
+from cadence import engine, gaps
 from cadence.formats.plan_json import load_plan_json
-from cadence.model import Occurrence, Plan, touch_uid
+from cadence.model import Cohorts, Occurrence, Plan, touch_uid
 from cadence.planner import Planner
 
 PLANS = Path(__file__).parent / "plans"
@@ -278,6 +279,40 @@ def test_planner_finds_a_product_brought_back_as_it_was(monkeypatch):
     assert undone.rechecked == ("web",)
     assert undone.gaps_by_product.get("web") is before.gaps_by_product.get("web")
     assert undone.schedule == before.schedule
+
+
+def test_planner_checks_again_only_the_weeks_of_the_edited_products_loads(monkeypatch):
+    p = plan("gaps_capacity")  # sdr: capacity 40 a week
+    app = p.products[0]
+    web = replace(app, id="web", cohorts=Cohorts(dates=(date(2027, 1, 25),), size=40))
+    both = replace(p, products=(app, web))
+    planner = Planner()
+    before = planner.update(both)
+    assert [(g.start, g.load) for g in before.gaps_by_product[None]] == [
+        (date(2027, 1, 4), 60.0),
+        (date(2027, 1, 11), 50.0),
+        (date(2027, 1, 25), 50.0),
+    ]
+    weeks: list[date] = []
+    capacity_gap = gaps.capacity_gap
+
+    def counted(plan: Plan, team: Any, monday: int, leads: Any) -> Any:
+        weeks.append(date.fromordinal(monday))
+        return capacity_gap(plan, team, monday, leads)
+
+    monkeypatch.setattr(gaps, "capacity_gap", counted)
+    call = replace(web.touches[0], automated=True)  # web's call no longer loads sdr
+    edited = replace(both, products=(app, replace(web, touches=(call, *web.touches[1:]))))
+    after = planner.update(edited)
+    assert weeks == [date(2027, 1, 25)]  # the one week web's loads had
+    assert [(g.start, g.load) for g in after.gaps_by_product[None]] == [
+        (date(2027, 1, 4), 60.0),
+        (date(2027, 1, 11), 50.0),
+    ]
+    assert list(after.gaps) == list(Planner().update(edited).gaps)
+    # Loads summed again to the same gaps: the same list (views compare it by identity).
+    renamed = replace(edited, products=(replace(app, name="App 2"), edited.products[1]))
+    assert planner.update(renamed).gaps_by_product[None] is after.gaps_by_product[None]
 
 
 def test_planner_rechecks_every_product_when_the_rules_change():

@@ -570,7 +570,9 @@ def test_incremental_replanning_equals_planning_from_scratch(
 ) -> None:
     planner = Planner()
     planner.update(plan)
-    edit = data.draw(st.sampled_from(["stage", "touch", "remove", "add", "rules", "none"]))
+    edit = data.draw(
+        st.sampled_from(["stage", "touch", "remove", "add", "rules", "capacity", "none"])
+    )
     products = list(plan.products)
     if edit == "stage":
         p = products[0]
@@ -586,6 +588,9 @@ def test_incremental_replanning_equals_planning_from_scratch(
     edited = replace(plan, products=tuple(products))
     if edit == "rules":
         edited = replace(plan, rules=replace(plan.rules, min_spacing_days=3))
+    if edit == "capacity":  # every week of a team with a capacity is checked again
+        lower = [replace(t, weekly_capacity=1) if t.weekly_capacity else t for t in plan.teams]
+        edited = replace(plan, teams=tuple(lower))
     result = planner.update(edited)
     fresh = Planner().update(edited)
     assert result.schedule == fresh.schedule == engine.schedule(edited)
@@ -597,3 +602,5 @@ def test_incremental_replanning_equals_planning_from_scratch(
         assert result.rescheduled == (products[0].id,)
         assert set(result.rechecked) == {products[0].id}
     assert set(result.rescheduled) <= {p.id for p in products} | {p.id for p in plan.products}
+    # Undone: the kept results (and the capacity weeks summed again) equal a fresh plan's.
+    assert list(planner.update(plan).gaps) == list(Planner().update(plan).gaps)
