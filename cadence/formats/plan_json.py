@@ -96,6 +96,11 @@ def _product(p: Product) -> dict[str, Any]:
     return out
 
 
+def product_to_dict(p: Product) -> dict[str, Any]:
+    """One product as JSON-ready data (as :func:`plan_to_dict` writes it)."""
+    return _product(p)
+
+
 def _broadcast(b: Broadcast) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": b.id,

@@ -26,7 +26,7 @@ from sqlalchemy.schema import CreateTable
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
 from cadence.files import keep_mode
-from cadence.formats.plan_json import plan_to_dict, validate_plan
+from cadence.formats.plan_json import plan_to_dict, product_to_dict, validate_plan
 from cadence.model import Plan
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
@@ -415,41 +415,79 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
     assert row.pk is not None
     # Stages and touches in one statement each (no ORM object per row: an edit
     # rewrites one product, and this is the part of the save the user waits for).
-    stages = [
-        {
-            "product_pk": row.pk,
-            "position": i,
-            "stage_id": s["id"],
-            "name": s["name"],
-            "days": s["days"],
-            "owner": s["owner"],
-            "conversion": s["conversion"],
-            "max_silence_days": s.get("max_silence_days"),
-        }
-        for i, s in enumerate(p["stages"])
-    ]
-    touches = [
-        {
-            "product_pk": row.pk,
-            "position": i,
-            "touch_id": t["id"],
-            "name": t["name"],
-            "channel": t["channel"],
-            "owner": t["owner"],
-            "stage_id": t["stage"],
-            "offset_days": t["offset_days"],
-            "every_days": t["every_days"],
-            "time": t["time"],
-            "automated": t["automated"],
-            "roll": t.get("roll"),
-            "asset": t.get("asset"),
-        }
-        for i, t in enumerate(p["touches"])
-    ]
+    stages = [_stage_values(row.pk, i, s) for i, s in enumerate(p["stages"])]
+    touches = [_touch_values(row.pk, i, t) for i, t in enumerate(p["touches"])]
     if stages:
         session.execute(insert(StageRow), stages)
     if touches:
         session.execute(insert(TouchRow), touches)
+
+
+def _stage_values(product_pk: int, position: int, s: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a stage row."""
+    return {
+        "product_pk": product_pk,
+        "position": position,
+        "stage_id": s["id"],
+        "name": s["name"],
+        "days": s["days"],
+        "owner": s["owner"],
+        "conversion": s["conversion"],
+        "max_silence_days": s.get("max_silence_days"),
+    }
+
+
+def _touch_values(product_pk: int, position: int, t: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a touch row."""
+    return {
+        "product_pk": product_pk,
+        "position": position,
+        "touch_id": t["id"],
+        "name": t["name"],
+        "channel": t["channel"],
+        "owner": t["owner"],
+        "stage_id": t["stage"],
+        "offset_days": t["offset_days"],
+        "every_days": t["every_days"],
+        "time": t["time"],
+        "automated": t["automated"],
+        "roll": t.get("roll"),
+        "asset": t.get("asset"),
+    }
+
+
+def _write_changed_rows(session: Session, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Update only the stage and touch rows of a product that differ (an edit of a
+    stage's length writes one row). False, writing nothing, when the product's own
+    fields or its stages' or touches' ids or order changed: it is rewritten whole."""
+    if {k: v for k, v in old.items() if k not in ("stages", "touches")} != {
+        k: v for k, v in new.items() if k not in ("stages", "touches")
+    }:
+        return False
+    if [s["id"] for s in old["stages"]] != [s["id"] for s in new["stages"]]:
+        return False
+    if [t["id"] for t in old["touches"]] != [t["id"] for t in new["touches"]]:
+        return False
+    pk = session.exec(select(ProductRow.pk).where(ProductRow.product_id == new["id"])).first()
+    if pk is None:
+        return False
+    # Plain UPDATE statements (no ORM object holds these rows to keep in step).
+    rows = session.connection()
+    for i, (before, after) in enumerate(zip(old["stages"], new["stages"], strict=True)):
+        if before != after:
+            rows.execute(
+                update(StageRow)
+                .where(col(StageRow.product_pk) == pk, col(StageRow.stage_id) == after["id"])
+                .values(**_stage_values(pk, i, after))
+            )
+    for i, (before, after) in enumerate(zip(old["touches"], new["touches"], strict=True)):
+        if before != after:
+            rows.execute(
+                update(TouchRow)
+                .where(col(TouchRow.product_pk) == pk, col(TouchRow.touch_id) == after["id"])
+                .values(**_touch_values(pk, i, after))
+            )
+    return True
 
 
 def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
@@ -758,7 +796,16 @@ def _check_booleans(session: Session) -> None:
 
 
 def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Changes) -> None:
-    """Write the parts of ``plan`` that ``changes`` names (inside the caller's transaction)."""
+    """Write the parts of ``plan`` that ``changes`` names (inside the caller's transaction).
+
+    An edit of products only (the usual one) converts and writes just those
+    products, and of each only the stage and touch rows that differ."""
+    if _products_only(old, changes):
+        assert old is not None
+        if old.updated != plan.updated:
+            session.connection().execute(update(PlanRow).values(updated=_stamp(plan)))
+        _write_products(session, old, plan, changes.products)
+        return
     data = plan_to_dict(plan)
     if changes.settings or old is None:
         _write_settings(session, data)
@@ -789,6 +836,28 @@ def _write_changes(session: Session, old: Plan | None, plan: Plan, changes: Chan
     if changes.content:
         _write_content(session, data)
     _write_meeting_records(session, data, changes)
+
+
+def _products_only(old: Plan | None, changes: Changes) -> bool:
+    """Whether the edit changed or added products and nothing else (not their order)."""
+    return old is not None and changes == Changes(products=changes.products)
+
+
+def _stamp(plan: Plan) -> str | None:
+    """The plan's ``updated`` as the document stores it (as :func:`plan_to_dict` spells it)."""
+    return plan.updated.isoformat().replace("+00:00", "Z") if plan.updated is not None else None
+
+
+def _write_products(session: Session, old: Plan, plan: Plan, product_ids: frozenset[str]) -> None:
+    """Write these products of ``plan``: only their changed rows when they existed before
+    (:func:`_write_changed_rows`), else whole at their position."""
+    for position, product in enumerate(plan.products):
+        if product.id not in product_ids:
+            continue
+        new = product_to_dict(product)
+        before = old.product(product.id)
+        if before is None or not _write_changed_rows(session, product_to_dict(before), new):
+            _write_product(session, position, new)
 
 
 def _explain(exc: SQLAlchemyError) -> str:

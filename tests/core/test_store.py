@@ -105,6 +105,59 @@ def test_save_reports_what_changed(backend):
     assert backend.read_back().products[1].stages[0].days == 12
 
 
+def _rows(path: Path, table: str, key: str) -> dict[str, tuple[int, int]]:
+    """Each row of a stage or touch table: (product, its id) -> (pk, days or offset)."""
+    value = "days" if table == "stage" else "offset_days"
+    with sqlite3.connect(path) as conn:
+        found = conn.execute(
+            f"SELECT p.product_id, r.{key}, r.pk, r.{value} FROM {table} r "
+            "JOIN product p ON p.pk = r.product_pk"
+        ).fetchall()
+    return {f"{product}.{item}": (pk, n) for product, item, pk, n in found}
+
+
+def test_an_edit_of_one_stage_and_one_touch_rewrites_only_their_rows(tmp_path):
+    plan = demo_plan()
+    path = tmp_path / "p.cadence"
+    doc = create_document(path, plan)
+    stages, touches = _rows(path, "stage", "stage_id"), _rows(path, "touch", "touch_id")
+    billing = plan.products[1]
+    edited_billing = dataclasses.replace(
+        billing,
+        stages=(dataclasses.replace(billing.stages[0], days=12), *billing.stages[1:]),
+        touches=(dataclasses.replace(billing.touches[0], offset_days=2), *billing.touches[1:]),
+    )
+    edited = dataclasses.replace(plan, products=(plan.products[0], edited_billing, plan.products[2]))
+    assert doc.save(edited).products == frozenset({"billing"})
+    doc.close()
+    first_stage = f"billing.{billing.stages[0].id}"
+    first_touch = f"billing.{billing.touches[0].id}"
+    # The same rows (same keys), two values changed: nothing else was written again.
+    assert _rows(path, "stage", "stage_id") == {
+        **stages,
+        first_stage: (stages[first_stage][0], 12),
+    }
+    assert _rows(path, "touch", "touch_id") == {
+        **touches,
+        first_touch: (touches[first_touch][0], 2),
+    }
+    assert read_plan_file(path) == edited
+
+
+def test_a_product_whose_stages_change_order_is_written_whole(tmp_path):
+    plan = demo_plan()
+    path = tmp_path / "p.cadence"
+    doc = create_document(path, plan)
+    billing = plan.products[1]
+    swapped = dataclasses.replace(
+        billing, stages=(billing.stages[1], billing.stages[0], *billing.stages[2:])
+    )
+    edited = dataclasses.replace(plan, products=(plan.products[0], swapped, plan.products[2]))
+    doc.save(edited)
+    doc.close()
+    assert read_plan_file(path) == edited
+
+
 def test_removing_and_reordering_products(backend):
     plan = demo_plan()
     doc = backend.create(plan)
