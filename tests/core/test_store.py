@@ -127,7 +127,9 @@ def test_an_edit_of_one_stage_and_one_touch_rewrites_only_their_rows(tmp_path):
         stages=(dataclasses.replace(billing.stages[0], days=12), *billing.stages[1:]),
         touches=(dataclasses.replace(billing.touches[0], offset_days=2), *billing.touches[1:]),
     )
-    edited = dataclasses.replace(plan, products=(plan.products[0], edited_billing, plan.products[2]))
+    edited = dataclasses.replace(
+        plan, products=(plan.products[0], edited_billing, plan.products[2])
+    )
     assert doc.save(edited).products == frozenset({"billing"})
     doc.close()
     first_stage = f"billing.{billing.stages[0].id}"
