@@ -229,7 +229,10 @@ def nav_tab(gap: Gap) -> str:
 class _Node:
     """A group row (product or kind). Gap rows are not nodes: a kind node keeps its
     gaps in a list and a gap row's internalId encodes (kind node id, row), so a plan
-    with tens of thousands of gaps costs one list per group, not one object per gap."""
+    with tens of thousands of gaps costs one list per group, not one object per gap.
+
+    A kind group's gap rows reach the views when it is first opened (``fetched``,
+    see :meth:`GapTreeModel.canFetchMore`)."""
 
     id: int
     level: str  # "root" | "product" | "kind"
@@ -239,6 +242,7 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     count: int = 0
+    fetched: bool = False  # a kind group: its gap rows are in the model (it was opened)
 
 
 # internalId of a gap row: (kind node id << _LEAF_SHIFT) + row; group ids stay below.
@@ -350,7 +354,10 @@ class GapTreeModel(QAbstractItemModel):
 
     def _replace_rows(self, knode: _Node, found: list[Gap]) -> None:
         """A kind group's rows become ``found``: rows removed or added at the end, the
-        others announced as changed."""
+        others announced as changed (nothing to announce while no view opened it)."""
+        if not knode.fetched:
+            knode.gaps, knode.count = found, len(found)
+            return
         parent = self.createIndex(knode.row, 0, knode.id)
         before, after = len(knode.gaps), len(found)
         if after < before:
@@ -402,7 +409,7 @@ class GapTreeModel(QAbstractItemModel):
         if node is None or not 0 <= column < len(COLUMNS) or parent.column() > 0:
             return QModelIndex()
         if node.level == "kind":
-            if not 0 <= row < len(node.gaps):
+            if not 0 <= row < self._rows(node):
                 return QModelIndex()
             return self.createIndex(row, column, (node.id << _LEAF_SHIFT) + row)
         if not 0 <= row < len(node.children):
@@ -424,13 +431,49 @@ class GapTreeModel(QAbstractItemModel):
         node = self._node(parent)
         if node is None:
             return 0
-        return len(node.gaps) if node.level == "kind" else len(node.children)
+        return self._rows(node) if node.level == "kind" else len(node.children)
+
+    @staticmethod
+    def _rows(knode: _Node) -> int:
+        """How many gap rows a kind group has in the model (none until it is fetched)."""
+        return len(knode.gaps) if knode.fetched else 0
 
     def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
         return len(COLUMNS)
 
     def hasChildren(self, parent: ModelIndex = _ROOT) -> bool:  # noqa: N802 - Qt's name
-        return self.rowCount(parent) > 0
+        if parent.isValid() and parent.column() != 0:
+            return False
+        node = self._node(parent)
+        if node is None:
+            return False
+        return bool(node.gaps) if node.level == "kind" else bool(node.children)
+
+    def canFetchMore(self, parent: ModelIndex) -> bool:  # noqa: N802 - Qt's name
+        """True for a kind group whose gap rows are not in the model yet.
+
+        Why: a group's rows are added when a view first opens it (Qt calls
+        :meth:`fetchMore` on expanding). An edit then changes the rows of closed
+        groups without announcing any: announced, every edit made the tree lay
+        itself out and repaint whole (the sort proxy maps any group it hears of).
+        """
+        node = self._node(parent) if parent.isValid() else None
+        return node is not None and node.level == "kind" and not node.fetched and bool(node.gaps)
+
+    def fetchMore(self, parent: ModelIndex) -> None:  # noqa: N802 - Qt's name
+        """Add a kind group's gap rows (a view opens it)."""
+        if not self.canFetchMore(parent):
+            return
+        node = self._nodes[parent.internalId()]
+        self.beginInsertRows(self.createIndex(node.row, 0, node.id), 0, len(node.gaps) - 1)
+        node.fetched = True
+        self.endInsertRows()
+
+    def fetch_all(self) -> None:
+        """Add every group's gap rows (to search or walk every gap)."""
+        for pnode in self._root.children:
+            for knode in pnode.children:
+                self.fetchMore(self.createIndex(knode.row, 0, knode.id))
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -684,6 +727,7 @@ class GapsPanel(QWidget):
         """The gap rows shown (in view order, all groups), for tests and exports."""
         if self._stale:
             self.refresh()
+        self.model.fetch_all()
         out = []
 
         def walk(parent: QModelIndex) -> None:
@@ -699,6 +743,7 @@ class GapsPanel(QWidget):
 
     def index_of(self, gap: Gap) -> QModelIndex:
         """The view (proxy) index of a gap row, or an invalid index."""
+        self.model.fetch_all()
         matches = self.proxy.match(
             self.proxy.index(0, 0),
             GAP_ROLE,

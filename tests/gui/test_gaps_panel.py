@@ -31,10 +31,22 @@ def labels(panel, parent=None):
 
 
 def child(panel, *rows):
+    """The row at this path; each group on the way is opened in the model (its gap
+    rows are added when a view first opens it, as expanding does)."""
     index = QModelIndex()
     for row in rows:
+        if panel.proxy.canFetchMore(index):
+            panel.proxy.fetchMore(index)
         index = panel.proxy.index(row, 0, index)
     return index
+
+
+def gap_rows(panel, group):
+    """The gaps of a kind group's rows, the group opened first."""
+    proxy = panel.proxy
+    if proxy.canFetchMore(group):
+        proxy.fetchMore(group)
+    return [proxy.index(r, 0, group).data(GAP_ROLE) for r in range(proxy.rowCount(group))]
 
 
 def test_groups_by_product_then_kind_with_counts(panel):
@@ -224,11 +236,7 @@ def test_an_edit_replaces_only_the_changed_products_rows(panel, controller):
     # Field Mobile's rows were not rebuilt: its open group stays open.
     assert panel.tree.isExpanded(child(panel, 2, 0))
     assert child(panel, 2, 0, 0).data(GAP_ROLE) == mobile_first
-    billing_rows = [
-        child(panel, 1, k, r).data(GAP_ROLE)
-        for k in range(3)
-        for r in range(panel.proxy.rowCount(child(panel, 1, k)))
-    ]
+    billing_rows = [gap for k in range(3) for gap in gap_rows(panel, child(panel, 1, k))]
     assert sorted(billing_rows, key=str) == sorted(controller.gaps_of("billing"), key=str)
 
     controller.undo()
@@ -236,3 +244,22 @@ def test_an_edit_replaces_only_the_changed_products_rows(panel, controller):
     assert labels(panel, child(panel, 1)) == ["Silence (3)", "Hand-off (23)", "Spacing (29)"]
     assert labels(panel)[3] == "Team capacity (3)"
     assert len(panel.visible_gaps()) == 194
+
+
+def test_an_edit_of_closed_groups_announces_no_rows(panel, controller):
+    from ui import edits
+
+    billing = controller.plan.products[1]
+    longer = edits.set_stage(billing, "aware", days=40)
+    row_signals: list[str] = []
+    panel.proxy.rowsInserted.connect(lambda *_: row_signals.append("inserted"))
+    panel.proxy.rowsRemoved.connect(lambda *_: row_signals.append("removed"))
+    assert controller.apply(edits.with_product(controller.plan, longer), "Resize") is None
+    # Billing's and the capacity groups are closed: their rows changed without a row
+    # being announced (the tree does not lay itself out again), only their labels.
+    assert row_signals == []
+    assert labels(panel, child(panel, 1)) == ["Silence (29)", "Hand-off (24)", "Spacing (50)"]
+    # Opened, a group shows its new gaps.
+    spacing = gap_rows(panel, child(panel, 1, 2))
+    assert row_signals == ["inserted"]
+    assert spacing == [g for g in controller.gaps_of("billing") if g.kind == "spacing"]
