@@ -298,6 +298,19 @@ def _small_button(icon_name: str, tip: str) -> QToolButton:
     return button
 
 
+class ProductListView(QListView):
+    """The products, one row each, all of the delegate's one size."""
+
+    def dataChanged(  # noqa: N802 - Qt's name
+        self, top_left: ModelIndex, bottom_right: ModelIndex, roles: Any = ()
+    ) -> None:
+        # The rows keep their size (uniformItemSizes): a changed row repaints itself
+        # (QAbstractItemView's handler: editors, accessibility, the row's rectangle).
+        # QListView's own handler laid every row out again and repainted the whole
+        # list a moment later, on every edit.
+        QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles or ()))
+
+
 class SidePanel(QWidget):
     """Products, teams and broadcasts of the plan, down the left side of the window."""
 
@@ -316,13 +329,11 @@ class SidePanel(QWidget):
         self.model = ProductListModel(controller, self)
         self.model.sig_refused.connect(self.sig_refused)
 
-        self.products = QListView()
+        self.products = ProductListView()
         self.products.setObjectName("productList")
         self.products.setModel(self.model)
         self.products.setItemDelegate(ProductDelegate(self.products))
-        # Every row has the delegate's one size: an edit repaints its product's row,
-        # not the whole list after laying every row out again.
-        self.products.setUniformItemSizes(True)
+        self.products.setUniformItemSizes(True)  # the delegate's one size
         self.products.setMouseTracking(True)
         self.products.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed
