@@ -101,10 +101,14 @@ class KeyedMerge(Generic[T]):
         """Every entry in order (rebuilding the keys changed since the last read)."""
         if self._flat is None:
             merged = self._merged
-            for key in self._stale:
-                found = [e for _, mapping in self._sources for e in mapping.get(key, ())]
-                if found:
-                    merged[key] = found
+            stale = self._stale
+            found: dict[int, list[T]] = {}
+            for _, mapping in self._sources:  # in source order: each key's entries in order
+                for key in mapping.keys() & stale:  # walks the smaller of the two
+                    found.setdefault(key, []).extend(mapping[key])
+            for key in stale:
+                if key in found:
+                    merged[key] = found[key]
                 else:
                     merged.pop(key, None)
             self._stale = set()
