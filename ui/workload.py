@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from math import fsum
 from typing import Any
 
@@ -350,7 +351,9 @@ class WorkloadChart(QWidget):
             chart.setTitle("No teams in this plan")
             self.summary.setText("")
             return
-        alert = unowned_alert(self.controller.gaps, team.id)
+        # The products' gap lists as the planner keeps them: the merged list is not built.
+        every_gap = chain.from_iterable(self.controller.gaps_by_product().values())
+        alert = unowned_alert(every_gap, team.id)
         self.unowned_label.setText(alert)
         self.unowned_label.setVisible(bool(alert))
         self.loads = weekly_load(plan, self.controller.occurrences(), team.id)
