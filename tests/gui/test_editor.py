@@ -356,3 +356,19 @@ def test_product_buttons_are_off_with_the_reason_while_edits_are_not_allowed(qtb
     controller.sig_document_changed.emit()
     assert not any(b.isEnabled() for b in buttons)
     assert side.delete_button.toolTip() == "ae (sales): you edit your team's requests only"
+
+
+def test_the_tables_columns_fit_their_widest_cell_on_each_product(editor, controller):
+    # Measured from the widest cells only (product_editor.content_width): the same
+    # widths as Qt's own measure of every cell.
+    for product in controller.plan.products:
+        editor.set_product(product.id)
+        for table in (editor.stage_table, editor.touch_table):
+            header = table.horizontalHeader()
+            for col in range(header.count() - 1):
+                hint = max(table.sizeHintForColumn(col), header.sectionSizeHint(col))
+                assert header.sectionSize(col) == max(56, min(260, hint + 14)), (
+                    product.id,
+                    table.objectName(),
+                    col,
+                )
