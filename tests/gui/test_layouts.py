@@ -103,3 +103,23 @@ def test_in_a_narrow_dock_the_gap_label_takes_the_room(qtbot, controller):
     panel.resize(1200, 700)
     qtbot.waitUntil(lambda: not tree.isColumnHidden(4))
     assert tree.columnWidth(4) >= 300
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1366, 768)])
+def test_the_calendar_fits_without_sideways_scrolling(qtbot, window, size):
+    """Its tool rows wrap onto another line rather than widen the tab past the window
+    (at 1024 px the grid showed Monday to Thursday and a scroll bar) or squeeze the
+    view buttons into "M…h"."""
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    window.show_tab("calendar")
+    view = window.calendar
+    qtbot.waitUntil(lambda: view.isVisible())
+    QApplication.processEvents()
+    area = view.parentWidget().parentWidget()  # the tab's scroll area
+    assert area.horizontalScrollBar().maximum() == 0
+    assert view.month_grid.width() <= area.viewport().width()
+    for name, button in view.view_buttons.items():
+        assert button.width() >= button.sizeHint().width(), name
+    legend = view.legend
+    assert legend.height() >= legend.heightForWidth(legend.width())
