@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -68,7 +67,7 @@ from ui._cal_common import (
     week_monday,
 )
 from ui.change_marks import ChangeMarks
-from ui.widgets import WrapRow
+from ui.widgets import WrapRow, row_group
 
 VIEWS = ("month", "week", "agenda")
 #: narrower than this (px), the details pane starts hidden so the day cells keep their chips
@@ -82,25 +81,6 @@ def text_tool_button(text: str) -> QToolButton:
     button = QToolButton()
     button.setText(text)
     return button
-
-
-def _group(*parts: QWidget | int, grows: bool = False) -> QWidget:
-    """Widgets side by side in one box (an int is a gap in pixels). It keeps its width,
-    or ``grows`` into the room left on its line, its widgets kept to the left."""
-    box = QWidget()
-    policy = QSizePolicy.Policy.Expanding if grows else QSizePolicy.Policy.Fixed
-    box.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(6)
-    for part in parts:
-        if isinstance(part, int):
-            row.addSpacing(part)
-        else:
-            row.addWidget(part)
-    if grows:
-        row.addStretch(1)
-    return box
 
 
 def _nav_target(**fields: Any) -> Any:
@@ -423,13 +403,13 @@ class CalendarView(QWidget):
             views.addWidget(button)
         # Groups that share a line when there is room (pushed to the right edge by the
         # paging group) and wrap onto more lines in a narrow window.
-        paging = _group(
+        paging = row_group(
             self.prev_button, self.today_button, self.next_button, 8, self.period_label, grows=True
         )
         go_to = QLabel("&Go to")  # Alt+G: the date field
         go_to.setBuddy(self.jump)
         nav.addWidget(paging)
-        nav.addWidget(_group(go_to, self.jump))
+        nav.addWidget(row_group(go_to, self.jump))
         nav.addWidget(views_box)
         self.details_button = text_tool_button("Details")
         self.details_button.setCheckable(True)
@@ -443,7 +423,7 @@ class CalendarView(QWidget):
         self.marks_button.setAccessibleName("Mark changes")
         self.marks_button.setToolTip(MARKS_TIP_OFF)
         self.marks_button.toggled.connect(self.set_marking)
-        nav.addWidget(_group(self.details_button, self.marks_button))
+        nav.addWidget(row_group(self.details_button, self.marks_button))
         self._marks: ChangeMarks | None = None
         self._narrow: bool | None = None
         outer.addLayout(nav)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QLayoutItem,
@@ -92,6 +93,7 @@ class WrapRow(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._right = right
+        self._width = 0  # the width it was last laid out at
         self.setSpacing(spacing)
         self.setContentsMargins(0, 0, 0, 0)
 
@@ -119,7 +121,11 @@ class WrapRow(QLayout):
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802
         super().setGeometry(rect)
+        wrapped = len(self.lines(rect.width())) != len(self.lines(self._width))
+        self._width = rect.width()
         self._arrange(rect, move=True)
+        if wrapped:  # one line more or less: the parents lay out again with its height
+            self.invalidate()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         visible = self._visible()
@@ -130,10 +136,14 @@ class WrapRow(QLayout):
         return QSize(width, height)
 
     def minimumSize(self) -> QSize:  # noqa: N802
-        # As narrow as the widest single item: everything else wraps.
+        # As narrow as the widest single item (everything else wraps), as tall as the
+        # lines at the width it has: parents that ignore height-for-width (a splitter, a
+        # box in a scroll area) then keep room for the second line.
         size = QSize()
         for item in self._visible():
             size = size.expandedTo(item.minimumSize())
+        if self._width > 0:
+            size.setHeight(max(size.height(), self.heightForWidth(self._width)))
         return size
 
     # the arrangement ----------------------------------------------------------------------
@@ -180,3 +190,22 @@ def _base_width(item: QLayoutItem) -> int:
     """The width an item needs on a line: its preferred width, or its minimum when it
     grows into the room left (a search box shrinks before the row wraps)."""
     return item.minimumSize().width() if _grows(item) else item.sizeHint().width()
+
+
+def row_group(*parts: QWidget | int, grows: bool = False) -> QWidget:
+    """Widgets side by side in one box (an int is a gap in pixels). It keeps its width,
+    or ``grows`` into the room left on its line, its widgets kept to the left."""
+    box = QWidget()
+    policy = QSizePolicy.Policy.Expanding if grows else QSizePolicy.Policy.Fixed
+    box.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for part in parts:
+        if isinstance(part, int):
+            row.addSpacing(part)
+        else:
+            row.addWidget(part)
+    if grows:
+        row.addStretch(1)
+    return box

@@ -123,3 +123,22 @@ def test_the_calendar_fits_without_sideways_scrolling(qtbot, window, size):
         assert button.width() >= button.sizeHint().width(), name
     legend = view.legend
     assert legend.height() >= legend.heightForWidth(legend.width())
+
+
+@pytest.mark.parametrize("tab", ["requests", "workload", "actuals"])
+def test_at_1024_px_the_tabs_wrap_their_rows_instead_of_scrolling_sideways(qtbot, window, tab):
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700))
+    window.show_tab(tab)
+    QApplication.processEvents()
+    area = window.tabs.currentWidget()
+    assert area.horizontalScrollBar().maximum() == 0
+    if tab == "requests":  # the form's pairs two to a row, the long labels in one column
+        view = window.tab_view("requests")
+        grid = view._form_grid
+        assert view._form_columns == 2
+        assert grid.getItemPosition(grid.indexOf(view.days_spin)) == (2, 3, 1, 1)
+        assert grid.getItemPosition(grid.indexOf(view.requested_on)) == (3, 1, 1, 1)
+        window.resize(1366, 768)
+        qtbot.waitUntil(lambda: view._form_columns == 3)
+        assert grid.getItemPosition(grid.indexOf(view.days_spin)) == (2, 5, 1, 1)
