@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+from cadence import fields as F
+
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 
@@ -147,27 +149,37 @@ class Team:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    id: str
-    name: str
-    days: int
-    owner: str | None = None
-    conversion: float = 1.0
-    max_silence_days: int | None = None
+    id: str = field(metadata=F.ident(column="stage_id"))
+    name: str = field(metadata=F.text())
+    days: int = field(metadata=F.integer(1, F.MAX_DAYS))
+    owner: str | None = field(default=None, metadata=F.ident())  # a team (rule: reference)
+    conversion: float = field(default=1.0, metadata=F.number(0, 1))
+    max_silence_days: int | None = field(
+        default=None, metadata=F.integer(1, F.MAX_DAYS, omit_default=True, before="conversion")
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Touch:
-    id: str
-    name: str
-    channel: str
-    owner: str
-    stage: str
-    offset_days: int = 0
-    every_days: int | None = None
-    time: time | None = None
-    automated: bool = True
-    roll: str | None = None  # None: the calendar's policy
-    asset: str | None = None  # the content library asset it sends (Plan.content)
+    # Each field's metadata says how it is spelt in the plan file and the store
+    # and what kind of value it holds (cadence.fields); its rules are in validate.
+    id: str = field(metadata=F.ident(column="touch_id"))
+    name: str = field(metadata=F.text())
+    channel: str = field(metadata=F.choice(CHANNELS, "channel"))
+    owner: str = field(metadata=F.ident())  # a team (rule: validate._touch_owner)
+    stage: str = field(metadata=F.ident(column="stage_id"))  # a stage of the product
+    offset_days: int = field(default=0, metadata=F.integer(0, F.MAX_DAYS))
+    every_days: int | None = field(default=None, metadata=F.integer(1, F.MAX_DAYS))
+    time: time | None = field(default=None, metadata=F.clock())
+    automated: bool = field(default=True, metadata=F.boolean())
+    # None: the calendar's policy
+    roll: str | None = field(
+        default=None, metadata=F.choice(ROLL_POLICIES, "roll policy", omit_default=True)
+    )
+    # The content library asset it sends (Plan.content); an id the library does not
+    # hold is a "content" gap, not an error: a touch may name an asset before it is
+    # catalogued (docs/scheduling.md).
+    asset: str | None = field(default=None, metadata=F.ident(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,17 +277,17 @@ class Studio:
 class Request:
     """An ad-hoc collateral request from sales, off the annual plan."""
 
-    id: str
-    title: str
-    product: str
-    stage: str
-    requested_by: str
-    requested_on: date
-    needed_by: date
-    production_days: int = 1
-    status: str = "requested"
-    start: date | None = None
-    note: str = ""
+    id: str = field(metadata=F.ident(column="request_id"))
+    title: str = field(metadata=F.text())
+    product: str = field(metadata=F.ident())  # rules: validate._request
+    stage: str = field(metadata=F.ident())
+    requested_by: str = field(metadata=F.ident())  # a team
+    requested_on: date = field(metadata=F.day())
+    needed_by: date = field(metadata=F.day())
+    production_days: int = field(default=1, metadata=F.integer(1, F.MAX_DAYS))
+    status: str = field(default="requested", metadata=F.choice(REQUEST_STATUSES, "status"))
+    start: date | None = field(default=None, metadata=F.day())
+    note: str = field(default="", metadata=F.text(allow_empty=True, limit=F.MAX_TEXT))
 
 
 # --- content library ----------------------------------------------------------------
@@ -304,16 +316,20 @@ class Asset:
     Usable from ``ready_on``; due for review (not to be sent) after ``review_by``.
     """
 
-    id: str
-    title: str
-    kind: str
-    owner: str
-    ready_on: date
-    stages: tuple[str, ...] | None = None
-    products: tuple[str, ...] | None = None
-    persona: str | None = None
-    review_by: date | None = None
-    url: str | None = None
+    id: str = field(metadata=F.ident(column="asset_id"))
+    title: str = field(metadata=F.text())
+    kind: str = field(metadata=F.choice(tuple(ASSET_KINDS), "kind"))
+    owner: str = field(metadata=F.ident())  # a team; rules: validate._asset
+    ready_on: date = field(metadata=F.day())
+    stages: tuple[str, ...] | None = field(
+        default=None, metadata=F.ids(omit_default=True, before="owner")
+    )
+    products: tuple[str, ...] | None = field(
+        default=None, metadata=F.ids(omit_default=True, before="stages")
+    )
+    persona: str | None = field(default=None, metadata=F.text(omit_default=True, before="owner"))
+    review_by: date | None = field(default=None, metadata=F.day(omit_default=True))
+    url: str | None = field(default=None, metadata=F.text(limit=2000, omit_default=True))
 
     def serves(self, product_id: str, stage_id: str) -> bool:
         """Whether the asset is meant for this stage of this product."""
@@ -336,14 +352,17 @@ SIGNOFF_ROLES: tuple[str, ...] = ("marketing", "sales")
 class ActionItem:
     """A task agreed at one occurrence of an internal meeting, carried until done."""
 
-    id: str
-    text: str
-    owner: str  # team id
-    due: date
-    meeting: str  # broadcast id
-    meeting_date: date  # the occurrence it came from
-    status: str = "open"
-    done_on: date | None = None  # agendas after this day no longer carry it
+    id: str = field(metadata=F.ident(column="action_id"))
+    text: str = field(metadata=F.text(limit=F.MAX_TEXT))
+    owner: str = field(metadata=F.ident())  # team id
+    due: date = field(metadata=F.day())
+    meeting: str = field(metadata=F.ident())  # broadcast id
+    meeting_date: date = field(metadata=F.day())  # the occurrence it came from
+    status: str = field(
+        default="open", metadata=F.choice(ACTION_STATUSES, "status", before="meeting")
+    )
+    # Agendas after this day no longer carry it.
+    done_on: date | None = field(default=None, metadata=F.day(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,9 +385,9 @@ class Signoff:
 class Review:
     """A product's touches submitted for review: marketing and sales are asked to sign off."""
 
-    product: str
-    by: str
-    at: datetime  # aware, UTC
+    product: str = field(metadata=F.ident())  # rule: a product of the plan
+    by: str = field(metadata=F.text())
+    at: datetime = field(metadata=F.stamp())  # aware, UTC
 
 
 @dataclass(frozen=True, slots=True)

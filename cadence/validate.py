@@ -11,12 +11,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cadence.fields import MAX_COUNT, MAX_DAYS, MAX_NAME, MAX_TEXT, keys_of, written_fields
+from cadence.fields import Spec as FieldSpec
 from cadence.model import (
     ACTION_STATUSES,
     ASSET_KINDS,
@@ -63,14 +66,10 @@ TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # journeys, production runs) inside Python's calendar and every loop finite.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
-MAX_DAYS = 36_500  # a hundred years: the most any count of days (or of cohorts) may be
-
 
 # Limits on the raw data, far beyond any real plan; see docs/plan-format.md#limits.
+# MAX_DAYS, MAX_TEXT, MAX_NAME and MAX_COUNT are declared with the fields (cadence.fields).
 MAX_DEPTH = 20  # objects and lists inside each other (a plan needs 6)
-MAX_TEXT = 10_000  # characters in any text (notes, definitions)
-MAX_NAME = 300  # characters in a name or title
-MAX_COUNT = 1_000_000  # leads per cohort, capacities: counts of people and pieces
 MAX_ITEMS = 100_000  # entries in any list (products, requests, blackouts, dates …)
 # Limits on the work a plan asks for. The largest real plans (the 125 k-occurrence
 # benchmark plan, and ten times it) stay far below them.
@@ -311,6 +310,102 @@ def _items(r: _Reader, data: dict[str, Any], key: str, path: str) -> list[tuple[
     return [(f"{_join(path, key)}[{i}]", item) for i, item in enumerate(lst or [])]
 
 
+# --- fields read as the model declares them (cadence.fields) -----------------------
+
+Check = Callable[["_Reader", Any, str], Any]
+Rule = Callable[["_Reader", Any, str, dict[str, Any]], Any]
+"""A field's rule where the plan gives it context: (reader, the value given, its path,
+the fields read before it) → the value, or None after reporting the error. It takes
+the place of the check of the field's kind (e.g. an owner must be one of the teams)."""
+
+
+def _kind_check(spec: FieldSpec) -> Check:
+    """The reader method that checks a value of the field's kind."""
+    kind = spec.kind
+    if kind == "text":
+        return partial(_Reader.text, allow_empty=spec.allow_empty, limit=spec.limit)
+    if kind == "choice":
+        return partial(_Reader.choice, choices=spec.choices, what=spec.what)
+    if kind == "integer":
+        return partial(_Reader.integer, minimum=spec.minimum, maximum=spec.maximum)
+    if kind == "number":
+        return partial(_Reader.number, lo=float(spec.minimum or 0), hi=float(spec.maximum or 0))
+    if kind == "ids":
+        return _ids
+    if kind == "stamp":
+        return _timestamp
+    plain: dict[str, Check] = {
+        "ident": _Reader.ident,
+        "boolean": _Reader.boolean,
+        "day": _Reader.day,
+        "clock": _Reader.clock,
+    }
+    return plain[kind]
+
+
+@cache
+def _field_steps(model: type) -> tuple[tuple[str, str, bool, Any, Check], ...]:
+    """(attribute, key, required, default, check) of each field, in file order: built
+    once per model."""
+    return tuple(
+        (f.attr, f.key, f.required, f.default, _kind_check(f.spec)) for f in written_fields(model)
+    )
+
+
+def read_fields(
+    r: _Reader,
+    data: dict[str, Any],
+    path: str,
+    model: type,
+    rules: dict[str, Rule] | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Read the fields of a ``model`` object from ``data`` (its JSON object at ``path``).
+
+    A required field must be given; a field left out takes its default; a null
+    where the default is null is null. Every other value is checked by its kind
+    (:mod:`cadence.fields`), or by its rule where ``rules`` names the field.
+    Returns the values by attribute, and whether every one of them is good.
+    """
+    values: dict[str, Any] = {}
+    good = True
+    for attr, key, required, default, check in _field_steps(model):
+        if key not in data:
+            if required:
+                r.required(data, key, path)
+                good = False
+            values[attr] = None if required else default
+            continue
+        raw = data[key]
+        if raw is None and default is None and not required:
+            values[attr] = None
+            continue
+        rule = rules.get(attr) if rules else None
+        where = f"{path}.{key}" if path else key
+        value = rule(r, raw, where, values) if rule is not None else check(r, raw, where)
+        if value is None:
+            good = False
+        values[attr] = value
+    return values, good
+
+
+def _ids(r: _Reader, value: Any, path: str) -> tuple[str, ...] | None:
+    """A list of ids."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    got = [r.ident(x, f"{path}[{i}]") for i, x in enumerate(lst)]
+    return None if None in got else tuple(x for x in got if x is not None)
+
+
+def reference(known: list[str], what: str, plural: str) -> Rule:
+    """The rule: the value is one of ``known`` (e.g. the teams' ids)."""
+
+    def rule(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> str | None:
+        return r.reference(value, path, known, what, plural)
+
+    return rule
+
+
 # --- sections -----------------------------------------------------------------
 
 
@@ -510,63 +605,19 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
 
     touches: list[Touch] = []
     touch_ids: list[tuple[str, str | None]] = []
-    touch_keys = (
-        "id",
-        "name",
-        "channel",
-        "owner",
-        "stage",
-        "offset_days",
-        "every_days",
-        "time",
-        "automated",
-        "roll",
-        "asset",
-    )
+    rules: dict[str, Rule] = {
+        "owner": reference(team_ids, "team", "teams"),
+        "stage": reference(known_stages, "stage", "stages"),
+        "offset_days": partial(_offset_in_stage, stage_days=stage_days),
+    }
     for tp, item in _items(r, p, "touches", path):
-        t = r.obj(item, tp, touch_keys)
-        if t is None:
+        read = _touch(r, item, tp, rules)
+        if read is None:
             continue
-        tid = r.ident(r.required(t, "id", tp), _join(tp, "id"))
-        touch_ids.append((_join(tp, "id"), tid))
-        tname = r.text(r.required(t, "name", tp), _join(tp, "name"))
-        channel = r.choice(r.required(t, "channel", tp), _join(tp, "channel"), CHANNELS, "channel")
-        owner = r.required(t, "owner", tp)
-        if owner is not None:
-            owner = r.reference(owner, _join(tp, "owner"), team_ids, "team", "teams")
-        stage = r.required(t, "stage", tp)
-        if stage is not None:
-            stage = r.reference(stage, _join(tp, "stage"), known_stages, "stage", "stages")
-        offset = t.get("offset_days", 0)
-        opath = _join(tp, "offset_days")
-        if stage is not None and stage in stage_days:
-            n = stage_days[stage]
-            if (
-                not (isinstance(offset, int) and not isinstance(offset, bool))
-                or not 0 <= offset < n
-            ):
-                r.error(
-                    opath,
-                    f"must be an integer from 0 to {n - 1} (stage {show(stage)} has {n} days), got {show(offset)}",
-                )
-                offset = None
-        else:
-            offset = r.integer(offset, opath, 0, MAX_DAYS)
-        every = r.optional_integer(t.get("every_days"), _join(tp, "every_days"), 1, MAX_DAYS)
-        at = r.clock(t.get("time"), _join(tp, "time"))
-        automated = r.boolean(t.get("automated", True), _join(tp, "automated"))
-        roll = t.get("roll")
-        if roll is not None:
-            roll = r.choice(roll, _join(tp, "roll"), ROLL_POLICIES, "roll policy")
-        # An id the library does not hold is a "content" gap, not an error (see
-        # docs/scheduling.md): a touch may name an asset before it is catalogued.
-        asset = t.get("asset")
-        if asset is not None:
-            asset = r.ident(asset, _join(tp, "asset"))
-        if all(v is not None for v in (tid, tname, channel, owner, stage, offset, automated)):
-            values = (tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll)
-            touch = Touch(*values)  # type: ignore[arg-type]
-            touches.append(replace(touch, asset=asset) if asset is not None else touch)
+        values, good = read
+        touch_ids.append((_join(tp, "id"), values["id"]))
+        if good:
+            touches.append(Touch(**values))
     r.unique_ids(touch_ids, "touch")
 
     cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
@@ -875,36 +926,40 @@ def _action_item(
     return None
 
 
-SIGNED_TOUCH_KEYS = (
-    "id", "name", "channel", "owner", "stage", "offset_days", "every_days", "time",
-    "automated", "roll", "asset",
-)  # fmt: skip
+def _touch(
+    r: _Reader, raw: Any, path: str, rules: dict[str, Rule] | None = None
+) -> tuple[dict[str, Any], bool] | None:
+    """The fields of a touch and whether all are good (None: not an object).
+
+    In a product its owner, stage and offset follow the product's ``rules``
+    (:func:`_offset_in_stage`); as signed off they are only checked by kind."""
+    t = r.obj(raw, path, keys_of(Touch))
+    if t is None:
+        return None
+    return read_fields(r, t, path, Touch, rules)
+
+
+def _offset_in_stage(
+    r: _Reader, offset: Any, path: str, read: dict[str, Any], stage_days: dict[str, int]
+) -> int | None:
+    """A touch's ``offset_days`` falls within its stage (0 … days - 1)."""
+    stage = read.get("stage")
+    if stage is None or stage not in stage_days:
+        return r.integer(offset, path, 0, MAX_DAYS)
+    n = stage_days[stage]
+    if not (isinstance(offset, int) and not isinstance(offset, bool)) or not 0 <= offset < n:
+        r.error(
+            path,
+            f"must be an integer from 0 to {n - 1} (stage {show(stage)} has {n} days), got {show(offset)}",
+        )
+        return None
+    return offset
 
 
 def _signed_touch(r: _Reader, raw: Any, path: str) -> Touch | None:
     """A touch as it was signed off: its fields checked, its references not (they are history)."""
-    t = r.obj(raw, path, SIGNED_TOUCH_KEYS)
-    if t is None:
-        return None
-    tid = r.ident(r.required(t, "id", path), _join(path, "id"))
-    name = r.text(r.required(t, "name", path), _join(path, "name"))
-    channel = r.choice(r.required(t, "channel", path), _join(path, "channel"), CHANNELS, "channel")
-    owner = r.ident(r.required(t, "owner", path), _join(path, "owner"))
-    stage = r.ident(r.required(t, "stage", path), _join(path, "stage"))
-    offset = r.integer(t.get("offset_days", 0), _join(path, "offset_days"), 0, MAX_DAYS)
-    every = r.optional_integer(t.get("every_days"), _join(path, "every_days"), 1, MAX_DAYS)
-    at = r.clock(t.get("time"), _join(path, "time"))
-    automated = r.boolean(t.get("automated", True), _join(path, "automated"))
-    roll = t.get("roll")
-    if roll is not None:
-        roll = r.choice(roll, _join(path, "roll"), ROLL_POLICIES, "roll policy")
-    asset = t.get("asset")
-    if asset is not None:
-        asset = r.ident(asset, _join(path, "asset"))
-    if all(v is not None for v in (tid, name, channel, owner, stage, offset, automated)):
-        fields = (tid, name, channel, owner, stage, offset, every, at, bool(automated), roll, asset)
-        return Touch(*fields)  # type: ignore[arg-type]
-    return None
+    read = _touch(r, raw, path)
+    return Touch(**read[0]) if read is not None and read[1] else None
 
 
 def _signoff(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Signoff | None:

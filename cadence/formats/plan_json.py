@@ -11,6 +11,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from cadence.fields import json_writer
 from cadence.model import (
     FORMAT_VERSION,
     ActionItem,
@@ -50,23 +51,7 @@ def _stage(s: Stage) -> dict[str, Any]:
     return out
 
 
-def _touch(t: Touch) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": t.id,
-        "name": t.name,
-        "channel": t.channel,
-        "owner": t.owner,
-        "stage": t.stage,
-        "offset_days": t.offset_days,
-        "every_days": t.every_days,
-        "time": _t(t.time),
-        "automated": t.automated,
-    }
-    if t.roll is not None:
-        out["roll"] = t.roll
-    if t.asset is not None:
-        out["asset"] = t.asset
-    return out
+_touch = json_writer(Touch)
 
 
 def _cohorts(c: Cohorts) -> dict[str, Any] | None:

@@ -25,9 +25,10 @@ from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateTable
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
+from cadence.fields import columns_reader, columns_writer
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, validate_plan
-from cadence.model import Plan
+from cadence.model import Plan, Touch
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
 from cadence.store.lock import PlanLock
@@ -326,23 +327,8 @@ def _stage_raw(s: StageRow) -> dict[str, Any]:
     return out
 
 
-def _touch_raw(t: TouchRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": t.touch_id,
-        "name": t.name,
-        "channel": t.channel,
-        "owner": t.owner,
-        "stage": t.stage_id,
-        "offset_days": t.offset_days,
-        "every_days": t.every_days,
-        "time": t.time,
-        "automated": t.automated,
-    }
-    if t.roll is not None:
-        out["roll"] = t.roll
-    if t.asset is not None:
-        out["asset"] = t.asset
-    return out
+_touch_raw = columns_reader(Touch)
+_touch_columns = columns_writer(Touch)
 
 
 def _write_settings(session: Session, data: dict[str, Any]) -> None:
@@ -429,21 +415,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
         for i, s in enumerate(p["stages"])
     ]
     touches = [
-        {
-            "product_pk": row.pk,
-            "position": i,
-            "touch_id": t["id"],
-            "name": t["name"],
-            "channel": t["channel"],
-            "owner": t["owner"],
-            "stage_id": t["stage"],
-            "offset_days": t["offset_days"],
-            "every_days": t["every_days"],
-            "time": t["time"],
-            "automated": t["automated"],
-            "roll": t.get("roll"),
-            "asset": t.get("asset"),
-        }
+        {"product_pk": row.pk, "position": i, **_touch_columns(t)}
         for i, t in enumerate(p["touches"])
     ]
     if stages:

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cadence.fields import columns_reader, columns_writer
+from cadence.model import Touch
 from cadence.store.shared.tables import (
     SharedActionItemRow,
     SharedAssetRow,
@@ -105,24 +107,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
                 },
             )
         for j, t in enumerate(p["touches"]):
-            put(
-                "touch",
-                {
-                    "product_id": p["id"],
-                    "position": j,
-                    "touch_id": t["id"],
-                    "name": t["name"],
-                    "channel": t["channel"],
-                    "owner": t["owner"],
-                    "stage_id": t["stage"],
-                    "offset_days": t["offset_days"],
-                    "every_days": t["every_days"],
-                    "time": t["time"],
-                    "automated": t["automated"],
-                    "roll": t.get("roll"),
-                    "asset": t.get("asset"),
-                },
-            )
+            put("touch", {"product_id": p["id"], "position": j, **_touch_columns(t)})
     for i, b in enumerate(data["broadcasts"]):
         put(
             "broadcast",
@@ -384,15 +369,5 @@ def _stage_raw(s: Values) -> dict[str, Any]:
     return out
 
 
-def _touch_raw(t: Values) -> dict[str, Any]:
-    out = {
-        "id": t["touch_id"],
-        **{k: t[k] for k in ("name", "channel", "owner")},
-        "stage": t["stage_id"],
-        **{k: t[k] for k in ("offset_days", "every_days", "time", "automated")},
-    }
-    if t["roll"] is not None:
-        out["roll"] = t["roll"]
-    if t.get("asset") is not None:
-        out["asset"] = t["asset"]
-    return out
+_touch_raw = columns_reader(Touch, by_name=True)
+_touch_columns = columns_writer(Touch)

@@ -1,0 +1,272 @@
+"""Plan fields declared once: what a field is, read from the model itself.
+
+Each field of a plan object (:mod:`cadence.model`) carries a :class:`Spec` in its
+``dataclasses.field(metadata=…)``: its kind (an id, a text, a bounded integer, a
+date …), its JSON key and column when they differ from the attribute's name, and
+whether the plan file leaves it out when it holds its default. From that one
+declaration:
+
+- :func:`json_writer` writes the object in the plan file's shape;
+- :func:`cadence.validate.read_fields` reads it back, checking each field's kind
+  (type, shape, required) with errors that name the path and the value; the rules
+  that need more (a reference exists, a date is not before another) stay short
+  named functions in :mod:`cadence.validate`;
+- :func:`columns_writer` and :func:`columns_reader` map the plan file's shape to the
+  store's columns and back (:mod:`cadence.store.document` for .cadence files,
+  :mod:`cadence.store.shared.objects` for shared plans).
+
+So a plain new field is one line in the model, a column in
+:mod:`cadence.store.tables` (with its upgrade step and migration) and, when it has
+one, its rule; see docs/plan-format.md, "Adding a field". The converters are built
+once per model (:func:`functools.cache`), not per row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import cache
+from typing import Any
+
+# Limits on the raw data, far beyond any real plan; see docs/plan-format.md#limits.
+MAX_DAYS = 36_500  # a hundred years: the most any count of days (or of cohorts) may be
+MAX_TEXT = 10_000  # characters in any text (notes, definitions)
+MAX_NAME = 300  # characters in a name or title
+MAX_COUNT = 1_000_000  # leads per cohort, capacities: counts of people and pieces
+
+SPEC = "cadence"  # the metadata key of a field's Spec
+
+# The kinds of field (each read by one method of cadence.validate's reader).
+KINDS = (
+    "ident", "text", "choice", "integer", "number", "boolean", "day", "clock", "stamp", "ids",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """How one model field is spelt in the plan file and the store, and its kind."""
+
+    kind: str  # one of KINDS
+    key: str | None = None  # JSON key; None: the attribute's name
+    column: str | None = None  # store column; None: the JSON key
+    omit_default: bool = False  # the file leaves the key out while it holds the default
+    before: str | None = None  # written before this key (the key order files have)
+    minimum: int | None = None  # integer, number
+    maximum: int | None = None
+    limit: int = MAX_NAME  # text: most characters
+    allow_empty: bool = False  # text
+    choices: tuple[str, ...] = ()  # choice
+    what: str = ""  # choice: what a value is ("channel"), for the error message
+
+
+def _spec(kind: str, **options: Any) -> dict[str, Spec]:
+    return {SPEC: Spec(kind, **options)}
+
+
+def ident(**options: Any) -> dict[str, Spec]:
+    """An id: lower-case letters, digits, '-' and '_'."""
+    return _spec("ident", **options)
+
+
+def text(**options: Any) -> dict[str, Spec]:
+    """A non-empty text of at most ``limit`` characters (``allow_empty``: may be "")."""
+    return _spec("text", **options)
+
+
+def choice(choices: tuple[str, ...], what: str, **options: Any) -> dict[str, Spec]:
+    """One of ``choices``."""
+    return _spec("choice", choices=choices, what=what, **options)
+
+
+def integer(minimum: int, maximum: int, **options: Any) -> dict[str, Spec]:
+    """An integer from ``minimum`` to ``maximum`` (None allowed when the default is None)."""
+    return _spec("integer", minimum=minimum, maximum=maximum, **options)
+
+
+def number(minimum: int, maximum: int, **options: Any) -> dict[str, Spec]:
+    """A number from ``minimum`` to ``maximum``."""
+    return _spec("number", minimum=minimum, maximum=maximum, **options)
+
+
+def boolean(**options: Any) -> dict[str, Spec]:
+    """true or false."""
+    return _spec("boolean", **options)
+
+
+def day(**options: Any) -> dict[str, Spec]:
+    """A date, "YYYY-MM-DD" in the file and the store."""
+    return _spec("day", **options)
+
+
+def clock(**options: Any) -> dict[str, Spec]:
+    """A time of day, "HH:MM" in the file and the store."""
+    return _spec("clock", **options)
+
+
+def stamp(**options: Any) -> dict[str, Spec]:
+    """An aware date-time (UTC), ISO 8601 with "Z" in the file and the store."""
+    return _spec("stamp", **options)
+
+
+def ids(**options: Any) -> dict[str, Spec]:
+    """A list of ids (a tuple in the model, a JSON list in the file, JSON text in the store)."""
+    return _spec("ids", **options)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of a model: its attribute, spellings, spec and default."""
+
+    attr: str
+    key: str
+    column: str
+    spec: Spec
+    required: bool
+    default: Any  # the model's default (None when required)
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+
+@cache
+def fields_of(model: type) -> tuple[Field, ...]:
+    """The fields of ``model`` in declaration order (each must carry a Spec)."""
+    out = []
+    for f in dataclasses.fields(model):
+        spec = f.metadata.get(SPEC)
+        if not isinstance(spec, Spec):
+            raise TypeError(f"{model.__name__}.{f.name}: no field spec (see cadence.fields)")
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        default = None if required else f.default
+        key = spec.key or f.name
+        out.append(Field(f.name, key, spec.column or key, spec, required, default))
+    return tuple(out)
+
+
+@cache
+def written_fields(model: type) -> tuple[Field, ...]:
+    """The fields in the order the plan file writes (and validation reads) them:
+    declaration order, except that a field with ``before`` goes before that key."""
+    order: list[Field] = [f for f in fields_of(model) if f.spec.before is None]
+    for f in fields_of(model):
+        if f.spec.before is not None:
+            at = next(i for i, g in enumerate(order) if g.key == f.spec.before)
+            order.insert(at, f)
+    return tuple(order)
+
+
+@cache
+def keys_of(model: type) -> tuple[str, ...]:
+    """The JSON keys a plan file may give for ``model`` (declaration order)."""
+    return tuple(f.key for f in fields_of(model))
+
+
+# --- the plan file ----------------------------------------------------------------------
+
+
+def clock_text(value: time) -> str:
+    # Not strftime: under PySide every strftime call re-imports `time` through
+    # shiboken's import hook (~70 µs), which made saving a large plan slow.
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def stamp_text(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _day_text(value: date) -> str:
+    return value.isoformat()
+
+
+# How a (non-None) value of each kind is written in the plan file; others as they are.
+_TO_JSON: dict[str, Callable[[Any], Any]] = {
+    "day": _day_text,
+    "clock": clock_text,
+    "stamp": stamp_text,
+    "ids": list,
+}
+
+
+@cache
+def json_writer(model: type) -> Callable[[Any], dict[str, Any]]:
+    """The function writing a ``model`` object as plan-file data (keys in file order)."""
+    steps = tuple(
+        (f.key, f.attr, _TO_JSON.get(f.kind), f.spec.omit_default, f.default)
+        for f in written_fields(model)
+    )
+
+    def write(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, attr, convert, omit, default in steps:
+            value = getattr(obj, attr)
+            if omit and value == default:
+                continue
+            out[key] = value if convert is None or value is None else convert(value)
+        return out
+
+    return write
+
+
+# --- the store's columns ----------------------------------------------------------------
+
+
+def _list_text(value: list[Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@cache
+def columns_writer(model: type) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """The function mapping plan-file data of a ``model`` object to its column values.
+
+    A key the data leaves out is stored as the default (NULL for a list: "not given").
+    """
+    steps = tuple(
+        (
+            f.column,
+            f.key,
+            _list_text if f.kind == "ids" else None,
+            None if f.kind == "ids" else f.default,
+        )
+        for f in written_fields(model)
+    )
+
+    def to_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, key, convert, absent in steps:
+            value = data.get(key, absent)
+            out[column] = value if convert is None or value is None else convert(value)
+        return out
+
+    return to_columns
+
+
+@cache
+def columns_reader(model: type, by_name: bool = False) -> Callable[[Any], dict[str, Any]]:
+    """The function mapping a stored row of a ``model`` object to plan-file data.
+
+    The row is an object with the columns as attributes (an ORM row), or with
+    ``by_name`` a mapping of column to value. NULL in a column the file may leave
+    out leaves the key out.
+    """
+    steps = tuple(
+        (f.key, f.column, json.loads if f.kind == "ids" else None, f.spec.omit_default)
+        for f in written_fields(model)
+    )
+
+    def from_columns(row: Any) -> dict[str, Any]:
+        get = row.get if by_name else row.__getattribute__
+        out: dict[str, Any] = {}
+        for key, column, convert, omit in steps:
+            value = get(column)
+            if value is None:
+                if not omit:
+                    out[key] = None
+                continue
+            out[key] = value if convert is None else convert(value)
+        return out
+
+    return from_columns
