@@ -7,11 +7,11 @@ what it wrote gives an equal Plan.
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from datetime import time
 from pathlib import Path
 from typing import Any
 
-from cadence.fields import json_writer
+from cadence.fields import clock_text, json_writer
 from cadence.model import (
     FORMAT_VERSION,
     ActionItem,
@@ -33,24 +33,11 @@ from cadence.model import (
 from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
 
 
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _t(value: time | None) -> str | None:
-    # Not strftime: under PySide every strftime call re-imports `time` through
-    # shiboken's import hook (~70 µs), which made saving a large plan slow.
-    return f"{value.hour:02d}:{value.minute:02d}" if value is not None else None
+    return clock_text(value) if value is not None else None
 
 
-def _stage(s: Stage) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": s.id, "name": s.name, "days": s.days, "owner": s.owner}
-    if s.max_silence_days is not None:
-        out["max_silence_days"] = s.max_silence_days
-    out["conversion"] = s.conversion
-    return out
-
-
+_stage = json_writer(Stage)
 _touch = json_writer(Touch)
 
 
@@ -99,20 +86,8 @@ def _broadcast(b: Broadcast) -> dict[str, Any]:
     return out
 
 
-def action_item_to_dict(a: ActionItem) -> dict[str, Any]:
-    """An action item as JSON-ready data (the plan file's shape)."""
-    out: dict[str, Any] = {
-        "id": a.id,
-        "text": a.text,
-        "owner": a.owner,
-        "due": a.due.isoformat(),
-        "status": a.status,
-        "meeting": a.meeting,
-        "meeting_date": a.meeting_date.isoformat(),
-    }
-    if a.done_on is not None:
-        out["done_on"] = a.done_on.isoformat()
-    return out
+action_item_to_dict = json_writer(ActionItem)
+"""An action item as JSON-ready data (the plan file's shape)."""
 
 
 def touch_to_dict(t: Touch) -> dict[str, Any]:
@@ -132,21 +107,8 @@ def signoff_to_dict(s: Signoff) -> dict[str, Any]:
     }
 
 
-def request_to_dict(q: Request) -> dict[str, Any]:
-    """A request as JSON-ready data (the plan file's shape)."""
-    return {
-        "id": q.id,
-        "title": q.title,
-        "product": q.product,
-        "stage": q.stage,
-        "requested_by": q.requested_by,
-        "requested_on": q.requested_on.isoformat(),
-        "needed_by": q.needed_by.isoformat(),
-        "production_days": q.production_days,
-        "status": q.status,
-        "start": _d(q.start),
-        "note": q.note,
-    }
+request_to_dict = json_writer(Request)
+"""A request as JSON-ready data (the plan file's shape)."""
 
 
 def _blackouts(blackouts: tuple[Blackout, ...]) -> list[dict[str, Any]]:
@@ -188,27 +150,11 @@ def team_to_dict(t: Team) -> dict[str, Any]:
     return out
 
 
-def asset_to_dict(a: Asset) -> dict[str, Any]:
-    """A content library asset as JSON-ready data (optional fields only when set)."""
-    out: dict[str, Any] = {"id": a.id, "title": a.title, "kind": a.kind}
-    if a.products is not None:
-        out["products"] = list(a.products)
-    if a.stages is not None:
-        out["stages"] = list(a.stages)
-    if a.persona is not None:
-        out["persona"] = a.persona
-    out["owner"] = a.owner
-    out["ready_on"] = a.ready_on.isoformat()
-    if a.review_by is not None:
-        out["review_by"] = a.review_by.isoformat()
-    if a.url is not None:
-        out["url"] = a.url
-    return out
+asset_to_dict = json_writer(Asset)
+"""A content library asset as JSON-ready data (optional fields only when set)."""
 
-
-def review_to_dict(q: Review) -> dict[str, Any]:
-    """A submission for review as JSON-ready data."""
-    return {"product": q.product, "by": q.by, "at": q.at.isoformat().replace("+00:00", "Z")}
+review_to_dict = json_writer(Review)
+"""A submission for review as JSON-ready data."""
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 from cadence.fields import columns_reader, columns_writer
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, validate_plan
-from cadence.model import Plan, Touch
+from cadence.model import ActionItem, Asset, Plan, Request, Review, Stage, Touch
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
 from cadence.store.lock import PlanLock
@@ -160,21 +160,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             item["participants"] = json.loads(b.participants)
         raw["broadcasts"].append(item)
     for q in session.exec(select(RequestRow).order_by(col(RequestRow.position))).all():
-        raw["requests"].append(
-            {
-                "id": q.request_id,
-                "title": q.title,
-                "product": q.product,
-                "stage": q.stage,
-                "requested_by": q.requested_by,
-                "requested_on": q.requested_on,
-                "needed_by": q.needed_by,
-                "production_days": q.production_days,
-                "status": q.status,
-                "start": q.start,
-                "note": q.note,
-            }
-        )
+        raw["requests"].append(_request_raw(q))
     assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
     if assets:
         raw["content"] = [_asset_raw(a) for a in assets]
@@ -196,63 +182,17 @@ def _team_raw(t: TeamRow) -> dict[str, Any]:
     return out
 
 
-def _asset_raw(a: AssetRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": a.asset_id,
-        "title": a.title,
-        "kind": a.kind,
-        "owner": a.owner,
-        "ready_on": a.ready_on,
-    }
-    for key, value in (
-        ("stages", _json_or_none(a.stages)),
-        ("products", _json_or_none(a.products)),
-        ("persona", a.persona),
-        ("review_by", a.review_by),
-        ("url", a.url),
-    ):
-        if value is not None:
-            out[key] = value
-    return out
-
-
 def _write_content(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(AssetRow))
     for i, a in enumerate(data.get("content", [])):
-        session.add(
-            AssetRow(
-                position=i,
-                asset_id=a["id"],
-                title=a["title"],
-                kind=a["kind"],
-                stages=json.dumps(a["stages"]) if "stages" in a else None,
-                products=json.dumps(a["products"]) if "products" in a else None,
-                persona=a.get("persona"),
-                owner=a["owner"],
-                ready_on=a["ready_on"],
-                review_by=a.get("review_by"),
-                url=a.get("url"),
-            )
-        )
+        session.add(AssetRow(position=i, **_asset_columns(a)))
 
 
 def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
     """Action items and sign-offs (schema 2) into the raw plan data."""
     items = session.exec(select(ActionItemRow).order_by(col(ActionItemRow.position))).all()
     if items:
-        raw["action_items"] = [
-            {
-                "id": a.action_id,
-                "text": a.text,
-                "owner": a.owner,
-                "due": a.due,
-                "status": a.status,
-                "meeting": a.meeting,
-                "meeting_date": a.meeting_date,
-                "done_on": a.done_on,
-            }
-            for a in items
-        ]
+        raw["action_items"] = [_action_item_raw(a) for a in items]
     signoffs = session.exec(select(SignoffRow).order_by(col(SignoffRow.position))).all()
     if signoffs:
         raw["signoffs"] = [
@@ -268,7 +208,7 @@ def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
         ]
     reviews = session.exec(select(ReviewRow).order_by(col(ReviewRow.position))).all()
     if reviews:
-        raw["reviews"] = [{"product": q.product, "by": q.by, "at": q.at} for q in reviews]
+        raw["reviews"] = [_review_raw(q) for q in reviews]
 
 
 def _write_meeting_records(session: Session, data: dict[str, Any], changes: Changes) -> None:
@@ -276,16 +216,7 @@ def _write_meeting_records(session: Session, data: dict[str, Any], changes: Chan
     if changes.action_items:
         session.exec(delete(ActionItemRow))
         for i, a in enumerate(data.get("action_items", [])):
-            values = {k: a.get(k) for k in ("text", "owner", "due", "status", "meeting")}
-            session.add(
-                ActionItemRow(
-                    position=i,
-                    action_id=a["id"],
-                    meeting_date=a["meeting_date"],
-                    done_on=a.get("done_on"),
-                    **values,
-                )
-            )
+            session.add(ActionItemRow(position=i, **_action_item_columns(a)))
     if changes.signoffs:
         session.exec(delete(SignoffRow))
         for i, s in enumerate(data.get("signoffs", [])):
@@ -302,7 +233,7 @@ def _write_meeting_records(session: Session, data: dict[str, Any], changes: Chan
             )
         session.exec(delete(ReviewRow))
         for i, q in enumerate(data.get("reviews", [])):
-            session.add(ReviewRow(position=i, product=q["product"], by=q["by"], at=q["at"]))
+            session.add(ReviewRow(position=i, **_review_columns(q)))
 
 
 def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
@@ -314,21 +245,19 @@ def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
 
 
-def _stage_raw(s: StageRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": s.stage_id,
-        "name": s.name,
-        "days": s.days,
-        "owner": s.owner,
-        "conversion": s.conversion,
-    }
-    if s.max_silence_days is not None:
-        out["max_silence_days"] = s.max_silence_days
-    return out
-
-
+# Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
+_stage_raw = columns_reader(Stage)
+_stage_columns = columns_writer(Stage)
 _touch_raw = columns_reader(Touch)
 _touch_columns = columns_writer(Touch)
+_request_raw = columns_reader(Request)
+_request_columns = columns_writer(Request)
+_asset_raw = columns_reader(Asset)
+_asset_columns = columns_writer(Asset)
+_action_item_raw = columns_reader(ActionItem)
+_action_item_columns = columns_writer(ActionItem)
+_review_raw = columns_reader(Review)
+_review_columns = columns_writer(Review)
 
 
 def _write_settings(session: Session, data: dict[str, Any]) -> None:
@@ -402,16 +331,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
     # Stages and touches in one statement each (no ORM object per row: an edit
     # rewrites one product, and this is the part of the save the user waits for).
     stages = [
-        {
-            "product_pk": row.pk,
-            "position": i,
-            "stage_id": s["id"],
-            "name": s["name"],
-            "days": s["days"],
-            "owner": s["owner"],
-            "conversion": s["conversion"],
-            "max_silence_days": s.get("max_silence_days"),
-        }
+        {"product_pk": row.pk, "position": i, **_stage_columns(s)}
         for i, s in enumerate(p["stages"])
     ]
     touches = [
@@ -447,39 +367,11 @@ def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
 def _write_requests(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(RequestRow))
     for i, q in enumerate(data["requests"]):
-        session.add(
-            RequestRow(
-                position=i,
-                request_id=q["id"],
-                title=q["title"],
-                product=q["product"],
-                stage=q["stage"],
-                requested_by=q["requested_by"],
-                requested_on=q["requested_on"],
-                needed_by=q["needed_by"],
-                production_days=q["production_days"],
-                status=q["status"],
-                start=q["start"],
-                note=q["note"],
-            )
-        )
+        session.add(RequestRow(**_request_row_values(i, q)))
 
 
 def _request_row_values(position: int, q: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "position": position,
-        "request_id": q["id"],
-        "title": q["title"],
-        "product": q["product"],
-        "stage": q["stage"],
-        "requested_by": q["requested_by"],
-        "requested_on": q["requested_on"],
-        "needed_by": q["needed_by"],
-        "production_days": q["production_days"],
-        "status": q["status"],
-        "start": q["start"],
-        "note": q["note"],
-    }
+    return {"position": position, **_request_columns(q)}
 
 
 def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any]) -> None:

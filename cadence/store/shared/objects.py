@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence.fields import columns_reader, columns_writer
-from cadence.model import Touch
+from cadence.model import ActionItem, Asset, Request, Review, Stage, Touch
 from cadence.store.shared.tables import (
     SharedActionItemRow,
     SharedAssetRow,
@@ -93,19 +93,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
     for i, p in enumerate(data["products"]):
         put("product", product_values(i, p))
         for j, s in enumerate(p["stages"]):
-            put(
-                "stage",
-                {
-                    "product_id": p["id"],
-                    "position": j,
-                    "stage_id": s["id"],
-                    "name": s["name"],
-                    "days": s["days"],
-                    "owner": s["owner"],
-                    "conversion": s["conversion"],
-                    "max_silence_days": s.get("max_silence_days"),
-                },
-            )
+            put("stage", {"product_id": p["id"], "position": j, **_stage_columns(s)})
         for j, t in enumerate(p["touches"]):
             put("touch", {"product_id": p["id"], "position": j, **_touch_columns(t)})
     for i, b in enumerate(data["broadcasts"]):
@@ -126,7 +114,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
             },
         )
     for i, q in enumerate(data["requests"]):
-        put("request", {"position": i, "request_id": q["id"], **_request_fields(q)})
+        put("request", {"position": i, **_request_columns(q)})
     for i, a in enumerate(data.get("content", [])):
         put("asset", asset_values(i, a))
     _put_meeting_records(data, put)
@@ -135,59 +123,28 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
 
 def asset_values(position: int, a: dict[str, Any]) -> Values:
     """The columns of one content library asset (lists as JSON text, NULL = every)."""
-    return {
-        "position": position,
-        "asset_id": a["id"],
-        "title": a["title"],
-        "kind": a["kind"],
-        "stages": json.dumps(a["stages"]) if "stages" in a else None,
-        "products": json.dumps(a["products"]) if "products" in a else None,
-        "persona": a.get("persona"),
-        "owner": a["owner"],
-        "ready_on": a["ready_on"],
-        "review_by": a.get("review_by"),
-        "url": a.get("url"),
-    }
-
-
-def _asset_raw(a: Values) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": a["asset_id"], "title": a["title"], "kind": a["kind"]}
-    for key in ("stages", "products"):
-        if a[key] is not None:
-            out[key] = json.loads(a[key])
-    for key in ("persona", "owner", "ready_on", "review_by", "url"):
-        if a[key] is not None:
-            out[key] = a[key]
-    return out
+    return {"position": position, **_asset_columns(a)}
 
 
 # --- action items and sign-offs (revision 0004_meetings) --------------------------------
 
-ACTION_ITEM_FIELDS = ("text", "owner", "due", "status", "meeting", "meeting_date")
 SIGNOFF_FIELDS = ("product", "by", "role", "at", "fingerprint")
 
 
 def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
     for i, a in enumerate(data.get("action_items", [])):
-        values = {k: a[k] for k in ACTION_ITEM_FIELDS}
-        put(
-            "action_item",
-            {"position": i, "action_id": a["id"], **values, "done_on": a.get("done_on")},
-        )
+        put("action_item", {"position": i, **_action_item_columns(a)})
     for i, s in enumerate(data.get("signoffs", [])):
         touches = json.dumps(s["touches"], ensure_ascii=False)
         put("signoff", {"position": i, **{k: s[k] for k in SIGNOFF_FIELDS}, "touches": touches})
     for i, q in enumerate(data.get("reviews", [])):
-        put("review", {"position": i, "product": q["product"], "by": q["by"], "at": q["at"]})
+        put("review", {"position": i, **_review_columns(q)})
 
 
 def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) -> None:
     items = objects.get("action_item", [])
     if items:
-        raw["action_items"] = [
-            {"id": a["action_id"], **{k: a[k] for k in ACTION_ITEM_FIELDS}, "done_on": a["done_on"]}
-            for a in items
-        ]
+        raw["action_items"] = [_action_item_raw(a) for a in items]
     signoffs = objects.get("signoff", [])
     if signoffs:
         raw["signoffs"] = [
@@ -196,7 +153,7 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
         ]
     reviews = objects.get("review", [])
     if reviews:
-        raw["reviews"] = [{k: q[k] for k in ("product", "by", "at")} for q in reviews]
+        raw["reviews"] = [_review_raw(q) for q in reviews]
 
 
 def team_calendar_values(t: dict[str, Any]) -> Values:
@@ -217,12 +174,6 @@ def team_calendar_raw(t: Values) -> dict[str, Any]:
     if t.get("blackouts") is not None:
         out["blackouts"] = json.loads(t["blackouts"])
     return out
-
-
-def _request_fields(q: dict[str, Any]) -> Values:
-    keys = ("title", "product", "stage", "requested_by", "requested_on", "needed_by")
-    more = ("production_days", "status", "start", "note")
-    return {k: q[k] for k in keys} | {k: q[k] for k in more}
 
 
 def settings_values(data: dict[str, Any]) -> Values:
@@ -304,10 +255,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
         ],
         "products": [],
         "broadcasts": [],
-        "requests": [
-            {"id": q["request_id"], **{k: q[k] for k in _request_fields(q)}}
-            for q in objects["request"]
-        ],
+        "requests": [_request_raw(q) for q in objects["request"]],
     }
     if updated is not None:
         raw["updated"] = updated
@@ -356,18 +304,16 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
     return raw
 
 
-def _stage_raw(s: Values) -> dict[str, Any]:
-    out = {
-        "id": s["stage_id"],
-        "name": s["name"],
-        "days": s["days"],
-        "owner": s["owner"],
-        "conversion": s["conversion"],
-    }
-    if s["max_silence_days"] is not None:
-        out["max_silence_days"] = s["max_silence_days"]
-    return out
-
-
+# Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
+_stage_raw = columns_reader(Stage, by_name=True)
+_stage_columns = columns_writer(Stage)
 _touch_raw = columns_reader(Touch, by_name=True)
 _touch_columns = columns_writer(Touch)
+_request_raw = columns_reader(Request, by_name=True)
+_request_columns = columns_writer(Request)
+_asset_raw = columns_reader(Asset, by_name=True)
+_asset_columns = columns_writer(Asset)
+_action_item_raw = columns_reader(ActionItem, by_name=True)
+_action_item_columns = columns_writer(ActionItem)
+_review_raw = columns_reader(Review, by_name=True)
+_review_columns = columns_writer(Review)
