@@ -240,19 +240,19 @@ class Product:
 class Broadcast:
     """A calendar-fixed touch (newsletter, meeting) driven by an RFC 5545 RRULE."""
 
-    id: str
-    name: str
-    channel: str
-    owner: str
-    rrule: str
-    dtstart: date
-    time: time | None = None
-    automated: bool = True
+    id: str = field(metadata=F.ident(column="broadcast_id"))
+    name: str = field(metadata=F.text())
+    channel: str = field(metadata=F.choice(CHANNELS, "channel"))
+    owner: str = field(metadata=F.ident())  # a team; rules: validate._broadcast
+    rrule: str = field(metadata=F.text())  # normalised (validate._rrule)
+    dtstart: date = field(metadata=F.day())
+    time: time | None = field(default=None, metadata=F.clock())
+    automated: bool = field(default=True, metadata=F.boolean())
     # None: every product's leads; (): an internal event that reaches no lead.
-    products: tuple[str, ...] | None = None
+    products: tuple[str, ...] | None = field(default=None, metadata=F.ids(omit_default=True))
     # Teams whose calendars, exports and feeds show it beside the owner's
     # (an alignment meeting): it reaches no more leads because of them.
-    participants: tuple[str, ...] = ()
+    participants: tuple[str, ...] = field(default=(), metadata=F.ids(omit_default=True))
 
     @property
     def internal(self) -> bool:

@@ -29,7 +29,6 @@ from cadence.fields import (
 )
 from cadence.fields import Spec as FieldSpec
 from cadence.model import (
-    CHANNELS,
     COUNT_DAYS,
     FORMAT_VERSION,
     PALETTE,
@@ -711,47 +710,54 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
 def _broadcast(
     r: _Reader, raw: Any, path: str, team_ids: list[str], product_ids: list[str]
 ) -> Broadcast | None:
-    keys = (
-        "id", "name", "channel", "owner", "rrule", "dtstart", "time", "automated", "products",
-        "participants",
-    )  # fmt: skip
-    b = r.obj(raw, path, keys)
+    b = r.obj(raw, path, keys_of(Broadcast))
     if b is None:
         return None
-    bid = r.ident(r.required(b, "id", path), _join(path, "id"))
-    name = r.text(r.required(b, "name", path), _join(path, "name"))
-    channel = r.choice(r.required(b, "channel", path), _join(path, "channel"), CHANNELS, "channel")
-    owner = r.required(b, "owner", path)
-    if owner is not None:
-        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
-    dtstart = r.day(r.required(b, "dtstart", path), _join(path, "dtstart"))
-    rule = r.required(b, "rrule", path)
-    if rule is not None:
-        rule = _rrule(r, rule, _join(path, "rrule"), dtstart)
-    at = r.clock(b.get("time"), _join(path, "time"))
-    automated = r.boolean(b.get("automated", True), _join(path, "automated"))
-    products: tuple[str, ...] | None = None
-    if "products" in b and b["products"] is not None:
-        lst = r.array(b["products"], _join(path, "products"))
-        if lst is not None:
-            refs = [
-                r.reference(x, f"{path}.products[{i}]", product_ids, "product", "products")
-                for i, x in enumerate(lst)
-            ]
-            products = tuple(x for x in refs if x is not None)
-    participants = _participants(r, b, path, team_ids)
-    if all(v is not None for v in (bid, name, channel, owner, rule, dtstart, automated)):
-        values = (bid, name, channel, owner, rule, dtstart, at, bool(automated), products)
-        return Broadcast(*values, participants)  # type: ignore[arg-type]
-    return None
+    rules: dict[str, Rule] = {
+        "owner": reference(team_ids, "team", "teams"),
+        "rrule": partial(_broadcast_rrule, given=b),
+        "products": partial(_each_known, known=product_ids, what="product", plural="products"),
+        "participants": partial(_participants, team_ids=team_ids),
+    }
+    values, good = read_fields(r, b, path, Broadcast, rules)
+    return Broadcast(**values) if good else None
 
 
-def _participants(r: _Reader, b: dict[str, Any], path: str, team_ids: list[str]) -> tuple[str, ...]:
+def _broadcast_rrule(
+    r: _Reader, value: Any, path: str, _read: dict[str, Any], given: dict[str, Any]
+) -> str | None:
+    """A broadcast's RRULE, from its ``dtstart`` (a bad one is reported at its own path)."""
+    dtstart = _Reader().day(given.get("dtstart"), "dtstart")
+    return _rrule(r, value, path, dtstart)
+
+
+def _each_known(
+    r: _Reader,
+    value: Any,
+    path: str,
+    _read: dict[str, Any],
+    known: list[str],
+    what: str,
+    plural: str,
+) -> tuple[str, ...] | None:
+    """A list whose entries are each one of ``known`` (a broadcast's products)."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    refs = [r.reference(x, f"{path}[{i}]", known, what, plural) for i, x in enumerate(lst)]
+    return tuple(x for x in refs if x is not None)
+
+
+def _participants(
+    r: _Reader, value: Any, path: str, _read: dict[str, Any], team_ids: list[str]
+) -> tuple[str, ...] | None:
     """A broadcast's participant teams: known team ids, each once."""
-    lst = r.array(b.get("participants", []), _join(path, "participants"))
+    lst = r.array(value, path)
+    if lst is None:
+        return None
     out: list[str] = []
-    for i, x in enumerate(lst or []):
-        where = f"{path}.participants[{i}]"
+    for i, x in enumerate(lst):
+        where = f"{path}[{i}]"
         team = r.reference(x, where, team_ids, "team", "teams")
         if team is not None and team in out:
             r.error(where, f"lists team {show(team)} twice")

@@ -68,24 +68,7 @@ def _product(p: Product) -> dict[str, Any]:
     return out
 
 
-def _broadcast(b: Broadcast) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": b.id,
-        "name": b.name,
-        "channel": b.channel,
-        "owner": b.owner,
-        "rrule": b.rrule,
-        "dtstart": b.dtstart.isoformat(),
-        "time": _t(b.time),
-        "automated": b.automated,
-    }
-    if b.products is not None:
-        out["products"] = list(b.products)
-    if b.participants:
-        out["participants"] = list(b.participants)
-    return out
-
-
+_broadcast = json_writer(Broadcast)
 action_item_to_dict = json_writer(ActionItem)
 """An action item as JSON-ready data (the plan file's shape)."""
 

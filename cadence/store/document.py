@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 from cadence.fields import columns_reader, columns_writer
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, validate_plan
-from cadence.model import ActionItem, Asset, Plan, Request, Review, Stage, Touch
+from cadence.model import ActionItem, Asset, Broadcast, Plan, Request, Review, Stage, Touch
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
 from cadence.store.lock import PlanLock
@@ -144,21 +144,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             }
         raw["products"].append(product)
     for b in session.exec(select(BroadcastRow).order_by(col(BroadcastRow.position))).all():
-        item: dict[str, Any] = {
-            "id": b.broadcast_id,
-            "name": b.name,
-            "channel": b.channel,
-            "owner": b.owner,
-            "rrule": b.rrule,
-            "dtstart": b.dtstart,
-            "time": b.time,
-            "automated": b.automated,
-        }
-        if b.products is not None:
-            item["products"] = json.loads(b.products)
-        if b.participants is not None:
-            item["participants"] = json.loads(b.participants)
-        raw["broadcasts"].append(item)
+        raw["broadcasts"].append(_broadcast_raw(b))
     for q in session.exec(select(RequestRow).order_by(col(RequestRow.position))).all():
         raw["requests"].append(_request_raw(q))
     assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
@@ -250,6 +236,8 @@ _stage_raw = columns_reader(Stage)
 _stage_columns = columns_writer(Stage)
 _touch_raw = columns_reader(Touch)
 _touch_columns = columns_writer(Touch)
+_broadcast_raw = columns_reader(Broadcast)
+_broadcast_columns = columns_writer(Broadcast)
 _request_raw = columns_reader(Request)
 _request_columns = columns_writer(Request)
 _asset_raw = columns_reader(Asset)
@@ -347,21 +335,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
 def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(BroadcastRow))
     for i, b in enumerate(data["broadcasts"]):
-        session.add(
-            BroadcastRow(
-                position=i,
-                broadcast_id=b["id"],
-                name=b["name"],
-                channel=b["channel"],
-                owner=b["owner"],
-                rrule=b["rrule"],
-                dtstart=b["dtstart"],
-                time=b["time"],
-                automated=b["automated"],
-                products=json.dumps(b["products"]) if "products" in b else None,
-                participants=json.dumps(b["participants"]) if "participants" in b else None,
-            )
-        )
+        session.add(BroadcastRow(position=i, **_broadcast_columns(b)))
 
 
 def _write_requests(session: Session, data: dict[str, Any]) -> None:

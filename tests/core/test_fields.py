@@ -17,10 +17,11 @@ import pytest
 
 from cadence import fields as F
 from cadence.fields import columns_reader, columns_writer, fields_of, json_writer, keys_of
-from cadence.model import ActionItem, Asset, Request, Review, Stage, Touch
+from cadence.model import ActionItem, Asset, Broadcast, Request, Review, Stage, Touch
 from cadence.store.tables import (
     ActionItemColumns,
     AssetColumns,
+    BroadcastColumns,
     RequestColumns,
     ReviewColumns,
     StageColumns,
@@ -35,6 +36,7 @@ MODELS_AND_COLUMNS = [
     (Asset, AssetColumns),
     (ActionItem, ActionItemColumns),
     (Review, ReviewColumns),
+    (Broadcast, BroadcastColumns),
 ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence.fields import columns_reader, columns_writer
-from cadence.model import ActionItem, Asset, Request, Review, Stage, Touch
+from cadence.model import ActionItem, Asset, Broadcast, Request, Review, Stage, Touch
 from cadence.store.shared.tables import (
     SharedActionItemRow,
     SharedAssetRow,
@@ -97,22 +97,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
         for j, t in enumerate(p["touches"]):
             put("touch", {"product_id": p["id"], "position": j, **_touch_columns(t)})
     for i, b in enumerate(data["broadcasts"]):
-        put(
-            "broadcast",
-            {
-                "position": i,
-                "broadcast_id": b["id"],
-                "name": b["name"],
-                "channel": b["channel"],
-                "owner": b["owner"],
-                "rrule": b["rrule"],
-                "dtstart": b["dtstart"],
-                "time": b["time"],
-                "automated": b["automated"],
-                "products": json.dumps(b["products"]) if "products" in b else None,
-                "participants": (json.dumps(b["participants"]) if "participants" in b else None),
-            },
-        )
+        put("broadcast", {"position": i, **_broadcast_columns(b)})
     for i, q in enumerate(data["requests"]):
         put("request", {"position": i, **_request_columns(q)})
     for i, a in enumerate(data.get("content", [])):
@@ -288,16 +273,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
             }
         raw["products"].append(product)
     for b in objects["broadcast"]:
-        item = {
-            "id": b["broadcast_id"],
-            **{k: b[k] for k in ("name", "channel", "owner", "rrule", "dtstart", "time")},
-            "automated": b["automated"],
-        }
-        if b["products"] is not None:
-            item["products"] = json.loads(b["products"])
-        if b.get("participants") is not None:
-            item["participants"] = json.loads(b["participants"])
-        raw["broadcasts"].append(item)
+        raw["broadcasts"].append(_broadcast_raw(b))
     if objects.get("asset"):
         raw["content"] = [_asset_raw(a) for a in objects["asset"]]
     _meeting_records_raw(objects, raw)
@@ -309,6 +285,8 @@ _stage_raw = columns_reader(Stage, by_name=True)
 _stage_columns = columns_writer(Stage)
 _touch_raw = columns_reader(Touch, by_name=True)
 _touch_columns = columns_writer(Touch)
+_broadcast_raw = columns_reader(Broadcast, by_name=True)
+_broadcast_columns = columns_writer(Broadcast)
 _request_raw = columns_reader(Request, by_name=True)
 _request_columns = columns_writer(Request)
 _asset_raw = columns_reader(Asset, by_name=True)
