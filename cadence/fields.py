@@ -42,6 +42,7 @@ SPEC = "cadence"  # the metadata key of a field's Spec
 # The kinds of field (each read by one method of cadence.validate's reader).
 KINDS = (
     "ident", "text", "choice", "integer", "number", "boolean", "day", "clock", "stamp", "ids",
+    "objects",
 )  # fmt: skip
 
 
@@ -60,6 +61,7 @@ class Spec:
     allow_empty: bool = False  # text
     choices: tuple[str, ...] = ()  # choice
     what: str = ""  # choice: what a value is ("channel"), for the error message
+    item: type | None = None  # objects: the model of each
 
 
 def _spec(kind: str, **options: Any) -> dict[str, Spec]:
@@ -114,6 +116,11 @@ def stamp(**options: Any) -> dict[str, Spec]:
 def ids(**options: Any) -> dict[str, Spec]:
     """A list of ids (a tuple in the model, a JSON list in the file, JSON text in the store)."""
     return _spec("ids", **options)
+
+
+def objects(item: type, **options: Any) -> dict[str, Spec]:
+    """A list of ``item`` objects (a tuple in the model, JSON text in the store)."""
+    return _spec("objects", item=item, **options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +216,9 @@ def json_writer(model: type) -> Callable[[Any], dict[str, Any]]:
     lines = []
     for i, f in enumerate(written_fields(model)):
         value = f"obj.{f.attr}"
-        if f.kind in _TO_JSON:
+        if f.kind == "objects":
+            value = f"[to_json[{i}](x) for x in obj.{f.attr}]"
+        elif f.kind in _TO_JSON:
             value = f"(None if obj.{f.attr} is None else to_json[{i}](obj.{f.attr}))"
         if f.spec.omit_default:
             lines.append(f"    if obj.{f.attr} != defaults[{i}]:")
@@ -219,7 +228,9 @@ def json_writer(model: type) -> Callable[[Any], dict[str, Any]]:
     source = "def write(obj):\n    out = {}\n" + "\n".join(lines) + "\n    return out\n"
     fields = written_fields(model)
     scope = {
-        "to_json": tuple(_TO_JSON.get(f.kind) for f in fields),
+        "to_json": tuple(
+            json_writer(f.spec.item) if f.spec.item else _TO_JSON.get(f.kind) for f in fields
+        ),
         "defaults": tuple(f.default for f in fields),
     }
     return make_function("write", source, scope)
@@ -241,9 +252,10 @@ def columns_writer(model: type) -> Callable[[Mapping[str, Any]], dict[str, Any]]
     """
     lines = []
     for i, f in enumerate(written_fields(model)):
-        absent = "None" if f.kind == "ids" else f"defaults[{i}]"
+        in_text = f.kind in ("ids", "objects")
+        absent = "None" if in_text else f"defaults[{i}]"
         value = f"data.get({f.key!r}, {absent})"
-        if f.kind == "ids":
+        if in_text:
             value = f"(None if {value} is None else list_text(data[{f.key!r}]))"
         lines.append(f"        {f.column!r}: {value},")
     source = "def to_columns(data):\n    return {\n" + "\n".join(lines) + "\n    }\n"
@@ -265,7 +277,7 @@ def columns_reader(model: type, by_name: bool = False) -> Callable[[Any], dict[s
     lines = []
     for f in written_fields(model):
         get = f"row.get({f.column!r})" if by_name else f"row.{f.column}"
-        if f.kind == "ids":
+        if f.kind in ("ids", "objects"):
             lines.append(f"    value = {get}")
             lines.append("    if value is not None:")
             lines.append(f"        out[{f.key!r}] = json_loads(value)")

@@ -124,12 +124,15 @@ class WorkCalendar:
 class Rules:
     """Plan-wide rules; None switches a rule off."""
 
-    min_spacing_days: int | None = None
-    max_silence_days: int | None = None
-    handoff_sla_days: int | None = None
+    min_spacing_days: int | None = field(default=None, metadata=F.integer(1, F.MAX_DAYS))
+    max_silence_days: int | None = field(default=None, metadata=F.integer(1, F.MAX_DAYS))
+    handoff_sla_days: int | None = field(default=None, metadata=F.integer(0, F.MAX_DAYS))
     # Working days and the lead desk (docs/scheduling.md, "Working days of a team").
-    count_days: str = "calendar"  # one of COUNT_DAYS
-    lead_desk: str | None = None  # team answering for days no team owns the lead
+    count_days: str = field(
+        default="calendar", metadata=F.choice(COUNT_DAYS, "day count", omit_default=True)
+    )
+    # The team answering for days no team owns the lead (rule: validate._lead_desk).
+    lead_desk: str | None = field(default=None, metadata=F.ident(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,12 +376,13 @@ class Signoff:
     ``fingerprint`` is :func:`cadence.signoff.touches_fingerprint` of them.
     """
 
-    product: str
-    by: str
-    role: str  # "marketing" | "sales"
-    at: datetime  # aware, UTC
-    fingerprint: str
-    touches: tuple[Touch, ...] = ()
+    product: str = field(metadata=F.ident())  # rule: a product of the plan
+    by: str = field(metadata=F.text())
+    role: str = field(metadata=F.choice(SIGNOFF_ROLES, "role"))
+    at: datetime = field(metadata=F.stamp())  # aware, UTC
+    fingerprint: str = field(metadata=F.text())
+    # Checked as touches, their references not: they are history.
+    touches: tuple[Touch, ...] = field(default=(), metadata=F.objects(Touch))
 
 
 @dataclass(frozen=True, slots=True)

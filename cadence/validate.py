@@ -29,11 +29,9 @@ from cadence.fields import (
 )
 from cadence.fields import Spec as FieldSpec
 from cadence.model import (
-    COUNT_DAYS,
     FORMAT_VERSION,
     PALETTE,
     ROLL_POLICIES,
-    SIGNOFF_ROLES,
     SUPPORTED_VERSIONS,
     WEEKDAYS,
     ActionItem,
@@ -336,6 +334,9 @@ def _kind_check(spec: FieldSpec) -> Check:
         return partial(_Reader.number, lo=float(spec.minimum or 0), hi=float(spec.maximum or 0))
     if kind == "ids":
         return _ids
+    if kind == "objects":
+        assert spec.item is not None
+        return partial(_objects, item=spec.item)
     if kind == "stamp":
         return _timestamp
     plain: dict[str, Check] = {
@@ -440,6 +441,24 @@ def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]],
     return make_function("read", source, scope)
 
 
+def _objects(r: _Reader, value: Any, path: str, item: type) -> tuple[Any, ...] | None:
+    """A list of ``item`` objects, each read by its fields (only their kinds: a signed
+    touch's owner and stage are history, not references)."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    out = []
+    for i, x in enumerate(lst):
+        where = f"{path}[{i}]"
+        data = r.obj(x, where, keys_of(item))
+        if data is None:
+            continue
+        values, good = read_fields(r, data, where, item)
+        if good:
+            out.append(item(**values))
+    return tuple(out)
+
+
 def _ids(r: _Reader, value: Any, path: str) -> tuple[str, ...] | None:
     """A list of ids."""
     lst = r.array(value, path)
@@ -533,29 +552,12 @@ def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | 
 def _rules(r: _Reader, raw: Any, path: str) -> Rules:
     if raw is None:
         return Rules()
-    keys = ("min_spacing_days", "max_silence_days", "handoff_sla_days", "count_days", "lead_desk")
-    data = r.obj(raw, path, keys)
+    data = r.obj(raw, path, keys_of(Rules))
     if data is None:
         return Rules()
-    count_days = r.choice(
-        data.get("count_days", "calendar"), _join(path, "count_days"), COUNT_DAYS, "day count"
-    )
-    lead_desk = data.get("lead_desk")
-    if lead_desk is not None:
-        lead_desk = r.ident(lead_desk, _join(path, "lead_desk"))
-    return Rules(
-        count_days=count_days or "calendar",
-        lead_desk=lead_desk,
-        min_spacing_days=r.optional_integer(
-            data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1, MAX_DAYS
-        ),
-        max_silence_days=r.optional_integer(
-            data.get("max_silence_days"), _join(path, "max_silence_days"), 1, MAX_DAYS
-        ),
-        handoff_sla_days=r.optional_integer(
-            data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0, MAX_DAYS
-        ),
-    )
+    values, _good = read_fields(r, data, path, Rules)
+    # The good ones even when another is bad: the lead desk is checked against the teams.
+    return Rules(**{k: v for k, v in values.items() if v is not None})
 
 
 def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
@@ -971,10 +973,11 @@ def _action_item(
 def _touch(
     r: _Reader, raw: Any, path: str, rules: dict[str, Rule] | None = None
 ) -> tuple[dict[str, Any], bool] | None:
-    """The fields of a touch and whether all are good (None: not an object).
+    """The fields of a touch in a product and whether all are good (None: not an object).
 
-    In a product its owner, stage and offset follow the product's ``rules``
-    (:func:`_offset_in_stage`); as signed off they are only checked by kind."""
+    Its owner, stage and offset follow the product's ``rules`` (:func:`_offset_in_stage`);
+    the touches a sign-off keeps are read by the same fields, checked only by kind
+    (:func:`_objects`)."""
     t = r.obj(raw, path, keys_of(Touch))
     if t is None:
         return None
@@ -998,31 +1001,13 @@ def _offset_in_stage(
     return offset
 
 
-def _signed_touch(r: _Reader, raw: Any, path: str) -> Touch | None:
-    """A touch as it was signed off: its fields checked, its references not (they are history)."""
-    read = _touch(r, raw, path)
-    return Touch(**read[0]) if read is not None and read[1] else None
-
-
 def _signoff(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Signoff | None:
-    keys = ("product", "by", "role", "at", "fingerprint", "touches")
-    s = r.obj(raw, path, keys)
+    s = r.obj(raw, path, keys_of(Signoff))
     if s is None:
         return None
-    product = r.required(s, "product", path)
-    if product is not None:
-        product = r.reference(product, _join(path, "product"), product_ids, "product", "products")
-    by = r.text(r.required(s, "by", path), _join(path, "by"))
-    role = r.choice(r.required(s, "role", path), _join(path, "role"), SIGNOFF_ROLES, "role")
-    at = r.required(s, "at", path)
-    if at is not None:
-        at = _timestamp(r, at, _join(path, "at"))
-    fingerprint = r.text(r.required(s, "fingerprint", path), _join(path, "fingerprint"))
-    touches = [_signed_touch(r, item, tp) for tp, item in _items(r, s, "touches", path)]
-    if all(v is not None for v in (product, by, role, at, fingerprint)):
-        signed = tuple(t for t in touches if t is not None)
-        return Signoff(product, by, role, at, fingerprint, signed)  # type: ignore[arg-type]
-    return None
+    rules = {"product": reference(product_ids, "product", "products")}
+    values, good = read_fields(r, s, path, Signoff, rules)
+    return Signoff(**values) if good else None
 
 
 def _review(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Review | None:

@@ -78,17 +78,8 @@ def touch_to_dict(t: Touch) -> dict[str, Any]:
     return _touch(t)
 
 
-def signoff_to_dict(s: Signoff) -> dict[str, Any]:
-    """A sign-off as JSON-ready data, with the touches it signed."""
-    return {
-        "product": s.product,
-        "by": s.by,
-        "role": s.role,
-        "at": s.at.isoformat().replace("+00:00", "Z"),
-        "fingerprint": s.fingerprint,
-        "touches": [_touch(t) for t in s.touches],
-    }
-
+signoff_to_dict = json_writer(Signoff)
+"""A sign-off as JSON-ready data, with the touches it signed."""
 
 request_to_dict = json_writer(Request)
 """A request as JSON-ready data (the plan file's shape)."""
@@ -104,18 +95,8 @@ def _holidays(rule: HolidayRule | None) -> dict[str, Any] | None:
     return None if rule is None else {"country": rule.country, "subdivision": rule.subdivision}
 
 
-def rules_to_dict(rules: Rules) -> dict[str, Any]:
-    """The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
-    out: dict[str, Any] = {
-        "min_spacing_days": rules.min_spacing_days,
-        "max_silence_days": rules.max_silence_days,
-        "handoff_sla_days": rules.handoff_sla_days,
-    }
-    if rules.count_days != "calendar":
-        out["count_days"] = rules.count_days
-    if rules.lead_desk is not None:
-        out["lead_desk"] = rules.lead_desk
-    return out
+rules_to_dict = json_writer(Rules)
+"""The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
 
 
 def team_to_dict(t: Team) -> dict[str, Any]:

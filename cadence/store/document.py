@@ -28,7 +28,18 @@ from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 from cadence.fields import columns_reader, columns_writer
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, validate_plan
-from cadence.model import ActionItem, Asset, Broadcast, Plan, Request, Review, Stage, Touch
+from cadence.model import (
+    ActionItem,
+    Asset,
+    Broadcast,
+    Plan,
+    Request,
+    Review,
+    Rules,
+    Signoff,
+    Stage,
+    Touch,
+)
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
 from cadence.store.lock import PlanLock
@@ -95,13 +106,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             "blackouts": [{"name": b.name, "start": b.start, "end": b.end} for b in blackouts],
             "roll": plan_row.roll,
         },
-        "rules": {
-            "min_spacing_days": plan_row.min_spacing_days,
-            "max_silence_days": plan_row.max_silence_days,
-            "handoff_sla_days": plan_row.handoff_sla_days,
-            "count_days": plan_row.count_days,
-            "lead_desk": plan_row.lead_desk,
-        },
+        "rules": _rules_raw(plan_row),
         "teams": [
             _team_raw(t)
             for t in session.exec(select(TeamRow).order_by(col(TeamRow.position))).all()
@@ -181,17 +186,7 @@ def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
         raw["action_items"] = [_action_item_raw(a) for a in items]
     signoffs = session.exec(select(SignoffRow).order_by(col(SignoffRow.position))).all()
     if signoffs:
-        raw["signoffs"] = [
-            {
-                "product": s.product,
-                "by": s.by,
-                "role": s.role,
-                "at": s.at,
-                "fingerprint": s.fingerprint,
-                "touches": json.loads(s.touches),
-            }
-            for s in signoffs
-        ]
+        raw["signoffs"] = [_signoff_raw(s) for s in signoffs]
     reviews = session.exec(select(ReviewRow).order_by(col(ReviewRow.position))).all()
     if reviews:
         raw["reviews"] = [_review_raw(q) for q in reviews]
@@ -206,17 +201,7 @@ def _write_meeting_records(session: Session, data: dict[str, Any], changes: Chan
     if changes.signoffs:
         session.exec(delete(SignoffRow))
         for i, s in enumerate(data.get("signoffs", [])):
-            session.add(
-                SignoffRow(
-                    position=i,
-                    product=s["product"],
-                    by=s["by"],
-                    role=s["role"],
-                    at=s["at"],
-                    fingerprint=s["fingerprint"],
-                    touches=json.dumps(s["touches"], ensure_ascii=False),
-                )
-            )
+            session.add(SignoffRow(position=i, **_signoff_columns(s)))
         session.exec(delete(ReviewRow))
         for i, q in enumerate(data.get("reviews", [])):
             session.add(ReviewRow(position=i, **_review_columns(q)))
@@ -238,6 +223,10 @@ _touch_raw = columns_reader(Touch)
 _touch_columns = columns_writer(Touch)
 _broadcast_raw = columns_reader(Broadcast)
 _broadcast_columns = columns_writer(Broadcast)
+_rules_raw = columns_reader(Rules)
+_rules_columns = columns_writer(Rules)
+_signoff_raw = columns_reader(Signoff)
+_signoff_columns = columns_writer(Signoff)
 _request_raw = columns_reader(Request)
 _request_columns = columns_writer(Request)
 _asset_raw = columns_reader(Asset)
@@ -264,11 +253,7 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
             holiday_country=holidays.get("country"),
             holiday_subdivision=holidays.get("subdivision"),
             roll=cal["roll"],
-            min_spacing_days=rules["min_spacing_days"],
-            max_silence_days=rules["max_silence_days"],
-            handoff_sla_days=rules["handoff_sla_days"],
-            count_days=rules.get("count_days", "calendar"),
-            lead_desk=rules.get("lead_desk"),
+            **_rules_columns(rules),
             studio_team=studio.get("team"),
             studio_capacity_per_day=studio.get("capacity_per_day"),
             studio_min_lead_days=studio.get("min_lead_days"),

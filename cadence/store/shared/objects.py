@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence.fields import columns_reader, columns_writer
-from cadence.model import ActionItem, Asset, Broadcast, Request, Review, Stage, Touch
+from cadence.model import (
+    ActionItem,
+    Asset,
+    Broadcast,
+    Request,
+    Review,
+    Rules,
+    Signoff,
+    Stage,
+    Touch,
+)
 from cadence.store.shared.tables import (
     SharedActionItemRow,
     SharedAssetRow,
@@ -113,15 +123,12 @@ def asset_values(position: int, a: dict[str, Any]) -> Values:
 
 # --- action items and sign-offs (revision 0004_meetings) --------------------------------
 
-SIGNOFF_FIELDS = ("product", "by", "role", "at", "fingerprint")
-
 
 def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
     for i, a in enumerate(data.get("action_items", [])):
         put("action_item", {"position": i, **_action_item_columns(a)})
     for i, s in enumerate(data.get("signoffs", [])):
-        touches = json.dumps(s["touches"], ensure_ascii=False)
-        put("signoff", {"position": i, **{k: s[k] for k in SIGNOFF_FIELDS}, "touches": touches})
+        put("signoff", {"position": i, **_signoff_columns(s)})
     for i, q in enumerate(data.get("reviews", [])):
         put("review", {"position": i, **_review_columns(q)})
 
@@ -132,10 +139,7 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
         raw["action_items"] = [_action_item_raw(a) for a in items]
     signoffs = objects.get("signoff", [])
     if signoffs:
-        raw["signoffs"] = [
-            {**{k: s[k] for k in SIGNOFF_FIELDS}, "touches": json.loads(s["touches"])}
-            for s in signoffs
-        ]
+        raw["signoffs"] = [_signoff_raw(s) for s in signoffs]
     reviews = objects.get("review", [])
     if reviews:
         raw["reviews"] = [_review_raw(q) for q in reviews]
@@ -174,11 +178,7 @@ def settings_values(data: dict[str, Any]) -> Values:
         "holiday_country": holidays.get("country"),
         "holiday_subdivision": holidays.get("subdivision"),
         "roll": cal["roll"],
-        "min_spacing_days": rules["min_spacing_days"],
-        "max_silence_days": rules["max_silence_days"],
-        "handoff_sla_days": rules["handoff_sla_days"],
-        "count_days": rules.get("count_days", "calendar"),
-        "lead_desk": rules.get("lead_desk"),
+        **_rules_columns(rules),
         "studio_team": studio.get("team"),
         "studio_capacity_per_day": studio.get("capacity_per_day"),
         "studio_min_lead_days": studio.get("min_lead_days"),
@@ -221,13 +221,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
             "blackouts": json.loads(s["blackouts"]),
             "roll": s["roll"],
         },
-        "rules": {
-            "min_spacing_days": s["min_spacing_days"],
-            "max_silence_days": s["max_silence_days"],
-            "handoff_sla_days": s["handoff_sla_days"],
-            "count_days": s.get("count_days") or "calendar",
-            "lead_desk": s.get("lead_desk"),
-        },
+        "rules": _rules_raw(s),
         "teams": [
             {
                 "id": t["team_id"],
@@ -287,6 +281,10 @@ _touch_raw = columns_reader(Touch, by_name=True)
 _touch_columns = columns_writer(Touch)
 _broadcast_raw = columns_reader(Broadcast, by_name=True)
 _broadcast_columns = columns_writer(Broadcast)
+_rules_raw = columns_reader(Rules, by_name=True)
+_rules_columns = columns_writer(Rules)
+_signoff_raw = columns_reader(Signoff, by_name=True)
+_signoff_columns = columns_writer(Signoff)
 _request_raw = columns_reader(Request, by_name=True)
 _request_columns = columns_writer(Request)
 _asset_raw = columns_reader(Asset, by_name=True)
