@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -244,21 +244,27 @@ def _list_text(value: list[Any]) -> str:
 
 
 @cache
-def columns_writer(model: type) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+def columns_writer(model: type, *lead: str) -> Callable[..., dict[str, Any]]:
     """The function mapping plan-file data of a ``model`` object to its column values.
 
-    A key the data leaves out is stored as the default (NULL for a list: "not given");
-    a list is stored as JSON text.
+    ``lead``: key columns the row has first (``"position"``), given after the data:
+    ``columns_writer(Stage, "position")(data, 3)``. A key the file may leave out
+    is stored as the default when it does (NULL for a list: "not given"); a list is
+    stored as JSON text.
     """
-    lines = []
+    lines = [f"        {column!r}: {column}," for column in lead]
     for i, f in enumerate(written_fields(model)):
         in_text = f.kind in ("ids", "objects")
         absent = "None" if in_text else f"defaults[{i}]"
-        value = f"data.get({f.key!r}, {absent})"
+        value = f"data.get({f.key!r}, {absent})" if f.spec.omit_default else f"data[{f.key!r}]"
         if in_text:
-            value = f"(None if {value} is None else list_text(data[{f.key!r}]))"
+            value = f"(None if {value} is None else list_text({value}))"
         lines.append(f"        {f.column!r}: {value},")
-    source = "def to_columns(data):\n    return {\n" + "\n".join(lines) + "\n    }\n"
+    source = (
+        f"def to_columns(data, {', '.join(lead)}):\n    return {{\n"
+        + "\n".join(lines)
+        + "\n    }\n"
+    )
     scope = {
         "list_text": _list_text,
         "defaults": tuple(f.default for f in written_fields(model)),

@@ -176,7 +176,7 @@ def _team_raw(t: TeamRow) -> dict[str, Any]:
 def _write_content(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(AssetRow))
     for i, a in enumerate(data.get("content", [])):
-        session.add(AssetRow(position=i, **_asset_columns(a)))
+        session.add(AssetRow(**_asset_columns(a, i)))
 
 
 def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
@@ -197,14 +197,14 @@ def _write_meeting_records(session: Session, data: dict[str, Any], changes: Chan
     if changes.action_items:
         session.exec(delete(ActionItemRow))
         for i, a in enumerate(data.get("action_items", [])):
-            session.add(ActionItemRow(position=i, **_action_item_columns(a)))
+            session.add(ActionItemRow(**_action_item_columns(a, i)))
     if changes.signoffs:
         session.exec(delete(SignoffRow))
         for i, s in enumerate(data.get("signoffs", [])):
-            session.add(SignoffRow(position=i, **_signoff_columns(s)))
+            session.add(SignoffRow(**_signoff_columns(s, i)))
         session.exec(delete(ReviewRow))
         for i, q in enumerate(data.get("reviews", [])):
-            session.add(ReviewRow(position=i, **_review_columns(q)))
+            session.add(ReviewRow(**_review_columns(q, i)))
 
 
 def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
@@ -218,23 +218,23 @@ def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
 
 # Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
 _stage_raw = columns_reader(Stage)
-_stage_columns = columns_writer(Stage)
+_stage_columns = columns_writer(Stage, "product_pk", "position")
 _touch_raw = columns_reader(Touch)
-_touch_columns = columns_writer(Touch)
+_touch_columns = columns_writer(Touch, "product_pk", "position")
 _broadcast_raw = columns_reader(Broadcast)
-_broadcast_columns = columns_writer(Broadcast)
+_broadcast_columns = columns_writer(Broadcast, "position")
 _rules_raw = columns_reader(Rules)
 _rules_columns = columns_writer(Rules)
 _signoff_raw = columns_reader(Signoff)
-_signoff_columns = columns_writer(Signoff)
+_signoff_columns = columns_writer(Signoff, "position")
 _request_raw = columns_reader(Request)
-_request_columns = columns_writer(Request)
+_request_columns = columns_writer(Request, "position")
 _asset_raw = columns_reader(Asset)
-_asset_columns = columns_writer(Asset)
+_asset_columns = columns_writer(Asset, "position")
 _action_item_raw = columns_reader(ActionItem)
-_action_item_columns = columns_writer(ActionItem)
+_action_item_columns = columns_writer(ActionItem, "position")
 _review_raw = columns_reader(Review)
-_review_columns = columns_writer(Review)
+_review_columns = columns_writer(Review, "position")
 
 
 def _write_settings(session: Session, data: dict[str, Any]) -> None:
@@ -303,14 +303,8 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
     assert row.pk is not None
     # Stages and touches in one statement each (no ORM object per row: an edit
     # rewrites one product, and this is the part of the save the user waits for).
-    stages = [
-        {"product_pk": row.pk, "position": i, **_stage_columns(s)}
-        for i, s in enumerate(p["stages"])
-    ]
-    touches = [
-        {"product_pk": row.pk, "position": i, **_touch_columns(t)}
-        for i, t in enumerate(p["touches"])
-    ]
+    stages = [_stage_columns(s, row.pk, i) for i, s in enumerate(p["stages"])]
+    touches = [_touch_columns(t, row.pk, i) for i, t in enumerate(p["touches"])]
     if stages:
         session.execute(insert(StageRow), stages)
     if touches:
@@ -320,7 +314,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
 def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(BroadcastRow))
     for i, b in enumerate(data["broadcasts"]):
-        session.add(BroadcastRow(position=i, **_broadcast_columns(b)))
+        session.add(BroadcastRow(**_broadcast_columns(b, i)))
 
 
 def _write_requests(session: Session, data: dict[str, Any]) -> None:
@@ -330,7 +324,7 @@ def _write_requests(session: Session, data: dict[str, Any]) -> None:
 
 
 def _request_row_values(position: int, q: dict[str, Any]) -> dict[str, Any]:
-    return {"position": position, **_request_columns(q)}
+    return _request_columns(q, position)
 
 
 def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any]) -> None:

@@ -103,13 +103,13 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
     for i, p in enumerate(data["products"]):
         put("product", product_values(i, p))
         for j, s in enumerate(p["stages"]):
-            put("stage", {"product_id": p["id"], "position": j, **_stage_columns(s)})
+            put("stage", _stage_columns(s, p["id"], j))
         for j, t in enumerate(p["touches"]):
-            put("touch", {"product_id": p["id"], "position": j, **_touch_columns(t)})
+            put("touch", _touch_columns(t, p["id"], j))
     for i, b in enumerate(data["broadcasts"]):
-        put("broadcast", {"position": i, **_broadcast_columns(b)})
+        put("broadcast", _broadcast_columns(b, i))
     for i, q in enumerate(data["requests"]):
-        put("request", {"position": i, **_request_columns(q)})
+        put("request", _request_columns(q, i))
     for i, a in enumerate(data.get("content", [])):
         put("asset", asset_values(i, a))
     _put_meeting_records(data, put)
@@ -118,7 +118,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
 
 def asset_values(position: int, a: dict[str, Any]) -> Values:
     """The columns of one content library asset (lists as JSON text, NULL = every)."""
-    return {"position": position, **_asset_columns(a)}
+    return _asset_columns(a, position)
 
 
 # --- action items and sign-offs (revision 0004_meetings) --------------------------------
@@ -126,11 +126,11 @@ def asset_values(position: int, a: dict[str, Any]) -> Values:
 
 def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
     for i, a in enumerate(data.get("action_items", [])):
-        put("action_item", {"position": i, **_action_item_columns(a)})
+        put("action_item", _action_item_columns(a, i))
     for i, s in enumerate(data.get("signoffs", [])):
-        put("signoff", {"position": i, **_signoff_columns(s)})
+        put("signoff", _signoff_columns(s, i))
     for i, q in enumerate(data.get("reviews", [])):
-        put("review", {"position": i, **_review_columns(q)})
+        put("review", _review_columns(q, i))
 
 
 def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) -> None:
@@ -276,20 +276,20 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
 
 # Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
 _stage_raw = columns_reader(Stage, by_name=True)
-_stage_columns = columns_writer(Stage)
+_stage_columns = columns_writer(Stage, "product_id", "position")
 _touch_raw = columns_reader(Touch, by_name=True)
-_touch_columns = columns_writer(Touch)
+_touch_columns = columns_writer(Touch, "product_id", "position")
 _broadcast_raw = columns_reader(Broadcast, by_name=True)
-_broadcast_columns = columns_writer(Broadcast)
+_broadcast_columns = columns_writer(Broadcast, "position")
 _rules_raw = columns_reader(Rules, by_name=True)
 _rules_columns = columns_writer(Rules)
 _signoff_raw = columns_reader(Signoff, by_name=True)
-_signoff_columns = columns_writer(Signoff)
+_signoff_columns = columns_writer(Signoff, "position")
 _request_raw = columns_reader(Request, by_name=True)
-_request_columns = columns_writer(Request)
+_request_columns = columns_writer(Request, "position")
 _asset_raw = columns_reader(Asset, by_name=True)
-_asset_columns = columns_writer(Asset)
+_asset_columns = columns_writer(Asset, "position")
 _action_item_raw = columns_reader(ActionItem, by_name=True)
-_action_item_columns = columns_writer(ActionItem)
+_action_item_columns = columns_writer(ActionItem, "position")
 _review_raw = columns_reader(Review, by_name=True)
-_review_columns = columns_writer(Review)
+_review_columns = columns_writer(Review, "position")
