@@ -42,7 +42,7 @@ SPEC = "cadence"  # the metadata key of a field's Spec
 # The kinds of field (each read by one method of cadence.validate's reader).
 KINDS = (
     "ident", "text", "choice", "integer", "number", "boolean", "day", "clock", "stamp", "ids",
-    "objects",
+    "object", "objects",
 )  # fmt: skip
 
 
@@ -61,7 +61,9 @@ class Spec:
     allow_empty: bool = False  # text
     choices: tuple[str, ...] = ()  # choice
     what: str = ""  # choice: what a value is ("channel"), for the error message
-    item: type | None = None  # objects: the model of each
+    item: type | None = None  # object, objects: the model of each
+    # A required field the file may leave out: its rule gives the value (a team's colour).
+    optional_in_file: bool = False
 
 
 def _spec(kind: str, **options: Any) -> dict[str, Spec]:
@@ -116,6 +118,11 @@ def stamp(**options: Any) -> dict[str, Spec]:
 def ids(**options: Any) -> dict[str, Spec]:
     """A list of ids (a tuple in the model, a JSON list in the file, JSON text in the store)."""
     return _spec("ids", **options)
+
+
+def nested(item: type, **options: Any) -> dict[str, Spec]:
+    """One ``item`` object (a JSON object in the file, the item's own columns in the store)."""
+    return _spec("object", item=item, **options)
 
 
 def objects(item: type, **options: Any) -> dict[str, Spec]:
@@ -217,8 +224,8 @@ def json_writer(model: type) -> Callable[[Any], dict[str, Any]]:
     for i, f in enumerate(written_fields(model)):
         value = f"obj.{f.attr}"
         if f.kind == "objects":
-            value = f"[to_json[{i}](x) for x in obj.{f.attr}]"
-        elif f.kind in _TO_JSON:
+            value = f"[to_json[{i}](x) for x in obj.{f.attr} or ()]"
+        elif f.kind in _TO_JSON or f.kind == "object":
             value = f"(None if obj.{f.attr} is None else to_json[{i}](obj.{f.attr}))"
         if f.spec.omit_default:
             lines.append(f"    if obj.{f.attr} != defaults[{i}]:")
@@ -254,6 +261,13 @@ def columns_writer(model: type, *lead: str) -> Callable[..., dict[str, Any]]:
     """
     lines = [f"        {column!r}: {column}," for column in lead]
     for i, f in enumerate(written_fields(model)):
+        if f.kind == "object":  # its own columns, NULL when it is not given
+            assert f.spec.item is not None
+            for g in written_fields(f.spec.item):
+                lines.append(
+                    f"        {g.column!r}: (data.get({f.key!r}) or EMPTY).get({g.key!r}),"
+                )
+            continue
         in_text = f.kind in ("ids", "objects")
         absent = "None" if in_text else f"defaults[{i}]"
         value = f"data.get({f.key!r}, {absent})" if f.spec.omit_default else f"data[{f.key!r}]"
@@ -266,10 +280,25 @@ def columns_writer(model: type, *lead: str) -> Callable[..., dict[str, Any]]:
         + "\n    }\n"
     )
     scope = {
+        "EMPTY": {},
         "list_text": _list_text,
         "defaults": tuple(f.default for f in written_fields(model)),
     }
     return make_function("to_columns", source, scope)
+
+
+@cache
+def columns_of(model: type) -> tuple[str, ...]:
+    """The store's columns of a ``model`` object (a nested object's own columns in place)."""
+    out: list[str] = []
+    for f in written_fields(model):
+        out.extend(columns_of(f.spec.item) if f.kind == "object" and f.spec.item else [f.column])
+    return tuple(out)
+
+
+def null_columns(model: type) -> dict[str, None]:
+    """The columns of a ``model`` object that is not given (a plan without a studio)."""
+    return dict.fromkeys(columns_of(model))
 
 
 @cache
@@ -283,7 +312,20 @@ def columns_reader(model: type, by_name: bool = False) -> Callable[[Any], dict[s
     lines = []
     for f in written_fields(model):
         get = f"row.get({f.column!r})" if by_name else f"row.{f.column}"
-        if f.kind in ("ids", "objects"):
+        if f.kind == "object":  # given when its first column is not NULL
+            assert f.spec.item is not None
+            parts = written_fields(f.spec.item)
+            first = f"row.get({parts[0].column!r})" if by_name else f"row.{parts[0].column}"
+            inner = ", ".join(
+                f"{g.key!r}: " + (f"row.get({g.column!r})" if by_name else f"row.{g.column}")
+                for g in parts
+            )
+            lines.append(f"    if {first} is not None:")
+            lines.append(f"        out[{f.key!r}] = {{{inner}}}")
+            if not f.spec.omit_default:
+                lines.append("    else:")
+                lines.append(f"        out[{f.key!r}] = None")
+        elif f.kind in ("ids", "objects"):
             lines.append(f"    value = {get}")
             lines.append("    if value is not None:")
             lines.append(f"        out[{f.key!r}] = json_loads(value)")

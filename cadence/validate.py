@@ -337,6 +337,9 @@ def _kind_check(spec: FieldSpec) -> Check:
     if kind == "objects":
         assert spec.item is not None
         return partial(_objects, item=spec.item)
+    if kind == "object":
+        assert spec.item is not None
+        return partial(_object, item=spec.item)
     if kind == "stamp":
         return _timestamp
     plain: dict[str, Check] = {
@@ -369,7 +372,9 @@ def read_fields(
     (:mod:`cadence.fields`), or by its rule where ``rules`` names the field.
     Returns the values by attribute, and whether every one of them is good.
     """
-    return _field_reader(model)(r, data, path, rules or _NO_RULES)
+    if rules is None:
+        rules = _OWN_RULES.get(model, _NO_RULES)
+    return _field_reader(model)(r, data, path, rules)
 
 
 _NO_RULES: dict[str, Rule] = {}
@@ -378,7 +383,7 @@ _ABSENT = object()  # a key the data leaves out
 # The steps of read_fields for one field, written out in _field_reader's function
 # (a loop over the fields made reading a large plan 20 % slower).
 _FIELD_SOURCE = """
-    raw = given({key!r}, ABSENT)
+    raw = given({key!r}, {when_absent})
     if raw is ABSENT:
         {absent}
     elif raw is None and {nullable}:
@@ -411,7 +416,9 @@ def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]],
     fields = written_fields(model)
     body = []
     for i, f in enumerate(fields):
-        if f.required:
+        if f.spec.optional_in_file:  # left out: null, for its rule
+            absent = "pass"
+        elif f.required:
             absent = f"r.required(data, {f.key!r}, path)\n        good = False\n        "
             absent += f"values[{f.attr!r}] = None"
         else:
@@ -425,6 +432,7 @@ def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]],
                 absent=absent,
                 nullable=nullable,
                 check=_check_call(f.spec, i),
+                when_absent="None" if f.spec.optional_in_file else "ABSENT",
             )
         )
     source = (
@@ -439,6 +447,15 @@ def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]],
         "defaults": tuple(f.default for f in fields),
     }
     return make_function("read", source, scope)
+
+
+def _object(r: _Reader, value: Any, path: str, item: type) -> Any:
+    """One ``item`` object, read by its fields (and their own rules, _OWN_RULES)."""
+    data = r.obj(value, path, keys_of(item))
+    if data is None:
+        return None
+    values, good = read_fields(r, data, path, item)
+    return item(**values) if good else None
 
 
 def _objects(r: _Reader, value: Any, path: str, item: type) -> tuple[Any, ...] | None:
@@ -499,54 +516,57 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
                 r.error(_join(path, "workdays"), f"lists a weekday twice: {show(lst)}")
             if all(days):
                 workdays = tuple(w for w in WEEKDAYS if w in lst)
-    rule = None
     hol = data.get("holidays")
-    if hol is not None:
-        hpath = _join(path, "holidays")
-        hdata = r.obj(hol, hpath, ("country", "subdivision"))
-        if hdata is not None:
-            rule = _holiday_rule(r, hdata, hpath)
-    blackouts = _blackouts(r, data, path)
+    rule = None if hol is None else _object(r, hol, _join(path, "holidays"), HolidayRule)
+    blackouts = _objects(r, data.get("blackouts", []), _join(path, "blackouts"), Blackout) or ()
     roll = r.choice(data.get("roll", "forward"), _join(path, "roll"), ROLL_POLICIES, "roll policy")
     return WorkCalendar(workdays, rule, blackouts, roll or "forward")
 
 
-def _blackouts(r: _Reader, data: dict[str, Any], path: str) -> tuple[Blackout, ...]:
-    """The ``blackouts`` list of a calendar (the plan's or a team's)."""
-    blackouts = []
-    for bpath, item in _items(r, data, "blackouts", path):
-        bdata = r.obj(item, bpath, ("name", "start", "end"))
-        if bdata is None:
-            continue
-        name = r.text(r.required(bdata, "name", bpath), _join(bpath, "name"))
-        start = r.day(r.required(bdata, "start", bpath), _join(bpath, "start"))
-        end = r.day(r.required(bdata, "end", bpath), _join(bpath, "end"))
-        if start and end and end < start:
-            r.error(_join(bpath, "end"), f"must not be before start ({start.isoformat()})")
-        elif name is not None and start and end:
-            blackouts.append(Blackout(name, start, end))
-    return tuple(blackouts)
+def _end_not_before_start(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> Any:
+    """A blackout's ``end`` is not before its ``start``."""
+    end = r.day(value, path)
+    start = read.get("start")
+    if start and end and end < start:
+        r.error(path, f"must not be before start ({start.isoformat()})")
+        return None
+    return end
 
 
-def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | None:
+def _known_country(r: _Reader, country: Any, path: str, _read: dict[str, Any]) -> str | None:
+    """A holiday rule's country is one the ``holidays`` package knows."""
     from cadence.calendar import supported_countries
 
-    countries = supported_countries()
-    country = r.required(data, "country", path)
+    if not isinstance(country, str) or country not in supported_countries():
+        r.error(path, f"unknown country {show(country)}")
+        return None
+    return country
+
+
+def _known_subdivision(r: _Reader, sub: Any, path: str, read: dict[str, Any]) -> Any:
+    """A holiday rule's subdivision is one of its country's (unchecked while the country
+    is bad)."""
+    from cadence.calendar import supported_countries
+
+    country = read.get("country")
     if country is None:
-        return None
-    if not isinstance(country, str) or country not in countries:
-        r.error(_join(path, "country"), f"unknown country {show(country)}")
-        return None
-    sub = data.get("subdivision")
-    if sub is not None and sub not in countries[country]:
-        known = ", ".join(countries[country]) or "none"
+        return sub
+    known = supported_countries()[country]
+    if sub not in known:
         r.error(
-            _join(path, "subdivision"),
-            f"unknown subdivision {show(sub)} of {country} (known: {known})",
+            path,
+            f"unknown subdivision {show(sub)} of {country} (known: {', '.join(known) or 'none'})",
         )
         return None
-    return HolidayRule(country, sub)
+    return sub
+
+
+# The rules of objects that need nothing but the object (read_fields applies them when
+# the caller names no rules of the plan's).
+_OWN_RULES: dict[type, dict[str, Rule]] = {
+    Blackout: {"end": _end_not_before_start},
+    HolidayRule: {"country": _known_country, "subdivision": _known_subdivision},
+}
 
 
 def _rules(r: _Reader, raw: Any, path: str) -> Rules:
@@ -566,42 +586,25 @@ def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
     teams = []
     ids = []
     for i, (path, item) in enumerate(_items(r, data, "teams", "")):
-        t = r.obj(item, path, ("id", "name", "color", "weekly_capacity", "holidays", "blackouts"))
+        t = r.obj(item, path, keys_of(Team))
         if t is None:
             continue
-        tid = r.ident(r.required(t, "id", path), _join(path, "id"))
-        ids.append((_join(path, "id"), tid))
-        name = r.text(r.required(t, "name", path), _join(path, "name"))
-        color = t.get("color")
-        if color is None:
-            color = PALETTE[i % len(PALETTE)]
-        elif not isinstance(color, str) or not COLOR_PATTERN.match(color):
-            r.error(_join(path, "color"), f'must be a colour "#rrggbb", got {show(color)}')
-            color = None
-        cap = r.optional_integer(
-            t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0, MAX_COUNT
-        )
-        holidays, blackouts = _team_days_off(r, t, path)
-        if tid and name is not None and color:
-            teams.append(Team(tid, name, color.lower(), cap, holidays, blackouts))
+        values, good = read_fields(r, t, path, Team, {"color": partial(_team_color, index=i)})
+        ids.append((_join(path, "id"), values["id"]))
+        if good:
+            teams.append(Team(**values))
     r.unique_ids(ids, "team")
     return teams, [tid for _, tid in ids if tid]
 
 
-def _team_days_off(
-    r: _Reader, t: dict[str, Any], path: str
-) -> tuple[HolidayRule | None, tuple[Blackout, ...] | None]:
-    """A team's own holidays and blackouts (absent or null: the plan calendar's)."""
-    holidays = None
-    if t.get("holidays") is not None:
-        hpath = _join(path, "holidays")
-        hdata = r.obj(t["holidays"], hpath, ("country", "subdivision"))
-        if hdata is not None:
-            holidays = _holiday_rule(r, hdata, hpath)
-    blackouts = None
-    if t.get("blackouts") is not None:
-        blackouts = _blackouts(r, t, path)
-    return holidays, blackouts
+def _team_color(r: _Reader, color: Any, path: str, _read: dict[str, Any], index: int) -> str | None:
+    """A team's colour "#rrggbb" (lower case); left out, the palette's next."""
+    if color is None:
+        return PALETTE[index % len(PALETTE)]
+    if not isinstance(color, str) or not COLOR_PATTERN.match(color):
+        r.error(path, f'must be a colour "#rrggbb", got {show(color)}')
+        return None
+    return color.lower()
 
 
 def _lead_desk(r: _Reader, rules: Rules, team_ids: list[str]) -> None:
@@ -817,17 +820,13 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
 def _studio(r: _Reader, raw: Any, team_ids: list[str]) -> Studio | None:
     if raw is None:
         return None
-    s = r.obj(raw, "studio", ("team", "capacity_per_day", "min_lead_days"))
+    s = r.obj(raw, "studio", keys_of(Studio))
     if s is None:
         return None
-    team = r.required(s, "team", "studio")
-    if team is not None:
-        team = r.reference(team, "studio.team", team_ids, "team", "teams")
-    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1, MAX_COUNT)
-    lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0, MAX_DAYS)
-    if team is None or cap is None or lead is None:
-        return None
-    return Studio(team, cap, lead)
+    values, good = read_fields(
+        r, s, "studio", Studio, {"team": reference(team_ids, "team", "teams")}
+    )
+    return Studio(**values) if good else None
 
 
 def _request(

@@ -7,11 +7,10 @@ what it wrote gives an equal Plan.
 from __future__ import annotations
 
 import json
-from datetime import time
 from pathlib import Path
 from typing import Any
 
-from cadence.fields import clock_text, json_writer
+from cadence.fields import json_writer
 from cadence.model import (
     FORMAT_VERSION,
     ActionItem,
@@ -27,15 +26,11 @@ from cadence.model import (
     Rules,
     Signoff,
     Stage,
+    Studio,
     Team,
     Touch,
 )
 from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
-
-
-def _t(value: time | None) -> str | None:
-    return clock_text(value) if value is not None else None
-
 
 _stage = json_writer(Stage)
 _touch = json_writer(Touch)
@@ -85,33 +80,16 @@ request_to_dict = json_writer(Request)
 """A request as JSON-ready data (the plan file's shape)."""
 
 
-def _blackouts(blackouts: tuple[Blackout, ...]) -> list[dict[str, Any]]:
-    return [
-        {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat()} for b in blackouts
-    ]
-
-
-def _holidays(rule: HolidayRule | None) -> dict[str, Any] | None:
-    return None if rule is None else {"country": rule.country, "subdivision": rule.subdivision}
-
+_blackout = json_writer(Blackout)
+_holidays = json_writer(HolidayRule)
+_studio = json_writer(Studio)
 
 rules_to_dict = json_writer(Rules)
 """The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
 
 
-def team_to_dict(t: Team) -> dict[str, Any]:
-    """A team; its own ``holidays`` and ``blackouts`` only when it has them."""
-    out: dict[str, Any] = {
-        "id": t.id,
-        "name": t.name,
-        "color": t.color,
-        "weekly_capacity": t.weekly_capacity,
-    }
-    if t.holidays is not None:
-        out["holidays"] = _holidays(t.holidays)
-    if t.blackouts is not None:
-        out["blackouts"] = _blackouts(t.blackouts)
-    return out
+team_to_dict = json_writer(Team)
+"""A team; its own ``holidays`` and ``blackouts`` only when it has them."""
 
 
 asset_to_dict = json_writer(Asset)
@@ -133,30 +111,15 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "end": plan.end.isoformat(),
         "calendar": {
             "workdays": list(cal.workdays),
-            "holidays": (
-                {"country": cal.holidays.country, "subdivision": cal.holidays.subdivision}
-                if cal.holidays is not None
-                else None
-            ),
-            "blackouts": [
-                {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat()}
-                for b in cal.blackouts
-            ],
+            "holidays": _holidays(cal.holidays) if cal.holidays is not None else None,
+            "blackouts": [_blackout(b) for b in cal.blackouts],
             "roll": cal.roll,
         },
         "rules": rules_to_dict(plan.rules),
         "teams": [team_to_dict(t) for t in plan.teams],
         "products": [_product(p) for p in plan.products],
         "broadcasts": [_broadcast(b) for b in plan.broadcasts],
-        "studio": (
-            {
-                "team": plan.studio.team,
-                "capacity_per_day": plan.studio.capacity_per_day,
-                "min_lead_days": plan.studio.min_lead_days,
-            }
-            if plan.studio is not None
-            else None
-        ),
+        "studio": _studio(plan.studio) if plan.studio is not None else None,
         "requests": [request_to_dict(q) for q in plan.requests],
     }
     if plan.content:  # left out when empty: plans without a library keep their bytes

@@ -25,19 +25,23 @@ from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateTable
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
-from cadence.fields import columns_reader, columns_writer
+from cadence.fields import columns_reader, columns_writer, null_columns
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, validate_plan
 from cadence.model import (
     ActionItem,
     Asset,
+    Blackout,
     Broadcast,
+    HolidayRule,
     Plan,
     Request,
     Review,
     Rules,
     Signoff,
     Stage,
+    Studio,
+    Team,
     Touch,
 )
 from cadence.ops import Changes, diff_plans
@@ -98,12 +102,8 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         "end": plan_row.end,
         "calendar": {
             "workdays": json.loads(plan_row.workdays),
-            "holidays": (
-                {"country": plan_row.holiday_country, "subdivision": plan_row.holiday_subdivision}
-                if plan_row.holiday_country is not None
-                else None
-            ),
-            "blackouts": [{"name": b.name, "start": b.start, "end": b.end} for b in blackouts],
+            "holidays": (_holidays_raw(plan_row) if plan_row.holiday_country is not None else None),
+            "blackouts": [_blackout_raw(b) for b in blackouts],
             "roll": plan_row.roll,
         },
         "rules": _rules_raw(plan_row),
@@ -118,11 +118,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     if plan_row.updated is not None:
         raw["updated"] = plan_row.updated
     if plan_row.studio_team is not None:
-        raw["studio"] = {
-            "team": plan_row.studio_team,
-            "capacity_per_day": plan_row.studio_capacity_per_day,
-            "min_lead_days": plan_row.studio_min_lead_days,
-        }
+        raw["studio"] = _studio_raw(plan_row)
     stages: dict[int, list[StageRow]] = {}
     for s in session.exec(select(StageRow).order_by(col(StageRow.position))).all():
         stages.setdefault(s.product_pk, []).append(s)
@@ -157,20 +153,6 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         raw["content"] = [_asset_raw(a) for a in assets]
     _meeting_records_raw(session, raw)
     return raw
-
-
-def _team_raw(t: TeamRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": t.team_id,
-        "name": t.name,
-        "color": t.color,
-        "weekly_capacity": t.weekly_capacity,
-    }
-    if t.holiday_country is not None:
-        out["holidays"] = {"country": t.holiday_country, "subdivision": t.holiday_subdivision}
-    if t.blackouts is not None:
-        out["blackouts"] = json.loads(t.blackouts)
-    return out
 
 
 def _write_content(session: Session, data: dict[str, Any]) -> None:
@@ -223,6 +205,14 @@ _touch_raw = columns_reader(Touch)
 _touch_columns = columns_writer(Touch, "product_pk", "position")
 _broadcast_raw = columns_reader(Broadcast)
 _broadcast_columns = columns_writer(Broadcast, "position")
+_blackout_raw = columns_reader(Blackout)
+_blackout_columns = columns_writer(Blackout, "position")
+_holidays_raw = columns_reader(HolidayRule)
+_holidays_columns = columns_writer(HolidayRule)
+_studio_raw = columns_reader(Studio)
+_studio_columns = columns_writer(Studio)
+_team_raw = columns_reader(Team)
+_team_columns = columns_writer(Team, "position")
 _rules_raw = columns_reader(Rules)
 _rules_columns = columns_writer(Rules)
 _signoff_raw = columns_reader(Signoff)
@@ -240,8 +230,8 @@ _review_columns = columns_writer(Review, "position")
 def _write_settings(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(PlanRow))
     session.exec(delete(BlackoutRow))
-    cal, rules, studio = data["calendar"], data["rules"], data["studio"] or {}
-    holidays = cal["holidays"] or {}
+    cal, rules, studio = data["calendar"], data["rules"], data["studio"]
+    holidays = cal["holidays"]
     session.add(
         PlanRow(
             plan_id=data["id"],
@@ -250,35 +240,21 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
             start=data["start"],
             end=data["end"],
             workdays=json.dumps(cal["workdays"]),
-            holiday_country=holidays.get("country"),
-            holiday_subdivision=holidays.get("subdivision"),
+            **(_holidays_columns(holidays) if holidays else null_columns(HolidayRule)),
             roll=cal["roll"],
             **_rules_columns(rules),
-            studio_team=studio.get("team"),
-            studio_capacity_per_day=studio.get("capacity_per_day"),
-            studio_min_lead_days=studio.get("min_lead_days"),
+            **(_studio_columns(studio) if studio else null_columns(Studio)),
             updated=data.get("updated"),
         )
     )
     for i, b in enumerate(cal["blackouts"]):
-        session.add(BlackoutRow(position=i, name=b["name"], start=b["start"], end=b["end"]))
+        session.add(BlackoutRow(**_blackout_columns(b, i)))
 
 
 def _write_teams(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(TeamRow))
     for i, t in enumerate(data["teams"]):
-        session.add(
-            TeamRow(
-                position=i,
-                team_id=t["id"],
-                name=t["name"],
-                color=t["color"],
-                weekly_capacity=t["weekly_capacity"],
-                holiday_country=(t.get("holidays") or {}).get("country"),
-                holiday_subdivision=(t.get("holidays") or {}).get("subdivision"),
-                blackouts=json.dumps(t["blackouts"]) if "blackouts" in t else None,
-            )
-        )
+        session.add(TeamRow(**_team_columns(t, i)))
 
 
 def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:

@@ -16,15 +16,38 @@ from datetime import date, time
 import pytest
 
 from cadence import fields as F
-from cadence.fields import columns_reader, columns_writer, fields_of, json_writer, keys_of
-from cadence.model import ActionItem, Asset, Broadcast, Request, Review, Stage, Touch
+from cadence.fields import (
+    columns_of,
+    columns_reader,
+    columns_writer,
+    fields_of,
+    json_writer,
+    keys_of,
+)
+from cadence.model import (
+    ActionItem,
+    Asset,
+    Broadcast,
+    HolidayRule,
+    Request,
+    Review,
+    Rules,
+    Signoff,
+    Stage,
+    Studio,
+    Team,
+    Touch,
+)
 from cadence.store.tables import (
     ActionItemColumns,
     AssetColumns,
     BroadcastColumns,
+    PlanSettingsColumns,
     RequestColumns,
     ReviewColumns,
+    SignoffColumns,
     StageColumns,
+    TeamColumns,
     TouchColumns,
 )
 from cadence.validate import PlanInvalid, _Reader, read_fields
@@ -37,14 +60,28 @@ MODELS_AND_COLUMNS = [
     (ActionItem, ActionItemColumns),
     (Review, ReviewColumns),
     (Broadcast, BroadcastColumns),
+    (Team, TeamColumns),
+    (Signoff, SignoffColumns),
 ]
 
 
 @pytest.mark.parametrize(("model", "columns"), MODELS_AND_COLUMNS)
 def test_every_declared_field_has_its_column_in_both_stores(model, columns):
-    declared = {f.column for f in fields_of(model)}
+    declared = set(columns_of(model))
     assert declared <= set(columns.model_fields)
     assert set(columns.model_fields) - declared <= {"position"}
+
+
+@pytest.mark.parametrize("model", [Rules, Studio, HolidayRule])
+def test_the_settings_fields_have_their_columns(model):
+    assert set(columns_of(model)) <= set(PlanSettingsColumns.model_fields)
+
+
+def test_a_team_stores_its_holidays_in_its_own_columns():
+    assert columns_of(Team) == (
+        "team_id", "name", "color", "weekly_capacity", "holiday_country",
+        "holiday_subdivision", "blackouts",
+    )  # fmt: skip
 
 
 def test_touch_columns_are_named_as_declared():

@@ -13,16 +13,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cadence.fields import columns_reader, columns_writer
+from cadence.fields import columns_reader, columns_writer, null_columns
 from cadence.model import (
     ActionItem,
     Asset,
     Broadcast,
+    HolidayRule,
     Request,
     Review,
     Rules,
     Signoff,
     Stage,
+    Studio,
+    Team,
     Touch,
 )
 from cadence.store.shared.tables import (
@@ -89,17 +92,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
         out[(kind, KINDS[kind].object_id(values))] = values
 
     for i, t in enumerate(data["teams"]):
-        put(
-            "team",
-            {
-                "position": i,
-                "team_id": t["id"],
-                "name": t["name"],
-                "color": t["color"],
-                "weekly_capacity": t["weekly_capacity"],
-                **team_calendar_values(t),
-            },
-        )
+        put("team", _team_columns(t, i))
     for i, p in enumerate(data["products"]):
         put("product", product_values(i, p))
         for j, s in enumerate(p["stages"]):
@@ -145,29 +138,9 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
         raw["reviews"] = [_review_raw(q) for q in reviews]
 
 
-def team_calendar_values(t: dict[str, Any]) -> Values:
-    """A team's own holidays and blackouts as columns (NULL: the plan's)."""
-    holidays = t.get("holidays") or {}
-    return {
-        "holiday_country": holidays.get("country"),
-        "holiday_subdivision": holidays.get("subdivision"),
-        "blackouts": json.dumps(t["blackouts"]) if "blackouts" in t else None,
-    }
-
-
-def team_calendar_raw(t: Values) -> dict[str, Any]:
-    """The team's own holidays and blackouts (JSON shape) from its columns."""
-    out: dict[str, Any] = {}
-    if t.get("holiday_country") is not None:
-        out["holidays"] = {"country": t["holiday_country"], "subdivision": t["holiday_subdivision"]}
-    if t.get("blackouts") is not None:
-        out["blackouts"] = json.loads(t["blackouts"])
-    return out
-
-
 def settings_values(data: dict[str, Any]) -> Values:
-    cal, rules, studio = data["calendar"], data["rules"], data["studio"] or {}
-    holidays = cal["holidays"] or {}
+    cal, rules, studio = data["calendar"], data["rules"], data["studio"]
+    holidays = cal["holidays"]
     return {
         "plan_id": data["id"],
         "name": data["name"],
@@ -179,9 +152,7 @@ def settings_values(data: dict[str, Any]) -> Values:
         "holiday_subdivision": holidays.get("subdivision"),
         "roll": cal["roll"],
         **_rules_columns(rules),
-        "studio_team": studio.get("team"),
-        "studio_capacity_per_day": studio.get("capacity_per_day"),
-        "studio_min_lead_days": studio.get("min_lead_days"),
+        **(_studio_columns(studio) if studio else null_columns(Studio)),
         "blackouts": json.dumps(cal["blackouts"]),
     }
 
@@ -213,25 +184,12 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
         "end": s["end"],
         "calendar": {
             "workdays": json.loads(s["workdays"]),
-            "holidays": (
-                {"country": s["holiday_country"], "subdivision": s["holiday_subdivision"]}
-                if s["holiday_country"] is not None
-                else None
-            ),
+            "holidays": _holidays_raw(s) if s["holiday_country"] is not None else None,
             "blackouts": json.loads(s["blackouts"]),
             "roll": s["roll"],
         },
         "rules": _rules_raw(s),
-        "teams": [
-            {
-                "id": t["team_id"],
-                "name": t["name"],
-                "color": t["color"],
-                "weekly_capacity": t["weekly_capacity"],
-                **team_calendar_raw(t),
-            }
-            for t in objects["team"]
-        ],
+        "teams": [_team_raw(t) for t in objects["team"]],
         "products": [],
         "broadcasts": [],
         "requests": [_request_raw(q) for q in objects["request"]],
@@ -239,11 +197,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
     if updated is not None:
         raw["updated"] = updated
     if s["studio_team"] is not None:
-        raw["studio"] = {
-            "team": s["studio_team"],
-            "capacity_per_day": s["studio_capacity_per_day"],
-            "min_lead_days": s["studio_min_lead_days"],
-        }
+        raw["studio"] = _studio_raw(s)
     for p in objects["product"]:
         product: dict[str, Any] = {
             "id": p["product_id"],
@@ -281,6 +235,12 @@ _touch_raw = columns_reader(Touch, by_name=True)
 _touch_columns = columns_writer(Touch, "product_id", "position")
 _broadcast_raw = columns_reader(Broadcast, by_name=True)
 _broadcast_columns = columns_writer(Broadcast, "position")
+_holidays_raw = columns_reader(HolidayRule, by_name=True)
+_holidays_columns = columns_writer(HolidayRule)
+_studio_raw = columns_reader(Studio, by_name=True)
+_studio_columns = columns_writer(Studio)
+_team_raw = columns_reader(Team, by_name=True)
+_team_columns = columns_writer(Team, "position")
 _rules_raw = columns_reader(Rules, by_name=True)
 _rules_columns = columns_writer(Rules)
 _signoff_raw = columns_reader(Signoff, by_name=True)
