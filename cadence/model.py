@@ -101,7 +101,7 @@ class Blackout:
 
     name: str = field(metadata=F.text())
     start: date = field(metadata=F.day())
-    end: date = field(metadata=F.day())  # rule: validate._end_not_before_start
+    end: date = field(metadata=F.day())  # rule: not before start (validate.not_before)
 
 
 @dataclass(frozen=True, slots=True)

@@ -523,14 +523,20 @@ def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
     return WorkCalendar(workdays, rule, blackouts, roll or "forward")
 
 
-def _end_not_before_start(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> Any:
-    """A blackout's ``end`` is not before its ``start``."""
-    end = r.day(value, path)
-    start = read.get("start")
-    if start and end and end < start:
-        r.error(path, f"must not be before start ({start.isoformat()})")
-        return None
-    return end
+def not_before(earlier: str, show_value: bool = False) -> Rule:
+    """The rule: a date is not before the date field ``earlier`` of the same object
+    (a blackout's ``end`` and ``start``, a request's ``needed_by`` and ``requested_on``)."""
+
+    def rule(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> date | None:
+        day = r.day(value, path)
+        first = read.get(earlier)
+        if first and day and day < first:
+            got = f", got {day}" if show_value else ""
+            r.error(path, f"must not be before {earlier} ({first.isoformat()}){got}")
+            return None
+        return day
+
+    return rule
 
 
 def _known_country(r: _Reader, country: Any, path: str, _read: dict[str, Any]) -> str | None:
@@ -564,7 +570,7 @@ def _known_subdivision(r: _Reader, sub: Any, path: str, read: dict[str, Any]) ->
 # The rules of objects that need nothing but the object (read_fields applies them when
 # the caller names no rules of the plan's).
 _OWN_RULES: dict[type, dict[str, Rule]] = {
-    Blackout: {"end": _end_not_before_start},
+    Blackout: {"end": not_before("start")},
     HolidayRule: {"country": _known_country, "subdivision": _known_subdivision},
 }
 
@@ -839,7 +845,7 @@ def _request(
         "product": reference(list(stages_of), "product", "products"),
         "stage": partial(_stage_of_product, stages_of=stages_of),
         "requested_by": reference(team_ids, "team", "teams"),
-        "needed_by": _needed_after_requested,
+        "needed_by": not_before("requested_on"),
     }
     values, good = read_fields(r, q, path, Request, rules)
     good = _start_when_scheduled(r, q, values, path) and good
@@ -854,16 +860,6 @@ def _stage_of_product(
     if product is None:
         return stage
     return r.reference(stage, path, stages_of[product], "stage", "stages")
-
-
-def _needed_after_requested(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> Any:
-    """A request's ``needed_by`` is not before its ``requested_on``."""
-    needed = r.day(value, path)
-    on = read.get("requested_on")
-    if on and needed and needed < on:
-        r.error(path, f"must not be before requested_on ({on.isoformat()})")
-        return None
-    return needed
 
 
 def _start_when_scheduled(r: _Reader, q: dict[str, Any], values: dict[str, Any], path: str) -> bool:
@@ -909,7 +905,7 @@ def _asset(
         "products": partial(_listed, known=list(stages_of), what="product", plural="products"),
         "stages": partial(_reachable_stages, stages_of=stages_of),
         "owner": reference(team_ids, "team", "teams"),
-        "review_by": _review_after_ready,
+        "review_by": not_before("ready_on", show_value=True),
         "url": _web_address,
     }
     values, good = read_fields(r, a, path, Asset, rules)
@@ -929,16 +925,6 @@ def _reachable_stages(
     products = read.get("products")
     reachable = sorted({s for p in (products or stages_of) for s in stages_of.get(p, [])})
     return _id_list(r, raw, path, reachable, "stage", "stages")
-
-
-def _review_after_ready(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> date | None:
-    """An asset's ``review_by`` is not before its ``ready_on``."""
-    review = r.day(value, path)
-    ready = read.get("ready_on")
-    if review and ready and review < ready:
-        r.error(path, f"must not be before ready_on ({ready}), got {review}")
-        return None
-    return review
 
 
 def _web_address(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> str | None:
