@@ -251,16 +251,20 @@ def _list_text(value: list[Any]) -> str:
 
 
 @cache
-def columns_writer(model: type, *lead: str) -> Callable[..., dict[str, Any]]:
+def columns_writer(
+    model: type, *lead: str, skip: tuple[str, ...] = ()
+) -> Callable[..., dict[str, Any]]:
     """The function mapping plan-file data of a ``model`` object to its column values.
 
     ``lead``: key columns the row has first (``"position"``), given after the data:
     ``columns_writer(Stage, "position")(data, 3)``. A key the file may leave out
     is stored as the default when it does (NULL for a list: "not given"); a list is
-    stored as JSON text.
+    stored as JSON text. ``skip``: keys stored elsewhere (in a table of their own).
     """
     lines = [f"        {column!r}: {column}," for column in lead]
     for i, f in enumerate(written_fields(model)):
+        if f.key in skip:
+            continue
         if f.kind == "object":  # its own columns, NULL when it is not given
             assert f.spec.item is not None
             for g in written_fields(f.spec.item):
@@ -302,15 +306,20 @@ def null_columns(model: type) -> dict[str, None]:
 
 
 @cache
-def columns_reader(model: type, by_name: bool = False) -> Callable[[Any], dict[str, Any]]:
+def columns_reader(
+    model: type, by_name: bool = False, skip: tuple[str, ...] = ()
+) -> Callable[[Any], dict[str, Any]]:
     """The function mapping a stored row of a ``model`` object to plan-file data.
 
     The row is an object with the columns as attributes (an ORM row), or with
     ``by_name`` a mapping of column to value. NULL in a column the file may leave
-    out leaves the key out; a list's JSON text is read back.
+    out leaves the key out; a list's JSON text is read back. ``skip``: keys stored
+    elsewhere (the caller adds them).
     """
     lines = []
     for f in written_fields(model):
+        if f.key in skip:
+            continue
         get = f"row.get({f.column!r})" if by_name else f"row.{f.column}"
         if f.kind == "object":  # given when its first column is not NULL
             assert f.spec.item is not None

@@ -115,10 +115,12 @@ class HolidayRule:
 
 @dataclass(frozen=True, slots=True)
 class WorkCalendar:
-    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    holidays: HolidayRule | None = None
-    blackouts: tuple[Blackout, ...] = ()
-    roll: str = "forward"
+    # Rule: validate._workdays (weekdays, each once, in week order).
+    workdays: tuple[str, ...] = field(default=("mon", "tue", "wed", "thu", "fri"), metadata=F.ids())
+    holidays: HolidayRule | None = field(default=None, metadata=F.nested(HolidayRule))
+    # In a .cadence document, a table of their own (store.tables.BlackoutRow).
+    blackouts: tuple[Blackout, ...] = field(default=(), metadata=F.objects(Blackout))
+    roll: str = field(default="forward", metadata=F.choice(ROLL_POLICIES, "roll policy"))
 
 
 @dataclass(frozen=True, slots=True)

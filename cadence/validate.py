@@ -31,7 +31,6 @@ from cadence.fields import Spec as FieldSpec
 from cadence.model import (
     FORMAT_VERSION,
     PALETTE,
-    ROLL_POLICIES,
     SUPPORTED_VERSIONS,
     WEEKDAYS,
     ActionItem,
@@ -500,27 +499,25 @@ def reference(known: list[str], what: str, plural: str) -> Rule:
 def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
     if raw is None:
         return WorkCalendar()
-    data = r.obj(raw, path, ("workdays", "holidays", "blackouts", "roll"))
+    data = r.obj(raw, path, keys_of(WorkCalendar))
     if data is None:
         return WorkCalendar()
-    workdays: tuple[str, ...] = WorkCalendar().workdays
-    if "workdays" in data:
-        lst = r.array(data["workdays"], _join(path, "workdays"))
-        if lst is not None:
-            days = [
-                r.choice(w, f"{path}.workdays[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)
-            ]
-            if not lst:
-                r.error(_join(path, "workdays"), "must name at least one working weekday")
-            elif all(days) and len(set(days)) != len(days):
-                r.error(_join(path, "workdays"), f"lists a weekday twice: {show(lst)}")
-            if all(days):
-                workdays = tuple(w for w in WEEKDAYS if w in lst)
-    hol = data.get("holidays")
-    rule = None if hol is None else _object(r, hol, _join(path, "holidays"), HolidayRule)
-    blackouts = _objects(r, data.get("blackouts", []), _join(path, "blackouts"), Blackout) or ()
-    roll = r.choice(data.get("roll", "forward"), _join(path, "roll"), ROLL_POLICIES, "roll policy")
-    return WorkCalendar(workdays, rule, blackouts, roll or "forward")
+    values, _good = read_fields(r, data, path, WorkCalendar)
+    return WorkCalendar(**{k: v for k, v in values.items() if v is not None})
+
+
+def _workdays(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> tuple[str, ...] | None:
+    """The working weekdays: at least one, each once; kept in week order."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    days = [r.choice(w, f"{path}[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)]
+    if not lst:
+        r.error(path, "must name at least one working weekday")
+        return None
+    if all(days) and len(set(days)) != len(days):
+        r.error(path, f"lists a weekday twice: {show(lst)}")
+    return tuple(w for w in WEEKDAYS if w in lst) if all(days) else None
 
 
 def not_before(earlier: str, show_value: bool = False) -> Rule:
@@ -572,6 +569,7 @@ def _known_subdivision(r: _Reader, sub: Any, path: str, read: dict[str, Any]) ->
 _OWN_RULES: dict[type, dict[str, Rule]] = {
     Blackout: {"end": not_before("start")},
     HolidayRule: {"country": _known_country, "subdivision": _known_subdivision},
+    WorkCalendar: {"workdays": _workdays},
 }
 
 

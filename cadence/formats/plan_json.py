@@ -29,6 +29,7 @@ from cadence.model import (
     Studio,
     Team,
     Touch,
+    WorkCalendar,
 )
 from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
 
@@ -83,6 +84,7 @@ request_to_dict = json_writer(Request)
 _blackout = json_writer(Blackout)
 _holidays = json_writer(HolidayRule)
 _studio = json_writer(Studio)
+_calendar = json_writer(WorkCalendar)
 
 rules_to_dict = json_writer(Rules)
 """The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
@@ -101,7 +103,6 @@ review_to_dict = json_writer(Review)
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data (format version 1)."""
-    cal = plan.calendar
     out: dict[str, Any] = {
         "cadence": FORMAT_VERSION,
         "id": plan.id,
@@ -109,12 +110,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "timezone": plan.timezone,
         "start": plan.start.isoformat(),
         "end": plan.end.isoformat(),
-        "calendar": {
-            "workdays": list(cal.workdays),
-            "holidays": _holidays(cal.holidays) if cal.holidays is not None else None,
-            "blackouts": [_blackout(b) for b in cal.blackouts],
-            "roll": cal.roll,
-        },
+        "calendar": _calendar(plan.calendar),
         "rules": rules_to_dict(plan.rules),
         "teams": [team_to_dict(t) for t in plan.teams],
         "products": [_product(p) for p in plan.products],

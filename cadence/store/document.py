@@ -33,7 +33,6 @@ from cadence.model import (
     Asset,
     Blackout,
     Broadcast,
-    HolidayRule,
     Plan,
     Request,
     Review,
@@ -43,6 +42,7 @@ from cadence.model import (
     Studio,
     Team,
     Touch,
+    WorkCalendar,
 )
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
@@ -100,12 +100,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         "timezone": plan_row.timezone,
         "start": plan_row.start,
         "end": plan_row.end,
-        "calendar": {
-            "workdays": json.loads(plan_row.workdays),
-            "holidays": (_holidays_raw(plan_row) if plan_row.holiday_country is not None else None),
-            "blackouts": [_blackout_raw(b) for b in blackouts],
-            "roll": plan_row.roll,
-        },
+        "calendar": _calendar_raw(plan_row) | {"blackouts": [_blackout_raw(b) for b in blackouts]},
         "rules": _rules_raw(plan_row),
         "teams": [
             _team_raw(t)
@@ -207,8 +202,9 @@ _broadcast_raw = columns_reader(Broadcast)
 _broadcast_columns = columns_writer(Broadcast, "position")
 _blackout_raw = columns_reader(Blackout)
 _blackout_columns = columns_writer(Blackout, "position")
-_holidays_raw = columns_reader(HolidayRule)
-_holidays_columns = columns_writer(HolidayRule)
+# The calendar's blackouts have a table of their own (BlackoutRow).
+_calendar_raw = columns_reader(WorkCalendar, skip=("blackouts",))
+_calendar_columns = columns_writer(WorkCalendar, skip=("blackouts",))
 _studio_raw = columns_reader(Studio)
 _studio_columns = columns_writer(Studio)
 _team_raw = columns_reader(Team)
@@ -231,7 +227,6 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(PlanRow))
     session.exec(delete(BlackoutRow))
     cal, rules, studio = data["calendar"], data["rules"], data["studio"]
-    holidays = cal["holidays"]
     session.add(
         PlanRow(
             plan_id=data["id"],
@@ -239,9 +234,7 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
             timezone=data["timezone"],
             start=data["start"],
             end=data["end"],
-            workdays=json.dumps(cal["workdays"]),
-            **(_holidays_columns(holidays) if holidays else null_columns(HolidayRule)),
-            roll=cal["roll"],
+            **_calendar_columns(cal),
             **_rules_columns(rules),
             **(_studio_columns(studio) if studio else null_columns(Studio)),
             updated=data.get("updated"),

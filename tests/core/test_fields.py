@@ -12,6 +12,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, time
+from pathlib import Path
 
 import pytest
 
@@ -231,3 +232,23 @@ def test_a_touch_whose_owner_is_null_is_an_error_not_a_touch_dropped():
     assert [str(e) for e in err.value.errors] == [
         "products[0].touches[0].owner: unknown team null (teams: mkt)"
     ]
+
+
+PLANS = sorted((Path(__file__).parent / "plans").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
+def test_every_test_plan_round_trips_through_the_shared_rows(path):
+    from cadence.formats.plan_json import dumps_plan, loads_plan, plan_to_dict
+    from cadence.store.shared.objects import objects_to_raw, plan_objects
+    from cadence.validate import build_plan
+
+    plan = loads_plan(path.read_text(encoding="utf-8"))
+    data = plan_to_dict(plan)
+    rows: dict[str, list] = {
+        k: [] for k in ("team", "product", "stage", "touch", "broadcast", "request")
+    }
+    for (kind, _), values in plan_objects(data).items():
+        rows.setdefault(kind, []).append(values)
+    back = build_plan(objects_to_raw(rows, data.get("updated")))
+    assert dumps_plan(back) == dumps_plan(plan)

@@ -18,7 +18,6 @@ from cadence.model import (
     ActionItem,
     Asset,
     Broadcast,
-    HolidayRule,
     Request,
     Review,
     Rules,
@@ -27,6 +26,7 @@ from cadence.model import (
     Studio,
     Team,
     Touch,
+    WorkCalendar,
 )
 from cadence.store.shared.tables import (
     SharedActionItemRow,
@@ -139,21 +139,16 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
 
 
 def settings_values(data: dict[str, Any]) -> Values:
-    cal, rules, studio = data["calendar"], data["rules"], data["studio"]
-    holidays = cal["holidays"]
+    rules, studio = data["rules"], data["studio"]
     return {
         "plan_id": data["id"],
         "name": data["name"],
         "timezone": data["timezone"],
         "start": data["start"],
         "end": data["end"],
-        "workdays": json.dumps(cal["workdays"]),
-        "holiday_country": holidays.get("country"),
-        "holiday_subdivision": holidays.get("subdivision"),
-        "roll": cal["roll"],
+        **_calendar_columns(data["calendar"]),
         **_rules_columns(rules),
         **(_studio_columns(studio) if studio else null_columns(Studio)),
-        "blackouts": json.dumps(cal["blackouts"]),
     }
 
 
@@ -182,12 +177,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
         "timezone": s["timezone"],
         "start": s["start"],
         "end": s["end"],
-        "calendar": {
-            "workdays": json.loads(s["workdays"]),
-            "holidays": _holidays_raw(s) if s["holiday_country"] is not None else None,
-            "blackouts": json.loads(s["blackouts"]),
-            "roll": s["roll"],
-        },
+        "calendar": _calendar_raw(s),
         "rules": _rules_raw(s),
         "teams": [_team_raw(t) for t in objects["team"]],
         "products": [],
@@ -235,8 +225,8 @@ _touch_raw = columns_reader(Touch, by_name=True)
 _touch_columns = columns_writer(Touch, "product_id", "position")
 _broadcast_raw = columns_reader(Broadcast, by_name=True)
 _broadcast_columns = columns_writer(Broadcast, "position")
-_holidays_raw = columns_reader(HolidayRule, by_name=True)
-_holidays_columns = columns_writer(HolidayRule)
+_calendar_raw = columns_reader(WorkCalendar, by_name=True)
+_calendar_columns = columns_writer(WorkCalendar)
 _studio_raw = columns_reader(Studio, by_name=True)
 _studio_columns = columns_writer(Studio)
 _team_raw = columns_reader(Team, by_name=True)
