@@ -17,8 +17,9 @@ declaration:
 
 So a plain new field is one line in the model, a column in
 :mod:`cadence.store.tables` (with its upgrade step and migration) and, when it has
-one, its rule; see docs/plan-format.md, "Adding a field". The converters are built
-once per model (:func:`functools.cache`), not per row.
+one, its rule; see docs/plan-format.md, "Adding a field". The converters are made
+once per model (:func:`functools.cache`), written out as source for its fields
+(:func:`make_function`, as :mod:`dataclasses` makes ``__init__``), not per row.
 """
 
 from __future__ import annotations
@@ -154,8 +155,10 @@ def fields_of(model: type) -> tuple[Field, ...]:
         spec = f.metadata.get(SPEC)
         if not isinstance(spec, Spec):
             raise TypeError(f"{model.__name__}.{f.name}: no field spec (see cadence.fields)")
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        default = None if required else f.default
+        factory = f.default_factory
+        required = f.default is dataclasses.MISSING and factory is dataclasses.MISSING
+        default = factory() if factory is not dataclasses.MISSING else None
+        default = f.default if f.default is not dataclasses.MISSING else default
         key = spec.key or f.name
         out.append(Field(f.name, key, spec.column or key, spec, required, default))
     return tuple(out)
