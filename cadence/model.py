@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+from cadence import fields as F
+
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 
@@ -97,48 +99,59 @@ PALETTE: tuple[str, ...] = (
 class Blackout:
     """An inclusive range of days on which nothing is sent (e.g. a year-end freeze)."""
 
-    name: str
-    start: date
-    end: date
+    name: str = field(metadata=F.text())
+    start: date = field(metadata=F.day())
+    end: date = field(metadata=F.day())  # rule: not before start (validate.not_before)
 
 
 @dataclass(frozen=True, slots=True)
 class HolidayRule:
     """Public holidays of a country (and optional subdivision) known to `holidays`."""
 
-    country: str
-    subdivision: str | None = None
+    # Rules: validate._known_country, _known_subdivision.
+    country: str = field(metadata=F.text(column="holiday_country"))
+    subdivision: str | None = field(default=None, metadata=F.text(column="holiday_subdivision"))
 
 
 @dataclass(frozen=True, slots=True)
 class WorkCalendar:
-    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    holidays: HolidayRule | None = None
-    blackouts: tuple[Blackout, ...] = ()
-    roll: str = "forward"
+    # Rule: validate._workdays (weekdays, each once, in week order).
+    workdays: tuple[str, ...] = field(default=("mon", "tue", "wed", "thu", "fri"), metadata=F.ids())
+    holidays: HolidayRule | None = field(default=None, metadata=F.nested(HolidayRule))
+    # In a .cadence document, a table of their own (store.tables.BlackoutRow).
+    blackouts: tuple[Blackout, ...] = field(default=(), metadata=F.objects(Blackout))
+    roll: str = field(default="forward", metadata=F.choice(ROLL_POLICIES, "roll policy"))
 
 
 @dataclass(frozen=True, slots=True)
 class Rules:
     """Plan-wide rules; None switches a rule off."""
 
-    min_spacing_days: int | None = None
-    max_silence_days: int | None = None
-    handoff_sla_days: int | None = None
+    min_spacing_days: int | None = field(default=None, metadata=F.integer(1, F.MAX_DAYS))
+    max_silence_days: int | None = field(default=None, metadata=F.integer(1, F.MAX_DAYS))
+    handoff_sla_days: int | None = field(default=None, metadata=F.integer(0, F.MAX_DAYS))
     # Working days and the lead desk (docs/scheduling.md, "Working days of a team").
-    count_days: str = "calendar"  # one of COUNT_DAYS
-    lead_desk: str | None = None  # team answering for days no team owns the lead
+    count_days: str = field(
+        default="calendar", metadata=F.choice(COUNT_DAYS, "day count", omit_default=True)
+    )
+    # The team answering for days no team owns the lead (rule: validate._lead_desk).
+    lead_desk: str | None = field(default=None, metadata=F.ident(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True)
 class Team:
-    id: str
-    name: str
-    color: str
-    weekly_capacity: int | None = None
+    id: str = field(metadata=F.ident(column="team_id"))
+    name: str = field(metadata=F.text())
+    # Left out of a file: the palette's next (rule: validate._team_color).
+    color: str = field(metadata=F.text(optional_in_file=True))
+    weekly_capacity: int | None = field(default=None, metadata=F.integer(0, F.MAX_COUNT))
     # The team's own days off; None: the plan calendar's (docs/scheduling.md).
-    holidays: HolidayRule | None = None
-    blackouts: tuple[Blackout, ...] | None = None
+    holidays: HolidayRule | None = field(
+        default=None, metadata=F.nested(HolidayRule, omit_default=True)
+    )
+    blackouts: tuple[Blackout, ...] | None = field(
+        default=None, metadata=F.objects(Blackout, omit_default=True)
+    )
 
     @property
     def has_own_calendar(self) -> bool:
@@ -147,27 +160,37 @@ class Team:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    id: str
-    name: str
-    days: int
-    owner: str | None = None
-    conversion: float = 1.0
-    max_silence_days: int | None = None
+    id: str = field(metadata=F.ident(column="stage_id"))
+    name: str = field(metadata=F.text())
+    days: int = field(metadata=F.integer(1, F.MAX_DAYS))
+    owner: str | None = field(default=None, metadata=F.ident())  # a team (rule: reference)
+    conversion: float = field(default=1.0, metadata=F.number(0, 1))
+    max_silence_days: int | None = field(
+        default=None, metadata=F.integer(1, F.MAX_DAYS, omit_default=True, before="conversion")
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Touch:
-    id: str
-    name: str
-    channel: str
-    owner: str
-    stage: str
-    offset_days: int = 0
-    every_days: int | None = None
-    time: time | None = None
-    automated: bool = True
-    roll: str | None = None  # None: the calendar's policy
-    asset: str | None = None  # the content library asset it sends (Plan.content)
+    # Each field's metadata says how it is spelt in the plan file and the store
+    # and what kind of value it holds (cadence.fields); its rules are in validate.
+    id: str = field(metadata=F.ident(column="touch_id"))
+    name: str = field(metadata=F.text())
+    channel: str = field(metadata=F.choice(CHANNELS, "channel"))
+    owner: str = field(metadata=F.ident())  # a team (rule: validate._touch_owner)
+    stage: str = field(metadata=F.ident(column="stage_id"))  # a stage of the product
+    offset_days: int = field(default=0, metadata=F.integer(0, F.MAX_DAYS))
+    every_days: int | None = field(default=None, metadata=F.integer(1, F.MAX_DAYS))
+    time: time | None = field(default=None, metadata=F.clock())
+    automated: bool = field(default=True, metadata=F.boolean())
+    # None: the calendar's policy
+    roll: str | None = field(
+        default=None, metadata=F.choice(ROLL_POLICIES, "roll policy", omit_default=True)
+    )
+    # The content library asset it sends (Plan.content); an id the library does not
+    # hold is a "content" gap, not an error: a touch may name an asset before it is
+    # catalogued (docs/scheduling.md).
+    asset: str | None = field(default=None, metadata=F.ident(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,19 +251,19 @@ class Product:
 class Broadcast:
     """A calendar-fixed touch (newsletter, meeting) driven by an RFC 5545 RRULE."""
 
-    id: str
-    name: str
-    channel: str
-    owner: str
-    rrule: str
-    dtstart: date
-    time: time | None = None
-    automated: bool = True
+    id: str = field(metadata=F.ident(column="broadcast_id"))
+    name: str = field(metadata=F.text())
+    channel: str = field(metadata=F.choice(CHANNELS, "channel"))
+    owner: str = field(metadata=F.ident())  # a team; rules: validate._broadcast
+    rrule: str = field(metadata=F.text())  # normalised (validate._rrule)
+    dtstart: date = field(metadata=F.day())
+    time: time | None = field(default=None, metadata=F.clock())
+    automated: bool = field(default=True, metadata=F.boolean())
     # None: every product's leads; (): an internal event that reaches no lead.
-    products: tuple[str, ...] | None = None
+    products: tuple[str, ...] | None = field(default=None, metadata=F.ids(omit_default=True))
     # Teams whose calendars, exports and feeds show it beside the owner's
     # (an alignment meeting): it reaches no more leads because of them.
-    participants: tuple[str, ...] = ()
+    participants: tuple[str, ...] = field(default=(), metadata=F.ids(omit_default=True))
 
     @property
     def internal(self) -> bool:
@@ -256,26 +279,30 @@ class Broadcast:
 class Studio:
     """Who produces ad-hoc collateral and how much at once."""
 
-    team: str
-    capacity_per_day: int = 1
-    min_lead_days: int = 2
+    team: str = field(metadata=F.ident(column="studio_team"))  # a team of the plan
+    capacity_per_day: int = field(
+        default=1, metadata=F.integer(1, F.MAX_COUNT, column="studio_capacity_per_day")
+    )
+    min_lead_days: int = field(
+        default=2, metadata=F.integer(0, F.MAX_DAYS, column="studio_min_lead_days")
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
     """An ad-hoc collateral request from sales, off the annual plan."""
 
-    id: str
-    title: str
-    product: str
-    stage: str
-    requested_by: str
-    requested_on: date
-    needed_by: date
-    production_days: int = 1
-    status: str = "requested"
-    start: date | None = None
-    note: str = ""
+    id: str = field(metadata=F.ident(column="request_id"))
+    title: str = field(metadata=F.text())
+    product: str = field(metadata=F.ident())  # rules: validate._request
+    stage: str = field(metadata=F.ident())
+    requested_by: str = field(metadata=F.ident())  # a team
+    requested_on: date = field(metadata=F.day())
+    needed_by: date = field(metadata=F.day())
+    production_days: int = field(default=1, metadata=F.integer(1, F.MAX_DAYS))
+    status: str = field(default="requested", metadata=F.choice(REQUEST_STATUSES, "status"))
+    start: date | None = field(default=None, metadata=F.day())
+    note: str = field(default="", metadata=F.text(allow_empty=True, limit=F.MAX_TEXT))
 
 
 # --- content library ----------------------------------------------------------------
@@ -304,16 +331,20 @@ class Asset:
     Usable from ``ready_on``; due for review (not to be sent) after ``review_by``.
     """
 
-    id: str
-    title: str
-    kind: str
-    owner: str
-    ready_on: date
-    stages: tuple[str, ...] | None = None
-    products: tuple[str, ...] | None = None
-    persona: str | None = None
-    review_by: date | None = None
-    url: str | None = None
+    id: str = field(metadata=F.ident(column="asset_id"))
+    title: str = field(metadata=F.text())
+    kind: str = field(metadata=F.choice(tuple(ASSET_KINDS), "kind"))
+    owner: str = field(metadata=F.ident())  # a team; rules: validate._asset
+    ready_on: date = field(metadata=F.day())
+    stages: tuple[str, ...] | None = field(
+        default=None, metadata=F.ids(omit_default=True, before="owner")
+    )
+    products: tuple[str, ...] | None = field(
+        default=None, metadata=F.ids(omit_default=True, before="stages")
+    )
+    persona: str | None = field(default=None, metadata=F.text(omit_default=True, before="owner"))
+    review_by: date | None = field(default=None, metadata=F.day(omit_default=True))
+    url: str | None = field(default=None, metadata=F.text(limit=2000, omit_default=True))
 
     def serves(self, product_id: str, stage_id: str) -> bool:
         """Whether the asset is meant for this stage of this product."""
@@ -336,14 +367,17 @@ SIGNOFF_ROLES: tuple[str, ...] = ("marketing", "sales")
 class ActionItem:
     """A task agreed at one occurrence of an internal meeting, carried until done."""
 
-    id: str
-    text: str
-    owner: str  # team id
-    due: date
-    meeting: str  # broadcast id
-    meeting_date: date  # the occurrence it came from
-    status: str = "open"
-    done_on: date | None = None  # agendas after this day no longer carry it
+    id: str = field(metadata=F.ident(column="action_id"))
+    text: str = field(metadata=F.text(limit=F.MAX_TEXT))
+    owner: str = field(metadata=F.ident())  # team id
+    due: date = field(metadata=F.day())
+    meeting: str = field(metadata=F.ident())  # broadcast id
+    meeting_date: date = field(metadata=F.day())  # the occurrence it came from
+    status: str = field(
+        default="open", metadata=F.choice(ACTION_STATUSES, "status", before="meeting")
+    )
+    # Agendas after this day no longer carry it.
+    done_on: date | None = field(default=None, metadata=F.day(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,21 +388,22 @@ class Signoff:
     ``fingerprint`` is :func:`cadence.signoff.touches_fingerprint` of them.
     """
 
-    product: str
-    by: str
-    role: str  # "marketing" | "sales"
-    at: datetime  # aware, UTC
-    fingerprint: str
-    touches: tuple[Touch, ...] = ()
+    product: str = field(metadata=F.ident())  # rule: a product of the plan
+    by: str = field(metadata=F.text())
+    role: str = field(metadata=F.choice(SIGNOFF_ROLES, "role"))
+    at: datetime = field(metadata=F.stamp())  # aware, UTC
+    fingerprint: str = field(metadata=F.text())
+    # Checked as touches, their references not: they are history.
+    touches: tuple[Touch, ...] = field(default=(), metadata=F.objects(Touch))
 
 
 @dataclass(frozen=True, slots=True)
 class Review:
     """A product's touches submitted for review: marketing and sales are asked to sign off."""
 
-    product: str
-    by: str
-    at: datetime  # aware, UTC
+    product: str = field(metadata=F.ident())  # rule: a product of the plan
+    by: str = field(metadata=F.text())
+    at: datetime = field(metadata=F.stamp())  # aware, UTC
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,22 +11,26 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cadence.fields import (
+    MAX_COUNT,
+    MAX_DAYS,
+    MAX_NAME,
+    MAX_TEXT,
+    keys_of,
+    make_function,
+    written_fields,
+)
+from cadence.fields import Spec as FieldSpec
 from cadence.model import (
-    ACTION_STATUSES,
-    ASSET_KINDS,
-    CHANNELS,
-    COUNT_DAYS,
     FORMAT_VERSION,
     PALETTE,
-    REQUEST_STATUSES,
-    ROLL_POLICIES,
-    SIGNOFF_ROLES,
     SUPPORTED_VERSIONS,
     WEEKDAYS,
     ActionItem,
@@ -63,14 +67,10 @@ TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # journeys, production runs) inside Python's calendar and every loop finite.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
-MAX_DAYS = 36_500  # a hundred years: the most any count of days (or of cohorts) may be
-
 
 # Limits on the raw data, far beyond any real plan; see docs/plan-format.md#limits.
+# MAX_DAYS, MAX_TEXT, MAX_NAME and MAX_COUNT are declared with the fields (cadence.fields).
 MAX_DEPTH = 20  # objects and lists inside each other (a plan needs 6)
-MAX_TEXT = 10_000  # characters in any text (notes, definitions)
-MAX_NAME = 300  # characters in a name or title
-MAX_COUNT = 1_000_000  # leads per cohort, capacities: counts of people and pieces
 MAX_ITEMS = 100_000  # entries in any list (products, requests, blackouts, dates …)
 # Limits on the work a plan asks for. The largest real plans (the 125 k-occurrence
 # benchmark plan, and ten times it) stay far below them.
@@ -311,104 +311,277 @@ def _items(r: _Reader, data: dict[str, Any], key: str, path: str) -> list[tuple[
     return [(f"{_join(path, key)}[{i}]", item) for i, item in enumerate(lst or [])]
 
 
+# --- fields read as the model declares them (cadence.fields) -----------------------
+
+Check = Callable[["_Reader", Any, str], Any]
+Rule = Callable[["_Reader", Any, str, dict[str, Any]], Any]
+"""A field's rule where the plan gives it context: (reader, the value given, its path,
+the fields read before it) → the value, or None after reporting the error. It takes
+the place of the check of the field's kind (e.g. an owner must be one of the teams)."""
+
+
+def _kind_check(spec: FieldSpec) -> Check:
+    """The reader method that checks a value of the field's kind."""
+    kind = spec.kind
+    if kind == "text" and (spec.allow_empty, spec.limit) != (False, MAX_NAME):
+        return partial(_Reader.text, allow_empty=spec.allow_empty, limit=spec.limit)
+    if kind == "choice":
+        return partial(_Reader.choice, choices=spec.choices, what=spec.what)
+    if kind == "integer":
+        return partial(_Reader.integer, minimum=spec.minimum, maximum=spec.maximum)
+    if kind == "number":
+        return partial(_Reader.number, lo=float(spec.minimum or 0), hi=float(spec.maximum or 0))
+    if kind == "ids":
+        return _ids
+    if kind == "objects":
+        assert spec.item is not None
+        return partial(_objects, item=spec.item)
+    if kind == "object":
+        assert spec.item is not None
+        return partial(_object, item=spec.item)
+    if kind == "stamp":
+        return _timestamp
+    plain: dict[str, Check] = {
+        "text": _Reader.text,
+        "ident": _Reader.ident,
+        "boolean": _Reader.boolean,
+        "day": _Reader.day,
+        "clock": _Reader.clock,
+    }
+    return plain[kind]
+
+
+@cache
+def kind_check(model: type, attr: str) -> Check:
+    """The check of the kind of ``model``'s field ``attr`` (for a rule that adds to it)."""
+    return next(_kind_check(f.spec) for f in written_fields(model) if f.attr == attr)
+
+
+def read_fields(
+    r: _Reader,
+    data: dict[str, Any],
+    path: str,
+    model: type,
+    rules: dict[str, Rule] | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Read the fields of a ``model`` object from ``data`` (its JSON object at ``path``).
+
+    A required field must be given; a field left out takes its default; a null
+    where the default is null is null. Every other value is checked by its kind
+    (:mod:`cadence.fields`), or by its rule where ``rules`` names the field.
+    Returns the values by attribute, and whether every one of them is good.
+    """
+    if rules is None:
+        rules = _OWN_RULES.get(model, _NO_RULES)
+    return _field_reader(model)(r, data, path, rules)
+
+
+_NO_RULES: dict[str, Rule] = {}
+_ABSENT = object()  # a key the data leaves out
+
+# The steps of read_fields for one field, written out in _field_reader's function
+# (a loop over the fields made reading a large plan 20 % slower).
+_FIELD_SOURCE = """
+    raw = given({key!r}, {when_absent})
+    if raw is ABSENT:
+        {absent}
+    elif raw is None and {nullable}:
+        values[{attr!r}] = None
+    else:
+        where = path + {dot_key!r} if path else {key!r}
+        rule = rule_of({attr!r})
+        value = {check} if rule is None else rule(r, raw, where, values)
+        if value is None:
+            good = False
+        values[{attr!r}] = value
+"""
+
+
+def _check_call(spec: FieldSpec, i: int) -> str:
+    """The call checking a value of the field's kind, as source (positional arguments:
+    faster than partial's keywords)."""
+    if spec.kind == "integer":
+        return f"r.integer(raw, where, {spec.minimum!r}, {spec.maximum!r})"
+    if spec.kind == "choice":
+        return f"r.choice(raw, where, {spec.choices!r}, {spec.what!r})"
+    if spec.kind in ("ident", "day", "clock", "boolean"):
+        return f"r.{spec.kind}(raw, where)"
+    return f"checks[{i}](r, raw, where)"
+
+
+@cache
+def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]], Any]:
+    """read_fields for ``model``: one function, made once from the model's fields."""
+    fields = written_fields(model)
+    body = []
+    for i, f in enumerate(fields):
+        if f.spec.optional_in_file:  # left out: null, for its rule
+            absent = "pass"
+        elif f.required:
+            absent = f"r.required(data, {f.key!r}, path)\n        good = False\n        "
+            absent += f"values[{f.attr!r}] = None"
+        else:
+            absent = f"values[{f.attr!r}] = defaults[{i}]"
+        nullable = f.default is None and not f.required
+        body.append(
+            _FIELD_SOURCE.format(
+                key=f.key,
+                attr=f.attr,
+                dot_key="." + f.key,
+                absent=absent,
+                nullable=nullable,
+                check=_check_call(f.spec, i),
+                when_absent="None" if f.spec.optional_in_file else "ABSENT",
+            )
+        )
+    source = (
+        "def read(r, data, path, rules):\n"
+        "    values = {}\n    good = True\n    given = data.get\n    rule_of = rules.get\n"
+        + "".join(body)
+        + "    return values, good\n"
+    )
+    scope = {
+        "ABSENT": _ABSENT,
+        "checks": tuple(_kind_check(f.spec) for f in fields),
+        "defaults": tuple(f.default for f in fields),
+    }
+    return make_function("read", source, scope)
+
+
+def _object(r: _Reader, value: Any, path: str, item: type) -> Any:
+    """One ``item`` object, read by its fields (and their own rules, _OWN_RULES)."""
+    data = r.obj(value, path, keys_of(item))
+    if data is None:
+        return None
+    values, good = read_fields(r, data, path, item)
+    return item(**values) if good else None
+
+
+def _objects(r: _Reader, value: Any, path: str, item: type) -> tuple[Any, ...] | None:
+    """A list of ``item`` objects, each read by its fields (only their kinds: a signed
+    touch's owner and stage are history, not references)."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    out = []
+    for i, x in enumerate(lst):
+        where = f"{path}[{i}]"
+        data = r.obj(x, where, keys_of(item))
+        if data is None:
+            continue
+        values, good = read_fields(r, data, where, item)
+        if good:
+            out.append(item(**values))
+    return tuple(out)
+
+
+def _ids(r: _Reader, value: Any, path: str) -> tuple[str, ...] | None:
+    """A list of ids."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    got = [r.ident(x, f"{path}[{i}]") for i, x in enumerate(lst)]
+    return None if None in got else tuple(x for x in got if x is not None)
+
+
+def reference(known: list[str], what: str, plural: str) -> Rule:
+    """The rule: the value is one of ``known`` (e.g. the teams' ids)."""
+
+    def rule(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> str | None:
+        return r.reference(value, path, known, what, plural)
+
+    return rule
+
+
 # --- sections -----------------------------------------------------------------
 
 
 def _calendar(r: _Reader, raw: Any, path: str) -> WorkCalendar:
     if raw is None:
         return WorkCalendar()
-    data = r.obj(raw, path, ("workdays", "holidays", "blackouts", "roll"))
+    data = r.obj(raw, path, keys_of(WorkCalendar))
     if data is None:
         return WorkCalendar()
-    workdays: tuple[str, ...] = WorkCalendar().workdays
-    if "workdays" in data:
-        lst = r.array(data["workdays"], _join(path, "workdays"))
-        if lst is not None:
-            days = [
-                r.choice(w, f"{path}.workdays[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)
-            ]
-            if not lst:
-                r.error(_join(path, "workdays"), "must name at least one working weekday")
-            elif all(days) and len(set(days)) != len(days):
-                r.error(_join(path, "workdays"), f"lists a weekday twice: {show(lst)}")
-            if all(days):
-                workdays = tuple(w for w in WEEKDAYS if w in lst)
-    rule = None
-    hol = data.get("holidays")
-    if hol is not None:
-        hpath = _join(path, "holidays")
-        hdata = r.obj(hol, hpath, ("country", "subdivision"))
-        if hdata is not None:
-            rule = _holiday_rule(r, hdata, hpath)
-    blackouts = _blackouts(r, data, path)
-    roll = r.choice(data.get("roll", "forward"), _join(path, "roll"), ROLL_POLICIES, "roll policy")
-    return WorkCalendar(workdays, rule, blackouts, roll or "forward")
+    values, _good = read_fields(r, data, path, WorkCalendar)
+    return WorkCalendar(**{k: v for k, v in values.items() if v is not None})
 
 
-def _blackouts(r: _Reader, data: dict[str, Any], path: str) -> tuple[Blackout, ...]:
-    """The ``blackouts`` list of a calendar (the plan's or a team's)."""
-    blackouts = []
-    for bpath, item in _items(r, data, "blackouts", path):
-        bdata = r.obj(item, bpath, ("name", "start", "end"))
-        if bdata is None:
-            continue
-        name = r.text(r.required(bdata, "name", bpath), _join(bpath, "name"))
-        start = r.day(r.required(bdata, "start", bpath), _join(bpath, "start"))
-        end = r.day(r.required(bdata, "end", bpath), _join(bpath, "end"))
-        if start and end and end < start:
-            r.error(_join(bpath, "end"), f"must not be before start ({start.isoformat()})")
-        elif name is not None and start and end:
-            blackouts.append(Blackout(name, start, end))
-    return tuple(blackouts)
+def _workdays(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> tuple[str, ...] | None:
+    """The working weekdays: at least one, each once; kept in week order."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    days = [r.choice(w, f"{path}[{i}]", WEEKDAYS, "weekday") for i, w in enumerate(lst)]
+    if not lst:
+        r.error(path, "must name at least one working weekday")
+        return None
+    if all(days) and len(set(days)) != len(days):
+        r.error(path, f"lists a weekday twice: {show(lst)}")
+    return tuple(w for w in WEEKDAYS if w in lst) if all(days) else None
 
 
-def _holiday_rule(r: _Reader, data: dict[str, Any], path: str) -> HolidayRule | None:
+def not_before(earlier: str, show_value: bool = False) -> Rule:
+    """The rule: a date is not before the date field ``earlier`` of the same object
+    (a blackout's ``end`` and ``start``, a request's ``needed_by`` and ``requested_on``)."""
+
+    def rule(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> date | None:
+        day = r.day(value, path)
+        first = read.get(earlier)
+        if first and day and day < first:
+            got = f", got {day}" if show_value else ""
+            r.error(path, f"must not be before {earlier} ({first.isoformat()}){got}")
+            return None
+        return day
+
+    return rule
+
+
+def _known_country(r: _Reader, country: Any, path: str, _read: dict[str, Any]) -> str | None:
+    """A holiday rule's country is one the ``holidays`` package knows."""
     from cadence.calendar import supported_countries
 
-    countries = supported_countries()
-    country = r.required(data, "country", path)
+    if not isinstance(country, str) or country not in supported_countries():
+        r.error(path, f"unknown country {show(country)}")
+        return None
+    return country
+
+
+def _known_subdivision(r: _Reader, sub: Any, path: str, read: dict[str, Any]) -> Any:
+    """A holiday rule's subdivision is one of its country's (unchecked while the country
+    is bad)."""
+    from cadence.calendar import supported_countries
+
+    country = read.get("country")
     if country is None:
-        return None
-    if not isinstance(country, str) or country not in countries:
-        r.error(_join(path, "country"), f"unknown country {show(country)}")
-        return None
-    sub = data.get("subdivision")
-    if sub is not None and sub not in countries[country]:
-        known = ", ".join(countries[country]) or "none"
+        return sub
+    known = supported_countries()[country]
+    if sub not in known:
         r.error(
-            _join(path, "subdivision"),
-            f"unknown subdivision {show(sub)} of {country} (known: {known})",
+            path,
+            f"unknown subdivision {show(sub)} of {country} (known: {', '.join(known) or 'none'})",
         )
         return None
-    return HolidayRule(country, sub)
+    return sub
+
+
+# The rules of objects that need nothing but the object (read_fields applies them when
+# the caller names no rules of the plan's).
+_OWN_RULES: dict[type, dict[str, Rule]] = {
+    Blackout: {"end": not_before("start")},
+    HolidayRule: {"country": _known_country, "subdivision": _known_subdivision},
+    WorkCalendar: {"workdays": _workdays},
+}
 
 
 def _rules(r: _Reader, raw: Any, path: str) -> Rules:
     if raw is None:
         return Rules()
-    keys = ("min_spacing_days", "max_silence_days", "handoff_sla_days", "count_days", "lead_desk")
-    data = r.obj(raw, path, keys)
+    data = r.obj(raw, path, keys_of(Rules))
     if data is None:
         return Rules()
-    count_days = r.choice(
-        data.get("count_days", "calendar"), _join(path, "count_days"), COUNT_DAYS, "day count"
-    )
-    lead_desk = data.get("lead_desk")
-    if lead_desk is not None:
-        lead_desk = r.ident(lead_desk, _join(path, "lead_desk"))
-    return Rules(
-        count_days=count_days or "calendar",
-        lead_desk=lead_desk,
-        min_spacing_days=r.optional_integer(
-            data.get("min_spacing_days"), _join(path, "min_spacing_days"), 1, MAX_DAYS
-        ),
-        max_silence_days=r.optional_integer(
-            data.get("max_silence_days"), _join(path, "max_silence_days"), 1, MAX_DAYS
-        ),
-        handoff_sla_days=r.optional_integer(
-            data.get("handoff_sla_days"), _join(path, "handoff_sla_days"), 0, MAX_DAYS
-        ),
-    )
+    values, _good = read_fields(r, data, path, Rules)
+    # The good ones even when another is bad: the lead desk is checked against the teams.
+    return Rules(**{k: v for k, v in values.items() if v is not None})
 
 
 def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
@@ -417,42 +590,25 @@ def _teams(r: _Reader, data: dict[str, Any]) -> tuple[list[Team], list[str]]:
     teams = []
     ids = []
     for i, (path, item) in enumerate(_items(r, data, "teams", "")):
-        t = r.obj(item, path, ("id", "name", "color", "weekly_capacity", "holidays", "blackouts"))
+        t = r.obj(item, path, keys_of(Team))
         if t is None:
             continue
-        tid = r.ident(r.required(t, "id", path), _join(path, "id"))
-        ids.append((_join(path, "id"), tid))
-        name = r.text(r.required(t, "name", path), _join(path, "name"))
-        color = t.get("color")
-        if color is None:
-            color = PALETTE[i % len(PALETTE)]
-        elif not isinstance(color, str) or not COLOR_PATTERN.match(color):
-            r.error(_join(path, "color"), f'must be a colour "#rrggbb", got {show(color)}')
-            color = None
-        cap = r.optional_integer(
-            t.get("weekly_capacity"), _join(path, "weekly_capacity"), 0, MAX_COUNT
-        )
-        holidays, blackouts = _team_days_off(r, t, path)
-        if tid and name is not None and color:
-            teams.append(Team(tid, name, color.lower(), cap, holidays, blackouts))
+        values, good = read_fields(r, t, path, Team, {"color": partial(_team_color, index=i)})
+        ids.append((_join(path, "id"), values["id"]))
+        if good:
+            teams.append(Team(**values))
     r.unique_ids(ids, "team")
     return teams, [tid for _, tid in ids if tid]
 
 
-def _team_days_off(
-    r: _Reader, t: dict[str, Any], path: str
-) -> tuple[HolidayRule | None, tuple[Blackout, ...] | None]:
-    """A team's own holidays and blackouts (absent or null: the plan calendar's)."""
-    holidays = None
-    if t.get("holidays") is not None:
-        hpath = _join(path, "holidays")
-        hdata = r.obj(t["holidays"], hpath, ("country", "subdivision"))
-        if hdata is not None:
-            holidays = _holiday_rule(r, hdata, hpath)
-    blackouts = None
-    if t.get("blackouts") is not None:
-        blackouts = _blackouts(r, t, path)
-    return holidays, blackouts
+def _team_color(r: _Reader, color: Any, path: str, _read: dict[str, Any], index: int) -> str | None:
+    """A team's colour "#rrggbb" (lower case); left out, the palette's next."""
+    if color is None:
+        return PALETTE[index % len(PALETTE)]
+    if not isinstance(color, str) or not COLOR_PATTERN.match(color):
+        r.error(path, f'must be a colour "#rrggbb", got {show(color)}')
+        return None
+    return color.lower()
 
 
 def _lead_desk(r: _Reader, rules: Rules, team_ids: list[str]) -> None:
@@ -483,25 +639,14 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
     elif isinstance(p["stages"], list) and not p["stages"]:
         r.error(spath, "must list at least one stage")
     for sp, item in _items(r, p, "stages", path):
-        s = r.obj(item, sp, ("id", "name", "days", "owner", "conversion", "max_silence_days"))
+        s = r.obj(item, sp, keys_of(Stage))
         if s is None:
             continue
-        sid = r.ident(r.required(s, "id", sp), _join(sp, "id"))
-        stage_ids.append((_join(sp, "id"), sid))
-        sname = r.text(r.required(s, "name", sp), _join(sp, "name"))
-        days = r.integer(r.required(s, "days", sp), _join(sp, "days"), 1, MAX_DAYS)
-        owner = s.get("owner")
-        if owner is not None:
-            owner = r.reference(owner, _join(sp, "owner"), team_ids, "team", "teams")
-            if owner is None:
-                continue
-        conv = r.number(s.get("conversion", 1), _join(sp, "conversion"), 0, 1)
-        msd = r.optional_integer(
-            s.get("max_silence_days"), _join(sp, "max_silence_days"), 1, MAX_DAYS
-        )
-        if sid and sname is not None and days is not None and conv is not None:
-            stages.append(Stage(sid, sname, days, owner, conv, msd))
-            stage_days[sid] = days
+        values, good = read_fields(r, s, sp, Stage, {"owner": reference(team_ids, "team", "teams")})
+        stage_ids.append((_join(sp, "id"), values["id"]))
+        if good:
+            stages.append(Stage(**values))
+            stage_days[values["id"]] = values["days"]
     r.unique_ids(stage_ids, "stage")
     journey = sum(stage_days.values())
     if journey > MAX_DAYS:
@@ -510,63 +655,19 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
 
     touches: list[Touch] = []
     touch_ids: list[tuple[str, str | None]] = []
-    touch_keys = (
-        "id",
-        "name",
-        "channel",
-        "owner",
-        "stage",
-        "offset_days",
-        "every_days",
-        "time",
-        "automated",
-        "roll",
-        "asset",
-    )
+    rules: dict[str, Rule] = {
+        "owner": reference(team_ids, "team", "teams"),
+        "stage": reference(known_stages, "stage", "stages"),
+        "offset_days": partial(_offset_in_stage, stage_days=stage_days),
+    }
     for tp, item in _items(r, p, "touches", path):
-        t = r.obj(item, tp, touch_keys)
-        if t is None:
+        read = _touch(r, item, tp, rules)
+        if read is None:
             continue
-        tid = r.ident(r.required(t, "id", tp), _join(tp, "id"))
-        touch_ids.append((_join(tp, "id"), tid))
-        tname = r.text(r.required(t, "name", tp), _join(tp, "name"))
-        channel = r.choice(r.required(t, "channel", tp), _join(tp, "channel"), CHANNELS, "channel")
-        owner = r.required(t, "owner", tp)
-        if owner is not None:
-            owner = r.reference(owner, _join(tp, "owner"), team_ids, "team", "teams")
-        stage = r.required(t, "stage", tp)
-        if stage is not None:
-            stage = r.reference(stage, _join(tp, "stage"), known_stages, "stage", "stages")
-        offset = t.get("offset_days", 0)
-        opath = _join(tp, "offset_days")
-        if stage is not None and stage in stage_days:
-            n = stage_days[stage]
-            if (
-                not (isinstance(offset, int) and not isinstance(offset, bool))
-                or not 0 <= offset < n
-            ):
-                r.error(
-                    opath,
-                    f"must be an integer from 0 to {n - 1} (stage {show(stage)} has {n} days), got {show(offset)}",
-                )
-                offset = None
-        else:
-            offset = r.integer(offset, opath, 0, MAX_DAYS)
-        every = r.optional_integer(t.get("every_days"), _join(tp, "every_days"), 1, MAX_DAYS)
-        at = r.clock(t.get("time"), _join(tp, "time"))
-        automated = r.boolean(t.get("automated", True), _join(tp, "automated"))
-        roll = t.get("roll")
-        if roll is not None:
-            roll = r.choice(roll, _join(tp, "roll"), ROLL_POLICIES, "roll policy")
-        # An id the library does not hold is a "content" gap, not an error (see
-        # docs/scheduling.md): a touch may name an asset before it is catalogued.
-        asset = t.get("asset")
-        if asset is not None:
-            asset = r.ident(asset, _join(tp, "asset"))
-        if all(v is not None for v in (tid, tname, channel, owner, stage, offset, automated)):
-            values = (tid, tname, channel, owner, stage, offset, every, at, bool(automated), roll)
-            touch = Touch(*values)  # type: ignore[arg-type]
-            touches.append(replace(touch, asset=asset) if asset is not None else touch)
+        values, good = read
+        touch_ids.append((_join(tp, "id"), values["id"]))
+        if good:
+            touches.append(Touch(**values))
     r.unique_ids(touch_ids, "touch")
 
     cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
@@ -618,47 +719,54 @@ def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
 def _broadcast(
     r: _Reader, raw: Any, path: str, team_ids: list[str], product_ids: list[str]
 ) -> Broadcast | None:
-    keys = (
-        "id", "name", "channel", "owner", "rrule", "dtstart", "time", "automated", "products",
-        "participants",
-    )  # fmt: skip
-    b = r.obj(raw, path, keys)
+    b = r.obj(raw, path, keys_of(Broadcast))
     if b is None:
         return None
-    bid = r.ident(r.required(b, "id", path), _join(path, "id"))
-    name = r.text(r.required(b, "name", path), _join(path, "name"))
-    channel = r.choice(r.required(b, "channel", path), _join(path, "channel"), CHANNELS, "channel")
-    owner = r.required(b, "owner", path)
-    if owner is not None:
-        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
-    dtstart = r.day(r.required(b, "dtstart", path), _join(path, "dtstart"))
-    rule = r.required(b, "rrule", path)
-    if rule is not None:
-        rule = _rrule(r, rule, _join(path, "rrule"), dtstart)
-    at = r.clock(b.get("time"), _join(path, "time"))
-    automated = r.boolean(b.get("automated", True), _join(path, "automated"))
-    products: tuple[str, ...] | None = None
-    if "products" in b and b["products"] is not None:
-        lst = r.array(b["products"], _join(path, "products"))
-        if lst is not None:
-            refs = [
-                r.reference(x, f"{path}.products[{i}]", product_ids, "product", "products")
-                for i, x in enumerate(lst)
-            ]
-            products = tuple(x for x in refs if x is not None)
-    participants = _participants(r, b, path, team_ids)
-    if all(v is not None for v in (bid, name, channel, owner, rule, dtstart, automated)):
-        values = (bid, name, channel, owner, rule, dtstart, at, bool(automated), products)
-        return Broadcast(*values, participants)  # type: ignore[arg-type]
-    return None
+    rules: dict[str, Rule] = {
+        "owner": reference(team_ids, "team", "teams"),
+        "rrule": partial(_broadcast_rrule, given=b),
+        "products": partial(_each_known, known=product_ids, what="product", plural="products"),
+        "participants": partial(_participants, team_ids=team_ids),
+    }
+    values, good = read_fields(r, b, path, Broadcast, rules)
+    return Broadcast(**values) if good else None
 
 
-def _participants(r: _Reader, b: dict[str, Any], path: str, team_ids: list[str]) -> tuple[str, ...]:
+def _broadcast_rrule(
+    r: _Reader, value: Any, path: str, _read: dict[str, Any], given: dict[str, Any]
+) -> str | None:
+    """A broadcast's RRULE, from its ``dtstart`` (a bad one is reported at its own path)."""
+    dtstart = _Reader().day(given.get("dtstart"), "dtstart")
+    return _rrule(r, value, path, dtstart)
+
+
+def _each_known(
+    r: _Reader,
+    value: Any,
+    path: str,
+    _read: dict[str, Any],
+    known: list[str],
+    what: str,
+    plural: str,
+) -> tuple[str, ...] | None:
+    """A list whose entries are each one of ``known`` (a broadcast's products)."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    refs = [r.reference(x, f"{path}[{i}]", known, what, plural) for i, x in enumerate(lst)]
+    return tuple(x for x in refs if x is not None)
+
+
+def _participants(
+    r: _Reader, value: Any, path: str, _read: dict[str, Any], team_ids: list[str]
+) -> tuple[str, ...] | None:
     """A broadcast's participant teams: known team ids, each once."""
-    lst = r.array(b.get("participants", []), _join(path, "participants"))
+    lst = r.array(value, path)
+    if lst is None:
+        return None
     out: list[str] = []
-    for i, x in enumerate(lst or []):
-        where = f"{path}.participants[{i}]"
+    for i, x in enumerate(lst):
+        where = f"{path}[{i}]"
         team = r.reference(x, where, team_ids, "team", "teams")
         if team is not None and team in out:
             r.error(where, f"lists team {show(team)} twice")
@@ -716,69 +824,54 @@ def _rrule(r: _Reader, value: Any, path: str, dtstart: date | None) -> str | Non
 def _studio(r: _Reader, raw: Any, team_ids: list[str]) -> Studio | None:
     if raw is None:
         return None
-    s = r.obj(raw, "studio", ("team", "capacity_per_day", "min_lead_days"))
+    s = r.obj(raw, "studio", keys_of(Studio))
     if s is None:
         return None
-    team = r.required(s, "team", "studio")
-    if team is not None:
-        team = r.reference(team, "studio.team", team_ids, "team", "teams")
-    cap = r.integer(s.get("capacity_per_day", 1), "studio.capacity_per_day", 1, MAX_COUNT)
-    lead = r.integer(s.get("min_lead_days", 2), "studio.min_lead_days", 0, MAX_DAYS)
-    if team is None or cap is None or lead is None:
-        return None
-    return Studio(team, cap, lead)
+    values, good = read_fields(
+        r, s, "studio", Studio, {"team": reference(team_ids, "team", "teams")}
+    )
+    return Studio(**values) if good else None
 
 
 def _request(
     r: _Reader, raw: Any, path: str, team_ids: list[str], stages_of: dict[str, list[str]]
 ) -> Request | None:
-    keys = (
-        "id", "title", "product", "stage", "requested_by", "requested_on", "needed_by",
-        "production_days", "status", "start", "note",
-    )  # fmt: skip
-    q = r.obj(raw, path, keys)
+    q = r.obj(raw, path, keys_of(Request))
     if q is None:
         return None
-    rid = r.ident(r.required(q, "id", path), _join(path, "id"))
-    title = r.text(r.required(q, "title", path), _join(path, "title"))
-    product = r.required(q, "product", path)
-    stage = r.required(q, "stage", path)
-    if product is not None:
-        product = r.reference(product, _join(path, "product"), stages_of, "product", "products")
-    if product is not None and stage is not None:
-        stage = r.reference(stage, _join(path, "stage"), stages_of[product], "stage", "stages")
-    by = r.required(q, "requested_by", path)
-    if by is not None:
-        by = r.reference(by, _join(path, "requested_by"), team_ids, "team", "teams")
-    on = r.day(r.required(q, "requested_on", path), _join(path, "requested_on"))
-    needed = r.day(r.required(q, "needed_by", path), _join(path, "needed_by"))
-    if on and needed and needed < on:
-        r.error(_join(path, "needed_by"), f"must not be before requested_on ({on.isoformat()})")
-        needed = None
-    pdays = r.integer(q.get("production_days", 1), _join(path, "production_days"), 1, MAX_DAYS)
-    status = r.choice(
-        q.get("status", "requested"), _join(path, "status"), REQUEST_STATUSES, "status"
-    )
-    start = None
-    if q.get("start") is not None:
-        start = r.day(q["start"], _join(path, "start"))
-    elif status in ("scheduled", "in_production", "delivered"):
+    rules: dict[str, Rule] = {
+        "product": reference(list(stages_of), "product", "products"),
+        "stage": partial(_stage_of_product, stages_of=stages_of),
+        "requested_by": reference(team_ids, "team", "teams"),
+        "needed_by": not_before("requested_on"),
+    }
+    values, good = read_fields(r, q, path, Request, rules)
+    good = _start_when_scheduled(r, q, values, path) and good
+    return Request(**values) if good else None
+
+
+def _stage_of_product(
+    r: _Reader, stage: Any, path: str, read: dict[str, Any], stages_of: dict[str, list[str]]
+) -> Any:
+    """A request's stage is a stage of its product (unchecked while the product is bad)."""
+    product = read.get("product")
+    if product is None:
+        return stage
+    return r.reference(stage, path, stages_of[product], "stage", "stages")
+
+
+def _start_when_scheduled(r: _Reader, q: dict[str, Any], values: dict[str, Any], path: str) -> bool:
+    """A request scheduled, in production or delivered has a ``start``."""
+    status = values["status"]
+    if q.get("start") is None and status in ("scheduled", "in_production", "delivered"):
         r.error(_join(path, "start"), f'required when status is "{status}"')
-        status = None
-    note = r.text(q.get("note", ""), _join(path, "note"), allow_empty=True, limit=MAX_TEXT)
-    values = (rid, title, product, stage, by, on, needed, pdays, status, note)
-    if all(v is not None for v in values):
-        return Request(rid, title, product, stage, by, on, needed, pdays, status, start, note)  # type: ignore[arg-type]
-    return None
+        return False
+    return True
 
 
 # --- the content library ------------------------------------------------------------
 
 URL_SCHEMES = ("http://", "https://")
-ASSET_KEYS = (
-    "id", "title", "kind", "stages", "products", "persona", "owner", "ready_on",
-    "review_by", "url",
-)  # fmt: skip
 
 
 def _id_list(
@@ -803,42 +896,42 @@ def _asset(
     r: _Reader, raw: Any, path: str, team_ids: list[str], stages_of: dict[str, list[str]]
 ) -> Asset | None:
     """One asset of the content library (``content[i]``)."""
-    a = r.obj(raw, path, ASSET_KEYS)
+    a = r.obj(raw, path, keys_of(Asset))
     if a is None:
         return None
-    aid = r.ident(r.required(a, "id", path), _join(path, "id"))
-    title = r.text(r.required(a, "title", path), _join(path, "title"))
-    kind = r.choice(r.required(a, "kind", path), _join(path, "kind"), tuple(ASSET_KINDS), "kind")
-    products = _id_list(
-        r, a.get("products"), _join(path, "products"), list(stages_of), "product", "products"
-    )
+    rules: dict[str, Rule] = {
+        "products": partial(_listed, known=list(stages_of), what="product", plural="products"),
+        "stages": partial(_reachable_stages, stages_of=stages_of),
+        "owner": reference(team_ids, "team", "teams"),
+        "review_by": not_before("ready_on", show_value=True),
+        "url": _web_address,
+    }
+    values, good = read_fields(r, a, path, Asset, rules)
+    return Asset(**values) if good and r.errors_at(path) == 0 else None
+
+
+def _listed(
+    r: _Reader, raw: Any, path: str, _read: dict[str, Any], known: list[str], what: str, plural: str
+) -> tuple[str, ...] | None:
+    return _id_list(r, raw, path, known, what, plural)
+
+
+def _reachable_stages(
+    r: _Reader, raw: Any, path: str, read: dict[str, Any], stages_of: dict[str, list[str]]
+) -> tuple[str, ...] | None:
+    """An asset's stages are stages of its products (of any product when it names none)."""
+    products = read.get("products")
     reachable = sorted({s for p in (products or stages_of) for s in stages_of.get(p, [])})
-    stages = _id_list(r, a.get("stages"), _join(path, "stages"), reachable, "stage", "stages")
-    persona = a.get("persona")
-    if persona is not None:
-        persona = r.text(persona, _join(path, "persona"))
-    owner = r.required(a, "owner", path)
-    if owner is not None:
-        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
-    ready = r.day(r.required(a, "ready_on", path), _join(path, "ready_on"))
-    review = None
-    if a.get("review_by") is not None:
-        review = r.day(a["review_by"], _join(path, "review_by"))
-        if review and ready and review < ready:
-            r.error(
-                _join(path, "review_by"), f"must not be before ready_on ({ready}), got {review}"
-            )
-            review = None
-    url = a.get("url")
-    if url is not None:
-        url = r.text(url, _join(path, "url"), limit=2000)
-        if url is not None and (not url.startswith(URL_SCHEMES) or any(c.isspace() for c in url)):
-            r.error(_join(path, "url"), f"must be an http:// or https:// address, got {show(url)}")
-            url = None
-    values = (aid, title, kind, owner, ready)
-    if all(v is not None for v in values) and r.errors_at(path) == 0:
-        return Asset(aid, title, kind, owner, ready, stages, products, persona, review, url)  # type: ignore[arg-type]
-    return None
+    return _id_list(r, raw, path, reachable, "stage", "stages")
+
+
+def _web_address(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> str | None:
+    """An asset's ``url`` is an http:// or https:// address without spaces."""
+    url = kind_check(Asset, "url")(r, value, path)
+    if url is not None and (not url.startswith(URL_SCHEMES) or any(c.isspace() for c in url)):
+        r.error(path, f"must be an http:// or https:// address, got {show(url)}")
+        return None
+    return url
 
 
 # --- meetings that act, and sign-off ------------------------------------------------------
@@ -847,101 +940,66 @@ def _asset(
 def _action_item(
     r: _Reader, raw: Any, path: str, team_ids: list[str], meeting_ids: list[str]
 ) -> ActionItem | None:
-    keys = ("id", "text", "owner", "due", "status", "meeting", "meeting_date", "done_on")
-    a = r.obj(raw, path, keys)
+    a = r.obj(raw, path, keys_of(ActionItem))
     if a is None:
         return None
-    aid = r.ident(r.required(a, "id", path), _join(path, "id"))
-    text = r.text(r.required(a, "text", path), _join(path, "text"), limit=MAX_TEXT)
-    owner = r.required(a, "owner", path)
-    if owner is not None:
-        owner = r.reference(owner, _join(path, "owner"), team_ids, "team", "teams")
-    due = r.day(r.required(a, "due", path), _join(path, "due"))
-    meeting = r.required(a, "meeting", path)
-    if meeting is not None:
-        meeting = r.reference(
-            meeting, _join(path, "meeting"), meeting_ids, "broadcast", "broadcasts"
-        )
-    held = r.day(r.required(a, "meeting_date", path), _join(path, "meeting_date"))
-    status = r.choice(a.get("status", "open"), _join(path, "status"), ACTION_STATUSES, "status")
-    done_on = None
-    if a.get("done_on") is not None:
-        done_on = r.day(a["done_on"], _join(path, "done_on"))
-    if done_on is not None and status == "open":
+    rules: dict[str, Rule] = {
+        "owner": reference(team_ids, "team", "teams"),
+        "meeting": reference(meeting_ids, "broadcast", "broadcasts"),
+    }
+    values, good = read_fields(r, a, path, ActionItem, rules)
+    if values["done_on"] is not None and values["status"] == "open":
         r.error(_join(path, "done_on"), 'only an action item with status "done" has done_on')
-    values = (aid, text, owner, due, meeting, held, status)
-    if all(v is not None for v in values):
-        return ActionItem(aid, text, owner, due, meeting, held, status, done_on)  # type: ignore[arg-type]
-    return None
+    return ActionItem(**values) if good else None
 
 
-SIGNED_TOUCH_KEYS = (
-    "id", "name", "channel", "owner", "stage", "offset_days", "every_days", "time",
-    "automated", "roll", "asset",
-)  # fmt: skip
+def _touch(
+    r: _Reader, raw: Any, path: str, rules: dict[str, Rule] | None = None
+) -> tuple[dict[str, Any], bool] | None:
+    """The fields of a touch in a product and whether all are good (None: not an object).
 
-
-def _signed_touch(r: _Reader, raw: Any, path: str) -> Touch | None:
-    """A touch as it was signed off: its fields checked, its references not (they are history)."""
-    t = r.obj(raw, path, SIGNED_TOUCH_KEYS)
+    Its owner, stage and offset follow the product's ``rules`` (:func:`_offset_in_stage`);
+    the touches a sign-off keeps are read by the same fields, checked only by kind
+    (:func:`_objects`)."""
+    t = r.obj(raw, path, keys_of(Touch))
     if t is None:
         return None
-    tid = r.ident(r.required(t, "id", path), _join(path, "id"))
-    name = r.text(r.required(t, "name", path), _join(path, "name"))
-    channel = r.choice(r.required(t, "channel", path), _join(path, "channel"), CHANNELS, "channel")
-    owner = r.ident(r.required(t, "owner", path), _join(path, "owner"))
-    stage = r.ident(r.required(t, "stage", path), _join(path, "stage"))
-    offset = r.integer(t.get("offset_days", 0), _join(path, "offset_days"), 0, MAX_DAYS)
-    every = r.optional_integer(t.get("every_days"), _join(path, "every_days"), 1, MAX_DAYS)
-    at = r.clock(t.get("time"), _join(path, "time"))
-    automated = r.boolean(t.get("automated", True), _join(path, "automated"))
-    roll = t.get("roll")
-    if roll is not None:
-        roll = r.choice(roll, _join(path, "roll"), ROLL_POLICIES, "roll policy")
-    asset = t.get("asset")
-    if asset is not None:
-        asset = r.ident(asset, _join(path, "asset"))
-    if all(v is not None for v in (tid, name, channel, owner, stage, offset, automated)):
-        fields = (tid, name, channel, owner, stage, offset, every, at, bool(automated), roll, asset)
-        return Touch(*fields)  # type: ignore[arg-type]
-    return None
+    return read_fields(r, t, path, Touch, rules)
+
+
+def _offset_in_stage(
+    r: _Reader, offset: Any, path: str, read: dict[str, Any], stage_days: dict[str, int]
+) -> int | None:
+    """A touch's ``offset_days`` falls within its stage (0 … days - 1)."""
+    stage = read.get("stage")
+    if stage is None or stage not in stage_days:
+        return r.integer(offset, path, 0, MAX_DAYS)
+    n = stage_days[stage]
+    if not (isinstance(offset, int) and not isinstance(offset, bool)) or not 0 <= offset < n:
+        r.error(
+            path,
+            f"must be an integer from 0 to {n - 1} (stage {show(stage)} has {n} days), got {show(offset)}",
+        )
+        return None
+    return offset
 
 
 def _signoff(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Signoff | None:
-    keys = ("product", "by", "role", "at", "fingerprint", "touches")
-    s = r.obj(raw, path, keys)
+    s = r.obj(raw, path, keys_of(Signoff))
     if s is None:
         return None
-    product = r.required(s, "product", path)
-    if product is not None:
-        product = r.reference(product, _join(path, "product"), product_ids, "product", "products")
-    by = r.text(r.required(s, "by", path), _join(path, "by"))
-    role = r.choice(r.required(s, "role", path), _join(path, "role"), SIGNOFF_ROLES, "role")
-    at = r.required(s, "at", path)
-    if at is not None:
-        at = _timestamp(r, at, _join(path, "at"))
-    fingerprint = r.text(r.required(s, "fingerprint", path), _join(path, "fingerprint"))
-    touches = [_signed_touch(r, item, tp) for tp, item in _items(r, s, "touches", path)]
-    if all(v is not None for v in (product, by, role, at, fingerprint)):
-        signed = tuple(t for t in touches if t is not None)
-        return Signoff(product, by, role, at, fingerprint, signed)  # type: ignore[arg-type]
-    return None
+    rules = {"product": reference(product_ids, "product", "products")}
+    values, good = read_fields(r, s, path, Signoff, rules)
+    return Signoff(**values) if good else None
 
 
 def _review(r: _Reader, raw: Any, path: str, product_ids: list[str]) -> Review | None:
-    q = r.obj(raw, path, ("product", "by", "at"))
+    q = r.obj(raw, path, keys_of(Review))
     if q is None:
         return None
-    product = r.required(q, "product", path)
-    if product is not None:
-        product = r.reference(product, _join(path, "product"), product_ids, "product", "products")
-    by = r.text(r.required(q, "by", path), _join(path, "by"))
-    at = r.required(q, "at", path)
-    if at is not None:
-        at = _timestamp(r, at, _join(path, "at"))
-    if product is not None and by is not None and at is not None:
-        return Review(product, by, at)
-    return None
+    rules = {"product": reference(product_ids, "product", "products")}
+    values, good = read_fields(r, q, path, Review, rules)
+    return Review(**values) if good else None
 
 
 # --- the work a plan asks for --------------------------------------------------------
@@ -1070,8 +1128,8 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                     PlanError(_join(path, key), "given twice in the same object (keep one)")
                 )
             for key, item in reversed(list(value.items())):
-                key_path = _join(path, str(key))
-                if not _unicode_ok(str(key)):
+                key_path = f"{path}.{key}" if path else str(key)  # _join, inline: one a key
+                if not (isinstance(key, str) and key.isascii()) and not _unicode_ok(str(key)):
                     errors.append(PlanError(path, f"a field name is not valid Unicode: {key!r}"))
                     continue
                 stack.append((item, key_path, depth + 1))
@@ -1091,7 +1149,7 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                 errors.append(
                     PlanError(path, f"a text of {len(value)} characters, more than {MAX_TEXT}")
                 )
-            elif not _unicode_ok(value):
+            elif not value.isascii() and not _unicode_ok(value):
                 errors.append(
                     PlanError(path, f"not valid Unicode (a lone surrogate?): {value[:40]!r}")
                 )
@@ -1099,6 +1157,8 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
 
 
 def _unicode_ok(text: str) -> bool:
+    if text.isascii():  # most texts: no need to encode them
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

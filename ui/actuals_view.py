@@ -25,7 +25,6 @@ from PySide6.QtGui import QColor, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -50,6 +49,7 @@ from cadence.actuals import (
 from cadence.actuals import stage_cells as report_cells
 from cadence.model import Plan
 from ui.theme import WARNING_GLYPH, colors
+from ui.widgets import WrapRow, row_group
 
 COLUMNS = (*STAGE_COLUMNS, "")  # the last: Adopt
 ADOPT_COLUMN = len(COLUMNS) - 1
@@ -151,14 +151,14 @@ class ActualsView(QWidget):
         self.status = QLabel("Open a CRM export (CSV of lead stage history) to compare.")
         self.status.setWordWrap(True)
 
-        bar = QHBoxLayout()
-        bar.addWidget(self.open_button)
-        bar.addWidget(QLabel("Product"))
-        bar.addWidget(self.product_combo)
-        bar.addStretch(1)
-        bar.addWidget(QLabel("Chart"))
-        bar.addWidget(self.measure_combo)
-        bar.addWidget(self.adopt_all_button)
+        # Wraps onto a second line in a narrow window rather than widen the tab.
+        bar = WrapRow(right=True)
+        product_label = QLabel("Pr&oduct")
+        product_label.setBuddy(self.product_combo)
+        chart_label = QLabel("Ch&art")
+        chart_label.setBuddy(self.measure_combo)
+        bar.addWidget(row_group(self.open_button, product_label, self.product_combo, grows=True))
+        bar.addWidget(row_group(chart_label, self.measure_combo, self.adopt_all_button))
 
         self.model = ActualsModel(self)
         self.table = QTableView()

@@ -67,6 +67,7 @@ from ui._cal_common import (
     week_monday,
 )
 from ui.change_marks import ChangeMarks
+from ui.widgets import WrapRow, row_group
 
 VIEWS = ("month", "week", "agenda")
 #: narrower than this (px), the details pane starts hidden so the day cells keep their chips
@@ -359,8 +360,7 @@ class CalendarView(QWidget):
         outer.setSpacing(6)
 
         # navigation row
-        nav = QHBoxLayout()
-        nav.setSpacing(6)
+        nav = WrapRow(spacing=6, right=True)
         self.prev_button = text_tool_button("◀")
         self.prev_button.setToolTip("Previous period (PgUp)")
         self.today_button = QPushButton("Today")
@@ -375,7 +375,10 @@ class CalendarView(QWidget):
         font.setPointSizeF(font.pointSizeF() + 3)
         font.setBold(True)
         self.period_label.setFont(font)
-        self.period_label.setMinimumWidth(150)
+        # As wide as the longest month: paging does not move the buttons beside it.
+        self.period_label.setMinimumWidth(
+            self.period_label.fontMetrics().horizontalAdvance("September 2027") + 4
+        )
         self.jump = QDateEdit()
         self.jump.setCalendarPopup(True)
         self.jump.setDisplayFormat("yyyy-MM-dd")
@@ -383,7 +386,9 @@ class CalendarView(QWidget):
         self.jump.dateChanged.connect(self._on_jump)
         self.view_group = QButtonGroup(self)
         self.view_buttons: dict[str, QToolButton] = {}
-        views = QHBoxLayout()
+        views_box = QWidget()
+        views = QHBoxLayout(views_box)
+        views.setContentsMargins(0, 0, 0, 0)
         views.setSpacing(0)
         for name in VIEWS:
             button = text_tool_button(name.capitalize())
@@ -396,22 +401,21 @@ class CalendarView(QWidget):
             self.view_buttons[name] = button
             button.clicked.connect(lambda _=False, n=name: self.set_view(n))
             views.addWidget(button)
-        nav.addWidget(self.prev_button)
-        nav.addWidget(self.today_button)
-        nav.addWidget(self.next_button)
-        nav.addSpacing(8)
-        nav.addWidget(self.period_label)
-        nav.addStretch(1)
-        nav.addWidget(QLabel("Go to"))
-        nav.addWidget(self.jump)
-        nav.addSpacing(8)
-        nav.addLayout(views)
+        # Groups that share a line when there is room (pushed to the right edge by the
+        # paging group) and wrap onto more lines in a narrow window.
+        paging = row_group(
+            self.prev_button, self.today_button, self.next_button, 8, self.period_label, grows=True
+        )
+        go_to = QLabel("&Go to")  # Alt+G: the date field
+        go_to.setBuddy(self.jump)
+        nav.addWidget(paging)
+        nav.addWidget(row_group(go_to, self.jump))
+        nav.addWidget(views_box)
         self.details_button = text_tool_button("Details")
         self.details_button.setCheckable(True)
         self.details_button.setChecked(True)
         self.details_button.setToolTip("Show or hide the details of the selected entry")
         self.details_button.setAccessibleName("Show details")
-        nav.addWidget(self.details_button)
         # What-if: entries added, moved and removed since the compared plan (ui.change_marks).
         self.marks_button = text_tool_button("Mark changes")
         self.marks_button.setCheckable(True)
@@ -419,14 +423,13 @@ class CalendarView(QWidget):
         self.marks_button.setAccessibleName("Mark changes")
         self.marks_button.setToolTip(MARKS_TIP_OFF)
         self.marks_button.toggled.connect(self.set_marking)
-        nav.addWidget(self.marks_button)
+        nav.addWidget(row_group(self.details_button, self.marks_button))
         self._marks: ChangeMarks | None = None
         self._narrow: bool | None = None
         outer.addLayout(nav)
 
         # filter row
-        bar = QHBoxLayout()
-        bar.setSpacing(6)
+        bar = WrapRow(spacing=6)
         self.product_combo = QComboBox()
         self.team_combo = QComboBox()
         self.channel_combo = QComboBox()
@@ -466,7 +469,7 @@ class CalendarView(QWidget):
         clear_search.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         clear_search.triggered.connect(self.search.clear)
         self.search.addAction(clear_search)
-        bar.addWidget(self.search, 1)
+        bar.addWidget(self.search)
         self.clear_button = text_tool_button("Clear")
         self.clear_button.setToolTip("Show everything again")
         self.clear_button.clicked.connect(lambda: self.set_filter(CalendarFilter()))
@@ -794,7 +797,7 @@ class CalendarView(QWidget):
         ]
         items += [
             "┆&nbsp;dashed:&nbsp;ad-hoc&nbsp;request",
-            "↻&nbsp;rolled&nbsp;off&nbsp;a&nbsp;non-working&nbsp;day",
+            "↻&nbsp;rolled&nbsp;off&nbsp;a&nbsp;non&#8209;working&nbsp;day",
             "shaded:&nbsp;weekend,&nbsp;holiday,&nbsp;blackout",
         ]
         marks = self.state.marks

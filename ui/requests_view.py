@@ -31,6 +31,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QMargins,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -79,6 +80,7 @@ from cadence.requests import (
     propose,
 )
 from ui._cal_common import OVER_CAPACITY_COLOR, chip_fill, swatch_icon, team_color, team_name
+from ui.widgets import WrapRow, row_group
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -227,6 +229,17 @@ QUEUE_COLUMNS = (
 )
 #: the starting width (px) of the queue's Title column
 TITLE_COLUMN_WIDTH = 180
+#: label + field pairs side by side in the request form (fewer in a narrow window)
+FORM_COLUMNS = 3
+#: the form's fields in reading order, for each number of pairs side by side (with two,
+#: the long labels share the first column: the form fits a 1024-px window)
+FORM_ORDER = {
+    3: (1, 2, 3, 4, 5, 6),  # product, stage, requested by / on, needed by, production
+    2: (1, 2, 3, 6, 4, 5),  # product, stage / requested by, production / on, needed by
+    1: (1, 2, 3, 4, 5, 6),
+}
+#: grid rows the title and the pairs may take (the title and six rows of one)
+FORM_ROWS = 7
 #: Qt.ItemDataRole.UserRole: the Request of a row
 REQUEST_ROLE = Qt.ItemDataRole.UserRole
 
@@ -352,6 +365,10 @@ class RequestQueueModel(QAbstractTableModel):
 # --- the studio load strip -----------------------------------------------------------------
 
 
+#: what the studio strip's marks mean
+STUDIO_LEGEND = "■ booked   ▨ this request   ┄ capacity   │ needed by   red: over capacity"
+
+
 class StudioLoadStrip(QWidget):
     """The studio's working days: booked requests against capacity; the draft hatched."""
 
@@ -429,15 +446,23 @@ class StudioLoadStrip(QWidget):
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
         painter.setFont(small)
         painter.setPen(muted)
-        painter.drawText(
-            QRect(4, 0, self.width() - 8, 16),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            f"Studio load · {self.capacity} request{'s' if self.capacity != 1 else ''} a working day",
+        title = (
+            f"Studio load · {self.capacity} request{'s' if self.capacity != 1 else ''} "
+            "a working day"
         )
         painter.drawText(
             QRect(4, 0, self.width() - 8, 16),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            title,
+        )
+        # The legend takes what the title leaves (elided in a narrow window; in full in
+        # the tooltip).
+        metrics = painter.fontMetrics()
+        room = self.width() - 8 - metrics.horizontalAdvance(title) - 16
+        painter.drawText(
+            QRect(4, 0, self.width() - 8, 16),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            "■ booked   ▨ this request   ┄ capacity   │ needed by   red: over capacity",
+            metrics.elidedText(STUDIO_LEGEND, Qt.TextElideMode.ElideRight, max(0, room)),
         )
         if not self.days:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No studio in this plan")
@@ -501,6 +526,9 @@ class StudioLoadStrip(QWidget):
         return None
 
     def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if event.position().y() < 16:  # the title line: the legend in full
+            QToolTip.showText(event.globalPosition().toPoint(), STUDIO_LEGEND, self)
+            return
         d = self.day_at(event.position().x())
         if d is None:
             QToolTip.hideText()
@@ -571,6 +599,12 @@ class RequestsView(QWidget):
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText("e.g. ROI sheet for the Globex deal")
         self.requester_combo = QComboBox()
+        for combo in (self.product_combo, self.stage_combo, self.requester_combo):
+            # As narrow as a short name: long ones elide in a narrow window.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
         self.requested_on = QDateEdit()
         self.needed_by = QDateEdit()
         for edit in (self.requested_on, self.needed_by):
@@ -588,28 +622,20 @@ class RequestsView(QWidget):
             buddy.setAccessibleName(text.rstrip(":"))
             return widget
 
-        grid.addWidget(label("Title:", self.title_edit), 0, 0)
-        grid.addWidget(self.title_edit, 0, 1, 1, 5)
-        for col, (text, widget) in enumerate(
-            (
+        self._form_grid = grid
+        self._form_pairs = [
+            (label(text, widget), widget)
+            for text, widget in (
+                ("Title:", self.title_edit),
                 ("Product:", self.product_combo),
                 ("Stage:", self.stage_combo),
                 ("Requested by:", self.requester_combo),
-            )
-        ):
-            grid.addWidget(label(text, widget), 1, 2 * col)
-            grid.addWidget(widget, 1, 2 * col + 1)
-        for col, (text, field) in enumerate(
-            (
                 ("Requested on:", self.requested_on),
                 ("Needed by:", self.needed_by),
                 ("Production:", self.days_spin),
             )
-        ):
-            grid.addWidget(label(text, field), 2, 2 * col)
-            grid.addWidget(field, 2, 2 * col + 1)
-        for col in (1, 3, 5):
-            grid.setColumnStretch(col, 1)
+        ]
+        self._form_columns = 0
         self.answer = QLabel()
         self.answer.setObjectName("requestAnswer")
         self.answer.setWordWrap(True)
@@ -620,8 +646,8 @@ class RequestsView(QWidget):
         self.answer.setFrameShape(QFrame.Shape.StyledPanel)
         self.answer.setMargin(8)
         self.answer.setAccessibleName("Answer")
-        grid.addWidget(self.answer, 3, 0, 1, 6)
         submit_row = QHBoxLayout()
+        self._submit_row = submit_row
         self.submit_button = QPushButton("Submit request")
         self.submit_button.setDefault(True)
         self.submit_button.clicked.connect(self.submit)
@@ -633,11 +659,12 @@ class RequestsView(QWidget):
         submit_row.addWidget(self.submit_button)
         submit_row.addWidget(self.cancel_edit_button)
         submit_row.addWidget(self.form_status, 1)
-        grid.addLayout(submit_row, 4, 0, 1, 6)
         self.rules = QLabel()
         self.rules.setWordWrap(True)
         self.rules.setEnabled(False)  # muted text
-        grid.addWidget(self.rules, 5, 0, 1, 6)
+        self.rules.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._form_below = (self.answer, self.rules)
+        self._arrange_form(FORM_COLUMNS)
         splitter.addWidget(form_box)
 
         queue_box = QGroupBox("Queue")
@@ -666,14 +693,16 @@ class RequestsView(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
         queue_layout.addWidget(self.table, 1)
-        actions = QHBoxLayout()
+        # Three rows stay in view in a short window (the tab scrolls instead).
+        rows = self.table.verticalHeader().defaultSectionSize()
+        header_height = self.table.horizontalHeader().sizeHint().height()
+        scroll_bar = self.table.horizontalScrollBar().sizeHint().height()
+        self.table.setMinimumHeight(header_height + 3 * rows + scroll_bar + 4)
         self.action_buttons: dict[str, QPushButton] = {}
         for status, title in ACTIONS.items():  # not "label": that is the helper above
             button = QPushButton(title)
             button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
             self.action_buttons[status] = button
-            actions.addWidget(button)
-        actions.addStretch(1)
         self.edit_button = QPushButton("Edit")
         self.edit_button.setToolTip("Load the selected request into the form to change it")
         self.edit_button.clicked.connect(lambda: self.edit_selected())
@@ -687,9 +716,10 @@ class RequestsView(QWidget):
             "title, product, stage, owner and ready date filled in"
         )
         self.library_button.clicked.connect(lambda: self.add_to_library())
-        actions.addWidget(self.library_button)
-        actions.addWidget(self.edit_button)
-        actions.addWidget(self.delete_button)
+        # Wraps onto a second line in a narrow window rather than widen the tab.
+        actions = WrapRow(right=True)
+        actions.addWidget(row_group(*self.action_buttons.values(), grows=True))
+        actions.addWidget(row_group(self.library_button, self.edit_button, self.delete_button))
         queue_layout.addLayout(actions)
         self.queue_status = QLabel()
         self.queue_status.setWordWrap(True)
@@ -875,7 +905,77 @@ class RequestsView(QWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        self._fit_form()
         self.fit_title_column()
+
+    def _fit_form(self) -> None:
+        """As many pairs side by side as the room allows. The room is the scroll area's
+        width (the tab scrolls sideways rather than squeeze them) less what this view
+        and the form's box put around the form's grid."""
+        holder = self.parentWidget()
+        if holder is None:
+            return
+        layout = self.layout()
+        outer = layout.contentsMargins() if layout is not None else QMargins()
+        box = self.form_box
+        around = outer.left() + outer.right() + box.width() - box.contentsRect().width()
+        room = holder.width() - around
+        fitting = [n for n in range(FORM_COLUMNS, 1, -1) if self._form_width(n) <= room]
+        self._arrange_form(fitting[0] if fitting else 1)
+        # As tall as its wrapped lines need at this width (the splitter above it reads
+        # only the minimum height, which word-wrapped labels underestimate).
+        inner = box.contentsRect()
+        frame = box.height() - inner.height()
+        needed = self._form_grid.heightForWidth(inner.width())
+        if needed > 0 and box.minimumHeight() != needed + frame:
+            box.setMinimumHeight(needed + frame)
+
+    def _form_width(self, columns: int) -> int:
+        """The width the form's grid needs for ``columns`` pairs side by side."""
+        grid = self._form_grid
+
+        def least(widget: QWidget) -> int:  # as the grid sees it (size policy included)
+            item = grid.itemAt(grid.indexOf(widget))
+            return item.minimumSize().width() if item is not None else 0
+
+        pairs = [self._form_pairs[n] for n in FORM_ORDER[columns]]
+        width = 0
+        for col in range(columns):
+            in_column = pairs[col::columns]
+            width += max(least(label) for label, _ in in_column)
+            width += max(least(field) for _, field in in_column)
+        margins = grid.contentsMargins()
+        spacing = grid.horizontalSpacing() * (2 * columns - 1)
+        return width + spacing + margins.left() + margins.right()
+
+    def _arrange_form(self, columns: int) -> None:
+        """The title on the first row, then the pairs ``columns`` to a row."""
+        if columns == self._form_columns:
+            return
+        self._form_columns = columns
+        grid = self._form_grid
+        title_label, title = self._form_pairs[0]
+        pairs = [self._form_pairs[n] for n in FORM_ORDER[columns]]
+        for label, field in self._form_pairs:
+            grid.removeWidget(label)
+            grid.removeWidget(field)
+        grid.addWidget(title_label, 0, 0)
+        grid.addWidget(title, 0, 1, 1, 2 * columns - 1)
+        for n, (label, field) in enumerate(pairs):
+            row, col = divmod(n, columns)
+            grid.addWidget(label, 1 + row, 2 * col)
+            grid.addWidget(field, 1 + row, 2 * col + 1)
+        # The answer, Submit and the rules under the pairs, as wide as they are.
+        answer, rules = self._form_below
+        for part in (answer, rules):
+            grid.removeWidget(part)
+        grid.removeItem(self._submit_row)
+        grid.addWidget(answer, FORM_ROWS, 0, 1, 2 * columns)
+        grid.addLayout(self._submit_row, FORM_ROWS + 1, 0, 1, 2 * columns)
+        grid.addWidget(rules, FORM_ROWS + 2, 0, 1, 2 * columns)
+        grid.setRowStretch(FORM_ROWS + 2, 1)  # room to spare goes under the rules
+        for col in range(2 * FORM_COLUMNS):
+            grid.setColumnStretch(col, 1 if col % 2 and col < 2 * columns else 0)
 
     def _on_field_edited(self, *_: object) -> None:
         if self._filling:
@@ -1173,6 +1273,7 @@ class RequestsView(QWidget):
         if self._plan_stale:
             self._show_plan()
         super().showEvent(event)
+        self._fit_form()
 
     def _show_plan(self) -> None:
         self._plan_stale = False

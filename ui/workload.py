@@ -36,7 +36,6 @@ from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QToolTip,
     QVBoxLayout,
@@ -54,6 +53,7 @@ from ui._cal_common import (
     swatch_icon,
     week_monday,
 )
+from ui.widgets import WrapRow, row_group
 
 MEASURES = ("contacts", "touches")
 
@@ -165,18 +165,18 @@ class WorkloadChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        bar.addWidget(QLabel("Team"))
+        # Wraps onto a second line in a narrow window rather than widen the tab.
+        bar = WrapRow(spacing=8)
+        team_label = QLabel("&Team")
         self.team_combo = QComboBox()
         self.team_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.team_combo.setMinimumContentsLength(28)
         self.team_combo.currentIndexChanged.connect(self._on_team)
-        bar.addWidget(self.team_combo)
-        bar.addSpacing(8)
-        bar.addWidget(QLabel("Count"))
+        team_label.setBuddy(self.team_combo)
+        bar.addWidget(row_group(team_label, self.team_combo))
+        count_label = QLabel("C&ount")
         self.measure_combo = QComboBox()
         self.measure_combo.addItem("Contacts (touch × leads)", "contacts")
         self.measure_combo.addItem("Touches", "touches")
@@ -184,12 +184,12 @@ class WorkloadChart(QWidget):
             "Contacts weigh each touch by its expected leads, as the capacity check does"
         )
         self.measure_combo.currentIndexChanged.connect(self._on_measure)
-        bar.addWidget(self.measure_combo)
+        count_label.setBuddy(self.measure_combo)
+        bar.addWidget(row_group(count_label, self.measure_combo))
         self.automated_check = QCheckBox("Show automated")
         self.automated_check.setChecked(True)
         self.automated_check.toggled.connect(lambda _=False: self.rebuild())
         bar.addWidget(self.automated_check)
-        bar.addStretch(1)
         layout.addLayout(bar)
         self.summary = QLabel()
         self.summary.setWordWrap(True)

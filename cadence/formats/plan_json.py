@@ -7,10 +7,10 @@ what it wrote gives an equal Plan.
 from __future__ import annotations
 
 import json
-from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from cadence.fields import json_writer
 from cadence.model import (
     FORMAT_VERSION,
     ActionItem,
@@ -26,47 +26,15 @@ from cadence.model import (
     Rules,
     Signoff,
     Stage,
+    Studio,
     Team,
     Touch,
+    WorkCalendar,
 )
 from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
 
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _t(value: time | None) -> str | None:
-    # Not strftime: under PySide every strftime call re-imports `time` through
-    # shiboken's import hook (~70 µs), which made saving a large plan slow.
-    return f"{value.hour:02d}:{value.minute:02d}" if value is not None else None
-
-
-def _stage(s: Stage) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": s.id, "name": s.name, "days": s.days, "owner": s.owner}
-    if s.max_silence_days is not None:
-        out["max_silence_days"] = s.max_silence_days
-    out["conversion"] = s.conversion
-    return out
-
-
-def _touch(t: Touch) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": t.id,
-        "name": t.name,
-        "channel": t.channel,
-        "owner": t.owner,
-        "stage": t.stage,
-        "offset_days": t.offset_days,
-        "every_days": t.every_days,
-        "time": _t(t.time),
-        "automated": t.automated,
-    }
-    if t.roll is not None:
-        out["roll"] = t.roll
-    if t.asset is not None:
-        out["asset"] = t.asset
-    return out
+_stage = json_writer(Stage)
+_touch = json_writer(Touch)
 
 
 def _cohorts(c: Cohorts) -> dict[str, Any] | None:
@@ -101,38 +69,9 @@ def product_to_dict(p: Product) -> dict[str, Any]:
     return _product(p)
 
 
-def _broadcast(b: Broadcast) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": b.id,
-        "name": b.name,
-        "channel": b.channel,
-        "owner": b.owner,
-        "rrule": b.rrule,
-        "dtstart": b.dtstart.isoformat(),
-        "time": _t(b.time),
-        "automated": b.automated,
-    }
-    if b.products is not None:
-        out["products"] = list(b.products)
-    if b.participants:
-        out["participants"] = list(b.participants)
-    return out
-
-
-def action_item_to_dict(a: ActionItem) -> dict[str, Any]:
-    """An action item as JSON-ready data (the plan file's shape)."""
-    out: dict[str, Any] = {
-        "id": a.id,
-        "text": a.text,
-        "owner": a.owner,
-        "due": a.due.isoformat(),
-        "status": a.status,
-        "meeting": a.meeting,
-        "meeting_date": a.meeting_date.isoformat(),
-    }
-    if a.done_on is not None:
-        out["done_on"] = a.done_on.isoformat()
-    return out
+_broadcast = json_writer(Broadcast)
+action_item_to_dict = json_writer(ActionItem)
+"""An action item as JSON-ready data (the plan file's shape)."""
 
 
 def touch_to_dict(t: Touch) -> dict[str, Any]:
@@ -140,100 +79,35 @@ def touch_to_dict(t: Touch) -> dict[str, Any]:
     return _touch(t)
 
 
-def signoff_to_dict(s: Signoff) -> dict[str, Any]:
-    """A sign-off as JSON-ready data, with the touches it signed."""
-    return {
-        "product": s.product,
-        "by": s.by,
-        "role": s.role,
-        "at": s.at.isoformat().replace("+00:00", "Z"),
-        "fingerprint": s.fingerprint,
-        "touches": [_touch(t) for t in s.touches],
-    }
+signoff_to_dict = json_writer(Signoff)
+"""A sign-off as JSON-ready data, with the touches it signed."""
+
+request_to_dict = json_writer(Request)
+"""A request as JSON-ready data (the plan file's shape)."""
 
 
-def request_to_dict(q: Request) -> dict[str, Any]:
-    """A request as JSON-ready data (the plan file's shape)."""
-    return {
-        "id": q.id,
-        "title": q.title,
-        "product": q.product,
-        "stage": q.stage,
-        "requested_by": q.requested_by,
-        "requested_on": q.requested_on.isoformat(),
-        "needed_by": q.needed_by.isoformat(),
-        "production_days": q.production_days,
-        "status": q.status,
-        "start": _d(q.start),
-        "note": q.note,
-    }
+_blackout = json_writer(Blackout)
+_holidays = json_writer(HolidayRule)
+_studio = json_writer(Studio)
+_calendar = json_writer(WorkCalendar)
+
+rules_to_dict = json_writer(Rules)
+"""The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
 
 
-def _blackouts(blackouts: tuple[Blackout, ...]) -> list[dict[str, Any]]:
-    return [
-        {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat()} for b in blackouts
-    ]
+team_to_dict = json_writer(Team)
+"""A team; its own ``holidays`` and ``blackouts`` only when it has them."""
 
 
-def _holidays(rule: HolidayRule | None) -> dict[str, Any] | None:
-    return None if rule is None else {"country": rule.country, "subdivision": rule.subdivision}
+asset_to_dict = json_writer(Asset)
+"""A content library asset as JSON-ready data (optional fields only when set)."""
 
-
-def rules_to_dict(rules: Rules) -> dict[str, Any]:
-    """The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
-    out: dict[str, Any] = {
-        "min_spacing_days": rules.min_spacing_days,
-        "max_silence_days": rules.max_silence_days,
-        "handoff_sla_days": rules.handoff_sla_days,
-    }
-    if rules.count_days != "calendar":
-        out["count_days"] = rules.count_days
-    if rules.lead_desk is not None:
-        out["lead_desk"] = rules.lead_desk
-    return out
-
-
-def team_to_dict(t: Team) -> dict[str, Any]:
-    """A team; its own ``holidays`` and ``blackouts`` only when it has them."""
-    out: dict[str, Any] = {
-        "id": t.id,
-        "name": t.name,
-        "color": t.color,
-        "weekly_capacity": t.weekly_capacity,
-    }
-    if t.holidays is not None:
-        out["holidays"] = _holidays(t.holidays)
-    if t.blackouts is not None:
-        out["blackouts"] = _blackouts(t.blackouts)
-    return out
-
-
-def asset_to_dict(a: Asset) -> dict[str, Any]:
-    """A content library asset as JSON-ready data (optional fields only when set)."""
-    out: dict[str, Any] = {"id": a.id, "title": a.title, "kind": a.kind}
-    if a.products is not None:
-        out["products"] = list(a.products)
-    if a.stages is not None:
-        out["stages"] = list(a.stages)
-    if a.persona is not None:
-        out["persona"] = a.persona
-    out["owner"] = a.owner
-    out["ready_on"] = a.ready_on.isoformat()
-    if a.review_by is not None:
-        out["review_by"] = a.review_by.isoformat()
-    if a.url is not None:
-        out["url"] = a.url
-    return out
-
-
-def review_to_dict(q: Review) -> dict[str, Any]:
-    """A submission for review as JSON-ready data."""
-    return {"product": q.product, "by": q.by, "at": q.at.isoformat().replace("+00:00", "Z")}
+review_to_dict = json_writer(Review)
+"""A submission for review as JSON-ready data."""
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data (format version 1)."""
-    cal = plan.calendar
     out: dict[str, Any] = {
         "cadence": FORMAT_VERSION,
         "id": plan.id,
@@ -241,32 +115,12 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "timezone": plan.timezone,
         "start": plan.start.isoformat(),
         "end": plan.end.isoformat(),
-        "calendar": {
-            "workdays": list(cal.workdays),
-            "holidays": (
-                {"country": cal.holidays.country, "subdivision": cal.holidays.subdivision}
-                if cal.holidays is not None
-                else None
-            ),
-            "blackouts": [
-                {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat()}
-                for b in cal.blackouts
-            ],
-            "roll": cal.roll,
-        },
+        "calendar": _calendar(plan.calendar),
         "rules": rules_to_dict(plan.rules),
         "teams": [team_to_dict(t) for t in plan.teams],
         "products": [_product(p) for p in plan.products],
         "broadcasts": [_broadcast(b) for b in plan.broadcasts],
-        "studio": (
-            {
-                "team": plan.studio.team,
-                "capacity_per_day": plan.studio.capacity_per_day,
-                "min_lead_days": plan.studio.min_lead_days,
-            }
-            if plan.studio is not None
-            else None
-        ),
+        "studio": _studio(plan.studio) if plan.studio is not None else None,
         "requests": [request_to_dict(q) for q in plan.requests],
     }
     if plan.content:  # left out when empty: plans without a library keep their bytes

@@ -25,9 +25,25 @@ from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateTable
 from sqlmodel import Session, SQLModel, col, create_engine, delete, select
 
+from cadence.fields import columns_reader, columns_writer, null_columns
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, product_to_dict, validate_plan
-from cadence.model import Plan
+from cadence.model import (
+    ActionItem,
+    Asset,
+    Blackout,
+    Broadcast,
+    Plan,
+    Request,
+    Review,
+    Rules,
+    Signoff,
+    Stage,
+    Studio,
+    Team,
+    Touch,
+    WorkCalendar,
+)
 from cadence.ops import Changes, diff_plans
 from cadence.store import lock
 from cadence.store.lock import PlanLock
@@ -84,23 +100,8 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         "timezone": plan_row.timezone,
         "start": plan_row.start,
         "end": plan_row.end,
-        "calendar": {
-            "workdays": json.loads(plan_row.workdays),
-            "holidays": (
-                {"country": plan_row.holiday_country, "subdivision": plan_row.holiday_subdivision}
-                if plan_row.holiday_country is not None
-                else None
-            ),
-            "blackouts": [{"name": b.name, "start": b.start, "end": b.end} for b in blackouts],
-            "roll": plan_row.roll,
-        },
-        "rules": {
-            "min_spacing_days": plan_row.min_spacing_days,
-            "max_silence_days": plan_row.max_silence_days,
-            "handoff_sla_days": plan_row.handoff_sla_days,
-            "count_days": plan_row.count_days,
-            "lead_desk": plan_row.lead_desk,
-        },
+        "calendar": _calendar_raw(plan_row) | {"blackouts": [_blackout_raw(b) for b in blackouts]},
+        "rules": _rules_raw(plan_row),
         "teams": [
             _team_raw(t)
             for t in session.exec(select(TeamRow).order_by(col(TeamRow.position))).all()
@@ -112,11 +113,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     if plan_row.updated is not None:
         raw["updated"] = plan_row.updated
     if plan_row.studio_team is not None:
-        raw["studio"] = {
-            "team": plan_row.studio_team,
-            "capacity_per_day": plan_row.studio_capacity_per_day,
-            "min_lead_days": plan_row.studio_min_lead_days,
-        }
+        raw["studio"] = _studio_raw(plan_row)
     stages: dict[int, list[StageRow]] = {}
     for s in session.exec(select(StageRow).order_by(col(StageRow.position))).all():
         stages.setdefault(s.product_pk, []).append(s)
@@ -143,37 +140,9 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
             }
         raw["products"].append(product)
     for b in session.exec(select(BroadcastRow).order_by(col(BroadcastRow.position))).all():
-        item: dict[str, Any] = {
-            "id": b.broadcast_id,
-            "name": b.name,
-            "channel": b.channel,
-            "owner": b.owner,
-            "rrule": b.rrule,
-            "dtstart": b.dtstart,
-            "time": b.time,
-            "automated": b.automated,
-        }
-        if b.products is not None:
-            item["products"] = json.loads(b.products)
-        if b.participants is not None:
-            item["participants"] = json.loads(b.participants)
-        raw["broadcasts"].append(item)
+        raw["broadcasts"].append(_broadcast_raw(b))
     for q in session.exec(select(RequestRow).order_by(col(RequestRow.position))).all():
-        raw["requests"].append(
-            {
-                "id": q.request_id,
-                "title": q.title,
-                "product": q.product,
-                "stage": q.stage,
-                "requested_by": q.requested_by,
-                "requested_on": q.requested_on,
-                "needed_by": q.needed_by,
-                "production_days": q.production_days,
-                "status": q.status,
-                "start": q.start,
-                "note": q.note,
-            }
-        )
+        raw["requests"].append(_request_raw(q))
     assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
     if assets:
         raw["content"] = [_asset_raw(a) for a in assets]
@@ -181,93 +150,23 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     return raw
 
 
-def _team_raw(t: TeamRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": t.team_id,
-        "name": t.name,
-        "color": t.color,
-        "weekly_capacity": t.weekly_capacity,
-    }
-    if t.holiday_country is not None:
-        out["holidays"] = {"country": t.holiday_country, "subdivision": t.holiday_subdivision}
-    if t.blackouts is not None:
-        out["blackouts"] = json.loads(t.blackouts)
-    return out
-
-
-def _asset_raw(a: AssetRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": a.asset_id,
-        "title": a.title,
-        "kind": a.kind,
-        "owner": a.owner,
-        "ready_on": a.ready_on,
-    }
-    for key, value in (
-        ("stages", _json_or_none(a.stages)),
-        ("products", _json_or_none(a.products)),
-        ("persona", a.persona),
-        ("review_by", a.review_by),
-        ("url", a.url),
-    ):
-        if value is not None:
-            out[key] = value
-    return out
-
-
 def _write_content(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(AssetRow))
     for i, a in enumerate(data.get("content", [])):
-        session.add(
-            AssetRow(
-                position=i,
-                asset_id=a["id"],
-                title=a["title"],
-                kind=a["kind"],
-                stages=json.dumps(a["stages"]) if "stages" in a else None,
-                products=json.dumps(a["products"]) if "products" in a else None,
-                persona=a.get("persona"),
-                owner=a["owner"],
-                ready_on=a["ready_on"],
-                review_by=a.get("review_by"),
-                url=a.get("url"),
-            )
-        )
+        session.add(AssetRow(**_asset_columns(a, i)))
 
 
 def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
     """Action items and sign-offs (schema 2) into the raw plan data."""
     items = session.exec(select(ActionItemRow).order_by(col(ActionItemRow.position))).all()
     if items:
-        raw["action_items"] = [
-            {
-                "id": a.action_id,
-                "text": a.text,
-                "owner": a.owner,
-                "due": a.due,
-                "status": a.status,
-                "meeting": a.meeting,
-                "meeting_date": a.meeting_date,
-                "done_on": a.done_on,
-            }
-            for a in items
-        ]
+        raw["action_items"] = [_action_item_raw(a) for a in items]
     signoffs = session.exec(select(SignoffRow).order_by(col(SignoffRow.position))).all()
     if signoffs:
-        raw["signoffs"] = [
-            {
-                "product": s.product,
-                "by": s.by,
-                "role": s.role,
-                "at": s.at,
-                "fingerprint": s.fingerprint,
-                "touches": json.loads(s.touches),
-            }
-            for s in signoffs
-        ]
+        raw["signoffs"] = [_signoff_raw(s) for s in signoffs]
     reviews = session.exec(select(ReviewRow).order_by(col(ReviewRow.position))).all()
     if reviews:
-        raw["reviews"] = [{"product": q.product, "by": q.by, "at": q.at} for q in reviews]
+        raw["reviews"] = [_review_raw(q) for q in reviews]
 
 
 def _write_meeting_records(session: Session, data: dict[str, Any], changes: Changes) -> None:
@@ -275,33 +174,14 @@ def _write_meeting_records(session: Session, data: dict[str, Any], changes: Chan
     if changes.action_items:
         session.exec(delete(ActionItemRow))
         for i, a in enumerate(data.get("action_items", [])):
-            values = {k: a.get(k) for k in ("text", "owner", "due", "status", "meeting")}
-            session.add(
-                ActionItemRow(
-                    position=i,
-                    action_id=a["id"],
-                    meeting_date=a["meeting_date"],
-                    done_on=a.get("done_on"),
-                    **values,
-                )
-            )
+            session.add(ActionItemRow(**_action_item_columns(a, i)))
     if changes.signoffs:
         session.exec(delete(SignoffRow))
         for i, s in enumerate(data.get("signoffs", [])):
-            session.add(
-                SignoffRow(
-                    position=i,
-                    product=s["product"],
-                    by=s["by"],
-                    role=s["role"],
-                    at=s["at"],
-                    fingerprint=s["fingerprint"],
-                    touches=json.dumps(s["touches"], ensure_ascii=False),
-                )
-            )
+            session.add(SignoffRow(**_signoff_columns(s, i)))
         session.exec(delete(ReviewRow))
         for i, q in enumerate(data.get("reviews", [])):
-            session.add(ReviewRow(position=i, product=q["product"], by=q["by"], at=q["at"]))
+            session.add(ReviewRow(**_review_columns(q, i)))
 
 
 def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
@@ -313,43 +193,40 @@ def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
 
 
-def _stage_raw(s: StageRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": s.stage_id,
-        "name": s.name,
-        "days": s.days,
-        "owner": s.owner,
-        "conversion": s.conversion,
-    }
-    if s.max_silence_days is not None:
-        out["max_silence_days"] = s.max_silence_days
-    return out
-
-
-def _touch_raw(t: TouchRow) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": t.touch_id,
-        "name": t.name,
-        "channel": t.channel,
-        "owner": t.owner,
-        "stage": t.stage_id,
-        "offset_days": t.offset_days,
-        "every_days": t.every_days,
-        "time": t.time,
-        "automated": t.automated,
-    }
-    if t.roll is not None:
-        out["roll"] = t.roll
-    if t.asset is not None:
-        out["asset"] = t.asset
-    return out
+# Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
+_stage_raw = columns_reader(Stage)
+_stage_columns = columns_writer(Stage, "product_pk", "position")
+_touch_raw = columns_reader(Touch)
+_touch_columns = columns_writer(Touch, "product_pk", "position")
+_broadcast_raw = columns_reader(Broadcast)
+_broadcast_columns = columns_writer(Broadcast, "position")
+_blackout_raw = columns_reader(Blackout)
+_blackout_columns = columns_writer(Blackout, "position")
+# The calendar's blackouts have a table of their own (BlackoutRow).
+_calendar_raw = columns_reader(WorkCalendar, skip=("blackouts",))
+_calendar_columns = columns_writer(WorkCalendar, skip=("blackouts",))
+_studio_raw = columns_reader(Studio)
+_studio_columns = columns_writer(Studio)
+_team_raw = columns_reader(Team)
+_team_columns = columns_writer(Team, "position")
+_rules_raw = columns_reader(Rules)
+_rules_columns = columns_writer(Rules)
+_signoff_raw = columns_reader(Signoff)
+_signoff_columns = columns_writer(Signoff, "position")
+_request_raw = columns_reader(Request)
+_request_columns = columns_writer(Request, "position")
+_asset_raw = columns_reader(Asset)
+_asset_columns = columns_writer(Asset, "position")
+_action_item_raw = columns_reader(ActionItem)
+_action_item_columns = columns_writer(ActionItem, "position")
+_review_raw = columns_reader(Review)
+_review_columns = columns_writer(Review, "position")
 
 
 def _write_settings(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(PlanRow))
     session.exec(delete(BlackoutRow))
-    cal, rules, studio = data["calendar"], data["rules"], data["studio"] or {}
-    holidays = cal["holidays"] or {}
+    cal, rules, studio = data["calendar"], data["rules"], data["studio"]
     session.add(
         PlanRow(
             plan_id=data["id"],
@@ -357,40 +234,20 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
             timezone=data["timezone"],
             start=data["start"],
             end=data["end"],
-            workdays=json.dumps(cal["workdays"]),
-            holiday_country=holidays.get("country"),
-            holiday_subdivision=holidays.get("subdivision"),
-            roll=cal["roll"],
-            min_spacing_days=rules["min_spacing_days"],
-            max_silence_days=rules["max_silence_days"],
-            handoff_sla_days=rules["handoff_sla_days"],
-            count_days=rules.get("count_days", "calendar"),
-            lead_desk=rules.get("lead_desk"),
-            studio_team=studio.get("team"),
-            studio_capacity_per_day=studio.get("capacity_per_day"),
-            studio_min_lead_days=studio.get("min_lead_days"),
+            **_calendar_columns(cal),
+            **_rules_columns(rules),
+            **(_studio_columns(studio) if studio else null_columns(Studio)),
             updated=data.get("updated"),
         )
     )
     for i, b in enumerate(cal["blackouts"]):
-        session.add(BlackoutRow(position=i, name=b["name"], start=b["start"], end=b["end"]))
+        session.add(BlackoutRow(**_blackout_columns(b, i)))
 
 
 def _write_teams(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(TeamRow))
     for i, t in enumerate(data["teams"]):
-        session.add(
-            TeamRow(
-                position=i,
-                team_id=t["id"],
-                name=t["name"],
-                color=t["color"],
-                weekly_capacity=t["weekly_capacity"],
-                holiday_country=(t.get("holidays") or {}).get("country"),
-                holiday_subdivision=(t.get("holidays") or {}).get("subdivision"),
-                blackouts=json.dumps(t["blackouts"]) if "blackouts" in t else None,
-            )
-        )
+        session.add(TeamRow(**_team_columns(t, i)))
 
 
 def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
@@ -415,45 +272,12 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
     assert row.pk is not None
     # Stages and touches in one statement each (no ORM object per row: an edit
     # rewrites one product, and this is the part of the save the user waits for).
-    stages = [_stage_values(row.pk, i, s) for i, s in enumerate(p["stages"])]
-    touches = [_touch_values(row.pk, i, t) for i, t in enumerate(p["touches"])]
+    stages = [_stage_columns(s, row.pk, i) for i, s in enumerate(p["stages"])]
+    touches = [_touch_columns(t, row.pk, i) for i, t in enumerate(p["touches"])]
     if stages:
         session.execute(insert(StageRow), stages)
     if touches:
         session.execute(insert(TouchRow), touches)
-
-
-def _stage_values(product_pk: int, position: int, s: dict[str, Any]) -> dict[str, Any]:
-    """The columns of a stage row."""
-    return {
-        "product_pk": product_pk,
-        "position": position,
-        "stage_id": s["id"],
-        "name": s["name"],
-        "days": s["days"],
-        "owner": s["owner"],
-        "conversion": s["conversion"],
-        "max_silence_days": s.get("max_silence_days"),
-    }
-
-
-def _touch_values(product_pk: int, position: int, t: dict[str, Any]) -> dict[str, Any]:
-    """The columns of a touch row."""
-    return {
-        "product_pk": product_pk,
-        "position": position,
-        "touch_id": t["id"],
-        "name": t["name"],
-        "channel": t["channel"],
-        "owner": t["owner"],
-        "stage_id": t["stage"],
-        "offset_days": t["offset_days"],
-        "every_days": t["every_days"],
-        "time": t["time"],
-        "automated": t["automated"],
-        "roll": t.get("roll"),
-        "asset": t.get("asset"),
-    }
 
 
 def _write_changed_rows(session: Session, old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -478,14 +302,14 @@ def _write_changed_rows(session: Session, old: dict[str, Any], new: dict[str, An
             rows.execute(
                 update(StageRow)
                 .where(col(StageRow.product_pk) == pk, col(StageRow.stage_id) == after["id"])
-                .values(**_stage_values(pk, i, after))
+                .values(**_stage_columns(after, pk, i))
             )
     for i, (before, after) in enumerate(zip(old["touches"], new["touches"], strict=True)):
         if before != after:
             rows.execute(
                 update(TouchRow)
                 .where(col(TouchRow.product_pk) == pk, col(TouchRow.touch_id) == after["id"])
-                .values(**_touch_values(pk, i, after))
+                .values(**_touch_columns(after, pk, i))
             )
     return True
 
@@ -493,59 +317,17 @@ def _write_changed_rows(session: Session, old: dict[str, Any], new: dict[str, An
 def _write_broadcasts(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(BroadcastRow))
     for i, b in enumerate(data["broadcasts"]):
-        session.add(
-            BroadcastRow(
-                position=i,
-                broadcast_id=b["id"],
-                name=b["name"],
-                channel=b["channel"],
-                owner=b["owner"],
-                rrule=b["rrule"],
-                dtstart=b["dtstart"],
-                time=b["time"],
-                automated=b["automated"],
-                products=json.dumps(b["products"]) if "products" in b else None,
-                participants=json.dumps(b["participants"]) if "participants" in b else None,
-            )
-        )
+        session.add(BroadcastRow(**_broadcast_columns(b, i)))
 
 
 def _write_requests(session: Session, data: dict[str, Any]) -> None:
     session.exec(delete(RequestRow))
     for i, q in enumerate(data["requests"]):
-        session.add(
-            RequestRow(
-                position=i,
-                request_id=q["id"],
-                title=q["title"],
-                product=q["product"],
-                stage=q["stage"],
-                requested_by=q["requested_by"],
-                requested_on=q["requested_on"],
-                needed_by=q["needed_by"],
-                production_days=q["production_days"],
-                status=q["status"],
-                start=q["start"],
-                note=q["note"],
-            )
-        )
+        session.add(RequestRow(**_request_row_values(i, q)))
 
 
 def _request_row_values(position: int, q: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "position": position,
-        "request_id": q["id"],
-        "title": q["title"],
-        "product": q["product"],
-        "stage": q["stage"],
-        "requested_by": q["requested_by"],
-        "requested_on": q["requested_on"],
-        "needed_by": q["needed_by"],
-        "production_days": q["production_days"],
-        "status": q["status"],
-        "start": q["start"],
-        "note": q["note"],
-    }
+    return _request_columns(q, position)
 
 
 def _update_requests(session: Session, old: Plan, new: Plan, data: dict[str, Any]) -> None:

@@ -105,3 +105,42 @@ def test_in_a_narrow_dock_the_gap_label_takes_the_room(qtbot, controller):
     panel.resize(1200, 700)
     qtbot.waitUntil(lambda: not tree.isColumnHidden(4))
     assert tree.columnWidth(4) >= 300
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1366, 768)])
+def test_the_calendar_fits_without_sideways_scrolling(qtbot, window, size):
+    """Its tool rows wrap onto another line rather than widen the tab past the window
+    (at 1024 px the grid showed Monday to Thursday and a scroll bar) or squeeze the
+    view buttons into "M…h"."""
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    window.show_tab("calendar")
+    view = window.calendar
+    qtbot.waitUntil(lambda: view.isVisible())
+    QApplication.processEvents()
+    area = view.parentWidget().parentWidget()  # the tab's scroll area
+    assert area.horizontalScrollBar().maximum() == 0
+    assert view.month_grid.width() <= area.viewport().width()
+    for name, button in view.view_buttons.items():
+        assert button.width() >= button.sizeHint().width(), name
+    legend = view.legend
+    assert legend.height() >= legend.heightForWidth(legend.width())
+
+
+@pytest.mark.parametrize("tab", ["requests", "workload", "actuals"])
+def test_at_1024_px_the_tabs_wrap_their_rows_instead_of_scrolling_sideways(qtbot, window, tab):
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700))
+    window.show_tab(tab)
+    QApplication.processEvents()
+    area = window.tabs.currentWidget()
+    assert area.horizontalScrollBar().maximum() == 0
+    if tab == "requests":  # the form's pairs two to a row, the long labels in one column
+        view = window.tab_view("requests")
+        grid = view._form_grid
+        assert view._form_columns == 2
+        assert grid.getItemPosition(grid.indexOf(view.days_spin)) == (2, 3, 1, 1)
+        assert grid.getItemPosition(grid.indexOf(view.requested_on)) == (3, 1, 1, 1)
+        window.resize(1366, 768)
+        qtbot.waitUntil(lambda: view._form_columns == 3)
+        assert grid.getItemPosition(grid.indexOf(view.days_spin)) == (2, 5, 1, 1)

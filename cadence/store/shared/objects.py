@@ -13,6 +13,21 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cadence.fields import columns_reader, columns_writer, null_columns
+from cadence.model import (
+    ActionItem,
+    Asset,
+    Broadcast,
+    Request,
+    Review,
+    Rules,
+    Signoff,
+    Stage,
+    Studio,
+    Team,
+    Touch,
+    WorkCalendar,
+)
 from cadence.store.shared.tables import (
     SharedActionItemRow,
     SharedAssetRow,
@@ -77,71 +92,17 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
         out[(kind, KINDS[kind].object_id(values))] = values
 
     for i, t in enumerate(data["teams"]):
-        put(
-            "team",
-            {
-                "position": i,
-                "team_id": t["id"],
-                "name": t["name"],
-                "color": t["color"],
-                "weekly_capacity": t["weekly_capacity"],
-                **team_calendar_values(t),
-            },
-        )
+        put("team", _team_columns(t, i))
     for i, p in enumerate(data["products"]):
         put("product", product_values(i, p))
         for j, s in enumerate(p["stages"]):
-            put(
-                "stage",
-                {
-                    "product_id": p["id"],
-                    "position": j,
-                    "stage_id": s["id"],
-                    "name": s["name"],
-                    "days": s["days"],
-                    "owner": s["owner"],
-                    "conversion": s["conversion"],
-                    "max_silence_days": s.get("max_silence_days"),
-                },
-            )
+            put("stage", _stage_columns(s, p["id"], j))
         for j, t in enumerate(p["touches"]):
-            put(
-                "touch",
-                {
-                    "product_id": p["id"],
-                    "position": j,
-                    "touch_id": t["id"],
-                    "name": t["name"],
-                    "channel": t["channel"],
-                    "owner": t["owner"],
-                    "stage_id": t["stage"],
-                    "offset_days": t["offset_days"],
-                    "every_days": t["every_days"],
-                    "time": t["time"],
-                    "automated": t["automated"],
-                    "roll": t.get("roll"),
-                    "asset": t.get("asset"),
-                },
-            )
+            put("touch", _touch_columns(t, p["id"], j))
     for i, b in enumerate(data["broadcasts"]):
-        put(
-            "broadcast",
-            {
-                "position": i,
-                "broadcast_id": b["id"],
-                "name": b["name"],
-                "channel": b["channel"],
-                "owner": b["owner"],
-                "rrule": b["rrule"],
-                "dtstart": b["dtstart"],
-                "time": b["time"],
-                "automated": b["automated"],
-                "products": json.dumps(b["products"]) if "products" in b else None,
-                "participants": (json.dumps(b["participants"]) if "participants" in b else None),
-            },
-        )
+        put("broadcast", _broadcast_columns(b, i))
     for i, q in enumerate(data["requests"]):
-        put("request", {"position": i, "request_id": q["id"], **_request_fields(q)})
+        put("request", _request_columns(q, i))
     for i, a in enumerate(data.get("content", [])):
         put("asset", asset_values(i, a))
     _put_meeting_records(data, put)
@@ -150,118 +111,44 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
 
 def asset_values(position: int, a: dict[str, Any]) -> Values:
     """The columns of one content library asset (lists as JSON text, NULL = every)."""
-    return {
-        "position": position,
-        "asset_id": a["id"],
-        "title": a["title"],
-        "kind": a["kind"],
-        "stages": json.dumps(a["stages"]) if "stages" in a else None,
-        "products": json.dumps(a["products"]) if "products" in a else None,
-        "persona": a.get("persona"),
-        "owner": a["owner"],
-        "ready_on": a["ready_on"],
-        "review_by": a.get("review_by"),
-        "url": a.get("url"),
-    }
-
-
-def _asset_raw(a: Values) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": a["asset_id"], "title": a["title"], "kind": a["kind"]}
-    for key in ("stages", "products"):
-        if a[key] is not None:
-            out[key] = json.loads(a[key])
-    for key in ("persona", "owner", "ready_on", "review_by", "url"):
-        if a[key] is not None:
-            out[key] = a[key]
-    return out
+    return _asset_columns(a, position)
 
 
 # --- action items and sign-offs (revision 0004_meetings) --------------------------------
 
-ACTION_ITEM_FIELDS = ("text", "owner", "due", "status", "meeting", "meeting_date")
-SIGNOFF_FIELDS = ("product", "by", "role", "at", "fingerprint")
-
 
 def _put_meeting_records(data: dict[str, Any], put: Any) -> None:
     for i, a in enumerate(data.get("action_items", [])):
-        values = {k: a[k] for k in ACTION_ITEM_FIELDS}
-        put(
-            "action_item",
-            {"position": i, "action_id": a["id"], **values, "done_on": a.get("done_on")},
-        )
+        put("action_item", _action_item_columns(a, i))
     for i, s in enumerate(data.get("signoffs", [])):
-        touches = json.dumps(s["touches"], ensure_ascii=False)
-        put("signoff", {"position": i, **{k: s[k] for k in SIGNOFF_FIELDS}, "touches": touches})
+        put("signoff", _signoff_columns(s, i))
     for i, q in enumerate(data.get("reviews", [])):
-        put("review", {"position": i, "product": q["product"], "by": q["by"], "at": q["at"]})
+        put("review", _review_columns(q, i))
 
 
 def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) -> None:
     items = objects.get("action_item", [])
     if items:
-        raw["action_items"] = [
-            {"id": a["action_id"], **{k: a[k] for k in ACTION_ITEM_FIELDS}, "done_on": a["done_on"]}
-            for a in items
-        ]
+        raw["action_items"] = [_action_item_raw(a) for a in items]
     signoffs = objects.get("signoff", [])
     if signoffs:
-        raw["signoffs"] = [
-            {**{k: s[k] for k in SIGNOFF_FIELDS}, "touches": json.loads(s["touches"])}
-            for s in signoffs
-        ]
+        raw["signoffs"] = [_signoff_raw(s) for s in signoffs]
     reviews = objects.get("review", [])
     if reviews:
-        raw["reviews"] = [{k: q[k] for k in ("product", "by", "at")} for q in reviews]
-
-
-def team_calendar_values(t: dict[str, Any]) -> Values:
-    """A team's own holidays and blackouts as columns (NULL: the plan's)."""
-    holidays = t.get("holidays") or {}
-    return {
-        "holiday_country": holidays.get("country"),
-        "holiday_subdivision": holidays.get("subdivision"),
-        "blackouts": json.dumps(t["blackouts"]) if "blackouts" in t else None,
-    }
-
-
-def team_calendar_raw(t: Values) -> dict[str, Any]:
-    """The team's own holidays and blackouts (JSON shape) from its columns."""
-    out: dict[str, Any] = {}
-    if t.get("holiday_country") is not None:
-        out["holidays"] = {"country": t["holiday_country"], "subdivision": t["holiday_subdivision"]}
-    if t.get("blackouts") is not None:
-        out["blackouts"] = json.loads(t["blackouts"])
-    return out
-
-
-def _request_fields(q: dict[str, Any]) -> Values:
-    keys = ("title", "product", "stage", "requested_by", "requested_on", "needed_by")
-    more = ("production_days", "status", "start", "note")
-    return {k: q[k] for k in keys} | {k: q[k] for k in more}
+        raw["reviews"] = [_review_raw(q) for q in reviews]
 
 
 def settings_values(data: dict[str, Any]) -> Values:
-    cal, rules, studio = data["calendar"], data["rules"], data["studio"] or {}
-    holidays = cal["holidays"] or {}
+    rules, studio = data["rules"], data["studio"]
     return {
         "plan_id": data["id"],
         "name": data["name"],
         "timezone": data["timezone"],
         "start": data["start"],
         "end": data["end"],
-        "workdays": json.dumps(cal["workdays"]),
-        "holiday_country": holidays.get("country"),
-        "holiday_subdivision": holidays.get("subdivision"),
-        "roll": cal["roll"],
-        "min_spacing_days": rules["min_spacing_days"],
-        "max_silence_days": rules["max_silence_days"],
-        "handoff_sla_days": rules["handoff_sla_days"],
-        "count_days": rules.get("count_days", "calendar"),
-        "lead_desk": rules.get("lead_desk"),
-        "studio_team": studio.get("team"),
-        "studio_capacity_per_day": studio.get("capacity_per_day"),
-        "studio_min_lead_days": studio.get("min_lead_days"),
-        "blackouts": json.dumps(cal["blackouts"]),
+        **_calendar_columns(data["calendar"]),
+        **_rules_columns(rules),
+        **(_studio_columns(studio) if studio else null_columns(Studio)),
     }
 
 
@@ -290,48 +177,17 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
         "timezone": s["timezone"],
         "start": s["start"],
         "end": s["end"],
-        "calendar": {
-            "workdays": json.loads(s["workdays"]),
-            "holidays": (
-                {"country": s["holiday_country"], "subdivision": s["holiday_subdivision"]}
-                if s["holiday_country"] is not None
-                else None
-            ),
-            "blackouts": json.loads(s["blackouts"]),
-            "roll": s["roll"],
-        },
-        "rules": {
-            "min_spacing_days": s["min_spacing_days"],
-            "max_silence_days": s["max_silence_days"],
-            "handoff_sla_days": s["handoff_sla_days"],
-            "count_days": s.get("count_days") or "calendar",
-            "lead_desk": s.get("lead_desk"),
-        },
-        "teams": [
-            {
-                "id": t["team_id"],
-                "name": t["name"],
-                "color": t["color"],
-                "weekly_capacity": t["weekly_capacity"],
-                **team_calendar_raw(t),
-            }
-            for t in objects["team"]
-        ],
+        "calendar": _calendar_raw(s),
+        "rules": _rules_raw(s),
+        "teams": [_team_raw(t) for t in objects["team"]],
         "products": [],
         "broadcasts": [],
-        "requests": [
-            {"id": q["request_id"], **{k: q[k] for k in _request_fields(q)}}
-            for q in objects["request"]
-        ],
+        "requests": [_request_raw(q) for q in objects["request"]],
     }
     if updated is not None:
         raw["updated"] = updated
     if s["studio_team"] is not None:
-        raw["studio"] = {
-            "team": s["studio_team"],
-            "capacity_per_day": s["studio_capacity_per_day"],
-            "min_lead_days": s["studio_min_lead_days"],
-        }
+        raw["studio"] = _studio_raw(s)
     for p in objects["product"]:
         product: dict[str, Any] = {
             "id": p["product_id"],
@@ -355,44 +211,35 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
             }
         raw["products"].append(product)
     for b in objects["broadcast"]:
-        item = {
-            "id": b["broadcast_id"],
-            **{k: b[k] for k in ("name", "channel", "owner", "rrule", "dtstart", "time")},
-            "automated": b["automated"],
-        }
-        if b["products"] is not None:
-            item["products"] = json.loads(b["products"])
-        if b.get("participants") is not None:
-            item["participants"] = json.loads(b["participants"])
-        raw["broadcasts"].append(item)
+        raw["broadcasts"].append(_broadcast_raw(b))
     if objects.get("asset"):
         raw["content"] = [_asset_raw(a) for a in objects["asset"]]
     _meeting_records_raw(objects, raw)
     return raw
 
 
-def _stage_raw(s: Values) -> dict[str, Any]:
-    out = {
-        "id": s["stage_id"],
-        "name": s["name"],
-        "days": s["days"],
-        "owner": s["owner"],
-        "conversion": s["conversion"],
-    }
-    if s["max_silence_days"] is not None:
-        out["max_silence_days"] = s["max_silence_days"]
-    return out
-
-
-def _touch_raw(t: Values) -> dict[str, Any]:
-    out = {
-        "id": t["touch_id"],
-        **{k: t[k] for k in ("name", "channel", "owner")},
-        "stage": t["stage_id"],
-        **{k: t[k] for k in ("offset_days", "every_days", "time", "automated")},
-    }
-    if t["roll"] is not None:
-        out["roll"] = t["roll"]
-    if t.get("asset") is not None:
-        out["asset"] = t["asset"]
-    return out
+# Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
+_stage_raw = columns_reader(Stage, by_name=True)
+_stage_columns = columns_writer(Stage, "product_id", "position")
+_touch_raw = columns_reader(Touch, by_name=True)
+_touch_columns = columns_writer(Touch, "product_id", "position")
+_broadcast_raw = columns_reader(Broadcast, by_name=True)
+_broadcast_columns = columns_writer(Broadcast, "position")
+_calendar_raw = columns_reader(WorkCalendar, by_name=True)
+_calendar_columns = columns_writer(WorkCalendar)
+_studio_raw = columns_reader(Studio, by_name=True)
+_studio_columns = columns_writer(Studio)
+_team_raw = columns_reader(Team, by_name=True)
+_team_columns = columns_writer(Team, "position")
+_rules_raw = columns_reader(Rules, by_name=True)
+_rules_columns = columns_writer(Rules)
+_signoff_raw = columns_reader(Signoff, by_name=True)
+_signoff_columns = columns_writer(Signoff, "position")
+_request_raw = columns_reader(Request, by_name=True)
+_request_columns = columns_writer(Request, "position")
+_asset_raw = columns_reader(Asset, by_name=True)
+_asset_columns = columns_writer(Asset, "position")
+_action_item_raw = columns_reader(ActionItem, by_name=True)
+_action_item_columns = columns_writer(ActionItem, "position")
+_review_raw = columns_reader(Review, by_name=True)
+_review_columns = columns_writer(Review, "position")
