@@ -60,7 +60,7 @@ def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, st
     return replace(plan, products=products), kind, f"{product.id}/{object_id}", name
 
 
-def writer(url: str, number: int, edits: int, out: Any) -> None:
+def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
     from cadence.store.shared.plans import Conflict, open_shared_plan
 
     rng = random.Random(number)
@@ -70,6 +70,8 @@ def writer(url: str, number: int, edits: int, out: Any) -> None:
     conflicts = 0
     with open_shared_plan(url) as shared:
         shared.load()
+        out.put(("ready", [], [], 0, []))
+        go.wait()  # every process connected and loaded: the edits start together
         for i in range(edits):
             plan, kind, object_id, name = rename(shared.plan, rng, f"w{number}e{i}")
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -87,12 +89,14 @@ def writer(url: str, number: int, edits: int, out: Any) -> None:
     out.put(("writer", latencies, committed, conflicts, cpu))
 
 
-def stress_reader(url: str, stop: Any, out: Any) -> None:
+def stress_reader(url: str, go: Any, stop: Any, out: Any) -> None:
     """Loads the whole plan in a tight loop (a stress figure: no real reader does this)."""
     from cadence.store.shared.plans import open_shared_plan
 
     latencies: list[float] = []
     with open_shared_plan(url) as shared:
+        out.put(("ready", [], [], 0, []))
+        go.wait()
         while not stop.is_set():
             start = time.perf_counter()
             shared.load()
@@ -200,27 +204,34 @@ class LoadResult:
 def run_load(
     url: str, writers: int, edits: int, readers: int, stress_readers: int = 0
 ) -> LoadResult:
-    """Run the writers and readers against the shared plan at ``url``, then check it."""
+    """Run the writers and readers against the shared plan at ``url``, then check it.
+
+    Every process imports, connects and loads the plan before the edits start (the
+    figures are those of editing, not of starting 30 Python processes)."""
+    import cadence.planner  # noqa: F401 - imported once here, shared by the forked processes
+    import cadence.store.shared.live
+    import cadence.store.shared.plans  # noqa: F401
+
     ctx = mp.get_context("fork")
     out = ctx.Queue()
-    stop = ctx.Event()
-    listening = [ctx.Process(target=reader, args=(url, out)) for _ in range(readers)]
-    for p in listening:
-        p.start()
-    assert [out.get()[0] for _ in listening] == ["ready"] * readers  # before the first edit
-    procs = [
-        ctx.Process(target=stress_reader, args=(url, stop, out)) for _ in range(stress_readers)
+    go, stop = ctx.Event(), ctx.Event()
+    procs = [ctx.Process(target=reader, args=(url, out)) for _ in range(readers)]
+    procs += [
+        ctx.Process(target=stress_reader, args=(url, go, stop, out)) for _ in range(stress_readers)
     ]
-    procs += [ctx.Process(target=writer, args=(url, n, edits, out)) for n in range(writers)]
-    start = time.perf_counter()
+    procs += [ctx.Process(target=writer, args=(url, n, edits, go, out)) for n in range(writers)]
     for p in procs:
         p.start()
+    ready = [out.get()[0] for _ in procs]
+    assert ready == ["ready"] * len(procs)  # the readers listen before the first edit
+    start = time.perf_counter()
+    go.set()
     results = [out.get() for _ in range(writers)]
     wall = time.perf_counter() - start
     stop.set()
     end_of_run(url)
     results += [out.get() for _ in range(readers + stress_readers)]
-    for p in [*procs, *listening]:
+    for p in procs:
         p.join()
 
     def pooled(kind: str, index: int) -> list[Any]:

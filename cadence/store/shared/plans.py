@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
 from sqlmodel import create_engine
@@ -201,11 +201,7 @@ class SharedPlan:
         objects = dict(self._base)
         revisions = dict(self._revisions)
         keys = sorted(set(changed))
-        queries = []
-        for name, object_id in keys:
-            kind = KINDS[name]
-            ids = dict(zip(kind.id_columns, object_id.split("/"), strict=True))
-            queries.append((select_sql(_table_name(kind), kind.id_columns, False), ids))
+        queries = [_object_query(key) for key in keys]
         *results, stamp_rows = self._fetch([*queries, (STAMP_SELECT_SQL, {})])
         for key, rows in zip(keys, results, strict=True):
             if not rows:
@@ -340,58 +336,37 @@ class SharedPlan:
             self._conn.close()
             self._conn = None
 
-    def _refusal_now(self, key: ObjectKey, base: int) -> SharedError:
-        """After a guarded statement touched no row (nothing was written): why."""
-        try:
-            with self.engine.connect() as conn:
-                return self._refusal(conn, key, base)
-        except SQLAlchemyError as exc:
-            return SharedError(explain(exc, self.location))
-
-    def _where(self, kind: Kind, key: ObjectKey, values: Values | None = None) -> Any:
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        parts = key[1].split("/") if kind.id_columns else []
-        if values is not None:
-            parts = [values[c] for c in kind.id_columns]
-        clauses = [table.c.plan_key == self.key]
-        clauses += [table.c[c] == v for c, v in zip(kind.id_columns, parts, strict=True)]
-        return and_(*clauses)
-
     def _add(self, conn: Connection, key: ObjectKey, values: Values) -> int:
         table = KINDS[key[0]].model.__table__  # type: ignore[attr-defined]
         conn.execute(insert(table).values(**values, plan_key=self.key, revision=1))
         return 1
 
-    def _current(self, conn: Connection, key: ObjectKey) -> Any:
-        kind = KINDS[key[0]]
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        return conn.execute(
-            select(table.c.revision, table.c.changed_by, table.c.changed_at).where(
-                self._where(kind, key)
-            )
-        ).first()
+    def _current(self, keys: list[ObjectKey]) -> list[dict[str, Any] | None]:
+        """The row of each object as the server holds it now (None: there is none)."""
+        results = self._fetch([_object_query(key) for key in keys])
+        return [rows[0] if rows else None for rows in results]
 
-    def _refusal(self, conn: Connection, key: ObjectKey, base: int) -> SharedError:
-        """Why an update or delete of one object touched no row: conflict or not allowed."""
-        now = self._current(conn, key)
+    def _refusal_now(self, key: ObjectKey, base: int) -> SharedError:
+        """Why a guarded update or delete of one object touched no row (nothing was
+        written): conflict, or not allowed."""
+        (now,) = self._current([key])
         if now is None:
             return Conflict(key[0], key[1], base, None, None, None)
-        if now.revision == base:  # the row is there unchanged: row-level security hid it
+        if now["revision"] == base:  # the row is there unchanged: row-level security hid it
             return NotAllowed(
                 f"{self.location.label}: your role may not change {key[0]} {key[1]!r} "
                 "(refused by the database's row-level security)"
             )
-        return Conflict(key[0], key[1], base, now.revision, now.changed_by, now.changed_at)
+        return Conflict(key[0], key[1], base, now["revision"], now["changed_by"], now["changed_at"])
 
     def _added_meanwhile(self, added: frozenset[ObjectKey]) -> Conflict | None:
         """After a unique violation: the first added object someone else added meanwhile."""
-        with self.engine.connect() as conn:
-            for key in _ordered(added):
-                now = self._current(conn, key)
-                if now is not None:
-                    return Conflict(
-                        key[0], key[1], None, now.revision, now.changed_by, now.changed_at
-                    )
+        keys = _ordered(added)
+        for key, now in zip(keys, self._current(keys), strict=True):
+            if now is not None:
+                return Conflict(
+                    key[0], key[1], None, now["revision"], now["changed_by"], now["changed_at"]
+                )
         return None
 
 
@@ -405,6 +380,14 @@ def _integrity_as_error(shared: SharedPlan) -> Iterator[None]:
 
 def _without_bookkeeping(row: dict[str, Any]) -> Values:
     return {k: v for k, v in row.items() if k not in BOOKKEEPING}
+
+
+def _object_query(key: ObjectKey) -> tuple[str, dict[str, Any]]:
+    """The SELECT of one object's row (its id parts are the id columns' values)."""
+    kind = KINDS[key[0]]
+    parts = key[1].split("/") if kind.id_columns else []  # settings: the plan's one row
+    ids = dict(zip(kind.id_columns, parts, strict=True))
+    return select_sql(_table_name(kind), kind.id_columns, False), ids
 
 
 def _stamp_of(rows: list[dict[str, Any]]) -> str | None:
