@@ -275,16 +275,17 @@ def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None
         f"(target p95 ≤ 50 ms); client CPU per save p50 {ms(r.save_cpu, 50)} ms, "
         f"mean {statistics.fmean(r.save_cpu or [0]) * 1000:.2f} ms"
     )
-    print(
-        f"  live:      notice p50 {ms(r.notify, 50)} ms, p95 {ms(r.notify, 95)} ms after commit; "
-        f"re-read + re-planned p50 {ms(r.refresh, 50)} ms, p95 {ms(r.refresh, 95)} ms, "
-        f"max {max(r.refresh or [0]) * 1000:.1f} ms (target ≤ 1000 ms)"
-    )
-    print(
-        f"             over {len(r.refresh)} (edit, reader) pairs of {r.readers} readers; "
-        f"missed {r.missed}; reader CPU per refresh p50 {ms(r.refresh_cpu, 50)} ms "
-        f"({len(r.refresh_cpu)} refreshes)"
-    )
+    if r.readers:
+        print(
+            f"  live:      notice p50 {ms(r.notify, 50)} ms, p95 {ms(r.notify, 95)} ms after commit; "
+            f"re-read + re-planned p50 {ms(r.refresh, 50)} ms, p95 {ms(r.refresh, 95)} ms, "
+            f"max {max(r.refresh or [0]) * 1000:.1f} ms (target ≤ 1000 ms)"
+        )
+        print(
+            f"             over {len(r.refresh)} (edit, reader) pairs of {r.readers} readers; "
+            f"missed {r.missed}; reader CPU per refresh p50 {ms(r.refresh_cpu, 50)} ms "
+            f"({len(r.refresh_cpu)} refreshes)"
+        )
     if stress_readers:
         print(
             f"  stress:    {len(r.stress_reads)} whole-plan loads in a tight loop, "
