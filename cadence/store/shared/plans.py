@@ -23,6 +23,7 @@ import psycopg
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 from cadence.formats.plan_json import plan_to_dict, validate_plan
@@ -108,8 +109,11 @@ class SavedEdit:
 
 
 def make_engine(location: SharedLocation) -> Engine:
-    """An engine on the server (psycopg 3); libpq finds the password (PGPASSWORD, ~/.pgpass)."""
-    return create_engine(location.database, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    """An engine on the server (psycopg 3); libpq finds the password (PGPASSWORD, ~/.pgpass).
+
+    For the rare whole-plan operations (schema check, share, roles, feed tokens): no
+    pool, so an open plan holds no idle connection besides its own (``_connection``)."""
+    return create_engine(location.database, poolclass=NullPool)
 
 
 def explain(exc: BaseException, location: SharedLocation | None = None) -> str:
