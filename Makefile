@@ -48,7 +48,7 @@ fuzz: $(STAMP)
 
 # Shared plan on a throwaway loopback PostgreSQL (needs the postgresql package).
 bench-shared: $(STAMP)
-	$(BIN)/python -m cadence.store.shared.bench
+	$(BIN)/python -m cadence.store.shared.bench $(ARGS)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots docs

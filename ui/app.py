@@ -185,6 +185,10 @@ def main(args: list[str]) -> int:
     app = application()
     keep_caches()
     window = build_window(args, open_now=False, today=date.today())
+    from ui import app_script
+
+    if app_script.wanted():  # CADENCE_APP_SCRIPT=stdin: tests of real app processes only
+        app_script.AppScript(window)
     window.show()
     return int(app.exec())
 

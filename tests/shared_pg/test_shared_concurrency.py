@@ -128,3 +128,20 @@ def test_a_stale_request_save_command_is_refused(two_editors, pg_db, capsys) -> 
     requests[2] = replace(requests[2], note="changed by alice on a stale copy")
     with pytest.raises(Conflict, match=rf"request 'fleet-one-pager' was changed by {bob}"):
         stale.save(replace(plan, requests=tuple(requests)))
+
+
+def test_a_save_of_several_objects_refused_midway_writes_none_and_the_next_applies(
+    two_editors, pg_db
+) -> None:
+    a, b, alice, bob = two_editors
+    extra = replace(a.plan.teams[0], id="ops", name="Operations")
+    a.save(replace(a.plan, teams=(*a.plan.teams, extra)))
+    renamed = team_name(b.plan, 1, "Account execs")
+    with pytest.raises(Conflict, match=rf"^conflict: team 'ops' was added by {alice} at "):
+        b.save(replace(renamed, teams=(*renamed.teams, replace(extra, name="Ops"))))
+    with pg_db.admin() as conn:
+        assert conn.execute("SELECT name, revision FROM team WHERE team_id = 'ae'").fetchone() == (
+            "Account executives",
+            1,
+        )
+    assert b.save(stage_days(b.plan, 0, 0, 16)).changed == {("stage", "analytics/aware")}

@@ -34,10 +34,13 @@ def shared_url(pg_db, capsys) -> str:
 
 
 def test_concurrent_writers_lose_no_update(shared_url) -> None:
-    result = run_load(shared_url, writers=4, edits=15, readers=2)
+    result = run_load(shared_url, writers=4, edits=15, readers=2, stress_readers=1)
     assert result.committed + result.conflicts == 60
     assert (result.lost, result.wrong) == (0, 0)
     assert len(result.commits) == result.committed
+    # Each listening reader re-read and re-planned every committed edit.
+    assert result.missed == 0
+    assert len(result.refresh) == 2 * result.committed
 
 
 def test_a_writer_killed_mid_transaction_leaves_nothing(shared_url, pg_db) -> None:
@@ -77,3 +80,14 @@ def test_edits_are_refused_while_the_server_is_down_then_work_again(shared_url, 
         shared.save(renamed)  # the pool reconnects; nothing was queued meanwhile
         assert shared.load().name == "Renamed while down"
         assert shared.revision("settings") == 2
+
+
+def test_a_save_after_a_server_restart_reconnects_first(shared_url, pg_db) -> None:
+    with open_shared_plan(shared_url) as shared:
+        shared.save(replace(shared.load(), name="Before the restart"))
+        pg_db.server.halt()
+        pg_db.server.resume()
+        # The connection the server closed is noticed before sending: no failed save.
+        shared.save(replace(shared.plan, name="After the restart"))
+        assert shared.load().name == "After the restart"
+        assert shared.revision("settings") == 3

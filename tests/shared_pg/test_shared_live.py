@@ -92,6 +92,7 @@ def test_refresh_rereads_only_the_noticed_objects(shared_url) -> None:
         editor.save(
             replace(
                 plan,
+                name="Renamed plan",
                 teams=(*plan.teams, extra),
                 products=(plan.products[0], replace(product, stages=stages), plan.products[2]),
                 broadcasts=plan.broadcasts[1:],
@@ -102,12 +103,14 @@ def test_refresh_rereads_only_the_noticed_objects(shared_url) -> None:
             ("broadcast", "alignment"),
             ("broadcast", "newsletter"),
             ("broadcast", "roundtable"),
+            ("settings", ""),
             ("stage", "billing/aware"),
             ("team", "ops"),
         ]
         refreshed = window.refresh(n.key for n in notices)
         assert refreshed == editor.plan
         assert window.revision("team", "ops") == 1
+        assert (refreshed.name, window.revision("settings")) == ("Renamed plan", 2)
         assert window.revision("stage", "billing/aware") == 2
         assert window.revision("broadcast", "newsletter") is None
         assert window.load() == refreshed

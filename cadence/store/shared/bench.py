@@ -2,27 +2,41 @@
 
 Starts a throwaway PostgreSQL (see :mod:`cadence.store.shared.localserver`), shares the
 demo plan, then runs W writer processes × E edits (each renames a random stage or
-touch, from its own possibly stale copy; a conflict reloads and counts), R reader
-processes (full plan loads) and one watcher (an open window: LISTEN, re-read the
-changed objects on each notice) until the writers finish. Prints edits/s, p50/p95 commit
-latency, conflicts, notify-to-refresh latency, and checks that the database accounts for every committed edit
-(no lost update): each object's final revision is 1 + the edits committed on it, and
-its final name is the one the last of them wrote.
+touch, from its own possibly stale copy; a conflict reloads and counts) and R reader
+processes that behave like open windows: each LISTENs, re-reads only the objects the
+notices name (``SharedPlan.refresh``) and re-plans (:class:`cadence.planner.Planner`, the
+app's incremental planner). Prints edits/s, p50/p95 commit latency and the client CPU
+of one save, conflicts, notify-to-refresh latency over ALL readers (commit → each
+reader has re-read and re-planned: p50/p95/max), and checks that the database accounts
+for every committed edit (no lost update): each object's final revision is 1 + the
+edits committed on it, its final name the one the last of them wrote, and every
+reader saw every committed edit.
+
+``--stress-readers N`` adds N processes loading the WHOLE plan in a tight loop (no
+real reader does that; a stress figure, reported apart).
+
+    make bench-shared ARGS="--writers 20 --edits 100 --readers 10 --stress-readers 10"
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
+import os
 import random
 import statistics
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+import psycopg
+
 from cadence.model import Plan
 
 ObjectEdit = tuple[str, str, str, int, float]  # kind, id, new name, revision after, commit time
+Seen = tuple[tuple[str, str, int], float, float]  # (kind, id, revision), notice at, refreshed at
+END_OF_RUN = "end-of-run"  # the kind of the notice that tells the readers the writers are done
 
 
 def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, str]:
@@ -46,18 +60,21 @@ def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, st
     return replace(plan, products=products), kind, f"{product.id}/{object_id}", name
 
 
-def writer(url: str, number: int, edits: int, out: Any) -> None:
+def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
     from cadence.store.shared.plans import Conflict, open_shared_plan
 
     rng = random.Random(number)
     latencies: list[float] = []
+    cpu: list[float] = []  # this process's CPU time per committed save
     committed: list[ObjectEdit] = []
     conflicts = 0
     with open_shared_plan(url) as shared:
         shared.load()
+        out.put(("ready", [], [], 0, []))
+        go.wait()  # every process connected and loaded: the edits start together
         for i in range(edits):
             plan, kind, object_id, name = rename(shared.plan, rng, f"w{number}e{i}")
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             try:
                 shared.save(plan)
             except Conflict:
@@ -65,48 +82,75 @@ def writer(url: str, number: int, edits: int, out: Any) -> None:
                 shared.load()
                 continue
             latencies.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
             revision = shared.revision(kind, object_id)
             assert revision is not None
             committed.append((kind, object_id, name, revision, time.time()))
-    out.put(("writer", latencies, committed, conflicts))
+    out.put(("writer", latencies, committed, conflicts, cpu))
 
 
-def reader(url: str, stop: Any, out: Any) -> None:
+def stress_reader(url: str, go: Any, stop: Any, out: Any) -> None:
+    """Loads the whole plan in a tight loop (a stress figure: no real reader does this)."""
     from cadence.store.shared.plans import open_shared_plan
 
     latencies: list[float] = []
     with open_shared_plan(url) as shared:
+        out.put(("ready", [], [], 0, []))
+        go.wait()
         while not stop.is_set():
             start = time.perf_counter()
             shared.load()
             latencies.append(time.perf_counter() - start)
-    out.put(("reader", latencies, [], 0))
+    out.put(("stress", latencies, [], 0, []))
 
 
-def watcher(url: str, stop: Any, out: Any) -> None:
-    """An open window: on each notification, re-read the changed objects (the refresh).
+def reader(url: str, out: Any) -> None:
+    """An open window: LISTEN; on each batch of notices re-read the objects named and
+    re-plan (the app's incremental planner, gaps included), until the end-of-run notice.
 
-    Reports, per changed object revision, when the notice arrived and when the
-    refresh that followed it was done (wall clock, compared with the writer's commit)."""
+    Reports, per changed object revision, when its notice arrived and when the re-plan
+    that followed was done (wall clock, compared with the writer's commit), and the CPU
+    time of its refreshes."""
+    from cadence.planner import Planner
     from cadence.store.shared.live import PlanListener
     from cadence.store.shared.plans import open_shared_plan
 
-    seen: list[tuple[tuple[str, str, int], float, float]] = []
+    seen: list[Seen] = []
+    cpu: list[float] = []
+    planner = Planner()
     with PlanListener(url) as listener, open_shared_plan(url) as shared:
-        out.put(("ready", [], [], 0))
-        while not stop.is_set():
-            notices = listener.poll(0.2)
+        len(planner.update(shared.load()).gaps)  # the window's first plan
+        out.put(("ready", [], [], 0, []))
+        done = False
+        while not done:
+            notices = listener.poll(1.0)
+            done = any(n.kind == END_OF_RUN for n in notices)
+            notices = [n for n in notices if n.kind != END_OF_RUN]
             if not notices:
                 continue
-            received = time.time()
-            shared.refresh(n.key for n in notices)  # re-read only what changed
-            done = time.time()
+            received, start_cpu = time.time(), time.process_time()
+            plan = shared.refresh(n.key for n in notices)  # re-read only what changed
+            len(planner.update(plan).gaps)  # re-plan the products that differ
+            refreshed = time.time()
+            cpu.append(time.process_time() - start_cpu)
             seen += [
-                ((n.kind, n.object_id, n.revision or 0), received, done)
+                ((n.kind, n.object_id, n.revision or 0), received, refreshed)
                 for n in notices
                 if n.op == "update"
             ]
-    out.put(("watcher", seen, [], 0))
+    out.put(("reader", seen, [], 0, cpu))
+
+
+def end_of_run(url: str) -> None:
+    """Tell the readers the writers are done: a notice committed after every edit, so
+    (notices arrive in commit order) each reader has received every edit's before it."""
+    from cadence.store.shared.live import CHANNEL, conninfo
+    from cadence.store.shared.url import parse_shared_url
+
+    location = parse_shared_url(url)
+    payload = json.dumps({"plan": location.plan, "kind": END_OF_RUN, "id": "", "op": "update"})
+    with psycopg.connect(conninfo(location), autocommit=True) as conn:
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -146,59 +190,121 @@ class LoadResult:
     conflicts: int
     wall: float
     commits: list[float]  # seconds per committed save
-    reads: list[float]  # seconds per full load
+    save_cpu: list[float]  # the writer's CPU seconds per committed save
+    readers: int
+    notify: list[float]  # seconds from a commit to its notice, at each reader
+    refresh: list[float]  # seconds from a commit to each reader's re-read and re-planned plan
+    refresh_cpu: list[float]  # a reader's CPU seconds per refresh (re-read + re-plan)
+    missed: int  # (committed edit, reader) pairs the reader never refreshed
     lost: int  # objects whose revision misses a committed edit
     wrong: int  # objects whose final value is not the last committed edit's
-    notify: list[float]  # seconds from a commit to its notice at the watcher
-    refresh: list[float]  # seconds from a commit to the watcher's reloaded plan
+    stress_reads: list[float]  # seconds per whole-plan load of the stress readers
 
 
-def run_load(url: str, writers: int, edits: int, readers: int) -> LoadResult:
-    """Run the writers and readers against the shared plan at ``url``, then check it."""
+def run_load(
+    url: str, writers: int, edits: int, readers: int, stress_readers: int = 0
+) -> LoadResult:
+    """Run the writers and readers against the shared plan at ``url``, then check it.
+
+    Every process imports, connects and loads the plan before the edits start (the
+    figures are those of editing, not of starting 30 Python processes)."""
+    import cadence.planner  # noqa: F401 - imported once here, shared by the forked processes
+    import cadence.store.shared.live
+    import cadence.store.shared.plans  # noqa: F401
+
     ctx = mp.get_context("fork")
     out = ctx.Queue()
-    stop = ctx.Event()
-    watch = ctx.Process(target=watcher, args=(url, stop, out))
-    watch.start()
-    assert out.get()[0] == "ready"  # listening before the first edit
-    procs = [ctx.Process(target=reader, args=(url, stop, out)) for _ in range(readers)]
-    procs += [ctx.Process(target=writer, args=(url, n, edits, out)) for n in range(writers)]
-    start = time.perf_counter()
+    go, stop = ctx.Event(), ctx.Event()
+    procs = [ctx.Process(target=reader, args=(url, out)) for _ in range(readers)]
+    procs += [
+        ctx.Process(target=stress_reader, args=(url, go, stop, out)) for _ in range(stress_readers)
+    ]
+    procs += [ctx.Process(target=writer, args=(url, n, edits, go, out)) for n in range(writers)]
     for p in procs:
         p.start()
+    ready = [out.get()[0] for _ in procs]
+    assert ready == ["ready"] * len(procs)  # the readers listen before the first edit
+    start = time.perf_counter()
+    go.set()
     results = [out.get() for _ in range(writers)]
     wall = time.perf_counter() - start
     stop.set()
-    results += [out.get() for _ in range(readers + 1)]
-    for p in [*procs, watch]:
+    end_of_run(url)
+    results += [out.get() for _ in range(readers + stress_readers)]
+    for p in procs:
         p.join()
-    committed = [e for kind, _, c, _ in results if kind == "writer" for e in c]
+
+    def pooled(kind: str, index: int) -> list[Any]:
+        return [x for r in results if r[0] == kind for x in r[index]]
+
+    committed: list[ObjectEdit] = pooled("writer", 2)
     lost, wrong = check(url, committed)
     commit_time = {(e[0], e[1], e[3]): e[4] for e in committed}
-    seen = [x for kind, s, _, _ in results if kind == "watcher" for x in s]
-    notify = [got - commit_time[key] for key, got, _ in seen if key in commit_time]
-    refresh = [done - commit_time[key] for key, _, done in seen if key in commit_time]
+    seen: list[Seen] = [x for x in pooled("reader", 1) if x[0] in commit_time]
     return LoadResult(
         attempts=writers * edits,
         committed=len(committed),
-        conflicts=sum(c for kind, _, _, c in results if kind == "writer"),
+        conflicts=sum(r[3] for r in results if r[0] == "writer"),
         wall=wall,
-        commits=[x for kind, lat, _, _ in results if kind == "writer" for x in lat],
-        reads=[x for kind, lat, _, _ in results if kind == "reader" for x in lat],
+        commits=pooled("writer", 1),
+        save_cpu=pooled("writer", 4),
+        readers=readers,
+        notify=[got - commit_time[key] for key, got, _ in seen],
+        refresh=[done - commit_time[key] for key, _, done in seen],
+        refresh_cpu=pooled("reader", 4),
+        missed=len(committed) * readers - len(seen),
         lost=lost,
         wrong=wrong,
-        notify=notify,
-        refresh=refresh,
+        stress_reads=pooled("stress", 1),
     )
 
 
-def run(writers: int, edits: int, readers: int) -> None:
+def ms(values: list[float], q: float) -> str:
+    return f"{percentile(values, q) * 1000:.1f}"
+
+
+def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None:
+    stress = f" + {stress_readers} stress readers" if stress_readers else ""
+    print(f"shared plan: {writers} writers × {edits} edits + {r.readers} readers{stress}, loopback")
+    print(f"  edits:     {r.committed} committed, {r.conflicts} refused as conflicts")
+    print(
+        f"  rate:      {r.attempts / r.wall:.0f} edits/s ({r.committed / r.wall:.0f} committed/s)"
+    )
+    print(
+        f"  commit:    p50 {ms(r.commits, 50)} ms, p95 {ms(r.commits, 95)} ms "
+        f"(target p95 ≤ 50 ms); client CPU per save p50 {ms(r.save_cpu, 50)} ms, "
+        f"mean {statistics.fmean(r.save_cpu or [0]) * 1000:.2f} ms"
+    )
+    if r.readers:
+        print(
+            f"  live:      notice p50 {ms(r.notify, 50)} ms, p95 {ms(r.notify, 95)} ms after commit; "
+            f"re-read + re-planned p50 {ms(r.refresh, 50)} ms, p95 {ms(r.refresh, 95)} ms, "
+            f"max {max(r.refresh or [0]) * 1000:.1f} ms (target ≤ 1000 ms)"
+        )
+        print(
+            f"             over {len(r.refresh)} (edit, reader) pairs of {r.readers} readers; "
+            f"missed {r.missed}; reader CPU per refresh p50 {ms(r.refresh_cpu, 50)} ms "
+            f"({len(r.refresh_cpu)} refreshes)"
+        )
+    if stress_readers:
+        print(
+            f"  stress:    {len(r.stress_reads)} whole-plan loads in a tight loop, "
+            f"p50 {ms(r.stress_reads, 50)} ms, p95 {ms(r.stress_reads, 95)} ms"
+        )
+    print(f"  check:     lost updates {r.lost}, wrong final values {r.wrong}")
+    load = os.getloadavg()
+    print(f"  machine:   load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end")
+
+
+def run(writers: int, edits: int, readers: int, stress_readers: int) -> None:
     from cadence.demo import demo_plan
     from cadence.store.shared.localserver import start_local_server
     from cadence.store.shared.plans import make_engine, share_plan
     from cadence.store.shared.schema import upgrade_schema
     from cadence.store.shared.url import parse_shared_url
 
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     server = start_local_server()
     try:
         url = f"postgresql://cadence_admin:{server.password}@127.0.0.1:{server.port}/postgres"
@@ -207,38 +313,25 @@ def run(writers: int, edits: int, readers: int) -> None:
         engine.dispose()
         url += "?plan=bench"
         share_plan(demo_plan(), url)
-        r = run_load(url, writers, edits, readers)
+        result = run_load(url, writers, edits, readers, stress_readers)
     finally:
         server.stop()
-    print(f"shared plan: {writers} writers × {edits} edits + {readers} readers, loopback")
-    print(f"  edits:     {r.committed} committed, {r.conflicts} refused as conflicts")
-    print(
-        f"  rate:      {r.attempts / r.wall:.0f} edits/s ({r.committed / r.wall:.0f} committed/s)"
-    )
-    print(
-        f"  commit:    p50 {percentile(r.commits, 50) * 1000:.1f} ms, "
-        f"p95 {percentile(r.commits, 95) * 1000:.1f} ms"
-    )
-    print(
-        f"  reads:     {len(r.reads)} full plan loads, "
-        f"p50 {percentile(r.reads, 50) * 1000:.1f} ms, p95 {percentile(r.reads, 95) * 1000:.1f} ms"
-    )
-    print(
-        f"  live:      notice p50 {percentile(r.notify, 50) * 1000:.1f} ms, "
-        f"p95 {percentile(r.notify, 95) * 1000:.1f} ms after commit; refreshed plan "
-        f"p50 {percentile(r.refresh, 50) * 1000:.0f} ms, p95 {percentile(r.refresh, 95) * 1000:.0f} ms "
-        f"({len(r.refresh)} edits seen by 1 watcher)"
-    )
-    print(f"  check:     lost updates {r.lost}, wrong final values {r.wrong}")
+    report(result, writers, edits, stress_readers)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--edits", type=int, default=100)
-    parser.add_argument("--readers", type=int, default=10)
+    parser.add_argument("--readers", type=int, default=10, help="listening readers (windows)")
+    parser.add_argument(
+        "--stress-readers",
+        type=int,
+        default=0,
+        help="extra processes loading the whole plan in a tight loop (a stress figure)",
+    )
     args = parser.parse_args(argv)
-    run(args.writers, args.edits, args.readers)
+    run(args.writers, args.edits, args.readers, args.stress_readers)
     return 0
 
 

@@ -19,13 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+import psycopg
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 from cadence.formats.plan_json import plan_to_dict, validate_plan
 from cadence.model import Plan
+from cadence.store.shared.live import conninfo
 from cadence.store.shared.objects import (
     BOOKKEEPING,
     KINDS,
@@ -37,6 +40,21 @@ from cadence.store.shared.objects import (
     plan_objects,
 )
 from cadence.store.shared.schema import SchemaError, check_schema
+from cadence.store.shared.statements import (
+    BASE,
+    PLAN_KEY,
+    STAMP_SELECT_SQL,
+    STAMP_SQL,
+    Refused,
+    Statement,
+    delete_sql,
+    fetch,
+    hung_up,
+    insert_sql,
+    select_sql,
+    send,
+    update_sql,
+)
 from cadence.store.shared.tables import SharedPlanRow, SharedStampRow
 from cadence.store.shared.url import SharedLocation, SharedUrlError, parse_shared_url, redact
 from cadence.validate import build_plan
@@ -91,8 +109,11 @@ class SavedEdit:
 
 
 def make_engine(location: SharedLocation) -> Engine:
-    """An engine on the server (psycopg 3); libpq finds the password (PGPASSWORD, ~/.pgpass)."""
-    return create_engine(location.database, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    """An engine on the server (psycopg 3); libpq finds the password (PGPASSWORD, ~/.pgpass).
+
+    For the rare whole-plan operations (schema check, share, roles, feed tokens): no
+    pool, so an open plan holds no idle connection besides its own (``_connection``)."""
+    return create_engine(location.database, poolclass=NullPool)
 
 
 def explain(exc: BaseException, location: SharedLocation | None = None) -> str:
@@ -117,6 +138,7 @@ class SharedPlan:
     _revisions: dict[ObjectKey, int] = field(default_factory=dict)
     _plan: Plan | None = None
     _stamp: str | None = None
+    _conn: psycopg.Connection[Any] | None = None  # see _connection()
 
     @property
     def key(self) -> str:
@@ -124,6 +146,7 @@ class SharedPlan:
         return self.location.plan
 
     def close(self) -> None:
+        self._drop_connection()
         self.engine.dispose()
 
     def __enter__(self) -> SharedPlan:
@@ -156,9 +179,12 @@ class SharedPlan:
 
     def load(self) -> Plan:
         """The plan as the server holds it now, validated; remembers each object's revision."""
-        with self._transaction() as conn:
-            rows = {name: self._select(conn, KINDS[name]) for name in WRITE_ORDER}
-            stamp = self._select_stamp(conn)
+        queries: list[tuple[str, dict[str, Any]]] = [
+            (select_sql(_table_name(KINDS[name]), None, _ordered_by_position(KINDS[name])), {})
+            for name in WRITE_ORDER
+        ]
+        *results, stamp_rows = self._fetch([*queries, (STAMP_SELECT_SQL, {})])
+        rows = dict(zip(WRITE_ORDER, results, strict=True))
         if not rows["settings"]:
             raise SharedError(f"{self.location.label}: no plan {self.key!r} on this server")
         self._revisions = {
@@ -167,7 +193,7 @@ class SharedPlan:
             for row in rows[name]
         }
         values = {name: [_without_bookkeeping(r) for r in rows[name]] for name in WRITE_ORDER}
-        return self._rebuild(values, stamp)
+        return self._rebuild(values, _stamp_of(stamp_rows))
 
     def refresh(self, changed: Iterable[ObjectKey]) -> Plan:
         """Re-read only the ``changed`` objects (from change notices) and rebuild the plan.
@@ -178,18 +204,16 @@ class SharedPlan:
             return self.load()
         objects = dict(self._base)
         revisions = dict(self._revisions)
-        with self._transaction() as conn:
-            for key in set(changed):
-                kind = KINDS[key[0]]
-                table = kind.model.__table__  # type: ignore[attr-defined]
-                row = conn.execute(select(table).where(self._where(kind, key))).first()
-                if row is None:
-                    objects.pop(key, None)
-                    revisions.pop(key, None)
-                else:
-                    objects[key] = _without_bookkeeping(dict(row._mapping))
-                    revisions[key] = row.revision
-            stamp = self._select_stamp(conn)
+        keys = sorted(set(changed))
+        queries = [_object_query(key) for key in keys]
+        *results, stamp_rows = self._fetch([*queries, (STAMP_SELECT_SQL, {})])
+        for key, rows in zip(keys, results, strict=True):
+            if not rows:
+                objects.pop(key, None)
+                revisions.pop(key, None)
+            else:
+                objects[key] = _without_bookkeeping(rows[0])
+                revisions[key] = rows[0]["revision"]
         if ("settings", "") not in objects:
             raise SharedError(f"{self.location.label}: the plan {self.key!r} was removed")
         values: dict[str, list[Values]] = {name: [] for name in WRITE_ORDER}
@@ -198,18 +222,21 @@ class SharedPlan:
         for name in WRITE_ORDER:
             values[name].sort(key=lambda v: v.get("position", 0))
         self._revisions = revisions
-        return self._rebuild(values, stamp)
+        return self._rebuild(values, _stamp_of(stamp_rows))
 
-    def _select(self, conn: Connection, kind: Kind) -> list[dict[str, Any]]:
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        query = select(table).where(table.c.plan_key == self.key)
-        if "position" in table.c:
-            query = query.order_by(table.c.position)
-        return [dict(r._mapping) for r in conn.execute(query)]
-
-    def _select_stamp(self, conn: Connection) -> str | None:
-        table = SharedStampRow.__table__  # type: ignore[attr-defined]
-        return conn.execute(select(table.c.updated).where(table.c.plan_key == self.key)).scalar()
+    def _fetch(self, queries: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """The rows of each query about this plan, in one round trip; SharedError when
+        the server cannot be reached."""
+        params = [(query, {**values, PLAN_KEY: self.key}) for query, values in queries]
+        try:
+            return fetch(self._connection(), params)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise NotAllowed(
+                f"{self.location.label}: not allowed by your role ({explain(exc)})"
+            ) from None
+        except psycopg.Error as exc:
+            self._drop_connection()
+            raise SharedError(explain(exc, self.location)) from None
 
     def _rebuild(self, values: dict[str, list[Values]], stamp: str | None) -> Plan:
         plan = build_plan(objects_to_raw(values, stamp))
@@ -229,6 +256,8 @@ class SharedPlan:
 
         Raises Conflict (someone changed one of these objects meanwhile), NotAllowed
         (the role may not change it) or PlanInvalid; in every case nothing is written.
+        All the Python work (validation, diff, the SQL) is done before anything is
+        sent; :mod:`cadence.store.shared.statements` says how it is sent.
         """
         if self._plan is None:
             self.load()
@@ -243,99 +272,105 @@ class SharedPlan:
         changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
         edit = SavedEdit(added, changed, removed)
         stamp = data.get("updated")
-        old_stamp = self._stamp
-        if edit.empty and stamp == old_stamp:
+        if edit.empty and stamp == self._stamp:
             return edit
-        revisions = dict(self._revisions)
+        statements = self._statements(edit, new, stamp)
         try:
-            with self._transaction() as conn:
-                for key in _ordered(removed, reverse=True):
-                    self._remove(conn, key)
-                    revisions.pop(key, None)
-                for key in _ordered(changed):
-                    revisions[key] = self._change(conn, key, new[key])
-                for key in _ordered(added):
-                    revisions[key] = self._add(conn, key, new[key])
-                if stamp != old_stamp:
-                    table = SharedStampRow.__table__  # type: ignore[attr-defined]
-                    conn.execute(
-                        update(table).where(table.c.plan_key == self.key).values(updated=stamp)
-                    )
-        except IntegrityError as exc:
+            send(self._connection(), statements)
+        except Refused as refused:
+            statement = refused.statement
+            assert statement.key is not None and statement.base is not None
+            raise self._refusal_now(statement.key, statement.base) from None
+        except psycopg.IntegrityError as exc:
             raise self._added_meanwhile(added) or SharedError(explain(exc)) from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise NotAllowed(
+                f"{self.location.label}: not allowed by your role ({explain(exc)})"
+            ) from None
+        except psycopg.Error as exc:
+            self._drop_connection()
+            raise SharedError(explain(exc, self.location)) from None
+        revisions = {k: v for k, v in self._revisions.items() if k not in removed}
+        revisions.update({key: self._revisions[key] + 1 for key in changed})
+        revisions.update({key: 1 for key in added})
         self._revisions = revisions
         self._base = new
         self._stamp = stamp
         self._plan = plan
         return edit
 
-    def _where(self, kind: Kind, key: ObjectKey, values: Values | None = None) -> Any:
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        parts = key[1].split("/") if kind.id_columns else []
-        if values is not None:
-            parts = [values[c] for c in kind.id_columns]
-        clauses = [table.c.plan_key == self.key]
-        clauses += [table.c[c] == v for c, v in zip(kind.id_columns, parts, strict=True)]
-        return and_(*clauses)
+    def _statements(
+        self, edit: SavedEdit, new: dict[ObjectKey, Values], stamp: str | None
+    ) -> list[Statement]:
+        """The SQL of one save: removals (children first), changes, additions (parents
+        first), the stamp. Each change and removal is guarded by the revision read."""
+        statements: list[Statement] = []
+        for key in _ordered(edit.removed, reverse=True):
+            kind, base = KINDS[key[0]], self._revisions[key]
+            ids = {c: self._base[key][c] for c in kind.id_columns}
+            sql = delete_sql(_table_name(kind), kind.id_columns)
+            statements.append(Statement(sql, {**ids, PLAN_KEY: self.key, BASE: base}, key, base))
+        for key in _ordered(edit.changed):
+            kind, base = KINDS[key[0]], self._revisions[key]
+            columns = tuple(c for c in new[key] if c not in kind.id_columns)
+            sql = update_sql(_table_name(kind), columns, kind.id_columns)
+            params = {**new[key], PLAN_KEY: self.key, BASE: base}
+            statements.append(Statement(sql, params, key, base))
+        for key in _ordered(edit.added):
+            sql = insert_sql(_table_name(KINDS[key[0]]), tuple(new[key]))
+            statements.append(Statement(sql, {**new[key], PLAN_KEY: self.key}))
+        if stamp != self._stamp:
+            statements.append(Statement(STAMP_SQL, {"updated": stamp, PLAN_KEY: self.key}))
+        return statements
 
-    def _change(self, conn: Connection, key: ObjectKey, values: Values) -> int:
-        kind = KINDS[key[0]]
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        base = self._revisions[key]
-        # The id columns are the key (unchanged): not SET, so a role needs no right on them.
-        changed = {k: v for k, v in values.items() if k not in kind.id_columns}
-        result = conn.execute(
-            update(table)
-            .where(self._where(kind, key, values), table.c.revision == base)
-            .values(**changed, revision=base + 1)
-        )
-        if result.rowcount != 1:
-            raise self._refusal(conn, key, base)
-        return base + 1
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection reads and saves are sent on (autocommit), opened on first use
+        and again after the server closed it; SharedError when it cannot be reached."""
+        if self._conn is not None and hung_up(self._conn):
+            self._drop_connection()
+        if self._conn is None:
+            try:
+                self._conn = psycopg.connect(conninfo(self.location), autocommit=True)
+            except psycopg.Error as exc:
+                raise SharedError(explain(exc, self.location)) from None
+        return self._conn
 
-    def _remove(self, conn: Connection, key: ObjectKey) -> None:
-        kind = KINDS[key[0]]
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        base = self._revisions[key]
-        result = conn.execute(delete(table).where(self._where(kind, key), table.c.revision == base))
-        if result.rowcount != 1:
-            raise self._refusal(conn, key, base)
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def _add(self, conn: Connection, key: ObjectKey, values: Values) -> int:
         table = KINDS[key[0]].model.__table__  # type: ignore[attr-defined]
         conn.execute(insert(table).values(**values, plan_key=self.key, revision=1))
         return 1
 
-    def _current(self, conn: Connection, key: ObjectKey) -> Any:
-        kind = KINDS[key[0]]
-        table = kind.model.__table__  # type: ignore[attr-defined]
-        return conn.execute(
-            select(table.c.revision, table.c.changed_by, table.c.changed_at).where(
-                self._where(kind, key)
-            )
-        ).first()
+    def _current(self, keys: list[ObjectKey]) -> list[dict[str, Any] | None]:
+        """The row of each object as the server holds it now (None: there is none)."""
+        results = self._fetch([_object_query(key) for key in keys])
+        return [rows[0] if rows else None for rows in results]
 
-    def _refusal(self, conn: Connection, key: ObjectKey, base: int) -> SharedError:
-        """Why an update or delete of one object touched no row: conflict or not allowed."""
-        now = self._current(conn, key)
+    def _refusal_now(self, key: ObjectKey, base: int) -> SharedError:
+        """Why a guarded update or delete of one object touched no row (nothing was
+        written): conflict, or not allowed."""
+        (now,) = self._current([key])
         if now is None:
             return Conflict(key[0], key[1], base, None, None, None)
-        if now.revision == base:  # the row is there unchanged: row-level security hid it
+        if now["revision"] == base:  # the row is there unchanged: row-level security hid it
             return NotAllowed(
                 f"{self.location.label}: your role may not change {key[0]} {key[1]!r} "
                 "(refused by the database's row-level security)"
             )
-        return Conflict(key[0], key[1], base, now.revision, now.changed_by, now.changed_at)
+        return Conflict(key[0], key[1], base, now["revision"], now["changed_by"], now["changed_at"])
 
     def _added_meanwhile(self, added: frozenset[ObjectKey]) -> Conflict | None:
         """After a unique violation: the first added object someone else added meanwhile."""
-        with self.engine.connect() as conn:
-            for key in _ordered(added):
-                now = self._current(conn, key)
-                if now is not None:
-                    return Conflict(
-                        key[0], key[1], None, now.revision, now.changed_by, now.changed_at
-                    )
+        keys = _ordered(added)
+        for key, now in zip(keys, self._current(keys), strict=True):
+            if now is not None:
+                return Conflict(
+                    key[0], key[1], None, now["revision"], now["changed_by"], now["changed_at"]
+                )
         return None
 
 
@@ -349,6 +384,26 @@ def _integrity_as_error(shared: SharedPlan) -> Iterator[None]:
 
 def _without_bookkeeping(row: dict[str, Any]) -> Values:
     return {k: v for k, v in row.items() if k not in BOOKKEEPING}
+
+
+def _object_query(key: ObjectKey) -> tuple[str, dict[str, Any]]:
+    """The SELECT of one object's row (its id parts are the id columns' values)."""
+    kind = KINDS[key[0]]
+    parts = key[1].split("/") if kind.id_columns else []  # settings: the plan's one row
+    ids = dict(zip(kind.id_columns, parts, strict=True))
+    return select_sql(_table_name(kind), kind.id_columns, False), ids
+
+
+def _stamp_of(rows: list[dict[str, Any]]) -> str | None:
+    return rows[0]["updated"] if rows else None
+
+
+def _ordered_by_position(kind: Kind) -> bool:
+    return "position" in kind.model.__table__.c  # type: ignore[attr-defined]
+
+
+def _table_name(kind: Kind) -> str:
+    return str(kind.model.__tablename__)
 
 
 def _ordered(keys: frozenset[ObjectKey], reverse: bool = False) -> list[ObjectKey]:
