@@ -7,15 +7,16 @@ holds a hundred thousand events on a large plan: it is read a block
 DTSTAMP, SEQUENCE and a digest of its content lines are kept (and, for change
 files, the DTSTART/DTEND/SUMMARY lines a cancellation repeats).
 
-The steps, one function each: :func:`unfolded_blocks` (bytes → text blocks with
-RFC 5545 folding undone, cut at line ends), :func:`event_bodies` (blocks → the
-text between each ``BEGIN:VEVENT`` and ``END:VEVENT``, and the text outside
-events), :func:`previous_event` (one body → :class:`PreviousEvent`).
+The steps, one function each: :func:`unfolded_blocks` (bytes → blocks with RFC 5545
+folding undone, cut at line ends), :func:`event_segments` (→ text cut after
+``END:VEVENT`` lines, so no event spans two), :func:`previous_events` (each
+segment's events: an event as Cadence writes it is read by one regular
+expression, :data:`_CADENCE_EVENT`; anything else line by line,
+:func:`event_bodies` and :func:`_event_of_lines`, with the same result).
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import io
 import os
@@ -126,31 +127,55 @@ def previous_events(
     an event was unusable) of an .ics file, read a block at a time."""
     out: dict[str, PreviousEvent] = {}
     cadence_export = bad_event = False
-    for outside, body in event_bodies(unfolded_blocks(file)):
-        if not cadence_export and names_cadence(outside):
-            cadence_export = True
-        if body is None:
-            continue
-        event = previous_event(body, details)
-        if event is None:
-            bad_event = True
-            continue
-        uid, previous, cancelled = event
-        if not cancelled:
-            out[uid] = previous
+    at_file_start = True
+    for segment in event_segments(file):
+        done = 0  # where the text not read yet starts
+        for match in _CADENCE_EVENT.finditer(segment):
+            parts = [segment[done : match.start()]] if match.start() > done else []
+            for part in parts:  # what precedes the event: the header, or another shape
+                found, bad = _other_events(part, at_file_start, details, out)
+                cadence_export, bad_event = cadence_export or found, bad_event or bad
+            at_file_start, done = False, match.end()
+            uid, previous, cancelled = cadence_event(match, details)
+            if not cancelled:
+                out[uid] = previous
+        if done < len(segment) or at_file_start:
+            found, bad = _other_events(segment[done:], at_file_start, details, out)
+            cadence_export, bad_event = cadence_export or found, bad_event or bad
+            at_file_start = False
     return out, cadence_export, bad_event
 
 
-_PRODID_LINE = f"\r\nPRODID:{PRODID}\r\n"
+def _other_events(
+    text: bytes, at_file_start: bool, details: bool, out: dict[str, PreviousEvent]
+) -> tuple[bool, bool]:
+    """Read the events of ``text`` (whole lines, none in an unfinished event) line by line
+    into ``out``; (whether a line outside them names Cadence's PRODID, whether one is
+    unusable)."""
+    cadence_export = bad_event = False
+    for outside, body in event_bodies(text, at_file_start):
+        cadence_export = cadence_export or names_cadence(outside)
+        if body is None:
+            continue
+        decoded = body.decode("utf-8")
+        event = _event_of_lines(decoded.split("\r\n") if decoded else [], details)
+        if event is None:
+            bad_event = True
+        elif not event[2]:  # cancelled events are left out
+            out[event[0]] = event[1]
+    return cadence_export, bad_event
 
 
-def names_cadence(outside: str) -> bool:
+_PRODID_LINE = f"\r\nPRODID:{PRODID}\r\n".encode()
+
+
+def names_cadence(outside: bytes) -> bool:
     """Whether text outside the events (CRLF before each line but the file's first) has
     Cadence's PRODID line before a ``BEGIN:VEVENT`` line (after one is an event's)."""
-    text = outside + "\r\n"
-    if text.startswith("BEGIN:VEVENT\r\n"):
+    text = outside + b"\r\n"
+    if text.startswith(b"BEGIN:VEVENT\r\n"):
         return False  # the file's first line
-    first_event = text.find("\r\nBEGIN:VEVENT\r\n")
+    first_event = text.find(b"\r\nBEGIN:VEVENT\r\n")
     if first_event >= 0:
         text = text[: first_event + 2]
     return _PRODID_LINE in text
@@ -159,134 +184,141 @@ def names_cadence(outside: str) -> bool:
 # --- blocks and lines -------------------------------------------------------------------
 
 
-def unfolded_blocks(file: BinaryIO) -> Iterator[str]:
-    """The text of an .ics file a block at a time, folding undone (each CRLF followed by
-    a space or a tab removed, RFC 5545); every block ends with a CRLF that ends a line
-    (one is added after the file's last line when it has none). Raises UnicodeDecodeError when the text is not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    tail = ""  # text whose last line may still continue in the next block
+def unfolded_blocks(file: BinaryIO) -> Iterator[bytes]:
+    """The bytes of an .ics file a block at a time, folding undone (each CRLF followed
+    by a space or a tab removed, RFC 5545); every block ends with a CRLF that ends a
+    line (one is added after the file's last line when it has none). Raises
+    UnicodeDecodeError when the text is not UTF-8.
+
+    Bytes, not text: a UTF-8 sequence never holds a CR or LF byte, so cutting, unfolding
+    and splitting at them is the same on either, and the digests take bytes.
+    """
+    tail = b""  # bytes whose last line may still continue in the next block
     while block := file.read(READ_BLOCK):
-        text = tail + decoder.decode(block)
-        cut = _last_line_end(text)
+        data = tail + block
+        cut = _last_line_end(data)
         if cut < 0:
-            tail = text
+            tail = data
             continue
-        yield _unfold(text[: cut + 2])
-        tail = text[cut + 2 :]
-    last = _unfold(tail + decoder.decode(b"", final=True))
-    yield last if not last or last.endswith("\r\n") else last + "\r\n"
+        yield _checked_utf8(_unfold(data[: cut + 2]))
+        tail = data[cut + 2 :]
+    last = _checked_utf8(_unfold(tail))
+    yield last if not last or last.endswith(b"\r\n") else last + b"\r\n"
+
+
+def _checked_utf8(data: bytes) -> bytes:
+    """``data``, once it decodes as UTF-8 (else UnicodeDecodeError)."""
+    if not data.isascii():
+        data.decode("utf-8")
+    return data
 
 
 def unfolded_lines(file: BinaryIO) -> Iterator[str]:
     """The content lines of an .ics file, read a block at a time (see
     :func:`unfolded_blocks`); the file's last CRLF ends a line, it does not start one."""
     for block in unfolded_blocks(file):
-        lines = block.split("\r\n")
+        lines = block.decode("utf-8").split("\r\n")
         if lines[-1] == "":
             del lines[-1]
         yield from lines
 
 
-def _last_line_end(text: str) -> int:
-    """Where the last CRLF of ``text`` is that ends a line for sure (the text after it
-    shows it is not folded: no space or tab follows), or -1."""
-    cut = text.rfind("\r\n")
-    while cut >= 0 and text[cut + 2 : cut + 3] in ("", " ", "\t"):
-        cut = text.rfind("\r\n", 0, cut)
+def _last_line_end(data: bytes) -> int:
+    """Where the last CRLF of ``data`` is that ends a line for sure (the bytes after it
+    show it is not folded: no space or tab follows), or -1."""
+    cut = data.rfind(b"\r\n")
+    while cut >= 0 and data[cut + 2 : cut + 3] in (b"", b" ", b"\t"):
+        cut = data.rfind(b"\r\n", 0, cut)
     return cut
 
 
-def _unfold(text: str) -> str:
-    return text.replace("\r\n ", "").replace("\r\n\t", "")
+def _unfold(data: bytes) -> bytes:
+    return data.replace(b"\r\n ", b"").replace(b"\r\n\t", b"")
 
 
 # --- events ------------------------------------------------------------------------------
 
-_END = "\r\nEND:VEVENT\r\n"
-_BEGIN = "BEGIN:VEVENT"
+_END = b"\r\nEND:VEVENT\r\n"
+_BEGIN = b"BEGIN:VEVENT"
 
 
-def event_bodies(blocks: Iterable[str]) -> Iterator[tuple[str, str | None]]:
-    """(text outside events before it, body) of each event of unfolded ``blocks``; the body
-    is the event's lines between ``BEGIN:VEVENT`` and ``END:VEVENT``, joined by CRLF (a
-    nested BEGIN:VEVENT starts the event again). The last pair has body None: the text
-    after the last event. Outside texts start with a CRLF except the file's first."""
-    pending = ""  # from the start of a line: an event not ended yet, and what precedes it
-    line_end = ""  # the CRLF before the next outside text ("" at the start of the file)
-    for block in blocks:
-        pieces = (pending + block).split(_END)
-        pending = pieces.pop()
-        for piece in pieces:
-            outside, body = _split_event(piece)
-            yield line_end + outside, body
-            line_end = "\r\n"
-        # What precedes the unfinished event is outside: hand it over now.
-        begin = _event_start(pending)
-        if begin < 0 and pending:
-            yield line_end + pending, None
-            line_end, pending = "\r\n", "\r\n"  # an END:VEVENT line may start the next block
-        elif begin > 0:
-            yield line_end + pending[:begin], None
-            line_end, pending = "\r\n", pending[begin:]
-    yield line_end + pending, None
+def event_segments(file: BinaryIO) -> Iterator[bytes]:
+    """The unfolded text of an .ics file in segments, each cut right after an
+    ``END:VEVENT`` line (the last: the rest), so that no event spans two."""
+    held: list[bytes] = []  # blocks since the last END:VEVENT line
+    for block in unfolded_blocks(file):
+        # Blocks end with a CRLF: an END:VEVENT line may start the next one.
+        end = (b"\r\n" + block).rfind(_END)
+        if end < 0:
+            held.append(block)
+            continue
+        cut = end - 2 + len(_END)
+        held.append(block[:cut])
+        yield b"".join(held)
+        held = [block[cut:]]
+    yield b"".join(held)
 
 
-def _event_start(text: str) -> int:
-    """Where the last ``BEGIN:VEVENT`` line of ``text`` starts, or -1."""
-    at = text.rfind(_BEGIN)
+def event_bodies(text: bytes, at_file_start: bool) -> Iterator[tuple[bytes, bytes | None]]:
+    """(text outside events before it, body) of each event of ``text`` (unfolded lines);
+    the body is the event's lines between ``BEGIN:VEVENT`` and ``END:VEVENT``, joined by
+    CRLF (a nested BEGIN:VEVENT starts the event again). The last pair has body None:
+    the text after the last event. Outside texts start with a CRLF unless they start the
+    file."""
+    pieces = text.split(_END)
+    line_end = b"" if at_file_start else b"\r\n"
+    for piece in pieces[:-1]:
+        outside, body = _split_event(piece)
+        yield line_end + outside, body
+        line_end = b"\r\n"
+    yield line_end + pieces[-1], None
+
+
+def _event_start(data: bytes) -> int:
+    """Where the last ``BEGIN:VEVENT`` line of ``data`` starts, or -1."""
+    at = data.rfind(_BEGIN)
     while at >= 0:
-        after = text[at + len(_BEGIN) : at + len(_BEGIN) + 2]
-        if (at == 0 or text[at - 2 : at] == "\r\n") and after in ("\r\n", ""):
+        after = data[at + len(_BEGIN) : at + len(_BEGIN) + 2]
+        if (at == 0 or data[at - 2 : at] == b"\r\n") and after in (b"\r\n", b""):
             return at
-        at = text.rfind(_BEGIN, 0, at)
+        at = data.rfind(_BEGIN, 0, at)
     return -1
 
 
-def _split_event(piece: str) -> tuple[str, str | None]:
+def _split_event(piece: bytes) -> tuple[bytes, bytes | None]:
     """(outside, body) of the text before an ``END:VEVENT`` line (body None: no BEGIN)."""
-    if piece.startswith("BEGIN:VEVENT\r\n") and piece.find(_BEGIN, 14) < 0:
-        return "", piece[14:]  # the usual event, right after the previous one
+    if piece.startswith(b"BEGIN:VEVENT\r\n") and piece.find(_BEGIN, 14) < 0:
+        return b"", piece[14:]  # the usual event, right after the previous one
     begin = _event_start(piece)
     if begin < 0:
         return piece, None
     return piece[:begin], piece[begin + len(_BEGIN) + 2 :]
 
 
-# A Cadence export starts each event with its UID and revision lines.
-_CADENCE_HEAD = re.compile(
-    r"UID:([^\r\n]+)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
-    r"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)(?=\r\n|\Z)"
+# An event as Cadence writes it, whole: UID, DTSTAMP, LAST-MODIFIED and SEQUENCE first,
+# then lines up to END:VEVENT none of which is another revision line, a cancellation or
+# the start of another event (an event of any other shape is read line by line).
+_CADENCE_EVENT = re.compile(
+    rb"(?:\A|(?<=\r\n))BEGIN:VEVENT\r\n"
+    rb"UID:([^\r\n]+)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
+    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)"
+    rb"((?:\r\n(?!DTSTAMP|LAST-MODIFIED|SEQUENCE|STATUS:CANCELLED\r\n|BEGIN:VEVENT\r\n"
+    rb"|END:VEVENT\r\n)[^\r\n]*)*)"
+    rb"\r\nEND:VEVENT\r\n"
 )
 
 
-def previous_event(body: str, details: bool = True) -> tuple[str, PreviousEvent, bool] | None:
-    """(UID, what we keep of it, cancelled?) of one event's body, None if unusable.
-
-    An event as Cadence writes it (UID, DTSTAMP, LAST-MODIFIED, SEQUENCE first, no
-    other revision line) is read from its text; any other shape line by line
-    (:func:`_event_of_lines`), with the same result.
-    """
-    head = _CADENCE_HEAD.match(body)
-    rest = body[head.end() :] if head is not None else ""  # CRLF, the lines after SEQUENCE
-    if head is None or _has_revision_line(rest):
-        return _event_of_lines(body.split("\r\n") if body else [], details)
-    uid = head[1]
-    key = hashlib.blake2b(f"UID:{uid}{rest}".encode(), digest_size=16).hexdigest()
-    # One string per distinct stamp: most events of an export share one.
-    stamp = sys.intern(head[2])
-    if "\r\nSTATUS:CANCELLED" not in rest and not details:
-        return uid, PreviousEvent(key, int(head[3]), stamp), False
-    own = rest.partition("\r\nBEGIN:VALARM")[0]  # the alarm's lines are not the event's
-    previous = PreviousEvent(key, int(head[3]), stamp)
+def cadence_event(match: re.Match[bytes], details: bool) -> tuple[str, PreviousEvent, bool]:
+    """(UID, what we keep of it, cancelled?) of an event :data:`_CADENCE_EVENT` matched."""
+    uid, stamp, sequence, rest = match.groups()  # rest: CRLF and a line, for each line
+    # The digest of event_key(): the content lines without the revision lines.
+    key = hashlib.blake2b(b"UID:" + uid + rest, digest_size=16).hexdigest()
+    previous = PreviousEvent(key, int(sequence), sys.intern(stamp.decode("ascii")))
     if details:
+        own = rest.partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")  # not the alarm's lines
         start, end = _first_line(own, "DTSTART"), _first_line(own, "DTEND")
-        previous = PreviousEvent(key, int(head[3]), stamp, start, end, _first_line(own, "SUMMARY"))
-    return uid, previous, _first_line(own, "STATUS") == "STATUS:CANCELLED"
-
-
-def _has_revision_line(lines: str) -> bool:
-    """Whether ``lines`` (each after a CRLF) may hold a DTSTAMP, LAST-MODIFIED or SEQUENCE."""
-    return "\r\nDTSTAMP" in lines or "\r\nLAST-MODIFIED" in lines or "\r\nSEQUENCE:" in lines
+        previous = previous._replace(start=start, end=end, summary=_first_line(own, "SUMMARY"))
+    return uid.decode("utf-8"), previous, False
 
 
 def _property_name(line: str) -> str:
