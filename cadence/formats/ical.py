@@ -741,7 +741,9 @@ class _IcsWriter:
         """What an occurrence's DESCRIPTION says of it alone (escaped): its cohort and
         expected leads, a meeting's agenda, the days it spans, why it moved."""
         if occ.kind == "touch" and occ.cohort is not None:
-            details = f"{self._cohort(occ.cohort)[1]} ({self._leads_text(occ.leads)} expected leads)"
+            details = (
+                f"{self._cohort(occ.cohort)[1]} ({self._leads_text(occ.leads)} expected leads)"
+            )
         elif occ.kind == "broadcast":
             details = f"\\nExpected leads: {self._leads_text(occ.leads)}" if occ.leads else ""
             agenda = self.agendas.get(occ.uid)

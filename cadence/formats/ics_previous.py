@@ -67,7 +67,9 @@ def event_key(lines: Iterable[str]) -> str:
     Two exports of an event with the same key say the same thing; any change of
     text, dates, colour or alarm gives another key.
     """
-    return content_key("\r\n".join(line for line in lines if not line.startswith(_REVISION_PREFIXES)))
+    return content_key(
+        "\r\n".join(line for line in lines if not line.startswith(_REVISION_PREFIXES))
+    )
 
 
 # --- reading -------------------------------------------------------------------------
