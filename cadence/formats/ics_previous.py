@@ -108,10 +108,10 @@ def read_previous(
     return out
 
 
-def read_previous_bytes(raw: bytes) -> dict[str, PreviousEvent]:
+def read_previous_bytes(raw: bytes, *, details: bool = True) -> dict[str, PreviousEvent]:
     """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
     try:
-        out, cadence_export, bad_event = previous_events(io.BytesIO(raw))
+        out, cadence_export, bad_event = previous_events(io.BytesIO(raw), details=details)
     except UnicodeDecodeError:
         return {}
     return out if cadence_export and not bad_event else {}
