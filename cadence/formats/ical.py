@@ -57,6 +57,7 @@ from cadence.formats.ics_previous import (  # noqa: F401 (callers import the rea
     read_sequences,
     unfolded_lines,
 )
+from cadence.gcpause import gc_paused
 from cadence.model import CHANNEL_LABELS, Gap, Occurrence, Plan, Schedule
 
 if TYPE_CHECKING:
@@ -132,10 +133,7 @@ def fold(line: str) -> str:
     if line.isascii():
         if len(line) <= 75:
             return line
-        parts = [line[:75]]
-        for i in range(75, len(line), 74):
-            parts.append(line[i : i + 74])
-        return "\r\n ".join(parts)
+        return "\r\n ".join([line[:75], *[line[i : i + 74] for i in range(75, len(line), 74)]])
     data = line.encode("utf-8", "replace")
     if len(data) <= 75:
         return line
@@ -842,7 +840,7 @@ class _IcsWriter:
         when = self._when(occ.date, occ.time, occ.end, DEFAULT_MINUTES.get(occ.channel, 30))
         summary = text.summary
         if occ.kind == "touch" and occ.cohort is not None:
-            summary += self._cohort(occ.cohort)[0]
+            summary += self._cohort(occ.cohort)[0]  # " · cohort 03-01"
         description = f"DESCRIPTION:{text.about}{self._details(occ)}\\n{text.how}"
         alarm = ""
         if self.alarm is not None and occ.kind == "touch" and not occ.automated:
@@ -972,14 +970,17 @@ def write_ics(
     if progress is not None:
         progress(0, total)
     occurrence = writer.occurrence
-    for start in range(0, len(occurrences), PROGRESS_EVERY):
-        if cancel is not None and cancel():
-            raise ExportCancelled()
-        chunk = [occurrence(o) for o in occurrences[start : start + PROGRESS_EVERY]]
-        stream.write("".join(chunk).encode("utf-8", "replace"))
-        done += len(chunk)
-        if progress is not None:
-            progress(done, total)
+    # Paused: the texts and their cache keys form no cycles, and a full collection would
+    # walk every occurrence and gap the caller holds (see cadence.gcpause).
+    with gc_paused():
+        for start in range(0, len(occurrences), PROGRESS_EVERY):
+            if cancel is not None and cancel():
+                raise ExportCancelled()
+            chunk = [occurrence(o) for o in occurrences[start : start + PROGRESS_EVERY]]
+            stream.write("".join(chunk).encode("utf-8", "replace"))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
     seen: dict[str, int] = {}
     chunk = [writer.gap(g, gap_uid(plan, g, seen)) for g in gaps]
     if cancel is not None and cancel():

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from cadence.formats.export_common import ExportError
+from cadence.gcpause import gc_paused
 
 # What names a calendar exported by Cadence (a file with another PRODID is never read).
 PRODID = "-//Cadence//Cadence nurture planner//EN"
@@ -93,7 +94,7 @@ def read_previous(
         return {}
 
     try:
-        with Path(path).open("rb") as file:
+        with Path(path).open("rb") as file, gc_paused():  # 100 k tuples, no cycles
             out, cadence_export, bad_event = previous_events(file, details=details)
     except IsADirectoryError:
         return unusable("is a folder, not an .ics file")
@@ -111,7 +112,8 @@ def read_previous(
 def read_previous_bytes(raw: bytes, *, details: bool = True) -> dict[str, PreviousEvent]:
     """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
     try:
-        out, cadence_export, bad_event = previous_events(io.BytesIO(raw), details=details)
+        with gc_paused():  # 100 k tuples on a large plan, no cycles (see cadence.gcpause)
+            out, cadence_export, bad_event = previous_events(io.BytesIO(raw), details=details)
     except UnicodeDecodeError:
         return {}
     return out if cadence_export and not bad_event else {}
