@@ -541,7 +541,8 @@ class _IcsWriter:
         self.zone_name = plan.timezone or "UTC"
         self.zone = check_zone(self.zone_name)
         self.utc = self.zone_name in UTC_ZONES
-        self.written: set[str] = set()  # UIDs of this export (for cancellations)
+        # UIDs of this export the previous one had (a change file cancels the others).
+        self.written: set[str] = set()
         self.new_stamp = self._revised(None)  # DTSTAMP of an event not exported before
         self.changed = 0  # new or changed events
         self.teams = {t.id: t for t in plan.teams}
@@ -795,7 +796,8 @@ class _IcsWriter:
         before = self.previous.get(uid)
         content = ""
         if before is not None:
-            self.written.add(uid)
+            if self.changes_only:
+                self.written.add(uid)
             content = CRLF.join((uid_line, when.text, summary, description, tail.text))
             if alarm:
                 content += CRLF + alarm
