@@ -35,6 +35,9 @@ PRODID = "-//Cadence//Cadence nurture planner//EN"
 EPOCH_STAMP = "19700101T000000Z"
 #: bytes read at a time from a previous export
 READ_BLOCK = 1 << 20
+#: bytes held at most while looking for the end of an event (memory stays bounded on a
+#: large file without events; a Cadence event is a few kilobytes)
+MAX_HELD_BYTES = 16 << 20
 
 
 class PreviousEvent(NamedTuple):
@@ -248,18 +251,25 @@ _BEGIN = b"BEGIN:VEVENT"
 
 def event_segments(file: BinaryIO) -> Iterator[bytes]:
     """The unfolded text of an .ics file in segments, each cut right after an
-    ``END:VEVENT`` line (the last: the rest), so that no event spans two."""
+    ``END:VEVENT`` line (the last: the rest), so that no event spans two; text without
+    one is handed on every :data:`MAX_HELD_BYTES`, so it is never held whole."""
     held: list[bytes] = []  # blocks since the last END:VEVENT line
+    held_bytes = 0
     for block in unfolded_blocks(file):
         # Blocks end with a CRLF: an END:VEVENT line may start the next one.
         end = (b"\r\n" + block).rfind(_END)
         if end < 0:
             held.append(block)
+            held_bytes += len(block)
+            if held_bytes > MAX_HELD_BYTES:  # no event is that long: a file of no events
+                yield b"".join(held)
+                held, held_bytes = [], 0
             continue
         cut = end - 2 + len(_END)
         held.append(block[:cut])
         yield b"".join(held)
         held = [block[cut:]]
+        held_bytes = len(held[0])
     yield b"".join(held)
 
 

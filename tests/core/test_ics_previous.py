@@ -100,6 +100,15 @@ def test_blocks_of_any_size_read_the_same_events(monkeypatch, block):
     assert sorted(whole) == ["t.p.a.20270301.0@cadence", "t.p.a.20270308.0@cadence"]
 
 
+def test_a_long_text_without_events_is_not_held_whole(monkeypatch):
+    monkeypatch.setattr(ics_previous, "READ_BLOCK", 64)
+    monkeypatch.setattr(ics_previous, "MAX_HELD_BYTES", 1024)  # more than an event
+    filler = "".join(f"X-FILLER-{n}:{'a' * 60}\r\n" for n in range(100))  # 7 500 bytes
+    segments = list(ics_previous.event_segments(io.BytesIO((HEAD + filler).encode())))
+    assert max(len(s) for s in segments) < 1024 + 128
+    assert list(read(HEAD + filler + EVENT + TAIL)) == ["t.p.a.20270301.0@cadence"]
+
+
 def test_a_prodid_in_the_first_line_or_inside_an_event_is_not_cadences():
     events, cadence_export, _ = previous_events(io.BytesIO(f"PRODID:{PRODID}\r\n".encode()))
     assert (events, cadence_export) == ({}, False)
