@@ -100,12 +100,15 @@ def measure_export(
     """Events per second of our .ics export and of an `icalendar`-built one.
 
     Keys: ``ics_events_per_s``, ``icalendar_events_per_s``, ``ics_events``,
-    ``ics_s``, ``ics_mb``, ``icalendar_events``, ``icalendar_s``, ``csv_events_per_s``.
+    ``ics_s``, ``ics_mb``, ``icalendar_events``, ``icalendar_s``, ``csv_events_per_s``,
+    and for an export over that one (what keeps DTSTAMP and SEQUENCE of unchanged
+    events): ``ics_previous_read_s`` (reading it back, :func:`read_previous_bytes`) and
+    ``ics_over_previous_s`` (writing again, each event's digest compared).
     Everything is written to memory, so the figures are the serializers', not the
     disk's; ours is the best of ``runs``, the library's (slow) a single run.
     """
     from cadence.formats.csv_export import write_csv
-    from cadence.formats.ical import write_ics
+    from cadence.formats.ical import Revision, read_previous_bytes, write_ics
 
     occurrences = _events(schedule, events)
     ics_s = float("inf")
@@ -116,6 +119,18 @@ def measure_export(
         write_ics(plan, occurrences, (), buffer)
         ics_s = min(ics_s, clock.perf_counter() - began)
         size = buffer.tell()
+    exported = buffer.getvalue()
+    del buffer
+
+    read_s = over_s = float("inf")
+    for _ in range(runs):
+        began = clock.perf_counter()
+        previous = read_previous_bytes(exported, details=False)
+        read_s = min(read_s, clock.perf_counter() - began)
+        began = clock.perf_counter()
+        write_ics(plan, occurrences, (), io.BytesIO(), revision=Revision(previous))
+        over_s = min(over_s, clock.perf_counter() - began)
+    del exported, previous
 
     csv_buffer = io.BytesIO()
     began = clock.perf_counter()
@@ -135,6 +150,8 @@ def measure_export(
         "ics_s": round(ics_s, 4),
         "ics_mb": round(size / 1e6, 2),
         "ics_events_per_s": rate(len(occurrences), ics_s),
+        "ics_previous_read_s": round(read_s, 4),
+        "ics_over_previous_s": round(over_s, 4),
         "icalendar_events": len(sample),
         "icalendar_s": round(baseline_s, 4),
         "icalendar_events_per_s": rate(len(sample), baseline_s),

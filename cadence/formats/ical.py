@@ -21,18 +21,16 @@ A fast serializer written for our few event shapes, proven against libical, `ica
 from __future__ import annotations
 
 import calendar as calendar_module
-import codecs
-import hashlib
 import io
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.formats.export_common import (
@@ -48,19 +46,28 @@ from cadence.formats.export_common import (
     gap_uid,
     parse_include,
 )
+from cadence.formats.ics_previous import (  # noqa: F401 (callers import the reader from here too)
+    EPOCH_STAMP,
+    PRODID,
+    PreviousEvent,
+    content_key,
+    event_key,
+    read_previous,
+    read_previous_bytes,
+    read_sequences,
+    unfolded_lines,
+)
+from cadence.gcpause import gc_paused
 from cadence.model import CHANNEL_LABELS, Gap, Occurrence, Plan, Schedule
 
 if TYPE_CHECKING:
     from cadence.calendar import WorkingDays
 
-PRODID = "-//Cadence//Cadence nurture planner//EN"
 CRLF = "\r\n"
 # Zones that are UTC under another name: their times are written with "Z".
 UTC_ZONES = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"}
 )
-# DTSTAMP when nothing says when the plan was revised (the core never reads the clock).
-EPOCH_STAMP = "19700101T000000Z"
 # How often subscribing clients should refresh (RFC 7986 and the older X- form).
 REFRESH_INTERVAL = "PT12H"
 
@@ -105,8 +112,14 @@ for _code in [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]:
 del _ch, _code
 
 
+# Any character escape_text changes (most texts have none: they are returned as they are).
+_NEEDS_ESCAPE = re.compile("[" + "".join(re.escape(chr(code)) for code in _TEXT_TABLE) + "]")
+
+
 def escape_text(value: str) -> str:
     """A TEXT value (RFC 5545 §3.3.11): one line, ``\\ ; ,`` and line breaks escaped."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
     if "\r\n" in value:
         value = value.replace("\r\n", "\n")
     return value.translate(_TEXT_TABLE)
@@ -120,10 +133,7 @@ def fold(line: str) -> str:
     if line.isascii():
         if len(line) <= 75:
             return line
-        parts = [line[:75]]
-        for i in range(75, len(line), 74):
-            parts.append(line[i : i + 74])
-        return "\r\n ".join(parts)
+        return "\r\n ".join([line[:75], *[line[i : i + 74] for i in range(75, len(line), 74)]])
     data = line.encode("utf-8", "replace")
     if len(data) <= 75:
         return line
@@ -436,177 +446,6 @@ def _format_leads(leads: float) -> str:
     return text or "0"
 
 
-@dataclass(frozen=True, slots=True)
-class PreviousEvent:
-    """One event of a previous Cadence export, as far as the next export needs it."""
-
-    key: str  # digest of its content lines, without DTSTAMP, LAST-MODIFIED and SEQUENCE
-    sequence: int
-    stamp: str  # its DTSTAMP value
-    start: str = ""  # its DTSTART line (a cancellation repeats it)
-    end: str = ""  # its DTEND line
-    summary: str = ""  # its SUMMARY line
-
-
-# Lines that record when and how often an event was revised, not what it says.
-_REVISION_PREFIXES = ("DTSTAMP:", "DTSTAMP;", "LAST-MODIFIED:", "LAST-MODIFIED;", "SEQUENCE:")
-
-
-def event_key(lines: Iterable[str]) -> str:
-    """Digest of an event's unfolded content lines (revision lines left out).
-
-    Two exports of an event with the same key say the same thing; any change of
-    text, dates, colour or alarm gives another key.
-    """
-    content = "\r\n".join(line for line in lines if not line.startswith(_REVISION_PREFIXES))
-    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def read_previous(
-    path: str | os.PathLike[str], *, required: bool = False
-) -> dict[str, PreviousEvent]:
-    """UID → :class:`PreviousEvent` of a previous Cadence export (cancelled events left out).
-
-    Missing or foreign files (another PRODID) give {} — the state is a
-    convenience and never blocks an export — unless ``required``, where they
-    raise ExportError (``--changes-since`` needs the file it compares with).
-    """
-
-    def unusable(why: str) -> dict[str, PreviousEvent]:
-        if required:
-            raise ExportError(f"--changes-since {path}: {why}")
-        return {}
-
-    try:
-        with Path(path).open("rb") as file:
-            out, cadence_export, bad_event = _previous_events(file)
-    except IsADirectoryError:
-        return unusable("is a folder, not an .ics file")
-    except OSError as exc:
-        return unusable(f"cannot read ({exc.strerror or exc})")
-    except UnicodeDecodeError:
-        return unusable("not UTF-8 text")
-    if not cadence_export:
-        return unusable("not a calendar exported by Cadence (PRODID differs)")
-    if bad_event:
-        return unusable("an event has no UID or a SEQUENCE that is not a number")
-    return out
-
-
-def read_previous_bytes(raw: bytes) -> dict[str, PreviousEvent]:
-    """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
-    try:
-        out, cadence_export, bad_event = _previous_events(io.BytesIO(raw))
-    except UnicodeDecodeError:
-        return {}
-    return out if cadence_export and not bad_event else {}
-
-
-def _previous_events(file: BinaryIO) -> tuple[dict[str, PreviousEvent], bool, bool]:
-    """(UID → event, whether a line names Cadence's PRODID, whether an event was
-    unusable) of an .ics file, read one line at a time (a large export is never
-    held in memory whole)."""
-    out: dict[str, PreviousEvent] = {}
-    cadence_export = bad_event = False
-    body: list[str] | None = None
-    for n, line in enumerate(unfolded_lines(file)):
-        if line == "BEGIN:VEVENT":
-            body = []
-        elif line == "END:VEVENT" and body is not None:
-            event = _previous_event(body)
-            if event is None:
-                bad_event = True
-            else:
-                uid, previous, cancelled = event
-                if not cancelled:
-                    out[uid] = previous
-            body = None
-        elif body is not None:
-            body.append(line)
-        elif n > 0 and line == f"PRODID:{PRODID}":
-            cadence_export = True
-    return out, cadence_export, bad_event
-
-
-#: bytes read at a time from a previous export
-READ_BLOCK = 1 << 20
-
-
-def unfolded_lines(file: BinaryIO) -> Iterator[str]:
-    """The content lines of an .ics file, read a block at a time: the text split at
-    CRLF once each CRLF followed by a space or a tab is removed (RFC 5545 folding).
-    Raises UnicodeDecodeError when the text is not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    # Text not yet split: from a CRLF whose line may still continue in the next block.
-    tail = ""
-    first = True
-    while block := file.read(READ_BLOCK):
-        text = tail + decoder.decode(block)
-        cut = _last_line_end(text)
-        if cut < 0:
-            tail = text
-            continue
-        lines = _unfold(text[:cut]).split("\r\n")
-        yield from lines if first else lines[1:]  # the tail starts with its CRLF
-        first = False
-        tail = text[cut:]
-    lines = _unfold(tail + decoder.decode(b"", final=True)).split("\r\n")
-    if not first:
-        del lines[0]
-    if lines and lines[-1] == "":
-        del lines[-1]  # the file's last CRLF ends a line, it does not start one
-    yield from lines
-
-
-def _last_line_end(text: str) -> int:
-    """Where the last CRLF of ``text`` is that ends a line for sure (the text after it
-    shows it is not folded: no space or tab follows), or -1."""
-    cut = text.rfind("\r\n")
-    while cut >= 0 and text[cut + 2 : cut + 3] in ("", " ", "\t"):
-        cut = text.rfind("\r\n", 0, cut)
-    return cut
-
-
-def _unfold(text: str) -> str:
-    return text.replace("\r\n ", "").replace("\r\n\t", "")
-
-
-# The properties of a previous event the next export needs.
-_KEPT_FIELDS = frozenset({"UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"})
-
-
-def _previous_event(body: list[str]) -> tuple[str, PreviousEvent, bool] | None:
-    """(UID, what we keep of it, cancelled?) of one event's unfolded lines, None if unusable."""
-    fields: dict[str, str] = {}
-    for line in body:
-        if line.startswith("BEGIN:VALARM"):
-            break  # the alarm's lines are content, not the event's own fields
-        name = line.partition(":")[0].partition(";")[0]
-        if name in _KEPT_FIELDS:
-            fields.setdefault(name, line)
-    uid = fields.get("UID", "")[4:]
-    try:
-        sequence = int(fields.get("SEQUENCE", "SEQUENCE:0")[9:])
-    except ValueError:
-        return None
-    if not uid:
-        return None
-    previous = PreviousEvent(
-        key=event_key(body),
-        sequence=sequence,
-        stamp=fields.get("DTSTAMP", "").rpartition(":")[2] or EPOCH_STAMP,
-        start=fields.get("DTSTART", ""),
-        end=fields.get("DTEND", ""),
-        summary=fields.get("SUMMARY", ""),
-    )
-    return uid, previous, fields.get("STATUS") == "STATUS:CANCELLED"
-
-
-def read_sequences(path: str | os.PathLike[str]) -> dict[str, int]:
-    """UID → SEQUENCE of a previous Cadence export ({} when missing or foreign)."""
-    return {uid: event.sequence for uid, event in read_previous(path).items()}
-
-
 def parse_alarm(text: str) -> timedelta:
     """``--alarm`` text (``30m``, ``2h``, ``1d``, ``1h30m``) → how long before the start."""
     match = re.fullmatch(r"\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*", text.lower())
@@ -648,8 +487,35 @@ class Revision:
     changes_only: bool = False
 
 
+class _Lines(NamedTuple):
+    """Content lines that many events share: as digested (unfolded, CRLF between them)
+    and as written (folded)."""
+
+    text: str
+    folded: str
+
+
+def _lines(*lines: str) -> _Lines:
+    return _Lines(CRLF.join(lines), CRLF.join(fold(line) for line in lines))
+
+
+class _EntryText(NamedTuple):
+    """Escaped text shared by every occurrence of one touch (or broadcast, request)."""
+
+    summary: str  # SUMMARY value (a touch adds its cohort)
+    about: str  # DESCRIPTION before the occurrence's own details
+    how: str  # DESCRIPTION after them
+    tail: _Lines  # CATEGORIES, COLOR, TRANSP and STATUS
+
+
 class _IcsWriter:
-    """Serializes one calendar; caches the text that repeats across entries."""
+    """Serializes one calendar, an event at a time.
+
+    The text that repeats across events is made once and kept: per touch (names,
+    team, channel: :meth:`_static`), per day (dates, why a day is not a working day),
+    per cohort, per number of leads. What varies per event is joined into one
+    string by :meth:`_event`, which also decides its revision lines.
+    """
 
     def __init__(
         self,
@@ -675,17 +541,22 @@ class _IcsWriter:
         self.zone_name = plan.timezone or "UTC"
         self.zone = check_zone(self.zone_name)
         self.utc = self.zone_name in UTC_ZONES
-        self.written: set[str] = set()  # UIDs of this export (for cancellations)
+        # UIDs of this export the previous one had (a change file cancels the others).
+        self.written: set[str] = set()
         self.new_stamp = self._revised(None)  # DTSTAMP of an event not exported before
         self.changed = 0  # new or changed events
         self.teams = {t.id: t for t in plan.teams}
         self.products = {p.id: p for p in plan.products}
         self.stage_names = {(p.id, s.id): s.name for p in plan.products for s in p.stages}
         self.broadcasts = {b.id: b for b in plan.broadcasts}
-        self._statics: dict[tuple[object, ...], tuple[str, ...]] = {}
-        self._times: dict[tuple[date, time | None, date | None, int], tuple[str, str]] = {}
+        self._statics: dict[tuple[object, ...], _EntryText] = {}
+        self._times: dict[tuple[date, time | None, date | None, int], _Lines] = {}
         self._dates: dict[date, str] = {}
         self._reasons: dict[date, str] = {}
+        self._moves: dict[tuple[date, date], str] = {}
+        self._cohorts: dict[date, tuple[str, str]] = {}
+        self._leads: dict[float, str] = {}
+        self._gap_tails: dict[str, _Lines] = {}
         self._working: WorkingDays | None = None
 
     # -- header -------------------------------------------------------------------
@@ -721,13 +592,14 @@ class _IcsWriter:
             text = self._dates[d] = f"{d:%Y%m%d}"
         return text
 
-    def _when(self, d: date, t: time | None, last: date | None, minutes: int) -> tuple[str, str]:
+    def _when(self, d: date, t: time | None, last: date | None, minutes: int) -> _Lines:
+        """The DTSTART and DTEND lines of an entry (made once per day, time and length)."""
         key = (d, t, last, minutes)
         lines = self._times.get(key)
         if lines is not None:
             return lines
         if t is None:
-            lines = (
+            lines = _lines(
                 f"DTSTART;VALUE=DATE:{self._date(d)}",
                 f"DTEND;VALUE=DATE:{self._date((last or d) + timedelta(days=1))}",
             )
@@ -737,14 +609,14 @@ class _IcsWriter:
             aware = datetime.combine(last or d, t, tzinfo=self.zone)
             finish_utc = aware.astimezone(UTC) + timedelta(minutes=minutes)
             if self.utc:
-                lines = (
+                lines = _lines(
                     f"DTSTART:{start:%Y%m%dT%H%M%S}Z",
                     f"DTEND:{finish_utc:%Y%m%dT%H%M%S}Z",
                 )
             else:
                 finish = finish_utc.astimezone(self.zone).replace(tzinfo=None)
                 tzid = f";TZID={self.zone_name}"
-                lines = (
+                lines = _lines(
                     f"DTSTART{tzid}:{start:%Y%m%dT%H%M%S}",
                     f"DTEND{tzid}:{finish:%Y%m%dT%H%M%S}",
                 )
@@ -761,7 +633,7 @@ class _IcsWriter:
         team = self.teams.get(team_id or "")
         return css_color_name(team.color) if team else None
 
-    def _static(self, occ: Occurrence) -> tuple[str, ...]:
+    def _static(self, occ: Occurrence) -> _EntryText:
         """Escaped text shared by every occurrence of one touch (or broadcast, request)."""
         key = (occ.kind, occ.product, occ.stage, occ.touch, occ.name, occ.channel, occ.owner,
                occ.automated, occ.time is None)  # fmt: skip
@@ -783,20 +655,20 @@ class _IcsWriter:
             else:
                 names = [self.products[p].name if p in self.products else p for p in reaches]
                 audience = "Reaches: leads of " + ", ".join(names)
-            summary_base = escape_text(occ.name)
+            summary = escape_text(occ.name)
             about = [occ.name, "Broadcast", audience]
             if broadcast is not None and broadcast.participants:
                 joined = [self._team_name(t) for t in broadcast.participants]
                 about.append("Participants: " + ", ".join([owner, *joined]))
         elif occ.kind == "request":
-            summary_base = escape_text(f"{occ.name} — {product_name}" if product_name else occ.name)
+            summary = escape_text(f"{occ.name} — {product_name}" if product_name else occ.name)
             about = [occ.name, "Ad-hoc request"]
             if product_name:
                 about.append(f"Product: {product_name}")
             if stage_name:
                 about.append(f"Stage: {stage_name}")
         else:
-            summary_base = escape_text(f"{occ.name} — {product_name}")
+            summary = escape_text(f"{occ.name} — {product_name}")
             about = [occ.name, f"Product: {product_name}", f"Stage: {stage_name}"]
         how = [
             f"Channel: {channel}",
@@ -805,16 +677,15 @@ class _IcsWriter:
         ]
         color = self._color(occ.owner)
         busy = occ.time is not None and occ.channel in BUSY_CHANNELS
-        statics = (
-            summary_base,
-            escape_text("\n".join(about)),
-            escape_text("\n".join(how)),
-            f"CATEGORIES:{escape_text(channel)},{escape_text(owner)}",
-            f"COLOR:{color}" if color else "",
-            "TRANSP:OPAQUE" if busy else "TRANSP:TRANSPARENT",
+        tail = [f"CATEGORIES:{escape_text(channel)},{escape_text(owner)}"]
+        if color:
+            tail.append(f"COLOR:{color}")
+        tail += ["TRANSP:OPAQUE" if busy else "TRANSP:TRANSPARENT", "STATUS:CONFIRMED"]
+        text = _EntryText(
+            summary, escape_text("\n".join(about)), escape_text("\n".join(how)), _lines(*tail)
         )
-        self._statics[key] = statics
-        return statics
+        self._statics[key] = text
+        return text
 
     def _why(self, day: date) -> str:
         """Escaped reason a nominal date was not a working day ("holiday: Easter Monday")."""
@@ -837,6 +708,56 @@ class _IcsWriter:
             text = self._reasons[day] = escape_text(reason or "not a working day")
         return text
 
+    def _moved(self, nominal: date, day: date) -> str:
+        """The DESCRIPTION's line on a rolled occurrence (escaped, made once per pair of days)."""
+        text = self._moves.get((nominal, day))
+        if text is None:
+            way = "later" if day > nominal else "earlier"
+            text = self._moves[(nominal, day)] = (
+                f"\\nPlanned for {nominal.isoformat()} ({self._why(nominal)})\\, "
+                f"moved {way} to {day.isoformat()}"
+            )
+        return text
+
+    def _cohort(self, cohort: date) -> tuple[str, str]:
+        """The SUMMARY's end and the DESCRIPTION's line of a cohort (made once per cohort)."""
+        texts = self._cohorts.get(cohort)
+        if texts is None:
+            texts = self._cohorts[cohort] = (
+                f" · cohort {cohort:%m-%d}",
+                f"\\nCohort: {cohort.isoformat()}",
+            )
+        return texts
+
+    def _leads_text(self, leads: float) -> str:
+        """Expected leads as written ("12.5"), made once per number."""
+        text = self._leads.get(leads)
+        if text is None:
+            text = self._leads[leads] = _format_leads(leads)
+        return text
+
+    def _details(self, occ: Occurrence) -> str:
+        """What an occurrence's DESCRIPTION says of it alone (escaped): its cohort and
+        expected leads, a meeting's agenda, the days it spans, why it moved."""
+        if occ.kind == "touch" and occ.cohort is not None:
+            details = (
+                f"{self._cohort(occ.cohort)[1]} ({self._leads_text(occ.leads)} expected leads)"
+            )
+        elif occ.kind == "broadcast":
+            details = f"\\nExpected leads: {self._leads_text(occ.leads)}" if occ.leads else ""
+            agenda = self.agendas.get(occ.uid)
+            if agenda:  # a changed agenda changes the event: SEQUENCE + 1
+                details += "\\n\\n" + escape_text(agenda)
+        else:
+            details = ""
+        if occ.end is not None and occ.end != occ.date:
+            details += f"\\nFrom {occ.date.isoformat()} to {occ.end.isoformat()}"
+        if occ.date != occ.nominal:
+            details += self._moved(occ.nominal, occ.date)
+        return details
+
+    # -- revisions ------------------------------------------------------------------
+
     def _revised(self, before: PreviousEvent | None) -> str:
         """DTSTAMP of a new or changed event: when the plan was revised, never going back.
 
@@ -853,39 +774,44 @@ class _IcsWriter:
         moment = datetime.strptime(before.stamp, "%Y%m%dT%H%M%SZ") + timedelta(seconds=1)
         return f"{moment:%Y%m%dT%H%M%S}Z"
 
-    def _event(self, body: list[str]) -> str:
-        """The VEVENT of these unfolded content lines (UID first), with its revision lines.
+    def _revision(self, before: PreviousEvent | None, content: str) -> tuple[str, int] | None:
+        """(DTSTAMP, SEQUENCE) of an event of this ``content`` (its unfolded lines without
+        revision lines, as :func:`event_key` digests them) that the previous export had as
+        ``before``: kept when the content is the same, else a new stamp and SEQUENCE + 1.
+        None: unchanged, and a change file leaves it out."""
+        if before is None:
+            self.changed += 1
+            return self.new_stamp, 0
+        if content_key(content) == before.key:
+            return None if self.changes_only else (before.stamp, before.sequence)
+        self.changed += 1
+        return self._revised(before), before.sequence + 1
 
-        Empty in a change file when the event is as it was.
-        """
-        uid = body[0][4:]
+    def _event(
+        self, uid: str, when: _Lines, summary: str, description: str, tail: _Lines, alarm: str = ""
+    ) -> str:
+        """The VEVENT of these content lines (unfolded; ``alarm``: a VALARM's lines, or ""),
+        with the revision lines :meth:`_revision` decides; "" when a change file leaves it out."""
+        uid_line = f"UID:{uid}"
         before = self.previous.get(uid)
+        content = ""
         if before is not None:
-            self.written.add(uid)
-            # Same digest as event_key(): the body holds no revision lines.
-            content = "\r\n".join(body).encode("utf-8")
-            key = hashlib.blake2b(content, digest_size=16).hexdigest()
-        if before is not None and before.key == key:
             if self.changes_only:
-                return ""
-            stamp, sequence = before.stamp, before.sequence
-        elif before is None:
-            self.changed += 1
-            stamp, sequence = self.new_stamp, 0
-        else:
-            self.changed += 1
-            stamp, sequence = self._revised(before), before.sequence + 1
-        lines = [
-            "BEGIN:VEVENT",
-            fold(body[0]),
-            f"DTSTAMP:{stamp}",
-            f"LAST-MODIFIED:{stamp}",
-            f"SEQUENCE:{sequence}",
-            *[line if len(line) <= 75 and line.isascii() else fold(line) for line in body[1:]],
-            "END:VEVENT",
-            "",
-        ]
-        return CRLF.join(lines)
+                self.written.add(uid)
+            content = CRLF.join((uid_line, when.text, summary, description, tail.text))
+            if alarm:
+                content += CRLF + alarm
+        revision = self._revision(before, content)
+        if revision is None:
+            return ""
+        stamp, sequence = revision
+        folded_alarm = "".join(fold(line) + CRLF for line in alarm.split(CRLF)) if alarm else ""
+        return (
+            f"BEGIN:VEVENT\r\n{fold(uid_line)}\r\n"
+            f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{sequence}\r\n"
+            f"{when.folded}\r\n{fold(summary)}\r\n{fold(description)}\r\n{tail.folded}\r\n"
+            f"{folded_alarm}END:VEVENT\r\n"
+        )
 
     def cancellations(self) -> list[str]:
         """``STATUS:CANCELLED`` events for the previous export's events that are gone."""
@@ -908,54 +834,38 @@ class _IcsWriter:
             out.append(CRLF.join(lines))
         return out
 
+    # -- events ---------------------------------------------------------------------
+
     def occurrence(self, occ: Occurrence) -> str:
-        summary_base, about, how, categories, color, transp = self._static(occ)
-        minutes = DEFAULT_MINUTES.get(occ.channel, 30)
-        start, finish = self._when(occ.date, occ.time, occ.end, minutes)
-        uid = escape_text(occ.uid)
+        """The VEVENT of a touch, broadcast or request entry."""
+        text = self._static(occ)
+        when = self._when(occ.date, occ.time, occ.end, DEFAULT_MINUTES.get(occ.channel, 30))
+        summary = text.summary
         if occ.kind == "touch" and occ.cohort is not None:
-            summary = f"{summary_base} · cohort {occ.cohort:%m-%d}"
-            leads = _format_leads(occ.leads)
-            detail = f"\\nCohort: {occ.cohort.isoformat()} ({leads} expected leads)"
-        elif occ.kind == "broadcast":
-            summary = summary_base
-            detail = f"\\nExpected leads: {_format_leads(occ.leads)}" if occ.leads else ""
-            agenda = self.agendas.get(occ.uid)
-            if agenda:  # a changed agenda changes the event: SEQUENCE + 1
-                detail += "\\n\\n" + escape_text(agenda)
-        else:
-            summary = summary_base
-            detail = ""
-        if occ.end is not None and occ.end != occ.date:
-            detail += f"\\nFrom {occ.date.isoformat()} to {occ.end.isoformat()}"
-        if occ.date != occ.nominal:
-            way = "later" if occ.date > occ.nominal else "earlier"
-            detail += (
-                f"\\nPlanned for {occ.nominal.isoformat()} ({self._why(occ.nominal)})\\, "
-                f"moved {way} to {occ.date.isoformat()}"
-            )
-        body = [
-            f"UID:{uid}",
-            start,
-            finish,
-            f"SUMMARY:{summary}",
-            f"DESCRIPTION:{about}{detail}\\n{how}",
-            categories,
-        ]
-        if color:
-            body.append(color)
-        body += [transp, "STATUS:CONFIRMED"]
+            summary += self._cohort(occ.cohort)[0]  # " · cohort 03-01"
+        description = f"DESCRIPTION:{text.about}{self._details(occ)}\\n{text.how}"
+        alarm = ""
         if self.alarm is not None and occ.kind == "touch" and not occ.automated:
-            body += [
-                "BEGIN:VALARM",
-                "ACTION:DISPLAY",
-                f"DESCRIPTION:{summary}",
-                f"TRIGGER:{self.alarm}",
-                "END:VALARM",
-            ]
-        return self._event(body)
+            alarm = (
+                f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:{summary}\r\n"
+                f"TRIGGER:{self.alarm}\r\nEND:VALARM"
+            )
+        uid = escape_text(occ.uid)
+        return self._event(uid, when, f"SUMMARY:{summary}", description, text.tail, alarm)
+
+    def _gap_tail(self, label: str) -> _Lines:
+        tail = self._gap_tails.get(label)
+        if tail is None:
+            tail = self._gap_tails[label] = _lines(
+                f"CATEGORIES:Gap,{escape_text(label)}",
+                f"COLOR:{GAP_COLOR}",
+                "TRANSP:TRANSPARENT",
+                "STATUS:CONFIRMED",
+            )
+        return tail
 
     def gap(self, gap: Gap, uid: str) -> str:
+        """The VEVENT of a gap (all day, over the days it covers)."""
         product = self.products.get(gap.product or "")
         product_name = product.name if product else (gap.product or "")
         stage_name = self.stage_names.get((gap.product or "", gap.stage or ""), gap.stage or "")
@@ -983,19 +893,13 @@ class _IcsWriter:
         if team_name:
             facts.append(f"Team: {team_name}")
         facts.append(f"Days: {gap.start.isoformat()} – {gap.end.isoformat()} ({gap.days})")
-        start, finish = self._when(gap.start, None, gap.end, 0)
-        body = [
-            f"UID:{escape_text(uid)}",
-            start,
-            finish,
+        return self._event(
+            escape_text(uid),
+            self._when(gap.start, None, gap.end, 0),
             f"SUMMARY:{escape_text(summary)}",
             f"DESCRIPTION:{escape_text(chr(10).join(facts))}",
-            f"CATEGORIES:Gap,{escape_text(label)}",
-            f"COLOR:{GAP_COLOR}",
-            "TRANSP:TRANSPARENT",
-            "STATUS:CONFIRMED",
-        ]
-        return self._event(body)
+            self._gap_tail(label),
+        )
 
 
 def check_holiday_language(plan: Plan, language: str | None) -> None:
@@ -1068,14 +972,17 @@ def write_ics(
     if progress is not None:
         progress(0, total)
     occurrence = writer.occurrence
-    for start in range(0, len(occurrences), PROGRESS_EVERY):
-        if cancel is not None and cancel():
-            raise ExportCancelled()
-        chunk = [occurrence(o) for o in occurrences[start : start + PROGRESS_EVERY]]
-        stream.write("".join(chunk).encode("utf-8", "replace"))
-        done += len(chunk)
-        if progress is not None:
-            progress(done, total)
+    # Paused: the texts and their cache keys form no cycles, and a full collection would
+    # walk every occurrence and gap the caller holds (see cadence.gcpause).
+    with gc_paused():
+        for start in range(0, len(occurrences), PROGRESS_EVERY):
+            if cancel is not None and cancel():
+                raise ExportCancelled()
+            chunk = [occurrence(o) for o in occurrences[start : start + PROGRESS_EVERY]]
+            stream.write("".join(chunk).encode("utf-8", "replace"))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
     seen: dict[str, int] = {}
     chunk = [writer.gap(g, gap_uid(plan, g, seen)) for g in gaps]
     if cancel is not None and cancel():
@@ -1154,7 +1061,7 @@ def export_ics(
     elif previous is not None:
         revision = Revision(previous, now)
     elif keep_sequence and isinstance(target, str | os.PathLike) and not Path(target).is_dir():
-        revision = Revision(read_previous(target), now)
+        revision = Revision(read_previous(target, details=False), now)
     else:
         revision = Revision({}, now)
     from cadence.agenda import agenda_descriptions

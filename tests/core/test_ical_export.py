@@ -371,6 +371,13 @@ def test_escape_text_literal_cases():
     assert escape_text("🎉 ünï") == "🎉 ünï"
 
 
+def test_escape_text_changes_exactly_the_characters_of_its_table():
+    assert escape_text("Touch 1 — Product 1 · cohort 03-01") == "Touch 1 — Product 1 · cohort 03-01"
+    assert escape_text("tab\tstays") == "tab\tstays"
+    assert escape_text("v\x0bf\x0c") == "v\\nf\\n"
+    assert escape_text("del\x7f") == "del"
+
+
 def test_css_color_name():
     assert css_color_name("#2b7bb9") == "steelblue"
     assert css_color_name("#ff0000") == "red"

@@ -23,11 +23,11 @@ def test_the_last_line_needs_no_line_end():
 
 
 def test_blocks_split_anywhere_give_the_same_lines(monkeypatch):
-    from cadence.formats import ical
+    from cadence.formats import ics_previous
 
     data = "BEGIN:VEVENT\r\nSUMMARY:Café wel\r\n come\r\n\tcall\r\nUID:a\r\nEND:VEVENT\r\n".encode()
     whole = lines_of(data)
     for size in range(1, 12):
-        monkeypatch.setattr(ical, "READ_BLOCK", size)
+        monkeypatch.setattr(ics_previous, "READ_BLOCK", size)
         assert lines_of(data) == whole
     assert whole == ["BEGIN:VEVENT", "SUMMARY:Café welcomecall", "UID:a", "END:VEVENT"]

@@ -1,0 +1,388 @@
+"""Reading a previous Cadence export back: what the next export needs of each event.
+
+An export keeps DTSTAMP and SEQUENCE of every event whose content did not change
+(:mod:`cadence.formats.ical`), so it reads the file it replaces first. That file
+holds a hundred thousand events on a large plan: it is read a block
+(:data:`READ_BLOCK`) at a time, never whole, and of each event only its UID,
+DTSTAMP, SEQUENCE and a digest of its content lines are kept (and, for change
+files, the DTSTART/DTEND/SUMMARY lines a cancellation repeats).
+
+The steps, one function each: :func:`unfolded_blocks` (bytes → blocks with RFC 5545
+folding undone, cut at line ends), :func:`event_segments` (→ text cut after
+``END:VEVENT`` lines, so no event spans two), :func:`previous_events` (each
+segment's events: an event as Cadence writes it is read by one regular
+expression, :data:`_CADENCE_EVENT`; anything else line by line,
+:func:`event_bodies` and :func:`_event_of_lines`, with the same result).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from cadence.formats.export_common import ExportError
+from cadence.gcpause import gc_paused
+
+# What names a calendar exported by Cadence (a file with another PRODID is never read).
+PRODID = "-//Cadence//Cadence nurture planner//EN"
+# DTSTAMP when nothing says when the plan was revised (the core never reads the clock).
+EPOCH_STAMP = "19700101T000000Z"
+#: bytes read at a time from a previous export
+READ_BLOCK = 1 << 20
+#: bytes held at most while looking for the end of an event (memory stays bounded on a
+#: large file without events; a Cadence event is a few kilobytes)
+MAX_HELD_BYTES = 16 << 20
+
+
+class PreviousEvent(NamedTuple):
+    """One event of a previous Cadence export, as far as the next export needs it.
+
+    A named tuple: an export of a large plan reads a hundred thousand of them, and a
+    tuple is built several times faster than a frozen dataclass.
+    """
+
+    key: str  # digest of its content lines, without DTSTAMP, LAST-MODIFIED and SEQUENCE
+    sequence: int
+    stamp: str  # its DTSTAMP value
+    start: str = ""  # its DTSTART line (a cancellation repeats it)
+    end: str = ""  # its DTEND line
+    summary: str = ""  # its SUMMARY line
+
+
+# Lines that record when and how often an event was revised, not what it says.
+_REVISION_PREFIXES = ("DTSTAMP:", "DTSTAMP;", "LAST-MODIFIED:", "LAST-MODIFIED;", "SEQUENCE:")
+
+
+def content_key(content: str) -> str:
+    """Digest of an event's content: its unfolded lines joined by CRLF, revision lines
+    left out (what :func:`event_key` digests, given as one text)."""
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def event_key(lines: Iterable[str]) -> str:
+    """Digest of an event's unfolded content lines (revision lines left out).
+
+    Two exports of an event with the same key say the same thing; any change of
+    text, dates, colour or alarm gives another key.
+    """
+    return content_key(
+        "\r\n".join(line for line in lines if not line.startswith(_REVISION_PREFIXES))
+    )
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def read_previous(
+    path: str | os.PathLike[str], *, required: bool = False, details: bool = True
+) -> dict[str, PreviousEvent]:
+    """UID → :class:`PreviousEvent` of a previous Cadence export (cancelled events left out).
+
+    Missing or foreign files (another PRODID) give {} — the state is a
+    convenience and never blocks an export — unless ``required``, where they
+    raise ExportError (``--changes-since`` needs the file it compares with).
+    ``details``: keep each event's DTSTART, DTEND and SUMMARY lines (only a change
+    file needs them, to cancel what is gone); without, less memory.
+    """
+
+    def unusable(why: str) -> dict[str, PreviousEvent]:
+        if required:
+            raise ExportError(f"--changes-since {path}: {why}")
+        return {}
+
+    try:
+        with Path(path).open("rb") as file, gc_paused():  # 100 k tuples, no cycles
+            out, cadence_export, bad_event = previous_events(file, details=details)
+    except IsADirectoryError:
+        return unusable("is a folder, not an .ics file")
+    except OSError as exc:
+        return unusable(f"cannot read ({exc.strerror or exc})")
+    except UnicodeDecodeError:
+        return unusable("not UTF-8 text")
+    if not cadence_export:
+        return unusable("not a calendar exported by Cadence (PRODID differs)")
+    if bad_event:
+        return unusable("an event has no UID or a SEQUENCE that is not a number")
+    return out
+
+
+def read_previous_bytes(raw: bytes, *, details: bool = True) -> dict[str, PreviousEvent]:
+    """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
+    try:
+        with gc_paused():  # 100 k tuples on a large plan, no cycles (see cadence.gcpause)
+            out, cadence_export, bad_event = previous_events(io.BytesIO(raw), details=details)
+    except UnicodeDecodeError:
+        return {}
+    return out if cadence_export and not bad_event else {}
+
+
+def read_sequences(path: str | os.PathLike[str]) -> dict[str, int]:
+    """UID → SEQUENCE of a previous Cadence export ({} when missing or foreign)."""
+    return {uid: event.sequence for uid, event in read_previous(path, details=False).items()}
+
+
+def previous_events(
+    file: BinaryIO, *, details: bool = True
+) -> tuple[dict[str, PreviousEvent], bool, bool]:
+    """(UID → event, whether a line outside the events names Cadence's PRODID, whether
+    an event was unusable) of an .ics file, read a block at a time."""
+    out: dict[str, PreviousEvent] = {}
+    cadence_export = bad_event = False
+    at_file_start = True
+    for segment in event_segments(file):
+        done = 0  # where the text not read yet starts
+        for match in _CADENCE_EVENT.finditer(segment):
+            parts = [segment[done : match.start()]] if match.start() > done else []
+            for part in parts:  # what precedes the event: the header, or another shape
+                found, bad = _other_events(part, at_file_start, details, out)
+                cadence_export, bad_event = cadence_export or found, bad_event or bad
+            at_file_start, done = False, match.end()
+            uid, previous, cancelled = cadence_event(match, details)
+            if not cancelled:
+                out[uid] = previous
+        if done < len(segment) or at_file_start:
+            found, bad = _other_events(segment[done:], at_file_start, details, out)
+            cadence_export, bad_event = cadence_export or found, bad_event or bad
+            at_file_start = False
+    return out, cadence_export, bad_event
+
+
+def _other_events(
+    text: bytes, at_file_start: bool, details: bool, out: dict[str, PreviousEvent]
+) -> tuple[bool, bool]:
+    """Read the events of ``text`` (whole lines, none in an unfinished event) line by line
+    into ``out``; (whether a line outside them names Cadence's PRODID, whether one is
+    unusable)."""
+    cadence_export = bad_event = False
+    for outside, body in event_bodies(text, at_file_start):
+        cadence_export = cadence_export or names_cadence(outside)
+        if body is None:
+            continue
+        decoded = body.decode("utf-8")
+        event = _event_of_lines(decoded.split("\r\n") if decoded else [], details)
+        if event is None:
+            bad_event = True
+        elif not event[2]:  # cancelled events are left out
+            out[event[0]] = event[1]
+    return cadence_export, bad_event
+
+
+_PRODID_LINE = f"\r\nPRODID:{PRODID}\r\n".encode()
+
+
+def names_cadence(outside: bytes) -> bool:
+    """Whether text outside the events (CRLF before each line but the file's first) has
+    Cadence's PRODID line before a ``BEGIN:VEVENT`` line (after one is an event's)."""
+    text = outside + b"\r\n"
+    if text.startswith(b"BEGIN:VEVENT\r\n"):
+        return False  # the file's first line
+    first_event = text.find(b"\r\nBEGIN:VEVENT\r\n")
+    if first_event >= 0:
+        text = text[: first_event + 2]
+    return _PRODID_LINE in text
+
+
+# --- blocks and lines -------------------------------------------------------------------
+
+
+def unfolded_blocks(file: BinaryIO) -> Iterator[bytes]:
+    """The bytes of an .ics file a block at a time, folding undone (each CRLF followed
+    by a space or a tab removed, RFC 5545); every block ends with a CRLF that ends a
+    line (one is added after the file's last line when it has none). Raises
+    UnicodeDecodeError when the text is not UTF-8.
+
+    Bytes, not text: a UTF-8 sequence never holds a CR or LF byte, so cutting, unfolding
+    and splitting at them is the same on either, and the digests take bytes.
+    """
+    tail = b""  # bytes whose last line may still continue in the next block
+    while block := file.read(READ_BLOCK):
+        data = tail + block
+        cut = _last_line_end(data)
+        if cut < 0:
+            tail = data
+            continue
+        yield _checked_utf8(_unfold(data[: cut + 2]))
+        tail = data[cut + 2 :]
+    last = _checked_utf8(_unfold(tail))
+    yield last if not last or last.endswith(b"\r\n") else last + b"\r\n"
+
+
+def _checked_utf8(data: bytes) -> bytes:
+    """``data``, once it decodes as UTF-8 (else UnicodeDecodeError)."""
+    if not data.isascii():
+        data.decode("utf-8")
+    return data
+
+
+def unfolded_lines(file: BinaryIO) -> Iterator[str]:
+    """The content lines of an .ics file, read a block at a time (see
+    :func:`unfolded_blocks`); the file's last CRLF ends a line, it does not start one."""
+    for block in unfolded_blocks(file):
+        lines = block.decode("utf-8").split("\r\n")
+        if lines[-1] == "":
+            del lines[-1]
+        yield from lines
+
+
+def _last_line_end(data: bytes) -> int:
+    """Where the last CRLF of ``data`` is that ends a line for sure (the bytes after it
+    show it is not folded: no space or tab follows), or -1."""
+    cut = data.rfind(b"\r\n")
+    while cut >= 0 and data[cut + 2 : cut + 3] in (b"", b" ", b"\t"):
+        cut = data.rfind(b"\r\n", 0, cut)
+    return cut
+
+
+def _unfold(data: bytes) -> bytes:
+    return data.replace(b"\r\n ", b"").replace(b"\r\n\t", b"")
+
+
+# --- events ------------------------------------------------------------------------------
+
+_END = b"\r\nEND:VEVENT\r\n"
+_BEGIN = b"BEGIN:VEVENT"
+
+
+def event_segments(file: BinaryIO) -> Iterator[bytes]:
+    """The unfolded text of an .ics file in segments, each cut right after an
+    ``END:VEVENT`` line (the last: the rest), so that no event spans two; text without
+    one is handed on every :data:`MAX_HELD_BYTES`, so it is never held whole."""
+    held: list[bytes] = []  # blocks since the last END:VEVENT line
+    held_bytes = 0
+    for block in unfolded_blocks(file):
+        # Blocks end with a CRLF: an END:VEVENT line may start the next one.
+        end = (b"\r\n" + block).rfind(_END)
+        if end < 0:
+            held.append(block)
+            held_bytes += len(block)
+            if held_bytes > MAX_HELD_BYTES:  # no event is that long: a file of no events
+                yield b"".join(held)
+                held, held_bytes = [], 0
+            continue
+        cut = end - 2 + len(_END)
+        held.append(block[:cut])
+        yield b"".join(held)
+        held = [block[cut:]]
+        held_bytes = len(held[0])
+    yield b"".join(held)
+
+
+def event_bodies(text: bytes, at_file_start: bool) -> Iterator[tuple[bytes, bytes | None]]:
+    """(text outside events before it, body) of each event of ``text`` (unfolded lines);
+    the body is the event's lines between ``BEGIN:VEVENT`` and ``END:VEVENT``, joined by
+    CRLF (a nested BEGIN:VEVENT starts the event again). The last pair has body None:
+    the text after the last event. Outside texts start with a CRLF unless they start the
+    file."""
+    pieces = text.split(_END)
+    line_end = b"" if at_file_start else b"\r\n"
+    for piece in pieces[:-1]:
+        outside, body = _split_event(piece)
+        yield line_end + outside, body
+        line_end = b"\r\n"
+    yield line_end + pieces[-1], None
+
+
+def _event_start(data: bytes) -> int:
+    """Where the last ``BEGIN:VEVENT`` line of ``data`` starts, or -1."""
+    at = data.rfind(_BEGIN)
+    while at >= 0:
+        after = data[at + len(_BEGIN) : at + len(_BEGIN) + 2]
+        if (at == 0 or data[at - 2 : at] == b"\r\n") and after in (b"\r\n", b""):
+            return at
+        at = data.rfind(_BEGIN, 0, at)
+    return -1
+
+
+def _split_event(piece: bytes) -> tuple[bytes, bytes | None]:
+    """(outside, body) of the text before an ``END:VEVENT`` line (body None: no BEGIN)."""
+    if piece.startswith(b"BEGIN:VEVENT\r\n") and piece.find(_BEGIN, 14) < 0:
+        return b"", piece[14:]  # the usual event, right after the previous one
+    begin = _event_start(piece)
+    if begin < 0:
+        return piece, None
+    return piece[:begin], piece[begin + len(_BEGIN) + 2 :]
+
+
+# An event as Cadence writes it, whole: UID, DTSTAMP, LAST-MODIFIED and SEQUENCE first,
+# then lines up to END:VEVENT none of which is another revision line, a cancellation or
+# the start of another event (an event of any other shape is read line by line).
+_CADENCE_EVENT = re.compile(
+    rb"(?:\A|(?<=\r\n))BEGIN:VEVENT\r\n"
+    rb"UID:([^\r\n]+)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
+    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)"
+    rb"((?:\r\n(?!DTSTAMP|LAST-MODIFIED|SEQUENCE|STATUS:CANCELLED\r\n|BEGIN:VEVENT\r\n"
+    rb"|END:VEVENT\r\n)[^\r\n]*)*)"
+    rb"\r\nEND:VEVENT\r\n"
+)
+
+
+def cadence_event(match: re.Match[bytes], details: bool) -> tuple[str, PreviousEvent, bool]:
+    """(UID, what we keep of it, cancelled?) of an event :data:`_CADENCE_EVENT` matched."""
+    uid, stamp, sequence, rest = match.groups()  # rest: CRLF and a line, for each line
+    # The digest of event_key(): the content lines without the revision lines.
+    key = hashlib.blake2b(b"UID:" + uid + rest, digest_size=16).hexdigest()
+    previous = PreviousEvent(key, int(sequence), sys.intern(stamp.decode("ascii")))
+    if details:
+        own = rest.partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")  # not the alarm's lines
+        start, end = _first_line(own, "DTSTART"), _first_line(own, "DTEND")
+        previous = previous._replace(start=start, end=end, summary=_first_line(own, "SUMMARY"))
+    return uid.decode("utf-8"), previous, False
+
+
+def _property_name(line: str) -> str:
+    return line.partition(":")[0].partition(";")[0]
+
+
+def _first_line(lines: str, name: str) -> str:
+    """The first of ``lines`` (each after a CRLF) that is property ``name``, or ""."""
+    at = lines.find("\r\n" + name)
+    while at >= 0:
+        end = lines.find("\r\n", at + 2)
+        line = lines[at + 2 : end if end >= 0 else len(lines)]
+        if _property_name(line) == name:
+            return line
+        at = end if end < 0 else lines.find("\r\n" + name, end)
+    return ""
+
+
+# The properties of a previous event the next export needs.
+_KEPT_FIELDS = frozenset({"UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "STATUS"})
+
+
+def _event_of_lines(body: list[str], details: bool) -> tuple[str, PreviousEvent, bool] | None:
+    """:func:`previous_event` of any event's unfolded lines, one line at a time."""
+    fields: dict[str, str] = {}
+    for line in body:
+        if line.startswith("BEGIN:VALARM"):
+            break  # the alarm's lines are content, not the event's own fields
+        name = _property_name(line)
+        if name in _KEPT_FIELDS:
+            fields.setdefault(name, line)
+    uid = fields.get("UID", "")[4:]
+    try:
+        sequence = int(fields.get("SEQUENCE", "SEQUENCE:0")[9:])
+    except ValueError:
+        return None
+    if not uid:
+        return None
+    previous = PreviousEvent(
+        key=event_key(body),
+        sequence=sequence,
+        stamp=sys.intern(fields.get("DTSTAMP", "").rpartition(":")[2] or EPOCH_STAMP),
+    )
+    if details:
+        previous = PreviousEvent(
+            previous.key,
+            previous.sequence,
+            previous.stamp,
+            start=fields.get("DTSTART", ""),
+            end=fields.get("DTEND", ""),
+            summary=fields.get("SUMMARY", ""),
+        )
+    return uid, previous, fields.get("STATUS") == "STATUS:CANCELLED"
