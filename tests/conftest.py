@@ -87,14 +87,19 @@ def pytest_xdist_node_collection_finished(node, ids):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """The soak's tests last (it has finished by then); groups for ``--dist loadgroup``
-    (set before xdist reads them): a file per group, the PostgreSQL tests in one."""
-    items.sort(key=lambda item: item.path.name == "test_soak.py")
+    """The PostgreSQL tests first (the largest group: one worker takes it while the other
+    runs the rest), the soak's tests last (it has finished by then); groups for
+    ``--dist loadgroup`` (set before xdist reads them): a file per group, the
+    PostgreSQL tests in one."""
+    items.sort(key=lambda item: (not _uses_pg(item), item.path.name == "test_soak.py"))
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
-        uses_pg = "pg_server" in getattr(item, "fixturenames", ())
-        item.add_marker(pytest.mark.xdist_group("postgresql" if uses_pg else item.path.name))
+        item.add_marker(pytest.mark.xdist_group("postgresql" if _uses_pg(item) else item.path.name))
+
+
+def _uses_pg(item) -> bool:
+    return "pg_server" in getattr(item, "fixturenames", ())
 
 
 def pytest_sessionfinish(session, exitstatus):
