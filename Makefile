@@ -19,7 +19,7 @@ run: $(STAMP)
 # tests share one server, the short soak runs beside them (tests/conftest.py).
 WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 # CI's long soak: the soak tests on SOAK_ACTIONS actions (`make test` runs 1 000), same checks.
 SOAK_ACTIONS ?= 5100

@@ -5,7 +5,7 @@ subprocess started as soon as the tests are collected, beside the rest of the
 suite (tests/soak_run.py): on two cores the suite takes as long as the longer
 of the two, not their sum. Its tests wait for it and check what it printed.
 
-With pytest-xdist (``make test``: two workers, ``--dist loadgroup``) each test file
+With pytest-xdist (``make test``: two workers, ``--dist loadfile``) each test file
 runs whole on one worker (its module fixtures are built once), the tests that use
 the PostgreSQL server all on one worker (one server), and the soak's tests last.
 """
@@ -85,21 +85,29 @@ def pytest_xdist_node_collection_finished(node, ids):
         start_soak(node.config)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """The PostgreSQL tests first (the largest group: one worker takes it while the other
-    runs the rest), the soak's tests last (it has finished by then); groups for
-    ``--dist loadgroup`` (set before xdist reads them): a file per group, the
-    PostgreSQL tests in one."""
-    items.sort(key=lambda item: (not _uses_pg(item), item.path.name == "test_soak.py"))
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("postgresql" if _uses_pg(item) else item.path.name))
+    """The PostgreSQL tests first (the largest unit of work: one worker takes it while the
+    other runs the rest), the soak's tests last (it has finished by then)."""
+    items.sort(key=lambda item: (not uses_postgresql(item.nodeid), "test_soak.py::" in item.nodeid))
 
 
-def _uses_pg(item) -> bool:
-    return "pg_server" in getattr(item, "fixturenames", ())
+def uses_postgresql(nodeid: str) -> bool:
+    """The tests on the PostgreSQL server: tests/shared_pg and the stores' ``[postgresql]`` cases."""
+    return nodeid.startswith("tests/shared_pg/") or "[postgresql" in nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, except that the PostgreSQL tests are one unit (one server)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndPostgreSQL(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "postgresql" if uses_postgresql(nodeid) else nodeid.split("::", 1)[0]
+
+    return FilesAndPostgreSQL(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):
