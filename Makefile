@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-feeds bench-shared soak fuzz screenshots clean
+.PHONY: run test test-soak lint bench bench-feeds bench-shared soak fuzz screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -15,8 +15,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	QT_QPA_PLATFORM="$${QT_QPA_PLATFORM:-xcb;offscreen}" $(BIN)/python main.py --demo
 
+# Two pytest-xdist workers (WORKERS=…): a file's tests stay on one worker, the PostgreSQL
+# tests share one server, the short soak runs beside them (tests/conftest.py).
+WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
+
+# CI's long soak: the soak tests on SOAK_ACTIONS actions (`make test` runs 1 000), same checks.
+SOAK_ACTIONS ?= 5100
+test-soak: $(STAMP)
+	CADENCE_SOAK_ACTIONS=$(SOAK_ACTIONS) $(BIN)/python -m pytest -n 0 tests/gui/test_soak.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check cadence cli ui tests main.py

@@ -2,7 +2,8 @@
 
 Used by tests/shared_pg and by the store tests that run on both backends
 (tests/core/test_store.py); tests/conftest.py imports the fixtures, so one
-session starts at most one server.
+session starts at most one server (with two xdist workers, tests/conftest.py sends
+every test on it to the same worker).
 
 Skipped, with the reason, only when the server binaries are not installed. Passwords
 reach libpq the usual way: a private ``PGPASSFILE`` (the ``~/.pgpass`` format).

@@ -14,6 +14,12 @@ from cli.main import main
 from tests.core.ics_readers import read_everywhere
 
 USER, PASSWORD = "alice", "s3cret-Pa55"
+#: every event of a collection with its ETag and text (a CalDAV calendar-query)
+_EVERY_EVENT = """<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><D:getetag/><C:calendar-data/></D:prop>
+  <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter>
+</C:calendar-query>"""
 
 
 class _Quiet(wsgiref.simple_server.WSGIRequestHandler):
@@ -66,16 +72,22 @@ class Radicale:
     def writes(self) -> list[str]:
         return [m for m in self.methods if m in ("PUT", "DELETE", "MKCALENDAR", "PROPPATCH")]
 
-    def events(self, collection: str) -> dict[str, icalendar.Event]:
-        """UID → event, with its ETag, read back from the server."""
-        from cli.publish import read_collection
-
-        held = read_collection(self.client(), collection)
+    def events(self, collection: str) -> dict[str, tuple[str, icalendar.Event, str]]:
+        """UID → (ETag, event, href), read back from the server in one REPORT."""
+        response = self.client().report(collection, _EVERY_EVENT, depth=1)
+        assert response.status == 207
         out = {}
-        for uid, event in held.items():
-            data = self.client().request(self.url + event.href).raw
-            out[uid] = (event.etag, icalendar.Calendar.from_ical(data).walk("VEVENT")[0], data)
+        for item in response.tree.iterfind("{DAV:}response"):
+            href = item.findtext("{DAV:}href")
+            etag = item.findtext(".//{DAV:}getetag")
+            data = item.findtext(".//{urn:ietf:params:xml:ns:caldav}calendar-data")
+            event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+            out[str(event["UID"])] = (etag, event, href)
         return out
+
+    def resource(self, href: str) -> bytes:
+        """One stored resource exactly as the server sends it (GET)."""
+        return self.client().request(self.url + href).raw.encode()
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -146,7 +158,7 @@ def test_radicale_follows_the_plan_through_add_move_delete(radicale, demo_file, 
     assert {uid: e.get("DTSTART").to_ical() for uid, (_t, e, _d) in held.items()} == expected
     assert radicale.writes() == ["PUT"] * len(expected)
     # Each stored resource is accepted by the five readers.
-    read_everywhere(next(iter(held.values()))[2].encode(), tmp_path)
+    read_everywhere(radicale.resource(next(iter(held.values()))[2]), tmp_path)
     # 2. Publish again: nothing sent.
     radicale.methods.clear()
     message = _publish(demo_file, collection, capsys)

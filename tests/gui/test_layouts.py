@@ -17,12 +17,12 @@ from ui.theme import first_window_size
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(qtbot, tmp_path, monkeypatch, today):
     folder = tmp_path / "data"
     folder.mkdir()
     monkeypatch.setattr(documents, "data_dir", lambda: folder)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = app_module.build_window([], settings, open_now=False)
+    win = app_module.build_window([], settings, open_now=False, today=today)
     qtbot.addWidget(win)
     path = Path(tmp_path) / "plan.cadence"
     create_document(path, demo_plan()).close()

@@ -39,10 +39,12 @@ def test_the_product_list_scrollbar_track_is_the_panel_colour(qtbot, themed, con
 
 
 @pytest.mark.parametrize("choice", ["light", "dark"])
-def test_the_checked_calendar_view_is_filled_with_the_accent(qtbot, themed, controller, choice):
+def test_the_checked_calendar_view_is_filled_with_the_accent(
+    qtbot, themed, controller, today, choice
+):
     themed(choice)
     palette = DARK if choice == "dark" else LIGHT
-    view = CalendarView(controller)
+    view = CalendarView(controller, today=today)
     qtbot.addWidget(view)
     view.resize(1100, 700)
     view.show()
@@ -56,8 +58,8 @@ def test_the_checked_calendar_view_is_filled_with_the_accent(qtbot, themed, cont
     assert other.name() != fill.name()
 
 
-def test_a_narrow_calendar_hides_the_details_for_wider_day_cells(qtbot, controller):
-    view = CalendarView(controller)
+def test_a_narrow_calendar_hides_the_details_for_wider_day_cells(qtbot, controller, today):
+    view = CalendarView(controller, today=today)
     qtbot.addWidget(view)
     view.resize(790, 640)  # the calendar tab of a 1366 px window
     view.show()
