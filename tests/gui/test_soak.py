@@ -6,7 +6,7 @@ tests wait for it and check its report: the process lived to the end, and on
 both plans every check passed (the document validates and reopens with the plan
 on screen, undo all gives the plan as opened and redo all the plan as edited,
 no warnings about deleted objects); RSS growth under 50 MB per 10 000 actions
-is its own test, expected to fail for now (a known growth, not yet found).
+is its own test.
 """
 
 from __future__ import annotations
@@ -46,11 +46,6 @@ def test_thousands_of_user_actions_leave_the_app_alive_and_the_plan_intact(soak_
     assert "deleted" not in err.lower()
 
 
-@pytest.mark.xfail(
-    reason="known growth, not yet found (README, Soak): on the demo RSS grows faster as the "
-    "run goes on (seed 12: 216 MB at 2 000 actions, 283 MB at 6 000)",
-    strict=False,
-)
 def test_memory_grows_less_than_50_mb_per_10000_actions(soak_reports):
     _returncode, reports, _err = soak_reports
     for report in reports:
