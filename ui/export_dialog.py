@@ -505,6 +505,10 @@ class ExportDialog(QDialog):
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
+        # Deleted in its own thread as that thread ends: a deleteLater() posted after
+        # the thread has finished is never processed, and the worker (holding the
+        # job: plan, schedule, gaps) would live on for every export.
+        thread.finished.connect(worker.deleteLater)
         worker.sig_progress.connect(self._on_progress)
         worker.sig_finished.connect(self._on_finished)
         worker.sig_failed.connect(self._on_failed)
@@ -548,14 +552,12 @@ class ExportDialog(QDialog):
         self._end("cancelled", "Cancelled — nothing was written.")
 
     def _end(self, outcome: str, text: str) -> None:
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None
+        thread = self._thread
+        self._thread = self._worker = None  # the worker is deleted as its thread finishes
         if thread is not None:
             thread.quit()
             thread.wait()
             thread.deleteLater()
-        if worker is not None:
-            worker.deleteLater()
         self._set_status(text)
         self._update_state()
         self.sig_done.emit(outcome)

@@ -232,11 +232,13 @@ class _Node:
     with tens of thousands of gaps costs one list per group, not one object per gap.
 
     A kind group's gap rows reach the views when it is first opened (``fetched``,
-    see :meth:`GapTreeModel.canFetchMore`)."""
+    see :meth:`GapTreeModel.canFetchMore`). A node names its parent by id: a reference
+    back would make every tree a cycle, which only the collector frees (and a large
+    plan's collector policy freezes)."""
 
     id: int
     level: str  # "root" | "product" | "kind"
-    parent: _Node | None
+    parent_id: int | None
     row: int
     key: str | None = None  # product id or kind
     children: list[_Node] = field(default_factory=list)
@@ -291,13 +293,13 @@ class GapTreeModel(QAbstractItemModel):
             grouped = self._by_kind(by_product[product])
             if not grouped:
                 continue
-            pnode = _Node(next_id, "product", self._root, len(self._root.children), key=product)
+            pnode = _Node(next_id, "product", 0, len(self._root.children), key=product)
             next_id += 1
             self._root.children.append(pnode)
             self._nodes[pnode.id] = pnode
             self._products[product] = pnode
             for kind, found in grouped.items():
-                knode = _Node(next_id, "kind", pnode, len(pnode.children), key=kind)
+                knode = _Node(next_id, "kind", pnode.id, len(pnode.children), key=kind)
                 next_id += 1
                 knode.gaps = found
                 knode.count = len(found)
@@ -420,10 +422,13 @@ class GapTreeModel(QAbstractItemModel):
         if not child.isValid():
             return QModelIndex()
         leaf = self._leaf(child)
-        node = leaf[0] if leaf is not None else self._nodes[child.internalId()].parent
+        node = leaf[0] if leaf is not None else self._parent_of(self._nodes[child.internalId()])
         if node is None or node is self._root:
             return QModelIndex()
         return self.createIndex(node.row, 0, node.id)
+
+    def _parent_of(self, node: _Node) -> _Node | None:
+        return None if node.parent_id is None else self._nodes[node.parent_id]
 
     def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt's name
         if parent.isValid() and parent.column() != 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -39,4 +40,24 @@ def test_everything_is_thawed_once_every_hundred_freezes(thawed):
         freezer.settle(100_000)
     assert freezer.frozen == 100
     freezer.settle(100_000)  # thaws, then freezes again
+    assert freezer.frozen == 1
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self  # a cycle: only the collector frees it
+
+
+def test_a_cycle_that_becomes_garbage_while_frozen_is_freed_at_the_hundredth_freeze(thawed):
+
+    freezer = LongLivedFreezer()
+    node = _Node()
+    gone = weakref.ref(node)
+    freezer.settle(100_000)  # frozen while alive
+    del node  # garbage now, but frozen
+    for _ in range(THAW_EVERY - 1):
+        freezer.settle(100_000)
+    assert gone() is not None  # waits, out of every collection
+    freezer.settle(100_000)  # the hundredth: thawed and collected in full
+    assert gone() is None
     assert freezer.frozen == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
+import weakref
 from datetime import date
 
 import icalendar
@@ -107,6 +109,20 @@ def test_json_export_writes_the_plan(qtbot, dialog, controller, tmp_path):
     export(qtbot, dialog)
     assert loads_plan(target.read_text(encoding="utf-8")) == controller.plan
     assert json.loads(target.read_text(encoding="utf-8"))["id"] == "northwind-2027"
+
+
+def test_each_export_lets_go_of_its_worker_and_job(qtbot, dialog, tmp_path):
+    # The worker holds the job (plan, schedule, gaps): one kept per export was a leak
+    # (its deleteLater was posted after its thread had finished, so it never ran).
+    dialog.set_format("csv")
+    dialog.path_edit.setText(str(tmp_path / "plan.csv"))
+    jobs = []
+    for _ in range(3):
+        with qtbot.waitSignal(dialog.sig_done, timeout=20_000):
+            assert dialog.start_export()
+            jobs.append(weakref.ref(dialog._worker.job))
+    gc.collect()
+    assert [job() for job in jobs] == [None, None, None]
 
 
 def test_cancel_leaves_no_partial_file_and_keeps_the_old_one(qtbot, dialog, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from dataclasses import replace
 from datetime import date
 
@@ -86,6 +88,19 @@ def test_models_pass_the_model_tester(panel):
     QAbstractItemModelTester(panel.proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
     panel.set_kind_filter("silence")
     panel.proxy.sort(2, Qt.SortOrder.DescendingOrder)
+
+
+def test_a_rebuilt_gap_tree_is_freed_without_the_collector(panel):
+    # Nodes that pointed back at their parent made every tree a cycle: on a large plan
+    # the collector policy froze each old tree (with its gap lists) for the session.
+    old_root = weakref.ref(panel.model._root)
+    gc.disable()
+    try:
+        panel.set_kind_filter("silence")  # the tree is built anew
+        assert old_root() is None
+    finally:
+        gc.enable()
+    assert labels(panel) == ["Billing Cloud (3)", "Field Mobile (6)"]
 
 
 def test_filter_by_kind(panel):
