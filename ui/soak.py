@@ -49,6 +49,8 @@ MAX_GROWTH_MB_PER_10K = 50.0
 # Caches (fonts, glyphs, holidays, export and print modules) fill during the first actions:
 # growth is measured after the first fifth of the run, at most this many actions.
 WARM_UP_MAX = 2000
+#: growth per 10 000 actions is judged over at least this many actions after the warm-up
+MIN_MEASURED_ACTIONS = 1000
 LARGE_PRODUCTS = 40
 # Messages Qt prints when code touches an object that is gone.
 DELETED_WORDS = ("deleted", "destroyed", "dangling", "already been deleted")
@@ -75,9 +77,19 @@ class SoakResult:
         return self.actions / self.seconds if self.seconds else 0.0
 
     @property
+    def measured_actions(self) -> int:
+        """The actions after the warm-up, over which growth is measured."""
+        return self.actions - min(self.actions // 5, WARM_UP_MAX)
+
+    @property
     def growth_per_10k_mb(self) -> float:
-        measured = max(1, self.actions - min(self.actions // 5, WARM_UP_MAX))
-        return (self.rss_end_mb - self.rss_warm_mb) / measured * 10_000
+        return (self.rss_end_mb - self.rss_warm_mb) / max(1, self.measured_actions) * 10_000
+
+    @property
+    def growth_judged(self) -> bool:
+        """Long enough to judge: a few hundred actions are still the warm-up of a large
+        plan (views and caches filling), which ×100 would wrongly call a leak."""
+        return self.measured_actions >= MIN_MEASURED_ACTIONS
 
     @property
     def passed(self) -> bool:
@@ -94,6 +106,7 @@ class SoakResult:
             "rss_end_mb": round(self.rss_end_mb, 1),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "rss_growth_per_10k_mb": round(self.growth_per_10k_mb, 1),
+            "rss_growth_judged": self.growth_judged,
             "rss_without_history_mb": round(self.rss_without_history_mb, 1),
             "undo_steps": self.undo_steps,
             "failures": self.failures,
@@ -107,7 +120,9 @@ class SoakResult:
             f"  {self.actions_per_s:.1f} actions/s ({self.seconds:.1f} s)",
             f"  RSS {self.rss_start_mb:.0f} MB at start, {self.rss_end_mb:.0f} MB at end, "
             f"peak {self.peak_rss_mb:.0f} MB; growth {self.growth_per_10k_mb:.1f} MB "
-            f"per 10 000 actions after warm-up (limit {MAX_GROWTH_MB_PER_10K:.0f})",
+            f"per 10 000 actions after warm-up (limit {MAX_GROWTH_MB_PER_10K:.0f}"
+            + ("" if self.growth_judged else f"; not judged under {MIN_MEASURED_ACTIONS}")
+            + ")",
             f"  undo all / redo all over {self.undo_steps} steps; the undo history holds "
             f"{self.rss_end_mb - self.rss_without_history_mb:.0f} MB of RSS at the end",
             "  actions: " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())),
@@ -297,7 +312,15 @@ class Driver:
     # -- structure -------------------------------------------------------------------------
 
     def add_product(self) -> None:
-        if len(self._products()) < self.max_products:
+        """Add a product, or duplicate the selected one; at the cap, delete one instead.
+
+        The plan stays within a few products of its opening size, as people's plans do
+        over a day: memory growth then measures what the app keeps, not a plan that
+        grows (without the cap, adds and duplicates took the demo from 3 to 20 products
+        in 4 000 actions)."""
+        if len(self._products()) >= self.max_products:
+            self.delete_product()
+        elif self.rng.random() < 0.5:
             self.window.act_add_product.trigger()
         else:
             self.window.act_duplicate_product.trigger()
@@ -599,7 +622,7 @@ def run(
                 undo_steps,
                 rss_without_history,
             )
-            if result.growth_per_10k_mb >= MAX_GROWTH_MB_PER_10K:
+            if result.growth_judged and result.growth_per_10k_mb >= MAX_GROWTH_MB_PER_10K:
                 failures.append(
                     f"RSS grew {result.growth_per_10k_mb:.1f} MB per 10 000 actions "
                     f"(limit {MAX_GROWTH_MB_PER_10K:.0f})"

@@ -6,7 +6,7 @@ tests wait for it and check its report: the process lived to the end, and on
 both plans every check passed (the document validates and reopens with the plan
 on screen, undo all gives the plan as opened and redo all the plan as edited,
 no warnings about deleted objects); RSS growth under 50 MB per 10 000 actions
-is its own test, still an expected failure in the CI run (see its reason).
+is its own test, judged on each plan that ran 1 000 actions past its warm-up.
 """
 
 from __future__ import annotations
@@ -50,17 +50,11 @@ def test_thousands_of_user_actions_leave_the_app_alive_and_the_plan_intact(soak_
     assert "deleted" not in err.lower()
 
 
-@pytest.mark.xfail(
-    reason="after the export-worker and frozen-cycle fixes, the CI run (seed 12) still measures "
-    "58 MB per 10 000 on the demo (RSS 209 MB at 1 000 actions, 232 at 4 998) while the plan "
-    "it edits grows from 3 to 20 products (259 → 3 349 calendar entries), and the large "
-    "plan's 102 actions are warm-up (226 → 306 MB while views and caches fill), extrapolated "
-    "×122; 2 500 actions on the large plan stay flat (360 MB at 1 000, 355 at the end)",
-    strict=False,
-)
 def test_memory_grows_less_than_50_mb_per_10000_actions(soak_reports):
     _returncode, reports, _err = soak_reports
-    for report in reports:
+    judged = [r for r in reports if r["rss_growth_judged"]]
+    assert judged, "no plan ran long enough to judge its growth"
+    for report in judged:
         assert report["rss_growth_per_10k_mb"] < soak.MAX_GROWTH_MB_PER_10K, report["plan"]
 
 
@@ -87,6 +81,13 @@ def test_bad_arguments_are_refused_with_the_field_named(capsys):
 def test_growth_is_measured_after_the_warm_up_per_10000_actions(actions, before, after, growth):
     result = soak.SoakResult("demo", 1, actions, 10.0, 90.0, before, after, 140.0)
     assert round(result.growth_per_10k_mb, 1) == growth
+
+
+@pytest.mark.parametrize(("actions", "judged"), [(102, False), (1_249, False), (1_250, True)])
+def test_growth_is_judged_over_1000_actions_after_the_warm_up(actions, judged):
+    # 102 actions on the large plan are its warm-up: ×98 would call it a leak.
+    result = soak.SoakResult("large", 12, actions, 10.0, 226.0, 230.0, 306.0, 306.0)
+    assert result.growth_judged is judged
 
 
 def test_undo_all_redo_all_returns_to_the_plan_as_edited_when_the_run_ended_on_an_undo(
