@@ -201,6 +201,11 @@ def slot_key(ordinal: int, tk: int) -> int:
     return ordinal * _TIME_KEYS + tk
 
 
+def slot_day(slot: int) -> int:
+    """The date ordinal of a calendar slot (:func:`slot_key`)."""
+    return slot // _TIME_KEYS
+
+
 def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
     """Every occurrence of one product's touches in the plan's horizon (and the skipped ones).
 

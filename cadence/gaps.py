@@ -53,6 +53,8 @@ __all__ = [
     "sort_gaps",
     "spacing_gaps",
     "unowned_gaps",
+    "TeamWeeks",
+    "team_weeks",
     "weekly_loads",
     "answering_team",
     "counted_days",
@@ -408,10 +410,33 @@ def weekly_loads(touches: Iterable[Occurrence]) -> Loads:
     loads: Loads = {}
     for o in touches:
         if o.kind == "touch" and not o.automated:
-            ordinal = o.date.toordinal()
-            monday = ordinal - (ordinal - 1) % 7
-            loads.setdefault((o.owner, monday), []).append(o.leads)
+            loads.setdefault((o.owner, monday_ordinal(o.date)), []).append(o.leads)
     return loads
+
+
+def monday_ordinal(day: date) -> int:
+    """The ordinal of the Monday of ``day``'s ISO week."""
+    ordinal = day.toordinal()
+    return ordinal - (ordinal - 1) % 7
+
+
+#: team -> Monday's ordinal -> (leads of its manual touches, leads of its automated ones)
+TeamWeeks = dict[str, dict[int, tuple[list[float], list[float]]]]
+
+
+def team_weeks(touches: Iterable[Occurrence]) -> TeamWeeks:
+    """The leads of each team's touch occurrences per ISO week, manual and automated apart
+    (the workload chart's bars). The manual part is what :func:`weekly_loads` sums for
+    the capacity check; broadcasts and requests count in neither."""
+    weeks: TeamWeeks = {}
+    for o in touches:
+        if o.kind == "touch":
+            own = weeks.setdefault(o.owner, {})
+            week = own.get(monday_ordinal(o.date))
+            if week is None:
+                week = own[monday_ordinal(o.date)] = ([], [])
+            (week[1] if o.automated else week[0]).append(o.leads)
+    return weeks
 
 
 def capacity_gap(plan: Plan, team: Team, monday: int, leads: Iterable[float]) -> Gap | None:

@@ -19,7 +19,7 @@ are known at once).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Generic, TypeVar
@@ -67,13 +67,22 @@ class KeyedMerge(Generic[T]):
     object are rebuilt, and only when the entries are read: re-planning one
     product touches only its days, not the whole calendar. Mappings must not be
     changed once given.
+
+    With ``group`` (a function of a key: the calendar's slot → its day), the
+    entries of one group are read alone (:meth:`group`), merged from the sources'
+    keys in that group: a calendar showing a month reads its 42 days, and an edit
+    forgets only the groups of the sources it changed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, group: Callable[[int], int] | None = None) -> None:
         self._sources: list[tuple[Hashable, Mapping[int, list[T]]]] = []
         self._merged: dict[int, list[T]] = {}
         self._stale: set[int] = set()
         self._flat: list[T] | None = None
+        self.group_of = group
+        # id(mapping) -> (mapping, {group: its keys}); the mapping is held so its id stays its own
+        self._groups_of: dict[int, tuple[Mapping[int, list[T]], dict[int, list[int]]]] = {}
+        self._grouped: dict[int, list[T]] = {}  # group -> its merged entries, once read
         self.version = 0
 
     def update(self, sources: Sources[T]) -> int:
@@ -83,15 +92,20 @@ class KeyedMerge(Generic[T]):
         if [sid for sid, _ in sources if sid in before] != [
             sid for sid, _ in self._sources if sid in now
         ]:  # the sources' order changed: start over
-            before, self._merged, self._stale = {}, {}, set()
+            before, self._merged, self._stale, self._grouped = {}, {}, set(), {}
+        changed: list[Mapping[int, list[T]]] = []
         for sid, mapping in sources:
             old = before.get(sid)
             if old is not mapping:
                 self._stale.update(mapping)
                 self._stale.update(old or ())
+                changed += [mapping, old] if old is not None else [mapping]
         for sid, mapping in before.items():
             if sid not in now:
                 self._stale.update(mapping)
+                changed.append(mapping)
+        if self.group_of is not None:
+            self._forget_groups(changed, [m for _, m in sources])
         self._sources = list(sources)
         self._flat = None
         self.version += 1
@@ -117,6 +131,57 @@ class KeyedMerge(Generic[T]):
                 flat += merged[key]
             self._flat = flat
         return self._flat
+
+    def _groups(self, mapping: Mapping[int, list[T]]) -> dict[int, list[int]]:
+        """A source's keys by group (found once per mapping)."""
+        kept = self._groups_of.get(id(mapping))
+        if kept is None or kept[0] is not mapping:
+            group_of = self.group_of
+            assert group_of is not None
+            by_group: dict[int, list[int]] = {}
+            for key in mapping:
+                by_group.setdefault(group_of(key), []).append(key)
+            kept = (mapping, by_group)
+            self._groups_of[id(mapping)] = kept
+        return kept[1]
+
+    def _forget_groups(
+        self, changed: list[Mapping[int, list[T]]], current: list[Mapping[int, list[T]]]
+    ) -> None:
+        """Forget the merged groups the changed mappings had or have, and the group
+        indexes of the mappings no longer given."""
+        for mapping in changed:
+            for group in self._groups(mapping):
+                self._grouped.pop(group, None)
+        alive = {id(m) for m in current}
+        for key in [k for k in self._groups_of if k not in alive]:
+            del self._groups_of[key]
+
+    def group(self, group: int) -> list[T]:
+        """The entries of one group in order (needs ``group`` at construction): the
+        sources' keys in that group, merged as :func:`merge_sources` merges them.
+        The list is kept: read it, don't change it."""
+        entries = self._grouped.get(group)
+        if entries is None:
+            pieces: list[Mapping[int, list[T]]] = []
+            for _, mapping in self._sources:
+                keys = self._groups(mapping).get(group)
+                if keys:
+                    pieces.append({key: mapping[key] for key in keys})
+            entries = engine.merge_by_key(pieces)
+            self._grouped[group] = entries
+        return entries
+
+    def group_range(self) -> tuple[int, int] | None:
+        """The first and last group that has entries; None when there are none."""
+        ends = [
+            (min(groups), max(groups))
+            for _, mapping in self._sources
+            if (groups := self._groups(mapping))
+        ]
+        if not ends:
+            return None
+        return min(first for first, _ in ends), max(last for _, last in ends)
 
 
 class MergedEntries(Sequence[T]):
@@ -144,6 +209,34 @@ class MergedEntries(Sequence[T]):
 
     def __len__(self) -> int:
         return self._length
+
+    @property
+    def grouped(self) -> bool:
+        """Whether one group's entries can be read alone (:meth:`group`)."""
+        return self._merge.group_of is not None
+
+    def group(self, group: int) -> Sequence[T]:
+        """The entries of one group (the calendar's: one day, by its ordinal), in order,
+        without merging the others (see :meth:`KeyedMerge.group`)."""
+        group_of = self._merge.group_of
+        if group_of is None:
+            raise TypeError("these entries are not grouped")
+        if self._merge.version == self._version:
+            return self._merge.group(group)
+        own = [
+            (sid, {k: v for k, v in m.items() if group_of(k) == group}) for sid, m in self._sources
+        ]
+        return merge_sources(own)
+
+    def group_range(self) -> tuple[int, int] | None:
+        """The first and last group that has entries (None: no entries)."""
+        group_of = self._merge.group_of
+        if group_of is None:
+            raise TypeError("these entries are not grouped")
+        if self._merge.version == self._version:
+            return self._merge.group_range()
+        keys = [k for _, m in self._sources for k in m]
+        return (group_of(min(keys)), group_of(max(keys))) if keys else None
 
     def __getitem__(self, index: Any) -> Any:
         return self.items()[index]
@@ -267,7 +360,7 @@ class Planner:
     def __init__(self) -> None:
         # Per product id, its latest results first (see KEEP).
         self._schedules: dict[str, list[_Cached]] = {}
-        self._calendar: KeyedMerge[Occurrence] = KeyedMerge()
+        self._calendar: KeyedMerge[Occurrence] = KeyedMerge(group=engine.slot_day)
         self._skipped: KeyedMerge[Skipped] = KeyedMerge()
         self._gap_list: KeyedMerge[Gap] = KeyedMerge()
         self._leads: dict[str, _Cached] = {}
@@ -275,6 +368,28 @@ class Planner:
         self._broadcast_key: Any = None
         self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
         self._capacity = CapacityWeeks()
+        # Per product id: its current schedule and its teams' weeks (gaps.team_weeks).
+        self._team_weeks: dict[str, tuple[engine.ProductSchedule, gaps.TeamWeeks]] = {}
+
+    def team_weeks(self, team: str) -> dict[int, tuple[list[float], list[float]]]:
+        """One team's weeks in the last updated plan (Monday's ordinal -> leads of its
+        manual touches, leads of its automated ones; see :func:`cadence.gaps.team_weeks`),
+        over every product. Each product's weeks are found once per schedule of it: after
+        an edit, only the edited product's touches are walked."""
+        out: dict[int, tuple[list[float], list[float]]] = {}
+        kept: dict[str, tuple[engine.ProductSchedule, gaps.TeamWeeks]] = {}
+        for pid, cached in self._schedules.items():
+            piece = cached[0].value
+            found = self._team_weeks.get(pid)
+            if found is None or found[0] is not piece:
+                found = (piece, gaps.team_weeks(piece.occurrences()))
+            kept[pid] = found
+            for monday, (manual, automated) in found[1].get(team, {}).items():
+                week = out.setdefault(monday, ([], []))
+                week[0].extend(manual)
+                week[1].extend(automated)
+        self._team_weeks = kept
+        return out
 
     def update(self, plan: Plan, *, with_gaps: bool = True) -> Replan:
         """Re-plan ``plan``: its schedule and gaps (``with_gaps=False``: no checks, gaps empty)."""

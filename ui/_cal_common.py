@@ -17,13 +17,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
-from itertools import compress
+from itertools import chain, compress
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from cadence.calendar import WorkingDays
 from cadence.model import CHANNEL_LABELS, CHANNELS, Occurrence, Plan
+from cadence.planner import MergedEntries
 
 # Glyphs present in the default (DejaVu Sans) font, so they render everywhere.
 CHANNEL_GLYPHS: dict[str, str] = {
@@ -275,43 +276,83 @@ _END = operator.attrgetter("end")
 class OccurrenceIndex:
     """Occurrences by day (multi-day entries on each of their days), filtered lazily.
 
-    Built once per schedule in a few milliseconds even for ~100 k occurrences:
-    a sorted list of dates to bisect, plus the few multi-day entries. A day's
+    Built at once, whatever the plan's size: the calendar's entries are read a
+    day at a time (the planner's calendar gives one day without merging the
+    others; a plain sorted list is bisected), so a view pays only for the days it
+    shows and an edit costs the calendar nothing until a day is painted. A day's
     list is cut out (and ordered) the first time it is asked for, and filtered
-    once per filter, so a view pays only for the days it shows.
+    once per filter.
     """
 
-    def __init__(self, plan: Plan, occurrences: Sequence[Occurrence]) -> None:
-        """``occurrences`` sorted by date (as ``controller.occurrences()`` returns them)."""
+    def __init__(
+        self,
+        plan: Plan,
+        occurrences: Sequence[Occurrence],
+        requests: Sequence[Occurrence] = (),
+    ) -> None:
+        """``occurrences`` sorted by date: the planner's calendar (``MergedEntries``,
+        whose entries are one day each) or any sorted list (``controller.occurrences()``);
+        ``requests``: booked requests not in ``occurrences`` (few; they may span days)."""
         self.plan = plan
-        self.total = len(occurrences)
-        # The controller's occurrences are sorted by date (its contract): days are found by
-        # bisecting on the date, with no pass over the list. The one pass finds the few
-        # multi-day entries; compress/attrgetter keep it in C (~14 ms for 125 k).
+        self.total = len(occurrences) + len(requests)
         self._occurrences = occurrences
-        self._spanning = [
-            o
-            for o in compress(occurrences, map(_END, occurrences))
-            if o.end > o.date  # type: ignore[operator]
-        ]
+        self._requests: dict[date, list[Occurrence]] = {}
+        for r in requests:
+            self._requests.setdefault(r.date, []).append(r)
+        # The planner's calendar, read one day at a time (None: bisect the list).
+        self._days: MergedEntries[Occurrence] | None = (
+            occurrences if isinstance(occurrences, MergedEntries) and occurrences.grouped else None
+        )
+        # The few entries that last several days (booked requests): found once. The
+        # planner's touches are one day each; a plain list is walked once for them, in
+        # C (compress/attrgetter, ~14 ms for 125 k).
+        self._spanning = [r for r in requests if r.end is not None and r.end > r.date]
+        if self._days is None:
+            self._spanning += [
+                o
+                for o in compress(occurrences, map(_END, occurrences))
+                if o.end > o.date  # type: ignore[operator]
+            ]
+        self.first, self.last = self._first_and_last(plan)
         self._by_day: dict[date, list[Occurrence]] = {}
-        if occurrences:
-            self.first = occurrences[0].date
-            self.last = max([occurrences[-1].date] + [o.end for o in self._spanning if o.end])
-        else:
-            self.first, self.last = plan.start, plan.end
         self._filter = CalendarFilter()
         self._matcher: _Matcher | None = None
         self._cache: dict[date, list[Occurrence]] = {}
         self._by_uid: dict[str, Occurrence] | None = None
 
+    def _first_and_last(self, plan: Plan) -> tuple[date, date]:
+        """The first day with an entry and the last day an entry reaches (the plan's
+        horizon when there are none)."""
+        firsts: list[date] = list(self._requests)
+        lasts: list[date] = list(self._requests) + [o.end for o in self._spanning if o.end]
+        if self._days is not None:
+            span = self._days.group_range()
+            if span is not None:
+                firsts.append(date.fromordinal(span[0]))
+                lasts.append(date.fromordinal(span[1]))
+        elif self._occurrences:
+            firsts.append(self._occurrences[0].date)
+            lasts.append(self._occurrences[-1].date)
+        if not firsts:
+            return plan.start, plan.end
+        return min(firsts), max(lasts)
+
+    def _dated(self, d: date) -> list[Occurrence]:
+        """The entries that start on ``d``, in no particular order."""
+        if self._days is not None:
+            entries = list(self._days.group(d.toordinal()))
+        else:
+            lo = bisect_left(self._occurrences, d, key=_DATE)
+            hi = bisect_right(self._occurrences, d, lo, key=_DATE)
+            entries = list(self._occurrences[lo:hi])
+        entries += self._requests.get(d, ())
+        return entries
+
     def _unfiltered(self, d: date) -> list[Occurrence]:
         entries = self._by_day.get(d)
         if entries is None:
-            lo = bisect_left(self._occurrences, d, key=_DATE)
-            hi = bisect_right(self._occurrences, d, lo, key=_DATE)
             entries = [o for o in self._spanning if o.date < d <= o.end]  # type: ignore[operator]
-            entries += self._occurrences[lo:hi]
+            entries += self._dated(d)
             entries.sort(key=_day_order)
             self._by_day[d] = entries
         return entries
@@ -365,9 +406,16 @@ class OccurrenceIndex:
     def count(self, first: date, last: date) -> int:
         return len(self.in_range(first, last))
 
-    def by_uid(self, uid: str) -> Occurrence | None:
+    def by_uid(self, uid: str, near: date | None = None) -> Occurrence | None:
+        """The entry with ``uid``: looked for on the day ``near`` first (where it was
+        selected), then in every entry (which merges the whole calendar once)."""
+        if near is not None and self._by_uid is None:
+            for occ in self._unfiltered(near):
+                if occ.uid == uid:
+                    return occ
         if self._by_uid is None:
-            self._by_uid = {o.uid: o for o in self._occurrences}
+            every = chain(self._occurrences, *self._requests.values())
+            self._by_uid = {o.uid: o for o in every}
         return self._by_uid.get(uid)
 
     def cohorts(self, products: frozenset[str] = frozenset()) -> list[date]:

@@ -12,7 +12,9 @@ changed paints into the window's backing store):
 * ``drag_frame_ms``: one mouse move of a stage-edge drag in the cycle map
   (mouse events sent to the map's viewport), and ``drag_release_ms`` (the
   release saves and re-plans);
-* ``product_switch_ms``: selecting another product in the list.
+* ``product_switch_ms``: selecting another product in the list;
+* ``edit_calendar_ms`` and ``edit_workload_ms``: the same edit and its undo (both
+  samples) with the Calendar tab (month view) or the Workload tab in front.
 
 Figures are p50 and p95 over the rounds (``--runs``), in wall time, and again
 (``…_cpu_ms``) in the process's CPU time. ``cadence.bench`` runs this
@@ -87,6 +89,21 @@ def measure(products: int = 40, runs: int = 20) -> dict[str, Any]:
         edit.append(painted(partial(controller.apply, new_plan, "Resize"), "edit"))
         undo.append(painted(controller.undo, "undo"))
 
+    in_front: dict[str, list[float]] = {}
+    for tab in ("calendar", "workload"):
+        window.show_tab(tab)
+        app.processEvents()
+        samples = in_front.setdefault(tab, [])
+        for i in range(runs):
+            product = controller.plan.products[i % len(ids)]
+            stage = product.stages[2]
+            longer = edits.set_stage(product, stage.id, days=stage.days + 1)
+            new_plan = edits.with_product(controller.plan, longer)
+            samples.append(painted(partial(controller.apply, new_plan, "Resize"), f"edit_{tab}"))
+            samples.append(painted(controller.undo, f"edit_{tab}"))
+    window.show_tab("map")
+    app.processEvents()
+
     switch = []
     for i in range(runs):
         pid = ids[(i + 1) % len(ids)]
@@ -141,11 +158,20 @@ def measure(products: int = 40, runs: int = 20) -> dict[str, Any]:
         "drag_release_ms": round(release, 1),
         "drag_undo_steps": undo_steps,
         "product_switch_ms": _percentiles(switch),
+        "edit_calendar_ms": _percentiles(in_front["calendar"]),
+        "edit_workload_ms": _percentiles(in_front["workload"]),
         # The same, in CPU time of this process: on a shared machine, the part of the
         # wait that is this program's work rather than other programs'.
         **{
             f"{name}_cpu_ms": _percentiles(cpu[name])
-            for name in ("edit", "undo", "drag_frame", "product_switch")
+            for name in (
+                "edit",
+                "undo",
+                "drag_frame",
+                "product_switch",
+                "edit_calendar",
+                "edit_workload",
+            )
         },
     }
 

@@ -335,6 +335,7 @@ class CalendarView(QWidget):
         self._filter = CalendarFilter()
         self._stale = False  # the schedule changed while hidden
         self._plan_stale = False  # the plan changed while hidden
+        self._shown_in_combos: object = None  # what the combos were last filled from
         self._syncing = True  # no filter updates while the widgets are built
 
         self._build_ui()
@@ -743,12 +744,15 @@ class CalendarView(QWidget):
 
     def _rebuild_index(self) -> None:
         started = _time.perf_counter()
-        index = OccurrenceIndex(self.controller.plan, self.controller.occurrences())
+        controller = self.controller
+        index = OccurrenceIndex(
+            controller.plan, controller.schedule.touches, controller.request_entries()
+        )
         index.set_filter(self._filter)
         self.state.index = index
         self.last_index_ms = (_time.perf_counter() - started) * 1000
         if self.state.selected_uid is not None:
-            occ = index.by_uid(self.state.selected_uid)
+            occ = index.by_uid(self.state.selected_uid, near=self.state.selected_day)
             self.details.show_occurrence(self.state.plan, occ)
             if occ is None:
                 self.state.selected_uid = None
@@ -756,6 +760,23 @@ class CalendarView(QWidget):
     def _refresh_plan(self) -> None:
         plan: Plan = self.controller.plan
         self.state.set_plan(plan)
+        # Most edits (a stage's length, a touch) change nothing the combos, the legend or
+        # the date range show: those are filled again only when what they show changed.
+        shown = (
+            tuple((p.id, p.name, p.cohorts) for p in plan.products),
+            plan.teams,
+            plan.start,
+            plan.end,
+        )
+        if shown != self._shown_in_combos:
+            self._shown_in_combos = shown
+            self._fill_combos(plan)
+        if self.state.index.plan is not plan:
+            self.state.index.plan = plan
+        self._repaint()
+
+    def _fill_combos(self, plan: Plan) -> None:
+        """The product, team and cohort combos, the legend and the jump's date range."""
         self._syncing = True
         try:
             self.product_combo.clear()
@@ -785,9 +806,6 @@ class CalendarView(QWidget):
         self.jump.setDateRange(
             QDate(low.year, low.month, low.day), QDate(high.year, high.month, high.day)
         )
-        if self.state.index.plan is not plan:
-            self.state.index.plan = plan
-        self._repaint()
 
     def _fill_legend(self, plan: Plan) -> None:
         # Items keep together (&nbsp;); the line may wrap between them in a narrow window.

@@ -213,14 +213,22 @@ class DocumentController(QObject):
                 command.discard_on_undo = True
             stack.undo()
 
-    def occurrences(self) -> list[Occurrence]:
-        """Every calendar entry: touches, broadcasts and booked requests, in date order."""
-        if self._occurrences is None:
-            if self._request_entries is None:
-                from cadence.requests import calendar_entries
+    def request_entries(self) -> tuple[Occurrence, ...]:
+        """The booked requests' calendar entries, in date order (kept until requests,
+        settings, teams or products change)."""
+        if self._request_entries is None:
+            from cadence.requests import calendar_entries
 
-                self._request_entries = tuple(calendar_entries(self.plan))
-            requests = sorted(self._request_entries, key=occurrence_sort_key)
+            entries = calendar_entries(self.plan)
+            self._request_entries = tuple(sorted(entries, key=occurrence_sort_key))
+        return self._request_entries
+
+    def occurrences(self) -> list[Occurrence]:
+        """Every calendar entry: touches, broadcasts and booked requests, in date order.
+        This merges the whole calendar: a view that shows some days reads
+        ``schedule.touches`` a day at a time and ``request_entries()`` instead."""
+        if self._occurrences is None:
+            requests = self.request_entries()
             touches = self.schedule.touches
             if requests:
                 self._occurrences = list(heapq.merge(touches, requests, key=occurrence_sort_key))
@@ -339,15 +347,16 @@ class DocumentController(QObject):
         except AgendaError:
             return None
 
+    def team_weeks(self, team: str) -> dict[int, tuple[list[float], list[float]]]:
+        """One team's weekly leads (Monday's ordinal -> manual, automated touches' leads),
+        from each product's kept schedule: no merge of the calendar."""
+        return self._replanner.team_weeks(team)
+
     def occurrence_count(self) -> int:
         """How many calendar entries ``occurrences()`` holds, without merging them."""
         if self._occurrences is not None:
             return len(self._occurrences)
-        if self._request_entries is None:
-            from cadence.requests import calendar_entries
-
-            self._request_entries = tuple(calendar_entries(self.plan))
-        return len(self.schedule.touches) + len(self._request_entries)
+        return len(self.schedule.touches) + len(self.request_entries())
 
     def preview_gaps(self, product: Product, cohort: date) -> list[Gap]:
         """The gaps one cohort of ``product`` would have (a drag in progress): only that

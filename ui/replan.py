@@ -27,6 +27,10 @@ class Replanner:
         """Forget every cached product (another document was opened)."""
         self._planner = Planner()
 
+    def team_weeks(self, team: str) -> dict[int, tuple[list[float], list[float]]]:
+        """One team's weekly leads in the last updated plan (``Planner.team_weeks``)."""
+        return self._planner.team_weeks(team)
+
     def update(self, plan: Plan) -> tuple[Replan, float]:
         """The planner's result for ``plan`` and the milliseconds it took."""
         started = _time.perf_counter()

@@ -15,10 +15,9 @@ Preview: ``python -m ui.workload demo [out.png]``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import chain
 from math import fsum
 from typing import Any
 
@@ -43,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from cadence.calendar import team_working_days
-from cadence.gaps import week_capacity, weekly_loads
+from cadence.gaps import team_weeks, week_capacity
 from cadence.model import Gap, Occurrence, Plan, Team
 from ui._cal_common import (
     OVER_CAPACITY_COLOR,
@@ -90,20 +89,18 @@ def weekly_load(plan: Plan, occurrences: Iterable[Occurrence], team: str) -> lis
     non-automated touch occurrences, not broadcasts or requests, summed exactly);
     contacts are expected leads.
     """
+    return week_loads(plan, team_weeks(occurrences).get(team, {}))
+
+
+def week_loads(plan: Plan, weeks: dict[int, tuple[list[float], list[float]]]) -> list[WeekLoad]:
+    """Per ISO week of the plan's horizon, one team's load from its weeks' leads
+    (``cadence.gaps.team_weeks``, or the controller's ``team_weeks``)."""
     first = week_monday(plan.start)
-    weeks = (week_monday(plan.end) - first).days // 7 + 1
+    count = (week_monday(plan.end) - first).days // 7 + 1
     base = first.toordinal()
-    own = [o for o in occurrences if o.kind == "touch" and o.owner == team]
-    manual = weekly_loads(own)
-    automated: dict[int, list[float]] = {}
-    for o in own:
-        if o.automated:
-            ordinal = o.date.toordinal()
-            automated.setdefault(ordinal - (ordinal - 1) % 7, []).append(o.leads)
     out = []
-    for i in range(weeks):
-        monday = base + 7 * i
-        m, a = manual.get((team, monday), []), automated.get(monday, [])
+    for i in range(count):
+        m, a = weeks.get(base + 7 * i, ([], []))
         load = WeekLoad(
             first + timedelta(days=7 * i), round(fsum(m), 2), round(fsum(a), 2), len(m), len(a)
         )
@@ -161,6 +158,8 @@ class WorkloadChart(QWidget):
         self._pick_pending = True  # pick the default team once the gaps are known
         self._team: str | None = None
         self._measure = "contacts"
+        # Per product id: its gap list (as the planner keeps it) and its unowned gaps.
+        self._unowned: dict[str | None, tuple[Sequence[Gap], list[Gap]]] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -330,6 +329,18 @@ class WorkloadChart(QWidget):
         self._measure = self.measure_combo.currentData() or "contacts"
         self.rebuild()
 
+    def _unowned_gaps(self) -> list[Gap]:
+        """The unowned gaps, from the products' gap lists as the planner keeps them (the
+        merged list is not built): only the lists an edit replaced are walked again."""
+        kept = {}
+        for pid, found in self.controller.gaps_by_product().items():
+            cached = self._unowned.get(pid)
+            if cached is None or cached[0] is not found:
+                cached = (found, [g for g in found if g.kind == "unowned"])
+            kept[pid] = cached
+        self._unowned = kept
+        return [g for _, unowned in kept.values() for g in unowned]
+
     def rebuild(self) -> None:
         """Recompute the loads of the selected team and redraw the chart."""
         self._stale = False
@@ -351,12 +362,10 @@ class WorkloadChart(QWidget):
             chart.setTitle("No teams in this plan")
             self.summary.setText("")
             return
-        # The products' gap lists as the planner keeps them: the merged list is not built.
-        every_gap = chain.from_iterable(self.controller.gaps_by_product().values())
-        alert = unowned_alert(every_gap, team.id)
+        alert = unowned_alert(self._unowned_gaps(), team.id)
         self.unowned_label.setText(alert)
         self.unowned_label.setVisible(bool(alert))
-        self.loads = weekly_load(plan, self.controller.occurrences(), team.id)
+        self.loads = week_loads(plan, self.controller.team_weeks(team.id))
         measure = self._measure
         capacity = team.weekly_capacity if measure == "contacts" else None
         dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128

@@ -26,6 +26,7 @@ from cadence.model import (
     Plan,
     Product,
     Rules,
+    Schedule,
     Skipped,
     Stage,
     Team,
@@ -34,7 +35,7 @@ from cadence.model import (
     broadcast_uid,
     touch_uid,
 )
-from cadence.planner import Planner
+from cadence.planner import MergedEntries, Planner
 from tests.core.strategies import raw_plans
 
 ONE = timedelta(days=1)
@@ -563,13 +564,25 @@ def test_no_unowned_gap_when_every_stage_has_an_owner(plan: Plan) -> None:
     assert not [g for g in found if g.kind == "unowned"]
 
 
+def assert_days_read_alone(schedule: Schedule, plan: Plan) -> None:
+    """Each day read alone (what the calendar reads) is that day's part of the calendar."""
+    by_day: dict[int, list[Occurrence]] = {}
+    for o in engine.schedule(plan).touches:
+        by_day.setdefault(o.date.toordinal(), []).append(o)
+    touches = schedule.touches
+    assert isinstance(touches, MergedEntries)
+    assert touches.group_range() == ((min(by_day), max(by_day)) if by_day else None)
+    for day in range(min(by_day, default=0) - 1, max(by_day, default=0) + 2):
+        assert list(touches.group(day)) == by_day.get(day, [])
+
+
 @SETTINGS
 @given(small_plans(), st.data())
 def test_incremental_replanning_equals_planning_from_scratch(
     plan: Plan, data: st.DataObject
 ) -> None:
     planner = Planner()
-    planner.update(plan)
+    assert_days_read_alone(planner.update(plan).schedule, plan)
     edit = data.draw(
         st.sampled_from(["stage", "touch", "remove", "add", "rules", "capacity", "none"])
     )
@@ -594,6 +607,7 @@ def test_incremental_replanning_equals_planning_from_scratch(
     result = planner.update(edited)
     fresh = Planner().update(edited)
     assert result.schedule == fresh.schedule == engine.schedule(edited)
+    assert_days_read_alone(result.schedule, edited)
     assert result.gaps == fresh.gaps
     assert list(result.gaps) == gaps.check(edited, fresh.schedule)
     if edit in ("none", "rules"):

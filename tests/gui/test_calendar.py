@@ -294,6 +294,30 @@ def test_updates_right_after_an_edit(view, controller, qtbot):
     assert count(view) == 12
 
 
+def test_an_edit_repaints_the_month_without_merging_the_whole_calendar(
+    view, controller, qtbot, monkeypatch
+):
+    # The calendar reads the month's days from the planner, one day at a time: an edit
+    # never builds the list of every entry of the plan (~125 k on a large plan).
+    def merged() -> list:
+        raise AssertionError("the whole calendar was merged")
+
+    monkeypatch.setattr(controller, "occurrences", merged)
+    plan = controller.plan
+    analytics = plan.product("analytics")
+    touches = tuple(t for t in analytics.touches if t.id != "digest")
+    products = tuple(
+        replace(p, touches=touches) if p.id == "analytics" else p for p in plan.products
+    )
+    with qtbot.waitSignal(controller.sig_schedule_changed):
+        assert controller.apply(replace(plan, products=products), "Delete touch") is None
+    assert count(view) == 92 - 12
+    controller.undo_stack.undo()
+    assert count(view) == 92
+    digests = [o.date.day for o in view.visible_occurrences() if o.touch == "digest"]
+    assert digests == [4, 4, 4, 11, 11, 11, 18, 18, 18, 25, 25, 25]  # Thursdays, 3 cohorts
+
+
 def test_selection_survives_a_replan_and_clears_when_gone(view, controller):
     occ = next(o for o in view.visible_occurrences() if o.touch == "digest")
     view.select_occurrence(occ.uid)

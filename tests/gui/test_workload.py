@@ -12,7 +12,7 @@ from cadence.demo import demo_plan
 from ui.calendar_view import CalendarView
 from ui.controller import NavTarget
 from ui.theme import apply_theme
-from ui.workload import WorkloadChart, weekly_load
+from ui.workload import WorkloadChart, week_loads, weekly_load
 
 
 @pytest.fixture
@@ -37,6 +37,34 @@ def test_weekly_load_counts_touches_like_the_capacity_check(controller):
         0.0,
     )
     assert sum(w.manual_touches + w.automated_touches for w in loads) == 163
+
+
+def test_the_planners_weeks_follow_an_edit_and_its_undo_like_the_calendar(controller):
+    # The chart reads each product's kept weeks (no merge of the calendar): after an
+    # edit and its undo they equal the weeks summed from the merged calendar.
+    plan = controller.plan
+    assert week_loads(plan, controller.team_weeks("ae"))[8].manual == 34.2  # W09, as above
+    product = plan.products[0]
+    touch = next(t for t in product.touches if t.owner == "ae")
+    automated = replace(
+        product,
+        touches=tuple(replace(t, automated=True) if t is touch else t for t in product.touches),
+    )
+    edited = replace(plan, products=(automated, *plan.products[1:]))
+    assert controller.apply(edited, "Automate") is None
+    moved = week_loads(edited, controller.team_weeks("ae"))
+    for team in edited.teams:
+        assert week_loads(edited, controller.team_weeks(team.id)) == weekly_load(
+            edited, controller.occurrences(), team.id
+        ), team.id
+    controller.undo_stack.undo()
+    back = week_loads(plan, controller.team_weeks("ae"))
+    for team in plan.teams:
+        assert week_loads(plan, controller.team_weeks(team.id)) == weekly_load(
+            plan, controller.occurrences(), team.id
+        ), team.id
+    counts = [sum(w.automated_touches for w in weeks) for weeks in (back, moved)]
+    assert (touch.id, counts) == ("discovery", [5, 45])  # its 40 calls became automated
 
 
 def test_starts_on_the_overloaded_team_with_red_bars_and_a_capacity_line(chart, controller):
