@@ -30,6 +30,9 @@ def gc_paused() -> Iterator[None]:
 FREEZE_FROM_OCCURRENCES = 10_000
 # Every this many freezes, everything is thawed once (see LongLivedFreezer.settle).
 THAW_EVERY = 100
+# A freezer that leaves the full collection to its owner's idle moment (``defer``)
+# still runs it itself at this many freezes, if no idle moment came.
+THAW_AT_THE_LATEST = 3 * THAW_EVERY
 
 
 class LongLivedFreezer:
@@ -45,16 +48,27 @@ class LongLivedFreezer:
     freed by reference counting when the plan drops them; only a cycle that becomes
     garbage after it was frozen waits, until the full collection every
     :data:`THAW_EVERY` freezes (or :meth:`thaw` when the document closes).
+
+    With ``defer`` (the app), :meth:`settle` leaves that full collection to the
+    owner, which runs :meth:`collect_frozen_garbage` when :attr:`collection_due` and
+    the user pauses, so no edit waits for it; :meth:`settle` runs it only at
+    :data:`THAW_AT_THE_LATEST` freezes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, defer: bool = False) -> None:
         self.frozen = 0  # freezes since the last thaw
+        self.defer = defer
+
+    @property
+    def collection_due(self) -> bool:
+        """Whether the full collection of :meth:`collect_frozen_garbage` is due."""
+        return self.frozen >= THAW_EVERY
 
     def settle(self, occurrences: int) -> None:
         """After a re-plan: freeze what is alive when the plan is large enough."""
         if occurrences < FREEZE_FROM_OCCURRENCES:
             return
-        if self.frozen >= THAW_EVERY:
+        if self.frozen >= (THAW_AT_THE_LATEST if self.defer else THAW_EVERY):
             self.collect_frozen_garbage()
         else:
             gc.collect(1)

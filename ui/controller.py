@@ -29,13 +29,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QUndoCommand, QUndoStack
 
 from cadence.engine import occurrence_sort_key
 from cadence.gcpause import LongLivedFreezer
 from cadence.model import Gap, Occurrence, Plan, Product, Schedule
 from ui.replan import Replanner, preview_gaps
+
+#: how long no edit must come before the deferred full collection runs (ms)
+IDLE_COLLECTION_MS = 1500
 
 if TYPE_CHECKING:  # the store imports sqlmodel (~600 ms): only when needed
     from cadence.store import Changes, Document
@@ -158,8 +161,14 @@ class DocumentController(QObject):
         # live below ~60 ms and previews locally (applying on release) above.
         self.edit_ms: float = 0.0
         self._merge_serial = 1000
-        # A large plan's results stay out of full collections (no 200 ms pause mid-edit).
-        self._freezer = LongLivedFreezer()
+        # A large plan's results stay out of full collections (no 200 ms pause mid-edit);
+        # the full collection that frees what became garbage meanwhile (~200 ms on the
+        # large plan, every 100 edits) waits for the user to pause for a moment.
+        self._freezer = LongLivedFreezer(defer=True)
+        self._idle_collection = QTimer(self)
+        self._idle_collection.setSingleShot(True)
+        self._idle_collection.setInterval(IDLE_COLLECTION_MS)
+        self._idle_collection.timeout.connect(self._collect_when_idle)
         self._replan()
 
     # -- the contract ----------------------------------------------------------
@@ -275,10 +284,18 @@ class DocumentController(QObject):
         self.undo_stack.setClean()
         self.sig_document_changed.emit()
 
+    def _collect_when_idle(self) -> None:
+        """The deferred full collection, unless a mouse button is held (a drag)."""
+        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._idle_collection.start()
+            return
+        self._freezer.collect_frozen_garbage()
+
     def close(self) -> None:
         if self.document is not None:
             self.document.close()
             self.document = None
+        self._idle_collection.stop()
         self._freezer.thaw()
 
     @property
@@ -412,6 +429,8 @@ class DocumentController(QObject):
         self._agendas = None
         self.sig_schedule_changed.emit()
         self._freezer.settle(len(self.schedule.touches))
+        if self._freezer.collection_due:
+            self._idle_collection.start()  # (again): runs once no edit came for a moment
 
 
 __all__ = ["DocumentController", "NavTarget", "PlanEdit", "first_error"]

@@ -7,7 +7,12 @@ import weakref
 
 import pytest
 
-from cadence.gcpause import FREEZE_FROM_OCCURRENCES, THAW_EVERY, LongLivedFreezer
+from cadence.gcpause import (
+    FREEZE_FROM_OCCURRENCES,
+    THAW_AT_THE_LATEST,
+    THAW_EVERY,
+    LongLivedFreezer,
+)
 
 
 @pytest.fixture
@@ -61,3 +66,19 @@ def test_a_cycle_that_becomes_garbage_while_frozen_is_freed_at_the_hundredth_fre
     freezer.settle(100_000)  # the hundredth: thawed and collected in full
     assert gone() is None
     assert freezer.frozen == 1
+
+
+def test_a_deferring_freezer_says_when_the_full_collection_is_due_and_waits_for_it(thawed):
+    freezer = LongLivedFreezer(defer=True)
+    for _ in range(THAW_EVERY - 1):
+        freezer.settle(100_000)
+    assert (freezer.frozen, freezer.collection_due) == (99, False)
+    freezer.settle(100_000)
+    assert (freezer.frozen, freezer.collection_due) == (100, True)
+    for _ in range(THAW_AT_THE_LATEST - THAW_EVERY):  # no idle moment came: still frozen
+        freezer.settle(100_000)
+    assert freezer.frozen == 300
+    freezer.settle(100_000)  # the latest: thawed and collected, then frozen again
+    assert (freezer.frozen, freezer.collection_due) == (1, False)
+    freezer.collect_frozen_garbage()  # what the app runs when the user pauses
+    assert (freezer.frozen, gc.get_freeze_count()) == (0, 0)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
+from cadence import gcpause
 from cadence.demo import demo_plan
 from cadence.engine import occurrence_sort_key, schedule
 from cadence.gaps import check
 from cadence.store import create_document, open_document
+from ui import controller as controller_module
 from ui import edits
 from ui.controller import DocumentController, NavTarget
 
@@ -87,6 +90,24 @@ def test_schedule_and_gaps_are_the_engines_after_each_edit(controller):
     expected = schedule(controller.plan)
     assert controller.schedule == expected
     assert controller.gaps == check(controller.plan, expected)
+
+
+def test_the_full_collection_waits_for_the_user_to_pause(qtbot, monkeypatch):
+    # As on a large plan (every plan freezes here), with the full collection due
+    # after 3 re-plans: no edit runs it; it runs once the user pauses.
+    monkeypatch.setattr(gcpause, "FREEZE_FROM_OCCURRENCES", 0)
+    monkeypatch.setattr(gcpause, "THAW_EVERY", 3)
+    monkeypatch.setattr(controller_module, "IDLE_COLLECTION_MS", 50)
+    gc.unfreeze()
+    c = DocumentController(demo_plan())  # its first re-plan freezes once
+    for days in (20, 21):
+        c.apply(resized(c.plan, days), "Resize")
+    assert gc.get_freeze_count() > 0  # due now, frozen still: no edit collected it
+    qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)
+    c.apply(resized(c.plan, 22), "Resize")
+    assert gc.get_freeze_count() > 0  # the next edit freezes again
+    c.close()
+    assert gc.get_freeze_count() == 0
 
 
 def test_occurrences_merge_touches_broadcasts_and_requests_in_order(controller):
