@@ -4,7 +4,9 @@ Sales asks marketing's studio for a piece off the annual plan; this module
 answers at once whether it fits and, if not, what is possible instead. The
 exact rules (also in docs/requests.md):
 
-* Working days are the plan's working days (:class:`cadence.calendar.WorkingDays`).
+* Working days are the studio team's working days (:class:`cadence.calendar.WorkingDays`):
+  the plan's, with the team's own holidays and blackouts in their place when it has
+  them (:func:`cadence.calendar.team_calendar`).
   Production of a request occupies ``production_days`` consecutive working days;
   a working day holds at most ``studio.capacity_per_day`` requests.
 * Requests with status scheduled, in_production or delivered keep their
@@ -38,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
-from cadence.calendar import WorkingDays
+from cadence.calendar import WorkingDays, team_calendar
 from cadence.content import reusable_assets
 from cadence.model import (
     REQUEST_STATUSES,
@@ -338,21 +340,29 @@ def earliest_start(plan: Plan, requested_on: date) -> date:
     return _working_day_from(wd, requested_on, studio.min_lead_days)
 
 
+def studio_calendar(plan: Plan) -> WorkCalendar:
+    """The calendar the studio works by: its team's (own holidays and blackouts in
+    place of the plan's when the team has them), else the plan's."""
+    team = plan.team(plan.studio.team) if plan.studio is not None else None
+    return team_calendar(plan.calendar, team)
+
+
 def _calendar_for(plan: Plan, extra: Iterable[date], working_days: int) -> WorkingDays:
-    """Working days from the earliest date to a year past the latest, and room after
-    it for ``working_days`` more (a year holds at least 40 weeks of workdays)."""
+    """The studio's working days from the earliest date to a year past the latest, and
+    room after it for ``working_days`` more (a year holds at least 40 weeks of workdays)."""
+    calendar = studio_calendar(plan)
     dates = [plan.start, plan.end, *extra]
     for q in plan.requests:
         dates += [q.requested_on, q.needed_by]
         if q.start is not None:
             dates.append(q.start)
-    per_year = 40 * len(plan.calendar.workdays)
+    per_year = 40 * len(calendar.workdays)
     room = -(-working_days // per_year)
     # A blackout of several years adds no working day: the window reaches past its end.
     first = min(dates)
-    last = max([*dates, *(b.end for b in plan.calendar.blackouts if b.end >= first)])
+    last = max([*dates, *(b.end for b in calendar.blackouts if b.end >= first)])
     last_year = min(last.year + 1 + room, LAST_WINDOW_YEAR)
-    return _working_days(plan.calendar, first.year, last_year)
+    return _working_days(calendar, first.year, last_year)
 
 
 def _working_day_from(wd: WorkingDays, day: date, after: int = 0) -> date:

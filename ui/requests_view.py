@@ -78,6 +78,7 @@ from cadence.requests import (
     move_status,
     plan_requests,
     propose,
+    studio_calendar,
 )
 from ui._cal_common import OVER_CAPACITY_COLOR, chip_fill, swatch_icon, team_color, team_name
 from ui.widgets import WrapRow, row_group
@@ -420,7 +421,7 @@ class StudioLoadStrip(QWidget):
         last = around + timedelta(days=35)
         if proposal is not None:
             last = max(last, proposal.slot.delivery + timedelta(days=3), proposal.draft.needed_by)
-        wd = working_days(plan.calendar, min(first, plan.start), max(last, plan.end))
+        wd = working_days(studio_calendar(plan), min(first, plan.start), max(last, plan.end))
         self.days = wd.working_days(first, last)
         self.update()
 

@@ -119,6 +119,25 @@ def test_lead_time_skips_a_weekend_and_holidays(base: Plan) -> None:
     assert answer.slot.slack_days == 7  # Apr 1, 2, 5, 6, 7, 8, 9
 
 
+def test_the_studio_works_by_its_teams_own_calendar(base: Plan) -> None:
+    # The studio team (mkt) is off Wed 3 – Fri 5 March (its own blackout; the plan's
+    # other teams work): lead time and production count only the studio's days.
+    studio_team = "mkt"
+    off = (Blackout("Studio offsite", D("2027-03-03"), D("2027-03-05")),)
+    teams = tuple(replace(t, blackouts=off) if t.id == studio_team else t for t in base.teams)
+    plan = replace(base, teams=teams)
+    assert plan.studio is not None and plan.studio.team == studio_team
+    answer = propose(plan, draft("2027-03-01", "2027-03-12", 2))
+    assert answer.slot.earliest == D("2027-03-08")  # Mon 1 + Tue 2, then the offsite
+    assert answer.slot.days == days("2027-03-08", "2027-03-09")
+    assert answer.slot.slack_days == 3  # Wed 10, Thu 11, Fri 12
+    # Another team's blackout does not stop the studio.
+    others = tuple(replace(t, blackouts=off) if t.id != studio_team else t for t in base.teams)
+    assert propose(replace(base, teams=others), draft("2027-03-01", "2027-03-12", 2)).slot.days == (
+        days("2027-03-03", "2027-03-04")
+    )
+
+
 def test_lead_time_zero_starts_on_the_next_working_day(base: Plan) -> None:
     plan = replace(base, studio=Studio("mkt", 1, 0))
     assert propose(plan, draft("2027-03-26", "2027-04-09", 1)).slot.start == D("2027-03-30")
