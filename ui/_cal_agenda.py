@@ -20,6 +20,7 @@ from ui._cal_common import (
     team_name,
     time_text,
 )
+from ui.change_marks import MARK_COLORS, MARK_GLYPHS, ChangeMarks, mark_tooltip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -35,6 +36,9 @@ class AgendaModel(QAbstractItemModel):
     """Days that have entries (top level) and their entries (children), for one range.
 
     internalId 0 marks a day row; an entry row's internalId is its day row + 1.
+    With the What-if panel's marks, a changed entry's text starts with its glyph
+    (+ added, ↷ moved) and its tooltip says what changed; a removed entry is listed
+    on its old day, greyed and struck through (as the month and week show ghosts).
     """
 
     def __init__(self, parent: Any = None) -> None:
@@ -44,6 +48,10 @@ class AgendaModel(QAbstractItemModel):
         self._icons: dict[str, QIcon] = {}
         self._bold = QFont()
         self._bold.setBold(True)
+        self._gone = QFont()
+        self._gone.setItalic(True)
+        self._gone.setStrikeOut(True)
+        self._marks: ChangeMarks | None = None
 
     def reset(
         self,
@@ -52,15 +60,28 @@ class AgendaModel(QAbstractItemModel):
         first: date,
         last: date,
         notes: dict[date, str] | None = None,
+        marks: ChangeMarks | None = None,
     ) -> None:
-        """Show first … last under the index's current filter (days without entries left out)."""
+        """Show first … last under the index's current filter (days without entries left
+        out); with ``marks``, the removed entries too, on their old days."""
         self.beginResetModel()
         self._plan = plan
+        self._marks = marks
         self._icons = {t.id: swatch_icon(t.color) for t in plan.teams}
         notes = notes or {}
-        self._days = [(d, list(entries), notes.get(d)) for d, entries in index.days(first, last)]
-        self._days = [row for row in self._days if row[1]]
+        days = []
+        for d, entries in index.days(first, last):
+            shown = list(entries)
+            if marks is not None:
+                shown += [o for o in marks.ghosts_on(d) if index.matches(o)]
+            if shown:
+                days.append((d, shown, notes.get(d)))
+        self._days = days
         self.endResetModel()
+
+    def _removed(self, occ: Occurrence) -> bool:
+        change = self._marks.change(occ.uid) if self._marks is not None else None
+        return change is not None and change.change == "removed"
 
     # -- structure -------------------------------------------------------------------
 
@@ -125,7 +146,8 @@ class AgendaModel(QAbstractItemModel):
         return -1
 
     def entry_count(self) -> int:
-        return sum(len(entries) for _, entries, _ in self._days)
+        """Entries listed (removed ones shown as marks not counted)."""
+        return sum(1 for _, entries, _ in self._days for occ in entries if not self._removed(occ))
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._plan is None:
@@ -136,11 +158,14 @@ class AgendaModel(QAbstractItemModel):
         if occ is None:
             return None
         plan, col = self._plan, index.column()
+        marks = self._marks
+        change = marks.change(occ.uid) if marks is not None else None
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return time_text(occ)
             if col == 1:
-                return chip_text(plan, occ)
+                text = chip_text(plan, occ)
+                return f"{MARK_GLYPHS[change.change]} {text}" if change is not None else text
             if col == 2:
                 if occ.product is None:
                     return "all products" if occ.kind == "broadcast" else ""
@@ -155,10 +180,18 @@ class AgendaModel(QAbstractItemModel):
                 return team_name(plan, occ.owner)
         if role == Qt.ItemDataRole.DecorationRole and col == 4:
             return self._icons.get(occ.owner)
-        if role == Qt.ItemDataRole.BackgroundRole and col == 1:
+        removed = change is not None and change.change == "removed"
+        if role == Qt.ItemDataRole.BackgroundRole and col == 1 and not removed:
             return chip_fill(team_color(plan, occ.owner))
+        if role == Qt.ItemDataRole.ForegroundRole and change is not None:
+            return QColor(MARK_COLORS[change.change]) if removed or col == 1 else None
+        if role == Qt.ItemDataRole.FontRole and removed:
+            return self._gone
         if role == Qt.ItemDataRole.ToolTipRole:
-            return occurrence_tooltip(plan, occ)
+            tip = occurrence_tooltip(plan, occ)
+            if change is not None and marks is not None:
+                tip += "\n" + mark_tooltip(change, marks.baseline_name)
+            return tip
         if role == OCCURRENCE_ROLE:
             return occ
         if role == DAY_ROLE:
@@ -168,7 +201,11 @@ class AgendaModel(QAbstractItemModel):
     def _day_data(self, index: ModelIndex, role: int) -> Any:
         d, entries, note = self._days[index.row()]
         if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
-            text = f"{d:%a %d %b %Y} · {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+            gone = sum(1 for occ in entries if self._removed(occ))
+            n = len(entries) - gone
+            text = f"{d:%a %d %b %Y} · {n} entr{'y' if n == 1 else 'ies'}"
+            if gone:
+                text += f" · {gone} removed"
             return f"{text} · {note}" if note else text
         if role == Qt.ItemDataRole.FontRole:
             return self._bold

@@ -962,7 +962,9 @@ class CalendarView(QWidget):
             if kind != "working":
                 notes[d] = name or "not a working day"
             d += timedelta(days=1)
-        self.agenda_model.reset(self.state.plan, self.state.index, first, last, notes)
+        self.agenda_model.reset(
+            self.state.plan, self.state.index, first, last, notes, self.state.marks
+        )
         self.agenda.expandAll()
         for row in range(self.agenda_model.rowCount()):
             self.agenda.setFirstColumnSpanned(row, QModelIndex(), True)

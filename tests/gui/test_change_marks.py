@@ -7,6 +7,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt
 
+from ui._cal_agenda import DAY_ROLE, OCCURRENCE_ROLE
 from ui.calendar_view import CalendarView
 from ui.diff_panel import DiffPanel
 
@@ -75,3 +76,49 @@ def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller):
     controller.undo_stack.undo()  # back to the plan as opened: nothing to mark
     assert not view.marks_button.isEnabled()
     assert not view.marking()
+
+
+def test_the_agenda_lists_marked_and_removed_entries(qtbot, controller):
+    panel = DiffPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    view = CalendarView(controller, today=date(2027, 3, 9))
+    qtbot.addWidget(view)
+    view.resize(1024, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    shorten_trial_to_15_days(controller)
+    view.set_view("agenda")
+    view.go_to(date(2027, 3, 9))
+    model = view.agenda_model
+    plain = model.entry_count()
+    view.set_marking(True)
+    assert model.entry_count() == plain  # the removed ones are shown, not counted
+
+    def row_of(uid: str):
+        for day_row in range(model.rowCount()):
+            day = model.index(day_row, 0)
+            for row in range(model.rowCount(day)):
+                if model.index(row, 0, day).data(OCCURRENCE_ROLE).uid == uid:
+                    return day, row
+        return None
+
+    day, row = row_of(REMOVED)
+    assert day.data(DAY_ROLE) == date(2027, 3, 9)  # on its old day
+    assert " · 1 removed" in day.data()
+    entry = model.index(row, 1, day)
+    assert entry.data().startswith("✕ ")
+    assert entry.data(Qt.ItemDataRole.FontRole).strikeOut()
+    assert entry.data(Qt.ItemDataRole.ToolTipRole).splitlines()[-1] == (
+        "Removed: in the plan as opened on Tue 09 Mar, not in this plan"
+    )
+    day, row = row_of(MOVED)
+    moved = model.index(row, 1, day)
+    assert moved.data().startswith("↷ ")
+    assert moved.data(Qt.ItemDataRole.ToolTipRole).splitlines()[-1] == (
+        "Moved: Mon 15 Mar → Tue 09 Mar"
+    )
+    view.set_marking(False)
+    assert row_of(REMOVED) is None
+    day, row = row_of(MOVED)
+    assert not model.index(row, 1, day).data().startswith("↷")
