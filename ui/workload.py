@@ -158,6 +158,8 @@ class WorkloadChart(QWidget):
         self._pick_pending = True  # pick the default team once the gaps are known
         self._team: str | None = None
         self._measure = "contacts"
+        # What the chart was last drawn from (rebuild skips an edit that changes none of it).
+        self._drawn: tuple | None = None
         # Per product id: its gap list (as the planner keeps it) and its unowned gaps.
         self._unowned: dict[str | None, tuple[Sequence[Gap], list[Gap]]] = {}
 
@@ -350,22 +352,41 @@ class WorkloadChart(QWidget):
             self._pick_pending = False
         plan: Plan = self.controller.plan
         chart = self.chart
+        team = plan.team(self._team)
+        if team is not None:
+            alert = unowned_alert(self._unowned_gaps(), team.id)
+            loads = week_loads(plan, self.controller.team_weeks(team.id))
+            # An edit that changes nothing this chart shows (another team's touches, a
+            # rename, a request) leaves it as it is: no series rebuilt, nothing repainted.
+            drawn = (
+                team,
+                self._measure,
+                self.automated_check.isChecked(),
+                tuple(loads),
+                tuple(capacity_line(plan, team, loads)) if team.weekly_capacity is not None else (),
+                alert,
+                self.palette().cacheKey(),
+                self.font().key(),
+            )
+            if drawn == self._drawn:
+                return
+            self._drawn = drawn
+        else:
+            self._drawn = None
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)  # the chart lets go of it but does not delete it
             axis.deleteLater()
         self.manual_set = self.automated_set = None
         self.capacity_series = None
-        team = plan.team(self._team)
         if team is None:
             self.loads = []
             chart.setTitle("No teams in this plan")
             self.summary.setText("")
             return
-        alert = unowned_alert(self._unowned_gaps(), team.id)
         self.unowned_label.setText(alert)
         self.unowned_label.setVisible(bool(alert))
-        self.loads = week_loads(plan, self.controller.team_weeks(team.id))
+        self.loads = loads
         measure = self._measure
         capacity = team.weekly_capacity if measure == "contacts" else None
         dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128

@@ -124,6 +124,17 @@ def test_follows_edits(qtbot, chart, controller):
     assert len(chart.over_capacity_weeks()) == 3
 
 
+def test_an_edit_that_changes_nothing_shown_leaves_the_chart_alone(qtbot, chart, controller):
+    drawn = chart.manual_set
+    plan = controller.plan
+    assert controller.apply(replace(plan, name="Renamed plan"), "Rename") is None
+    assert chart.manual_set is drawn  # same loads, same team: nothing rebuilt
+    teams = tuple(replace(t, weekly_capacity=60) if t.id == "ae" else t for t in plan.teams)
+    assert controller.apply(replace(plan, teams=teams), "Capacity") is None
+    assert chart.manual_set is not drawn
+    assert chart.summary.text() == "Within capacity (60/week) every week"
+
+
 def test_a_hidden_chart_rebuilds_when_shown(qtbot, chart, controller):
     chart.hide()
     plan = controller.plan
