@@ -16,7 +16,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cadence import fields as F
-from cadence.fields import columns_of, columns_reader, columns_writer, json_writer, written_keys
+from cadence.fields import (
+    columns_of,
+    columns_reader,
+    columns_writer,
+    fields_of,
+    json_writer,
+    written_keys,
+)
 from cadence.formats.plan_io import read_plan_file, write_plan_file
 from cadence.formats.plan_json import dumps_plan, loads_plan, plan_to_dict
 from cadence.model import PLAN_PARTS, PRODUCT_PARTS, Cohorts, Plan, Product, Stage, plan_settings
@@ -350,6 +357,9 @@ def test_the_own_fields_have_their_columns_in_both_stores(model, skip, tables):
     for table in tables:
         own = set(columns_of(model, skip)) - {"updated"}  # shared: the plan_stamp table
         assert own <= set(table.model_fields)
+
+
+def test_a_products_row_has_its_own_fields_and_its_cohorts():
     assert columns_of(Product, PRODUCT_PARTS) == (
         "product_id", "name", "lead_definition", "cohort_start", "cohort_every_days",
         "cohort_count", "cohort_dates", "cohort_size",
@@ -362,6 +372,22 @@ def test_the_settings_are_every_own_field_but_the_stamp_and_the_calendar_rules_s
         "fields-2027", "Every field", date(2027, 1, 4), date(2027, 6, 30), "America/New_York",
         plan.calendar, plan.rules, None,
     )  # fmt: skip
+
+
+def _reached(model: type, seen: list[str]) -> list[str]:
+    seen.append(model.__name__)
+    for f in fields_of(model):  # TypeError when a field has no spec
+        if f.spec.item is not None and f.spec.item.__name__ not in seen:
+            _reached(f.spec.item, seen)
+    return seen
+
+
+def test_every_object_of_a_plan_declares_each_of_its_fields():
+    assert sorted(_reached(Plan, [])) == [
+        "ActionItem", "Asset", "Blackout", "Broadcast", "Cohorts", "HolidayRule", "Plan",
+        "Product", "Request", "Review", "Rules", "Signoff", "Stage", "Studio", "Team",
+        "Touch", "WorkCalendar",
+    ]  # fmt: skip
 
 
 # --- adding a product field: the walk-through of docs/plan-format.md ---------------------
