@@ -275,10 +275,14 @@ def _list_text(value: list[Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _column_value(f: Field, given: str, default: str) -> str:
-    """The source of one column's value: ``given`` is how the key is looked up, with
-    ``default`` when the file may leave it out; a list is stored as JSON text."""
-    value = f"{given}({f.key!r}, {default})" if f.spec.omit_default else f"data[{f.key!r}]"
+def _column_value(f: Field, data: str, may_be_absent: bool) -> str:
+    """The source of ``f``'s column value, read from the plan-file object ``data``: a key
+    the file may leave out is stored as its default (NULL for a list); a list as JSON text."""
+    if may_be_absent:
+        absent = "None" if f.kind in IN_TEXT else f"default_of[{f.column!r}]"
+        value = f"{data}.get({f.key!r}, {absent})"
+    else:
+        value = f"{data}[{f.key!r}]"
     if f.kind in IN_TEXT:
         return f"(None if {value} is None else list_text({value}))"
     return value
@@ -303,15 +307,13 @@ def columns_writer(
         if f.key in skip:
             continue
         if f.kind != "object":
-            absent = "None" if f.kind in IN_TEXT else f"default_of[{f.column!r}]"
-            lines.append(f"        {f.column!r}: {_column_value(f, 'data.get', absent)},")
+            value = _column_value(f, "data", f.spec.omit_default)
+            lines.append(f"        {f.column!r}: {value},")
             continue
         assert f.spec.item is not None
         before.append(f"    part_{i} = data.get({f.key!r}) or EMPTY")
         for g in written_fields(f.spec.item):
-            inner = dataclasses.replace(g, spec=dataclasses.replace(g.spec, omit_default=True))
-            absent = "None" if g.kind in IN_TEXT else f"default_of[{g.column!r}]"
-            lines.append(f"        {g.column!r}: {_column_value(inner, f'part_{i}.get', absent)},")
+            lines.append(f"        {g.column!r}: {_column_value(g, f'part_{i}', True)},")
     source = (
         f"def to_columns(data, {', '.join(lead)}):\n"
         + "".join(line + "\n" for line in before)
