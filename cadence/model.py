@@ -506,7 +506,7 @@ SETTINGS_PARTS: tuple[str, ...] = ("calendar", "rules", "studio")
 
 def plan_settings(plan: Plan) -> tuple[Any, ...]:
     """The plan's settings: its own fields but the save stamp, its calendar, rules and
-    studio. Two plans with equal settings differ only in their lists."""
+    studio. Two plans with equal settings differ only in their lists and save stamp."""
     return tuple(getattr(plan, attr) for attr in _settings_attrs())
 
 
