@@ -43,8 +43,10 @@ SPEC = "cadence"  # the metadata key of a field's Spec
 # The kinds of field (each read by one method of cadence.validate's reader).
 KINDS = (
     "ident", "text", "choice", "integer", "number", "boolean", "day", "clock", "stamp", "ids",
-    "object", "objects",
+    "days", "object", "objects",
 )  # fmt: skip
+# The kinds kept as JSON text in the store's column.
+IN_TEXT = ("ids", "days", "objects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,9 @@ class Spec:
     item: type | None = None  # object, objects: the model of each
     # A required field the file may leave out: its rule gives the value (a team's colour).
     optional_in_file: bool = False
+    # A null given where the default is null reads as null; False: null is checked as
+    # any value (an error), for a field that is either left out or given (a cohort's start).
+    nullable: bool = True
 
 
 def _spec(kind: str, **options: Any) -> dict[str, Spec]:
@@ -119,6 +124,12 @@ def stamp(**options: Any) -> dict[str, Spec]:
 def ids(**options: Any) -> dict[str, Spec]:
     """A list of ids (a tuple in the model, a JSON list in the file, JSON text in the store)."""
     return _spec("ids", **options)
+
+
+def days(**options: Any) -> dict[str, Spec]:
+    """A list of dates (a tuple in the model, "YYYY-MM-DD" texts in the file, JSON text in
+    the store)."""
+    return _spec("days", **options)
 
 
 def nested(item: type, **options: Any) -> dict[str, Spec]:
@@ -182,6 +193,12 @@ def keys_of(model: type) -> tuple[str, ...]:
     return tuple(f.key for f in fields_of(model))
 
 
+@cache
+def written_keys(model: type) -> tuple[str, ...]:
+    """The JSON keys of ``model`` in the order the plan file writes them."""
+    return tuple(f.key for f in written_fields(model))
+
+
 # --- the plan file ----------------------------------------------------------------------
 
 
@@ -199,12 +216,17 @@ def _day_text(value: date) -> str:
     return value.isoformat()
 
 
+def _days_text(value: tuple[date, ...]) -> list[str]:
+    return [d.isoformat() for d in value]
+
+
 # How a (non-None) value of each kind is written in the plan file; others as they are.
 _TO_JSON: dict[str, Callable[[Any], Any]] = {
     "day": _day_text,
     "clock": clock_text,
     "stamp": stamp_text,
     "ids": list,
+    "days": _days_text,
 }
 
 
@@ -253,6 +275,19 @@ def _list_text(value: list[Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _column_value(f: Field, data: str, may_be_absent: bool) -> str:
+    """The source of ``f``'s column value, read from the plan-file object ``data``: a key
+    the file may leave out is stored as its default (NULL for a list); a list as JSON text."""
+    if may_be_absent:
+        absent = "None" if f.kind in IN_TEXT else f"default_of[{f.column!r}]"
+        value = f"{data}.get({f.key!r}, {absent})"
+    else:
+        value = f"{data}[{f.key!r}]"
+    if f.kind in IN_TEXT:
+        return f"(None if {value} is None else list_text({value}))"
+    return value
+
+
 @cache
 def columns_writer(
     model: type, *lead: str, skip: tuple[str, ...] = ()
@@ -262,43 +297,53 @@ def columns_writer(
     ``lead``: key columns the row has first (``"position"``), given after the data:
     ``columns_writer(Stage, "position")(data, 3)``. A key the file may leave out
     is stored as the default when it does (NULL for a list: "not given"); a list is
-    stored as JSON text. ``skip``: keys stored elsewhere (in a table of their own).
+    stored as JSON text. A nested object (a product's cohorts) has its own columns,
+    each its field's default when the object or the key is left out. ``skip``: keys
+    stored elsewhere (in a table of their own).
     """
+    before: list[str] = []
     lines = [f"        {column!r}: {column}," for column in lead]
     for i, f in enumerate(written_fields(model)):
         if f.key in skip:
             continue
-        if f.kind == "object":  # its own columns, NULL when it is not given
-            assert f.spec.item is not None
-            for g in written_fields(f.spec.item):
-                lines.append(
-                    f"        {g.column!r}: (data.get({f.key!r}) or EMPTY).get({g.key!r}),"
-                )
+        if f.kind != "object":
+            value = _column_value(f, "data", f.spec.omit_default)
+            lines.append(f"        {f.column!r}: {value},")
             continue
-        in_text = f.kind in ("ids", "objects")
-        absent = "None" if in_text else f"defaults[{i}]"
-        value = f"data.get({f.key!r}, {absent})" if f.spec.omit_default else f"data[{f.key!r}]"
-        if in_text:
-            value = f"(None if {value} is None else list_text({value}))"
-        lines.append(f"        {f.column!r}: {value},")
+        assert f.spec.item is not None
+        before.append(f"    part_{i} = data.get({f.key!r}) or EMPTY")
+        for g in written_fields(f.spec.item):
+            lines.append(f"        {g.column!r}: {_column_value(g, f'part_{i}', True)},")
     source = (
-        f"def to_columns(data, {', '.join(lead)}):\n    return {{\n"
+        f"def to_columns(data, {', '.join(lead)}):\n"
+        + "".join(line + "\n" for line in before)
+        + "    return {\n"
         + "\n".join(lines)
         + "\n    }\n"
     )
-    scope = {
-        "EMPTY": {},
-        "list_text": _list_text,
-        "defaults": tuple(f.default for f in written_fields(model)),
-    }
+    scope = {"EMPTY": {}, "list_text": _list_text, "default_of": _column_defaults(model)}
     return make_function("to_columns", source, scope)
 
 
+def _column_defaults(model: type) -> dict[str, Any]:
+    """Each column's default (a nested object's columns included)."""
+    out: dict[str, Any] = {}
+    for f in written_fields(model):
+        if f.kind == "object" and f.spec.item is not None:
+            out.update(_column_defaults(f.spec.item))
+        else:
+            out[f.column] = f.default
+    return out
+
+
 @cache
-def columns_of(model: type) -> tuple[str, ...]:
-    """The store's columns of a ``model`` object (a nested object's own columns in place)."""
+def columns_of(model: type, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The store's columns of a ``model`` object (a nested object's own columns in place);
+    ``skip``: keys stored elsewhere."""
     out: list[str] = []
     for f in written_fields(model):
+        if f.key in skip:
+            continue
         out.extend(columns_of(f.spec.item) if f.kind == "object" and f.spec.item else [f.column])
     return tuple(out)
 
@@ -306,6 +351,22 @@ def columns_of(model: type) -> tuple[str, ...]:
 def null_columns(model: type) -> dict[str, None]:
     """The columns of a ``model`` object that is not given (a plan without a studio)."""
     return dict.fromkeys(columns_of(model))
+
+
+def _read_lines(f: Field, get: str, into: str, indent: str) -> list[str]:
+    """The statements putting the value of column ``get`` into ``into`` as ``f``'s key:
+    left out when NULL in a column the file may leave out; a list's JSON text read back."""
+    if not f.spec.omit_default and f.kind not in IN_TEXT:
+        return [f"{indent}{into}[{f.key!r}] = {get}"]
+    value = "json_loads(value)" if f.kind in IN_TEXT else "value"
+    lines = [
+        f"{indent}value = {get}",
+        f"{indent}if value is not None:",
+        f"{indent}    {into}[{f.key!r}] = {value}",
+    ]
+    if not f.spec.omit_default:
+        lines += [f"{indent}else:", f"{indent}    {into}[{f.key!r}] = None"]
+    return lines
 
 
 @cache
@@ -316,39 +377,31 @@ def columns_reader(
 
     The row is an object with the columns as attributes (an ORM row), or with
     ``by_name`` a mapping of column to value. NULL in a column the file may leave
-    out leaves the key out; a list's JSON text is read back. ``skip``: keys stored
-    elsewhere (the caller adds them).
+    out leaves the key out; a list's JSON text is read back. A nested object is
+    given when one of its columns that are NULL when it is not given holds a value.
+    ``skip``: keys stored elsewhere (the caller adds them).
     """
+
+    def get(column: str) -> str:
+        return f"row.get({column!r})" if by_name else f"row.{column}"
+
     lines = []
     for f in written_fields(model):
         if f.key in skip:
             continue
-        get = f"row.get({f.column!r})" if by_name else f"row.{f.column}"
-        if f.kind == "object":  # given when its first column is not NULL
-            assert f.spec.item is not None
-            parts = written_fields(f.spec.item)
-            first = f"row.get({parts[0].column!r})" if by_name else f"row.{parts[0].column}"
-            inner = ", ".join(
-                f"{g.key!r}: " + (f"row.get({g.column!r})" if by_name else f"row.{g.column}")
-                for g in parts
-            )
-            lines.append(f"    if {first} is not None:")
-            lines.append(f"        out[{f.key!r}] = {{{inner}}}")
-            if not f.spec.omit_default:
-                lines.append("    else:")
-                lines.append(f"        out[{f.key!r}] = None")
-        elif f.kind in ("ids", "objects"):
-            lines.append(f"    value = {get}")
-            lines.append("    if value is not None:")
-            lines.append(f"        out[{f.key!r}] = json_loads(value)")
-            if not f.spec.omit_default:
-                lines.append("    else:")
-                lines.append(f"        out[{f.key!r}] = None")
-        elif f.spec.omit_default:
-            lines.append(f"    value = {get}")
-            lines.append("    if value is not None:")
-            lines.append(f"        out[{f.key!r}] = value")
-        else:
-            lines.append(f"    out[{f.key!r}] = {get}")
+        if f.kind != "object":
+            lines += _read_lines(f, get(f.column), "out", "    ")
+            continue
+        assert f.spec.item is not None
+        parts = written_fields(f.spec.item)
+        given = " or ".join(f"{get(g.column)} is not None" for g in parts if g.default is None)
+        lines.append(f"    if {given}:")
+        lines.append("        part = {}")
+        for g in parts:
+            lines += _read_lines(g, get(g.column), "part", "        ")
+        lines.append(f"        out[{f.key!r}] = part")
+        if not f.spec.omit_default:
+            lines.append("    else:")
+            lines.append(f"        out[{f.key!r}] = None")
     source = "def from_columns(row):\n    out = {}\n" + "\n".join(lines) + "\n    return out\n"
     return make_function("from_columns", source, {"json_loads": json.loads})

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cadence import fields as F
 
@@ -193,15 +193,31 @@ class Touch:
     asset: str | None = field(default=None, metadata=F.ident(omit_default=True))
 
 
+# A cohort series' field: left out when the file gives "dates" (then None), never null.
+_SERIES: dict[str, Any] = {"omit_default": True, "nullable": False}
+
+
 @dataclass(frozen=True, slots=True)
 class Cohorts:
-    """Intake dates of a product's leads: a regular series or explicit dates."""
+    """Intake dates of a product's leads: a regular series or explicit dates.
 
-    start: date | None = None
-    every_days: int | None = None
-    count: int | None = None
-    dates: tuple[date, ...] | None = None
-    size: int = 1
+    The file gives either ``dates`` or ``start`` (``every_days`` 7 and ``count`` 1 when
+    left out): validate._series_or_dates. Stored in the product's row (``cohort_…``).
+    """
+
+    start: date | None = field(default=None, metadata=F.day(column="cohort_start", **_SERIES))
+    every_days: int | None = field(
+        default=None, metadata=F.integer(1, F.MAX_DAYS, column="cohort_every_days", **_SERIES)
+    )
+    # Rule: the last intake is a date Cadence knows (validate._intakes_end_in_time).
+    count: int | None = field(
+        default=None, metadata=F.integer(1, F.MAX_DAYS, column="cohort_count", **_SERIES)
+    )
+    # Rule: each date once (validate._intake_dates_once).
+    dates: tuple[date, ...] | None = field(
+        default=None, metadata=F.days(column="cohort_dates", **_SERIES)
+    )
+    size: int = field(default=1, metadata=F.integer(1, F.MAX_COUNT, column="cohort_size"))
 
     def intake_dates(self) -> tuple[date, ...]:
         """Every intake date, in order (computed once per distinct series)."""
@@ -220,12 +236,16 @@ def _intake_dates(cohorts: Cohorts) -> tuple[date, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Product:
-    id: str
-    name: str
-    stages: tuple[Stage, ...]
-    touches: tuple[Touch, ...] = ()
-    cohorts: Cohorts = field(default_factory=Cohorts)
-    lead_definition: str = ""
+    id: str = field(metadata=F.ident(column="product_id"))
+    name: str = field(metadata=F.text())
+    # Parts read with the plan's teams (validate._product), stored in tables of their own.
+    stages: tuple[Stage, ...] = field(metadata=F.objects(Stage))
+    touches: tuple[Touch, ...] = field(default=(), metadata=F.objects(Touch))
+    # Left out of the file while it holds no intakes; in the store, the product row's columns.
+    cohorts: Cohorts = field(default_factory=Cohorts, metadata=F.nested(Cohorts, omit_default=True))
+    lead_definition: str = field(
+        default="", metadata=F.text(allow_empty=True, limit=F.MAX_TEXT, before="stages")
+    )
 
     @property
     def cycle_days(self) -> int:
@@ -408,25 +428,34 @@ class Review:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    id: str
-    name: str
-    start: date
-    end: date
-    timezone: str = "UTC"
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    rules: Rules = field(default_factory=Rules)
-    teams: tuple[Team, ...] = ()
-    products: tuple[Product, ...] = ()
-    broadcasts: tuple[Broadcast, ...] = ()
-    studio: Studio | None = None
-    requests: tuple[Request, ...] = ()
-    content: tuple[Asset, ...] = ()  # the content library
+    # Left out of the file: the name's slug (rule: validate._plan_id).
+    id: str = field(metadata=F.ident(column="plan_id", optional_in_file=True))
+    name: str = field(metadata=F.text())
+    start: date = field(metadata=F.day())
+    end: date = field(metadata=F.day())  # rule: validate._horizon_end
+    # An IANA name (rule: validate._time_zone).
+    timezone: str = field(default="UTC", metadata=F.text(before="start"))
+    # The parts (PLAN_PARTS) are read by validate's own functions and stored by their own
+    # converters: in the plan's row (calendar, rules, studio) or tables of their own.
+    calendar: WorkCalendar = field(default_factory=WorkCalendar, metadata=F.nested(WorkCalendar))
+    rules: Rules = field(default_factory=Rules, metadata=F.nested(Rules))
+    teams: tuple[Team, ...] = field(default=(), metadata=F.objects(Team))
+    products: tuple[Product, ...] = field(default=(), metadata=F.objects(Product))
+    broadcasts: tuple[Broadcast, ...] = field(default=(), metadata=F.objects(Broadcast))
+    studio: Studio | None = field(default=None, metadata=F.nested(Studio))
+    requests: tuple[Request, ...] = field(default=(), metadata=F.objects(Request))
+    # The content library; left out of the file when empty (as the lists below).
+    content: tuple[Asset, ...] = field(default=(), metadata=F.objects(Asset, omit_default=True))
     # When the plan last changed (aware, UTC); exports use it as DTSTAMP so that
     # re-exporting an unchanged plan gives identical bytes.
-    updated: datetime | None = None
-    action_items: tuple[ActionItem, ...] = ()
-    signoffs: tuple[Signoff, ...] = ()
-    reviews: tuple[Review, ...] = ()
+    updated: datetime | None = field(default=None, metadata=F.stamp(omit_default=True))
+    action_items: tuple[ActionItem, ...] = field(
+        default=(), metadata=F.objects(ActionItem, omit_default=True)
+    )
+    signoffs: tuple[Signoff, ...] = field(
+        default=(), metadata=F.objects(Signoff, omit_default=True)
+    )
+    reviews: tuple[Review, ...] = field(default=(), metadata=F.objects(Review, omit_default=True))
 
     def team(self, team_id: str | None) -> Team | None:
         for t in self.teams:
@@ -459,6 +488,32 @@ class Plan:
     @property
     def touch_count(self) -> int:
         return sum(len(p.touches) for p in self.products)
+
+
+#: The plan's parts: read by validate's own functions (they need the plan: its teams,
+#: its products…) and stored by their own converters. Its other fields (id, name, the
+#: horizon, the time zone, the save stamp) are read, written and stored as declared.
+PLAN_PARTS: tuple[str, ...] = (
+    "calendar", "rules", "teams", "products", "broadcasts", "studio", "requests", "content",
+    "action_items", "signoffs", "reviews",
+)  # fmt: skip
+#: A product's parts read with the plan's teams and stored in tables of their own.
+PRODUCT_PARTS: tuple[str, ...] = ("stages", "touches")
+#: The parts of the plan's settings (Changes.settings, the store's ``plan`` row) beside
+#: its own fields other than the save stamp.
+SETTINGS_PARTS: tuple[str, ...] = ("calendar", "rules", "studio")
+
+
+def plan_settings(plan: Plan) -> tuple[Any, ...]:
+    """The plan's settings: its own fields but the save stamp, its calendar, rules and
+    studio. Two plans with equal settings differ only in their lists and save stamp."""
+    return tuple(getattr(plan, attr) for attr in _settings_attrs())
+
+
+@lru_cache(maxsize=1)
+def _settings_attrs() -> tuple[str, ...]:
+    own = [f.attr for f in F.fields_of(Plan) if f.key not in PLAN_PARTS and f.key != "updated"]
+    return (*own, *SETTINGS_PARTS)
 
 
 # --- what the engine produces -------------------------------------------------

@@ -19,7 +19,17 @@ from datetime import date, datetime
 from typing import Any
 
 from cadence.content import library_for
-from cadence.model import ActionItem, Asset, Cohorts, Plan, Product, Stage, Team, Touch
+from cadence.model import (
+    ActionItem,
+    Asset,
+    Cohorts,
+    Plan,
+    Product,
+    Stage,
+    Team,
+    Touch,
+    plan_settings,
+)
 from cadence.validate import slugify
 
 __all__ = [
@@ -70,7 +80,7 @@ __all__ = [
 class Changes:
     """What one edit touched; a view refreshes, and the planner re-plans, only this."""
 
-    settings: bool = False  # name, zone, horizon, calendar, rules, studio
+    settings: bool = False  # name, zone, horizon, calendar, rules, studio (model.plan_settings)
     teams: bool = False
     products: frozenset[str] = frozenset()  # ids changed or added
     removed_products: frozenset[str] = frozenset()
@@ -101,28 +111,8 @@ def diff_plans(old: Plan | None, new: Plan) -> Changes:
         )  # fmt: skip
     old_products = {p.id: p for p in old.products}
     new_products = {p.id: p for p in new.products}
-    settings = (
-        old.id,
-        old.name,
-        old.timezone,
-        old.start,
-        old.end,
-        old.calendar,
-        old.rules,
-        old.studio,
-    )
     return Changes(
-        settings=settings
-        != (
-            new.id,
-            new.name,
-            new.timezone,
-            new.start,
-            new.end,
-            new.calendar,
-            new.rules,
-            new.studio,
-        ),
+        settings=plan_settings(old) != plan_settings(new),
         teams=old.teams != new.teams,
         products=frozenset(pid for pid, p in new_products.items() if old_products.get(pid) != p),
         removed_products=frozenset(old_products) - frozenset(new_products),

@@ -19,18 +19,20 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.fields import (
-    MAX_COUNT,
     MAX_DAYS,
     MAX_NAME,
     MAX_TEXT,
     keys_of,
     make_function,
     written_fields,
+    written_keys,
 )
 from cadence.fields import Spec as FieldSpec
 from cadence.model import (
     FORMAT_VERSION,
     PALETTE,
+    PLAN_PARTS,
+    PRODUCT_PARTS,
     SUPPORTED_VERSIONS,
     WEEKDAYS,
     ActionItem,
@@ -333,6 +335,8 @@ def _kind_check(spec: FieldSpec) -> Check:
         return partial(_Reader.number, lo=float(spec.minimum or 0), hi=float(spec.maximum or 0))
     if kind == "ids":
         return _ids
+    if kind == "days":
+        return _days
     if kind == "objects":
         assert spec.item is not None
         return partial(_objects, item=spec.item)
@@ -363,17 +367,20 @@ def read_fields(
     path: str,
     model: type,
     rules: dict[str, Rule] | None = None,
+    skip: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], bool]:
     """Read the fields of a ``model`` object from ``data`` (its JSON object at ``path``).
 
     A required field must be given; a field left out takes its default; a null
-    where the default is null is null. Every other value is checked by its kind
-    (:mod:`cadence.fields`), or by its rule where ``rules`` names the field.
-    Returns the values by attribute, and whether every one of them is good.
+    where the default is null is null (unless the field is not ``nullable``). Every
+    other value is checked by its kind (:mod:`cadence.fields`), or by its rule where
+    ``rules`` names the field (by default the model's own, ``_OWN_RULES``). ``skip``:
+    keys the caller reads itself (a product's stages). Returns the values by
+    attribute, and whether every one of them is good.
     """
     if rules is None:
         rules = _OWN_RULES.get(model, _NO_RULES)
-    return _field_reader(model)(r, data, path, rules)
+    return _field_reader(model, skip)(r, data, path, rules)
 
 
 _NO_RULES: dict[str, Rule] = {}
@@ -410,11 +417,15 @@ def _check_call(spec: FieldSpec, i: int) -> str:
 
 
 @cache
-def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]], Any]:
+def _field_reader(
+    model: type, skip: tuple[str, ...] = ()
+) -> Callable[[_Reader, Any, str, dict[str, Rule]], Any]:
     """read_fields for ``model``: one function, made once from the model's fields."""
     fields = written_fields(model)
     body = []
     for i, f in enumerate(fields):
+        if f.key in skip:
+            continue
         if f.spec.optional_in_file:  # left out: null, for its rule
             absent = "pass"
         elif f.required:
@@ -422,7 +433,7 @@ def _field_reader(model: type) -> Callable[[_Reader, Any, str, dict[str, Rule]],
             absent += f"values[{f.attr!r}] = None"
         else:
             absent = f"values[{f.attr!r}] = defaults[{i}]"
-        nullable = f.default is None and not f.required
+        nullable = f.default is None and not f.required and f.spec.nullable
         body.append(
             _FIELD_SOURCE.format(
                 key=f.key,
@@ -481,6 +492,15 @@ def _ids(r: _Reader, value: Any, path: str) -> tuple[str, ...] | None:
     if lst is None:
         return None
     got = [r.ident(x, f"{path}[{i}]") for i, x in enumerate(lst)]
+    return None if None in got else tuple(x for x in got if x is not None)
+
+
+def _days(r: _Reader, value: Any, path: str) -> tuple[date, ...] | None:
+    """A list of dates."""
+    lst = r.array(value, path)
+    if lst is None:
+        return None
+    got = [r.day(x, f"{path}[{i}]") for i, x in enumerate(lst)]
     return None if None in got else tuple(x for x in got if x is not None)
 
 
@@ -618,17 +638,12 @@ def _lead_desk(r: _Reader, rules: Rules, team_ids: list[str]) -> None:
 
 
 def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | None:
-    p = r.obj(raw, path, ("id", "name", "lead_definition", "stages", "touches", "cohorts"))
+    """One product: its own fields as declared (its cohorts: :func:`_cohorts`), then its
+    stages and touches, whose owners are teams of the plan."""
+    p = r.obj(raw, path, written_keys(Product))
     if p is None:
         return None
-    pid = r.ident(r.required(p, "id", path), _join(path, "id"))
-    name = r.text(r.required(p, "name", path), _join(path, "name"))
-    lead_def = r.text(
-        p.get("lead_definition", ""),
-        _join(path, "lead_definition"),
-        allow_empty=True,
-        limit=MAX_TEXT,
-    )
+    own, own_good = read_fields(r, p, path, Product, skip=PRODUCT_PARTS)
 
     stages: list[Stage] = []
     stage_ids: list[tuple[str, str | None]] = []
@@ -670,50 +685,63 @@ def _product(r: _Reader, raw: Any, path: str, team_ids: list[str]) -> Product | 
             touches.append(Touch(**values))
     r.unique_ids(touch_ids, "touch")
 
-    cohorts = _cohorts(r, p.get("cohorts"), _join(path, "cohorts"))
-    if (
-        pid
-        and name is not None
-        and lead_def is not None
-        and len(stages) == len(stage_ids)
-        and stages
-    ):
-        return Product(pid, name, tuple(stages), tuple(touches), cohorts, lead_def)
+    if own_good and len(stages) == len(stage_ids) and stages:
+        return Product(**own, stages=tuple(stages), touches=tuple(touches))
     return None
 
 
-def _cohorts(r: _Reader, raw: Any, path: str) -> Cohorts:
+def _cohorts(r: _Reader, raw: Any, path: str, _read: dict[str, Any]) -> Cohorts:
+    """A product's cohorts: its intake dates, or a series (:func:`_series_or_dates`);
+    left out or null, none."""
     if raw is None:
         return Cohorts()
-    c = r.obj(raw, path, ("start", "every_days", "count", "dates", "size"))
+    c = r.obj(raw, path, keys_of(Cohorts))
     if c is None:
         return Cohorts()
-    size = r.integer(c.get("size", 1), _join(path, "size"), 1, MAX_COUNT) or 1
+    values, good = read_fields(r, _series_or_dates(r, c, path), path, Cohorts)
+    return Cohorts(**values) if good else Cohorts()
+
+
+SERIES = ("start", "every_days", "count")
+SERIES_DEFAULTS = {"every_days": 7, "count": 1}
+
+
+def _series_or_dates(r: _Reader, c: dict[str, Any], path: str) -> dict[str, Any]:
+    """Cohorts are given as ``dates`` or as a series from ``start`` (every 7 days, once,
+    when ``every_days`` and ``count`` are left out), not both. The fields to read."""
     if "dates" in c:
-        for key in ("start", "every_days", "count"):
+        for key in SERIES:
             if key in c:
                 r.error(
                     _join(path, key),
                     'not allowed together with "dates" (give either dates or start/every_days/count)',
                 )
-        lst = r.array(c["dates"], _join(path, "dates")) or []
-        dates = [r.day(d, f"{path}.dates[{i}]") for i, d in enumerate(lst)]
-        good = tuple(d for d in dates if d is not None)
-        if len(set(good)) != len(good):
-            r.error(_join(path, "dates"), "lists an intake date twice")
-        return Cohorts(dates=good, size=size)
-    start = r.day(r.required(c, "start", path), _join(path, "start"))
-    every = r.integer(c.get("every_days", 7), _join(path, "every_days"), 1, MAX_DAYS)
-    count = r.integer(c.get("count", 1), _join(path, "count"), 1, MAX_DAYS)
-    if start and every and count:
-        last = start.toordinal() + (count - 1) * every
-        if last > LAST_DAY.toordinal():
-            r.error(
-                _join(path, "count"),
-                f"{count} intakes every {every} days from {start} would end after {LAST_DAY}",
-            )
-            count = None
-    return Cohorts(start=start, every_days=every, count=count, size=size)
+        return {k: v for k, v in c.items() if k not in SERIES}
+    r.required(c, "start", path)
+    return SERIES_DEFAULTS | c
+
+
+def _intakes_end_in_time(r: _Reader, count: Any, path: str, read: dict[str, Any]) -> int | None:
+    """A series' last intake is not after the last day Cadence knows."""
+    count = r.integer(count, path, 1, MAX_DAYS)
+    start, every = read.get("start"), read.get("every_days")
+    if start and every and count and start.toordinal() + (count - 1) * every > LAST_DAY.toordinal():
+        r.error(path, f"{count} intakes every {every} days from {start} would end after {LAST_DAY}")
+        return None
+    return count
+
+
+def _intake_dates_once(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> Any:
+    """Cohorts given as dates list each date once."""
+    dates = _days(r, value, path)
+    if dates is not None and len(set(dates)) != len(dates):
+        r.error(path, "lists an intake date twice")
+        return None
+    return dates
+
+
+_OWN_RULES[Cohorts] = {"count": _intakes_end_in_time, "dates": _intake_dates_once}
+_OWN_RULES[Product] = {"cohorts": _cohorts}
 
 
 def _broadcast(
@@ -1168,11 +1196,44 @@ def _unicode_ok(text: str) -> bool:
 
 # --- the entry point ------------------------------------------------------------------
 
-PLAN_KEYS = (
-    "cadence", "id", "name", "timezone", "start", "end", "calendar", "rules", "teams",
-    "products", "broadcasts", "studio", "requests", "content", "updated", "action_items",
-    "signoffs", "reviews",
-)  # fmt: skip
+PLAN_KEYS = ("cadence", *written_keys(Plan))  # "cadence": the format version
+
+
+def _plan_id(
+    r: _Reader, value: Any, path: str, _read: dict[str, Any], given: dict[str, Any]
+) -> Any:
+    """The plan's id; left out (or null), the slug of its name."""
+    if value is None:
+        name = given.get("name")
+        return slugify(name if isinstance(name, str) and name.strip() else "plan")
+    return r.ident(value, path)
+
+
+def _time_zone(r: _Reader, value: Any, path: str, _read: dict[str, Any]) -> str | None:
+    """The plan's time zone is an IANA name the system knows."""
+    if not isinstance(value, str) or not _zone_ok(value):
+        r.error(path, f'unknown time zone {show(value)} (an IANA name such as "Europe/Berlin")')
+        return None
+    return value
+
+
+def _horizon_end(r: _Reader, value: Any, path: str, read: dict[str, Any]) -> date | None:
+    """The horizon's end is not before its start, and the horizon is at most
+    MAX_HORIZON_DAYS long."""
+    end, start = r.day(value, path), read.get("start")
+    if start is None or end is None:
+        return end
+    if end < start:
+        r.error(path, f"must not be before start ({start.isoformat()})")
+        return None
+    if (end - start).days + 1 > MAX_HORIZON_DAYS:
+        r.error(
+            path,
+            f"the horizon {start} … {end} is {(end - start).days + 1} days long, "
+            f"more than {MAX_HORIZON_DAYS} (a hundred years)",
+        )
+        return None
+    return end
 
 
 def build_plan(raw: Any) -> Plan:
@@ -1194,28 +1255,13 @@ def build_plan(raw: Any) -> Plan:
         r.error("cadence", f"unsupported format version {show(version)} (supported: {_versions()})")
         raise PlanInvalid(r.errors)
 
-    name = r.text(r.required(data, "name", ""), "name")
-    pid = data.get("id")
-    if pid is None:
-        pid = slugify(name or "plan")
-    else:
-        pid = r.ident(pid, "id")
-    tz = data.get("timezone", "UTC")
-    if not isinstance(tz, str) or not _zone_ok(tz):
-        r.error("timezone", f'unknown time zone {show(tz)} (an IANA name such as "Europe/Berlin")')
-    start = r.day(r.required(data, "start", ""), "start")
-    end = r.day(r.required(data, "end", ""), "end")
-    if start and end and end < start:
-        r.error("end", f"must not be before start ({start.isoformat()})")
-    elif start and end and (end - start).days + 1 > MAX_HORIZON_DAYS:
-        r.error(
-            "end",
-            f"the horizon {start} … {end} is {(end - start).days + 1} days long, "
-            f"more than {MAX_HORIZON_DAYS} (a hundred years)",
-        )
-    updated = None
-    if data.get("updated") is not None:
-        updated = _timestamp(r, data["updated"], "updated")
+    rules_of_plan: dict[str, Rule] = {
+        "id": partial(_plan_id, given=data),
+        "timezone": _time_zone,
+        "end": _horizon_end,
+    }
+    # Its own fields (id, name, horizon, zone, stamp), then its parts, each read below.
+    own, _good = read_fields(r, data, "", Plan, rules_of_plan, skip=PLAN_PARTS)
 
     calendar = _calendar(r, data.get("calendar"), "calendar")
     rules = _rules(r, data.get("rules"), "rules")
@@ -1289,13 +1335,8 @@ def build_plan(raw: Any) -> Plan:
 
     if r.errors:
         raise PlanInvalid(r.errors)
-    assert start is not None and end is not None and name is not None and pid is not None
     plan = Plan(
-        id=pid,
-        name=name,
-        start=start,
-        end=end,
-        timezone=tz,
+        **own,
         calendar=calendar,
         rules=rules,
         teams=tuple(teams),
@@ -1304,7 +1345,6 @@ def build_plan(raw: Any) -> Plan:
         studio=studio,
         requests=tuple(requests),
         content=tuple(content),
-        updated=updated,
         action_items=tuple(action_items),
         signoffs=tuple(signoffs),
         reviews=tuple(reviews),

@@ -15,61 +15,24 @@ from cadence.model import (
     FORMAT_VERSION,
     ActionItem,
     Asset,
-    Blackout,
-    Broadcast,
-    Cohorts,
-    HolidayRule,
     Plan,
     Product,
     Request,
     Review,
     Rules,
     Signoff,
-    Stage,
-    Studio,
     Team,
     Touch,
-    WorkCalendar,
+    plan_settings,
 )
 from cadence.validate import PlanError, PlanInvalid, build_plan, build_products, json_object
 
-_stage = json_writer(Stage)
 _touch = json_writer(Touch)
+_product = json_writer(Product)
+product_to_dict = _product
+"""One product as JSON-ready data (as :func:`plan_to_dict` writes it); its cohorts only
+when it has intakes."""
 
-
-def _cohorts(c: Cohorts) -> dict[str, Any] | None:
-    if c.dates is not None:
-        return {"dates": [d.isoformat() for d in c.dates], "size": c.size}
-    if c.start is None:
-        return None
-    return {
-        "start": c.start.isoformat(),
-        "every_days": c.every_days,
-        "count": c.count,
-        "size": c.size,
-    }
-
-
-def _product(p: Product) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": p.id,
-        "name": p.name,
-        "lead_definition": p.lead_definition,
-        "stages": [_stage(s) for s in p.stages],
-        "touches": [_touch(t) for t in p.touches],
-    }
-    cohorts = _cohorts(p.cohorts)
-    if cohorts is not None:
-        out["cohorts"] = cohorts
-    return out
-
-
-def product_to_dict(p: Product) -> dict[str, Any]:
-    """One product as JSON-ready data (as :func:`plan_to_dict` writes it)."""
-    return _product(p)
-
-
-_broadcast = json_writer(Broadcast)
 action_item_to_dict = json_writer(ActionItem)
 """An action item as JSON-ready data (the plan file's shape)."""
 
@@ -86,11 +49,6 @@ request_to_dict = json_writer(Request)
 """A request as JSON-ready data (the plan file's shape)."""
 
 
-_blackout = json_writer(Blackout)
-_holidays = json_writer(HolidayRule)
-_studio = json_writer(Studio)
-_calendar = json_writer(WorkCalendar)
-
 rules_to_dict = json_writer(Rules)
 """The rules; ``count_days`` and ``lead_desk`` only when they differ from the defaults."""
 
@@ -106,34 +64,14 @@ review_to_dict = json_writer(Review)
 """A submission for review as JSON-ready data."""
 
 
+_plan = json_writer(Plan)
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-ready data (format version 1)."""
-    out: dict[str, Any] = {
-        "cadence": FORMAT_VERSION,
-        "id": plan.id,
-        "name": plan.name,
-        "timezone": plan.timezone,
-        "start": plan.start.isoformat(),
-        "end": plan.end.isoformat(),
-        "calendar": _calendar(plan.calendar),
-        "rules": rules_to_dict(plan.rules),
-        "teams": [team_to_dict(t) for t in plan.teams],
-        "products": [_product(p) for p in plan.products],
-        "broadcasts": [_broadcast(b) for b in plan.broadcasts],
-        "studio": _studio(plan.studio) if plan.studio is not None else None,
-        "requests": [request_to_dict(q) for q in plan.requests],
-    }
-    if plan.content:  # left out when empty: plans without a library keep their bytes
-        out["content"] = [asset_to_dict(a) for a in plan.content]
-    if plan.updated is not None:
-        out["updated"] = plan.updated.isoformat().replace("+00:00", "Z")
-    if plan.action_items:
-        out["action_items"] = [action_item_to_dict(a) for a in plan.action_items]
-    if plan.signoffs:
-        out["signoffs"] = [signoff_to_dict(s) for s in plan.signoffs]
-    if plan.reviews:
-        out["reviews"] = [review_to_dict(q) for q in plan.reviews]
-    return out
+    """The plan as JSON-ready data (format version 1): the version, then every field in
+    the order the model declares (:mod:`cadence.fields`); the content library, the
+    stamp, action items, sign-offs and reviews only when it has them."""
+    return {"cadence": FORMAT_VERSION, **_plan(plan)}
 
 
 def validate_plan(plan: Plan, since: Plan | None = None) -> None:
@@ -162,9 +100,7 @@ def _products_only(old: Plan, new: Plan) -> bool:
     """Whether ``new`` differs from ``old`` only in changed or added products (and the
     save stamp, when it is an aware time)."""
     same_parts = (
-        (old.id, old.name, old.timezone, old.start, old.end, old.calendar, old.rules)
-        == (new.id, new.name, new.timezone, new.start, new.end, new.calendar, new.rules)
-        and old.studio == new.studio
+        plan_settings(old) == plan_settings(new)
         and old.teams == new.teams
         and old.broadcasts == new.broadcasts
         and old.requests == new.requests

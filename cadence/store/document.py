@@ -29,11 +29,14 @@ from cadence.fields import columns_reader, columns_writer, null_columns
 from cadence.files import keep_mode
 from cadence.formats.plan_json import plan_to_dict, product_to_dict, validate_plan
 from cadence.model import (
+    PLAN_PARTS,
+    PRODUCT_PARTS,
     ActionItem,
     Asset,
     Blackout,
     Broadcast,
     Plan,
+    Product,
     Request,
     Review,
     Rules,
@@ -95,11 +98,7 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     blackouts = session.exec(select(BlackoutRow).order_by(col(BlackoutRow.position))).all()
     raw: dict[str, Any] = {
         "cadence": 1,
-        "id": plan_row.plan_id,
-        "name": plan_row.name,
-        "timezone": plan_row.timezone,
-        "start": plan_row.start,
-        "end": plan_row.end,
+        **_plan_raw(plan_row),
         "calendar": _calendar_raw(plan_row) | {"blackouts": [_blackout_raw(b) for b in blackouts]},
         "rules": _rules_raw(plan_row),
         "teams": [
@@ -110,8 +109,6 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         "broadcasts": [],
         "requests": [],
     }
-    if plan_row.updated is not None:
-        raw["updated"] = plan_row.updated
     if plan_row.studio_team is not None:
         raw["studio"] = _studio_raw(plan_row)
     stages: dict[int, list[StageRow]] = {}
@@ -122,22 +119,9 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
         touches.setdefault(t.product_pk, []).append(t)
     for p in session.exec(select(ProductRow).order_by(col(ProductRow.position))).all():
         assert p.pk is not None
-        product: dict[str, Any] = {
-            "id": p.product_id,
-            "name": p.name,
-            "lead_definition": p.lead_definition,
-            "stages": [_stage_raw(s) for s in stages.get(p.pk, [])],
-            "touches": [_touch_raw(t) for t in touches.get(p.pk, [])],
-        }
-        if p.cohort_dates is not None:
-            product["cohorts"] = {"dates": json.loads(p.cohort_dates), "size": p.cohort_size}
-        elif p.cohort_start is not None:
-            product["cohorts"] = {
-                "start": p.cohort_start,
-                "every_days": p.cohort_every_days,
-                "count": p.cohort_count,
-                "size": p.cohort_size,
-            }
+        product = _product_raw(p)
+        product["stages"] = [_stage_raw(s) for s in stages.get(p.pk, [])]
+        product["touches"] = [_touch_raw(t) for t in touches.get(p.pk, [])]
         raw["products"].append(product)
     for b in session.exec(select(BroadcastRow).order_by(col(BroadcastRow.position))).all():
         raw["broadcasts"].append(_broadcast_raw(b))
@@ -194,6 +178,12 @@ def _upgrade_1_meetings(conn: sqlite3.Connection) -> None:
 
 
 # Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
+# The plan's own fields (id, name, horizon, zone, stamp) and a product's (with its
+# cohorts) have their row; their parts are written beside them.
+_plan_raw = columns_reader(Plan, skip=PLAN_PARTS)
+_plan_columns = columns_writer(Plan, skip=PLAN_PARTS)
+_product_raw = columns_reader(Product, skip=PRODUCT_PARTS)
+_product_columns = columns_writer(Product, "position", skip=PRODUCT_PARTS)
 _stage_raw = columns_reader(Stage)
 _stage_columns = columns_writer(Stage, "product_pk", "position")
 _touch_raw = columns_reader(Touch)
@@ -229,15 +219,10 @@ def _write_settings(session: Session, data: dict[str, Any]) -> None:
     cal, rules, studio = data["calendar"], data["rules"], data["studio"]
     session.add(
         PlanRow(
-            plan_id=data["id"],
-            name=data["name"],
-            timezone=data["timezone"],
-            start=data["start"],
-            end=data["end"],
+            **_plan_columns(data),
             **_calendar_columns(cal),
             **_rules_columns(rules),
             **(_studio_columns(studio) if studio else null_columns(Studio)),
-            updated=data.get("updated"),
         )
     )
     for i, b in enumerate(cal["blackouts"]):
@@ -255,18 +240,7 @@ def _write_product(session: Session, position: int, p: dict[str, Any]) -> None:
     if old is not None:
         session.delete(old)  # stages and touches go with it (ON DELETE CASCADE)
         session.flush()
-    cohorts = p.get("cohorts") or {}
-    row = ProductRow(
-        position=position,
-        product_id=p["id"],
-        name=p["name"],
-        lead_definition=p["lead_definition"],
-        cohort_start=cohorts.get("start"),
-        cohort_every_days=cohorts.get("every_days"),
-        cohort_count=cohorts.get("count"),
-        cohort_dates=json.dumps(cohorts["dates"]) if "dates" in cohorts else None,
-        cohort_size=cohorts.get("size", 1),
-    )
+    row = ProductRow(**_product_columns(p, position))
     session.add(row)
     session.flush()
     assert row.pk is not None

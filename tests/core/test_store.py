@@ -70,6 +70,17 @@ def test_demo_round_trip_on_both_backends(backend):
     assert backend.read_back() == plan
 
 
+def test_every_plan_product_and_cohort_field_round_trips_on_both_backends(backend):
+    from tests.core.test_fields_plan import EVERY_FIELD
+
+    plan = build_plan(EVERY_FIELD)
+    assert plan.updated is not None and plan.products[0].cohorts.dates is not None
+    doc = backend.create(plan)
+    assert doc.load() == plan
+    doc.close()
+    assert dumps_plan(backend.read_back()) == dumps_plan(plan)
+
+
 def test_demo_round_trip_json_cadence_json(tmp_path):
     plan = demo_plan()
     write_plan_file(plan, tmp_path / "demo.cadence")

@@ -9,15 +9,18 @@ rows back together for the validation layer. Stages and touches are named
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from cadence.fields import columns_reader, columns_writer, null_columns
 from cadence.model import (
+    PLAN_PARTS,
+    PRODUCT_PARTS,
     ActionItem,
     Asset,
     Broadcast,
+    Plan,
+    Product,
     Request,
     Review,
     Rules,
@@ -139,13 +142,11 @@ def _meeting_records_raw(objects: dict[str, list[Values]], raw: dict[str, Any]) 
 
 
 def settings_values(data: dict[str, Any]) -> Values:
+    """The columns of the plan's settings: its own fields (not the stamp: a row of its
+    own), its calendar (blackouts as JSON text), rules and studio."""
     rules, studio = data["rules"], data["studio"]
     return {
-        "plan_id": data["id"],
-        "name": data["name"],
-        "timezone": data["timezone"],
-        "start": data["start"],
-        "end": data["end"],
+        **_plan_columns(data),
         **_calendar_columns(data["calendar"]),
         **_rules_columns(rules),
         **(_studio_columns(studio) if studio else null_columns(Studio)),
@@ -153,18 +154,8 @@ def settings_values(data: dict[str, Any]) -> Values:
 
 
 def product_values(position: int, p: dict[str, Any]) -> Values:
-    cohorts = p.get("cohorts") or {}
-    return {
-        "position": position,
-        "product_id": p["id"],
-        "name": p["name"],
-        "lead_definition": p["lead_definition"],
-        "cohort_start": cohorts.get("start"),
-        "cohort_every_days": cohorts.get("every_days"),
-        "cohort_count": cohorts.get("count"),
-        "cohort_dates": json.dumps(cohorts["dates"]) if "dates" in cohorts else None,
-        "cohort_size": cohorts.get("size", 1),
-    }
+    """The columns of a product's row: its own fields and its cohorts."""
+    return _product_columns(p, position)
 
 
 def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dict[str, Any]:
@@ -172,11 +163,7 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
     (s,) = objects["settings"]
     raw: dict[str, Any] = {
         "cadence": 1,
-        "id": s["plan_id"],
-        "name": s["name"],
-        "timezone": s["timezone"],
-        "start": s["start"],
-        "end": s["end"],
+        **_plan_raw(s),
         "calendar": _calendar_raw(s),
         "rules": _rules_raw(s),
         "teams": [_team_raw(t) for t in objects["team"]],
@@ -189,26 +176,10 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
     if s["studio_team"] is not None:
         raw["studio"] = _studio_raw(s)
     for p in objects["product"]:
-        product: dict[str, Any] = {
-            "id": p["product_id"],
-            "name": p["name"],
-            "lead_definition": p["lead_definition"],
-            "stages": [
-                _stage_raw(v) for v in objects["stage"] if v["product_id"] == p["product_id"]
-            ],
-            "touches": [
-                _touch_raw(v) for v in objects["touch"] if v["product_id"] == p["product_id"]
-            ],
-        }
-        if p["cohort_dates"] is not None:
-            product["cohorts"] = {"dates": json.loads(p["cohort_dates"]), "size": p["cohort_size"]}
-        elif p["cohort_start"] is not None:
-            product["cohorts"] = {
-                "start": p["cohort_start"],
-                "every_days": p["cohort_every_days"],
-                "count": p["cohort_count"],
-                "size": p["cohort_size"],
-            }
+        product = _product_raw(p)
+        pid = p["product_id"]
+        product["stages"] = [_stage_raw(v) for v in objects["stage"] if v["product_id"] == pid]
+        product["touches"] = [_touch_raw(v) for v in objects["touch"] if v["product_id"] == pid]
         raw["products"].append(product)
     for b in objects["broadcast"]:
         raw["broadcasts"].append(_broadcast_raw(b))
@@ -219,6 +190,12 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
 
 
 # Each object's row ⇄ plan-file data, by the fields its model declares (cadence.fields).
+# The plan's own fields but its stamp (a row of its own: SharedStampRow), a product's
+# own fields with its cohorts; their parts beside them.
+_plan_raw = columns_reader(Plan, by_name=True, skip=(*PLAN_PARTS, "updated"))
+_plan_columns = columns_writer(Plan, skip=(*PLAN_PARTS, "updated"))
+_product_raw = columns_reader(Product, by_name=True, skip=PRODUCT_PARTS)
+_product_columns = columns_writer(Product, "position", skip=PRODUCT_PARTS)
 _stage_raw = columns_reader(Stage, by_name=True)
 _stage_columns = columns_writer(Stage, "product_id", "position")
 _touch_raw = columns_reader(Touch, by_name=True)
