@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import Boolean, event, insert, update
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
@@ -529,13 +529,20 @@ def _load_rows(session: Session) -> Plan:
     return build_plan(raw)
 
 
-# Boolean columns: SQLite stores any value in them and SQLAlchemy reads any
-# non-zero one as true, so a damaged 'abc' would silently become true.
-BOOLEAN_COLUMNS = (("touch", "automated"), ("broadcast", "automated"))
+def boolean_columns() -> list[tuple[str, str]]:
+    """Every boolean column of the document's tables, from their declarations: SQLite
+    stores any value in them and SQLAlchemy reads any non-zero one as true, so a
+    damaged 'abc' would silently become true; the document checks them on opening."""
+    return [
+        (table.name, column.name)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, Boolean)
+    ]
 
 
 def _check_booleans(session: Session) -> None:
-    for table, column in BOOLEAN_COLUMNS:
+    for table, column in boolean_columns():
         bad = (
             session.connection()
             .exec_driver_sql(
