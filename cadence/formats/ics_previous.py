@@ -123,9 +123,7 @@ def read_previous(
 
     try:
         with Path(path).open("rb") as file, gc_paused():  # 100 k tuples, no cycles
-            out, cadence_export, bad_event = previous_events(
-                file, details=details, written=written
-            )
+            out, cadence_export, bad_event = previous_events(file, details=details, written=written)
     except IsADirectoryError:
         return unusable("is a folder, not an .ics file")
     except OSError as exc:
@@ -221,8 +219,7 @@ def names_cadence(outside: bytes) -> bool:
 def line_blocks(file: BinaryIO) -> Iterator[bytes]:
     """The bytes of an .ics file a block at a time, as they are (folded); every block
     ends with a CRLF that ends a line for sure (the next block does not start with a
-    continuation; one is added after the file's last line when it has none). Raises
-    UnicodeDecodeError when the text is not UTF-8.
+    continuation; one is added after the file's last line when it has none).
 
     Bytes, not text: a UTF-8 sequence never holds a CR or LF byte, so cutting, unfolding
     and splitting at them is the same on either, and the digests take bytes.
@@ -234,17 +231,16 @@ def line_blocks(file: BinaryIO) -> Iterator[bytes]:
         if cut < 0:
             tail = data
             continue
-        yield _checked_utf8(data[: cut + 2])
+        yield data[: cut + 2]
         tail = data[cut + 2 :]
-    last = _checked_utf8(tail)
-    yield last if not last or last.endswith(b"\r\n") else last + b"\r\n"
+    yield tail if not tail or tail.endswith(b"\r\n") else tail + b"\r\n"
 
 
 def unfolded_blocks(file: BinaryIO) -> Iterator[bytes]:
     """:func:`line_blocks` with folding undone (each CRLF followed by a space or a tab
-    removed, RFC 5545)."""
+    removed, RFC 5545). Raises UnicodeDecodeError when the text is not UTF-8."""
     for block in line_blocks(file):
-        yield _unfold(block)
+        yield _checked_utf8(_unfold(block))
 
 
 # A continuation of a line of at most 16 octets (the CRLF before it included): unfolded,
@@ -255,11 +251,24 @@ _ODD_FOLD = re.compile(rb"\r\n[ \t](?<![^\r\n]{17}\r\n[ \t])")
 
 def plain_folded_blocks(file: BinaryIO) -> Iterator[bytes]:
     """:func:`line_blocks`, each as it is when every continued line is longer than 16
-    octets (as Cadence folds, at 75), else with folding undone: in what is handed on,
-    every line that is, or starts with, one of the words the readers look for
-    (``END:VEVENT``, ``SEQUENCE``…) is such a line once unfolded, and the reverse."""
+    octets (as Cadence folds, at 75) and it is UTF-8 text, else with folding undone (a
+    fold may cut a UTF-8 sequence): in what is handed on, every line that is, or starts
+    with, one of the words the readers look for (``END:VEVENT``, ``SEQUENCE``…) is such
+    a line once unfolded, and the reverse. Raises UnicodeDecodeError when the unfolded
+    text is not UTF-8."""
     for block in line_blocks(file):
-        yield _unfold(block) if _ODD_FOLD.search(b"\r\n" + block) else block
+        if _ODD_FOLD.search(b"\r\n" + block) is None and _is_utf8(block):
+            yield block
+        else:
+            yield _checked_utf8(_unfold(block))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        _checked_utf8(data)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _checked_utf8(data: bytes) -> bytes:
@@ -359,16 +368,17 @@ def _split_event(piece: bytes) -> tuple[bytes, bytes | None]:
     return piece[:begin], piece[begin + len(_BEGIN) + 2 :]
 
 
-# The first lines of an event as Cadence writes it: UID, DTSTAMP, LAST-MODIFIED, SEQUENCE.
+# The first lines of an event as Cadence writes it: UID, DTSTAMP, LAST-MODIFIED and
+# SEQUENCE, up to the CRLF before a content line (not a continuation).
 _WRITTEN_HEAD = re.compile(
     rb"BEGIN:VEVENT\r\nUID:([^\r\n]+)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
-    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)\r\n"
+    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)(?=\r\n[^ \t])"
 )
-# Content lines that make an event another shape: revision lines after the first four,
-# a cancellation, the start of another event (each after a CRLF; the first line apart).
-_NOT_CONTENT = (b"DTSTAMP", b"LAST-MODIFIED", b"SEQUENCE", b"STATUS:CANCELLED\r\n",
-                b"BEGIN:VEVENT\r\n")  # fmt: skip
-_NOT_CONTENT_LINE = re.compile(b"\r\n(?:" + b"|".join(map(re.escape, _NOT_CONTENT)) + b")")
+# A content line that makes an event another shape: a revision line after the first
+# four, a cancellation, the start of another event.
+_NOT_CONTENT_LINE = re.compile(
+    rb"\r\n(?:DTSTAMP|LAST-MODIFIED|SEQUENCE|(?:STATUS:CANCELLED|BEGIN:VEVENT)(?:\r\n|\Z))"
+)
 
 
 def written_event(piece: bytes, details: bool, keep: bool) -> tuple[str, PreviousEvent] | None:
@@ -379,18 +389,13 @@ def written_event(piece: bytes, details: bool, keep: bool) -> tuple[str, Previou
     it on). None: another shape, read line by line (:func:`_event_of_lines`).
     ``keep``: keep the content lines as written instead of their digest."""
     head = _WRITTEN_HEAD.match(piece)
-    if head is None:
+    if head is None or _NOT_CONTENT_LINE.search(piece, head.end()):
         return None
-    written = piece[head.end() :] + b"\r\n"
-    if written.startswith((b" ", b"\t", *_NOT_CONTENT)) or _NOT_CONTENT_LINE.search(written):
-        return None  # SEQUENCE continued, or a line that makes it another shape
+    written = piece[head.end() + 2 :] + b"\r\n"
     uid = head[1].decode("utf-8")
-    event = PreviousEvent(
-        "" if keep else written_key(uid, written),
-        int(head[3]),
-        sys.intern(head[2].decode("ascii")),
-        written=written if keep else b"",
-    )
+    key = "" if keep else written_key(uid, written)
+    stamp = sys.intern(head[2].decode("ascii"))
+    event = PreviousEvent(key, int(head[3]), stamp, "", "", "", written if keep else b"")
     if details:
         own = _unfold(b"\r\n" + written[:-2]).partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")
         start, end = _first_line(own, "DTSTART"), _first_line(own, "DTEND")

@@ -14,6 +14,7 @@ from cadence.formats.ics_previous import (
     PRODID,
     event_key,
     previous_events,
+    previous_key,
     read_previous,
     read_previous_bytes,
 )
@@ -132,3 +133,40 @@ def test_unusable_files_give_nothing_or_a_clear_error(tmp_path):
         read_previous(latin, required=True)
     no_uid = EVENT.replace("UID:t.p.a.20270301.0@cadence\r\n", "")
     assert read_previous_bytes((HEAD + no_uid + TAIL).encode()) == {}
+
+
+def test_read_as_written_an_event_keeps_its_lines_and_its_digest_follows_from_them():
+    # (The first event shares its text with the calendar's header: read line by line.)
+    other = EVENT.replace("20270301.0", "20270308.0")
+    events, cadence_export, _ = previous_events(
+        io.BytesIO((HEAD + other + EVENT + TAIL).encode()), details=False, written=True
+    )
+    event = events["t.p.a.20270301.0@cadence"]
+    assert (event.key, event.sequence, event.stamp) == ("", 2, "20270215T080000Z")
+    as_written = (
+        "DTSTART;VALUE=DATE:20270301\r\n"
+        "DTEND;VALUE=DATE:20270302\r\n"
+        "SUMMARY:Welcome — Analytics · cohort 03-01\r\n"
+        "DESCRIPTION:Welcome\\nProduct: Analytics\\nStage: Awareness\\nCohort: 2027-03-01 (40 ex\r\n"
+        " pected leads)\\nChannel: Email\\nOwner: Marketing\\nAutomated\r\n"
+        "STATUS:CONFIRMED\r\n"
+    )
+    assert event.written == as_written.encode()
+    assert previous_key("t.p.a.20270301.0@cadence", event) == "ff252bd5f16d44108bc112c6707a90c6"
+    assert cadence_export is True
+
+
+@pytest.mark.parametrize("written", [False, True])
+def test_a_line_folded_after_a_few_octets_is_read_unfolded(written):
+    # "STATUS:CANC" + "ELLED": once unfolded a cancellation, which leaves the event out;
+    # "END:VEV" + "ENT": the end of the event. Neither shows in the lines as written.
+    cancelled = EVENT.replace("STATUS:CONFIRMED", "STATUS:CANC\r\n ELLED")
+    other = EVENT.replace("20270301.0", "20270308.0").replace("END:VEVENT", "END:VEV\r\n ENT")
+    text = HEAD + cancelled + other + TAIL
+    events, _, bad = previous_events(io.BytesIO(text.encode()), details=False, written=written)
+    assert (list(events), bad) == (["t.p.a.20270308.0@cadence"], False)
+    # Its digest is that of its content lines, whichever way it was read.
+    content = ["UID:t.p.a.20270308.0@cadence", *CONTENT[1:]]
+    assert previous_key("t.p.a.20270308.0@cadence", events["t.p.a.20270308.0@cadence"]) == (
+        event_key(content)
+    )
