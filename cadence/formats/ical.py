@@ -779,7 +779,8 @@ class _IcsWriter:
         self, uid: str, before: PreviousEvent | None, lines: str, content: Callable[[], str]
     ) -> tuple[str, int] | None:
         """(DTSTAMP, SEQUENCE) of an event ``uid`` with these content ``lines`` (after the
-        revision lines, as written) that the previous export had as ``before``: kept when
+        revision lines, as written, CRLF between them) that the previous export had as
+        ``before``: kept when
         the content is the same (:meth:`_same_content`), else a new stamp and SEQUENCE + 1.
         None: unchanged, and a change file leaves it out."""
         if before is None:
@@ -808,9 +809,10 @@ class _IcsWriter:
         """The VEVENT of these content lines (unfolded; ``alarm``: a VALARM's lines, or ""),
         with the revision lines :meth:`_revision` decides; "" when a change file leaves it out."""
         uid_line = f"UID:{uid}"
-        folded_alarm = "".join(fold(line) + CRLF for line in alarm.split(CRLF)) if alarm else ""
+        folded_alarm = "".join(CRLF + fold(line) for line in alarm.split(CRLF)) if alarm else ""
+        # The content lines after the revision lines, as written (CRLF between them).
         lines = (
-            f"{when.folded}\r\n{fold(summary)}\r\n{fold(description)}\r\n{tail.folded}\r\n"
+            f"{when.folded}\r\n{fold(summary)}\r\n{fold(description)}\r\n{tail.folded}"
             f"{folded_alarm}"
         )
         before = self.previous.get(uid)
@@ -828,7 +830,7 @@ class _IcsWriter:
         return (
             f"BEGIN:VEVENT\r\n{fold(uid_line)}\r\n"
             f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{sequence}\r\n"
-            f"{lines}END:VEVENT\r\n"
+            f"{lines}\r\nEND:VEVENT\r\n"
         )
 
     def cancellations(self) -> list[str]:

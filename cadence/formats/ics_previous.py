@@ -56,7 +56,7 @@ class PreviousEvent(NamedTuple):
     start: str = ""  # its DTSTART line (a cancellation repeats it)
     end: str = ""  # its DTEND line
     summary: str = ""  # its SUMMARY line
-    # Its content lines after SEQUENCE as written (folded, each ending in CRLF), kept by
+    # Its content lines after SEQUENCE as written (folded, CRLF between them), kept by
     # read_previous(written=True) instead of the digest (key ""): see previous_key().
     written: bytes = b""
 
@@ -74,7 +74,7 @@ def content_key(content: str) -> str:
 def written_key(uid: str, written: bytes) -> str:
     """The digest (:func:`content_key`) of an event read with its lines as written: its UID
     line, then those lines with folding undone."""
-    unfolded = _unfold(b"\r\n" + written[:-2])  # CRLF before each line, none after the last
+    unfolded = _unfold(b"\r\n" + written)  # CRLF before each line
     return hashlib.blake2b(b"UID:" + uid.encode("utf-8") + unfolded, digest_size=16).hexdigest()
 
 
@@ -137,11 +137,15 @@ def read_previous(
     return out
 
 
-def read_previous_bytes(raw: bytes, *, details: bool = True) -> dict[str, PreviousEvent]:
+def read_previous_bytes(
+    raw: bytes, *, details: bool = True, written: bool = False
+) -> dict[str, PreviousEvent]:
     """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
     try:
         with gc_paused():  # 100 k tuples on a large plan, no cycles (see cadence.gcpause)
-            out, cadence_export, bad_event = previous_events(io.BytesIO(raw), details=details)
+            out, cadence_export, bad_event = previous_events(
+                io.BytesIO(raw), details=details, written=written
+            )
     except UnicodeDecodeError:
         return {}
     return out if cadence_export and not bad_event else {}
@@ -391,13 +395,13 @@ def written_event(piece: bytes, details: bool, keep: bool) -> tuple[str, Previou
     head = _WRITTEN_HEAD.match(piece)
     if head is None or _NOT_CONTENT_LINE.search(piece, head.end()):
         return None
-    written = piece[head.end() + 2 :] + b"\r\n"
+    written = piece[head.end() + 2 :]
     uid = head[1].decode("utf-8")
     key = "" if keep else written_key(uid, written)
     stamp = sys.intern(head[2].decode("ascii"))
     event = PreviousEvent(key, int(head[3]), stamp, "", "", "", written if keep else b"")
     if details:
-        own = _unfold(b"\r\n" + written[:-2]).partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")
+        own = _unfold(b"\r\n" + written).partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")
         start, end = _first_line(own, "DTSTART"), _first_line(own, "DTEND")
         event = event._replace(start=start, end=end, summary=_first_line(own, "SUMMARY"))
     return uid, event

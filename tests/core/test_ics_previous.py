@@ -149,7 +149,7 @@ def test_read_as_written_an_event_keeps_its_lines_and_its_digest_follows_from_th
         "SUMMARY:Welcome — Analytics · cohort 03-01\r\n"
         "DESCRIPTION:Welcome\\nProduct: Analytics\\nStage: Awareness\\nCohort: 2027-03-01 (40 ex\r\n"
         " pected leads)\\nChannel: Email\\nOwner: Marketing\\nAutomated\r\n"
-        "STATUS:CONFIRMED\r\n"
+        "STATUS:CONFIRMED"
     )
     assert event.written == as_written.encode()
     assert previous_key("t.p.a.20270301.0@cadence", event) == "ff252bd5f16d44108bc112c6707a90c6"
