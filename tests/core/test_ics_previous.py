@@ -160,13 +160,51 @@ def test_read_as_written_an_event_keeps_its_lines_and_its_digest_follows_from_th
 def test_a_line_folded_after_a_few_octets_is_read_unfolded(written):
     # "STATUS:CANC" + "ELLED": once unfolded a cancellation, which leaves the event out;
     # "END:VEV" + "ENT": the end of the event. Neither shows in the lines as written.
+    # (After a plain event: the first shares its text with the header, read line by line.)
+    first = EVENT.replace("20270301.0", "20270222.0")
     cancelled = EVENT.replace("STATUS:CONFIRMED", "STATUS:CANC\r\n ELLED")
     other = EVENT.replace("20270301.0", "20270308.0").replace("END:VEVENT", "END:VEV\r\n ENT")
-    text = HEAD + cancelled + other + TAIL
+    text = HEAD + first + cancelled + other + TAIL
     events, _, bad = previous_events(io.BytesIO(text.encode()), details=False, written=written)
-    assert (list(events), bad) == (["t.p.a.20270308.0@cadence"], False)
+    assert (list(events), bad) == (["t.p.a.20270222.0@cadence", "t.p.a.20270308.0@cadence"], False)
     # Its digest is that of its content lines, whichever way it was read.
     content = ["UID:t.p.a.20270308.0@cadence", *CONTENT[1:]]
     assert previous_key("t.p.a.20270308.0@cadence", events["t.p.a.20270308.0@cadence"]) == (
         event_key(content)
     )
+
+
+def _refolded(text: str, width: int) -> bytes:
+    """``text`` with every line cut into pieces of ``width`` octets (a space before each
+    continuation), also inside UTF-8 sequences — as a careless program might write it."""
+    lines = text.encode().replace(b"\r\n ", b"").split(b"\r\n")
+    out = []
+    for line in lines:
+        pieces = [line[i : i + width] for i in range(0, len(line), width)] or [b""]
+        out.append(b"\r\n ".join(pieces))
+    return b"\r\n".join(out)
+
+
+@pytest.mark.parametrize("width", [1, 3, 10, 16, 17, 30, 74, 75, 200])
+def test_any_folding_reads_the_same_events_whichever_way_they_are_kept(width):
+    cancelled = EVENT.replace("20270301.0", "20270315.0").replace("CONFIRMED", "CANCELLED")
+    other = EVENT.replace("20270301.0", "20270308.0").replace("SEQUENCE:2", "SEQUENCE:0")
+    data = _refolded(HEAD + EVENT + other + cancelled + EVENT + TAIL, width)
+
+    def kept(written: bool) -> dict[str, tuple[str, int, str]]:
+        events, cadence_export, bad = previous_events(
+            io.BytesIO(data), details=False, written=written
+        )
+        assert (cadence_export, bad) == (True, False)
+        return {uid: (previous_key(uid, e), e.sequence, e.stamp) for uid, e in events.items()}
+
+    expected = {
+        "t.p.a.20270301.0@cadence": (event_key(CONTENT), 2, "20270215T080000Z"),
+        "t.p.a.20270308.0@cadence": (
+            event_key(["UID:t.p.a.20270308.0@cadence", *CONTENT[1:]]),
+            0,
+            "20270215T080000Z",
+        ),
+    }
+    assert kept(written=False) == expected
+    assert kept(written=True) == expected
