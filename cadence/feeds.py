@@ -390,7 +390,7 @@ class FeedService:
             product=token.product,
             alarm=parse_alarm(token.alarm) if token.alarm else None,
             now=loaded.modified,
-            previous=read_previous(state),
+            previous=read_previous(state, details=False, written=True),  # lines compared
         )
         try:
             folder.mkdir(mode=0o700, exist_ok=True)

@@ -25,7 +25,7 @@ import io
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -52,6 +52,7 @@ from cadence.formats.ics_previous import (  # noqa: F401 (callers import the rea
     PreviousEvent,
     content_key,
     event_key,
+    previous_key,
     read_previous,
     read_previous_bytes,
     read_sequences,
@@ -774,18 +775,33 @@ class _IcsWriter:
         moment = datetime.strptime(before.stamp, "%Y%m%dT%H%M%SZ") + timedelta(seconds=1)
         return f"{moment:%Y%m%dT%H%M%S}Z"
 
-    def _revision(self, before: PreviousEvent | None, content: str) -> tuple[str, int] | None:
-        """(DTSTAMP, SEQUENCE) of an event of this ``content`` (its unfolded lines without
-        revision lines, as :func:`event_key` digests them) that the previous export had as
-        ``before``: kept when the content is the same, else a new stamp and SEQUENCE + 1.
+    def _revision(
+        self, uid: str, before: PreviousEvent | None, lines: str, content: Callable[[], str]
+    ) -> tuple[str, int] | None:
+        """(DTSTAMP, SEQUENCE) of an event ``uid`` with these content ``lines`` (after the
+        revision lines, as written, CRLF between them) that the previous export had as
+        ``before``: kept when
+        the content is the same (:meth:`_same_content`), else a new stamp and SEQUENCE + 1.
         None: unchanged, and a change file leaves it out."""
         if before is None:
             self.changed += 1
             return self.new_stamp, 0
-        if content_key(content) == before.key:
+        if self._same_content(uid, before, lines, content):
             return None if self.changes_only else (before.stamp, before.sequence)
         self.changed += 1
         return self._revised(before), before.sequence + 1
+
+    @staticmethod
+    def _same_content(
+        uid: str, before: PreviousEvent, lines: str, content: Callable[[], str]
+    ) -> bool:
+        """Whether an event says what the previous export's ``before`` said: the same
+        lines as written (compared as they are), else the same digest of its unfolded
+        content lines (``content()``, as :func:`event_key` digests them: the previous
+        file may fold them otherwise)."""
+        if before.written and before.written == lines.encode("utf-8", "replace"):
+            return True
+        return content_key(content()) == previous_key(uid, before)
 
     def _event(
         self, uid: str, when: _Lines, summary: str, description: str, tail: _Lines, alarm: str = ""
@@ -793,24 +809,28 @@ class _IcsWriter:
         """The VEVENT of these content lines (unfolded; ``alarm``: a VALARM's lines, or ""),
         with the revision lines :meth:`_revision` decides; "" when a change file leaves it out."""
         uid_line = f"UID:{uid}"
+        folded_alarm = "".join(CRLF + fold(line) for line in alarm.split(CRLF)) if alarm else ""
+        # The content lines after the revision lines, as written (CRLF between them).
+        lines = (
+            f"{when.folded}\r\n{fold(summary)}\r\n{fold(description)}\r\n{tail.folded}"
+            f"{folded_alarm}"
+        )
         before = self.previous.get(uid)
-        content = ""
-        if before is not None:
-            if self.changes_only:
-                self.written.add(uid)
-            content = CRLF.join((uid_line, when.text, summary, description, tail.text))
-            if alarm:
-                content += CRLF + alarm
-        revision = self._revision(before, content)
+        if before is not None and self.changes_only:
+            self.written.add(uid)
+
+        def content() -> str:
+            unfolded = CRLF.join((uid_line, when.text, summary, description, tail.text))
+            return unfolded + CRLF + alarm if alarm else unfolded
+
+        revision = self._revision(uid, before, lines, content)
         if revision is None:
             return ""
         stamp, sequence = revision
-        folded_alarm = "".join(fold(line) + CRLF for line in alarm.split(CRLF)) if alarm else ""
         return (
             f"BEGIN:VEVENT\r\n{fold(uid_line)}\r\n"
             f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{sequence}\r\n"
-            f"{when.folded}\r\n{fold(summary)}\r\n{fold(description)}\r\n{tail.folded}\r\n"
-            f"{folded_alarm}END:VEVENT\r\n"
+            f"{lines}\r\nEND:VEVENT\r\n"
         )
 
     def cancellations(self) -> list[str]:
@@ -1061,7 +1081,8 @@ def export_ics(
     elif previous is not None:
         revision = Revision(previous, now)
     elif keep_sequence and isinstance(target, str | os.PathLike) and not Path(target).is_dir():
-        revision = Revision(read_previous(target, details=False), now)
+        # Its events' lines as written: compared as they are, no digest on either side.
+        revision = Revision(read_previous(target, details=False, written=True), now)
     else:
         revision = Revision({}, now)
     from cadence.agenda import agenda_descriptions

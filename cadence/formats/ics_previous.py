@@ -5,13 +5,16 @@ An export keeps DTSTAMP and SEQUENCE of every event whose content did not change
 holds a hundred thousand events on a large plan: it is read a block
 (:data:`READ_BLOCK`) at a time, never whole, and of each event only its UID,
 DTSTAMP, SEQUENCE and a digest of its content lines are kept (and, for change
-files, the DTSTART/DTEND/SUMMARY lines a cancellation repeats).
+files, the DTSTART/DTEND/SUMMARY lines a cancellation repeats) — or, for the
+export that replaces the file, its content lines as written (:func:`written_event`),
+which the writer compares with its own without a digest.
 
-The steps, one function each: :func:`unfolded_blocks` (bytes → blocks with RFC 5545
-folding undone, cut at line ends), :func:`event_segments` (→ text cut after
-``END:VEVENT`` lines, so no event spans two), :func:`previous_events` (each
-segment's events: an event as Cadence writes it is read by one regular
-expression, :data:`_CADENCE_EVENT`; anything else line by line,
+The steps, one function each: :func:`line_blocks` (bytes → blocks cut at line ends),
+:func:`plain_folded_blocks` (a block folded oddly — a short line continued — has its
+folding undone, so no line hides behind a fold), :func:`event_segments` (→ text cut
+after ``END:VEVENT`` lines, so no event spans two), :func:`previous_events` (each
+segment's events: an event as Cadence writes it is read from its lines as they are,
+:func:`written_event`; anything else with folding undone, line by line,
 :func:`event_bodies` and :func:`_event_of_lines`, with the same result).
 """
 
@@ -53,6 +56,9 @@ class PreviousEvent(NamedTuple):
     start: str = ""  # its DTSTART line (a cancellation repeats it)
     end: str = ""  # its DTEND line
     summary: str = ""  # its SUMMARY line
+    # Its content lines after SEQUENCE as written (folded, CRLF between them), kept by
+    # read_previous(written=True) instead of the digest (key ""): see previous_key().
+    written: bytes = b""
 
 
 # Lines that record when and how often an event was revised, not what it says.
@@ -63,6 +69,18 @@ def content_key(content: str) -> str:
     """Digest of an event's content: its unfolded lines joined by CRLF, revision lines
     left out (what :func:`event_key` digests, given as one text)."""
     return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def written_key(uid: str, written: bytes) -> str:
+    """The digest (:func:`content_key`) of an event read with its lines as written: its UID
+    line, then those lines with folding undone."""
+    unfolded = _unfold(b"\r\n" + written)  # CRLF before each line
+    return hashlib.blake2b(b"UID:" + uid.encode("utf-8") + unfolded, digest_size=16).hexdigest()
+
+
+def previous_key(uid: str, event: PreviousEvent) -> str:
+    """The digest of a previous event's content, whichever way it was read."""
+    return event.key or written_key(uid, event.written)
 
 
 def event_key(lines: Iterable[str]) -> str:
@@ -80,7 +98,11 @@ def event_key(lines: Iterable[str]) -> str:
 
 
 def read_previous(
-    path: str | os.PathLike[str], *, required: bool = False, details: bool = True
+    path: str | os.PathLike[str],
+    *,
+    required: bool = False,
+    details: bool = True,
+    written: bool = False,
 ) -> dict[str, PreviousEvent]:
     """UID → :class:`PreviousEvent` of a previous Cadence export (cancelled events left out).
 
@@ -89,6 +111,9 @@ def read_previous(
     raise ExportError (``--changes-since`` needs the file it compares with).
     ``details``: keep each event's DTSTART, DTEND and SUMMARY lines (only a change
     file needs them, to cancel what is gone); without, less memory.
+    ``written``: of an event as Cadence writes it keep its lines as written and no
+    digest (the export over the file compares them as they are: faster; the lines
+    take the file's size in memory).
     """
 
     def unusable(why: str) -> dict[str, PreviousEvent]:
@@ -98,7 +123,7 @@ def read_previous(
 
     try:
         with Path(path).open("rb") as file, gc_paused():  # 100 k tuples, no cycles
-            out, cadence_export, bad_event = previous_events(file, details=details)
+            out, cadence_export, bad_event = previous_events(file, details=details, written=written)
     except IsADirectoryError:
         return unusable("is a folder, not an .ics file")
     except OSError as exc:
@@ -112,11 +137,15 @@ def read_previous(
     return out
 
 
-def read_previous_bytes(raw: bytes, *, details: bool = True) -> dict[str, PreviousEvent]:
+def read_previous_bytes(
+    raw: bytes, *, details: bool = True, written: bool = False
+) -> dict[str, PreviousEvent]:
     """:func:`read_previous` of an export held in memory ({} when foreign or unusable)."""
     try:
         with gc_paused():  # 100 k tuples on a large plan, no cycles (see cadence.gcpause)
-            out, cadence_export, bad_event = previous_events(io.BytesIO(raw), details=details)
+            out, cadence_export, bad_event = previous_events(
+                io.BytesIO(raw), details=details, written=written
+            )
     except UnicodeDecodeError:
         return {}
     return out if cadence_export and not bad_event else {}
@@ -128,26 +157,26 @@ def read_sequences(path: str | os.PathLike[str]) -> dict[str, int]:
 
 
 def previous_events(
-    file: BinaryIO, *, details: bool = True
+    file: BinaryIO, *, details: bool = True, written: bool = False
 ) -> tuple[dict[str, PreviousEvent], bool, bool]:
     """(UID → event, whether a line outside the events names Cadence's PRODID, whether
-    an event was unusable) of an .ics file, read a block at a time."""
+    an event was unusable) of an .ics file, read a block at a time (``written``: see
+    :func:`read_previous`)."""
     out: dict[str, PreviousEvent] = {}
     cadence_export = bad_event = False
     at_file_start = True
     for segment in event_segments(file):
-        done = 0  # where the text not read yet starts
-        for match in _CADENCE_EVENT.finditer(segment):
-            parts = [segment[done : match.start()]] if match.start() > done else []
-            for part in parts:  # what precedes the event: the header, or another shape
-                found, bad = _other_events(part, at_file_start, details, out)
+        pieces = segment.split(_END)  # each but the last: text up to an END:VEVENT line
+        for piece in pieces[:-1]:
+            event = written_event(piece, details, written)
+            if event is not None:
+                out[event[0]] = event[1]
+            else:  # the header before the first event, or another shape: line by line
+                found, bad = _other_events(_unfold(piece + _END), at_file_start, details, out)
                 cadence_export, bad_event = cadence_export or found, bad_event or bad
-            at_file_start, done = False, match.end()
-            uid, previous, cancelled = cadence_event(match, details)
-            if not cancelled:
-                out[uid] = previous
-        if done < len(segment) or at_file_start:
-            found, bad = _other_events(segment[done:], at_file_start, details, out)
+            at_file_start = False
+        if pieces[-1] or at_file_start:  # the text after the last event
+            found, bad = _other_events(_unfold(pieces[-1]), at_file_start, details, out)
             cadence_export, bad_event = cadence_export or found, bad_event or bad
             at_file_start = False
     return out, cadence_export, bad_event
@@ -191,11 +220,10 @@ def names_cadence(outside: bytes) -> bool:
 # --- blocks and lines -------------------------------------------------------------------
 
 
-def unfolded_blocks(file: BinaryIO) -> Iterator[bytes]:
-    """The bytes of an .ics file a block at a time, folding undone (each CRLF followed
-    by a space or a tab removed, RFC 5545); every block ends with a CRLF that ends a
-    line (one is added after the file's last line when it has none). Raises
-    UnicodeDecodeError when the text is not UTF-8.
+def line_blocks(file: BinaryIO) -> Iterator[bytes]:
+    """The bytes of an .ics file a block at a time, as they are (folded); every block
+    ends with a CRLF that ends a line for sure (the next block does not start with a
+    continuation; one is added after the file's last line when it has none).
 
     Bytes, not text: a UTF-8 sequence never holds a CR or LF byte, so cutting, unfolding
     and splitting at them is the same on either, and the digests take bytes.
@@ -207,10 +235,44 @@ def unfolded_blocks(file: BinaryIO) -> Iterator[bytes]:
         if cut < 0:
             tail = data
             continue
-        yield _checked_utf8(_unfold(data[: cut + 2]))
+        yield data[: cut + 2]
         tail = data[cut + 2 :]
-    last = _checked_utf8(_unfold(tail))
-    yield last if not last or last.endswith(b"\r\n") else last + b"\r\n"
+    yield tail if not tail or tail.endswith(b"\r\n") else tail + b"\r\n"
+
+
+def unfolded_blocks(file: BinaryIO) -> Iterator[bytes]:
+    """:func:`line_blocks` with folding undone (each CRLF followed by a space or a tab
+    removed, RFC 5545). Raises UnicodeDecodeError when the text is not UTF-8."""
+    for block in line_blocks(file):
+        yield _checked_utf8(_unfold(block))
+
+
+# A continuation of a line of at most 16 octets (the CRLF before it included): unfolded,
+# that line may start or be one the readers look for (``STATUS:CANCELLED`` has 16) that
+# does not show as written.
+_ODD_FOLD = re.compile(rb"\r\n[ \t](?<![^\r\n]{17}\r\n[ \t])")
+
+
+def plain_folded_blocks(file: BinaryIO) -> Iterator[bytes]:
+    """:func:`line_blocks`, each as it is when every continued line is longer than 16
+    octets (as Cadence folds, at 75) and it is UTF-8 text, else with folding undone (a
+    fold may cut a UTF-8 sequence): in what is handed on, every line that is, or starts
+    with, one of the words the readers look for (``END:VEVENT``, ``SEQUENCE``…) is such
+    a line once unfolded, and the reverse. Raises UnicodeDecodeError when the unfolded
+    text is not UTF-8."""
+    for block in line_blocks(file):
+        if _ODD_FOLD.search(b"\r\n" + block) is None and _is_utf8(block):
+            yield block
+        else:
+            yield _checked_utf8(_unfold(block))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        _checked_utf8(data)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _checked_utf8(data: bytes) -> bytes:
@@ -250,12 +312,13 @@ _BEGIN = b"BEGIN:VEVENT"
 
 
 def event_segments(file: BinaryIO) -> Iterator[bytes]:
-    """The unfolded text of an .ics file in segments, each cut right after an
-    ``END:VEVENT`` line (the last: the rest), so that no event spans two; text without
-    one is handed on every :data:`MAX_HELD_BYTES`, so it is never held whole."""
+    """The text of an .ics file (:func:`plain_folded_blocks`) in segments, each cut
+    right after an ``END:VEVENT`` line (the last: the rest), so that no event spans two;
+    text without one is handed on every :data:`MAX_HELD_BYTES`, so it is never held
+    whole."""
     held: list[bytes] = []  # blocks since the last END:VEVENT line
     held_bytes = 0
-    for block in unfolded_blocks(file):
+    for block in plain_folded_blocks(file):
         # Blocks end with a CRLF: an END:VEVENT line may start the next one.
         end = (b"\r\n" + block).rfind(_END)
         if end < 0:
@@ -309,30 +372,39 @@ def _split_event(piece: bytes) -> tuple[bytes, bytes | None]:
     return piece[:begin], piece[begin + len(_BEGIN) + 2 :]
 
 
-# An event as Cadence writes it, whole: UID, DTSTAMP, LAST-MODIFIED and SEQUENCE first,
-# then lines up to END:VEVENT none of which is another revision line, a cancellation or
-# the start of another event (an event of any other shape is read line by line).
-_CADENCE_EVENT = re.compile(
-    rb"(?:\A|(?<=\r\n))BEGIN:VEVENT\r\n"
-    rb"UID:([^\r\n]+)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
-    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)"
-    rb"((?:\r\n(?!DTSTAMP|LAST-MODIFIED|SEQUENCE|STATUS:CANCELLED\r\n|BEGIN:VEVENT\r\n"
-    rb"|END:VEVENT\r\n)[^\r\n]*)*)"
-    rb"\r\nEND:VEVENT\r\n"
+# The first lines of an event as Cadence writes it: UID, DTSTAMP, LAST-MODIFIED and
+# SEQUENCE, up to the CRLF before a content line (not a continuation).
+_WRITTEN_HEAD = re.compile(
+    rb"BEGIN:VEVENT\r\nUID:([^\r\n]+)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
+    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)(?=\r\n[^ \t])"
+)
+# A content line that makes an event another shape: a revision line after the first
+# four, a cancellation, the start of another event.
+_NOT_CONTENT_LINE = re.compile(
+    rb"\r\n(?:DTSTAMP|LAST-MODIFIED|SEQUENCE|(?:STATUS:CANCELLED|BEGIN:VEVENT)(?:\r\n|\Z))"
 )
 
 
-def cadence_event(match: re.Match[bytes], details: bool) -> tuple[str, PreviousEvent, bool]:
-    """(UID, what we keep of it, cancelled?) of an event :data:`_CADENCE_EVENT` matched."""
-    uid, stamp, sequence, rest = match.groups()  # rest: CRLF and a line, for each line
-    # The digest of event_key(): the content lines without the revision lines.
-    key = hashlib.blake2b(b"UID:" + uid + rest, digest_size=16).hexdigest()
-    previous = PreviousEvent(key, int(sequence), sys.intern(stamp.decode("ascii")))
+def written_event(piece: bytes, details: bool, keep: bool) -> tuple[str, PreviousEvent] | None:
+    """(UID, what we keep of it) of an event as Cadence writes it — UID, DTSTAMP,
+    LAST-MODIFIED and SEQUENCE first, then content lines none of which is another
+    revision line, a cancellation or the start of another event — read from ``piece``,
+    its text up to the CRLF before ``END:VEVENT`` (as :func:`plain_folded_blocks` hands
+    it on). None: another shape, read line by line (:func:`_event_of_lines`).
+    ``keep``: keep the content lines as written instead of their digest."""
+    head = _WRITTEN_HEAD.match(piece)
+    if head is None or _NOT_CONTENT_LINE.search(piece, head.end()):
+        return None
+    written = piece[head.end() + 2 :]
+    uid = head[1].decode("utf-8")
+    key = "" if keep else written_key(uid, written)
+    stamp = sys.intern(head[2].decode("ascii"))
+    event = PreviousEvent(key, int(head[3]), stamp, "", "", "", written if keep else b"")
     if details:
-        own = rest.partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")  # not the alarm's lines
+        own = _unfold(b"\r\n" + written).partition(b"\r\nBEGIN:VALARM")[0].decode("utf-8")
         start, end = _first_line(own, "DTSTART"), _first_line(own, "DTEND")
-        previous = previous._replace(start=start, end=end, summary=_first_line(own, "SUMMARY"))
-    return uid.decode("utf-8"), previous, False
+        event = event._replace(start=start, end=end, summary=_first_line(own, "SUMMARY"))
+    return uid, event
 
 
 def _property_name(line: str) -> str:

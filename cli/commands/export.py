@@ -56,6 +56,17 @@ def _format_of(args: argparse.Namespace) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # One pass that builds a few hundred thousand acyclic objects on a large plan
+    # (occurrences, gaps, the previous export's events, event texts): the cyclic
+    # collector, resumed between the steps, walked them again and again and found
+    # nothing to free (~0.4 s of a 3 s export over a previous one, 40 products).
+    from cadence.gcpause import gc_paused
+
+    with gc_paused():
+        return _export(args)
+
+
+def _export(args: argparse.Namespace) -> int:
     from cadence.formats.csv_export import export_csv
     from cadence.formats.ical import export_ics
 

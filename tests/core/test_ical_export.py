@@ -464,6 +464,27 @@ def test_text_only_change_bumps_sequence_and_stamp_and_never_goes_back(tmp_path)
     assert call.decoded("DTSTAMP") == datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
 
 
+def test_a_previous_file_folded_otherwise_keeps_unchanged_events(tmp_path):
+    # Another program re-folded every line at 40 octets (the same content lines): the
+    # lines as written differ, their digests do not — only the moved event changed.
+    path = tmp_path / "plan.ics"
+    export_ics(PLAN, SCHEDULE, (), path)
+    ours = path.read_bytes()
+    lines = ours.replace(b"\r\n ", b"").split(b"\r\n")  # (cut inside UTF-8 sequences too)
+    path.write_bytes(b"\r\n".join(line[:40] + b"\r\n " + line[40:] if len(line) > 40 else line
+                                  for line in lines))  # fmt: skip
+    assert path.read_bytes() != ours
+    moved = tuple(
+        o._replace(date=o.date + timedelta(days=1)) if o.touch == "evil" else o for o in OCCURRENCES
+    )
+    export_ics(PLAN, Schedule(moved), (), path, now=datetime(2027, 3, 2, 9, 30, tzinfo=UTC))
+    data = path.read_bytes()
+    assert b"SEQUENCE:1\r\n" in data and data.count(b"SEQUENCE:1\r\n") == 1
+    assert read_sequences(path)["t.analytics.evil.20270315.0@cadence"] == 1
+    assert read_sequences(path)["t.analytics.welcome.20270315.0@cadence"] == 0
+    assert data.count(b"DTSTAMP:20270302T093000Z\r\n") == 1  # only the moved one
+
+
 def test_foreign_previous_file_is_ignored_for_sequence(tmp_path):
     path = tmp_path / "plan.ics"
     path.write_bytes(b"BEGIN:VCALENDAR\r\nPRODID:-//Other//EN\r\nEND:VCALENDAR\r\n")

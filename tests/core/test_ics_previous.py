@@ -1,6 +1,7 @@
 """Reading a previous export back (cadence.formats.ics_previous): UID → DTSTAMP, SEQUENCE
-and content digest, the same whether an event has Cadence's own shape (one pattern) or
-any other (line by line), and whatever the size of the blocks read."""
+and content digest, the same whether an event has Cadence's own shape (read as written)
+or any other (line by line), however it is folded, and whatever the size of the blocks
+read."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cadence.formats.ics_previous import (
     PRODID,
     event_key,
     previous_events,
+    previous_key,
     read_previous,
     read_previous_bytes,
 )
@@ -48,7 +50,9 @@ TAIL = "END:VCALENDAR\r\n"
 def read(text: str, **options: bool) -> dict[str, tuple[str, int, str, str, str, str]]:
     events, cadence_export, bad_event = previous_events(io.BytesIO(text.encode()), **options)
     assert (cadence_export, bad_event) == (True, False)
-    return {uid: tuple(event) for uid, event in events.items()}  # type: ignore[misc]
+    # The lines as written are kept only on request (read_previous(written=True)).
+    assert all(event.written == b"" for event in events.values())
+    return {uid: tuple(event)[:6] for uid, event in events.items()}  # type: ignore[misc]
 
 
 def test_an_event_gives_its_stamp_sequence_digest_and_the_lines_a_cancellation_repeats():
@@ -129,3 +133,78 @@ def test_unusable_files_give_nothing_or_a_clear_error(tmp_path):
         read_previous(latin, required=True)
     no_uid = EVENT.replace("UID:t.p.a.20270301.0@cadence\r\n", "")
     assert read_previous_bytes((HEAD + no_uid + TAIL).encode()) == {}
+
+
+def test_read_as_written_an_event_keeps_its_lines_and_its_digest_follows_from_them():
+    # (The first event shares its text with the calendar's header: read line by line.)
+    other = EVENT.replace("20270301.0", "20270308.0")
+    events, cadence_export, _ = previous_events(
+        io.BytesIO((HEAD + other + EVENT + TAIL).encode()), details=False, written=True
+    )
+    event = events["t.p.a.20270301.0@cadence"]
+    assert (event.key, event.sequence, event.stamp) == ("", 2, "20270215T080000Z")
+    as_written = (
+        "DTSTART;VALUE=DATE:20270301\r\n"
+        "DTEND;VALUE=DATE:20270302\r\n"
+        "SUMMARY:Welcome — Analytics · cohort 03-01\r\n"
+        "DESCRIPTION:Welcome\\nProduct: Analytics\\nStage: Awareness\\nCohort: 2027-03-01 (40 ex\r\n"
+        " pected leads)\\nChannel: Email\\nOwner: Marketing\\nAutomated\r\n"
+        "STATUS:CONFIRMED"
+    )
+    assert event.written == as_written.encode()
+    assert previous_key("t.p.a.20270301.0@cadence", event) == "ff252bd5f16d44108bc112c6707a90c6"
+    assert cadence_export is True
+
+
+@pytest.mark.parametrize("written", [False, True])
+def test_a_line_folded_after_a_few_octets_is_read_unfolded(written):
+    # "STATUS:CANC" + "ELLED": once unfolded a cancellation, which leaves the event out;
+    # "END:VEV" + "ENT": the end of the event. Neither shows in the lines as written.
+    # (After a plain event: the first shares its text with the header, read line by line.)
+    first = EVENT.replace("20270301.0", "20270222.0")
+    cancelled = EVENT.replace("STATUS:CONFIRMED", "STATUS:CANC\r\n ELLED")
+    other = EVENT.replace("20270301.0", "20270308.0").replace("END:VEVENT", "END:VEV\r\n ENT")
+    text = HEAD + first + cancelled + other + TAIL
+    events, _, bad = previous_events(io.BytesIO(text.encode()), details=False, written=written)
+    assert (list(events), bad) == (["t.p.a.20270222.0@cadence", "t.p.a.20270308.0@cadence"], False)
+    # Its digest is that of its content lines, whichever way it was read.
+    content = ["UID:t.p.a.20270308.0@cadence", *CONTENT[1:]]
+    assert previous_key("t.p.a.20270308.0@cadence", events["t.p.a.20270308.0@cadence"]) == (
+        event_key(content)
+    )
+
+
+def _refolded(text: str, width: int) -> bytes:
+    """``text`` with every line cut into pieces of ``width`` octets (a space before each
+    continuation), also inside UTF-8 sequences — as a careless program might write it."""
+    lines = text.encode().replace(b"\r\n ", b"").split(b"\r\n")
+    out = []
+    for line in lines:
+        pieces = [line[i : i + width] for i in range(0, len(line), width)] or [b""]
+        out.append(b"\r\n ".join(pieces))
+    return b"\r\n".join(out)
+
+
+@pytest.mark.parametrize("width", [1, 3, 10, 16, 17, 30, 74, 75, 200])
+def test_any_folding_reads_the_same_events_whichever_way_they_are_kept(width):
+    cancelled = EVENT.replace("20270301.0", "20270315.0").replace("CONFIRMED", "CANCELLED")
+    other = EVENT.replace("20270301.0", "20270308.0").replace("SEQUENCE:2", "SEQUENCE:0")
+    data = _refolded(HEAD + EVENT + other + cancelled + EVENT + TAIL, width)
+
+    def kept(written: bool) -> dict[str, tuple[str, int, str]]:
+        events, cadence_export, bad = previous_events(
+            io.BytesIO(data), details=False, written=written
+        )
+        assert (cadence_export, bad) == (True, False)
+        return {uid: (previous_key(uid, e), e.sequence, e.stamp) for uid, e in events.items()}
+
+    expected = {
+        "t.p.a.20270301.0@cadence": (event_key(CONTENT), 2, "20270215T080000Z"),
+        "t.p.a.20270308.0@cadence": (
+            event_key(["UID:t.p.a.20270308.0@cadence", *CONTENT[1:]]),
+            0,
+            "20270215T080000Z",
+        ),
+    }
+    assert kept(written=False) == expected
+    assert kept(written=True) == expected
