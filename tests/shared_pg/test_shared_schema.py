@@ -40,8 +40,9 @@ TABLES = [
 ]
 
 
-HEAD = "0005_rules_team_calendars"  # the newest migration: 0001 shared tables, 0002 library,
-# 0003 feed tokens, 0004 meetings, 0005 working days, lead desk and team calendars
+HEAD = "0006_notify_after_commit"  # the newest migration: 0001 shared tables, 0002 library,
+# 0003 feed tokens, 0004 meetings, 0005 working days, lead desk and team calendars,
+# 0006 the store announces its own edits after COMMIT
 
 
 def _context(conn) -> MigrationContext:
