@@ -64,9 +64,22 @@ def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, st
 
 
 def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
+    from cadence.store.shared import plans
     from cadence.store.shared.plans import Conflict, open_shared_plan
 
     rng = random.Random(number)
+    sent: list[float] = []  # the edit's statements sent → COMMIT acknowledged
+    last_send = [0.0]
+    real_send = plans.send
+
+    def timed_send(conn: Any, statements: Any) -> None:  # times the server's part
+        started = time.perf_counter()
+        try:
+            real_send(conn, statements)
+        finally:
+            last_send[0] = time.perf_counter() - started
+
+    plans.send = timed_send  # this process only
     latencies: list[float] = []  # the edit's commit
     announced: list[float] = []  # commit + the notice sent after it
     cpu: list[float] = []  # this process's CPU time per committed save
@@ -88,12 +101,13 @@ def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
             commit_time, committed_at = time.time(), time.perf_counter()
             shared.announce()
             latencies.append(committed_at - start)
+            sent.append(last_send[0])
             announced.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
             revision = shared.revision(kind, object_id)
             assert revision is not None
             committed.append((kind, object_id, name, revision, commit_time))
-    out.put(("writer", latencies, committed, conflicts, cpu, announced))
+    out.put(("writer", latencies, committed, conflicts, cpu, announced, sent))
 
 
 def stress_reader(url: str, go: Any, stop: Any, out: Any) -> None:
@@ -178,7 +192,8 @@ class WaitSampler:
     """``--waits``: what the server's active backends are doing, sampled every few
     milliseconds from pg_stat_activity while the writers edit (where commit time goes:
     ``Lock:object`` is the notify lock, ``IO:WALSync`` the flush, ``CPU`` no wait;
-    ``Client:ClientRead`` the backend waits for the client)."""
+    ``Client:ClientRead`` the backend waits for the client, e.g. the next statement of
+    a pipeline). Each sample is named by the statement's first word (UPDATE: an edit)."""
 
     url: str
     interval: float = 0.005
@@ -200,7 +215,8 @@ class WaitSampler:
         from cadence.store.shared.url import parse_shared_url
 
         query = (
-            "SELECT state || ' ' || coalesce(wait_event_type || ':' || wait_event, 'CPU') "
+            "SELECT split_part(ltrim(query), ' ', 1) || ' ' "
+            "|| coalesce(wait_event_type || ':' || wait_event, 'CPU') "
             "FROM pg_stat_activity "
             "WHERE state <> 'idle' AND backend_type = 'client backend' "
             "AND pid <> pg_backend_pid()"
@@ -253,6 +269,7 @@ class LoadResult:
     wall: float
     commits: list[float]  # seconds per committed save: the edit's COMMIT
     announced: list[float]  # seconds per committed save: COMMIT, then the notice sent
+    sent: list[float]  # seconds per committed save from its SQL sent to COMMIT acknowledged
     save_cpu: list[float]  # the writer's CPU seconds per committed save
     readers: int
     notify: list[float]  # seconds from a commit to its notice, at each reader
@@ -321,6 +338,7 @@ def run_load(
         wall=wall,
         commits=pooled("writer", 1),
         announced=pooled("writer", 5),
+        sent=pooled("writer", 6),
         save_cpu=pooled("writer", 4),
         readers=readers,
         notify=[got - commit_time[key] for key, got, _ in seen],
@@ -349,6 +367,10 @@ def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None
         f"  commit:    p50 {ms(r.commits, 50)} ms, p95 {ms(r.commits, 95)} ms "
         f"(target p95 ≤ 50 ms); client CPU per save p50 {ms(r.save_cpu, 50)} ms, "
         f"mean {statistics.fmean(r.save_cpu or [0]) * 1000:.2f} ms"
+    )
+    print(
+        f"  of which:  SQL sent → COMMIT acknowledged p50 {ms(r.sent, 50)} ms, "
+        f"p95 {ms(r.sent, 95)} ms (the rest: the writer's Python work and waiting for a CPU)"
     )
     print(
         f"  + notice:  commit then the notice sent: p50 {ms(r.announced, 50)} ms, "
