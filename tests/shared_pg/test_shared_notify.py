@@ -153,3 +153,28 @@ def test_every_kind_of_payload_is_parsed() -> None:
     ]
     trigger = '{"plan": "p", "kind": "plan", "id": "p", "op": "update", "revision": 3}'
     assert parse_notices(trigger) == [ChangeNotice("p", "settings", "", "update", 3)]
+
+
+def test_a_raw_sign_off_is_named_by_its_whole_id_as_the_store_names_it(shared_url, pg_db) -> None:
+    with _listening(pg_db) as listener, open_shared_plan(shared_url) as window:
+        window.load()
+        with pg_db.admin() as conn:
+            conn.execute(
+                'INSERT INTO signoff (plan_key, position, product, "by", role, at, fingerprint, '
+                "touches) VALUES ('northwind', 0, 'analytics', 'maria', 'legal', "
+                "'2027-03-01T10:00:00Z', 'f1', '[]')"
+            )
+            conn.execute(
+                'INSERT INTO review (plan_key, position, product, "by", at) VALUES '
+                "('northwind', 0, 'billing', 'jon', '2027-03-02T09:00:00Z')"
+            )
+        payloads = [json.loads(p) for p in _payloads(listener, 2.0)]
+        stale = window.stale_objects()
+    assert [(p["kind"], p["id"]) for p in payloads] == [
+        ("signoff", "analytics/legal/2027-03-01T10:00:00Z"),
+        ("review", "billing/2027-03-02T09:00:00Z"),
+    ]
+    assert stale == {
+        ("signoff", "analytics/legal/2027-03-01T10:00:00Z"),
+        ("review", "billing/2027-03-02T09:00:00Z"),
+    }

@@ -9,6 +9,10 @@ sends one notice per save itself, in a separate transaction after the edit's COM
 A transaction that NOTIFYs holds PostgreSQL's notify lock through its commit's WAL
 flush, so notifying edits cannot share a flush (no group commit); the edits no longer
 do. Every other session (psql, scripts, ``share``) is announced by the trigger as before.
+
+The trigger also names sign-offs and reviews by their whole id, as the store does
+(``product/role/at``, ``product/at``; revision 0004 named them by product only, an id no
+reader could re-read): three or more trigger arguments are joined in order.
 Nothing changes on SQLite (no triggers there).
 """
 
@@ -20,10 +24,18 @@ branch_labels = None
 depends_on = None
 
 # The body of revision 0001's function, after the line that lets a session opt out.
-_NOTIFY_BODY = """
+_ROW = """
         IF TG_OP = 'DELETE' THEN r := to_jsonb(OLD); ELSE r := to_jsonb(NEW); END IF;
         object_id := r ->> TG_ARGV[0];
-        IF TG_NARGS > 1 THEN object_id := (r ->> TG_ARGV[1]) || '/' || object_id; END IF;
+        IF TG_NARGS > 1 THEN object_id := (r ->> TG_ARGV[1]) || '/' || object_id; END IF;"""
+# (id) or (id, owner) as in 0001; three or more: the id's parts in order.
+_ID_PARTS = """
+        IF TG_NARGS > 2 THEN
+            object_id := array_to_string(ARRAY(
+                SELECT r ->> part FROM unnest(TG_ARGV) WITH ORDINALITY AS t(part, i) ORDER BY i
+            ), '/');
+        END IF;"""
+_NOTIFY_BODY = """
         PERFORM pg_notify('cadence', json_build_object(
             'plan', r ->> 'plan_key', 'kind', TG_TABLE_NAME, 'id', object_id, 'op', lower(TG_OP),
             'revision', (r ->> 'revision')::int
@@ -41,15 +53,35 @@ _OPT_OUT = """
             RETURN NULL;
         END IF;"""
 
-NOTIFY_UNLESS_ANNOUNCED = _HEAD + _OPT_OUT + _NOTIFY_BODY
-NOTIFY_ALWAYS = _HEAD + _NOTIFY_BODY  # revision 0001's function
+NOTIFY_UNLESS_ANNOUNCED = _HEAD + _OPT_OUT + _ROW + _ID_PARTS + _NOTIFY_BODY
+NOTIFY_ALWAYS = _HEAD + _ROW + _NOTIFY_BODY  # revision 0001's function
+
+# (table, trigger arguments): the store's id of a sign-off and of a review.
+WHOLE_IDS = (("signoff", "'product', 'role', 'at'"), ("review", "'at', 'product'"))
+OLD_IDS = (("signoff", "'product'"), ("review", "'product'"))  # revision 0004's
+
+
+def _notify_triggers(ids: tuple[tuple[str, str], ...]) -> list[str]:
+    return [
+        statement
+        for table, arguments in ids
+        for statement in (
+            f"DROP TRIGGER {table}_notify ON {table}",
+            f"CREATE TRIGGER {table}_notify AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION cadence_notify_row({arguments})",
+        )
+    ]
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(NOTIFY_UNLESS_ANNOUNCED)
+        for statement in _notify_triggers(WHOLE_IDS):
+            op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        for statement in _notify_triggers(OLD_IDS):
+            op.execute(statement)
         op.execute(NOTIFY_ALWAYS)
