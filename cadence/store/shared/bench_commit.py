@@ -64,7 +64,13 @@ def prepare(server: LocalServer) -> None:
 
 def pgbench(server: LocalServer, script: str, options: str, seconds: int, rate: int | None) -> str:
     """Run one way with 20 clients; a line of figures."""
-    folder = Path(tempfile.mkdtemp(prefix="cadence-pgbench-"))
+    with tempfile.TemporaryDirectory(prefix="cadence-pgbench-") as name:
+        return _pgbench_in(Path(name), server, script, options, seconds, rate)
+
+
+def _pgbench_in(
+    folder: Path, server: LocalServer, script: str, options: str, seconds: int, rate: int | None
+) -> str:
     (folder / "edit.sql").write_text(script)
     command = [str(find_bindir() / "pgbench"), "-n", "-h", "127.0.0.1", "-p", str(server.port)]
     command += ["-U", "cadence_admin", "-c", "20", "-j", "2", "-T", str(seconds), "-r"]
