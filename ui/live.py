@@ -7,7 +7,11 @@
   every commit) on its own connection and watches that connection's socket with a
   ``QSocketNotifier``: nothing polls. When someone else commits, the window re-reads
   only the objects named and the controller re-plans only the products that differ.
-  Notices of our own saves (the revision we already hold) are skipped.
+  Notices of our own saves (the revision we already hold) are skipped. A notice can
+  be missed (its sender killed between its commit and its notice): after
+  ``IDLE_CHECK_SECONDS`` without one the link asks the server which objects differ
+  from those held (one query) and re-reads them; a "reload" notice (a save too big
+  to name its objects) is answered the same way.
 - **Conflict.** A save based on a stale object is refused by the store; the window
   shows the message (who changed what and when), no undo step is kept, and the link
   re-reads that object.
@@ -31,7 +35,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QToolBar
 
 from cadence.store.shared.document import SharedDocument, SharedStoreError, sales_refusal
-from cadence.store.shared.live import ChangeNotice, PlanListener
+from cadence.store.shared.live import IDLE_CHECK_SECONDS, ChangeNotice, PlanListener
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -114,6 +118,11 @@ class LiveLink(QObject):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self.reconnect)
+        #: fires after IDLE_CHECK_SECONDS without a notice: ask for missed changes
+        self.idle_check = QTimer(self)
+        self.idle_check.setSingleShot(True)
+        self.idle_check.setInterval(int(IDLE_CHECK_SECONDS * 1000))
+        self.idle_check.timeout.connect(self.check_missed)
         self.banner = self._make_banner()
         self.role_label = QLabel()
         self.role_label.setObjectName("sharedRole")
@@ -154,6 +163,7 @@ class LiveLink(QObject):
             action.setToolTip(tip)
             action.setStatusTip(status_tip)
         self._retry.stop()
+        self.idle_check.stop()
         self._drop_listener()
         self.window.removeEventFilter(self)
         self.banner.hide()
@@ -173,6 +183,7 @@ class LiveLink(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QEvent.Type.Close:
             self._retry.stop()  # the window closes its document; the listener goes too
+            self.idle_check.stop()
             self._drop_listener()
         return False
 
@@ -181,8 +192,10 @@ class LiveLink(QObject):
         self._listener = PlanListener(location.address, password=location.database.password)
         self._notifier = QSocketNotifier(self._listener.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_readable)
+        self.idle_check.start()
 
     def _drop_listener(self) -> None:
+        self.idle_check.stop()
         if self._notifier is not None:
             self._notifier.setEnabled(False)
             self._notifier.deleteLater()
@@ -205,15 +218,36 @@ class LiveLink(QObject):
         except Exception as exc:  # noqa: BLE001 - psycopg: the connection is gone
             self.disconnected(f"the connection to the server was lost ({_reason(exc)})")
             return
+        self.idle_check.start()  # restarted: the server spoke, nothing is due yet
         self.apply_notices(notices, started)
 
     def apply_notices(self, notices: Iterable[ChangeNotice], started: float | None = None) -> None:
         """Re-read the objects others changed and show the plan (re-planning only them)."""
         started = started if started is not None else time.perf_counter()
+        notices = list(notices)
+        if any(n.reload_all for n in notices):  # too many to name: ask what differs
+            self.check_missed()
+            return
         keys = stale_keys(self.document, notices)
         if keys:
             self.reload(keys, f"Changed by others: {describe(keys)}")
             self.refresh_ms = (time.perf_counter() - started) * 1000
+
+    def check_missed(self) -> None:
+        """Ask the server which objects differ from those held (one query) and re-read
+        them: the safety net for a notice that never came, run when no notice came for
+        ``IDLE_CHECK_SECONDS``."""
+        if self.state != "live" or self._listener is None:
+            return
+        try:
+            keys = self.document.stale_objects()
+        except SharedStoreError as exc:
+            self.disconnected(str(exc))
+            return
+        if keys:
+            self.reload(keys, f"Changed by others: {describe(keys)}")
+        if self.state == "live":
+            self.idle_check.start()
 
     def reload(self, keys: set[tuple[str, str]], message: str) -> bool:
         from cadence.validate import PlanInvalid

@@ -23,7 +23,8 @@ from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit  # noqa: E402
 
 from cadence.demo import demo_plan  # noqa: E402
-from cadence.store.shared.plans import share_plan  # noqa: E402
+from cadence.store.shared.live import ChangeNotice  # noqa: E402
+from cadence.store.shared.plans import open_shared_plan, share_plan  # noqa: E402
 from cli.main import main  # noqa: E402
 from ui import app as app_module  # noqa: E402
 from ui import documents, shared_open  # noqa: E402
@@ -200,6 +201,44 @@ def test_a_commit_in_one_window_reaches_the_other_and_a_sales_request_both(
     assert first_stage(two) == "Aware!"
     assert two.controller._replanner.rescheduled == ("analytics",)
     assert one.controller.undo_stack.count() == 1
+
+
+def test_a_missed_notice_is_caught_by_the_windows_idle_check(qtbot, pg_db, team, settings) -> None:
+    win = open_window(qtbot, settings, pg_db.url(user=team["maria"]))
+    assert win.live.idle_check.isActive()
+    assert win.live.idle_check.interval() == 5000
+    win.live.idle_check.stop()
+    with open_shared_plan(pg_db.url(user=team["jon"])) as other:
+        plan = other.load()
+        teams = (replace(plan.teams[0], name="Marketing EMEA"), *plan.teams[1:])
+        # Committed, never announced: as a client killed between its commit and notice.
+        other.save(replace(plan, teams=teams), announce=False)
+    assert win.controller.plan.teams[0].name == "Marketing"
+    win.live.idle_check.setInterval(50)
+    with qtbot.waitSignal(win.live.sig_refreshed, timeout=10000) as refreshed:
+        win.live.idle_check.start()
+    assert refreshed.args == [{("team", "mkt")}]
+    assert win.controller.plan.teams[0].name == "Marketing EMEA"
+    assert win.live.idle_check.isActive()  # the next check is due after the next quiet spell
+
+
+def test_a_reload_notice_rereads_what_differs(qtbot, pg_db, team, settings) -> None:
+    win = open_window(qtbot, settings, pg_db.url(user=team["maria"]))
+    with open_shared_plan(pg_db.url(user=team["jon"])) as other:
+        plan = other.load()
+        edit = replace(plan, name="Northwind 2027", broadcasts=plan.broadcasts[1:])
+        other.save(edit, announce=False)  # only the "reload" notice below says so
+    with qtbot.waitSignal(win.live.sig_refreshed, timeout=10000) as refreshed:
+        win.live.apply_notices([ChangeNotice("northwind", "*", "", "reload")])
+    assert refreshed.args == [  # the others moved up one position
+        {
+            ("settings", ""),
+            ("broadcast", "roundtable"),
+            ("broadcast", "newsletter"),
+            ("broadcast", "alignment"),
+        }
+    ]
+    assert win.controller.plan.name == "Northwind 2027"
 
 
 def test_two_windows_and_a_sales_request_from_the_command_line_at_once(

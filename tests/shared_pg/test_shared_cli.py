@@ -38,10 +38,10 @@ def test_db_init_creates_the_schema(pg_db, capsys) -> None:
     out = capsys.readouterr().out
     assert out == (
         f"postgresql://cadence_admin@127.0.0.1:{pg_db.server.port}/{pg_db.name}: Cadence schema "
-        "at revision 0005_rules_team_calendars (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
+        "at revision 0006_notify_after_commit (new); roles cadence_planner, cadence_sales, cadence_viewer ready\n"
     )
     assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    assert "(was 0005_rules_team_calendars)" in capsys.readouterr().out
+    assert "(was 0006_notify_after_commit)" in capsys.readouterr().out
 
 
 def test_share_then_pull_gives_the_same_plan(pg_db, demo_cadence, tmp_path, capsys) -> None:

@@ -138,6 +138,27 @@ def test_a_shared_feed_follows_edits_and_revocation_by_notify(shared_url, capsys
         service.close()
 
 
+def test_a_change_whose_notice_never_came_is_found_by_the_idle_check(shared_url, capsys) -> None:
+    secret = _add(shared_url, capsys, "--team", "mkt")
+    service = SharedFeedService(shared_url, clock=lambda: CLOCK)
+    try:
+        token = service.lookup(secret, "mkt")
+        assert token is not None
+        service.body(token)
+        assert service.check_missed() is False
+        with open_shared_plan(shared_url) as editor:
+            plan = editor.load()
+            # Committed, never announced: as a client killed between commit and notice.
+            editor.save(replace(plan, name="Renamed quietly"), announce=False)
+        assert service.poll(0.5) == 0
+        assert service.current_body(token) is not None  # still the old feed
+        assert service.check_missed() is True
+        assert service.current_body(token) is None  # regenerated on the next request
+        assert service.check_missed() is False  # already stale: no query
+    finally:
+        service.close()
+
+
 def test_serve_command_serves_a_shared_plan(shared_url, pg_db, capsys):
     secret = _add(shared_url, capsys, "--product", "billing")
     root = Path(__file__).resolve().parents[2]

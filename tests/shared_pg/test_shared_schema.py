@@ -40,8 +40,9 @@ TABLES = [
 ]
 
 
-HEAD = "0005_rules_team_calendars"  # the newest migration: 0001 shared tables, 0002 library,
-# 0003 feed tokens, 0004 meetings, 0005 working days, lead desk and team calendars
+HEAD = "0006_notify_after_commit"  # the newest migration: 0001 shared tables, 0002 library,
+# 0003 feed tokens, 0004 meetings, 0005 working days, lead desk and team calendars,
+# 0006 the store announces its own edits after COMMIT
 
 
 def _context(conn) -> MigrationContext:
@@ -104,6 +105,37 @@ def test_migrations_build_the_sqlmodel_tables_on_postgresql(pg_db) -> None:
             "cadence_sales",
             "cadence_viewer",
         ]
+    engine.dispose()
+
+
+def test_revision_0006_lets_the_store_notify_itself_and_goes_back(pg_db) -> None:
+    from alembic import command
+
+    from cadence.store.shared.schema import alembic_config
+
+    def state(conn) -> tuple[bool, list[str]]:
+        body = conn.execute(text("SELECT prosrc FROM pg_proc WHERE proname = 'cadence_notify_row'"))
+        triggers = conn.execute(
+            text(
+                "SELECT tgname || ' ' || encode(tgargs, 'escape') FROM pg_trigger "
+                "WHERE tgname IN ('signoff_notify', 'review_notify') ORDER BY 1"
+            )
+        )
+        return "notify_after_commit" in body.scalar_one(), list(triggers.scalars())
+
+    engine = create_engine(parse_shared_url(pg_db.url()).database)
+    upgrade_schema(engine)
+    with engine.begin() as conn:
+        assert state(conn) == (
+            True,
+            ["review_notify at\\000product\\000", "signoff_notify product\\000role\\000at\\000"],
+        )
+        command.downgrade(alembic_config(conn), "0005_rules_team_calendars")
+        assert state(conn) == (
+            False,
+            ["review_notify product\\000", "signoff_notify product\\000"],
+        )
+    assert upgrade_schema(engine) == ("0005_rules_team_calendars", HEAD)
     engine.dispose()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cadence.store.shared.plans import store_conninfo
 from cadence.store.shared.url import SharedUrlError, is_shared_url, parse_shared_url, redact
 
 
@@ -74,3 +75,19 @@ def test_only_postgresql_urls_are_shared_plans() -> None:
     assert is_shared_url("postgres://h/db?plan=p")
     assert not is_shared_url("demo.cadence")
     assert not is_shared_url("sqlite:///x.db")
+
+
+def test_the_stores_connection_says_it_announces_its_own_edits() -> None:
+    plain = parse_shared_url("postgresql://maria@db.example.com:5433/cadence?plan=northwind")
+    assert store_conninfo(plain) == (
+        "user=maria dbname=cadence host=db.example.com port=5433 "
+        "options='-c cadence.notify_after_commit=on'"
+    )
+    with_options = parse_shared_url(
+        "postgresql://maria@db.example.com/cadence?plan=northwind"
+        "&options=-c%20search_path%3Dplans&sslmode=require"
+    )
+    assert store_conninfo(with_options) == (
+        "user=maria dbname=cadence host=db.example.com "
+        "options='-c search_path=plans -c cadence.notify_after_commit=on' sslmode=require"
+    )

@@ -5,8 +5,9 @@ demo plan, then runs W writer processes × E edits (each renames a random stage 
 touch, from its own possibly stale copy; a conflict reloads and counts) and R reader
 processes that behave like open windows: each LISTENs, re-reads only the objects the
 notices name (``SharedPlan.refresh``) and re-plans (:class:`cadence.planner.Planner`, the
-app's incremental planner). Prints edits/s, p50/p95 commit latency and the client CPU
-of one save, conflicts, notify-to-refresh latency over ALL readers (commit → each
+app's incremental planner). Prints edits/s, p50/p95 commit latency (the edit's COMMIT)
+and commit + notice (the save as the app sees it: the store announces the edit after
+its COMMIT), the client CPU of one save, conflicts, notify-to-refresh latency over ALL readers (commit → each
 reader has re-read and re-planned: p50/p95/max), and checks that the database accounts
 for every committed edit (no lost update): each object's final revision is 1 + the
 edits committed on it, its final name the one the last of them wrote, and every
@@ -26,8 +27,10 @@ import multiprocessing as mp
 import os
 import random
 import statistics
+import threading
 import time
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -61,32 +64,50 @@ def rename(plan: Plan, rng: random.Random, tag: str) -> tuple[Plan, str, str, st
 
 
 def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
+    from cadence.store.shared import plans
     from cadence.store.shared.plans import Conflict, open_shared_plan
 
     rng = random.Random(number)
-    latencies: list[float] = []
+    sent: list[float] = []  # the edit's statements sent → COMMIT acknowledged
+    last_send = [0.0]
+    real_send = plans.send
+
+    def timed_send(conn: Any, statements: Any) -> None:  # times the server's part
+        started = time.perf_counter()
+        try:
+            real_send(conn, statements)
+        finally:
+            last_send[0] = time.perf_counter() - started
+
+    plans.send = timed_send  # this process only
+    latencies: list[float] = []  # the edit's commit
+    announced: list[float] = []  # commit + the notice sent after it
     cpu: list[float] = []  # this process's CPU time per committed save
     committed: list[ObjectEdit] = []
     conflicts = 0
     with open_shared_plan(url) as shared:
         shared.load()
-        out.put(("ready", [], [], 0, []))
+        out.put(("ready", [], [], 0, [], []))
         go.wait()  # every process connected and loaded: the edits start together
         for i in range(edits):
             plan, kind, object_id, name = rename(shared.plan, rng, f"w{number}e{i}")
             start, start_cpu = time.perf_counter(), time.process_time()
             try:
-                shared.save(plan)
+                shared.save(plan, announce=False)
             except Conflict:
                 conflicts += 1
                 shared.load()
                 continue
-            latencies.append(time.perf_counter() - start)
+            commit_time, committed_at = time.time(), time.perf_counter()
+            shared.announce()
+            latencies.append(committed_at - start)
+            sent.append(last_send[0])
+            announced.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
             revision = shared.revision(kind, object_id)
             assert revision is not None
-            committed.append((kind, object_id, name, revision, time.time()))
-    out.put(("writer", latencies, committed, conflicts, cpu))
+            committed.append((kind, object_id, name, revision, commit_time))
+    out.put(("writer", latencies, committed, conflicts, cpu, announced, sent))
 
 
 def stress_reader(url: str, go: Any, stop: Any, out: Any) -> None:
@@ -95,13 +116,13 @@ def stress_reader(url: str, go: Any, stop: Any, out: Any) -> None:
 
     latencies: list[float] = []
     with open_shared_plan(url) as shared:
-        out.put(("ready", [], [], 0, []))
+        out.put(("ready", [], [], 0, [], []))
         go.wait()
         while not stop.is_set():
             start = time.perf_counter()
             shared.load()
             latencies.append(time.perf_counter() - start)
-    out.put(("stress", latencies, [], 0, []))
+    out.put(("stress", latencies, [], 0, [], []))
 
 
 def reader(url: str, out: Any) -> None:
@@ -110,26 +131,39 @@ def reader(url: str, out: Any) -> None:
 
     Reports, per changed object revision, when its notice arrived and when the re-plan
     that followed was done (wall clock, compared with the writer's commit), and the CPU
-    time of its refreshes."""
+    time of its refreshes. Like a window, it asks the server for missed changes when no
+    notice came for ``IDLE_CHECK_SECONDS`` (none are missed here: it reports how many)."""
     from cadence.planner import Planner
-    from cadence.store.shared.live import PlanListener
+    from cadence.store.shared.live import IDLE_CHECK_SECONDS, PlanListener
     from cadence.store.shared.plans import open_shared_plan
 
     seen: list[Seen] = []
     cpu: list[float] = []
+    caught_idle = 0  # objects found stale by the idle check (a missed notice)
     planner = Planner()
     with PlanListener(url) as listener, open_shared_plan(url) as shared:
         len(planner.update(shared.load()).gaps)  # the window's first plan
-        out.put(("ready", [], [], 0, []))
+        out.put(("ready", [], [], 0, [], []))
         done = False
+        quiet_since = time.monotonic()
         while not done:
             notices = listener.poll(1.0)
             done = any(n.kind == END_OF_RUN for n in notices)
             notices = [n for n in notices if n.kind != END_OF_RUN]
             if not notices:
+                if time.monotonic() - quiet_since >= IDLE_CHECK_SECONDS:
+                    stale = shared.stale_objects()
+                    caught_idle += len(stale)
+                    if stale:
+                        len(planner.update(shared.refresh(stale)).gaps)
+                    quiet_since = time.monotonic()
                 continue
+            quiet_since = time.monotonic()
             received, start_cpu = time.time(), time.process_time()
-            plan = shared.refresh(n.key for n in notices)  # re-read only what changed
+            if any(n.reload_all for n in notices):
+                plan = shared.load()
+            else:
+                plan = shared.refresh(n.key for n in notices)  # re-read only what changed
             len(planner.update(plan).gaps)  # re-plan the products that differ
             refreshed = time.time()
             cpu.append(time.process_time() - start_cpu)
@@ -138,7 +172,7 @@ def reader(url: str, out: Any) -> None:
                 for n in notices
                 if n.op == "update"
             ]
-    out.put(("reader", seen, [], 0, cpu))
+    out.put(("reader", seen, [], caught_idle, cpu, []))
 
 
 def end_of_run(url: str) -> None:
@@ -151,6 +185,50 @@ def end_of_run(url: str) -> None:
     payload = json.dumps({"plan": location.plan, "kind": END_OF_RUN, "id": "", "op": "update"})
     with psycopg.connect(conninfo(location), autocommit=True) as conn:
         conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
+
+@dataclass
+class WaitSampler:
+    """``--waits``: what the server's active backends are doing, sampled every few
+    milliseconds from pg_stat_activity while the writers edit (where commit time goes:
+    ``Lock:object`` is the notify lock, ``IO:WALSync`` the flush, ``CPU`` no wait;
+    ``Client:ClientRead`` the backend waits for the client, e.g. the next statement of
+    a pipeline). Each sample is named by the statement's first word (UPDATE: an edit)."""
+
+    url: str
+    interval: float = 0.005
+    counts: Counter[str] = field(default_factory=Counter)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _sample(self) -> None:
+        from cadence.store.shared.live import conninfo
+        from cadence.store.shared.url import parse_shared_url
+
+        query = (
+            "SELECT split_part(ltrim(query), ' ', 1) || ' ' "
+            "|| coalesce(wait_event_type || ':' || wait_event, 'CPU') "
+            "FROM pg_stat_activity "
+            "WHERE state <> 'idle' AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        )
+        with psycopg.connect(conninfo(parse_shared_url(self.url)), autocommit=True) as conn:
+            while not self._stop.wait(self.interval):
+                self.counts.update(row[0] for row in conn.execute(query))
+
+    def report(self) -> str:
+        total = sum(self.counts.values()) or 1
+        top = ", ".join(f"{name} {n / total:.0%}" for name, n in self.counts.most_common(6))
+        return f"  waits:     active backends sampled {total} times: {top}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -189,20 +267,28 @@ class LoadResult:
     committed: int
     conflicts: int
     wall: float
-    commits: list[float]  # seconds per committed save
+    commits: list[float]  # seconds per committed save: the edit's COMMIT
+    announced: list[float]  # seconds per committed save: COMMIT, then the notice sent
+    sent: list[float]  # seconds per committed save from its SQL sent to COMMIT acknowledged
     save_cpu: list[float]  # the writer's CPU seconds per committed save
     readers: int
     notify: list[float]  # seconds from a commit to its notice, at each reader
     refresh: list[float]  # seconds from a commit to each reader's re-read and re-planned plan
     refresh_cpu: list[float]  # a reader's CPU seconds per refresh (re-read + re-plan)
     missed: int  # (committed edit, reader) pairs the reader never refreshed
+    caught_idle: int  # objects the readers' idle checks found stale (missed notices)
     lost: int  # objects whose revision misses a committed edit
     wrong: int  # objects whose final value is not the last committed edit's
     stress_reads: list[float]  # seconds per whole-plan load of the stress readers
 
 
 def run_load(
-    url: str, writers: int, edits: int, readers: int, stress_readers: int = 0
+    url: str,
+    writers: int,
+    edits: int,
+    readers: int,
+    stress_readers: int = 0,
+    waits: WaitSampler | None = None,
 ) -> LoadResult:
     """Run the writers and readers against the shared plan at ``url``, then check it.
 
@@ -226,8 +312,12 @@ def run_load(
     assert ready == ["ready"] * len(procs)  # the readers listen before the first edit
     start = time.perf_counter()
     go.set()
+    if waits is not None:
+        waits.start()
     results = [out.get() for _ in range(writers)]
     wall = time.perf_counter() - start
+    if waits is not None:
+        waits.stop()
     stop.set()
     end_of_run(url)
     results += [out.get() for _ in range(readers + stress_readers)]
@@ -247,12 +337,15 @@ def run_load(
         conflicts=sum(r[3] for r in results if r[0] == "writer"),
         wall=wall,
         commits=pooled("writer", 1),
+        announced=pooled("writer", 5),
+        sent=pooled("writer", 6),
         save_cpu=pooled("writer", 4),
         readers=readers,
         notify=[got - commit_time[key] for key, got, _ in seen],
         refresh=[done - commit_time[key] for key, _, done in seen],
         refresh_cpu=pooled("reader", 4),
         missed=len(committed) * readers - len(seen),
+        caught_idle=sum(r[3] for r in results if r[0] == "reader"),
         lost=lost,
         wrong=wrong,
         stress_reads=pooled("stress", 1),
@@ -275,6 +368,14 @@ def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None
         f"(target p95 ≤ 50 ms); client CPU per save p50 {ms(r.save_cpu, 50)} ms, "
         f"mean {statistics.fmean(r.save_cpu or [0]) * 1000:.2f} ms"
     )
+    print(
+        f"  of which:  SQL sent → COMMIT acknowledged p50 {ms(r.sent, 50)} ms, "
+        f"p95 {ms(r.sent, 95)} ms (the rest: the writer's Python work and waiting for a CPU)"
+    )
+    print(
+        f"  + notice:  commit then the notice sent: p50 {ms(r.announced, 50)} ms, "
+        f"p95 {ms(r.announced, 95)} ms (the save as the app waits for it)"
+    )
     if r.readers:
         print(
             f"  live:      notice p50 {ms(r.notify, 50)} ms, p95 {ms(r.notify, 95)} ms after commit; "
@@ -283,7 +384,7 @@ def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None
         )
         print(
             f"             over {len(r.refresh)} (edit, reader) pairs of {r.readers} readers; "
-            f"missed {r.missed}; reader CPU per refresh p50 {ms(r.refresh_cpu, 50)} ms "
+            f"missed {r.missed}, found by idle checks {r.caught_idle}; reader CPU per refresh p50 {ms(r.refresh_cpu, 50)} ms "
             f"({len(r.refresh_cpu)} refreshes)"
         )
     if stress_readers:
@@ -296,7 +397,7 @@ def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None
     print(f"  machine:   load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end")
 
 
-def run(writers: int, edits: int, readers: int, stress_readers: int) -> None:
+def run(writers: int, edits: int, readers: int, stress_readers: int, waits: bool = False) -> None:
     from cadence.demo import demo_plan
     from cadence.store.shared.localserver import start_local_server
     from cadence.store.shared.plans import make_engine, share_plan
@@ -313,10 +414,13 @@ def run(writers: int, edits: int, readers: int, stress_readers: int) -> None:
         engine.dispose()
         url += "?plan=bench"
         share_plan(demo_plan(), url)
-        result = run_load(url, writers, edits, readers, stress_readers)
+        sampler = WaitSampler(url) if waits else None
+        result = run_load(url, writers, edits, readers, stress_readers, sampler)
     finally:
         server.stop()
     report(result, writers, edits, stress_readers)
+    if sampler is not None:
+        print(sampler.report())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -330,8 +434,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="extra processes loading the whole plan in a tight loop (a stress figure)",
     )
+    parser.add_argument(
+        "--waits",
+        action="store_true",
+        help="sample the server's wait events while the writers edit (where commit time goes)",
+    )
     args = parser.parse_args(argv)
-    run(args.writers, args.edits, args.readers, args.stress_readers)
+    run(args.writers, args.edits, args.readers, args.stress_readers, args.waits)
     return 0
 
 

@@ -124,6 +124,13 @@ class SharedDocument:
         except SharedError as exc:
             raise SharedStoreError(str(exc), lost=True) from None
 
+    def stale_objects(self) -> set[ObjectKey]:
+        """The objects others changed since they were read (a missed notice): one query."""
+        try:
+            return self.shared.stale_objects()
+        except SharedError as exc:
+            raise SharedStoreError(str(exc), lost=not isinstance(exc, NotAllowed)) from None
+
     def revision(self, kind: str, object_id: str = "") -> int | None:
         return self.shared.revision(kind, object_id)
 

@@ -6,7 +6,9 @@ file it LISTENs on the ``cadence`` channel (:mod:`cadence.store.shared.live`): a
 committed change of the plan marks the feeds stale (the next request reloads the plan
 and regenerates them), a change of the ``feed_token`` table reloads the tokens (a
 revoked link answers 404 as soon as the notice arrives). ``poll(timeout)`` handles what
-arrived; :meth:`SharedFeedService.start` runs it on a background thread.
+arrived; :meth:`SharedFeedService.start` runs it on a background thread, which also
+asks the server for changes whose notice never came after ``IDLE_CHECK_SECONDS``
+without one (:meth:`SharedFeedService.check_missed`).
 
 The last body of each feed is kept in memory so SEQUENCE grows with each change while
 the server runs. Last-Modified is the plan's ``updated`` stamp (or the time of loading
@@ -24,7 +26,7 @@ import psycopg
 from cadence.feeds import FeedBody, FeedError, FeedToken, feed_body, find_token, token_key
 from cadence.model import Plan
 from cadence.store.shared.feed_tokens import tokens_of
-from cadence.store.shared.live import PlanListener
+from cadence.store.shared.live import IDLE_CHECK_SECONDS, PlanListener
 from cadence.store.shared.plans import SharedError, SharedPlan, explain, open_shared_plan
 
 TOKEN_TABLE_KIND = "feed_token"
@@ -82,6 +84,21 @@ class SharedFeedService:
             self._plan_stale = True
         return len(notices)
 
+    def check_missed(self) -> bool:
+        """Whether the plan changed without its notice reaching us (its sender was
+        killed between its commit and its notice): one query of the objects' revisions.
+        Marks the feeds stale when it did."""
+        with self._lock:
+            if self._plan_stale or self._plan is None:
+                return False
+            try:
+                missed = bool(self._shared.stale_objects())
+            except SharedError as exc:
+                raise FeedError(str(exc)) from None
+        if missed:
+            self._plan_stale = True
+        return missed
+
     def _mark_all_stale(self) -> None:
         self._tokens = self._read_tokens()
         self._plan_stale = True
@@ -92,9 +109,13 @@ class SharedFeedService:
         self._thread.start()
 
     def _watch(self) -> None:
+        quiet = 0.0  # seconds without a notice
         while not self._stop.is_set():
             try:
-                self.poll(1.0)
+                quiet = 0.0 if self.poll(1.0) else quiet + 1.0
+                if quiet >= IDLE_CHECK_SECONDS:
+                    quiet = 0.0
+                    self.check_missed()
             except (psycopg.Error, FeedError) as exc:
                 # The server went away: keep serving the last feeds, retry, reload after.
                 self.last_error = str(exc)

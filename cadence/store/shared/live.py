@@ -1,10 +1,23 @@
 """Live updates: who changed which object of a shared plan, as PostgreSQL notifications.
 
-Every committed change of an object row sends a notification on channel ``cadence``
-(a trigger in the schema, so raw SQL edits are announced too) with a JSON payload
-``{"plan": …, "kind": …, "id": …, "op": "insert"|"update"|"delete", "revision": n}``; PostgreSQL
-delivers them when, and only if, the transaction commits. :class:`PlanListener`
-collects the ones of one plan; a window re-plans only the objects named.
+Two senders, one channel (``cadence``), payloads in JSON:
+
+- **Cadence's own saves** announce themselves just after their COMMIT, one notice per
+  save naming every object it wrote (:func:`edit_payload`):
+  ``{"plan": …, "changes": [{"kind": …, "id": …, "op": …, "revision": n}, …]}``, or
+  ``{"plan": …, "op": "reload"}`` when that would not fit PostgreSQL's 8000-byte limit.
+  The notice goes in its own short transaction that need not reach the disk: an edit
+  transaction that NOTIFYs holds PostgreSQL's notify lock through its WAL flush, which
+  would serialize every writer's commit (see docs/shared-plans.md, "Live changes").
+- **Any other client** (psql, a sales login's script): a trigger on each object table
+  sends ``{"plan": …, "kind": …, "id": …, "op": "insert"|"update"|"delete", "revision": n}``
+  per row, delivered when, and only if, the transaction commits. The trigger stays
+  quiet in sessions that set ``cadence.notify_after_commit = on`` (Cadence's store).
+
+:class:`PlanListener` collects the notices of one plan; a window re-plans only the
+objects named. A notice can be missed (a client killed between its COMMIT and its
+notice, a lost connection): listeners also compare revisions with the server when idle
+(``SharedPlan.stale_objects``, every :data:`IDLE_CHECK_SECONDS`) and after reconnecting.
 """
 
 from __future__ import annotations
@@ -20,6 +33,13 @@ from cadence.store.shared.url import SharedLocation, parse_shared_url
 
 CHANNEL = "cadence"
 KIND_OF_TABLE = {"plan": "settings"}
+#: the session setting that tells the trigger the session announces its own edits
+NOTIFY_AFTER_COMMIT = "cadence.notify_after_commit"
+#: PostgreSQL refuses a payload of 8000 bytes or more (default build)
+PAYLOAD_LIMIT = 8000
+RELOAD = "reload"  # the op of a notice that names no objects: re-read the whole plan
+#: a listener with no notice for this long asks the server whether it missed one
+IDLE_CHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -37,23 +57,63 @@ class ChangeNotice:
         """(kind, id): what ``SharedPlan.refresh`` takes."""
         return (self.kind, self.object_id)
 
+    @property
+    def reload_all(self) -> bool:
+        """The notice names no objects (too many changed): re-read the whole plan."""
+        return self.op == RELOAD
+
 
 def parse_notice(payload: str) -> ChangeNotice | None:
-    """The notice in a notification payload, or None when it is not one of ours."""
+    """The one notice in a trigger's notification payload, or None when it is not one."""
     try:
-        data = json.loads(payload)
-        kind = KIND_OF_TABLE.get(data["kind"], data["kind"])
-        object_id = "" if kind == "settings" else str(data["id"])
-        revision = data.get("revision")
-        return ChangeNotice(
-            str(data["plan"]),
-            kind,
-            object_id,
-            str(data["op"]),
-            int(revision) if revision is not None else None,
-        )
+        return _notice(json.loads(payload))
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def parse_notices(payload: str) -> list[ChangeNotice]:
+    """The notices in any payload of channel ``cadence`` (a trigger's, a save's, or a
+    save's "reload"); [] when it is not one of ours."""
+    try:
+        data = json.loads(payload)
+        if data.get("op") == RELOAD and "kind" not in data:
+            return [ChangeNotice(str(data["plan"]), "*", "", RELOAD)]
+        if "changes" in data:
+            return [_notice({**change, "plan": data["plan"]}) for change in data["changes"]]
+        return [_notice(data)]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
+
+
+def _notice(data: dict[str, object]) -> ChangeNotice:
+    kind = KIND_OF_TABLE.get(str(data["kind"]), str(data["kind"]))
+    object_id = "" if kind == "settings" else str(data["id"])
+    revision = data.get("revision")
+    return ChangeNotice(
+        str(data["plan"]),
+        kind,
+        object_id,
+        str(data["op"]),
+        int(revision) if revision is not None else None,  # type: ignore[call-overload]
+    )
+
+
+def edit_payload(plan: str, changes: list[ChangeNotice]) -> str:
+    """The one notice of a save that wrote ``changes`` (objects of ``plan``): every
+    object named, or "reload the plan" when the list would exceed the payload limit."""
+    payload = json.dumps(
+        {
+            "plan": plan,
+            "changes": [
+                {"kind": c.kind, "id": c.object_id, "op": c.op, "revision": c.revision}
+                for c in changes
+            ],
+        },
+        separators=(",", ":"),
+    )
+    if len(payload.encode()) < PAYLOAD_LIMIT:
+        return payload
+    return json.dumps({"plan": plan, "op": RELOAD}, separators=(",", ":"))
 
 
 def conninfo(location: SharedLocation) -> str:
@@ -102,9 +162,9 @@ class PlanListener:
             if not received:
                 break
             for n in received:
-                notice = parse_notice(n.payload)
-                if notice is not None and notice.plan == self.plan and notice not in found:
-                    found.append(notice)
+                for notice in parse_notices(n.payload):
+                    if notice.plan == self.plan and notice not in found:
+                        found.append(notice)
         return found
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlchemyError
@@ -28,7 +29,7 @@ from sqlmodel import create_engine
 
 from cadence.formats.plan_json import plan_to_dict, validate_plan
 from cadence.model import Plan
-from cadence.store.shared.live import conninfo
+from cadence.store.shared.live import NOTIFY_AFTER_COMMIT, ChangeNotice, conninfo, edit_payload
 from cadence.store.shared.objects import (
     BOOKKEEPING,
     KINDS,
@@ -47,10 +48,12 @@ from cadence.store.shared.statements import (
     STAMP_SQL,
     Refused,
     Statement,
+    announce,
     delete_sql,
     fetch,
     hung_up,
     insert_sql,
+    object_revisions_sql,
     select_sql,
     send,
     update_sql,
@@ -139,6 +142,7 @@ class SharedPlan:
     _plan: Plan | None = None
     _stamp: str | None = None
     _conn: psycopg.Connection[Any] | None = None  # see _connection()
+    _unannounced: str | None = None  # the notice of the last save, until sent
 
     @property
     def key(self) -> str:
@@ -224,6 +228,16 @@ class SharedPlan:
         self._revisions = revisions
         return self._rebuild(values, _stamp_of(stamp_rows))
 
+    def stale_objects(self) -> set[ObjectKey]:
+        """The objects whose revision on the server differs from the one held: changed,
+        added or removed by others since they were read (one query of every object's
+        revision). A listener's safety net for a notice it missed."""
+        kinds = tuple((name, _table_name(kind), kind.id_columns) for name, kind in KINDS.items())
+        (rows,) = self._fetch([(object_revisions_sql(kinds), {})])
+        now = {(row["kind"], row["id"]): row["revision"] for row in rows}
+        held = self._revisions
+        return {key for key in now.keys() | held.keys() if now.get(key) != held.get(key)}
+
     def _fetch(self, queries: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         """The rows of each query about this plan, in one round trip; SharedError when
         the server cannot be reached."""
@@ -251,13 +265,16 @@ class SharedPlan:
 
     # -- writing -----------------------------------------------------------------
 
-    def save(self, plan: Plan) -> SavedEdit:
-        """Write what differs from the loaded plan in one transaction, object by object.
+    def save(self, plan: Plan, *, announce: bool = True) -> SavedEdit:
+        """Write what differs from the loaded plan in one transaction, object by object,
+        then announce it to the other clients (one notice, after the COMMIT).
 
         Raises Conflict (someone changed one of these objects meanwhile), NotAllowed
         (the role may not change it) or PlanInvalid; in every case nothing is written.
         All the Python work (validation, diff, the SQL) is done before anything is
         sent; :mod:`cadence.store.shared.statements` says how it is sent.
+        ``announce=False`` keeps the notice for :meth:`announce` (the bench times the
+        two apart; a test leaves it unsent, as a client killed between the two would).
         """
         if self._plan is None:
             self.load()
@@ -293,11 +310,41 @@ class SharedPlan:
         revisions = {k: v for k, v in self._revisions.items() if k not in removed}
         revisions.update({key: self._revisions[key] + 1 for key in changed})
         revisions.update({key: 1 for key in added})
+        self._unannounced = self._notice_of(edit, revisions)
         self._revisions = revisions
         self._base = new
         self._stamp = stamp
         self._plan = plan
+        if announce:
+            self.announce()
         return edit
+
+    def _notice_of(self, edit: SavedEdit, revisions: dict[ObjectKey, int]) -> str | None:
+        """The payload announcing ``edit`` (None when it wrote only the stamp): each
+        object with its revision after the save (before it, for a removal)."""
+        changes = [
+            ChangeNotice(self.key, kind, object_id, "delete", self._revisions[(kind, object_id)])
+            for kind, object_id in _ordered(edit.removed, reverse=True)
+        ]
+        for op, keys in (("update", edit.changed), ("insert", edit.added)):
+            changes += [
+                ChangeNotice(self.key, k, i, op, revisions[(k, i)]) for k, i in _ordered(keys)
+            ]
+        return edit_payload(self.key, changes) if changes else None
+
+    def announce(self) -> None:
+        """Send the notice of the last save, if not sent yet: its own transaction, after
+        the edit's COMMIT, not waiting for the disk (see :func:`statements.announce`).
+
+        The edit is committed whatever happens here: a failure only drops the
+        connection (the next save reconnects); listeners catch up by their idle check."""
+        payload, self._unannounced = self._unannounced, None
+        if payload is None or self._conn is None:
+            return
+        try:
+            announce(self._conn, payload)
+        except psycopg.Error:
+            self._drop_connection()
 
     def _statements(
         self, edit: SavedEdit, new: dict[ObjectKey, Values], stamp: str | None
@@ -325,12 +372,15 @@ class SharedPlan:
 
     def _connection(self) -> psycopg.Connection[Any]:
         """The connection reads and saves are sent on (autocommit), opened on first use
-        and again after the server closed it; SharedError when it cannot be reached."""
+        and again after the server closed it; SharedError when it cannot be reached.
+
+        It sets ``cadence.notify_after_commit`` (in the start-up packet: no round trip),
+        so the tables' triggers leave the announcing to :meth:`announce`."""
         if self._conn is not None and hung_up(self._conn):
             self._drop_connection()
         if self._conn is None:
             try:
-                self._conn = psycopg.connect(conninfo(self.location), autocommit=True)
+                self._conn = psycopg.connect(store_conninfo(self.location), autocommit=True)
             except psycopg.Error as exc:
                 raise SharedError(explain(exc, self.location)) from None
         return self._conn
@@ -414,6 +464,14 @@ def _ordered(keys: frozenset[ObjectKey], reverse: bool = False) -> list[ObjectKe
 def _is_permission_error(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)
     return code == "42501"  # insufficient_privilege (also row-level security on INSERT)
+
+
+def store_conninfo(location: SharedLocation) -> str:
+    """The libpq connection string of a plan's own connection: the location's, with
+    ``cadence.notify_after_commit=on`` added to its start-up ``options``."""
+    info = conninfo_to_dict(conninfo(location))
+    options = f"{info.get('options') or ''} -c {NOTIFY_AFTER_COMMIT}=on".strip()
+    return make_conninfo("", **{**info, "options": options})
 
 
 def _location(url: str, password: str | None = None) -> SharedLocation:

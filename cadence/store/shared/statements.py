@@ -17,8 +17,11 @@ Each UPDATE and DELETE carries the revision the edit was based on in its WHERE
 removed the object meanwhile, or row-level security hid it. Then :class:`Refused` is
 raised and the transaction is rolled back: nothing of the save is written. The SQL
 text of each table and column set is built once (psycopg prepares a statement on the
-server after a few uses). Change notices are sent by the tables' triggers, one per
-object row, delivered at COMMIT.
+server after a few uses).
+
+**The notice** of a save is not sent inside its transaction (the tables' triggers stay
+quiet on the store's connection): :func:`announce` sends it after the COMMIT, one more
+round trip, in a transaction of its own that does not wait for the disk.
 """
 
 from __future__ import annotations
@@ -121,6 +124,24 @@ def select_sql(table: str, id_columns: tuple[str, ...] | None, ordered: bool) ->
     return _text(sql.SQL("SELECT * FROM {} WHERE {}{}").format(sql.Identifier(table), where, order))
 
 
+@lru_cache(maxsize=4)
+def object_revisions_sql(kinds: tuple[tuple[str, str, tuple[str, ...]], ...]) -> str:
+    """Every object of one plan as (kind, id, revision), over the tables of ``kinds``
+    ((kind, table, id columns)): one query, the ids joined as ``ObjectKey`` joins them."""
+    selects = [
+        sql.SQL("SELECT {} AS kind, {} AS id, revision FROM {} WHERE plan_key = {}").format(
+            sql.Literal(kind),
+            sql.SQL("concat_ws('/', {})").format(sql.SQL(", ").join(map(sql.Identifier, ids)))
+            if ids
+            else sql.Literal(""),
+            sql.Identifier(table),
+            sql.Placeholder(PLAN_KEY),
+        )
+        for kind, table, ids in kinds
+    ]
+    return _text(sql.SQL(" UNION ALL ").join(selects))
+
+
 STAMP_SELECT_SQL = "SELECT updated FROM plan_stamp WHERE plan_key = %(_plan_key)s"
 STAMP_SQL = "UPDATE plan_stamp SET updated = %(updated)s WHERE plan_key = %(_plan_key)s"
 
@@ -137,6 +158,20 @@ def send(conn: psycopg.Connection[Any], statements: Sequence[Statement]) -> None
         pipeline.sync()  # BEGIN and every statement: one round trip
         for cursor, statement in zip(cursors, statements, strict=True):
             _check(cursor, statement)
+
+
+# One statement, so its own transaction: set_config(…, true) lasts until its end,
+# COMMIT included, which then does not wait for the WAL flush. Nothing here needs to
+# be durable, and PostgreSQL's notify lock (held from pre-commit to the end of the
+# commit) is held for microseconds instead of a disk flush.
+ANNOUNCE_SQL = (
+    "SELECT set_config('synchronous_commit', 'off', true), pg_notify('cadence', %(payload)s)"
+)
+
+
+def announce(conn: psycopg.Connection[Any], payload: str) -> None:
+    """Send one change notice on channel ``cadence`` (autocommit ``conn``): one round trip."""
+    conn.execute(ANNOUNCE_SQL, {"payload": payload})
 
 
 def fetch(
