@@ -35,7 +35,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QToolBar
 
 from cadence.store.shared.document import SharedDocument, SharedStoreError, sales_refusal
-from cadence.store.shared.live import IDLE_CHECK_SECONDS, ChangeNotice, PlanListener
+from cadence.store.shared.live import (
+    IDLE_CHECK_SECONDS,
+    ChangeNotice,
+    PlanListener,
+    RefreshThrottle,
+)
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -123,6 +128,15 @@ class LiveLink(QObject):
         self.idle_check.setSingleShot(True)
         self.idle_check.setInterval(int(IDLE_CHECK_SECONDS * 1000))
         self.idle_check.timeout.connect(self.check_missed)
+        # Others' notices are applied at once after a quiet spell, and during a burst of
+        # their saves once per REFRESH_EVERY_SECONDS with all those held meanwhile.
+        self.throttle = RefreshThrottle()
+        self._held: list[ChangeNotice] = []
+        self._held_since = 0.0  # perf_counter of the first notice held
+        #: fires when the notices held are due (see RefreshThrottle)
+        self.refresh_due = QTimer(self)
+        self.refresh_due.setSingleShot(True)
+        self.refresh_due.timeout.connect(self._apply_held)
         self.banner = self._make_banner()
         self.role_label = QLabel()
         self.role_label.setObjectName("sharedRole")
@@ -196,6 +210,8 @@ class LiveLink(QObject):
 
     def _drop_listener(self) -> None:
         self.idle_check.stop()
+        self.refresh_due.stop()
+        self._held = []  # a new listener re-reads the whole plan: nothing held matters
         if self._notifier is not None:
             self._notifier.setEnabled(False)
             self._notifier.deleteLater()
@@ -219,7 +235,29 @@ class LiveLink(QObject):
             self.disconnected(f"the connection to the server was lost ({_reason(exc)})")
             return
         self.idle_check.start()  # restarted: the server spoke, nothing is due yet
-        self.apply_notices(notices, started)
+        if not notices:
+            return
+        if not self._held:
+            self._held_since = started
+        self._held += notices
+        wait = self.throttle.wait(time.monotonic())
+        if wait <= 0:
+            self._apply_held()
+        elif not self.refresh_due.isActive():
+            self.refresh_due.start(max(1, round(wait * 1000)))
+
+    @property
+    def held(self) -> tuple[ChangeNotice, ...]:
+        """Others' notices received and not applied yet (a burst, until the refresh is due)."""
+        return tuple(self._held)
+
+    def _apply_held(self) -> None:
+        """Apply the notices held (see RefreshThrottle)."""
+        self.refresh_due.stop()
+        notices, self._held = self._held, []
+        if notices and self.state == "live":
+            self.apply_notices(notices, self._held_since)
+            self.throttle.applied(time.monotonic())
 
     def apply_notices(self, notices: Iterable[ChangeNotice], started: float | None = None) -> None:
         """Re-read the objects others changed and show the plan (re-planning only them)."""

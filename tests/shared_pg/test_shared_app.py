@@ -203,6 +203,34 @@ def test_a_commit_in_one_window_reaches_the_other_and_a_sales_request_both(
     assert one.controller.undo_stack.count() == 1
 
 
+def test_a_burst_of_others_saves_is_applied_at_once_then_together(
+    qtbot, pg_db, team, settings
+) -> None:
+    win = open_window(qtbot, settings, pg_db.url(user=team["maria"]))
+    assert win.live.throttle.every == 0.25  # at most four refreshes a second
+    win.live.throttle.every = 3600.0  # here: what comes after the first save is held
+    with open_shared_plan(pg_db.url(user=team["jon"])) as other:
+        plan = other.load()
+        names = ("Marketing A", "Marketing B", "Marketing C")
+        saves = [
+            replace(plan, teams=(replace(plan.teams[0], name=n), *plan.teams[1:])) for n in names
+        ]
+        with qtbot.waitSignal(win.live.sig_refreshed, timeout=10000) as refreshed:
+            other.save(saves[0])  # after a quiet spell: applied at once
+        assert refreshed.args == [{("team", "mkt")}]
+        assert win.controller.plan.teams[0].name == "Marketing A"
+        other.save(saves[1])
+        other.save(saves[2])
+    qtbot.waitUntil(lambda: len(win.live.held) == 2, timeout=10000)
+    assert win.live.refresh_due.isActive()
+    assert win.controller.plan.teams[0].name == "Marketing A"  # held, not applied yet
+    with qtbot.waitSignal(win.live.sig_refreshed, timeout=10000) as refreshed:
+        win.live.refresh_due.start(0)  # due now
+    assert refreshed.args == [{("team", "mkt")}]  # both notices, one re-read
+    assert win.controller.plan.teams[0].name == "Marketing C"
+    assert win.live.held == ()
+
+
 def test_a_missed_notice_is_caught_by_the_windows_idle_check(qtbot, pg_db, team, settings) -> None:
     win = open_window(qtbot, settings, pg_db.url(user=team["maria"]))
     assert win.live.idle_check.isActive()

@@ -5,12 +5,14 @@ demo plan, then runs W writer processes × E edits (each renames a random stage 
 touch, from its own possibly stale copy; a conflict reloads and counts) and R reader
 processes that behave like open windows: each LISTENs, re-reads only the objects the
 notices name (``SharedPlan.refresh``) and re-plans (:class:`cadence.planner.Planner`, the
-app's incremental planner). Prints edits/s, p50/p95 commit latency (the edit's COMMIT)
-and commit + notice (the save as the app sees it: the store announces the edit after
-its COMMIT), the client CPU of one save, conflicts, notify-to-refresh latency over ALL readers (commit → each
-reader has re-read and re-planned: p50/p95/max), and checks that the database accounts
-for every committed edit (no lost update): each object's final revision is 1 + the
-edits committed on it, its final name the one the last of them wrote, and every
+app's incremental planner), at most once per ``REFRESH_EVERY_SECONDS`` with every
+notice held meanwhile (``RefreshThrottle``, as a window does). Prints edits/s, p50/p95
+commit latency (the edit's COMMIT) and commit + notice (the save as the app sees it:
+the store announces the edit after its COMMIT), the client CPU of one save, conflicts,
+notify-to-refresh latency over ALL readers (commit → each reader has re-read and
+re-planned: p50/p95/max), and checks that the database accounts for every committed
+edit (no lost update): each object's final revision is 1 + the edits committed on it,
+its final name the one the last of them wrote, and every
 reader saw every committed edit.
 
 ``--stress-readers N`` adds N processes loading the WHOLE plan in a tight loop (no
@@ -125,7 +127,7 @@ def stress_reader(url: str, go: Any, stop: Any, out: Any) -> None:
     out.put(("stress", latencies, [], 0, [], []))
 
 
-def reader(url: str, out: Any) -> None:
+def reader(url: str, out: Any, refresh_every: float | None = None) -> None:
     """An open window: LISTEN; on each batch of notices re-read the objects named and
     re-plan (the app's incremental planner, gaps included), until the end-of-run notice.
 
@@ -134,23 +136,33 @@ def reader(url: str, out: Any) -> None:
     time of its refreshes. Like a window, it asks the server for missed changes when no
     notice came for ``IDLE_CHECK_SECONDS`` (none are missed here: it reports how many)."""
     from cadence.planner import Planner
-    from cadence.store.shared.live import IDLE_CHECK_SECONDS, PlanListener
+    from cadence.store.shared.live import (
+        IDLE_CHECK_SECONDS,
+        ChangeNotice,
+        PlanListener,
+        RefreshThrottle,
+    )
     from cadence.store.shared.plans import open_shared_plan
 
     seen: list[Seen] = []
     cpu: list[float] = []
     caught_idle = 0  # objects found stale by the idle check (a missed notice)
     planner = Planner()
+    # As a window: at most one refresh per REFRESH_EVERY_SECONDS (or ``refresh_every``).
+    throttle = RefreshThrottle() if refresh_every is None else RefreshThrottle(refresh_every)
     with PlanListener(url) as listener, open_shared_plan(url) as shared:
         len(planner.update(shared.load()).gaps)  # the window's first plan
         out.put(("ready", [], [], 0, [], []))
         done = False
         quiet_since = time.monotonic()
+        pending: list[tuple[ChangeNotice, float]] = []  # notices held, when each arrived
         while not done:
-            notices = listener.poll(1.0)
-            done = any(n.kind == END_OF_RUN for n in notices)
-            notices = [n for n in notices if n.kind != END_OF_RUN]
-            if not notices:
+            wait = throttle.wait(time.monotonic()) if pending else 1.0
+            arrived = listener.poll(wait)
+            done = any(n.kind == END_OF_RUN for n in arrived)
+            now = time.time()
+            pending += [(n, now) for n in arrived if n.kind != END_OF_RUN]
+            if not pending:
                 if time.monotonic() - quiet_since >= IDLE_CHECK_SECONDS:
                     stale = shared.stale_objects()
                     caught_idle += len(stale)
@@ -159,19 +171,24 @@ def reader(url: str, out: Any) -> None:
                     quiet_since = time.monotonic()
                 continue
             quiet_since = time.monotonic()
-            received, start_cpu = time.time(), time.process_time()
+            if throttle.wait(quiet_since) > 0 and not done:
+                continue  # a burst: more notices may come before the refresh is due
+            start_cpu = time.process_time()
+            notices = [n for n, _ in pending]
             if any(n.reload_all for n in notices):
                 plan = shared.load()
             else:
                 plan = shared.refresh(n.key for n in notices)  # re-read only what changed
             len(planner.update(plan).gaps)  # re-plan the products that differ
             refreshed = time.time()
+            throttle.applied(time.monotonic())
             cpu.append(time.process_time() - start_cpu)
             seen += [
                 ((n.kind, n.object_id, n.revision or 0), received, refreshed)
-                for n in notices
+                for n, received in pending
                 if n.op == "update"
             ]
+            pending = []
     out.put(("reader", seen, [], caught_idle, cpu, []))
 
 
@@ -289,6 +306,7 @@ def run_load(
     readers: int,
     stress_readers: int = 0,
     waits: WaitSampler | None = None,
+    refresh_every: float | None = None,
 ) -> LoadResult:
     """Run the writers and readers against the shared plan at ``url``, then check it.
 
@@ -301,7 +319,7 @@ def run_load(
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     go, stop = ctx.Event(), ctx.Event()
-    procs = [ctx.Process(target=reader, args=(url, out)) for _ in range(readers)]
+    procs = [ctx.Process(target=reader, args=(url, out, refresh_every)) for _ in range(readers)]
     procs += [
         ctx.Process(target=stress_reader, args=(url, go, stop, out)) for _ in range(stress_readers)
     ]
@@ -397,7 +415,14 @@ def report(r: LoadResult, writers: int, edits: int, stress_readers: int) -> None
     print(f"  machine:   load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end")
 
 
-def run(writers: int, edits: int, readers: int, stress_readers: int, waits: bool = False) -> None:
+def run(
+    writers: int,
+    edits: int,
+    readers: int,
+    stress_readers: int,
+    waits: bool = False,
+    refresh_every: float | None = None,
+) -> None:
     from cadence.demo import demo_plan
     from cadence.store.shared.localserver import start_local_server
     from cadence.store.shared.plans import make_engine, share_plan
@@ -415,7 +440,7 @@ def run(writers: int, edits: int, readers: int, stress_readers: int, waits: bool
         url += "?plan=bench"
         share_plan(demo_plan(), url)
         sampler = WaitSampler(url) if waits else None
-        result = run_load(url, writers, edits, readers, stress_readers, sampler)
+        result = run_load(url, writers, edits, readers, stress_readers, sampler, refresh_every)
     finally:
         server.stop()
     report(result, writers, edits, stress_readers)
@@ -439,8 +464,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="sample the server's wait events while the writers edit (where commit time goes)",
     )
+    parser.add_argument(
+        "--refresh-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a reader applies notices at most once in this many seconds "
+        "(default: the app's REFRESH_EVERY_SECONDS; 0: after every batch, as before)",
+    )
     args = parser.parse_args(argv)
-    run(args.writers, args.edits, args.readers, args.stress_readers, args.waits)
+    run(
+        args.writers,
+        args.edits,
+        args.readers,
+        args.stress_readers,
+        args.waits,
+        args.refresh_every,
+    )
     return 0
 
 

@@ -40,6 +40,33 @@ PAYLOAD_LIMIT = 8000
 RELOAD = "reload"  # the op of a notice that names no objects: re-read the whole plan
 #: a listener with no notice for this long asks the server whether it missed one
 IDLE_CHECK_SECONDS = 5.0
+#: a listening window applies others' changes at most once in this many seconds
+REFRESH_EVERY_SECONDS = 0.25
+
+
+class RefreshThrottle:
+    """When a listener applies the notices it holds (re-read, re-plan, repaint).
+
+    At once after a quiet spell; during a burst of others' edits, once every
+    :data:`REFRESH_EVERY_SECONDS`, with every notice that came meanwhile. Without it
+    a window re-planned after each commit as fast as it could: ten open windows used
+    both cores of a small server during a burst of saves, and the saves themselves
+    waited for a core (the commit latency the shared-plan bench measures).
+    """
+
+    def __init__(self, every: float = REFRESH_EVERY_SECONDS) -> None:
+        self.every = every
+        self.last: float | None = None  # when the last refresh was done (monotonic seconds)
+
+    def wait(self, now: float) -> float:
+        """Seconds to wait before applying what is held (0: now)."""
+        if self.last is None:
+            return 0.0
+        return max(0.0, self.last + self.every - now)
+
+    def applied(self, now: float) -> None:
+        """A refresh was just done."""
+        self.last = now
 
 
 @dataclass(frozen=True)
