@@ -149,10 +149,12 @@ class KeyedMerge(Generic[T]):
         self, changed: list[Mapping[int, list[T]]], current: list[Mapping[int, list[T]]]
     ) -> None:
         """Forget the merged groups the changed mappings had or have, and the group
-        indexes of the mappings no longer given."""
-        for mapping in changed:
-            for group in self._groups(mapping):
-                self._grouped.pop(group, None)
+        indexes of the mappings no longer given (nothing to index while no group was
+        read: a calendar never shown costs an edit nothing here)."""
+        if self._grouped:
+            for mapping in changed:
+                for group in self._groups(mapping):
+                    self._grouped.pop(group, None)
         alive = {id(m) for m in current}
         for key in [k for k in self._groups_of if k not in alive]:
             del self._groups_of[key]
