@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 
 from ui._cal_agenda import DAY_ROLE, OCCURRENCE_ROLE
@@ -25,7 +26,9 @@ def shorten_trial_to_15_days(controller) -> None:
     assert controller.apply(replace(controller.plan, products=products), "Trial 15 days") is None
 
 
-def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller):
+@pytest.fixture
+def view(qtbot, controller) -> CalendarView:
+    """The calendar at 1024×700 beside the What-if panel (which compares after each edit)."""
     panel = DiffPanel(controller)
     qtbot.addWidget(panel)
     panel.show()
@@ -34,6 +37,10 @@ def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller):
     view.resize(1024, 700)
     view.show()
     qtbot.waitExposed(view)
+    return view
+
+
+def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller, view):
     assert view.marks_button.accessibleName() == "Mark changes"
     assert not view.marks_button.isEnabled()  # nothing compared yet: the plan as opened
 
@@ -78,15 +85,7 @@ def test_calendar_marks_moved_added_and_removed_entries(qtbot, controller):
     assert not view.marking()
 
 
-def test_the_agenda_lists_marked_and_removed_entries(qtbot, controller):
-    panel = DiffPanel(controller)
-    qtbot.addWidget(panel)
-    panel.show()
-    view = CalendarView(controller, today=date(2027, 3, 9))
-    qtbot.addWidget(view)
-    view.resize(1024, 700)
-    view.show()
-    qtbot.waitExposed(view)
+def test_the_agenda_lists_marked_and_removed_entries(qtbot, controller, view):
     shorten_trial_to_15_days(controller)
     view.set_view("agenda")
     view.go_to(date(2027, 3, 9))
