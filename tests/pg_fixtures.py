@@ -6,11 +6,12 @@ session starts at most one server (with two xdist workers, tests/conftest.py sen
 every test on it to the same worker).
 
 Each test gets a database of its own, dropped after it. ``pg_db`` is empty; the
-fixtures that start from "``db init``, then the demo plan shared" ask for
-``pg_demo_db`` (or ``pg_demo_db_two_plans``) instead: a copy (``CREATE DATABASE … TEMPLATE``) of a database the
-session set up once with those very commands, so each test pays a copy (~0.3 s)
-instead of ``db init`` + ``share`` (~1.5 s). Logins are made per test (roles belong
-to the whole server; their names carry the test's database name).
+fixtures that start from "``db init``" or "``db init``, then the demo plan shared"
+ask for ``pg_init_db``, ``pg_demo_db`` or ``pg_demo_db_two_plans`` instead: a copy
+(``CREATE DATABASE … TEMPLATE``) of a database the session set up once with those
+very commands, so each test pays a copy (~0.3 s) instead of ``db init`` + ``share``
+(~1.5 s). Logins are made per test (roles belong to the whole server; their names
+carry the test's database name). The server runs without fsync (``durable=False``).
 
 Skipped, with the reason, only when the server binaries are not installed. Passwords
 reach libpq the usual way: a private ``PGPASSFILE`` (the ``~/.pgpass`` format).
@@ -165,32 +166,31 @@ def pg_demo_templates(
     templates.drop_all()
 
 
-def _demo_copy(request: pytest.FixtureRequest, plans: tuple[str, ...]) -> Iterator[PgDatabase]:
-    templates: DemoTemplates = request.getfixturevalue("pg_demo_templates")
-    database = _new_database(
-        templates.server,
-        request.getfixturevalue("tmp_path"),
-        request.getfixturevalue("monkeypatch"),
-        templates.template(plans),
-    )
+def _copy(
+    templates: DemoTemplates,
+    plans: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[PgDatabase]:
+    database = _new_database(templates.server, tmp_path, monkeypatch, templates.template(plans))
     yield database
     _drop(database)
 
 
 @pytest.fixture
-def pg_init_db(request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
+def pg_init_db(pg_demo_templates, tmp_path, monkeypatch) -> Iterator[PgDatabase]:
     """A fresh database as ``cadence db init`` leaves it, no plan shared yet."""
-    yield from _demo_copy(request, ())
+    yield from _copy(pg_demo_templates, (), tmp_path, monkeypatch)
 
 
 @pytest.fixture
-def pg_demo_db(request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
+def pg_demo_db(pg_demo_templates, tmp_path, monkeypatch) -> Iterator[PgDatabase]:
     """A fresh database as ``cadence db init`` then ``share`` of the demo plan as
     "northwind" leave it (a copy of a database the session set up so, once)."""
-    yield from _demo_copy(request, ("northwind",))
+    yield from _copy(pg_demo_templates, ("northwind",), tmp_path, monkeypatch)
 
 
 @pytest.fixture
-def pg_demo_db_two_plans(request: pytest.FixtureRequest) -> Iterator[PgDatabase]:
+def pg_demo_db_two_plans(pg_demo_templates, tmp_path, monkeypatch) -> Iterator[PgDatabase]:
     """As ``pg_demo_db``, the demo plan shared as "northwind" then as "other"."""
-    yield from _demo_copy(request, ("northwind", "other"))
+    yield from _copy(pg_demo_templates, ("northwind", "other"), tmp_path, monkeypatch)
