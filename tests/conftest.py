@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 
 from tests import soak_run
-from tests.pg_fixtures import PgDatabase, pg_db, pg_server  # noqa: F401 - fixtures
+from tests.pg_fixtures import (  # noqa: F401 - fixtures
+    PgDatabase,
+    pg_db,
+    pg_demo_db,
+    pg_demo_db_two_plans,
+    pg_demo_templates,
+    pg_init_db,
+    pg_server,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if "XDG_RUNTIME_DIR" not in os.environ or not os.path.isdir(os.environ["XDG_RUNTIME_DIR"]):

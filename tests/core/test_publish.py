@@ -38,11 +38,16 @@ class Radicale:
         configuration = config.load()
         configuration.update(
             {
-                "storage": {"filesystem_folder": str(folder / "collections")},
+                # No fsync per item: a throwaway server (~25 ms less per PUT).
+                "storage": {
+                    "filesystem_folder": str(folder / "collections"),
+                    "_filesystem_fsync": "False",
+                },
                 "auth": {
                     "type": "htpasswd",
                     "htpasswd_filename": str(users),
                     "htpasswd_encryption": "plain",
+                    "delay": "0",  # no pause after a refused login (the default is 1 s)
                 },
                 "rights": {"type": "owner_only"},
                 "logging": {"level": "warning"},

@@ -49,11 +49,8 @@ def backend(request, tmp_path) -> Backend:
         )
     from cadence.store.shared.document import open_shared_document
     from cadence.store.shared.plans import read_shared_plan, share_plan
-    from cli.main import main
 
-    pg_db = request.getfixturevalue("pg_db")
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    url = pg_db.url()
+    url = request.getfixturevalue("pg_init_db").url()  # as `cadence db init` leaves it
 
     def create(plan: Plan) -> Any:
         share_plan(plan, url)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit  # noqa:
 
 from cadence.demo import demo_plan  # noqa: E402
 from cadence.store.shared.live import ChangeNotice  # noqa: E402
-from cadence.store.shared.plans import open_shared_plan, share_plan  # noqa: E402
+from cadence.store.shared.plans import open_shared_plan  # noqa: E402
 from cli.main import main  # noqa: E402
 from ui import app as app_module  # noqa: E402
 from ui import documents, shared_open  # noqa: E402
@@ -60,10 +60,15 @@ def settings(tmp_path) -> QSettings:
 
 
 @pytest.fixture
+def pg_db(pg_demo_db):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind"
+    (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db
+
+
+@pytest.fixture
 def team(pg_db, capsys) -> dict[str, str]:
     """The demo plan shared as 'northwind'; logins: two planners, a sales of 'ae', a viewer."""
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    share_plan(demo_plan(), pg_db.url())
     logins = {
         "maria": pg_db.login("maria", "maria-pw"),
         "jon": pg_db.login("jon", "jon-pw"),

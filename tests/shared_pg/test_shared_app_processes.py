@@ -19,8 +19,6 @@ from typing import Any
 
 import pytest
 
-from cadence.demo import demo_plan
-from cadence.store.shared.plans import share_plan
 from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,10 +70,15 @@ class App:
 
 
 @pytest.fixture
+def pg_db(pg_demo_db):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind"
+    (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db
+
+
+@pytest.fixture
 def logins(pg_db, capsys) -> dict[str, str]:
     """The demo plan shared as 'northwind'; two planners and a sales login of team 'ae'."""
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    share_plan(demo_plan(), pg_db.url())
     names = {who: pg_db.login(who, f"{who}-pw") for who in ("maria", "jon", "tom")}
     for who in ("maria", "jon"):
         assert main(["db", "grant", pg_db.url(plan=None), names[who], "--role", "planner"]) == 0

@@ -7,17 +7,20 @@ from dataclasses import replace
 
 import pytest
 
-from cadence.demo import demo_plan
 from cadence.model import Plan
-from cadence.store.shared.plans import Conflict, SharedPlan, open_shared_plan, share_plan
+from cadence.store.shared.plans import Conflict, SharedPlan, open_shared_plan
 from cli.main import main
 
 
 @pytest.fixture
+def pg_db(pg_demo_db):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind"
+    (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db
+
+
+@pytest.fixture
 def two_editors(pg_db, capsys):
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    capsys.readouterr()
-    share_plan(demo_plan(), pg_db.url())
     alice = pg_db.login("alice", "alice-pw")
     bob = pg_db.login("bob", "bob-pw")
     for login in (alice, bob):

@@ -10,10 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from cadence.demo import demo_plan
 from cadence.store.shared.bench import run_load
-from cadence.store.shared.plans import SharedError, open_shared_plan, share_plan
-from cli.main import main
+from cadence.store.shared.plans import SharedError, open_shared_plan
 
 KILLED_WRITER = """
 import sys, psycopg
@@ -26,10 +24,14 @@ sys.stdin.read()
 
 
 @pytest.fixture
-def shared_url(pg_db, capsys) -> str:
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    capsys.readouterr()
-    share_plan(demo_plan(), pg_db.url())
+def pg_db(pg_demo_db):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind"
+    (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db
+
+
+@pytest.fixture
+def shared_url(pg_db) -> str:
     return pg_db.url()
 
 

@@ -34,11 +34,14 @@ def _close_open_plans():
 
 
 @pytest.fixture
-def shared_url(pg_db, capsys) -> str:
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    share_plan(demo_plan(), pg_db.url())
-    share_plan(demo_plan(), pg_db.url(plan="other"))
-    capsys.readouterr()
+def pg_db(pg_demo_db_two_plans):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind" and
+    as "other" (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db_two_plans
+
+
+@pytest.fixture
+def shared_url(pg_db) -> str:
     return pg_db.url()
 
 

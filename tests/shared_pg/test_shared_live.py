@@ -6,18 +6,19 @@ from dataclasses import replace
 
 import pytest
 
-from cadence.demo import demo_plan
 from cadence.store.shared.live import ChangeNotice, PlanListener, parse_notice
-from cadence.store.shared.plans import Conflict, open_shared_plan, share_plan
-from cli.main import main
+from cadence.store.shared.plans import Conflict, open_shared_plan
 
 
 @pytest.fixture
-def shared_url(pg_db, capsys) -> str:
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    capsys.readouterr()
-    share_plan(demo_plan(), pg_db.url())
-    share_plan(demo_plan(), pg_db.url(plan="other"))
+def pg_db(pg_demo_db_two_plans):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind" and
+    as "other" (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db_two_plans
+
+
+@pytest.fixture
+def shared_url(pg_db) -> str:
     return pg_db.url()
 
 

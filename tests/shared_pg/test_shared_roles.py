@@ -8,9 +8,8 @@ from datetime import date
 import psycopg
 import pytest
 
-from cadence.demo import demo_plan
 from cadence.model import Request
-from cadence.store.shared.plans import NotAllowed, open_shared_plan, share_plan
+from cadence.store.shared.plans import NotAllowed, open_shared_plan
 from cli import shared_io
 from cli.main import main
 
@@ -23,10 +22,15 @@ NEW_REQUEST = (
 
 
 @pytest.fixture
+def pg_db(pg_demo_db):
+    """This module's database: ``db init`` done, the demo plan shared as "northwind"
+    (a copy of a database the session set up so once: tests/pg_fixtures.py)."""
+    return pg_demo_db
+
+
+@pytest.fixture
 def shared(pg_db, capsys):
     """The demo plan on the server, a sales login of team 'ae' and a viewer login."""
-    assert main(["db", "init", pg_db.url(plan=None)]) == 0
-    share_plan(demo_plan(), pg_db.url())
     sales = pg_db.login("sales", "sales-pw")
     viewer = pg_db.login("viewer", "viewer-pw")
     planner = pg_db.login("planner", "planner-pw")

@@ -5,6 +5,12 @@ found under ``/usr/lib/postgresql/*/bin``): ``initdb`` into a temporary folder, 
 ``pg_ctl start`` on a free 127.0.0.1 port with the unix socket in the same folder.
 PostgreSQL refuses to run as root, so under root the server runs as the ``postgres``
 OS user (created by the Debian package). Not for production use.
+
+The tests start it with ``durable=False``: no fsync, no full-page writes, commits not
+waited for. A crash of the machine may then lose the server's data, which a throwaway
+test server never keeps; it makes each CREATE/DROP DATABASE and commit cheap (CREATE
+and DROP cost ~1 s each with fsync on a loaded machine). The benchmarks keep the
+default (durable), so their figures stay those of a real server.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ class LocalServer:
     port: int
     password: str
     run_as: str | None  # OS user the server runs as (None: this process's user)
+    durable: bool = True  # False: fsync, full-page writes and synchronous commit off
 
     @property
     def host(self) -> str:
@@ -99,6 +106,8 @@ class LocalServer:
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
             "-c max_connections=100 -c shared_buffers=32MB"
         )
+        if not self.durable:
+            options += NOT_DURABLE
         _run(
             [
                 str(self.bindir / "pg_ctl"),
@@ -115,6 +124,10 @@ class LocalServer:
         )
 
 
+#: Settings of a test server that never outlives its tests (see the module's docstring).
+NOT_DURABLE = " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+
+
 def _run(cmd: list[str], user: str | None, check: bool = True) -> None:
     result = subprocess.run(cmd, user=user, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
@@ -123,8 +136,12 @@ def _run(cmd: list[str], user: str | None, check: bool = True) -> None:
         )
 
 
-def start_local_server(password: str = "cadence-test-secret") -> LocalServer:
-    """initdb + pg_ctl start into a new temporary folder; the caller must ``stop()`` it."""
+def start_local_server(
+    password: str = "cadence-test-secret", *, durable: bool = True
+) -> LocalServer:
+    """initdb + pg_ctl start into a new temporary folder; the caller must ``stop()`` it.
+
+    ``durable=False`` (the tests): fsync off, see the module's docstring."""
     bindir = find_bindir()
     run_as: str | None = None
     folder = Path(tempfile.mkdtemp(prefix="cadence-pg-"))
@@ -162,7 +179,7 @@ def start_local_server(password: str = "cadence-test-secret") -> LocalServer:
             run_as,
         )
         pwfile.unlink()
-        server = LocalServer(folder, bindir, free_port(), password, run_as)
+        server = LocalServer(folder, bindir, free_port(), password, run_as, durable)
         server._start()
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
