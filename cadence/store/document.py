@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, event, insert, update
+from sqlalchemy import Boolean, Table, event, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
@@ -90,21 +91,32 @@ def _json_or_none(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _rows(session: Session, model: type[SQLModel]) -> Sequence[Any]:
+    """A table's rows in position order, typed as declared, columns as attributes: read
+    with a Core select, no ORM object built (opening a document is ~3× faster)."""
+    table = table_of(model)
+    return session.connection().execute(sa_select(table).order_by(table.c.position)).all()
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a table model."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
 def _rows_to_raw(session: Session) -> dict[str, Any]:
     """Rebuild the raw plan data (JSON shape) from the rows, for build_plan."""
-    plan_row = session.exec(select(PlanRow)).first()
+    plan_row = session.connection().execute(sa_select(table_of(PlanRow))).first()
     if plan_row is None:
         raise StoreError("the document holds no plan (table 'plan' is empty)")
-    blackouts = session.exec(select(BlackoutRow).order_by(col(BlackoutRow.position))).all()
+    blackouts = _rows(session, BlackoutRow)
     raw: dict[str, Any] = {
         "cadence": 1,
         **_plan_raw(plan_row),
         "calendar": _calendar_raw(plan_row) | {"blackouts": [_blackout_raw(b) for b in blackouts]},
         "rules": _rules_raw(plan_row),
-        "teams": [
-            _team_raw(t)
-            for t in session.exec(select(TeamRow).order_by(col(TeamRow.position))).all()
-        ],
+        "teams": [_team_raw(t) for t in _rows(session, TeamRow)],
         "products": [],
         "broadcasts": [],
         "requests": [],
@@ -112,22 +124,22 @@ def _rows_to_raw(session: Session) -> dict[str, Any]:
     if plan_row.studio_team is not None:
         raw["studio"] = _studio_raw(plan_row)
     stages: dict[int, list[StageRow]] = {}
-    for s in session.exec(select(StageRow).order_by(col(StageRow.position))).all():
+    for s in _rows(session, StageRow):
         stages.setdefault(s.product_pk, []).append(s)
     touches: dict[int, list[TouchRow]] = {}
-    for t in session.exec(select(TouchRow).order_by(col(TouchRow.position))).all():
+    for t in _rows(session, TouchRow):
         touches.setdefault(t.product_pk, []).append(t)
-    for p in session.exec(select(ProductRow).order_by(col(ProductRow.position))).all():
+    for p in _rows(session, ProductRow):
         assert p.pk is not None
         product = _product_raw(p)
         product["stages"] = [_stage_raw(s) for s in stages.get(p.pk, [])]
         product["touches"] = [_touch_raw(t) for t in touches.get(p.pk, [])]
         raw["products"].append(product)
-    for b in session.exec(select(BroadcastRow).order_by(col(BroadcastRow.position))).all():
+    for b in _rows(session, BroadcastRow):
         raw["broadcasts"].append(_broadcast_raw(b))
-    for q in session.exec(select(RequestRow).order_by(col(RequestRow.position))).all():
+    for q in _rows(session, RequestRow):
         raw["requests"].append(_request_raw(q))
-    assets = session.exec(select(AssetRow).order_by(col(AssetRow.position))).all()
+    assets = _rows(session, AssetRow)
     if assets:
         raw["content"] = [_asset_raw(a) for a in assets]
     _meeting_records_raw(session, raw)
@@ -142,13 +154,13 @@ def _write_content(session: Session, data: dict[str, Any]) -> None:
 
 def _meeting_records_raw(session: Session, raw: dict[str, Any]) -> None:
     """Action items and sign-offs (schema 2) into the raw plan data."""
-    items = session.exec(select(ActionItemRow).order_by(col(ActionItemRow.position))).all()
+    items = _rows(session, ActionItemRow)
     if items:
         raw["action_items"] = [_action_item_raw(a) for a in items]
-    signoffs = session.exec(select(SignoffRow).order_by(col(SignoffRow.position))).all()
+    signoffs = _rows(session, SignoffRow)
     if signoffs:
         raw["signoffs"] = [_signoff_raw(s) for s in signoffs]
-    reviews = session.exec(select(ReviewRow).order_by(col(ReviewRow.position))).all()
+    reviews = _rows(session, ReviewRow)
     if reviews:
         raw["reviews"] = [_review_raw(q) for q in reviews]
 
