@@ -705,6 +705,13 @@ class CalendarView(QWidget):
             self._rebuild_index()
             self._repaint()
 
+    def heightForWidth(self, _width: int) -> int:  # noqa: N802 - Qt's name
+        # The wrapped legend makes the layout answer a height for width summed from its
+        # rows' preferred heights, which the tab's scroll area then took as the view's
+        # height: at 1366×768 it scrolled by a few pixels and cut the legend. The view
+        # fits any height above its minimum; the legend still wraps inside it.
+        return -1
+
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         if self._plan_stale:
             self._on_plan_changed(None)
