@@ -50,6 +50,8 @@ from cadence.formats.ics_previous import (  # noqa: F401 (callers import the rea
     EPOCH_STAMP,
     PRODID,
     PreviousEvent,
+    PreviousInStep,
+    RereadPrevious,
     content_key,
     event_key,
     previous_key,
@@ -480,12 +482,15 @@ class Revision:
     SEQUENCE + 1 and a new stamp, a new one SEQUENCE 0. ``now``: the time of
     this export (the command line reads the clock; the core never does).
     ``changes_only``: write only new and changed events, and the previous
-    events that are gone as ``STATUS:CANCELLED``.
+    events that are gone as ``STATUS:CANCELLED``. ``in_step``: the previous export
+    read in step with this one (then ``previous`` is not used; not with
+    ``changes_only``).
     """
 
     previous: Mapping[str, PreviousEvent] = field(default_factory=dict)
     now: datetime | None = None
     changes_only: bool = False
+    in_step: PreviousInStep | None = None
 
 
 class _Lines(NamedTuple):
@@ -533,6 +538,7 @@ class _IcsWriter:
         self.agendas = agendas or {}
         self.name = name
         self.previous = revision.previous
+        self.in_step = revision.in_step
         self.changes_only = revision.changes_only
         self.plan_stamp = utc_stamp(plan.updated) if plan.updated is not None else None
         self.now_stamp = utc_stamp(revision.now) if revision.now is not None else None
@@ -776,17 +782,22 @@ class _IcsWriter:
         return f"{moment:%Y%m%dT%H%M%S}Z"
 
     def _revision(
-        self, uid: str, before: PreviousEvent | None, lines: str, content: Callable[[], str]
+        self,
+        uid: str,
+        before: PreviousEvent | None,
+        lines: str,
+        content: Callable[[], str],
+        same: bool = False,
     ) -> tuple[str, int] | None:
         """(DTSTAMP, SEQUENCE) of an event ``uid`` with these content ``lines`` (after the
         revision lines, as written, CRLF between them) that the previous export had as
         ``before``: kept when
-        the content is the same (:meth:`_same_content`), else a new stamp and SEQUENCE + 1.
-        None: unchanged, and a change file leaves it out."""
+        the content is the same (``same``: known to be; else :meth:`_same_content`), else
+        a new stamp and SEQUENCE + 1. None: unchanged, and a change file leaves it out."""
         if before is None:
             self.changed += 1
             return self.new_stamp, 0
-        if self._same_content(uid, before, lines, content):
+        if same or self._same_content(uid, before, lines, content):
             return None if self.changes_only else (before.stamp, before.sequence)
         self.changed += 1
         return self._revised(before), before.sequence + 1
@@ -805,17 +816,29 @@ class _IcsWriter:
 
     def _event(
         self, uid: str, when: _Lines, summary: str, description: str, tail: _Lines, alarm: str = ""
-    ) -> str:
+    ) -> bytes:
         """The VEVENT of these content lines (unfolded; ``alarm``: a VALARM's lines, or ""),
-        with the revision lines :meth:`_revision` decides; "" when a change file leaves it out."""
+        with the revision lines :meth:`_revision` decides, as written (UTF-8); b"" when a
+        change file leaves it out."""
         uid_line = f"UID:{uid}"
+        folded_uid = fold(uid_line)
         folded_alarm = "".join(CRLF + fold(line) for line in alarm.split(CRLF)) if alarm else ""
         # The content lines after the revision lines, as written (CRLF between them).
         lines = (
             f"{when.folded}\r\n{fold(summary)}\r\n{fold(description)}\r\n{tail.folded}"
             f"{folded_alarm}"
         )
-        before = self.previous.get(uid)
+        in_step = self.in_step
+        if in_step is not None and in_step.last is not None:
+            # Over the previous file, most events are the same, written with the stamp and
+            # SEQUENCE of the event before: then the file holds these very bytes where it is at.
+            event = _vevent(folded_uid, *in_step.last, lines)
+            if in_step.holds(uid, event):
+                return event
+        if in_step is not None:  # looked for where the previous file is at
+            before, same = in_step.lookup(uid, folded_uid, lines)
+        else:
+            before, same = self.previous.get(uid), False
         if before is not None and self.changes_only:
             self.written.add(uid)
 
@@ -823,17 +846,12 @@ class _IcsWriter:
             unfolded = CRLF.join((uid_line, when.text, summary, description, tail.text))
             return unfolded + CRLF + alarm if alarm else unfolded
 
-        revision = self._revision(uid, before, lines, content)
+        revision = self._revision(uid, before, lines, content, same)
         if revision is None:
-            return ""
-        stamp, sequence = revision
-        return (
-            f"BEGIN:VEVENT\r\n{fold(uid_line)}\r\n"
-            f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{sequence}\r\n"
-            f"{lines}\r\nEND:VEVENT\r\n"
-        )
+            return b""
+        return _vevent(folded_uid, *revision, lines)
 
-    def cancellations(self) -> list[str]:
+    def cancellations(self) -> list[bytes]:
         """``STATUS:CANCELLED`` events for the previous export's events that are gone."""
         out = []
         for uid, before in self.previous.items():
@@ -851,12 +869,12 @@ class _IcsWriter:
                 "END:VEVENT",
                 "",
             ]
-            out.append(CRLF.join(lines))
+            out.append(CRLF.join(lines).encode("utf-8", "replace"))
         return out
 
     # -- events ---------------------------------------------------------------------
 
-    def occurrence(self, occ: Occurrence) -> str:
+    def occurrence(self, occ: Occurrence) -> bytes:
         """The VEVENT of a touch, broadcast or request entry."""
         text = self._static(occ)
         when = self._when(occ.date, occ.time, occ.end, DEFAULT_MINUTES.get(occ.channel, 30))
@@ -884,7 +902,7 @@ class _IcsWriter:
             )
         return tail
 
-    def gap(self, gap: Gap, uid: str) -> str:
+    def gap(self, gap: Gap, uid: str) -> bytes:
         """The VEVENT of a gap (all day, over the days it covers)."""
         product = self.products.get(gap.product or "")
         product_name = product.name if product else (gap.product or "")
@@ -920,6 +938,16 @@ class _IcsWriter:
             f"DESCRIPTION:{escape_text(chr(10).join(facts))}",
             self._gap_tail(label),
         )
+
+
+def _vevent(uid_line: str, stamp: str, sequence: int, lines: str) -> bytes:
+    """An event as written: its UID line (folded), its revision lines, its content
+    ``lines`` (folded, CRLF between them)."""
+    return (
+        f"BEGIN:VEVENT\r\n{uid_line}\r\n"
+        f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{sequence}\r\n"
+        f"{lines}\r\nEND:VEVENT\r\n"
+    ).encode("utf-8", "replace")
 
 
 def check_holiday_language(plan: Plan, language: str | None) -> None:
@@ -988,7 +1016,7 @@ def write_ics(
     stream.write(head.encode("utf-8"))
     total = len(occurrences) + len(gaps)
     done = 0
-    chunk: list[str] = []
+    chunk: list[bytes] = []
     if progress is not None:
         progress(0, total)
     occurrence = writer.occurrence
@@ -999,7 +1027,7 @@ def write_ics(
             if cancel is not None and cancel():
                 raise ExportCancelled()
             chunk = [occurrence(o) for o in occurrences[start : start + PROGRESS_EVERY]]
-            stream.write("".join(chunk).encode("utf-8", "replace"))
+            stream.write(b"".join(chunk))
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
@@ -1009,8 +1037,8 @@ def write_ics(
         raise ExportCancelled()
     cancelled = writer.cancellations() if revision.changes_only else []
     chunk += cancelled
-    chunk.append("END:VCALENDAR\r\n")
-    stream.write("".join(chunk).encode("utf-8", "replace"))
+    chunk.append(b"END:VCALENDAR\r\n")
+    stream.write(b"".join(chunk))
     if progress is not None:
         progress(total, total)
     written = writer.changed + len(cancelled) if revision.changes_only else total
@@ -1081,8 +1109,7 @@ def export_ics(
     elif previous is not None:
         revision = Revision(previous, now)
     elif keep_sequence and isinstance(target, str | os.PathLike) and not Path(target).is_dir():
-        # Its events' lines as written: compared as they are, no digest on either side.
-        revision = Revision(read_previous(target, details=False, written=True), now)
+        revision = _over_previous(target, now)
     else:
         revision = Revision({}, now)
     from cadence.agenda import agenda_descriptions
@@ -1104,9 +1131,36 @@ def export_ics(
     if not isinstance(target, str | os.PathLike):
         return result(write_ics(plan, occurrences, chosen_gaps, target, **options), None)  # type: ignore[arg-type]
     path = Path(target)
-    with atomic_output(path) as handle:
-        counts = write_ics(plan, occurrences, chosen_gaps, handle, **options)  # type: ignore[arg-type]
+    in_step = revision.in_step
+    try:
+        with atomic_output(path) as handle:
+            try:
+                counts = write_ics(plan, occurrences, chosen_gaps, handle, **options)  # type: ignore[arg-type]
+                if in_step is not None:
+                    in_step.finish()  # the rest of the file: any answer given still stands
+            except RereadPrevious:  # it does not (a rare file): as read_previous reads it
+                handle.seek(0)
+                handle.truncate()
+                options["revision"] = Revision(
+                    read_previous(path, details=False, written=True), now
+                )
+                counts = write_ics(plan, occurrences, chosen_gaps, handle, **options)  # type: ignore[arg-type]
+    finally:
+        if in_step is not None:
+            in_step.close()
     return result(counts, path)
+
+
+def _over_previous(path: str | os.PathLike[str], now: datetime | None) -> Revision:
+    """The revision of an export over the file at ``path``: its events read in step with
+    the export (:class:`PreviousInStep`) when it is visibly a Cadence export, else as
+    :func:`read_previous` reads it (lines as written: compared as they are, no digest
+    on either side)."""
+    in_step = PreviousInStep(path)
+    if in_step.usable:
+        return Revision({}, now, in_step=in_step)
+    in_step.close()
+    return Revision(read_previous(path, details=False, written=True), now)
 
 
 def ics_bytes(

@@ -157,14 +157,14 @@ def read_sequences(path: str | os.PathLike[str]) -> dict[str, int]:
 
 
 def previous_events(
-    file: BinaryIO, *, details: bool = True, written: bool = False
+    file: BinaryIO, *, details: bool = True, written: bool = False, at_file_start: bool = True
 ) -> tuple[dict[str, PreviousEvent], bool, bool]:
     """(UID → event, whether a line outside the events names Cadence's PRODID, whether
     an event was unusable) of an .ics file, read a block at a time (``written``: see
-    :func:`read_previous`)."""
+    :func:`read_previous`; ``at_file_start`` False: ``file`` is the rest of one, after
+    an event)."""
     out: dict[str, PreviousEvent] = {}
     cadence_export = bad_event = False
-    at_file_start = True
     for segment in event_segments(file):
         pieces = segment.split(_END)  # each but the last: text up to an END:VEVENT line
         for piece in pieces[:-1]:
@@ -458,3 +458,257 @@ def _event_of_lines(body: list[str], details: bool) -> tuple[str, PreviousEvent,
             summary=fields.get("SUMMARY", ""),
         )
     return uid, previous, fields.get("STATUS") == "STATUS:CANCELLED"
+
+
+# --- reading in step with the next export ---------------------------------------------
+
+
+class RereadPrevious(Exception):  # noqa: N818 (a signal, not an error)
+    """An answer :class:`PreviousInStep` gave can no longer stand (the file turned out
+    unusable as a whole, or a UID it answered for comes again later, where the last one
+    counts): the export starts again with :func:`read_previous`'s reading."""
+
+
+# The first lines of an event as Cadence writes them (_WRITTEN_HEAD, with the UID line as
+# written, folded or not): the content lines follow.
+_IN_STEP_HEAD = re.compile(
+    rb"BEGIN:VEVENT\r\n(UID:[^\r\n]*(?:\r\n [^\r\n]*)*)\r\nDTSTAMP:([0-9]{8}T[0-9]{6}Z)\r\n"
+    rb"LAST-MODIFIED:[^\r\n]*\r\nSEQUENCE:([0-9]+)\r\n"
+)
+# Bytes held beyond an event's content lines before comparing (its first lines, the end).
+_HEAD_ROOM = 1024
+_CONTINUED = (ord(" "), ord("\t"))
+
+
+def _event_alone(piece: bytes) -> tuple[str, PreviousEvent | None]:
+    """(UID, what is kept; None when it is cancelled) of one event read line by line,
+    ``piece`` being its text from ``BEGIN:VEVENT`` to the CRLF before ``END:VEVENT``,
+    with no fold after a short line (as :func:`_other_events` reads it). Raises
+    :class:`RereadPrevious` when it is not usable (no UID, a SEQUENCE that is no number,
+    another event in it): the file is then unusable as a whole, or read otherwise."""
+    body = piece[len(b"BEGIN:VEVENT\r\n") :]
+    if _NESTED_EVENT.search(body):
+        raise RereadPrevious("another event inside an event")
+    decoded = _unfold(body).decode("utf-8")
+    event = _event_of_lines(decoded.split("\r\n") if decoded else [], False)
+    if event is None:
+        raise RereadPrevious("an event without UID or with a SEQUENCE that is no number")
+    uid, previous, cancelled = event
+    return uid, None if cancelled else previous
+
+
+_NESTED_EVENT = re.compile(rb"(?:^|\r\n)BEGIN:VEVENT(?:\r\n|$)")
+
+
+class PreviousInStep:
+    """The previous export at ``path`` read in step with the export that replaces it.
+
+    An export of an unchanged plan writes its events in the order of the file it
+    replaces, so each event is looked for where the file is at (:meth:`lookup`). There, an
+    event that says exactly what the new one says — its UID line, then DTSTAMP,
+    LAST-MODIFIED and SEQUENCE, then the same content lines as written, then END:VEVENT
+    — is compared as it is, with one byte comparison, and nothing else of it is read.
+    Anything else is read as :func:`read_previous` reads it (:func:`written_event`, or
+    line by line), and events passed over are kept until asked for: a changed event is
+    found where it is, a moved or removed one by reading on, a new one once the whole
+    file has been read (the cost of :func:`read_previous`, paid only then).
+
+    The answers are the ones :func:`read_previous` gives (``details=False,
+    written=True``) for every file: when the file turns out unusable as a whole (an
+    event without UID, a foreign PRODID, text that is not UTF-8) or a UID answered for
+    comes again later in the file, :meth:`lookup` or :meth:`finish` raises
+    :class:`RereadPrevious` and the export starts over with :func:`read_previous`.
+    A block (:data:`READ_BLOCK`) is held at a time, plus the events passed over.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+        self._file: BinaryIO | None = None
+        self._buffer = b""
+        self._at = 0  # where the next event (or the text after the last) starts
+        self._read_all = False  # the file is read to its end
+        self._passed: dict[str, PreviousEvent] = {}  # read over, not asked for yet
+        self._asked: set[str] = set()  # UIDs answered from the file
+        self._stamp = (b"", "")  # the last DTSTAMP read, as bytes and as text
+        # (DTSTAMP, SEQUENCE) of the last event found unchanged (:meth:`holds`)
+        self.last: tuple[str, int] | None = None
+        self.usable = self._open()
+
+    # -- the file ---------------------------------------------------------------------
+
+    def _open(self) -> bool:
+        """Open the file and read up to its first event; False when it is missing, a
+        folder, unreadable or not (visibly) Cadence's: then :func:`read_previous` decides,
+        and the caller uses it."""
+        try:
+            self._file = Path(self.path).open("rb")  # noqa: SIM115 (closed by finish/close)
+        except OSError:
+            return False
+        while (first := self._event_line(0)) < 0 and self._more():
+            pass
+        header = self._buffer[: max(first, 0)] if first >= 0 else self._buffer
+        try:
+            found, bad = _other_events(_checked_utf8(_unfold(header)), True, False, {})
+        except UnicodeDecodeError:
+            return False
+        if first < 0 or not found or bad or _ODD_FOLD.search(b"\r\n" + header):
+            return False
+        self._at = first
+        return True
+
+    def _event_line(self, start: int) -> int:
+        """Where the first ``BEGIN:VEVENT`` line at or after ``start`` begins, or -1."""
+        at = self._buffer.find(b"BEGIN:VEVENT\r\n", start)
+        while at > 0 and self._buffer[at - 2 : at] != b"\r\n":
+            at = self._buffer.find(b"BEGIN:VEVENT\r\n", at + 1)
+        return at
+
+    def _more(self) -> bool:
+        """Read the next block after what is held (what was read over is let go)."""
+        if self._read_all or self._file is None:
+            return False
+        block = self._file.read(READ_BLOCK)
+        if not block:
+            self._read_all = True
+            return False
+        self._buffer = self._buffer[self._at :] + block
+        self._at = 0
+        return True
+
+    def _have(self, size: int) -> bool:
+        """Whether ``size`` bytes from where the file is at are held (reading on)."""
+        while len(self._buffer) - self._at < size:
+            if not self._more():
+                return False
+        return True
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    # -- events -----------------------------------------------------------------------
+
+    def lookup(self, uid: str, uid_line: str, lines: str) -> tuple[PreviousEvent | None, bool]:
+        """(the previous event ``uid``, whether it is known to say exactly ``lines``): its
+        UID line as written (``uid_line``, folded) and its content lines after SEQUENCE
+        as written. (None, False): the file had no such event."""
+        if uid in self._asked:
+            raise RereadPrevious(self.path)  # asked twice: both get the file's last one
+        before = self._passed.pop(uid, None)
+        if before is None:
+            same = self._unchanged_here(uid_line, lines.encode("utf-8", "replace"))
+            if same is not None:
+                self._asked.add(uid)
+                return same, True
+            before = self._read_on_to(uid)
+        self._asked.add(uid)
+        return before, False
+
+    def _read_on_to(self, uid: str) -> PreviousEvent | None:
+        """Read on to the event ``uid``, keeping the events passed over (None: the file
+        has none)."""
+        while not self._read_all or self._at < len(self._buffer):
+            found = self._read_event()
+            if found is None:
+                break
+            if found[1] is None:
+                continue  # cancelled: read_previous leaves it out
+            if found[0] == uid:
+                return found[1]
+            self._passed[found[0]] = found[1]
+        return self._passed.pop(uid, None)  # perhaps after the last event
+
+    def holds(self, uid: str, event: bytes) -> bool:
+        """Whether the file holds exactly ``event`` (an event as written, UID ``uid``)
+        where it is at; then it is past it. The cheap check of an unchanged event:
+        :meth:`lookup` answers for any other."""
+        if uid in self._asked:
+            return False  # lookup() says why
+        at = self._at
+        if len(self._buffer) - at <= len(event) and not self._read_all:
+            self._have(len(event) + 1)
+            at = self._at
+        buffer = self._buffer
+        end = at + len(event)
+        if not buffer.startswith(event, at) or buffer[end : end + 1] in (b" ", b"\t"):
+            return False  # another event, or END:VEVENT continued (not an end)
+        self._at = end
+        self._asked.add(uid)
+        return True
+
+    def _unchanged_here(self, uid_line: str, content: bytes) -> PreviousEvent | None:
+        """The event where the file is at, when it is ``uid_line`` and says ``content``
+        exactly as written (None otherwise: nothing is consumed)."""
+        if len(self._buffer) - self._at < len(content) + _HEAD_ROOM and not self._read_all:
+            self._have(len(content) + _HEAD_ROOM) or self._have(1 << 62)  # near the end: all
+        buffer = self._buffer
+        head = _IN_STEP_HEAD.match(buffer, self._at)
+        if head is None or head[1] != uid_line.encode("utf-8", "replace"):
+            return None
+        end = head.end() + len(content)
+        if not (
+            buffer.startswith(content, head.end())
+            and buffer.startswith(b"\r\nEND:VEVENT\r\n", end)
+            and (end + 14 < len(buffer) or self._read_all)
+            and buffer[end + 14 : end + 15] not in (b" ", b"\t")  # END:VEVENT not continued
+        ):
+            return None
+        self._at = end + 14
+        stamp, number = head[2], head[3]
+        if stamp != self._stamp[0]:
+            self._stamp = (stamp, sys.intern(stamp.decode("ascii")))
+        self.last = (self._stamp[1], int(number))
+        return PreviousEvent("", self.last[1], self.last[0])
+
+    def _read_event(self) -> tuple[str, PreviousEvent | None] | None:
+        """The next event of the file read as :func:`read_previous` reads it (its UID and
+        what is kept; None: it is cancelled), or None at the end of the events (the rest
+        is then read and checked). Raises :class:`RereadPrevious` when
+        :func:`read_previous` would read the file otherwise."""
+        while (end := self._buffer.find(_END, self._at)) < 0 and self._more():
+            pass
+        buffer, at = self._buffer, self._at
+        if end < 0 or not buffer.startswith(b"BEGIN:VEVENT\r\n", at):
+            self._read_rest()
+            return None
+        piece = buffer[at : end + 2]
+        if _ODD_FOLD.search(piece) or not _is_utf8(piece):
+            raise RereadPrevious(self.path)  # read whole, as read_previous does
+        event: tuple[str, PreviousEvent | None] | None = written_event(buffer[at:end], False, True)
+        if event is None:  # another shape (a folded UID line…): line by line
+            event = _event_alone(buffer[at:end])
+        if event[0] in self._asked and event[1] is not None:
+            raise RereadPrevious(self.path)  # a UID answered for comes again: the last counts
+        self._at = end + len(_END)
+        if self._at < len(buffer) and buffer[self._at] in _CONTINUED:
+            raise RereadPrevious(self.path)  # END:VEVENT continued: not an end
+        return event
+
+    def _read_rest(self) -> None:
+        """Read the text after the last event where the file is at (usually
+        ``END:VCALENDAR``) as :func:`read_previous` does; its events are kept as passed."""
+        self._have(1 << 62)
+        rest = self._buffer[self._at :]
+        self._buffer, self._at, self._read_all = b"", 0, True
+        if not rest:
+            return
+        try:
+            events, _, bad = previous_events(
+                io.BytesIO(rest), details=False, written=True, at_file_start=False
+            )
+        except UnicodeDecodeError:
+            raise RereadPrevious(self.path) from None
+        if bad or not self._asked.isdisjoint(events):
+            raise RereadPrevious(self.path)
+        self._passed.update(events)
+
+    def finish(self) -> None:
+        """Read the rest of the file (events no longer exported, the end), so that any
+        answer given stands as :func:`read_previous` would have given it; raises
+        :class:`RereadPrevious` otherwise."""
+        try:
+            while self._read_event() is not None:
+                pass
+        finally:
+            self.close()
