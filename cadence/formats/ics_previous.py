@@ -27,7 +27,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, cast
 
 from cadence.formats.export_common import ExportError
 from cadence.gcpause import gc_paused
@@ -500,6 +500,28 @@ def _event_alone(piece: bytes) -> tuple[str, PreviousEvent | None]:
 _NESTED_EVENT = re.compile(rb"(?:^|\r\n)BEGIN:VEVENT(?:\r\n|$)")
 
 
+#: events read one at a time looking for an event not where the file is at, before the
+#: rest of the file is read whole (an event moved far, or new)
+SCAN_AHEAD = 256
+
+
+class _Joined(io.RawIOBase):
+    """Bytes held, then the rest of a file: read as one file."""
+
+    def __init__(self, held: bytes, file: BinaryIO) -> None:
+        super().__init__()
+        self._held, self._file = held, file
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._held:
+            out, self._held = self._held, b""
+            return out
+        return self._file.read(size)
+
+
 class PreviousInStep:
     """The previous export at ``path`` read in step with the export that replaces it.
 
@@ -606,18 +628,21 @@ class PreviousInStep:
         return before, False
 
     def _read_on_to(self, uid: str) -> PreviousEvent | None:
-        """Read on to the event ``uid``, keeping the events passed over (None: the file
-        has none)."""
-        while not self._read_all or self._at < len(self._buffer):
+        """Read on to the event ``uid``, keeping the events passed over; when it is not
+        among the next :data:`SCAN_AHEAD` events, read the rest of the file whole (None:
+        the file has no such event)."""
+        for _ in range(SCAN_AHEAD):
             found = self._read_event()
             if found is None:
-                break
+                break  # the rest is read
             if found[1] is None:
                 continue  # cancelled: read_previous leaves it out
             if found[0] == uid:
                 return found[1]
             self._passed[found[0]] = found[1]
-        return self._passed.pop(uid, None)  # perhaps after the last event
+        else:
+            self._read_rest()  # far ahead, or a new event: the rest read whole at once
+        return self._passed.pop(uid, None)
 
     def holds(self, uid: str, event: bytes) -> bool:
         """Whether the file holds exactly ``event`` (an event as written, UID ``uid``)
@@ -686,17 +711,17 @@ class PreviousInStep:
         return event
 
     def _read_rest(self) -> None:
-        """Read the text after the last event where the file is at (usually
-        ``END:VCALENDAR``) as :func:`read_previous` does; its events are kept as passed."""
-        self._have(1 << 62)
-        rest = self._buffer[self._at :]
-        self._buffer, self._at, self._read_all = b"", 0, True
-        if not rest:
-            return
+        """Read the rest of the file from where it is at (usually just ``END:VCALENDAR``)
+        as :func:`read_previous` does, a block at a time; its events are kept as passed."""
+        held, self._buffer, self._at = self._buffer[self._at :], b"", 0
+        self.last = None  # no more events to compare where the file is at
+        if self._read_all or self._file is None:
+            rest: BinaryIO = io.BytesIO(held)
+        else:
+            rest = cast(BinaryIO, _Joined(held, self._file))
+        self._read_all = True
         try:
-            events, _, bad = previous_events(
-                io.BytesIO(rest), details=False, written=True, at_file_start=False
-            )
+            events, _, bad = previous_events(rest, details=False, written=True, at_file_start=False)
         except UnicodeDecodeError:
             raise RereadPrevious(self.path) from None
         if bad or not self._asked.isdisjoint(events):
@@ -708,7 +733,6 @@ class PreviousInStep:
         answer given stands as :func:`read_previous` would have given it; raises
         :class:`RereadPrevious` otherwise."""
         try:
-            while self._read_event() is not None:
-                pass
+            self._read_rest()
         finally:
             self.close()

@@ -133,12 +133,13 @@ def _variants() -> dict[str, bytes]:
 VARIANTS = _variants()
 
 
-@pytest.mark.parametrize("block", [97, 4096, ics_previous.READ_BLOCK])
+@pytest.mark.parametrize(("block", "ahead"), [(97, 1), (4096, 256), (ics_previous.READ_BLOCK, 3)])
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_an_export_over_any_previous_file_writes_what_the_whole_reading_gives(
-    tmp_path, monkeypatch, name, block
+    tmp_path, monkeypatch, name, block, ahead
 ):
     monkeypatch.setattr(ics_previous, "READ_BLOCK", block)
+    monkeypatch.setattr(ics_previous, "SCAN_AHEAD", ahead)
     previous = tmp_path / "previous.ics"
     previous.write_bytes(VARIANTS[name])
     expected = ics_bytes(
