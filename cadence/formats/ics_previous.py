@@ -566,8 +566,9 @@ class PreviousInStep:
             self._file = Path(self.path).open("rb")  # noqa: SIM115 (closed by finish/close)
         except OSError:
             return False
-        while (first := self._event_line(0)) < 0 and self._more():
-            pass
+        while (first := self._event_line(0)) < 0 and len(self._buffer) < MAX_HELD_BYTES:
+            if not self._more():
+                break
         header = self._buffer[: max(first, 0)] if first >= 0 else self._buffer
         try:
             found, bad = _other_events(_checked_utf8(_unfold(header)), True, False, {})
@@ -666,7 +667,7 @@ class PreviousInStep:
         """The event where the file is at, when it is ``uid_line`` and says ``content``
         exactly as written (None otherwise: nothing is consumed)."""
         if len(self._buffer) - self._at < len(content) + _HEAD_ROOM and not self._read_all:
-            self._have(len(content) + _HEAD_ROOM) or self._have(1 << 62)  # near the end: all
+            self._have(len(content) + _HEAD_ROOM)  # (up to the file's end)
         buffer = self._buffer
         head = _IN_STEP_HEAD.match(buffer, self._at)
         if head is None or head[1] != uid_line.encode("utf-8", "replace"):
