@@ -532,8 +532,10 @@ class PreviousInStep:
     — is compared as it is, with one byte comparison, and nothing else of it is read.
     Anything else is read as :func:`read_previous` reads it (:func:`written_event`, or
     line by line), and events passed over are kept until asked for: a changed event is
-    found where it is, a moved or removed one by reading on, a new one once the whole
-    file has been read (the cost of :func:`read_previous`, paid only then).
+    found where it is, one moved a little later by reading on; one not among the next
+    :data:`SCAN_AHEAD` (moved far, or new) has the rest of the file read whole at once
+    (the cost of :func:`read_previous`, paid only then), and so has the end
+    (:meth:`finish`).
 
     The answers are the ones :func:`read_previous` gives (``details=False,
     written=True``) for every file: when the file turns out unusable as a whole (an
