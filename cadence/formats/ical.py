@@ -134,7 +134,12 @@ def fold(line: str) -> str:
     if line.isascii():
         if len(line) <= 75:
             return line
-        return "\r\n ".join([line[:75], *[line[i : i + 74] for i in range(75, len(line), 74)]])
+        # A plain loop: most lines fold into two or three parts, fewer than a
+        # comprehension's own cost pays for.
+        parts = [line[:75]]
+        for begin in range(75, len(line), 74):
+            parts.append(line[begin : begin + 74])
+        return "\r\n ".join(parts)
     data = line.encode("utf-8", "replace")
     if len(data) <= 75:
         return line
@@ -555,7 +560,7 @@ class _IcsWriter:
         self._dates: dict[date, str] = {}
         self._reasons: dict[date, str] = {}
         self._moves: dict[tuple[date, date], str] = {}
-        self._cohorts: dict[date, tuple[str, str]] = {}
+        self._cohorts: dict[tuple[date, float], tuple[str, str]] = {}
         self._leads: dict[float, str] = {}
         self._gap_tails: dict[str, _Lines] = {}
         self._working: WorkingDays | None = None
@@ -720,13 +725,14 @@ class _IcsWriter:
             )
         return text
 
-    def _cohort(self, cohort: date) -> tuple[str, str]:
-        """The SUMMARY's end and the DESCRIPTION's line of a cohort (made once per cohort)."""
-        texts = self._cohorts.get(cohort)
+    def _cohort(self, cohort: date, leads: float) -> tuple[str, str]:
+        """The SUMMARY's end and the DESCRIPTION's line of a touch's cohort with its
+        expected leads (made once per cohort and number of leads)."""
+        texts = self._cohorts.get((cohort, leads))
         if texts is None:
-            texts = self._cohorts[cohort] = (
+            texts = self._cohorts[(cohort, leads)] = (
                 f" · cohort {cohort:%m-%d}",
-                f"\\nCohort: {cohort.isoformat()}",
+                f"\\nCohort: {cohort.isoformat()} ({self._leads_text(leads)} expected leads)",
             )
         return texts
 
@@ -737,13 +743,12 @@ class _IcsWriter:
             text = self._leads[leads] = _format_leads(leads)
         return text
 
-    def _details(self, occ: Occurrence) -> str:
-        """What an occurrence's DESCRIPTION says of it alone (escaped): its cohort and
-        expected leads, a meeting's agenda, the days it spans, why it moved."""
-        if occ.kind == "touch" and occ.cohort is not None:
-            details = (
-                f"{self._cohort(occ.cohort)[1]} ({self._leads_text(occ.leads)} expected leads)"
-            )
+    def _details(self, occ: Occurrence, cohort_line: str) -> str:
+        """What an occurrence's DESCRIPTION says of it alone (escaped): a touch's
+        ``cohort_line`` (:meth:`_cohort`), a broadcast's expected leads and a meeting's
+        agenda, the days it spans, why it moved."""
+        if occ.kind == "touch":
+            details = cohort_line
         elif occ.kind == "broadcast":
             details = f"\\nExpected leads: {self._leads_text(occ.leads)}" if occ.leads else ""
             agenda = self.agendas.get(occ.uid)
@@ -861,9 +866,11 @@ class _IcsWriter:
         text = self._static(occ)
         when = self._when(occ.date, occ.time, occ.end, DEFAULT_MINUTES.get(occ.channel, 30))
         summary = text.summary
+        cohort_line = ""
         if occ.kind == "touch" and occ.cohort is not None:
-            summary += self._cohort(occ.cohort)[0]  # " · cohort 03-01"
-        description = f"DESCRIPTION:{text.about}{self._details(occ)}\\n{text.how}"
+            cohort_end, cohort_line = self._cohort(occ.cohort, occ.leads)
+            summary += cohort_end  # " · cohort 03-01"
+        description = f"DESCRIPTION:{text.about}{self._details(occ, cohort_line)}\\n{text.how}"
         alarm = ""
         if self.alarm is not None and occ.kind == "touch" and not occ.automated:
             alarm = (
