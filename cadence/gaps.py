@@ -378,6 +378,7 @@ def spacing_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
         return []
     found = []
     days, contacts = j.contact_days, j.contacts
+    minimum = _days(spacing)
     close = [i for i in range(1, len(days)) if days[i] - days[i - 1] < spacing]
     for i in close:
         apart = days[i] - days[i - 1]
@@ -385,8 +386,8 @@ def spacing_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
         k = j.stage_at(days[i])
         stage = j.product.stages[k].id if k is not None else later.stage
         message = (
-            f'"{earlier.name}" ({earlier.date}) and "{later.name}" ({later.date})'
-            f" are {_days(apart)} apart; minimum {_days(spacing)}"
+            f'"{earlier.name}" ({earlier.date.isoformat()}) and "{later.name}"'
+            f" ({later.date.isoformat()}) are {_days(apart)} apart; minimum {minimum}"
         )
         found.append(
             Gap(
