@@ -509,9 +509,10 @@ class _EntryText(NamedTuple):
     """Escaped text shared by every occurrence of one touch (or broadcast, request)."""
 
     summary: str  # SUMMARY value (a touch adds its cohort)
-    about: str  # DESCRIPTION before the occurrence's own details
-    how: str  # DESCRIPTION after them
+    about: str  # "DESCRIPTION:" and what comes before the occurrence's own details
+    how: str  # the DESCRIPTION after them, from its line break on
     tail: _Lines  # CATEGORIES, COLOR, TRANSP and STATUS
+    minutes: int  # length of a timed entry (DEFAULT_MINUTES of its channel)
 
 
 class _IcsWriter:
@@ -688,7 +689,11 @@ class _IcsWriter:
             tail.append(f"COLOR:{color}")
         tail += ["TRANSP:OPAQUE" if busy else "TRANSP:TRANSPARENT", "STATUS:CONFIRMED"]
         text = _EntryText(
-            summary, escape_text("\n".join(about)), escape_text("\n".join(how)), _lines(*tail)
+            summary,
+            "DESCRIPTION:" + escape_text("\n".join(about)),
+            "\\n" + escape_text("\n".join(how)),
+            _lines(*tail),
+            DEFAULT_MINUTES.get(occ.channel, 30),
         )
         self._statics[key] = text
         return text
@@ -864,13 +869,13 @@ class _IcsWriter:
     def occurrence(self, occ: Occurrence) -> str:
         """The VEVENT of a touch, broadcast or request entry."""
         text = self._static(occ)
-        when = self._when(occ.date, occ.time, occ.end, DEFAULT_MINUTES.get(occ.channel, 30))
+        when = self._when(occ.date, occ.time, occ.end, text.minutes)
         summary = text.summary
         cohort_line = ""
         if occ.kind == "touch" and occ.cohort is not None:
             cohort_end, cohort_line = self._cohort(occ.cohort, occ.leads)
             summary += cohort_end  # " · cohort 03-01"
-        description = f"DESCRIPTION:{text.about}{self._details(occ, cohort_line)}\\n{text.how}"
+        description = text.about + self._details(occ, cohort_line) + text.how
         alarm = ""
         if self.alarm is not None and occ.kind == "touch" and not occ.automated:
             alarm = (
