@@ -9,8 +9,9 @@ file (``use_folder``, in its cache folder) keyed by that release:
 * the language holiday names take by default in a country;
 * the holiday names of a country/subdivision over a span of years, in a language.
 
-Without a folder (the CLI, the tests) nothing is read or written and every answer
-comes from the package. A file that cannot be read — damaged, from another
+The command line keeps them in the user's cache folder too (``cli.main``, when run as
+a program). Without a folder (the core called from Python, the tests) nothing is read
+or written and every answer comes from the package. A file that cannot be read — damaged, from another
 release, unwritable folder — is ignored: it is a cache, never a source of truth.
 """
 
