@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         return gui_main(args)
     from cli.main import main as cli_main
 
-    return cli_main(args)
+    return cli_main(None if argv is None else args)  # None: the program's own command line
 
 
 if __name__ == "__main__":

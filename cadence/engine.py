@@ -251,7 +251,8 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
                         reason = horizon.reason(nominal, touch.owner)
                         skip = Skipped(uid, day(nominal), *shared, reason, repeat)
                         out.skipped_by_slot.setdefault(slot_key(nominal, tk), []).append(skip)
-                elif horizon.inside(final):
+                # horizon.inside(final), inline: this runs once per occurrence
+                elif horizon.start <= final <= horizon.end:
                     uid = f"{head}{repeat}@cadence"
                     o = Occurrence(uid, day(final), *shared, day(nominal), repeat, "touch")
                     out.by_slot.setdefault(slot_key(final, tk), []).append(o)

@@ -310,19 +310,20 @@ def silence_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
             allowed = stage.max_silence_days
             if allowed is None:
                 allowed = rules.max_silence_days
-            team = answering_team(j, k, rules)
             length = d - quiet_from
+            # Counted days are never more than calendar days: a run that fits counts no further.
             if allowed is not None and length > allowed:
+                team = answering_team(j, k, rules)
                 length = counted_days(plan, team, quiet_from, d - 1)
-            if allowed is not None and length > allowed:
-                d0, d1 = date.fromordinal(quiet_from), date.fromordinal(d - 1)
-                message = (
-                    f"no contact for {_days_counted(plan, length)} ({d0} to {d1})"
-                    f' from "{stage.name}"; allowed {allowed}'
-                )
-                found.append(
-                    Gap("silence", j.product.id, j.cohort, stage.id, team, d0, d1, message)
-                )
+                if length > allowed:
+                    d0, d1 = date.fromordinal(quiet_from), date.fromordinal(d - 1)
+                    message = (
+                        f"no contact for {_days_counted(plan, length)} ({d0} to {d1})"
+                        f' from "{stage.name}"; allowed {allowed}'
+                    )
+                    found.append(
+                        Gap("silence", j.product.id, j.cohort, stage.id, team, d0, d1, message)
+                    )
         quiet_from = d + 1
         if quiet_from > b:
             break
@@ -378,6 +379,7 @@ def spacing_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
         return []
     found = []
     days, contacts = j.contact_days, j.contacts
+    minimum = _days(spacing)
     close = [i for i in range(1, len(days)) if days[i] - days[i - 1] < spacing]
     for i in close:
         apart = days[i] - days[i - 1]
@@ -385,8 +387,8 @@ def spacing_gaps(j: CohortJourney, rules: Rules) -> list[Gap]:
         k = j.stage_at(days[i])
         stage = j.product.stages[k].id if k is not None else later.stage
         message = (
-            f'"{earlier.name}" ({earlier.date}) and "{later.name}" ({later.date})'
-            f" are {_days(apart)} apart; minimum {_days(spacing)}"
+            f'"{earlier.name}" ({earlier.date.isoformat()}) and "{later.name}"'
+            f" ({later.date.isoformat()}) are {_days(apart)} apart; minimum {minimum}"
         )
         found.append(
             Gap(

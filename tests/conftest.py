@@ -34,6 +34,9 @@ if "XDG_RUNTIME_DIR" not in os.environ or not os.path.isdir(os.environ["XDG_RUNT
     _runtime = tempfile.mkdtemp(prefix="cadence-xdg-")
     os.chmod(_runtime, 0o700)
     os.environ["XDG_RUNTIME_DIR"] = _runtime
+# The command line keeps holiday facts in the user's cache folder (cli.main.cache_folder):
+# the commands the tests run write to a private one, never to the user's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cadence-cache-")
 
 _soak: dict[str, subprocess.Popen] = {}
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence.model import GAP_KINDS, Gap, Plan
-from cadence.plan_diff import EntryChange, PlanDiff, diff_plans
 from cli.commands.common import CommandError, gap_json, read_plan
+
+if TYPE_CHECKING:
+    from cadence.plan_diff import EntryChange, PlanDiff
 
 # Exit code of `diff --exit-code` when the plans differ (as `git diff --exit-code`).
 EXIT_DIFFERENT = 1
@@ -40,6 +42,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         known = sorted({t.id for t in a.teams} | {t.id for t in b.teams})
         if args.team not in known:
             raise CommandError(f'unknown team "{args.team}" (teams: {", ".join(known) or "none"})')
+    from cadence.plan_diff import diff_plans  # on use: every other command starts sooner
+
     found = diff_plans(a, b, args.team)
     if args.json:
         print(json.dumps(diff_json(found), ensure_ascii=False, indent=2))

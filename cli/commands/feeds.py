@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from datetime import UTC, datetime
 
@@ -94,6 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tokens = load_tokens(args.plan)
     except FeedError as exc:
         raise CommandError(str(exc)) from None
+    import socket  # on use: the other commands need no network module
+
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     try:
         # Bound here, before the links are printed: once they show, the port answers.

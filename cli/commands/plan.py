@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cadence.demo import demo_plan
 from cadence.model import Plan
 from cli.commands.common import CommandError, check_output, read_plan, write_plan
 
@@ -49,6 +48,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     check_output(out)
     if out.exists() and not args.force:
         raise CommandError(f"{out} exists already (use --force to replace it)")
+    from cadence.demo import demo_plan
+
     plan = demo_plan()
     write_plan(plan, out)
     print(f"Wrote {out}: {summary(plan)}", file=sys.stdout)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import netrc
 import os
 import sys
 from datetime import UTC, datetime
@@ -20,6 +18,9 @@ def credentials(
 
     None when the server is used without authentication. The password is never printed.
     """
+    import getpass
+    import netrc
+
     parts = urlsplit(url)
     if parts.username and parts.password:
         return parts.username, parts.password

@@ -49,6 +49,13 @@ def test_the_first_answer_is_written_and_the_next_run_reads_it(folder):
     assert calendar.holiday_names(BERLIN, (2027,)) == names
 
 
+def test_the_release_is_the_one_the_package_metadata_names():
+    from importlib import metadata
+
+    # Read from the dist-info folder's name, the same answer as the metadata reader's.
+    assert holiday_cache.package_release() == metadata.version("holidays")
+
+
 def test_a_file_from_another_release_or_damaged_is_ignored(folder):
     path = folder / "holidays.json"
     path.write_text(

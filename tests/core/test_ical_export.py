@@ -378,6 +378,14 @@ def test_escape_text_changes_exactly_the_characters_of_its_table():
     assert escape_text("del\x7f") == "del"
 
 
+def test_escape_text_of_the_four_common_characters_alone_and_with_a_rare_one():
+    # Backslash, semicolon, comma and newline alone take the replace path; one rare
+    # character (CR, a control character) sends the same text through the table.
+    assert escape_text("a\\;b,\nc\\\\n") == "a\\\\\\;b\\,\\nc\\\\\\\\n"
+    assert escape_text("a\\;b,\nc\x07\r") == "a\\\\\\;b\\,\\nc\\n"
+    assert escape_text("agenda:\n- one, two\n" * 3) == "agenda:\\n- one\\, two\\n" * 3
+
+
 def test_css_color_name():
     assert css_color_name("#2b7bb9") == "steelblue"
     assert css_color_name("#ff0000") == "red"
