@@ -115,3 +115,69 @@ def test_refresh_rereads_only_the_noticed_objects(shared_url) -> None:
         assert window.revision("stage", "billing/aware") == 2
         assert window.revision("broadcast", "newsletter") is None
         assert window.load() == refreshed
+
+
+def test_refresh_of_stages_and_touches_rebuilds_only_their_products(shared_url) -> None:
+    from cadence.formats.plan_json import plan_to_dict
+    from cadence.store.shared.objects import plan_objects
+
+    with open_shared_plan(shared_url) as editor, open_shared_plan(shared_url) as window:
+        plan = editor.load()
+        before = window.load()
+        analytics, billing, mobile = plan.products
+        stages = (replace(analytics.stages[0], name="Aware!"), *analytics.stages[1:])
+        touches = (*mobile.touches[:-1], replace(mobile.touches[-1], name="Last touch"))
+        billing_stages = (*billing.stages, replace(billing.stages[-1], id="after", days=9))
+        editor.save(
+            replace(
+                plan,
+                products=(
+                    replace(analytics, stages=stages),
+                    replace(billing, stages=billing_stages),
+                    replace(mobile, touches=touches),
+                ),
+            )
+        )
+        keys = [
+            ("stage", "analytics/aware"),
+            ("stage", "billing/after"),
+            ("touch", f"mobile/{mobile.touches[-1].id}"),
+        ]
+        refreshed = window.refresh(keys)
+        assert refreshed == editor.plan
+        assert refreshed.teams is before.teams  # not read again
+        assert refreshed.products[0].stages[0].name == "Aware!"
+        assert [s.id for s in refreshed.products[1].stages][-1] == "after"
+        assert window.revision("stage", "billing/after") == 1
+        assert window.refresh(keys) is refreshed  # nothing changed since
+        assert window._base == plan_objects(plan_to_dict(refreshed))
+        edit = window.save(replace(refreshed, name="Renamed plan"))
+        assert (edit.changed, edit.added, edit.removed) == ({("settings", "")}, set(), set())
+        assert window.load() == editor.load()
+
+
+def test_refresh_of_an_invalid_stage_says_what_the_whole_check_says(shared_url, pg_db) -> None:
+    from cadence.validate import PlanInvalid
+
+    with open_shared_plan(shared_url) as window:
+        window.load()
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE stage SET days = 0 WHERE stage_id = 'aware'")
+        keys = [("stage", f"{p}/aware") for p in ("analytics", "billing", "mobile")]
+        with pytest.raises(PlanInvalid) as refreshed:
+            window.refresh(keys)
+        with pytest.raises(PlanInvalid) as loaded:
+            window.load()
+    errors = [str(e) for e in refreshed.value.errors]
+    assert errors == [str(e) for e in loaded.value.errors]
+    assert errors[0] == "products[0].stages[0].days: must be an integer ≥ 1, got 0"
+
+
+def test_refresh_of_a_moved_product_reads_the_plan_order_again(shared_url, pg_db) -> None:
+    with open_shared_plan(shared_url) as window:
+        window.load()
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE product SET position = 5 WHERE product_id = 'analytics'")
+        refreshed = window.refresh([("product", "analytics")])
+        assert [p.id for p in refreshed.products] == ["billing", "mobile", "analytics"]
+        assert window.load() == refreshed

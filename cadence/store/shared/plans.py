@@ -27,18 +27,26 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlch
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
-from cadence.formats.plan_json import plan_to_dict, validate_plan
+from cadence.formats.plan_json import (
+    plan_to_dict,
+    product_to_dict,
+    read_products,
+    validate_plan,
+)
 from cadence.model import Plan
 from cadence.store.shared.live import NOTIFY_AFTER_COMMIT, ChangeNotice, conninfo, edit_payload
 from cadence.store.shared.objects import (
     BOOKKEEPING,
     KINDS,
+    PRODUCT_KINDS,
     WRITE_ORDER,
     Kind,
     ObjectKey,
     Values,
     objects_to_raw,
     plan_objects,
+    product_objects,
+    product_raw,
 )
 from cadence.store.shared.schema import SchemaError, check_schema
 from cadence.store.shared.statements import (
@@ -60,7 +68,7 @@ from cadence.store.shared.statements import (
 )
 from cadence.store.shared.tables import SharedPlanRow, SharedStampRow
 from cadence.store.shared.url import SharedLocation, SharedUrlError, parse_shared_url, redact
-from cadence.validate import build_plan
+from cadence.validate import PlanInvalid, build_plan
 
 
 class SharedError(Exception):
@@ -220,13 +228,64 @@ class SharedPlan:
                 revisions[key] = rows[0]["revision"]
         if ("settings", "") not in objects:
             raise SharedError(f"{self.location.label}: the plan {self.key!r} was removed")
+        self._revisions = revisions
+        stamp = _stamp_of(stamp_rows)
+        if stamp == self._stamp:
+            plan = self._reread_products(
+                objects, {k for k in keys if objects.get(k) != self._base.get(k)}
+            )
+            if plan is not None:
+                return plan
         values: dict[str, list[Values]] = {name: [] for name in WRITE_ORDER}
         for (name, _), value in objects.items():
             values[name].append(value)
         for name in WRITE_ORDER:
             values[name].sort(key=lambda v: v.get("position", 0))
-        self._revisions = revisions
-        return self._rebuild(values, _stamp_of(stamp_rows))
+        return self._rebuild(values, stamp)
+
+    def _reread_products(
+        self, objects: dict[ObjectKey, Values], differ: set[ObjectKey]
+    ) -> Plan | None:
+        """The plan with the objects ``differ`` as in ``objects``, when they are products,
+        stages and touches of products that stay where they are: only those products are
+        built and checked again (``read_products``, as an edit of them is checked). None
+        when anything else differs, or when the products are not valid (the whole plan's
+        check then says why, with every error)."""
+        assert self._plan is not None
+        if not differ:
+            return self._plan
+        if any(kind not in PRODUCT_KINDS for kind, _ in differ):
+            return None
+        index = {p.id: i for i, p in enumerate(self._plan.products)}
+        ids = {(objects.get(key) or self._base[key])["product_id"] for key in differ}
+        rows: dict[str, Values] = {}
+        for pid in ids:
+            row = objects.get(("product", pid))
+            if row is None or row["position"] != index.get(pid):
+                return None  # a product added, removed or moved
+            rows[pid] = row
+        parts: dict[str, dict[str, list[Values]]] = {pid: {"stage": [], "touch": []} for pid in ids}
+        for (kind, _), value in objects.items():
+            if kind != "product" and kind in PRODUCT_KINDS and value["product_id"] in parts:
+                parts[value["product_id"]][kind].append(value)
+        raw = {}
+        for pid, row in rows.items():
+            stages, touches = (sorted(parts[pid][k], key=_position) for k in ("stage", "touch"))
+            raw[index[pid]] = product_raw(row, stages, touches)
+        try:
+            plan = read_products(self._plan, raw)
+        except PlanInvalid:
+            return None
+        base = {
+            key: value
+            for key, value in self._base.items()
+            if key[0] not in PRODUCT_KINDS or value["product_id"] not in ids
+        }
+        for i in raw:
+            base.update(product_objects(i, product_to_dict(plan.products[i])))
+        self._base = base
+        self._plan = plan
+        return plan
 
     def stale_objects(self) -> set[ObjectKey]:
         """The objects whose revision on the server differs from the one held: changed,
@@ -442,6 +501,10 @@ def _object_query(key: ObjectKey) -> tuple[str, dict[str, Any]]:
     parts = key[1].split("/") if kind.id_columns else []  # settings: the plan's one row
     ids = dict(zip(kind.id_columns, parts, strict=True))
     return select_sql(_table_name(kind), kind.id_columns, False), ids
+
+
+def _position(values: Values) -> Any:
+    return values.get("position", 0)
 
 
 def _stamp_of(rows: list[dict[str, Any]]) -> str | None:
