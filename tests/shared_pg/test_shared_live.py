@@ -181,3 +181,18 @@ def test_refresh_of_a_moved_product_reads_the_plan_order_again(shared_url, pg_db
         refreshed = window.refresh([("product", "analytics")])
         assert [p.id for p in refreshed.products] == ["billing", "mobile", "analytics"]
         assert window.load() == refreshed
+
+
+def test_refresh_of_many_objects_of_a_kind_takes_only_those_named(shared_url, pg_db) -> None:
+    with open_shared_plan(shared_url) as window:
+        before = window.load()
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE touch SET name = name || ' (new)'")
+        touches = [("touch", f"{p.id}/{t.id}") for p in before.products for t in p.touches]
+        *named, left = touches
+        refreshed = window.refresh(named)  # most touches: their table is read in one SELECT
+        names = [t.name for p in refreshed.products for t in p.touches]
+        assert names[:-1] == [f"{t.name} (new)" for p in before.products for t in p.touches][:-1]
+        assert names[-1] == before.products[-1].touches[-1].name  # not named: kept as read
+        assert [window.revision(*key) for key in (named[0], left)] == [2, 1]
+        assert window.refresh([left]) == window.load()
