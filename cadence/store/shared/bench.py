@@ -98,7 +98,9 @@ def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
                 shared.save(plan, announce=False)
             except Conflict:
                 conflicts += 1
-                shared.load()
+                # As a window catches up (its idle check): re-read what others changed,
+                # the refused object among them, not the whole plan.
+                shared.refresh(shared.stale_objects())
                 continue
             commit_time, committed_at = time.time(), time.perf_counter()
             shared.announce()
