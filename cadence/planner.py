@@ -6,7 +6,8 @@ checks this after random edits), keeping per product:
 
 * its occurrences (:func:`cadence.engine.product_schedule`), reused while the
   product is equal and the plan id, horizon and calendar are unchanged (the last
-  few versions of each product are kept: an undo finds its results again);
+  few versions of each product are kept: an undo finds its results again), and
+  renamed when only names changed (:func:`cadence.engine.renamed_schedule`);
 * its gaps and weekly loads (:func:`cadence.gaps.product_gaps`), which also need
   the same rules, teams and broadcasts.
 
@@ -356,6 +357,19 @@ def _keep(kept: list[_Cached] | None, cached: _Cached) -> list[_Cached]:
     return [cached, *rest[: KEEP - 1]]
 
 
+def _product_schedule(
+    plan: Plan, product: Product, kept: list[_Cached], key: Any
+) -> engine.ProductSchedule:
+    """The product's occurrences: when only names changed since its latest kept ones
+    (a stage or touch renamed), those renamed (:func:`cadence.engine.renamed_schedule`);
+    else the engine's."""
+    if kept and kept[0].key == key:
+        renamed = engine.renamed_schedule(kept[0].value, product)
+        if renamed is not None:
+            return renamed
+    return engine.product_schedule(plan, product)
+
+
 class Planner:
     """Keeps each product's schedule and gaps between updates. Not thread-safe."""
 
@@ -425,7 +439,7 @@ class Planner:
             kept = self._schedules.get(p.id, [])
             cached = _lookup(kept, cal_key, p)
             if cached is None:
-                cached = _Cached(cal_key, p, engine.product_schedule(plan, p))
+                cached = _Cached(cal_key, p, _product_schedule(plan, p, kept, cal_key))
             if not kept or cached is not kept[0]:
                 rescheduled.add(p.id)
             schedules[p.id] = _keep(kept, cached)
