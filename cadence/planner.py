@@ -313,7 +313,7 @@ class CapacityWeeks:
         weeks: set[tuple[str, int]] = set()
         for pid in {*loads, *self._loads}:
             before, after = self._loads.get(pid), loads.get(pid)
-            if before is after:
+            if before is after or before == after:  # e.g. a rename: the same leads
                 continue
             for week in before or ():
                 weeks.add(week)
@@ -357,6 +357,11 @@ def _keep(kept: list[_Cached] | None, cached: _Cached) -> list[_Cached]:
     return [cached, *rest[: KEEP - 1]]
 
 
+def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
+    """Whether ``after`` holds other keys, or other objects, than ``before``."""
+    return before.keys() != after.keys() or any(before[k] is not v for k, v in after.items())
+
+
 def _product_schedule(
     plan: Plan, product: Product, kept: list[_Cached], key: Any
 ) -> engine.ProductSchedule:
@@ -383,6 +388,8 @@ class Planner:
         self._gaps: dict[str, list[_Cached]] = {}
         self._broadcast_key: Any = None
         self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
+        # The broadcasts' schedule, with the key and the products' leads it was made of.
+        self._sent: tuple[Any, dict[str, dict[int, float]], engine.BroadcastSchedule] | None = None
         self._capacity = CapacityWeeks()
         # Per product id: its current schedule and its teams' weeks (gaps.team_weeks).
         self._team_weeks: dict[str, tuple[engine.ProductSchedule, gaps.TeamWeeks]] = {}
@@ -414,7 +421,7 @@ class Planner:
 
     def _update(self, plan: Plan, with_gaps: bool) -> Replan:
         if plan.end < plan.start:
-            self._schedules, self._leads, self._gaps = {}, {}, {}
+            self._schedules, self._leads, self._gaps, self._sent = {}, {}, {}, None
             self._capacity = CapacityWeeks()
             return Replan(Schedule(()), ())
         products = sorted(plan.products, key=lambda p: p.id)
@@ -457,10 +464,20 @@ class Planner:
         for p in products:
             cached = self._leads.get(p.id)
             if cached is None or cached.key != b_key or not _same(cached.product, p):
-                cached = _Cached(b_key, p, engine.leads_on(p, engine.broadcast_days(dates, p.id)))
+                value = engine.leads_on(p, engine.broadcast_days(dates, p.id))
+                if cached is not None and cached.key == b_key and cached.value == value:
+                    value = cached.value  # e.g. a rename: the same leads, kept as they were
+                cached = _Cached(b_key, p, value)
             leads[p.id] = cached
-        self._leads = leads
-        return engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
+        values = {pid: c.value for pid, c in leads.items()}
+        # Made again when the broadcasts, the calendar, the products' order (the order
+        # of each sum) or any product's leads changed.
+        key = (b_key, tuple(p.id for p in plan.products))
+        kept = self._sent
+        if kept is None or kept[0] != key or _changed(kept[1], values):
+            kept = (key, values, engine.broadcast_schedule(plan, dates, values))
+        self._leads, self._sent = leads, kept
+        return kept[2]
 
     def _calendar_of(
         self,

@@ -614,6 +614,7 @@ def test_incremental_replanning_equals_planning_from_scratch(
                 "rename touch",
                 "rename product",
                 "rename and move touch",
+                "reorder",
             ]
         )
     )
@@ -631,6 +632,8 @@ def test_incremental_replanning_equals_planning_from_scratch(
         products.pop(0)
     elif edit == "add":
         products.append(replace(products[0], id="extra"))
+    elif edit == "reorder":  # the same leads, summed in another order
+        products.reverse()
     edited = replace(plan, products=tuple(products))
     if edit == "rules":
         edited = replace(plan, rules=replace(plan.rules, min_spacing_days=3))
