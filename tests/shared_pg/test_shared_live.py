@@ -196,3 +196,30 @@ def test_refresh_of_many_objects_of_a_kind_takes_only_those_named(shared_url, pg
         assert names[-1] == before.products[-1].touches[-1].name  # not named: kept as read
         assert [window.revision(*key) for key in (named[0], left)] == [2, 1]
         assert window.refresh([left]) == window.load()
+
+
+def test_a_save_writes_out_only_the_products_it_changed(shared_url) -> None:
+    from datetime import UTC, datetime
+
+    from cadence.formats.plan_json import plan_to_dict
+    from cadence.store.shared.objects import plan_objects
+
+    with open_shared_plan(shared_url) as editor, open_shared_plan(shared_url) as other:
+        plan = editor.load()
+        analytics, billing, mobile = plan.products
+        touches = (replace(billing.touches[0], name="Welcome!"), *billing.touches[1:])
+        renamed = replace(plan, products=(analytics, replace(billing, touches=touches), mobile))
+        stamped = replace(renamed, updated=datetime(2027, 3, 2, 10, 14, 7, tzinfo=UTC))
+        moved = replace(plan, products=(billing, analytics, mobile))
+        for edited in (renamed, stamped, moved, replace(moved, name="Other name")):
+            expected = plan_to_dict(edited)
+            assert editor._objects_of(edited) == (plan_objects(expected), expected.get("updated"))
+        edit = editor.save(renamed)
+        assert (edit.changed, edit.added, edit.removed) == (
+            {("touch", f"billing/{billing.touches[0].id}")},
+            set(),
+            set(),
+        )
+        edit = editor.save(stamped)
+        assert edit.empty  # the stamp alone: no object, the stamp row written
+        assert other.load() == stamped

@@ -28,13 +28,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlch
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
+from cadence.fields import stamp_text
 from cadence.formats.plan_json import (
     plan_to_dict,
     product_to_dict,
     read_products,
     validate_plan,
 )
-from cadence.model import Plan
+from cadence.model import PLAN_PARTS, SETTINGS_PARTS, Plan, plan_settings
 from cadence.store.shared.live import NOTIFY_AFTER_COMMIT, ChangeNotice, conninfo, edit_payload
 from cadence.store.shared.objects import (
     BOOKKEEPING,
@@ -362,17 +363,17 @@ class SharedPlan:
         """
         if self._plan is None:
             self.load()
-        data = plan_to_dict(plan)
         # One validation path: nothing invalid reaches the server. An edit of some
         # products only re-checks those (as the .cadence document does).
         validate_plan(plan, since=self._plan)
-        new = plan_objects(data)
+        new, stamp = self._objects_of(plan)
         old = self._base
         added = frozenset(new.keys() - old.keys())
         removed = frozenset(old.keys() - new.keys())
-        changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+        changed = frozenset(
+            k for k in new.keys() & old.keys() if new[k] is not old[k] and new[k] != old[k]
+        )
         edit = SavedEdit(added, changed, removed)
-        stamp = data.get("updated")
         if edit.empty and stamp == self._stamp:
             return edit
         statements = self._statements(edit, new, stamp)
@@ -402,6 +403,31 @@ class SharedPlan:
         if announce:
             self.announce()
         return edit
+
+    def _objects_of(self, plan: Plan) -> tuple[dict[ObjectKey, Values], str | None]:
+        """The objects of ``plan`` and its stamp, as stored (``plan_objects`` of
+        ``plan_to_dict``). When it differs from the plan held in its products only, the
+        objects of the products it holds unchanged, at the same place, are those held:
+        only the others are written out again."""
+        held_plan = self._plan
+        if held_plan is None or not _same_but_products(held_plan, plan):
+            data = plan_to_dict(plan)
+            return plan_objects(data), data.get("updated")
+        held: dict[str, list[tuple[ObjectKey, Values]]] = {}
+        objects: dict[ObjectKey, Values] = {}
+        for key, values in self._base.items():
+            if key[0] in PRODUCT_KINDS:
+                held.setdefault(values["product_id"], []).append((key, values))
+            else:
+                objects[key] = values
+        before = {p.id: (i, p) for i, p in enumerate(held_plan.products)}
+        for i, product in enumerate(plan.products):
+            was = before.get(product.id)
+            if was is not None and was[0] == i and (was[1] is product or was[1] == product):
+                objects.update(held[product.id])
+            else:
+                objects.update(product_objects(i, product_to_dict(product)))
+        return objects, None if plan.updated is None else stamp_text(plan.updated)
 
     def _notice_of(self, edit: SavedEdit, revisions: dict[ObjectKey, int]) -> str | None:
         """The payload announcing ``edit`` (None when it wrote only the stamp): each
@@ -526,6 +552,17 @@ def _object_query(key: ObjectKey) -> tuple[str, dict[str, Any]]:
     parts = key[1].split("/") if kind.id_columns else []  # settings: the plan's one row
     ids = dict(zip(kind.id_columns, parts, strict=True))
     return select_sql(_table_name(kind), kind.id_columns, False), ids
+
+
+def _same_but_products(old: Plan, new: Plan) -> bool:
+    """Whether ``new`` differs from ``old`` in its products only, if at all (the same
+    settings, lists and save stamp)."""
+    others = (part for part in PLAN_PARTS if part != "products" and part not in SETTINGS_PARTS)
+    return (
+        old.updated == new.updated
+        and plan_settings(old) == plan_settings(new)
+        and all(getattr(old, part) == getattr(new, part) for part in others)
+    )
 
 
 def _position(values: Values) -> Any:
