@@ -1156,11 +1156,12 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                     PlanError(_join(path, key), "given twice in the same object (keep one)")
                 )
             for key, item in reversed(list(value.items())):
-                key_path = f"{path}.{key}" if path else str(key)  # _join, inline: one a key
                 if not (isinstance(key, str) and key.isascii()) and not _unicode_ok(str(key)):
                     errors.append(PlanError(path, f"a field name is not valid Unicode: {key!r}"))
                     continue
-                stack.append((item, key_path, depth + 1))
+                if not _plain(item):
+                    key_path = f"{path}.{key}" if path else str(key)  # _join, inline: one a key
+                    stack.append((item, key_path, depth + 1))
         elif isinstance(value, list):
             if depth >= MAX_DEPTH:
                 errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
@@ -1171,7 +1172,8 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                 )
                 continue
             for i in reversed(range(len(value))):
-                stack.append((value[i], f"{path}[{i}]", depth + 1))
+                if not _plain(value[i]):
+                    stack.append((value[i], f"{path}[{i}]", depth + 1))
         elif isinstance(value, str):
             if len(value) > MAX_TEXT:
                 errors.append(
@@ -1182,6 +1184,15 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                     PlanError(path, f"not valid Unicode (a lone surrogate?): {value[:40]!r}")
                 )
     return errors
+
+
+def _plain(value: Any) -> bool:
+    """Whether :func:`scan_raw` can find no problem in ``value``: a number, a boolean,
+    null, or a short ASCII text (most of a plan; not looked at again)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_TEXT and value.isascii()
+    return kind is int or kind is bool or kind is float or value is None
 
 
 def _unicode_ok(text: str) -> bool:

@@ -353,3 +353,26 @@ def test_an_added_product_with_a_taken_id_is_a_duplicate():
     new = dataclasses.replace(plan, products=(*plan.products, copy_))
     part, whole = _errors_of_edit(plan, new)
     assert part == whole == ['products[3].id: duplicate product id "analytics"']
+
+
+def test_the_raw_scan_names_problems_in_document_order():
+    from cadence.validate import scan_raw
+
+    raw = {
+        "a": [1, {"x": "\ud800", "y": 2.5, "z": None}, "ok"],
+        "b": "\ud800",
+        "c": "é" * 10_001,
+        "d": [[[]]],
+        "e": "é",
+    }
+    assert [str(e) for e in scan_raw(raw)] == [
+        "a[1].x: not valid Unicode (a lone surrogate?): '\\ud800'",
+        "b: not valid Unicode (a lone surrogate?): '\\ud800'",
+        "c: a text of 10001 characters, more than 10000",
+    ]
+    assert [str(e) for e in scan_raw(raw, "products[0]", 19)] == [
+        "products[0].a: nested more than 20 levels deep",
+        "products[0].b: not valid Unicode (a lone surrogate?): '\\ud800'",
+        "products[0].c: a text of 10001 characters, more than 10000",
+        "products[0].d: nested more than 20 levels deep",
+    ]
