@@ -223,3 +223,31 @@ def test_a_save_writes_out_only_the_products_it_changed(shared_url) -> None:
         edit = editor.save(stamped)
         assert edit.empty  # the stamp alone: no object, the stamp row written
         assert other.load() == stamped
+
+
+def test_a_load_after_a_load_builds_again_only_the_products_that_changed(shared_url, pg_db) -> None:
+    from cadence.validate import PlanInvalid
+
+    with open_shared_plan(shared_url) as window:
+        first = window.load()
+        assert window.load() is first  # nothing changed: nothing built again
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE stage SET name = 'Aware!' WHERE stage_id = 'aware'")
+            conn.execute("DELETE FROM touch WHERE product_id = 'mobile' AND position = 0")
+        second = window.load()
+        assert second.teams is first.teams  # only the products were read again
+        assert [p.stages[0].name for p in second.products] == ["Aware!"] * 3
+        assert len(second.products[2].touches) == len(first.products[2].touches) - 1
+        with open_shared_plan(shared_url) as other:
+            assert other.load() == second
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE team SET name = 'Marketing EMEA' WHERE team_id = 'mkt'")
+        third = window.load()  # another kind changed: the whole plan is read
+        assert third.teams is not second.teams and third.team("mkt").name == "Marketing EMEA"
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE stage SET days = 0 WHERE stage_id = 'aware'")
+        with pytest.raises(PlanInvalid) as invalid:
+            window.load()
+    assert (
+        str(invalid.value.errors[0]) == "products[0].stages[0].days: must be an integer ≥ 1, got 0"
+    )

@@ -192,7 +192,10 @@ class SharedPlan:
         return self._revisions.get((kind, object_id))
 
     def load(self) -> Plan:
-        """The plan as the server holds it now, validated; remembers each object's revision."""
+        """The plan as the server holds it now, validated; remembers each object's revision.
+
+        Read again after a first load, only the products whose rows changed are built and
+        checked again when nothing else changed (as :meth:`refresh`)."""
         queries: list[tuple[str, dict[str, Any]]] = [
             (select_sql(_table_name(KINDS[name]), None, _ordered_by_position(KINDS[name])), {})
             for name in WRITE_ORDER
@@ -207,13 +210,27 @@ class SharedPlan:
             for row in rows[name]
         }
         values = {name: [_without_bookkeeping(r) for r in rows[name]] for name in WRITE_ORDER}
-        return self._rebuild(values, _stamp_of(stamp_rows))
+        stamp = _stamp_of(stamp_rows)
+        if self._plan is not None and stamp == self._stamp:  # read before: what differs?
+            objects = {
+                (name, KINDS[name].object_id(value)): value
+                for name in WRITE_ORDER
+                for value in values[name]
+            }
+            base = self._base
+            differ = {k for k in objects.keys() | base.keys() if objects.get(k) != base.get(k)}
+            plan = self._reread_products(objects, differ)
+            if plan is not None:
+                return plan
+        return self._rebuild(values, stamp)
 
     def refresh(self, changed: Iterable[ObjectKey]) -> Plan:
         """Re-read only the ``changed`` objects (from change notices) and rebuild the plan.
 
         Cheaper than ``load()`` when a few objects changed; objects not named keep what
-        was loaded (call ``load()`` after missing notices, e.g. a lost connection)."""
+        was loaded (call ``load()`` after missing notices, e.g. a lost connection). When
+        only products, stages and touches changed, only their products are built and
+        checked again; otherwise the whole plan is."""
         if self._plan is None:
             return self.load()
         objects = dict(self._base)
