@@ -376,3 +376,28 @@ def test_the_raw_scan_names_problems_in_document_order():
         "products[0].c: a text of 10001 characters, more than 10000",
         "products[0].d: nested more than 20 levels deep",
     ]
+
+
+def test_products_read_again_equal_the_whole_plan_read_so():
+    import dataclasses
+
+    from cadence.demo import demo_plan
+    from cadence.formats.plan_json import plan_to_dict, product_to_dict, read_products
+
+    plan = demo_plan()
+    raw = product_to_dict(plan.products[1])
+    raw["stages"][0]["name"] = "Aware!"
+    raw["touches"] = raw["touches"][1:]
+    read = read_products(plan, {1: raw})
+    whole = plan_to_dict(plan)
+    whole["products"][1] = raw
+    assert read == build_plan(whole)
+    assert read.teams is plan.teams and read.products[0] is plan.products[0]
+    shorter = product_to_dict(plan.products[1])
+    shorter["stages"][0]["days"] = -3
+    with pytest.raises(PlanInvalid) as invalid:
+        read_products(plan, {1: shorter})
+    stages = list(plan.products[1].stages)
+    stages[0] = dataclasses.replace(stages[0], days=-3)
+    part, whole_errors = _errors_of_edit(plan, _with_product(plan, 1, stages=tuple(stages)))
+    assert [str(e) for e in invalid.value.errors] == part == whole_errors
