@@ -310,19 +310,19 @@ def silence_gaps(j: CohortJourney, plan: Plan) -> list[Gap]:
             allowed = stage.max_silence_days
             if allowed is None:
                 allowed = rules.max_silence_days
-            # Who answers is asked only for a run longer than allowed in calendar days.
-            if allowed is not None and d - quiet_from > allowed:
-                team = answering_team(j, k, rules)
+            team = answering_team(j, k, rules)
+            length = d - quiet_from
+            if allowed is not None and length > allowed:
                 length = counted_days(plan, team, quiet_from, d - 1)
-                if length > allowed:
-                    d0, d1 = date.fromordinal(quiet_from), date.fromordinal(d - 1)
-                    message = (
-                        f"no contact for {_days_counted(plan, length)} ({d0} to {d1})"
-                        f' from "{stage.name}"; allowed {allowed}'
-                    )
-                    found.append(
-                        Gap("silence", j.product.id, j.cohort, stage.id, team, d0, d1, message)
-                    )
+            if allowed is not None and length > allowed:
+                d0, d1 = date.fromordinal(quiet_from), date.fromordinal(d - 1)
+                message = (
+                    f"no contact for {_days_counted(plan, length)} ({d0} to {d1})"
+                    f' from "{stage.name}"; allowed {allowed}'
+                )
+                found.append(
+                    Gap("silence", j.product.id, j.cohort, stage.id, team, d0, d1, message)
+                )
         quiet_from = d + 1
         if quiet_from > b:
             break
