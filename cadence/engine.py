@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -260,6 +260,52 @@ def product_schedule(plan: Plan, product: Product) -> ProductSchedule:
     # already the engine's order.
     out.count = sum(map(len, out.by_slot.values()))
     out.skipped_count = sum(map(len, out.skipped_by_slot.values()))
+    return out
+
+
+def renamed_schedule(piece: ProductSchedule, product: Product) -> ProductSchedule | None:
+    """``piece`` (a product's occurrences, :func:`product_schedule`) for ``product``, when
+    ``product`` differs from the product of ``piece`` in names only (its own, its
+    stages', its touches'); None when anything else differs.
+
+    No date depends on a name: the occurrences stay where they are, and those of a
+    renamed touch carry its new name (a stage's or the product's name is in none)."""
+    if _without_names(piece.product) != _without_names(product):
+        return None
+    before = {t.id: t.name for t in piece.product.touches}
+    names = {t.id: t.name for t in product.touches if t.name != before[t.id]}
+    return ProductSchedule(
+        product,
+        _renamed(piece.by_slot, names),
+        _renamed(piece.skipped_by_slot, names),
+        piece.count,
+        piece.skipped_count,
+    )
+
+
+def _without_names(product: Product) -> Product:
+    """``product`` with its name and its stages' and touches' names emptied."""
+    return replace(
+        product,
+        name="",
+        stages=tuple(replace(s, name="") for s in product.stages),
+        touches=tuple(replace(t, name="") for t in product.touches),
+    )
+
+
+E = TypeVar("E", Occurrence, Skipped)
+
+
+def _renamed(by_slot: dict[int, list[E]], names: Mapping[str, str]) -> dict[int, list[E]]:
+    """``by_slot`` with the entries of the touches in ``names`` renamed (new lists only
+    where one is; the others are shared, as lists given are never changed)."""
+    if not names:
+        return by_slot
+    out = {}
+    for slot, entries in by_slot.items():
+        if any(e.touch in names for e in entries):
+            entries = [e._replace(name=names[e.touch]) if e.touch in names else e for e in entries]
+        out[slot] = entries
     return out
 
 

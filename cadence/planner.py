@@ -6,7 +6,8 @@ checks this after random edits), keeping per product:
 
 * its occurrences (:func:`cadence.engine.product_schedule`), reused while the
   product is equal and the plan id, horizon and calendar are unchanged (the last
-  few versions of each product are kept: an undo finds its results again);
+  few versions of each product are kept: an undo finds its results again), and
+  renamed when only names changed (:func:`cadence.engine.renamed_schedule`);
 * its gaps and weekly loads (:func:`cadence.gaps.product_gaps`), which also need
   the same rules, teams and broadcasts.
 
@@ -312,7 +313,7 @@ class CapacityWeeks:
         weeks: set[tuple[str, int]] = set()
         for pid in {*loads, *self._loads}:
             before, after = self._loads.get(pid), loads.get(pid)
-            if before is after:
+            if before is after or before == after:  # e.g. a rename: the same leads
                 continue
             for week in before or ():
                 weeks.add(week)
@@ -356,6 +357,24 @@ def _keep(kept: list[_Cached] | None, cached: _Cached) -> list[_Cached]:
     return [cached, *rest[: KEEP - 1]]
 
 
+def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
+    """Whether ``after`` holds other keys, or other objects, than ``before``."""
+    return before.keys() != after.keys() or any(before[k] is not v for k, v in after.items())
+
+
+def _product_schedule(
+    plan: Plan, product: Product, kept: list[_Cached], key: Any
+) -> engine.ProductSchedule:
+    """The product's occurrences: when only names changed since its latest kept ones
+    (a stage or touch renamed), those renamed (:func:`cadence.engine.renamed_schedule`);
+    else the engine's."""
+    if kept and kept[0].key == key:
+        renamed = engine.renamed_schedule(kept[0].value, product)
+        if renamed is not None:
+            return renamed
+    return engine.product_schedule(plan, product)
+
+
 class Planner:
     """Keeps each product's schedule and gaps between updates. Not thread-safe."""
 
@@ -369,6 +388,8 @@ class Planner:
         self._gaps: dict[str, list[_Cached]] = {}
         self._broadcast_key: Any = None
         self._broadcast_dates: tuple[engine.BroadcastDate, ...] = ()
+        # The broadcasts' schedule, with the key and the products' leads it was made of.
+        self._sent: tuple[Any, dict[str, dict[int, float]], engine.BroadcastSchedule] | None = None
         self._capacity = CapacityWeeks()
         # Per product id: its current schedule and its teams' weeks (gaps.team_weeks).
         self._team_weeks: dict[str, tuple[engine.ProductSchedule, gaps.TeamWeeks]] = {}
@@ -400,7 +421,7 @@ class Planner:
 
     def _update(self, plan: Plan, with_gaps: bool) -> Replan:
         if plan.end < plan.start:
-            self._schedules, self._leads, self._gaps = {}, {}, {}
+            self._schedules, self._leads, self._gaps, self._sent = {}, {}, {}, None
             self._capacity = CapacityWeeks()
             return Replan(Schedule(()), ())
         products = sorted(plan.products, key=lambda p: p.id)
@@ -425,7 +446,7 @@ class Planner:
             kept = self._schedules.get(p.id, [])
             cached = _lookup(kept, cal_key, p)
             if cached is None:
-                cached = _Cached(cal_key, p, engine.product_schedule(plan, p))
+                cached = _Cached(cal_key, p, _product_schedule(plan, p, kept, cal_key))
             if not kept or cached is not kept[0]:
                 rescheduled.add(p.id)
             schedules[p.id] = _keep(kept, cached)
@@ -443,10 +464,20 @@ class Planner:
         for p in products:
             cached = self._leads.get(p.id)
             if cached is None or cached.key != b_key or not _same(cached.product, p):
-                cached = _Cached(b_key, p, engine.leads_on(p, engine.broadcast_days(dates, p.id)))
+                value = engine.leads_on(p, engine.broadcast_days(dates, p.id))
+                if cached is not None and cached.key == b_key and cached.value == value:
+                    value = cached.value  # e.g. a rename: the same leads, kept as they were
+                cached = _Cached(b_key, p, value)
             leads[p.id] = cached
-        self._leads = leads
-        return engine.broadcast_schedule(plan, dates, {pid: c.value for pid, c in leads.items()})
+        values = {pid: c.value for pid, c in leads.items()}
+        # Made again when the broadcasts, the calendar, the products' order (the order
+        # of each sum) or any product's leads changed.
+        key = (b_key, tuple(p.id for p in plan.products))
+        kept = self._sent
+        if kept is None or kept[0] != key or _changed(kept[1], values):
+            kept = (key, values, engine.broadcast_schedule(plan, dates, values))
+        self._leads, self._sent = leads, kept
+        return kept[2]
 
     def _calendar_of(
         self,

@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, partial
 from typing import Any
@@ -1156,11 +1156,12 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                     PlanError(_join(path, key), "given twice in the same object (keep one)")
                 )
             for key, item in reversed(list(value.items())):
-                key_path = f"{path}.{key}" if path else str(key)  # _join, inline: one a key
                 if not (isinstance(key, str) and key.isascii()) and not _unicode_ok(str(key)):
                     errors.append(PlanError(path, f"a field name is not valid Unicode: {key!r}"))
                     continue
-                stack.append((item, key_path, depth + 1))
+                if not _plain(item):
+                    key_path = f"{path}.{key}" if path else str(key)  # _join, inline: one a key
+                    stack.append((item, key_path, depth + 1))
         elif isinstance(value, list):
             if depth >= MAX_DEPTH:
                 errors.append(PlanError(path, f"nested more than {MAX_DEPTH} levels deep"))
@@ -1171,7 +1172,8 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                 )
                 continue
             for i in reversed(range(len(value))):
-                stack.append((value[i], f"{path}[{i}]", depth + 1))
+                if not _plain(value[i]):
+                    stack.append((value[i], f"{path}[{i}]", depth + 1))
         elif isinstance(value, str):
             if len(value) > MAX_TEXT:
                 errors.append(
@@ -1182,6 +1184,15 @@ def scan_raw(raw: Any, path: str = "", depth: int = 0) -> list[PlanError]:
                     PlanError(path, f"not valid Unicode (a lone surrogate?): {value[:40]!r}")
                 )
     return errors
+
+
+def _plain(value: Any) -> bool:
+    """Whether :func:`scan_raw` can find no problem in ``value``: a number, a boolean,
+    null, or a short ASCII text (most of a plan; not looked at again)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_TEXT and value.isascii()
+    return kind is int or kind is bool or kind is float or value is None
 
 
 def _unicode_ok(text: str) -> bool:
@@ -1355,9 +1366,9 @@ def build_plan(raw: Any) -> Plan:
     return plan
 
 
-def build_products(plan: Plan, products: dict[int, Any], requests: dict[int, Any]) -> None:
+def build_products(plan: Plan, products: dict[int, Any], requests: dict[int, Any]) -> Plan:
     """Validate the parts of ``plan`` an edit of some products changed, as
-    :func:`build_plan` would.
+    :func:`build_plan` would; returns ``plan`` with those products as read.
 
     ``products`` maps the index in ``plan.products`` of each changed product to its
     raw data (the plan file's shape); ``requests`` the same for the requests that
@@ -1366,7 +1377,9 @@ def build_products(plan: Plan, products: dict[int, Any], requests: dict[int, Any
     removed): only what a changed product can break is read again — its own fields
     (:func:`_product`), the product ids, the requests naming it (their stage must
     still exist) and the limits on the work. Raises PlanInvalid with the messages
-    and paths :func:`build_plan` gives.
+    and paths :func:`build_plan` gives. ``plan`` may hold the changed products
+    already (an edit being checked) or as they were (a re-read: the products
+    returned are the ones read from ``products``).
     """
     errors: list[PlanError] = []
     for i, raw in products.items():
@@ -1375,8 +1388,13 @@ def build_products(plan: Plan, products: dict[int, Any], requests: dict[int, Any
         raise PlanInvalid(errors)
     r = _Reader()
     team_ids = [t.id for t in plan.teams]
+    read = list(plan.products)
     for i, raw in sorted(products.items()):
-        _product(r, raw, f"products[{i}]", team_ids)
+        product = _product(r, raw, f"products[{i}]", team_ids)
+        if product is not None:
+            read[i] = product
+    if not r.errors:
+        plan = replace(plan, products=tuple(read))
     r.unique_ids([(f"products[{i}].id", p.id) for i, p in enumerate(plan.products)], "product")
     stages_of = {p.id: [s.id for s in p.stages] for p in plan.products}
     for i, raw in sorted(requests.items()):
@@ -1386,6 +1404,7 @@ def build_products(plan: Plan, products: dict[int, Any], requests: dict[int, Any
     limits = _work_limits(plan)
     if limits:
         raise PlanInvalid(limits)
+    return plan
 
 
 def _versions() -> str:

@@ -281,6 +281,65 @@ def test_planner_finds_a_product_brought_back_as_it_was(monkeypatch):
     assert undone.schedule == before.schedule
 
 
+def test_a_renamed_touch_renames_its_occurrences_skipped_ones_too():
+    p = plan("engine_rolls")
+    product = p.products[0]
+    piece = engine.product_schedule(p, product)
+    touches = tuple(
+        replace(t, name=f"{t.name}!") if t.id == "weekend-s" else t for t in product.touches
+    )
+    renamed = replace(product, touches=touches)
+    stages = (replace(product.stages[0], name="First of all"), *product.stages[1:])
+    for edited in (renamed, replace(renamed, name="App!", stages=stages)):
+        got = engine.renamed_schedule(piece, edited)
+        assert got is not None
+        fresh = engine.product_schedule(p, edited)
+        assert (got.by_slot, got.skipped_by_slot) == (fresh.by_slot, fresh.skipped_by_slot)
+        assert (got.count, got.skipped_count, got.product) == (
+            fresh.count,
+            fresh.skipped_count,
+            edited,
+        )
+    assert [s.name for s in got.skipped if s.touch == "weekend-s"] == [
+        f"{t.name}!" for t in product.touches if t.id == "weekend-s"
+    ]
+    only_stage = engine.renamed_schedule(piece, replace(product, stages=stages))
+    assert only_stage is not None and only_stage.by_slot is piece.by_slot  # nothing to rename
+
+
+def test_a_rename_with_another_change_is_planned_again():
+    p = plan("engine_rolls")
+    product = p.products[0]
+    piece = engine.product_schedule(p, product)
+    first = replace(
+        product.touches[0], name="Renamed", offset_days=product.touches[0].offset_days + 1
+    )
+    moved = replace(product, touches=(first, *product.touches[1:]))
+    assert engine.renamed_schedule(piece, moved) is None
+    longer = (replace(product.stages[0], name="Longer", days=product.stages[0].days + 1),)
+    assert (
+        engine.renamed_schedule(piece, replace(product, stages=longer + product.stages[1:])) is None
+    )
+
+
+def test_planner_renames_without_planning_again(monkeypatch):
+    p = plan("engine_broadcasts")
+    planner = Planner()
+    planner.update(p)
+    app = p.products[0]
+    touches = (replace(app.touches[0], name="Hello again"), *app.touches[1:])
+    edited = replace(p, products=(replace(app, touches=touches), p.products[1]))
+    calls = []
+    real = engine.product_schedule
+    monkeypatch.setattr(engine, "product_schedule", lambda *a: calls.append(a) or real(*a))
+    result = planner.update(edited)
+    assert calls == []
+    assert result.rescheduled == ("app",)
+    assert result.schedule == engine.schedule(edited)
+    assert list(result.gaps) == gaps.check(edited, engine.schedule(edited))
+    assert {o.name for o in result.schedule.touches if o.touch == touches[0].id} == {"Hello again"}
+
+
 def test_planner_checks_again_only_the_weeks_of_the_edited_products_loads(monkeypatch):
     p = plan("gaps_capacity")  # sdr: capacity 40 a week
     app = p.products[0]

@@ -576,6 +576,23 @@ def assert_days_read_alone(schedule: Schedule, plan: Plan) -> None:
         assert list(touches.group(day)) == by_day.get(day, [])
 
 
+def renamed(product: Product, edit: str, name: str) -> Product:
+    """``product`` with its last stage, its last touch or itself renamed (``edit``); with
+    "rename and move touch" the touch also fires a day later."""
+    if edit == "rename stage":
+        return replace(
+            product, stages=(*product.stages[:-1], replace(product.stages[-1], name=name))
+        )
+    if edit == "rename product":
+        return replace(product, name=name or "Renamed")
+    if not product.touches:
+        return product
+    touch = replace(product.touches[-1], name=name or "Renamed")
+    if edit == "rename and move touch":
+        touch = replace(touch, offset_days=touch.offset_days + 1)
+    return replace(product, touches=(*product.touches[:-1], touch))
+
+
 @SETTINGS
 @given(small_plans(), st.data())
 def test_incremental_replanning_equals_planning_from_scratch(
@@ -584,9 +601,26 @@ def test_incremental_replanning_equals_planning_from_scratch(
     planner = Planner()
     assert_days_read_alone(planner.update(plan).schedule, plan)
     edit = data.draw(
-        st.sampled_from(["stage", "touch", "remove", "add", "rules", "capacity", "none"])
+        st.sampled_from(
+            [
+                "stage",
+                "touch",
+                "remove",
+                "add",
+                "rules",
+                "capacity",
+                "none",
+                "rename stage",
+                "rename touch",
+                "rename product",
+                "rename and move touch",
+                "reorder",
+            ]
+        )
     )
     products = list(plan.products)
+    if edit.startswith("rename"):  # names only: the occurrences are renamed, not planned again
+        products[-1] = renamed(products[-1], edit, data.draw(st.sampled_from(["Aware", "x", ""])))
     if edit == "stage":
         p = products[0]
         stages = (replace(p.stages[0], days=p.stages[0].days + 3),) + p.stages[1:]
@@ -598,6 +632,8 @@ def test_incremental_replanning_equals_planning_from_scratch(
         products.pop(0)
     elif edit == "add":
         products.append(replace(products[0], id="extra"))
+    elif edit == "reorder":  # the same leads, summed in another order
+        products.reverse()
     edited = replace(plan, products=tuple(products))
     if edit == "rules":
         edited = replace(plan, rules=replace(plan.rules, min_spacing_days=3))

@@ -353,3 +353,51 @@ def test_an_added_product_with_a_taken_id_is_a_duplicate():
     new = dataclasses.replace(plan, products=(*plan.products, copy_))
     part, whole = _errors_of_edit(plan, new)
     assert part == whole == ['products[3].id: duplicate product id "analytics"']
+
+
+def test_the_raw_scan_names_problems_in_document_order():
+    from cadence.validate import scan_raw
+
+    raw = {
+        "a": [1, {"x": "\ud800", "y": 2.5, "z": None}, "ok"],
+        "b": "\ud800",
+        "c": "é" * 10_001,
+        "d": [[[]]],
+        "e": "é",
+    }
+    assert [str(e) for e in scan_raw(raw)] == [
+        "a[1].x: not valid Unicode (a lone surrogate?): '\\ud800'",
+        "b: not valid Unicode (a lone surrogate?): '\\ud800'",
+        "c: a text of 10001 characters, more than 10000",
+    ]
+    assert [str(e) for e in scan_raw(raw, "products[0]", 19)] == [
+        "products[0].a: nested more than 20 levels deep",
+        "products[0].b: not valid Unicode (a lone surrogate?): '\\ud800'",
+        "products[0].c: a text of 10001 characters, more than 10000",
+        "products[0].d: nested more than 20 levels deep",
+    ]
+
+
+def test_products_read_again_equal_the_whole_plan_read_so():
+    import dataclasses
+
+    from cadence.demo import demo_plan
+    from cadence.formats.plan_json import plan_to_dict, product_to_dict, read_products
+
+    plan = demo_plan()
+    raw = product_to_dict(plan.products[1])
+    raw["stages"][0]["name"] = "Aware!"
+    raw["touches"] = raw["touches"][1:]
+    read = read_products(plan, {1: raw})
+    whole = plan_to_dict(plan)
+    whole["products"][1] = raw
+    assert read == build_plan(whole)
+    assert read.teams is plan.teams and read.products[0] is plan.products[0]
+    shorter = product_to_dict(plan.products[1])
+    shorter["stages"][0]["days"] = -3
+    with pytest.raises(PlanInvalid) as invalid:
+        read_products(plan, {1: shorter})
+    stages = list(plan.products[1].stages)
+    stages[0] = dataclasses.replace(stages[0], days=-3)
+    part, whole_errors = _errors_of_edit(plan, _with_product(plan, 1, stages=tuple(stages)))
+    assert [str(e) for e in invalid.value.errors] == part == whole_errors

@@ -115,3 +115,139 @@ def test_refresh_rereads_only_the_noticed_objects(shared_url) -> None:
         assert window.revision("stage", "billing/aware") == 2
         assert window.revision("broadcast", "newsletter") is None
         assert window.load() == refreshed
+
+
+def test_refresh_of_stages_and_touches_rebuilds_only_their_products(shared_url) -> None:
+    from cadence.formats.plan_json import plan_to_dict
+    from cadence.store.shared.objects import plan_objects
+
+    with open_shared_plan(shared_url) as editor, open_shared_plan(shared_url) as window:
+        plan = editor.load()
+        before = window.load()
+        analytics, billing, mobile = plan.products
+        stages = (replace(analytics.stages[0], name="Aware!"), *analytics.stages[1:])
+        touches = (*mobile.touches[:-1], replace(mobile.touches[-1], name="Last touch"))
+        billing_stages = (*billing.stages, replace(billing.stages[-1], id="after", days=9))
+        editor.save(
+            replace(
+                plan,
+                products=(
+                    replace(analytics, stages=stages),
+                    replace(billing, stages=billing_stages),
+                    replace(mobile, touches=touches),
+                ),
+            )
+        )
+        keys = [
+            ("stage", "analytics/aware"),
+            ("stage", "billing/after"),
+            ("touch", f"mobile/{mobile.touches[-1].id}"),
+        ]
+        refreshed = window.refresh(keys)
+        assert refreshed == editor.plan
+        assert refreshed.teams is before.teams  # not read again
+        assert refreshed.products[0].stages[0].name == "Aware!"
+        assert [s.id for s in refreshed.products[1].stages][-1] == "after"
+        assert window.revision("stage", "billing/after") == 1
+        assert window.refresh(keys) is refreshed  # nothing changed since
+        assert window._base == plan_objects(plan_to_dict(refreshed))
+        edit = window.save(replace(refreshed, name="Renamed plan"))
+        assert (edit.changed, edit.added, edit.removed) == ({("settings", "")}, set(), set())
+        assert window.load() == editor.load()
+
+
+def test_refresh_of_an_invalid_stage_says_what_the_whole_check_says(shared_url, pg_db) -> None:
+    from cadence.validate import PlanInvalid
+
+    with open_shared_plan(shared_url) as window:
+        window.load()
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE stage SET days = 0 WHERE stage_id = 'aware'")
+        keys = [("stage", f"{p}/aware") for p in ("analytics", "billing", "mobile")]
+        with pytest.raises(PlanInvalid) as refreshed:
+            window.refresh(keys)
+        with pytest.raises(PlanInvalid) as loaded:
+            window.load()
+    errors = [str(e) for e in refreshed.value.errors]
+    assert errors == [str(e) for e in loaded.value.errors]
+    assert errors[0] == "products[0].stages[0].days: must be an integer ≥ 1, got 0"
+
+
+def test_refresh_of_a_moved_product_reads_the_plan_order_again(shared_url, pg_db) -> None:
+    with open_shared_plan(shared_url) as window:
+        window.load()
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE product SET position = 5 WHERE product_id = 'analytics'")
+        refreshed = window.refresh([("product", "analytics")])
+        assert [p.id for p in refreshed.products] == ["billing", "mobile", "analytics"]
+        assert window.load() == refreshed
+
+
+def test_refresh_of_many_objects_of_a_kind_takes_only_those_named(shared_url, pg_db) -> None:
+    with open_shared_plan(shared_url) as window:
+        before = window.load()
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE touch SET name = name || ' (new)'")
+        touches = [("touch", f"{p.id}/{t.id}") for p in before.products for t in p.touches]
+        *named, left = touches
+        refreshed = window.refresh(named)  # most touches: their table is read in one SELECT
+        names = [t.name for p in refreshed.products for t in p.touches]
+        assert names[:-1] == [f"{t.name} (new)" for p in before.products for t in p.touches][:-1]
+        assert names[-1] == before.products[-1].touches[-1].name  # not named: kept as read
+        assert [window.revision(*key) for key in (named[0], left)] == [2, 1]
+        assert window.refresh([left]) == window.load()
+
+
+def test_a_save_writes_out_only_the_products_it_changed(shared_url) -> None:
+    from datetime import UTC, datetime
+
+    from cadence.formats.plan_json import plan_to_dict
+    from cadence.store.shared.objects import plan_objects
+
+    with open_shared_plan(shared_url) as editor, open_shared_plan(shared_url) as other:
+        plan = editor.load()
+        analytics, billing, mobile = plan.products
+        touches = (replace(billing.touches[0], name="Welcome!"), *billing.touches[1:])
+        renamed = replace(plan, products=(analytics, replace(billing, touches=touches), mobile))
+        stamped = replace(renamed, updated=datetime(2027, 3, 2, 10, 14, 7, tzinfo=UTC))
+        moved = replace(plan, products=(billing, analytics, mobile))
+        for edited in (renamed, stamped, moved, replace(moved, name="Other name")):
+            expected = plan_to_dict(edited)
+            assert editor._objects_of(edited) == (plan_objects(expected), expected.get("updated"))
+        edit = editor.save(renamed)
+        assert (edit.changed, edit.added, edit.removed) == (
+            {("touch", f"billing/{billing.touches[0].id}")},
+            set(),
+            set(),
+        )
+        edit = editor.save(stamped)
+        assert edit.empty  # the stamp alone: no object, the stamp row written
+        assert other.load() == stamped
+
+
+def test_a_load_after_a_load_builds_again_only_the_products_that_changed(shared_url, pg_db) -> None:
+    from cadence.validate import PlanInvalid
+
+    with open_shared_plan(shared_url) as window:
+        first = window.load()
+        assert window.load() is first  # nothing changed: nothing built again
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE stage SET name = 'Aware!' WHERE stage_id = 'aware'")
+            conn.execute("DELETE FROM touch WHERE product_id = 'mobile' AND position = 0")
+        second = window.load()
+        assert second.teams is first.teams  # only the products were read again
+        assert [p.stages[0].name for p in second.products] == ["Aware!"] * 3
+        assert len(second.products[2].touches) == len(first.products[2].touches) - 1
+        with open_shared_plan(shared_url) as other:
+            assert other.load() == second
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE team SET name = 'Marketing EMEA' WHERE team_id = 'mkt'")
+        third = window.load()  # another kind changed: the whole plan is read
+        assert third.teams is not second.teams and third.team("mkt").name == "Marketing EMEA"
+        with pg_db.admin() as conn:
+            conn.execute("UPDATE stage SET days = 0 WHERE stage_id = 'aware'")
+        with pytest.raises(PlanInvalid) as invalid:
+            window.load()
+    assert (
+        str(invalid.value.errors[0]) == "products[0].stages[0].days: must be an integer ≥ 1, got 0"
+    )

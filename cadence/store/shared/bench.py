@@ -2,7 +2,8 @@
 
 Starts a throwaway PostgreSQL (see :mod:`cadence.store.shared.localserver`), shares the
 demo plan, then runs W writer processes × E edits (each renames a random stage or
-touch, from its own possibly stale copy; a conflict reloads and counts) and R reader
+touch, from its own possibly stale copy; a conflict counts, and the writer re-reads what
+others changed: ``stale_objects()`` and ``refresh()``, as a window catches up) and R reader
 processes that behave like open windows: each LISTENs, re-reads only the objects the
 notices name (``SharedPlan.refresh``) and re-plans (:class:`cadence.planner.Planner`, the
 app's incremental planner), at most once per ``REFRESH_EVERY_SECONDS`` with every
@@ -98,7 +99,9 @@ def writer(url: str, number: int, edits: int, go: Any, out: Any) -> None:
                 shared.save(plan, announce=False)
             except Conflict:
                 conflicts += 1
-                shared.load()
+                # As a window catches up (its idle check): re-read what others changed,
+                # the refused object among them, not the whole plan.
+                shared.refresh(shared.stale_objects())
                 continue
             commit_time, committed_at = time.time(), time.perf_counter()
             shared.announce()

@@ -23,8 +23,10 @@ notice, a lost connection): listeners also compare revisions with the server whe
 from __future__ import annotations
 
 import json
+import select
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -157,6 +159,12 @@ def conninfo(location: SharedLocation) -> str:
     return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
 
 
+def _readable(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the connection's socket has something to read now (no wait)."""
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    return bool(readable)
+
+
 class PlanListener:
     """Listens for committed changes of one plan. ``poll()`` returns what arrived.
 
@@ -180,19 +188,22 @@ class PlanListener:
     def poll(self, timeout: float) -> list[ChangeNotice]:
         """Wait up to ``timeout`` seconds for the first change of this plan; return every
         change of this plan received by then (in commit order, duplicates removed)."""
-        found: list[ChangeNotice] = []
+        found: dict[ChangeNotice, None] = {}  # in order, each once
         deadline = time.monotonic() + timeout
         while True:
-            # Once something of this plan arrived, only drain what is already here.
+            # Once something of this plan arrived, only drain what is already here:
+            # asked only when the socket has more (a wait that times out costs more).
+            if found and not _readable(self._conn):
+                break
             wait = 0.0 if found else max(0.0, deadline - time.monotonic())
             received = list(self._conn.notifies(timeout=wait, stop_after=1))
             if not received:
                 break
             for n in received:
                 for notice in parse_notices(n.payload):
-                    if notice.plan == self.plan and notice not in found:
-                        found.append(notice)
-        return found
+                    if notice.plan == self.plan:
+                        found.setdefault(notice)
+        return list(found)
 
     def close(self) -> None:
         self._conn.close()

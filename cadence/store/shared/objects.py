@@ -84,6 +84,8 @@ WRITE_ORDER = (
     "settings", "team", "product", "stage", "touch", "broadcast", "request", "asset",
     "action_item", "signoff", "review",
 )  # fmt: skip
+# A product's own row and its parts' rows (each names its product in ``product_id``).
+PRODUCT_KINDS = frozenset({"product", "stage", "touch"})
 BOOKKEEPING = frozenset({"pk", "plan_key", "revision", "changed_by", "changed_at"})
 
 
@@ -97,11 +99,7 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
     for i, t in enumerate(data["teams"]):
         put("team", _team_columns(t, i))
     for i, p in enumerate(data["products"]):
-        put("product", product_values(i, p))
-        for j, s in enumerate(p["stages"]):
-            put("stage", _stage_columns(s, p["id"], j))
-        for j, t in enumerate(p["touches"]):
-            put("touch", _touch_columns(t, p["id"], j))
+        out.update(product_objects(i, p))
     for i, b in enumerate(data["broadcasts"]):
         put("broadcast", _broadcast_columns(b, i))
     for i, q in enumerate(data["requests"]):
@@ -110,6 +108,15 @@ def plan_objects(data: dict[str, Any]) -> dict[ObjectKey, Values]:
         put("asset", asset_values(i, a))
     _put_meeting_records(data, put)
     return out
+
+
+def product_objects(position: int, p: dict[str, Any]) -> dict[ObjectKey, Values]:
+    """The objects of one product given as raw data (``product_to_dict``): its own row,
+    its stages' and its touches', keyed by (kind, id) as :func:`plan_objects` keys them."""
+    rows = [("product", product_values(position, p))]
+    rows += [("stage", _stage_columns(s, p["id"], j)) for j, s in enumerate(p["stages"])]
+    rows += [("touch", _touch_columns(t, p["id"], j)) for j, t in enumerate(p["touches"])]
+    return {(kind, KINDS[kind].object_id(values)): values for kind, values in rows}
 
 
 def asset_values(position: int, a: dict[str, Any]) -> Values:
@@ -176,16 +183,24 @@ def objects_to_raw(objects: dict[str, list[Values]], updated: str | None) -> dic
     if s["studio_team"] is not None:
         raw["studio"] = _studio_raw(s)
     for p in objects["product"]:
-        product = _product_raw(p)
         pid = p["product_id"]
-        product["stages"] = [_stage_raw(v) for v in objects["stage"] if v["product_id"] == pid]
-        product["touches"] = [_touch_raw(v) for v in objects["touch"] if v["product_id"] == pid]
-        raw["products"].append(product)
+        stages = [v for v in objects["stage"] if v["product_id"] == pid]
+        touches = [v for v in objects["touch"] if v["product_id"] == pid]
+        raw["products"].append(product_raw(p, stages, touches))
     for b in objects["broadcast"]:
         raw["broadcasts"].append(_broadcast_raw(b))
     if objects.get("asset"):
         raw["content"] = [_asset_raw(a) for a in objects["asset"]]
     _meeting_records_raw(objects, raw)
+    return raw
+
+
+def product_raw(product: Values, stages: list[Values], touches: list[Values]) -> dict[str, Any]:
+    """One product's raw data (JSON shape) from its row and its stages' and touches' rows
+    (each list in position order)."""
+    raw = _product_raw(product)
+    raw["stages"] = [_stage_raw(v) for v in stages]
+    raw["touches"] = [_touch_raw(v) for v in touches]
     return raw
 
 

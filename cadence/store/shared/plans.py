@@ -13,6 +13,7 @@ the migration); a refusal comes back as :class:`NotAllowed`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,18 +28,27 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError, SQLAlch
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
-from cadence.formats.plan_json import plan_to_dict, validate_plan
-from cadence.model import Plan
+from cadence.fields import stamp_text
+from cadence.formats.plan_json import (
+    plan_to_dict,
+    product_to_dict,
+    read_products,
+    validate_plan,
+)
+from cadence.model import PLAN_PARTS, SETTINGS_PARTS, Plan, plan_settings
 from cadence.store.shared.live import NOTIFY_AFTER_COMMIT, ChangeNotice, conninfo, edit_payload
 from cadence.store.shared.objects import (
     BOOKKEEPING,
     KINDS,
+    PRODUCT_KINDS,
     WRITE_ORDER,
     Kind,
     ObjectKey,
     Values,
     objects_to_raw,
     plan_objects,
+    product_objects,
+    product_raw,
 )
 from cadence.store.shared.schema import SchemaError, check_schema
 from cadence.store.shared.statements import (
@@ -60,7 +70,7 @@ from cadence.store.shared.statements import (
 )
 from cadence.store.shared.tables import SharedPlanRow, SharedStampRow
 from cadence.store.shared.url import SharedLocation, SharedUrlError, parse_shared_url, redact
-from cadence.validate import build_plan
+from cadence.validate import PlanInvalid, build_plan
 
 
 class SharedError(Exception):
@@ -182,7 +192,10 @@ class SharedPlan:
         return self._revisions.get((kind, object_id))
 
     def load(self) -> Plan:
-        """The plan as the server holds it now, validated; remembers each object's revision."""
+        """The plan as the server holds it now, validated; remembers each object's revision.
+
+        Read again after a first load, only the products whose rows changed are built and
+        checked again when nothing else changed (as :meth:`refresh`)."""
         queries: list[tuple[str, dict[str, Any]]] = [
             (select_sql(_table_name(KINDS[name]), None, _ordered_by_position(KINDS[name])), {})
             for name in WRITE_ORDER
@@ -197,36 +210,125 @@ class SharedPlan:
             for row in rows[name]
         }
         values = {name: [_without_bookkeeping(r) for r in rows[name]] for name in WRITE_ORDER}
-        return self._rebuild(values, _stamp_of(stamp_rows))
+        stamp = _stamp_of(stamp_rows)
+        if self._plan is not None and stamp == self._stamp:  # read before: what differs?
+            objects = {
+                (name, KINDS[name].object_id(value)): value
+                for name in WRITE_ORDER
+                for value in values[name]
+            }
+            base = self._base
+            differ = {k for k in objects.keys() | base.keys() if objects.get(k) != base.get(k)}
+            plan = self._reread_products(objects, differ)
+            if plan is not None:
+                return plan
+        return self._rebuild(values, stamp)
 
     def refresh(self, changed: Iterable[ObjectKey]) -> Plan:
         """Re-read only the ``changed`` objects (from change notices) and rebuild the plan.
 
         Cheaper than ``load()`` when a few objects changed; objects not named keep what
-        was loaded (call ``load()`` after missing notices, e.g. a lost connection)."""
+        was loaded (call ``load()`` after missing notices, e.g. a lost connection). When
+        only products, stages and touches changed, only their products are built and
+        checked again; otherwise the whole plan is."""
         if self._plan is None:
             return self.load()
         objects = dict(self._base)
         revisions = dict(self._revisions)
         keys = sorted(set(changed))
-        queries = [_object_query(key) for key in keys]
-        *results, stamp_rows = self._fetch([*queries, (STAMP_SELECT_SQL, {})])
-        for key, rows in zip(keys, results, strict=True):
-            if not rows:
+        rows, stamp = self._read_objects(keys)
+        for key, row in rows.items():
+            if row is None:
                 objects.pop(key, None)
                 revisions.pop(key, None)
             else:
-                objects[key] = _without_bookkeeping(rows[0])
-                revisions[key] = rows[0]["revision"]
+                objects[key] = _without_bookkeeping(row)
+                revisions[key] = row["revision"]
         if ("settings", "") not in objects:
             raise SharedError(f"{self.location.label}: the plan {self.key!r} was removed")
+        self._revisions = revisions
+        if stamp == self._stamp:
+            plan = self._reread_products(
+                objects, {k for k in keys if objects.get(k) != self._base.get(k)}
+            )
+            if plan is not None:
+                return plan
         values: dict[str, list[Values]] = {name: [] for name in WRITE_ORDER}
         for (name, _), value in objects.items():
             values[name].append(value)
         for name in WRITE_ORDER:
             values[name].sort(key=lambda v: v.get("position", 0))
-        self._revisions = revisions
-        return self._rebuild(values, _stamp_of(stamp_rows))
+        return self._rebuild(values, stamp)
+
+    def _read_objects(
+        self, keys: list[ObjectKey]
+    ) -> tuple[dict[ObjectKey, dict[str, Any] | None], str | None]:
+        """The row of each object as the server holds it now (None: there is none) and
+        the plan's stamp, in one round trip. Each object is one SELECT, but a kind of
+        which a quarter or more of the objects held are asked is read in one SELECT of
+        its rows (many small statements cost the client more than a few more rows)."""
+        held = Counter(kind for kind, _ in self._revisions)
+        asked = Counter(kind for kind, _ in keys)
+        whole = sorted(kind for kind, n in asked.items() if n > 1 and 4 * n >= held[kind])
+        single = [key for key in keys if key[0] not in whole]
+        queries: list[tuple[str, dict[str, Any]]] = [
+            (select_sql(_table_name(KINDS[kind]), None, False), {}) for kind in whole
+        ]
+        queries += [_object_query(key) for key in single]
+        *results, stamp_rows = self._fetch([*queries, (STAMP_SELECT_SQL, {})])
+        found: dict[ObjectKey, dict[str, Any] | None] = dict.fromkeys(keys)
+        for kind, kind_rows in zip(whole, results[: len(whole)], strict=True):
+            for row in kind_rows:
+                key = (kind, KINDS[kind].object_id(row))
+                if key in found:  # only the objects asked: the others keep what was read
+                    found[key] = row
+        for key, key_rows in zip(single, results[len(whole) :], strict=True):
+            found[key] = key_rows[0] if key_rows else None
+        return found, _stamp_of(stamp_rows)
+
+    def _reread_products(
+        self, objects: dict[ObjectKey, Values], differ: set[ObjectKey]
+    ) -> Plan | None:
+        """The plan with the objects ``differ`` as in ``objects``, when they are products,
+        stages and touches of products that stay where they are: only those products are
+        built and checked again (``read_products``, as an edit of them is checked). None
+        when anything else differs, or when the products are not valid (the whole plan's
+        check then says why, with every error)."""
+        assert self._plan is not None
+        if not differ:
+            return self._plan
+        if any(kind not in PRODUCT_KINDS for kind, _ in differ):
+            return None
+        index = {p.id: i for i, p in enumerate(self._plan.products)}
+        ids = {(objects.get(key) or self._base[key])["product_id"] for key in differ}
+        rows: dict[str, Values] = {}
+        for pid in ids:
+            row = objects.get(("product", pid))
+            if row is None or row["position"] != index.get(pid):
+                return None  # a product added, removed or moved
+            rows[pid] = row
+        parts: dict[str, dict[str, list[Values]]] = {pid: {"stage": [], "touch": []} for pid in ids}
+        for (kind, _), value in objects.items():
+            if kind != "product" and kind in PRODUCT_KINDS and value["product_id"] in parts:
+                parts[value["product_id"]][kind].append(value)
+        raw = {}
+        for pid, row in rows.items():
+            stages, touches = (sorted(parts[pid][k], key=_position) for k in ("stage", "touch"))
+            raw[index[pid]] = product_raw(row, stages, touches)
+        try:
+            plan = read_products(self._plan, raw)
+        except PlanInvalid:
+            return None
+        base = {
+            key: value
+            for key, value in self._base.items()
+            if key[0] not in PRODUCT_KINDS or value["product_id"] not in ids
+        }
+        for i in raw:
+            base.update(product_objects(i, product_to_dict(plan.products[i])))
+        self._base = base
+        self._plan = plan
+        return plan
 
     def stale_objects(self) -> set[ObjectKey]:
         """The objects whose revision on the server differs from the one held: changed,
@@ -278,17 +380,17 @@ class SharedPlan:
         """
         if self._plan is None:
             self.load()
-        data = plan_to_dict(plan)
         # One validation path: nothing invalid reaches the server. An edit of some
         # products only re-checks those (as the .cadence document does).
         validate_plan(plan, since=self._plan)
-        new = plan_objects(data)
+        new, stamp = self._objects_of(plan)
         old = self._base
         added = frozenset(new.keys() - old.keys())
         removed = frozenset(old.keys() - new.keys())
-        changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+        changed = frozenset(
+            k for k in new.keys() & old.keys() if new[k] is not old[k] and new[k] != old[k]
+        )
         edit = SavedEdit(added, changed, removed)
-        stamp = data.get("updated")
         if edit.empty and stamp == self._stamp:
             return edit
         statements = self._statements(edit, new, stamp)
@@ -318,6 +420,31 @@ class SharedPlan:
         if announce:
             self.announce()
         return edit
+
+    def _objects_of(self, plan: Plan) -> tuple[dict[ObjectKey, Values], str | None]:
+        """The objects of ``plan`` and its stamp, as stored (``plan_objects`` of
+        ``plan_to_dict``). When it differs from the plan held in its products only, the
+        objects of the products it holds unchanged, at the same place, are those held:
+        only the others are written out again."""
+        held_plan = self._plan
+        if held_plan is None or not _same_but_products(held_plan, plan):
+            data = plan_to_dict(plan)
+            return plan_objects(data), data.get("updated")
+        held: dict[str, list[tuple[ObjectKey, Values]]] = {}
+        objects: dict[ObjectKey, Values] = {}
+        for key, values in self._base.items():
+            if key[0] in PRODUCT_KINDS:
+                held.setdefault(values["product_id"], []).append((key, values))
+            else:
+                objects[key] = values
+        before = {p.id: (i, p) for i, p in enumerate(held_plan.products)}
+        for i, product in enumerate(plan.products):
+            was = before.get(product.id)
+            if was is not None and was[0] == i and (was[1] is product or was[1] == product):
+                objects.update(held[product.id])
+            else:
+                objects.update(product_objects(i, product_to_dict(product)))
+        return objects, None if plan.updated is None else stamp_text(plan.updated)
 
     def _notice_of(self, edit: SavedEdit, revisions: dict[ObjectKey, int]) -> str | None:
         """The payload announcing ``edit`` (None when it wrote only the stamp): each
@@ -442,6 +569,21 @@ def _object_query(key: ObjectKey) -> tuple[str, dict[str, Any]]:
     parts = key[1].split("/") if kind.id_columns else []  # settings: the plan's one row
     ids = dict(zip(kind.id_columns, parts, strict=True))
     return select_sql(_table_name(kind), kind.id_columns, False), ids
+
+
+def _same_but_products(old: Plan, new: Plan) -> bool:
+    """Whether ``new`` differs from ``old`` in its products only, if at all (the same
+    settings, lists and save stamp)."""
+    others = (part for part in PLAN_PARTS if part != "products" and part not in SETTINGS_PARTS)
+    return (
+        old.updated == new.updated
+        and plan_settings(old) == plan_settings(new)
+        and all(getattr(old, part) == getattr(new, part) for part in others)
+    )
+
+
+def _position(values: Values) -> Any:
+    return values.get("position", 0)
 
 
 def _stamp_of(rows: list[dict[str, Any]]) -> str | None:
