@@ -173,6 +173,45 @@ def test_refresh_of_an_invalid_stage_says_what_the_whole_check_says(shared_url, 
     assert errors[0] == "products[0].stages[0].days: must be an integer ≥ 1, got 0"
 
 
+def test_a_refresh_that_fails_keeps_the_revisions_read_before(shared_url, pg_db) -> None:
+    # Another client's change leaves the plan invalid (here by raw SQL; two valid saves
+    # can do it too: one deletes a stage, the other adds a touch to it). The window's
+    # refresh is refused, and the window still holds the revision it last read: its idle
+    # check sees the change, and its own save of that touch is a conflict, never written
+    # over the other change.
+    from cadence.validate import PlanInvalid
+
+    key = ("touch", "analytics/welcome")
+    with open_shared_plan(shared_url) as window:
+        plan = window.load()
+        assert window.revision(*key) == 1
+        with pg_db.admin() as conn:
+            conn.execute(
+                "UPDATE touch SET stage_id = 'nope', name = 'Theirs', revision = revision + 1"
+                " WHERE plan_key = 'northwind' AND product_id = 'analytics'"
+                " AND touch_id = 'welcome'"
+            )
+        with pytest.raises(PlanInvalid):
+            window.refresh([key])
+        with pytest.raises(PlanInvalid):
+            window.load()
+        assert window.revision(*key) == 1
+        assert window.stale_objects() == {key}
+        product = plan.products[0]
+        touches = tuple(
+            replace(t, name="Mine") if t.id == "welcome" else t for t in product.touches
+        )
+        mine = replace(plan, products=(replace(product, touches=touches), *plan.products[1:]))
+        with pytest.raises(Conflict):
+            window.save(mine)
+    with pg_db.admin() as conn:
+        name = conn.execute(
+            "SELECT name FROM touch WHERE plan_key = 'northwind' AND touch_id = 'welcome'"
+            " AND product_id = 'analytics'"
+        ).fetchone()
+    assert name == ("Theirs",)
+
+
 def test_refresh_of_a_moved_product_reads_the_plan_order_again(shared_url, pg_db) -> None:
     with open_shared_plan(shared_url) as window:
         window.load()

@@ -204,7 +204,9 @@ class SharedPlan:
         rows = dict(zip(WRITE_ORDER, results, strict=True))
         if not rows["settings"]:
             raise SharedError(f"{self.location.label}: no plan {self.key!r} on this server")
-        self._revisions = {
+        # Held once the plan they belong to is built (an invalid plan keeps the old ones,
+        # so a save is still checked against what this client last read).
+        revisions = {
             (name, KINDS[name].object_id(row)): row["revision"]
             for name in WRITE_ORDER
             for row in rows[name]
@@ -219,10 +221,10 @@ class SharedPlan:
             }
             base = self._base
             differ = {k for k in objects.keys() | base.keys() if objects.get(k) != base.get(k)}
-            plan = self._reread_products(objects, differ)
+            plan = self._reread_products(objects, differ, revisions)
             if plan is not None:
                 return plan
-        return self._rebuild(values, stamp)
+        return self._rebuild(values, stamp, revisions)
 
     def refresh(self, changed: Iterable[ObjectKey]) -> Plan:
         """Re-read only the ``changed`` objects (from change notices) and rebuild the plan.
@@ -246,10 +248,9 @@ class SharedPlan:
                 revisions[key] = row["revision"]
         if ("settings", "") not in objects:
             raise SharedError(f"{self.location.label}: the plan {self.key!r} was removed")
-        self._revisions = revisions
         if stamp == self._stamp:
             plan = self._reread_products(
-                objects, {k for k in keys if objects.get(k) != self._base.get(k)}
+                objects, {k for k in keys if objects.get(k) != self._base.get(k)}, revisions
             )
             if plan is not None:
                 return plan
@@ -257,8 +258,8 @@ class SharedPlan:
         for (name, _), value in objects.items():
             values[name].append(value)
         for name in WRITE_ORDER:
-            values[name].sort(key=lambda v: v.get("position", 0))
-        return self._rebuild(values, stamp)
+            values[name].sort(key=_position)
+        return self._rebuild(values, stamp, revisions)
 
     def _read_objects(
         self, keys: list[ObjectKey]
@@ -287,15 +288,19 @@ class SharedPlan:
         return found, _stamp_of(stamp_rows)
 
     def _reread_products(
-        self, objects: dict[ObjectKey, Values], differ: set[ObjectKey]
+        self,
+        objects: dict[ObjectKey, Values],
+        differ: set[ObjectKey],
+        revisions: dict[ObjectKey, int],
     ) -> Plan | None:
         """The plan with the objects ``differ`` as in ``objects``, when they are products,
         stages and touches of products that stay where they are: only those products are
-        built and checked again (``read_products``, as an edit of them is checked). None
-        when anything else differs, or when the products are not valid (the whole plan's
-        check then says why, with every error)."""
+        built and checked again (``read_products``, as an edit of them is checked); then
+        ``revisions`` are held. None when anything else differs, or when the products are
+        not valid (the whole plan's check then says why, with every error)."""
         assert self._plan is not None
         if not differ:
+            self._revisions = revisions
             return self._plan
         if any(kind not in PRODUCT_KINDS for kind, _ in differ):
             return None
@@ -326,8 +331,7 @@ class SharedPlan:
         }
         for i in raw:
             base.update(product_objects(i, product_to_dict(plan.products[i])))
-        self._base = base
-        self._plan = plan
+        self._base, self._plan, self._revisions = base, plan, revisions
         return plan
 
     def stale_objects(self) -> set[ObjectKey]:
@@ -354,11 +358,16 @@ class SharedPlan:
             self._drop_connection()
             raise SharedError(explain(exc, self.location)) from None
 
-    def _rebuild(self, values: dict[str, list[Values]], stamp: str | None) -> Plan:
+    def _rebuild(
+        self, values: dict[str, list[Values]], stamp: str | None, revisions: dict[ObjectKey, int]
+    ) -> Plan:
+        """The whole plan built and checked from ``values``; then it, its objects, its
+        stamp and ``revisions`` are held. Raises PlanInvalid, holding nothing new: the
+        revisions stay those of the plan held, so a save is refused as a conflict where
+        others changed what it changes (never written over their change)."""
         plan = build_plan(objects_to_raw(values, stamp))
         self._base = plan_objects(plan_to_dict(plan))
-        self._stamp = stamp
-        self._plan = plan
+        self._stamp, self._plan, self._revisions = stamp, plan, revisions
         return plan
 
     @property
