@@ -293,10 +293,10 @@ def _without_names(product: Product) -> Product:
     )
 
 
-E = TypeVar("E", Occurrence, Skipped)
+Entry = TypeVar("Entry", Occurrence, Skipped)
 
 
-def _renamed(by_slot: dict[int, list[E]], names: Mapping[str, str]) -> dict[int, list[E]]:
+def _renamed(by_slot: dict[int, list[Entry]], names: Mapping[str, str]) -> dict[int, list[Entry]]:
     """``by_slot`` with the entries of the touches in ``names`` renamed (new lists only
     where one is; the others are shared, as lists given are never changed)."""
     if not names:

@@ -357,7 +357,7 @@ def _keep(kept: list[_Cached] | None, cached: _Cached) -> list[_Cached]:
     return [cached, *rest[: KEEP - 1]]
 
 
-def _changed(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
+def _other_objects(before: Mapping[str, object], after: Mapping[str, object]) -> bool:
     """Whether ``after`` holds other keys, or other objects, than ``before``."""
     return before.keys() != after.keys() or any(before[k] is not v for k, v in after.items())
 
@@ -474,7 +474,7 @@ class Planner:
         # of each sum) or any product's leads changed.
         key = (b_key, tuple(p.id for p in plan.products))
         kept = self._sent
-        if kept is None or kept[0] != key or _changed(kept[1], values):
+        if kept is None or kept[0] != key or _other_objects(kept[1], values):
             kept = (key, values, engine.broadcast_schedule(plan, dates, values))
         self._leads, self._sent = leads, kept
         return kept[2]

@@ -99,8 +99,9 @@ def validate_plan(plan: Plan, since: Plan | None = None) -> None:
 def read_products(plan: Plan, products: dict[int, dict[str, Any]]) -> Plan:
     """``plan`` with the products at these indexes read from raw data (the plan file's
     shape; the same product ids, none added or removed), checked as
-    :func:`validate_plan` checks an edit of those products only: what equals
-    ``build_plan`` of the whole plan so changed. Raises PlanInvalid when not valid."""
+    :func:`validate_plan` checks an edit of those products only. The result equals
+    ``build_plan`` of the whole plan with those products changed. Raises PlanInvalid
+    when it is not valid."""
     ids = {raw.get("id") for raw in products.values()}
     requests = {i: request_to_dict(q) for i, q in enumerate(plan.requests) if q.product in ids}
     new = build_products(plan, products, requests)

@@ -23,14 +23,13 @@ notice, a lost connection): listeners also compare revisions with the server whe
 from __future__ import annotations
 
 import json
-import select
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from cadence.store.shared.statements import readable_now
 from cadence.store.shared.url import SharedLocation, parse_shared_url
 
 CHANNEL = "cadence"
@@ -159,12 +158,6 @@ def conninfo(location: SharedLocation) -> str:
     return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
 
 
-def _readable(conn: psycopg.Connection[Any]) -> bool:
-    """Whether the connection's socket has something to read now (no wait)."""
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    return bool(readable)
-
-
 class PlanListener:
     """Listens for committed changes of one plan. ``poll()`` returns what arrived.
 
@@ -193,7 +186,7 @@ class PlanListener:
         while True:
             # Once something of this plan arrived, only drain what is already here:
             # asked only when the socket has more (a wait that times out costs more).
-            if found and not _readable(self._conn):
+            if found and not readable_now(self._conn):
                 break
             wait = 0.0 if found else max(0.0, deadline - time.monotonic())
             received = list(self._conn.notifies(timeout=wait, stop_after=1))

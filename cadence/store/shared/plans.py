@@ -221,7 +221,7 @@ class SharedPlan:
             }
             base = self._base
             differ = {k for k in objects.keys() | base.keys() if objects.get(k) != base.get(k)}
-            plan = self._reread_products(objects, differ, revisions)
+            plan = self._rebuild_products(objects, differ, revisions)
             if plan is not None:
                 return plan
         return self._rebuild(values, stamp, revisions)
@@ -249,7 +249,7 @@ class SharedPlan:
         if ("settings", "") not in objects:
             raise SharedError(f"{self.location.label}: the plan {self.key!r} was removed")
         if stamp == self._stamp:
-            plan = self._reread_products(
+            plan = self._rebuild_products(
                 objects, {k for k in keys if objects.get(k) != self._base.get(k)}, revisions
             )
             if plan is not None:
@@ -287,7 +287,7 @@ class SharedPlan:
             found[key] = key_rows[0] if key_rows else None
         return found, _stamp_of(stamp_rows)
 
-    def _reread_products(
+    def _rebuild_products(
         self,
         objects: dict[ObjectKey, Values],
         differ: set[ObjectKey],
@@ -314,7 +314,7 @@ class SharedPlan:
             rows[pid] = row
         parts: dict[str, dict[str, list[Values]]] = {pid: {"stage": [], "touch": []} for pid in ids}
         for (kind, _), value in objects.items():
-            if kind != "product" and kind in PRODUCT_KINDS and value["product_id"] in parts:
+            if kind in ("stage", "touch") and value["product_id"] in parts:
                 parts[value["product_id"]][kind].append(value)
         raw = {}
         for pid, row in rows.items():

@@ -194,7 +194,10 @@ def hung_up(conn: psycopg.Connection[Any]) -> bool:
     """Whether an idle connection was closed by the server (a restart, a terminated
     backend): its socket is readable with the goodbye. Checked without a round trip,
     so a save after a restart reconnects first instead of failing once."""
-    if conn.closed or conn.broken:
-        return True
+    return conn.closed or conn.broken or readable_now(conn)
+
+
+def readable_now(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the connection's socket has something to read now (no wait)."""
     readable, _, _ = select.select([conn.fileno()], [], [], 0)
     return bool(readable)
