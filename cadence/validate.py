@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, partial
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cadence.fields import (
@@ -486,22 +486,28 @@ def _objects(r: _Reader, value: Any, path: str, item: type) -> tuple[Any, ...] |
     return tuple(out)
 
 
-def _ids(r: _Reader, value: Any, path: str) -> tuple[str, ...] | None:
-    """A list of ids."""
+T = TypeVar("T")
+
+
+def _list_of(
+    r: _Reader, value: Any, path: str, read: Callable[[Any, str], T | None]
+) -> tuple[T, ...] | None:
+    """A list whose items ``read`` reads (None when it or any item is not valid)."""
     lst = r.array(value, path)
     if lst is None:
         return None
-    got = [r.ident(x, f"{path}[{i}]") for i, x in enumerate(lst)]
+    got = [read(x, f"{path}[{i}]") for i, x in enumerate(lst)]
     return None if None in got else tuple(x for x in got if x is not None)
+
+
+def _ids(r: _Reader, value: Any, path: str) -> tuple[str, ...] | None:
+    """A list of ids."""
+    return _list_of(r, value, path, r.ident)
 
 
 def _days(r: _Reader, value: Any, path: str) -> tuple[date, ...] | None:
     """A list of dates."""
-    lst = r.array(value, path)
-    if lst is None:
-        return None
-    got = [r.day(x, f"{path}[{i}]") for i, x in enumerate(lst)]
-    return None if None in got else tuple(x for x in got if x is not None)
+    return _list_of(r, value, path, r.day)
 
 
 def reference(known: list[str], what: str, plural: str) -> Rule:
